@@ -1,0 +1,1 @@
+//! TODO: see lib.rs for this module's role.

@@ -1,0 +1,26 @@
+//! The AutoDL dataset format (spec: `../shared/spec/AUTODL_FORMAT.md`).
+//!
+//! Layers, bottom up:
+//! - [`tfrecord`]: record framing with masked CRC32C (§2);
+//! - [`example`]: `tf.train.SequenceExample` ⇄ [`example::AutoDlExample`] (§3);
+//! - [`metadata`]: `metadata.textproto` parser and printer (§4);
+//! - [`solution`]: `.solution` files (§6);
+//! - [`dataset`]: the folder layout, reader and atomic writer (§1);
+//! - [`validate`]: every check of Appendix B and §7 as findings with stable codes;
+//! - [`inspect`]: summary facts about a dataset.
+//!
+//! One error type, [`Error`], for the whole crate; it names the file and, where it applies,
+//! the record index and byte offset.
+
+pub mod error;
+pub mod proto;
+pub mod tfrecord;
+pub mod example;
+pub mod metadata;
+pub mod solution;
+pub mod dataset;
+pub mod validate;
+pub mod inspect;
+pub mod testing;
+
+pub use error::{Error, Result};

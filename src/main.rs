@@ -1,0 +1,45 @@
+//! `autodl-format`: thin CLI wiring over the `formats`, `converters-*` and `trainer` crates.
+//! Each subcommand lives in `src/cmd/<name>.rs` with its `Args` and a `run` function that
+//! returns the process exit code.
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Parser)]
+#[command(
+    name = "autodl-format",
+    version,
+    about = "Turn raw data into validated AutoDL datasets, then train and score them",
+    long_about = "autodl-format converts raw folders of images, videos, audio, text or tables into \
+AutoDL datasets (TFRecord SequenceExamples + metadata.textproto + .solution), validates datasets \
+against the format, trains a DeepWisdom-style model within a time budget and scores it with the \
+AutoDL challenge's NAUC/ALC protocol."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a dataset against the AutoDL format (exit 0 valid, 1 errors found, 2 could not run)
+    Validate(cmd::validate::Args),
+    /// Summarise a dataset: domain, shape, counts, class histogram, sizes
+    Inspect(cmd::inspect::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Validate(args) => cmd::validate::run(args),
+        Command::Inspect(args) => cmd::inspect::run(args),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::exit(2);
+        }
+    }
+}
