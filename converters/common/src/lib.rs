@@ -1,1 +1,27 @@
-//! Placeholder: see DEVELOPERS.md.
+//! Pieces shared by every raw → AutoDL converter (images, tables, text).
+//!
+//! - [`error`]: [`ConvertError`] (whole-run failures) and [`ItemError`] (one input that cannot
+//!   be converted; skipped or fatal depending on the [`policy::ErrorPolicy`]);
+//! - [`policy`]: `--on-error skip|fail`, `--max-errors`, and the [`policy::SkipReport`] written
+//!   next to the dataset;
+//! - [`labels`]: label sources of the file-format layout (spec §1.5): class subfolders,
+//!   `labels.csv` (`FileName,Labels` / `FileName,LabelConfidencePairs`, optional `subset`),
+//!   `label.name`, `private.info`; [`labels::discover`] turns an input folder into a list of
+//!   labelled raw items;
+//! - [`split`]: deterministic, seeded, stratified train/test split honouring forced subsets;
+//! - [`naming`]: the dataset name (`--name`, `private.info`, input folder name);
+//! - [`progress`]: indicatif bars that `--quiet` silences;
+//! - [`pipeline`]: convert items in parallel chunks, hand them over in input order.
+
+pub mod error;
+pub mod labels;
+pub mod naming;
+pub mod pipeline;
+pub mod policy;
+pub mod progress;
+pub mod split;
+
+pub use error::{ConvertError, ItemError, Result};
+pub use labels::{Labels, RawItem};
+pub use policy::{ErrorPolicy, OnError, SkipReport};
+pub use split::{SplitOptions, SplitPlan, Subset};

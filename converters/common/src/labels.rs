@@ -1,0 +1,634 @@
+//! Label sources of the file-format layout (spec §1.5) and discovery of labelled raw items.
+//!
+//! An input folder is read in one of three layouts, tried in this order:
+//! 1. **`labels.csv`** — exactly one `*labels*.csv` in the folder, header `FileName,Labels`
+//!    (space-separated class indices, several = multilabel, empty = no label) or
+//!    `FileName,LabelConfidencePairs` (`"idx conf idx conf …"`), optional third column
+//!    `subset` (`train`/`test`, empty = let the split decide). File names are relative to the
+//!    folder. Class names come from `label.name` (one per line, line *i* = class *i*) when
+//!    present.
+//! 2. **`train/` + `test/`** — both folders hold class subfolders; the subset is forced by the
+//!    top-level folder; class names = the sorted union of subfolder names.
+//! 3. **class subfolders** — one folder per class; class names = sorted folder names, indices
+//!    `0..n-1` in that order.
+//!
+//! Class indices in `labels.csv` are kept as written (never remapped, so they keep meaning
+//! what the data owner's own class list says). With `label.name` the class count is its line
+//! count and a larger index makes that row an "unknown class index" input error; without it
+//! the class count is `max index + 1`. Indices that no example uses are reported as warnings
+//! (the original converter crashed on such gaps, spec §7.2 item 10; here they become classes
+//! without examples, which scoring ignores as all-zero columns).
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::error::{ConvertError, ItemError, Result};
+use crate::policy::SkipReport;
+use crate::split::Subset;
+
+/// Labels of one example: `(class index, score)` pairs in source order (spec §3.2, §5.7).
+/// Plain labels have score 1.0; label-confidence pairs keep their confidence.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Labels {
+    pub pairs: Vec<(u32, f32)>,
+}
+
+impl Labels {
+    pub fn single(index: u32) -> Self {
+        Labels { pairs: vec![(index, 1.0)] }
+    }
+    /// The sorted class indices: the stratification key of the split.
+    pub fn key(&self) -> Vec<u32> {
+        let mut k: Vec<u32> = self.pairs.iter().map(|p| p.0).collect();
+        k.sort_unstable();
+        k
+    }
+    /// `label_index` of the record (spec §3.2).
+    pub fn indices(&self) -> Vec<i64> {
+        self.pairs.iter().map(|p| p.0 as i64).collect()
+    }
+    /// `label_score` of the record (spec §3.2).
+    pub fn scores(&self) -> Vec<f32> {
+        self.pairs.iter().map(|p| p.1).collect()
+    }
+    pub fn max_index(&self) -> Option<u32> {
+        self.pairs.iter().map(|p| p.0).max()
+    }
+}
+
+/// One labelled raw input (a file) found by [`discover`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawItem {
+    /// Where to read it.
+    pub path: PathBuf,
+    /// How the input names it: the `FileName` cell, or the path below the input folder
+    /// with `/` separators.
+    pub name: String,
+    pub labels: Labels,
+    /// Subset forced by a `subset` column or a top-level `train/`/`test/` folder.
+    pub subset: Option<Subset>,
+}
+
+/// Which layout [`discover`] recognised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layout {
+    LabelsCsv { csv: PathBuf, confidences: bool },
+    SplitFolders,
+    ClassFolders,
+}
+
+/// A raw input folder read as labelled items.
+#[derive(Debug, Clone)]
+pub struct LabeledInput {
+    pub root: PathBuf,
+    pub layout: Layout,
+    /// Items in a deterministic order (CSV row order, or sorted paths).
+    pub items: Vec<RawItem>,
+    /// Class names, index order (`label.name` or folder names); `None` when unknown.
+    pub class_names: Option<Vec<String>>,
+    /// Number of classes = `output_dim`.
+    pub output_dim: usize,
+    /// The `name` of `private.info`, when the folder has one.
+    pub private_name: Option<String>,
+    /// Things worth telling the user that are not errors (unused classes, ignored files).
+    pub warnings: Vec<String>,
+}
+
+/// Reads `label.name`: one class name per line, line *i* = class *i*; a final empty line is
+/// ignored, `\r\n` accepted. Empty or duplicate names are errors (they become map keys).
+pub fn read_label_names(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConvertError::io(path, e))?;
+    let mut names: Vec<String> = text.split('\n').map(|l| l.trim_end_matches('\r').to_string()).collect();
+    if names.last().is_some_and(|l| l.is_empty()) {
+        names.pop();
+    }
+    let mut seen = HashSet::new();
+    for (i, n) in names.iter().enumerate() {
+        if n.trim().is_empty() {
+            return Err(ConvertError::input(path, format!("line {}: empty class name", i + 1)));
+        }
+        if !seen.insert(n.as_str()) {
+            return Err(ConvertError::input(path, format!("line {}: duplicate class name {n:?}", i + 1)));
+        }
+    }
+    if names.is_empty() {
+        return Err(ConvertError::input(path, "no class names"));
+    }
+    Ok(names)
+}
+
+/// The `name` entry of a `private.info` (`name : 'miniciao'`; `key = value` lines of the
+/// AutoML variant and `%`/`#` comments accepted). `Ok(None)` when there is no such entry.
+pub fn read_private_info_name(path: &Path) -> Result<Option<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConvertError::io(path, e))?;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('%') || line.starts_with('#') {
+            continue;
+        }
+        let Some(pos) = line.find([':', '=']) else { continue };
+        if line[..pos].trim() != "name" {
+            continue;
+        }
+        let value = line[pos + 1..].trim();
+        let value = value
+            .strip_prefix('\'')
+            .and_then(|v| v.strip_suffix('\''))
+            .or_else(|| value.strip_prefix('"').and_then(|v| v.strip_suffix('"')))
+            .unwrap_or(value)
+            .trim();
+        return Ok(if value.is_empty() { None } else { Some(value.to_string()) });
+    }
+    Ok(None)
+}
+
+/// One parsed row of a labels CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvRow {
+    /// 1-based line of the row in the CSV.
+    pub line: usize,
+    pub file_name: String,
+    pub labels: Labels,
+    pub subset: Option<Subset>,
+}
+
+/// A parsed labels CSV; rows that cannot be read are in `bad` (path = the CSV, with line).
+#[derive(Debug, Clone)]
+pub struct LabelsCsv {
+    pub path: PathBuf,
+    pub confidences: bool,
+    pub rows: Vec<CsvRow>,
+    pub bad: Vec<ItemError>,
+}
+
+/// Reads a `FileName,Labels[,subset]` or `FileName,LabelConfidencePairs[,subset]` CSV
+/// (spec §1.5). Header names are matched case-insensitively; a bad header is an error for the
+/// whole file, a bad row is reported in [`LabelsCsv::bad`].
+pub fn read_labels_csv(path: &Path) -> Result<LabelsCsv> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| csv_error(path, e))?;
+    let header = reader.headers().map_err(|e| csv_error(path, e))?.clone();
+    let cols: Vec<String> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
+    let confidences = match cols.get(1).map(String::as_str) {
+        Some("labels") => false,
+        Some("labelconfidencepairs") => true,
+        _ => {
+            return Err(ConvertError::input(
+                path,
+                format!("line 1: header must be FileName,Labels[,subset] or FileName,LabelConfidencePairs[,subset], found {:?}", header.iter().collect::<Vec<_>>().join(",")),
+            ))
+        }
+    };
+    if cols[0] != "filename" || (cols.len() == 3 && cols[2] != "subset") || cols.len() > 3 {
+        return Err(ConvertError::input(
+            path,
+            format!("line 1: header must be FileName,Labels[,subset] or FileName,LabelConfidencePairs[,subset], found {:?}", header.iter().collect::<Vec<_>>().join(",")),
+        ));
+    }
+    let has_subset = cols.len() == 3;
+    let mut rows = Vec::new();
+    let mut bad = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+                bad.push(ItemError::at_line(path, line, format!("unreadable CSV row: {e}")));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
+        // A blank line is not an example.
+        if record.len() == 1 && record[0].trim().is_empty() {
+            continue;
+        }
+        if record.len() != cols.len() && !(has_subset && record.len() == 2) {
+            bad.push(ItemError::at_line(
+                path,
+                line,
+                format!("{} fields, the header has {}", record.len(), cols.len()),
+            ));
+            continue;
+        }
+        let file_name = record[0].trim().to_string();
+        if file_name.is_empty() {
+            bad.push(ItemError::at_line(path, line, "empty FileName"));
+            continue;
+        }
+        let labels = match parse_labels(&record[1], confidences) {
+            Ok(l) => l,
+            Err(reason) => {
+                bad.push(ItemError::at_line(path, line, format!("{file_name}: {reason}")));
+                continue;
+            }
+        };
+        let subset = match record.get(2).map(|s| s.trim().to_ascii_lowercase()) {
+            None => None,
+            Some(s) if s.is_empty() => None,
+            Some(s) if s == "train" => Some(Subset::Train),
+            Some(s) if s == "test" => Some(Subset::Test),
+            Some(s) => {
+                bad.push(ItemError::at_line(path, line, format!("{file_name}: subset must be train or test, found {s:?}")));
+                continue;
+            }
+        };
+        if !seen.insert(file_name.clone()) {
+            bad.push(ItemError::at_line(path, line, format!("{file_name}: listed twice")));
+            continue;
+        }
+        rows.push(CsvRow { line, file_name, labels, subset });
+    }
+    Ok(LabelsCsv { path: path.to_path_buf(), confidences, rows, bad })
+}
+
+/// Parses a `Labels` cell (`"3"`, `"1 4"`, `""`) or a `LabelConfidencePairs` cell
+/// (`"68 0.3196 13 0.3564"`).
+pub fn parse_labels(cell: &str, confidences: bool) -> std::result::Result<Labels, String> {
+    let tokens: Vec<&str> = cell.split_whitespace().collect();
+    let mut pairs = Vec::new();
+    if confidences {
+        if tokens.len() % 2 != 0 {
+            return Err(format!("odd number of values in label-confidence pairs {cell:?}"));
+        }
+        for pair in tokens.chunks(2) {
+            let index = parse_index(pair[0])?;
+            let score: f32 = pair[1].parse().map_err(|_| format!("confidence {:?} is not a number", pair[1]))?;
+            if !score.is_finite() {
+                return Err(format!("confidence {:?} is not finite", pair[1]));
+            }
+            pairs.push((index, score));
+        }
+    } else {
+        for t in tokens {
+            pairs.push((parse_index(t)?, 1.0));
+        }
+    }
+    let mut seen = HashSet::new();
+    for (i, _) in &pairs {
+        if !seen.insert(*i) {
+            return Err(format!("class index {i} listed twice"));
+        }
+    }
+    Ok(Labels { pairs })
+}
+
+fn parse_index(token: &str) -> std::result::Result<u32, String> {
+    token
+        .parse::<u32>()
+        .ok()
+        .filter(|&i| i < i32::MAX as u32)
+        .ok_or_else(|| format!("class index {token:?} is not a non-negative integer"))
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> ConvertError {
+    match e.kind() {
+        csv::ErrorKind::Io(_) => match e.into_kind() {
+            csv::ErrorKind::Io(io) => ConvertError::io(path, io),
+            _ => unreachable!("kind checked above"),
+        },
+        _ => ConvertError::input(path, e.to_string()),
+    }
+}
+
+/// Reads an input folder in one of the three layouts (module docs). `accept` says which files
+/// the modality can convert (by path, usually the extension). Rows and files that cannot be
+/// used (bad CSV row, listed file missing, unknown class index, unsupported file type) go to
+/// `report` under its policy; problems with the folder as a whole are errors.
+pub fn discover(root: &Path, accept: &dyn Fn(&Path) -> bool, report: &mut SkipReport) -> Result<LabeledInput> {
+    if !root.is_dir() {
+        return Err(ConvertError::input(root, "not a folder"));
+    }
+    let private_info = root.join("private.info");
+    let private_name = if private_info.is_file() { read_private_info_name(&private_info)? } else { None };
+    let entries = read_dir_sorted(root)?;
+    let csvs: Vec<&PathBuf> = entries
+        .iter()
+        .filter(|p| p.is_file() && file_name(p).to_ascii_lowercase().contains("labels") && file_name(p).to_ascii_lowercase().ends_with(".csv"))
+        .collect();
+    let mut input = if csvs.len() > 1 {
+        return Err(ConvertError::input(
+            root,
+            format!("several labels CSV files ({}); keep exactly one", csvs.iter().map(|p| file_name(p)).collect::<Vec<_>>().join(", ")),
+        ));
+    } else if let Some(csv) = csvs.first() {
+        discover_csv(root, csv, accept, report)?
+    } else {
+        let train = root.join("train");
+        let test = root.join("test");
+        match (train.is_dir(), test.is_dir()) {
+            (true, true) => discover_folders(root, &[(train, Some(Subset::Train)), (test, Some(Subset::Test))], accept, report)?,
+            (true, false) | (false, true) => {
+                return Err(ConvertError::input(
+                    root,
+                    "found only one of train/ and test/: give both (forced split) or use class folders",
+                ))
+            }
+            (false, false) => discover_folders(root, &[(root.to_path_buf(), None)], accept, report)?,
+        }
+    };
+    input.private_name = private_name;
+    Ok(input)
+}
+
+fn discover_csv(root: &Path, csv_path: &Path, accept: &dyn Fn(&Path) -> bool, report: &mut SkipReport) -> Result<LabeledInput> {
+    let csv = read_labels_csv(csv_path)?;
+    for bad in &csv.bad {
+        report.record(bad.clone())?;
+    }
+    let names_path = root.join("label.name");
+    let class_names = if names_path.is_file() { Some(read_label_names(&names_path)?) } else { None };
+    let mut items = Vec::new();
+    for row in csv.rows {
+        let path = root.join(&row.file_name);
+        if let (Some(names), Some(max)) = (&class_names, row.labels.max_index()) {
+            if max as usize >= names.len() {
+                report.record(ItemError::at_line(
+                    csv_path,
+                    row.line,
+                    format!("{}: unknown class index {max}: label.name lists {} classes (0..{})", row.file_name, names.len(), names.len() - 1),
+                ))?;
+                continue;
+            }
+        }
+        if !path.is_file() {
+            report.record(ItemError::at_line(csv_path, row.line, format!("{}: listed in {} but missing", row.file_name, file_name(csv_path))))?;
+            continue;
+        }
+        if !accept(&path) {
+            report.record(ItemError::at_line(csv_path, row.line, format!("{}: unsupported file type", row.file_name)))?;
+            continue;
+        }
+        items.push(RawItem { path, name: row.file_name, labels: row.labels, subset: row.subset });
+    }
+    let used: BTreeSet<u32> = items.iter().flat_map(|i| i.labels.pairs.iter().map(|p| p.0)).collect();
+    let output_dim = match &class_names {
+        Some(n) => n.len(),
+        None => used.iter().next_back().map(|m| *m as usize + 1).unwrap_or(0),
+    };
+    if output_dim == 0 {
+        return Err(ConvertError::input(csv_path, "no usable labelled row: cannot tell the number of classes"));
+    }
+    let mut warnings = Vec::new();
+    let unused: Vec<String> = (0..output_dim as u32).filter(|i| !used.contains(i)).map(|i| i.to_string()).collect();
+    if !unused.is_empty() {
+        warnings.push(format!(
+            "{}: no example has class {} of 0..{}; kept as classes without examples",
+            csv_path.display(),
+            unused.join(", "),
+            output_dim - 1
+        ));
+    }
+    Ok(LabeledInput {
+        root: root.to_path_buf(),
+        layout: Layout::LabelsCsv { csv: csv.path, confidences: csv.confidences },
+        items,
+        class_names,
+        output_dim,
+        private_name: None,
+        warnings,
+    })
+}
+
+fn discover_folders(
+    root: &Path,
+    parts: &[(PathBuf, Option<Subset>)],
+    accept: &dyn Fn(&Path) -> bool,
+    report: &mut SkipReport,
+) -> Result<LabeledInput> {
+    // class name → (subset part, folder)
+    let mut classes: BTreeMap<String, Vec<(usize, PathBuf)>> = BTreeMap::new();
+    let mut warnings = Vec::new();
+    for (pi, (dir, _)) in parts.iter().enumerate() {
+        for entry in read_dir_sorted(dir)? {
+            let name = file_name(&entry);
+            if name.starts_with('.') {
+                continue;
+            }
+            if entry.is_dir() {
+                classes.entry(name).or_default().push((pi, entry));
+            } else if accept(&entry) {
+                report.record(ItemError::new(&entry, "not inside a class folder"))?;
+            }
+        }
+    }
+    if classes.is_empty() {
+        return Err(ConvertError::input(
+            root,
+            "no labels found: expected a *labels*.csv, train/ and test/ folders, or one subfolder per class",
+        ));
+    }
+    let class_names: Vec<String> = classes.keys().cloned().collect();
+    let mut items = Vec::new();
+    for (index, (class, dirs)) in classes.iter().enumerate() {
+        let before = items.len();
+        for (pi, dir) in dirs {
+            let subset = parts[*pi].1;
+            let mut files = Vec::new();
+            walk_files(dir, &mut files)?;
+            for f in files {
+                let rel = f.strip_prefix(root).unwrap_or(&f).components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
+                if !accept(&f) {
+                    report.record(ItemError::new(&f, "unsupported file type"))?;
+                    continue;
+                }
+                items.push(RawItem { path: f, name: rel, labels: Labels::single(index as u32), subset });
+            }
+        }
+        if items.len() == before {
+            warnings.push(format!("class folder {class:?} has no usable file; kept as a class without examples"));
+        }
+    }
+    let output_dim = class_names.len();
+    Ok(LabeledInput {
+        root: root.to_path_buf(),
+        layout: if parts[0].1.is_some() { Layout::SplitFolders } else { Layout::ClassFolders },
+        items,
+        class_names: Some(class_names),
+        output_dim,
+        private_name: None,
+        warnings,
+    })
+}
+
+/// All files below `dir` (hidden entries skipped), sorted by path.
+fn walk_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in read_dir_sorted(dir)? {
+        if file_name(&entry).starts_with('.') {
+            continue;
+        }
+        if entry.is_dir() {
+            walk_files(&entry, out)?;
+        } else {
+            out.push(entry);
+        }
+    }
+    Ok(())
+}
+
+fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(|e| ConvertError::io(dir, e))? {
+        v.push(e.map_err(|e| ConvertError::io(dir, e))?.path());
+    }
+    v.sort();
+    Ok(v)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{ErrorPolicy, OnError};
+
+    fn write(p: &Path, s: &str) {
+        if let Some(d) = p.parent() {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        std::fs::write(p, s).unwrap();
+    }
+    fn any(_: &Path) -> bool {
+        true
+    }
+    fn png_only(p: &Path) -> bool {
+        p.extension().is_some_and(|e| e == "png")
+    }
+
+    #[test]
+    fn parses_label_cells() {
+        assert_eq!(parse_labels("3", false).unwrap(), Labels::single(3));
+        assert_eq!(parse_labels(" 1 4 ", false).unwrap().key(), vec![1, 4]);
+        assert!(parse_labels("", false).unwrap().pairs.is_empty());
+        let p = parse_labels("68 0.3196 13 0.3564", true).unwrap();
+        assert_eq!(p.pairs, vec![(68, 0.3196), (13, 0.3564)]);
+        assert_eq!(p.key(), vec![13, 68]);
+        assert!(parse_labels("1 0.5 2", true).unwrap_err().contains("odd"));
+        assert!(parse_labels("-1", false).is_err());
+        assert!(parse_labels("x", false).is_err());
+        assert!(parse_labels("2 2", false).unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn private_info_name() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("private.info");
+        write(&p, "title : 'Mini Cifar 10'\nname : 'miniciao'\nkeywords : 'x'\n");
+        assert_eq!(read_private_info_name(&p).unwrap().as_deref(), Some("miniciao"));
+        write(&p, "% comment\nname = iris\n");
+        assert_eq!(read_private_info_name(&p).unwrap().as_deref(), Some("iris"));
+        write(&p, "title : 'x'\n");
+        assert_eq!(read_private_info_name(&p).unwrap(), None);
+    }
+
+    #[test]
+    fn label_names_reject_duplicates() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("label.name");
+        write(&p, "cat\r\ndog\n");
+        assert_eq!(read_label_names(&p).unwrap(), vec!["cat", "dog"]);
+        write(&p, "cat\ncat\n");
+        assert!(read_label_names(&p).unwrap_err().to_string().contains("line 2"));
+    }
+
+    #[test]
+    fn csv_layout_with_subset_and_bad_rows() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(&r.join("labels.csv"), "FileName,Labels,subset\na.png,0,train\nb.png,1 2,test\nc.png,5,\nmissing.png,1,\nd.png,x,\ne.txt,0,\nf.png,1,valid\n");
+        write(&r.join("label.name"), "zero\none\ntwo\n");
+        for f in ["a.png", "b.png", "c.png", "d.png", "e.txt", "f.png"] {
+            write(&r.join(f), "x");
+        }
+        let mut report = SkipReport::new(ErrorPolicy::default());
+        let input = discover(r, &png_only, &mut report).unwrap();
+        assert_eq!(input.output_dim, 3);
+        assert_eq!(input.class_names.as_ref().unwrap()[2], "two");
+        let names: Vec<&str> = input.items.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, vec!["a.png", "b.png"]);
+        assert_eq!(input.items[0].subset, Some(Subset::Train));
+        assert_eq!(input.items[1].subset, Some(Subset::Test));
+        assert_eq!(input.items[1].labels.key(), vec![1, 2]);
+        let reasons: Vec<String> = report.entries().iter().map(|e| e.to_string()).collect();
+        assert_eq!(reasons.len(), 5, "{reasons:?}");
+        assert!(reasons.iter().any(|r| r.contains(":4: c.png: unknown class index 5")));
+        assert!(reasons.iter().any(|r| r.contains(":5: missing.png: listed in labels.csv but missing")));
+        assert!(reasons.iter().any(|r| r.contains(":6: d.png: class index \"x\"")));
+        assert!(reasons.iter().any(|r| r.contains(":7: e.txt: unsupported file type")));
+        assert!(reasons.iter().any(|r| r.contains(":8: f.png: subset must be train or test")));
+    }
+
+    #[test]
+    fn csv_without_label_names_counts_max_plus_one() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(&r.join("x_labels.csv"), "FileName,LabelConfidencePairs\na,3 0.5 0 0.5\nb,0 1\n");
+        write(&r.join("a"), "");
+        write(&r.join("b"), "");
+        let mut report = SkipReport::new(ErrorPolicy::default());
+        let input = discover(r, &any, &mut report).unwrap();
+        assert_eq!(input.output_dim, 4);
+        assert!(matches!(input.layout, Layout::LabelsCsv { confidences: true, .. }));
+        assert!(input.warnings[0].contains("class 1, 2"));
+        assert!(report.is_empty());
+    }
+
+    #[test]
+    fn fail_policy_stops_on_missing_file() {
+        let d = tempfile::tempdir().unwrap();
+        write(&d.path().join("labels.csv"), "FileName,Labels\nmissing.png,0\n");
+        let mut report = SkipReport::new(ErrorPolicy { on_error: OnError::Fail, max_errors: None });
+        let err = discover(d.path(), &any, &mut report).unwrap_err();
+        assert!(err.to_string().contains("missing.png: listed in labels.csv but missing"), "{err}");
+    }
+
+    #[test]
+    fn class_folders_sorted() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(&r.join("zebra/1.png"), "");
+        write(&r.join("ant/2.png"), "");
+        write(&r.join("ant/sub/3.png"), "");
+        write(&r.join("ant/.DS_Store"), "");
+        write(&r.join("ant/notes.txt"), "");
+        write(&r.join("private.info"), "name : 'zoo'\n");
+        let mut report = SkipReport::new(ErrorPolicy::default());
+        let input = discover(r, &png_only, &mut report).unwrap();
+        assert_eq!(input.layout, Layout::ClassFolders);
+        assert_eq!(input.class_names.unwrap(), vec!["ant", "zebra"]);
+        let got: Vec<(String, Vec<u32>)> = input.items.iter().map(|i| (i.name.clone(), i.labels.key())).collect();
+        assert_eq!(got, vec![("ant/2.png".into(), vec![0]), ("ant/sub/3.png".into(), vec![0]), ("zebra/1.png".into(), vec![1])]);
+        assert_eq!(input.private_name.as_deref(), Some("zoo"));
+        assert_eq!(report.len(), 1);
+        assert!(report.entries()[0].reason.contains("unsupported"));
+    }
+
+    #[test]
+    fn split_folders_force_subset() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        write(&r.join("train/b/1.png"), "");
+        write(&r.join("train/a/2.png"), "");
+        write(&r.join("test/a/3.png"), "");
+        let mut report = SkipReport::new(ErrorPolicy::default());
+        let input = discover(r, &any, &mut report).unwrap();
+        assert_eq!(input.layout, Layout::SplitFolders);
+        assert_eq!(input.class_names.unwrap(), vec!["a", "b"]);
+        let got: Vec<(String, Option<Subset>)> = input.items.iter().map(|i| (i.name.clone(), i.subset)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("train/a/2.png".into(), Some(Subset::Train)),
+                ("test/a/3.png".into(), Some(Subset::Test)),
+                ("train/b/1.png".into(), Some(Subset::Train))
+            ]
+        );
+        std::fs::remove_dir_all(r.join("test")).unwrap();
+        assert!(discover(r, &any, &mut report).is_err());
+    }
+}
