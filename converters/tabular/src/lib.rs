@@ -1,1 +1,40 @@
-//! Placeholder: see DEVELOPERS.md.
+//! Tables → AutoDL tabular datasets (spec §5.5).
+//!
+//! Inputs: CSV/TSV (delimiter detected or given), Parquet, Arrow IPC, and the AutoML layout
+//! (`<b>_train/_valid/_test .data/.solution`, spec §1.5). Output: one frame per row, DENSE
+//! `(1, 1, F, 1)` or SPARSE when few features are non-zero.
+//!
+//! Tables are streamed, never held: a profile pass (column kinds, categories, labels of every
+//! row, bad rows), the split (needs every label), an optional pass for training means, and a
+//! writing pass. Memory grows only with one small label per row.
+//!
+//! Conventions (documented in `--help`):
+//! - `--target COL` (repeatable). One column: one class per distinct value (numeric order when
+//!   all values are numbers, text order otherwise), names in `label_to_index_map` and
+//!   `<name>_label.name`; a 0/1 column gives 2 classes. Several columns: multilabel, each must
+//!   hold 0/1. Default: the last column.
+//! - Numeric columns are stored as-is (parsed straight to f32). A column is categorical when
+//!   more than a few of its values are not numbers ([`limits::MAX_BAD_NUMERIC_CELLS`],
+//!   1/[`limits::BAD_NUMERIC_FRACTION_DENOMINATOR`]); otherwise its few text cells make their
+//!   rows bad inputs (reported with file, line and column).
+//! - Categorical columns: one-hot or index (`--categorical`), categories in text order.
+//! - Missing values (`""`, `NA`, `NaN`, `null`, `?` …, see [`table::MISSING_MARKERS`]):
+//!   `--missing mean` (default: the column's mean over the training rows), `zero`, or `nan`;
+//!   a missing categorical value has no category (all-zero one-hot, index −1). A warning
+//!   counts them.
+//! - Feature names go to `<name>_feat.name` (metadata cannot hold them, spec §5.5).
+
+pub mod automl;
+pub mod convert;
+pub mod encode;
+pub mod error;
+pub mod limits;
+pub mod profile;
+pub mod sink;
+pub mod table;
+
+pub use convert::{convert_table, SparseChoice, TabularOptions, TabularSummary};
+pub use encode::MissingPolicy;
+pub use error::{Result, TabularError};
+pub use profile::{CategoricalEncoding, ColumnChoices};
+pub use sink::{DatasetSink, MemorySink};

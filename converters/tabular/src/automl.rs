@@ -1,0 +1,394 @@
+//! The AutoML layout (spec §1.5): `<b>_train.data/.solution`, `<b>_valid.*` (appended to
+//! train, may be empty or absent), `<b>_test.data/.solution`, optional `<b>_feat.name`,
+//! `<b>_label.name`. `.data` rows are whitespace-separated numbers (dense), `index:value`
+//! tokens with 1-based indices (sparse), or 1-based indices of ones (sparse binary).
+//! `.solution` rows are one-hot/score rows; a single 0/1 column becomes `[1−y, y]` (spec §5.5).
+//! Rows keep their input order; the split is the one given.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use converters_common::{ItemError, SkipReport, Subset};
+use formats::example::AutoDlExample;
+
+use crate::convert::{tabular_spec, SparseChoice, TabularOptions, TabularSummary};
+use crate::encode::{frames, MissingPolicy};
+use crate::error::{Result, TabularError};
+use crate::limits::MAX_COLUMNS;
+use crate::sink::DatasetSink;
+
+/// How the `.data` rows are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoMlFormat {
+    Dense,
+    /// `index:value`, 1-based.
+    Sparse,
+    /// Indices of ones, 1-based.
+    SparseBinary,
+}
+
+/// The files of one AutoML dataset.
+#[derive(Debug, Clone)]
+pub struct AutoMlLayout {
+    pub dir: PathBuf,
+    pub basename: String,
+    /// `(data, solution)` pairs of the train subset: train then valid.
+    pub train: Vec<(PathBuf, PathBuf)>,
+    pub test: (PathBuf, PathBuf),
+    pub feat_name: Option<PathBuf>,
+    pub label_name: Option<PathBuf>,
+}
+
+impl AutoMlLayout {
+    /// Recognises the layout: exactly one `*_train.data` in `dir`.
+    pub fn detect(dir: &Path) -> Result<Option<AutoMlLayout>> {
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        let mut bases = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(|e| TabularError::io(dir, e))? {
+            let entry = entry.map_err(|e| TabularError::io(dir, e))?;
+            let name = entry.file_name().to_string_lossy().to_string();
+            if let Some(b) = name.strip_suffix("_train.data") {
+                bases.push(b.to_string());
+            }
+        }
+        bases.sort();
+        let basename = match bases.len() {
+            0 => return Ok(None),
+            1 => bases.remove(0),
+            _ => {
+                return Err(TabularError::table(
+                    dir,
+                    format!("several AutoML datasets ({}); keep one per folder", bases.join(", ")),
+                ))
+            }
+        };
+        let f = |suffix: &str| dir.join(format!("{basename}_{suffix}"));
+        let need = |p: PathBuf| -> Result<PathBuf> {
+            if p.is_file() {
+                Ok(p)
+            } else {
+                Err(TabularError::table(dir, format!("AutoML layout: missing {}", p.display())))
+            }
+        };
+        let mut train = vec![(need(f("train.data"))?, need(f("train.solution"))?)];
+        if f("valid.data").is_file() {
+            train.push((f("valid.data"), need(f("valid.solution"))?));
+        }
+        let test = (need(f("test.data"))?, need(f("test.solution"))?);
+        let opt = |p: PathBuf| if p.is_file() { Some(p) } else { None };
+        Ok(Some(AutoMlLayout {
+            dir: dir.to_path_buf(),
+            train,
+            test,
+            feat_name: opt(f("feat.name")),
+            label_name: opt(f("label.name")),
+            basename,
+        }))
+    }
+}
+
+fn read_lines(path: &Path) -> Result<Vec<String>> {
+    let file = File::open(path).map_err(|e| TabularError::io(path, e))?;
+    let mut out = Vec::new();
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        match line {
+            Ok(l) => out.push(l),
+            Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                return Err(TabularError::table(path, format!("line {}: invalid UTF-8", i + 1)))
+            }
+            Err(e) => return Err(TabularError::io(path, e)),
+        }
+    }
+    // a trailing empty line is the end of the file, not a row
+    while out.last().is_some_and(|l| l.trim().is_empty()) {
+        out.pop();
+    }
+    Ok(out)
+}
+
+fn data_format<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> AutoMlFormat {
+    if lines.clone().any(|l| l.contains(':')) {
+        return AutoMlFormat::Sparse;
+    }
+    let mut counts = lines.map(|l| l.split_whitespace().count());
+    let first = counts.next().unwrap_or(0);
+    if counts.all(|c| c == first) {
+        AutoMlFormat::Dense
+    } else {
+        AutoMlFormat::SparseBinary
+    }
+}
+
+/// One parsed `.data` row: `(0-based feature, value)` pairs (dense rows list every feature).
+fn parse_row(line: &str, format: AutoMlFormat, width: usize) -> std::result::Result<Vec<(usize, f32)>, String> {
+    let mut out = Vec::new();
+    for (k, tok) in line.split_whitespace().enumerate() {
+        match format {
+            AutoMlFormat::Dense => {
+                let v = if is_missing(tok) {
+                    f32::NAN
+                } else {
+                    tok.parse::<f32>()
+                        .map_err(|_| format!("feature {}: '{tok}' is not a number", k + 1))?
+                };
+                out.push((k, v));
+            }
+            AutoMlFormat::Sparse => {
+                let (i, v) = tok
+                    .split_once(':')
+                    .ok_or_else(|| format!("token {}: '{tok}' is not index:value", k + 1))?;
+                let i: usize = i
+                    .parse()
+                    .map_err(|_| format!("token {}: '{i}' is not a feature index", k + 1))?;
+                let v: f32 = v.parse().map_err(|_| format!("token {}: '{v}' is not a number", k + 1))?;
+                if i == 0 || (width > 0 && i > width) {
+                    return Err(format!("token {}: feature index {i} outside 1..={width}", k + 1));
+                }
+                out.push((i - 1, v));
+            }
+            AutoMlFormat::SparseBinary => {
+                let i: usize = tok
+                    .parse()
+                    .map_err(|_| format!("token {}: '{tok}' is not a feature index", k + 1))?;
+                if i == 0 || (width > 0 && i > width) {
+                    return Err(format!("token {}: feature index {i} outside 1..={width}", k + 1));
+                }
+                out.push((i - 1, 1.0));
+            }
+        }
+    }
+    if format == AutoMlFormat::Dense && out.len() != width {
+        return Err(format!("ragged row: {} values where the first row has {width}", out.len()));
+    }
+    Ok(out)
+}
+
+fn is_missing(tok: &str) -> bool {
+    matches!(tok, "nan" | "NaN" | "NAN" | "NA" | "?")
+}
+
+fn parse_solution(line: &str) -> std::result::Result<Vec<f64>, String> {
+    line.split_whitespace()
+        .map(|t| t.parse::<f64>().map_err(|_| format!("'{t}' is not a number")))
+        .collect()
+}
+
+/// Converts an AutoML folder. Test first in ids (spec §1.4); train = train ∪ valid.
+pub fn convert_automl(
+    layout: &AutoMlLayout,
+    opts: &TabularOptions,
+    sink: &mut dyn DatasetSink,
+    report: &mut SkipReport,
+) -> Result<TabularSummary> {
+    // AutoML files are line-oriented text of modest size; they are read line by line per
+    // subset and rows are parsed twice (check, then write) rather than kept parsed.
+    let mut parts: Vec<(Subset, PathBuf, PathBuf, Vec<String>, Vec<String>)> = Vec::new();
+    for (d, s) in &layout.train {
+        parts.push((Subset::Train, d.clone(), s.clone(), read_lines(d)?, read_lines(s)?));
+    }
+    let (d, s) = &layout.test;
+    parts.push((Subset::Test, d.clone(), s.clone(), read_lines(d)?, read_lines(s)?));
+    for (_, d, s, dl, sl) in &parts {
+        if dl.len() != sl.len() {
+            return Err(TabularError::table(
+                d,
+                format!("{} rows but {} has {} rows", dl.len(), s.display(), sl.len()),
+            ));
+        }
+    }
+    let format = data_format(parts.iter().flat_map(|p| p.3.iter().map(String::as_str)));
+    let feat_names = match &layout.feat_name {
+        Some(p) => read_lines(p)?,
+        None => Vec::new(),
+    };
+    let width = match format {
+        AutoMlFormat::Dense => parts
+            .iter()
+            .flat_map(|p| p.3.first())
+            .next()
+            .map(|l| l.split_whitespace().count())
+            .unwrap_or(0),
+        _ => {
+            let mut max = feat_names.len();
+            for p in &parts {
+                for l in &p.3 {
+                    for tok in l.split_whitespace() {
+                        let i = tok.split(':').next().unwrap_or("");
+                        if let Ok(i) = i.parse::<usize>() {
+                            if i <= MAX_COLUMNS {
+                                max = max.max(i);
+                            }
+                        }
+                    }
+                }
+            }
+            max
+        }
+    };
+    if width == 0 {
+        return Err(TabularError::table(&layout.dir, "AutoML layout: no feature in the .data files"));
+    }
+
+    // solution width and binary expansion
+    let first_solution = parts
+        .iter()
+        .flat_map(|p| p.4.first())
+        .next()
+        .ok_or_else(|| TabularError::table(&layout.dir, "AutoML layout: empty solutions"))?;
+    let sol_cols = first_solution.split_whitespace().count();
+    let binary_expand = sol_cols == 1;
+    let output_dim = if binary_expand { 2 } else { sol_cols };
+
+    // check pass: bad rows per part, training sums for the mean
+    let mut bad: Vec<Vec<bool>> = Vec::new();
+    let mut sum = vec![0f64; width];
+    let mut count = vec![0u64; width];
+    let mut missing_values = 0u64;
+    for (subset, d, s, dl, sl) in &parts {
+        let mut part_bad = vec![false; dl.len()];
+        for (i, (line, sol)) in dl.iter().zip(sl).enumerate() {
+            let row = parse_row(line, format, width).map_err(|e| (d, e));
+            let labels = parse_solution(sol).map_err(|e| (s, e)).and_then(|v| {
+                if v.len() != sol_cols {
+                    Err((s, format!("{} values where the first solution row has {sol_cols}", v.len())))
+                } else if binary_expand && !(v[0] == 0.0 || v[0] == 1.0) {
+                    Err((s, format!("single-column solution must be 0/1 (binary task), found {}", v[0])))
+                } else {
+                    Ok(v)
+                }
+            });
+            match (row, labels) {
+                (Ok(values), Ok(_)) => {
+                    for (k, v) in values {
+                        if v.is_nan() {
+                            missing_values += 1;
+                        } else if *subset == Subset::Train && format == AutoMlFormat::Dense {
+                            sum[k] += v as f64;
+                            count[k] += 1;
+                        }
+                    }
+                }
+                (Err((p, e)), _) | (_, Err((p, e))) => {
+                    part_bad[i] = true;
+                    report.record(ItemError::at_line(p.as_path(), i + 1, e))?;
+                }
+            }
+        }
+        bad.push(part_bad);
+    }
+    let fill: Vec<f32> = match opts.missing {
+        MissingPolicy::Mean => (0..width)
+            .map(|k| if count[k] > 0 { (sum[k] / count[k] as f64) as f32 } else { 0.0 })
+            .collect(),
+        MissingPolicy::Zero => vec![0.0; width],
+        MissingPolicy::Nan => vec![f32::NAN; width],
+    };
+    let mut warnings = Vec::new();
+    if missing_values > 0 {
+        warnings.push(format!(
+            "{}: {missing_values} missing values handled by --missing {:?}",
+            layout.dir.display(),
+            opts.missing
+        ));
+    }
+
+    let count_ok = |sub: Subset| -> usize {
+        parts
+            .iter()
+            .zip(&bad)
+            .filter(|(p, _)| p.0 == sub)
+            .map(|(_, b)| b.iter().filter(|x| !**x).count())
+            .sum()
+    };
+    let (n_train, n_test) = (count_ok(Subset::Train), count_ok(Subset::Test));
+    converters_common::split::check_sizes(n_test, n_train)?;
+    let sparse = match opts.sparse {
+        SparseChoice::Yes => true,
+        SparseChoice::No => false,
+        SparseChoice::Auto => format != AutoMlFormat::Dense,
+    };
+    let class_names = match &layout.label_name {
+        Some(p) => {
+            let names = read_lines(p)?;
+            if names.len() == output_dim {
+                names
+            } else {
+                warnings.push(format!(
+                    "{}: {} names for {output_dim} solution columns; label names not used",
+                    p.display(),
+                    names.len()
+                ));
+                Vec::new()
+            }
+        }
+        None => Vec::new(),
+    };
+    let spec = tabular_spec(width, output_dim, sparse, &class_names, n_train);
+    sink.begin(&spec, n_train, n_test)?;
+
+    let (mut test_id, mut train_id) = (0i64, n_test as i64);
+    let mut features = vec![0f32; width];
+    for ((subset, _, _, dl, sl), part_bad) in parts.iter().zip(&bad) {
+        for (i, (line, sol)) in dl.iter().zip(sl).enumerate() {
+            if part_bad[i] {
+                continue;
+            }
+            let values = parse_row(line, format, width).expect("checked in the first pass");
+            features.iter_mut().for_each(|v| *v = 0.0);
+            for (k, v) in values {
+                features[k] = if v.is_nan() { fill[k] } else { v };
+            }
+            let mut solution = parse_solution(sol).expect("checked in the first pass");
+            if binary_expand {
+                solution = vec![1.0 - solution[0], solution[0]];
+            }
+            let frames = frames(&features, sparse);
+            match subset {
+                Subset::Test => {
+                    let ex = AutoDlExample {
+                        id: Some(test_id),
+                        label_index: vec![],
+                        label_score: vec![],
+                        frames,
+                    };
+                    test_id += 1;
+                    sink.record(Subset::Test, ex, Some(solution))?;
+                }
+                Subset::Train => {
+                    let (idx, score): (Vec<i64>, Vec<f32>) = solution
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, &v)| v != 0.0)
+                        .map(|(k, &v)| (k as i64, v as f32))
+                        .unzip();
+                    let ex = AutoDlExample { id: Some(train_id), label_index: idx, label_score: score, frames };
+                    train_id += 1;
+                    sink.record(Subset::Train, ex, None)?;
+                }
+            }
+        }
+    }
+    let names = if feat_names.len() == width {
+        feat_names
+    } else {
+        (1..=width).map(|k| format!("feature_{k}")).collect()
+    };
+    sink.side_file("feat.name", names.iter().map(|n| format!("{n}\n")).collect())?;
+    if !class_names.is_empty() {
+        sink.side_file("label.name", class_names.iter().map(|n| format!("{n}\n")).collect())?;
+    }
+    let rows_read = parts.iter().map(|p| p.3.len() as u64).sum();
+    Ok(TabularSummary {
+        rows_read,
+        n_train,
+        n_test,
+        features: width,
+        output_dim,
+        sparse,
+        missing_values,
+        warnings,
+    })
+}

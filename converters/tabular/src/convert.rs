@@ -1,0 +1,274 @@
+//! Table file → AutoDL records: profile pass, split, optional imputation pass, writing pass.
+
+use std::path::Path;
+
+use converters_common::split::{split, SplitKey};
+use converters_common::{SkipReport, SplitOptions, Subset};
+use formats::example::AutoDlExample;
+use formats::metadata::{DataSpec, Format, MatrixSpec};
+
+use crate::encode::{frames, MissingPolicy, RowEncoder};
+use crate::error::{Result, TabularError};
+use crate::limits::SPARSE_DENSITY_THRESHOLD;
+use crate::profile::{profile, ColumnChoices, ColumnRole, RowLabels};
+use crate::sink::DatasetSink;
+use crate::table::{Cell, Table};
+
+/// `--sparse`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SparseChoice {
+    /// SPARSE when fewer than [`SPARSE_DENSITY_THRESHOLD`] of the features are non-zero.
+    #[default]
+    Auto,
+    Yes,
+    No,
+}
+
+/// Everything a table conversion needs, checked by [`TabularOptions::check`].
+#[derive(Debug, Clone, Default)]
+pub struct TabularOptions {
+    pub columns: ColumnChoices,
+    /// CSV delimiter; detected when `None`.
+    pub delimiter: Option<u8>,
+    pub missing: MissingPolicy,
+    pub sparse: SparseChoice,
+    pub split: SplitOptions,
+}
+
+impl TabularOptions {
+    pub fn check(&self) -> Result<()> {
+        self.split.check()?;
+        if self.columns.onehot_max == 0 {
+            return Err(TabularError::Options("--onehot-max must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// What a conversion did, for the summary line and the tests.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TabularSummary {
+    pub rows_read: u64,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub features: usize,
+    pub output_dim: usize,
+    pub sparse: bool,
+    /// Missing feature values replaced (or kept as NaN) per `--missing`.
+    pub missing_values: u64,
+    pub warnings: Vec<String>,
+}
+
+/// Converts one table file (CSV/TSV, Parquet, Arrow IPC).
+pub fn convert_table(
+    input: &Path,
+    opts: &TabularOptions,
+    sink: &mut dyn DatasetSink,
+    report: &mut SkipReport,
+) -> Result<TabularSummary> {
+    opts.check()?;
+    let table = Table::open(input, opts.delimiter)?;
+    let mut choices = opts.columns.clone();
+    if choices.targets.is_empty() {
+        // spec-free default: the last column is the target, as in most ML CSVs
+        choices.targets.push(table.columns.last().cloned().unwrap_or_default());
+    }
+    let prof = profile(&table, &choices)?;
+    let mut warnings = prof.warnings.clone();
+    for (_, e) in &prof.bad_rows {
+        report.record(e.clone())?;
+    }
+
+    // split on the labels of usable rows; records keep input order inside each subset
+    let n = prof.labels.len();
+    let keys: Vec<SplitKey> =
+        (0..n).map(|k| SplitKey { forced: None, label_set: prof.labels.label_set(k) }).collect();
+    let plan = split(&keys, &opts.split)?;
+    drop(keys);
+    let mut is_test = vec![false; n];
+    for &k in &plan.test {
+        is_test[k] = true;
+    }
+    let (n_train, n_test) = (plan.train.len(), plan.test.len());
+    drop(plan);
+
+    let bad: Vec<u64> = prof.bad_rows.iter().map(|(r, _)| *r).collect();
+    let missing_values: u64 = prof.missing.iter().sum();
+    let fill = fill_values(&table, &prof.roles, &prof.missing, &bad, &is_test, opts.missing)?;
+    if missing_values > 0 {
+        let per_column: Vec<String> = prof
+            .missing
+            .iter()
+            .enumerate()
+            .filter(|(_, &m)| m > 0)
+            .map(|(c, m)| format!("{}: {m}", table.columns[c]))
+            .collect();
+        let what = match opts.missing {
+            MissingPolicy::Mean => "replaced by the column's training mean (categorical: no category)",
+            MissingPolicy::Zero => "replaced by 0 (categorical: no category)",
+            MissingPolicy::Nan => "stored as NaN (categorical: no category)",
+        };
+        warnings.push(format!(
+            "{}: {missing_values} missing values ({}) {what}",
+            input.display(),
+            per_column.join(", ")
+        ));
+    }
+
+    let encoder = RowEncoder::new(prof.roles.clone(), fill);
+    let features = encoder.width();
+    let sparse = match opts.sparse {
+        SparseChoice::Yes => true,
+        SparseChoice::No => false,
+        SparseChoice::Auto => prof.density < SPARSE_DENSITY_THRESHOLD,
+    };
+    let output_dim = prof.class_names.len();
+    let spec = tabular_spec(features, output_dim, sparse, &prof.class_names, n_train);
+    sink.begin(&spec, n_train, n_test)?;
+
+    let mut next_bad = bad.iter().peekable();
+    let mut k = 0usize;
+    let (mut test_id, mut train_id) = (0i64, n_test as i64);
+    let mut buf = Vec::with_capacity(features);
+    table.for_each_row(|row| {
+        if next_bad.peek() == Some(&&row.index) {
+            next_bad.next();
+            return Ok(());
+        }
+        encoder.encode(row.cells, &mut buf);
+        let set = prof.labels.label_set(k);
+        let test = is_test[k];
+        k += 1;
+        let example = AutoDlExample {
+            id: Some(if test { test_id } else { train_id }),
+            label_index: if test { vec![] } else { set.iter().map(|&c| c as i64).collect() },
+            label_score: if test { vec![] } else { vec![1.0; set.len()] },
+            frames: frames(&buf, sparse),
+        };
+        if test {
+            test_id += 1;
+            let mut row = vec![0.0; output_dim];
+            for &c in &set {
+                row[c as usize] = 1.0;
+            }
+            sink.record(Subset::Test, example, Some(row))
+        } else {
+            train_id += 1;
+            sink.record(Subset::Train, example, None)
+        }
+    })?;
+
+    let names = prof.feature_names(&table.columns);
+    sink.side_file("feat.name", lines(&names))?;
+    sink.side_file("label.name", lines(&prof.class_names))?;
+    if let RowLabels::Single(_) = prof.labels {
+        if output_dim < 2 {
+            warnings.push(format!(
+                "{}: the target has a single class; scoring needs at least two",
+                input.display()
+            ));
+        }
+    }
+    Ok(TabularSummary {
+        rows_read: prof.total_rows,
+        n_train,
+        n_test,
+        features,
+        output_dim,
+        sparse,
+        missing_values,
+        warnings,
+    })
+}
+
+/// The metadata of a tabular dataset (spec §4.5 tabular column, §5.5).
+pub fn tabular_spec(
+    features: usize,
+    output_dim: usize,
+    sparse: bool,
+    class_names: &[String],
+    sample_count: usize,
+) -> DataSpec {
+    DataSpec {
+        matrix_spec: vec![MatrixSpec {
+            col_count: features as i32,
+            row_count: 1,
+            num_channels: 1,
+            num_channels_present: true,
+            format: if sparse { Format::Sparse } else { Format::Dense },
+            ..MatrixSpec::default()
+        }],
+        is_sequence: false,
+        output_dim: output_dim as i32,
+        label_to_index_map: class_names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as i32))
+            .collect(),
+        sequence_size: 1,
+        sequence_size_present: true,
+        sample_count: sample_count as i64,
+        ..DataSpec::default()
+    }
+}
+
+fn lines(items: &[String]) -> String {
+    let mut s = String::new();
+    for i in items {
+        s.push_str(i);
+        s.push('\n');
+    }
+    s
+}
+
+/// Per-column value of a missing numeric cell; the training-mean pass runs only when needed.
+fn fill_values(
+    table: &Table,
+    roles: &[ColumnRole],
+    missing: &[u64],
+    bad: &[u64],
+    is_test: &[bool],
+    policy: MissingPolicy,
+) -> Result<Vec<f32>> {
+    let width = roles.len();
+    match policy {
+        MissingPolicy::Zero => return Ok(vec![0.0; width]),
+        MissingPolicy::Nan => return Ok(vec![f32::NAN; width]),
+        MissingPolicy::Mean => {}
+    }
+    let needed: Vec<bool> = (0..width)
+        .map(|c| matches!(roles[c], ColumnRole::Numeric) && missing[c] > 0)
+        .collect();
+    if !needed.iter().any(|&b| b) {
+        return Ok(vec![0.0; width]);
+    }
+    let mut sum = vec![0f64; width];
+    let mut count = vec![0u64; width];
+    let mut next_bad = bad.iter().peekable();
+    let mut k = 0usize;
+    table.for_each_row(|row| {
+        if next_bad.peek() == Some(&&row.index) {
+            next_bad.next();
+            return Ok(());
+        }
+        let train = !is_test[k];
+        k += 1;
+        if train {
+            for c in (0..width).filter(|&c| needed[c]) {
+                let v = match row.cells[c] {
+                    Cell::Num(v) => v,
+                    Cell::Text(t) => t.parse::<f64>().unwrap_or(f64::NAN),
+                    Cell::Missing => continue,
+                };
+                if v.is_finite() {
+                    sum[c] += v;
+                    count[c] += 1;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok((0..width)
+        .map(|c| if count[c] > 0 { (sum[c] / count[c] as f64) as f32 } else { 0.0 })
+        .collect())
+}

@@ -1,0 +1,507 @@
+//! First pass over a table: what each column is (numeric, categorical, target, dropped),
+//! which rows are unusable, and the label of every usable row (the split needs all labels
+//! before any record is written). Only per-column summaries and one small label per row are
+//! kept, never the cells.
+
+use std::collections::{HashMap, HashSet};
+
+use converters_common::ItemError;
+
+use crate::error::{Result, TabularError};
+use crate::limits::*;
+use crate::table::{Cell, RowPos, Table};
+
+/// How a kept feature column becomes features.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnRole {
+    /// Numbers as-is (f32), missing values imputed.
+    Numeric,
+    /// One feature per category (`categories` in order), 1.0 for the row's category.
+    OneHot(Vec<String>),
+    /// One feature: the category's index in `categories`; a missing value follows `--missing`.
+    Index(Vec<String>),
+    /// A target column: not a feature.
+    Target,
+    /// Left out (too many distinct values, `--drop-column`, or no values at all).
+    Dropped(String),
+}
+
+/// `--categorical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CategoricalEncoding {
+    OneHot,
+    Index,
+    /// One-hot up to `onehot_max` categories, index above.
+    #[default]
+    Auto,
+}
+
+/// Column choices made by the user, checked against the header.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnChoices {
+    pub targets: Vec<String>,
+    pub categorical: Vec<String>,
+    pub drop: Vec<String>,
+    pub encoding: CategoricalEncoding,
+    pub onehot_max: usize,
+}
+
+/// The labels of the usable rows, compactly.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowLabels {
+    /// One target column: class index per row.
+    Single(Vec<u32>),
+    /// Several 0/1 target columns: bit `k` set when target `k` is 1.
+    Multi(Vec<u64>),
+}
+
+impl RowLabels {
+    /// Sorted class indices of usable row `k` (in usable-row numbering).
+    pub fn label_set(&self, k: usize) -> Vec<u32> {
+        match self {
+            RowLabels::Single(v) => vec![v[k]],
+            RowLabels::Multi(v) => (0..64u32).filter(|b| v[k] >> b & 1 == 1).collect(),
+        }
+    }
+    pub fn len(&self) -> usize {
+        match self {
+            RowLabels::Single(v) => v.len(),
+            RowLabels::Multi(v) => v.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Everything the later passes need.
+#[derive(Debug, Clone)]
+pub struct TableProfile {
+    pub roles: Vec<ColumnRole>,
+    /// Target column indices, in `--target` order.
+    pub target_columns: Vec<usize>,
+    /// Class names in index order (`label_to_index_map`).
+    pub class_names: Vec<String>,
+    /// Row indices (0-based data rows) left out, ascending, with why.
+    pub bad_rows: Vec<(u64, ItemError)>,
+    pub labels: RowLabels,
+    pub total_rows: u64,
+    /// Missing feature cells per column (usable rows only).
+    pub missing: Vec<u64>,
+    /// Share of non-zero features over usable rows (decides `--sparse auto`).
+    pub density: f64,
+    /// Warnings for the user (dropped columns …).
+    pub warnings: Vec<String>,
+}
+
+impl TableProfile {
+    /// Feature names in feature order (`<name>_feat.name`).
+    pub fn feature_names(&self, columns: &[String]) -> Vec<String> {
+        let mut names = Vec::new();
+        for (c, role) in self.roles.iter().enumerate() {
+            match role {
+                ColumnRole::Numeric | ColumnRole::Index(_) => names.push(columns[c].clone()),
+                ColumnRole::OneHot(cats) => {
+                    names.extend(cats.iter().map(|v| format!("{}={}", columns[c], v)))
+                }
+                ColumnRole::Target | ColumnRole::Dropped(_) => {}
+            }
+        }
+        names
+    }
+    pub fn feature_count(&self) -> usize {
+        self.roles
+            .iter()
+            .map(|r| match r {
+                ColumnRole::Numeric | ColumnRole::Index(_) => 1,
+                ColumnRole::OneHot(c) => c.len(),
+                _ => 0,
+            })
+            .sum()
+    }
+}
+
+/// Running summary of one column during the pass.
+#[derive(Default)]
+struct ColumnStats {
+    missing: u64,
+    numeric_ok: u64,
+    nonzero: u64,
+    /// Rows whose cell is text in a (so far) numeric-looking column, capped.
+    bad_cells: Vec<(u64, RowPos, String)>,
+    bad_count: u64,
+    /// Distinct text values (None once above MAX_CATEGORIES).
+    texts: Option<HashSet<String>>,
+    /// Distinct numbers as text, for a column that turns out categorical (None once above cap).
+    numbers: Option<HashSet<String>>,
+}
+
+fn column_index(table: &Table, name: &str) -> Result<usize> {
+    table.columns.iter().position(|c| c == name).ok_or_else(|| {
+        TabularError::Options(format!(
+            "{}: no column named '{name}' (columns: {})",
+            table.path.display(),
+            table.columns.join(", ")
+        ))
+    })
+}
+
+/// Runs the first pass.
+pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
+    let path = &table.path;
+    let width = table.columns.len();
+    let mut target_columns = Vec::new();
+    for t in &choices.targets {
+        let i = column_index(table, t)?;
+        if target_columns.contains(&i) {
+            return Err(TabularError::Options(format!("--target '{t}' given twice")));
+        }
+        target_columns.push(i);
+    }
+    if target_columns.is_empty() {
+        return Err(TabularError::Options("no target column (--target)".into()));
+    }
+    if target_columns.len() > MAX_TARGET_COLUMNS {
+        return Err(TabularError::Options(format!(
+            "{} target columns, more than the limit of {MAX_TARGET_COLUMNS}",
+            target_columns.len()
+        )));
+    }
+    let forced_categorical: Vec<usize> =
+        choices.categorical.iter().map(|c| column_index(table, c)).collect::<Result<_>>()?;
+    let dropped: Vec<usize> =
+        choices.drop.iter().map(|c| column_index(table, c)).collect::<Result<_>>()?;
+    let multilabel = target_columns.len() > 1;
+
+    let mut stats: Vec<ColumnStats> = (0..width)
+        .map(|_| ColumnStats {
+            texts: Some(HashSet::new()),
+            numbers: Some(HashSet::new()),
+            ..Default::default()
+        })
+        .collect();
+    let mut bad_rows: Vec<(u64, ItemError)> = Vec::new();
+    // single target: class text → provisional id (first appearance); multi: bits
+    let mut class_ids: HashMap<String, u32> = HashMap::new();
+    let mut class_texts: Vec<String> = Vec::new();
+    let mut single: Vec<u32> = Vec::new();
+    let mut multi: Vec<u64> = Vec::new();
+    let mut usable_rows: Vec<u64> = Vec::new();
+    let mut total_rows = 0u64;
+    let is_feature = |c: usize| !target_columns.contains(&c) && !dropped.contains(&c);
+
+    table.for_each_row(|row| {
+        total_rows += 1;
+        let item = |reason: String| ItemError {
+            path: path.clone(),
+            line: row.pos.line(),
+            reason: format!("{}{reason}", row.pos.prefix()),
+        };
+        if let Some(problem) = &row.problem {
+            bad_rows.push((row.index, item(problem.clone())));
+            return Ok(());
+        }
+        // labels first: a row without a usable label is out, whatever its features
+        if multilabel {
+            let mut bits = 0u64;
+            for (k, &c) in target_columns.iter().enumerate() {
+                match binary_value(&row.cells[c]) {
+                    Some(true) => bits |= 1 << k,
+                    Some(false) => {}
+                    None => {
+                        bad_rows.push((
+                            row.index,
+                            item(format!(
+                                "column '{}': multilabel target must be 0/1, found {}",
+                                table.columns[c],
+                                describe(&row.cells[c])
+                            )),
+                        ));
+                        return Ok(());
+                    }
+                }
+            }
+            multi.push(bits);
+        } else {
+            let c = target_columns[0];
+            let text = match row.cells[c] {
+                Cell::Missing => {
+                    bad_rows.push((
+                        row.index,
+                        item(format!("column '{}': missing target value", table.columns[c])),
+                    ));
+                    return Ok(());
+                }
+                Cell::Num(v) => format_number(v),
+                Cell::Text(t) => t.to_string(),
+            };
+            let id = match class_ids.get(&text) {
+                Some(&id) => id,
+                None => {
+                    if class_texts.len() >= MAX_CLASSES {
+                        return Err(TabularError::column(
+                            path,
+                            &table.columns[c],
+                            format!(
+                                "more than {MAX_CLASSES} distinct target values: is this a \
+                                 regression target? Only classification is supported"
+                            ),
+                        ));
+                    }
+                    let id = class_texts.len() as u32;
+                    class_ids.insert(text.clone(), id);
+                    class_texts.push(text);
+                    id
+                }
+            };
+            single.push(id);
+        }
+        usable_rows.push(row.index);
+        for (c, cell) in row.cells.iter().enumerate() {
+            if !is_feature(c) {
+                continue;
+            }
+            let s = &mut stats[c];
+            match *cell {
+                Cell::Missing => s.missing += 1,
+                Cell::Num(v) => {
+                    s.numeric_ok += 1;
+                    if v != 0.0 {
+                        s.nonzero += 1;
+                    }
+                    if forced_categorical.contains(&c) {
+                        if let Some(set) = &mut s.numbers {
+                            let t = format_number(v);
+                            if !set.contains(&t) {
+                                if set.len() >= MAX_CATEGORIES {
+                                    s.numbers = None;
+                                } else {
+                                    set.insert(t);
+                                }
+                            }
+                        }
+                    }
+                }
+                Cell::Text(t) => match t.parse::<f64>() {
+                    Ok(v) => {
+                        s.numeric_ok += 1;
+                        if v != 0.0 {
+                            s.nonzero += 1;
+                        }
+                        if let Some(set) = &mut s.numbers {
+                            if !set.contains(t) {
+                                if set.len() >= MAX_CATEGORIES {
+                                    s.numbers = None;
+                                } else {
+                                    set.insert(t.to_string());
+                                }
+                            }
+                        }
+                    }
+                    _ => {
+                        s.bad_count += 1;
+                        if s.bad_cells.len() as u64 <= MAX_BAD_NUMERIC_CELLS {
+                            s.bad_cells.push((row.index, row.pos, t.to_string()));
+                        }
+                        if let Some(set) = &mut s.texts {
+                            if !set.contains(t) {
+                                if set.len() >= MAX_CATEGORIES {
+                                    s.texts = None;
+                                } else {
+                                    set.insert(t.to_string());
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        }
+        Ok(())
+    })?;
+
+    // decide column roles
+    let mut roles = Vec::with_capacity(width);
+    let mut warnings = Vec::new();
+    let mut cell_errors: Vec<(u64, ItemError)> = Vec::new();
+    for c in 0..width {
+        let s = &stats[c];
+        let name = &table.columns[c];
+        let role = if target_columns.contains(&c) {
+            ColumnRole::Target
+        } else if dropped.contains(&c) {
+            ColumnRole::Dropped("--drop-column".into())
+        } else if table.typed_numeric[c] && !forced_categorical.contains(&c) {
+            ColumnRole::Numeric
+        } else {
+            let non_missing = s.numeric_ok + s.bad_count;
+            let allowance = (non_missing / BAD_NUMERIC_FRACTION_DENOMINATOR)
+                .clamp(1, MAX_BAD_NUMERIC_CELLS);
+            let categorical = forced_categorical.contains(&c)
+                || (s.bad_count > 0 && (s.bad_count > allowance || s.numeric_ok == 0));
+            if !categorical {
+                // numeric column with a few text cells: those rows are bad inputs
+                for (row, pos, text) in &s.bad_cells {
+                    cell_errors.push((
+                        *row,
+                        ItemError {
+                            path: path.clone(),
+                            line: pos.line(),
+                            reason: format!(
+                                "{}column '{name}': '{}' is not a number (numeric column)",
+                                pos.prefix(),
+                                shorten(text)
+                            ),
+                        },
+                    ));
+                }
+                ColumnRole::Numeric
+            } else {
+                match (&s.texts, &s.numbers) {
+                    (Some(t), Some(n)) => {
+                        let mut cats: Vec<String> = t.iter().chain(n.iter()).cloned().collect();
+                        cats.sort();
+                        let onehot = match choices.encoding {
+                            CategoricalEncoding::OneHot => true,
+                            CategoricalEncoding::Index => false,
+                            CategoricalEncoding::Auto => cats.len() <= choices.onehot_max,
+                        };
+                        if cats.is_empty() {
+                            ColumnRole::Dropped("no values".into())
+                        } else if onehot {
+                            ColumnRole::OneHot(cats)
+                        } else {
+                            ColumnRole::Index(cats)
+                        }
+                    }
+                    _ => ColumnRole::Dropped(format!("more than {MAX_CATEGORIES} distinct values")),
+                }
+            }
+        };
+        if let ColumnRole::Dropped(why) = &role {
+            warnings.push(format!("{}: column '{name}' dropped: {why}", path.display()));
+        }
+        roles.push(role);
+    }
+    if !roles.iter().any(|r| matches!(r, ColumnRole::Numeric | ColumnRole::OneHot(_) | ColumnRole::Index(_))) {
+        return Err(TabularError::table(path, "no feature column left after targets and dropped columns"));
+    }
+
+    // a row with a bad cell leaves the usable set; keep labels aligned with usable rows
+    cell_errors.sort_by_key(|(r, _)| *r);
+    cell_errors.dedup_by_key(|(r, _)| *r);
+    let bad_cell_rows: HashSet<u64> = cell_errors.iter().map(|(r, _)| *r).collect();
+    if !bad_cell_rows.is_empty() {
+        let keep: Vec<bool> = usable_rows.iter().map(|r| !bad_cell_rows.contains(r)).collect();
+        let mut k = 0;
+        single.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
+        let mut k = 0;
+        multi.retain(|_| {
+            k += 1;
+            keep[k - 1]
+        });
+        usable_rows.retain(|r| !bad_cell_rows.contains(r));
+    }
+    bad_rows.extend(cell_errors);
+    bad_rows.sort_by_key(|(r, _)| *r);
+
+    // classes: numeric order when every value is a number, else text order
+    let (class_names, labels) = if multilabel {
+        let names = target_columns.iter().map(|&c| table.columns[c].clone()).collect();
+        (names, RowLabels::Multi(multi))
+    } else {
+        let mut order: Vec<u32> = (0..class_texts.len() as u32).collect();
+        let numeric: Option<Vec<f64>> =
+            class_texts.iter().map(|t| t.parse::<f64>().ok()).collect();
+        match &numeric {
+            Some(vals) => order.sort_by(|&a, &b| vals[a as usize].total_cmp(&vals[b as usize])),
+            None => order.sort_by(|&a, &b| class_texts[a as usize].cmp(&class_texts[b as usize])),
+        }
+        let mut remap = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            remap[old as usize] = new as u32;
+        }
+        let names = order.iter().map(|&o| class_texts[o as usize].clone()).collect();
+        let labels = single.iter().map(|&id| remap[id as usize]).collect();
+        (names, RowLabels::Single(labels))
+    };
+
+    let usable = usable_rows.len() as f64;
+    let features: f64 = roles
+        .iter()
+        .map(|r| match r {
+            ColumnRole::Numeric | ColumnRole::Index(_) => 1.0,
+            ColumnRole::OneHot(c) => c.len() as f64,
+            _ => 0.0,
+        })
+        .sum();
+    let nonzero: f64 = roles
+        .iter()
+        .zip(&stats)
+        .map(|(r, s)| match r {
+            ColumnRole::Numeric => (s.nonzero + s.missing) as f64,
+            ColumnRole::OneHot(_) => (s.numeric_ok + s.bad_count) as f64,
+            ColumnRole::Index(_) => (s.numeric_ok + s.bad_count + s.missing) as f64,
+            _ => 0.0,
+        })
+        .sum();
+    let density = if usable > 0.0 && features > 0.0 { nonzero / (usable * features) } else { 1.0 };
+    let missing = stats
+        .iter()
+        .zip(&roles)
+        .map(|(s, r)| if matches!(r, ColumnRole::Numeric | ColumnRole::Index(_) | ColumnRole::OneHot(_)) { s.missing } else { 0 })
+        .collect();
+    Ok(TableProfile {
+        roles,
+        target_columns,
+        class_names,
+        bad_rows,
+        labels,
+        total_rows,
+        missing,
+        density,
+        warnings,
+    })
+}
+
+/// 0/1 (also `true`/`false`, `yes`/`no`) of a multilabel target cell.
+fn binary_value(cell: &Cell<'_>) -> Option<bool> {
+    match *cell {
+        Cell::Num(v) if v == 0.0 => Some(false),
+        Cell::Num(v) if v == 1.0 => Some(true),
+        Cell::Text(t) => match t.to_ascii_lowercase().as_str() {
+            "0" | "0.0" | "false" | "no" => Some(false),
+            "1" | "1.0" | "true" | "yes" => Some(true),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn describe(cell: &Cell<'_>) -> String {
+    match cell {
+        Cell::Missing => "a missing value".into(),
+        Cell::Num(v) => format_number(*v),
+        Cell::Text(t) => format!("'{}'", shorten(t)),
+    }
+}
+
+/// A typed number as class text: integers without `.0`.
+pub fn format_number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+/// At most 40 characters of a cell for messages.
+pub fn shorten(t: &str) -> String {
+    let mut s: String = t.chars().take(40).collect();
+    if s.len() < t.len() {
+        s.push('…');
+    }
+    s
+}

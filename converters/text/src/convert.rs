@@ -1,0 +1,248 @@
+//! Corpus → AutoDL text records (spec §5.4): scan, split, train the tokenizer on the training
+//! documents, write every document as `(T, 1, 1, 1)` token indices.
+
+use std::path::Path;
+
+use converters_common::split::{split, SplitKey};
+use converters_common::{SkipReport, SplitOptions, Subset};
+use formats::example::{AutoDlExample, Frames};
+use formats::metadata::{vocab_key_escape, DataSpec, Format, MatrixSpec};
+
+use crate::corpus::{Corpus, Layout, TableColumns};
+use crate::error::{Result, TextError};
+use crate::sink::DatasetSink;
+use crate::tokenize::{train_fallible, TokenizerKind, DEFAULT_BPE_VOCAB};
+
+/// `--tokenizer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenizerChoice {
+    /// `chars` for Chinese (meta.json `ZH`/`CH`, or most letters CJK), else `words`.
+    #[default]
+    Auto,
+    Words,
+    Chars,
+    Bpe,
+}
+
+/// Share of CJK letters above which `auto` picks `chars`.
+pub const CJK_SHARE_FOR_CHARS: f64 = 0.5;
+
+#[derive(Debug, Clone, Default)]
+pub struct TextOptions {
+    pub columns: TableColumns,
+    pub tokenizer: TokenizerChoice,
+    /// `bpe`: target vocabulary; `words`/`chars`: cap (specials included). None = default.
+    pub vocab_size: Option<usize>,
+    /// Keep at most this many tokens per document.
+    pub max_length: Option<usize>,
+    pub split: SplitOptions,
+}
+
+impl TextOptions {
+    pub fn check(&self) -> Result<()> {
+        self.split.check()?;
+        if self.max_length == Some(0) {
+            return Err(TextError::Options("--max-length must be at least 1".into()));
+        }
+        if let Some(v) = self.vocab_size {
+            if v < 3 {
+                return Err(TextError::Options("--vocab-size must be at least 3 (<pad>, <unk>, one token)".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TextSummary {
+    pub documents: usize,
+    pub n_train: usize,
+    pub n_test: usize,
+    pub output_dim: usize,
+    pub vocab_size: usize,
+    pub tokenizer: String,
+    /// Test tokens stored as `<unk>`.
+    pub unknown_test_tokens: u64,
+    pub truncated_documents: u64,
+    pub suggested_name: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Converts a text corpus (folder or CSV/TSV/JSONL file).
+pub fn convert_text(
+    input: &Path,
+    opts: &TextOptions,
+    sink: &mut dyn DatasetSink,
+    report: &mut SkipReport,
+) -> Result<TextSummary> {
+    opts.check()?;
+    let corpus = Corpus::open(input, &opts.columns, report)?;
+    let scan = corpus.scan(report)?;
+    let n = scan.docs.len();
+    let keys: Vec<SplitKey> = scan
+        .docs
+        .iter()
+        .map(|d| SplitKey { forced: d.forced, label_set: d.labels.key() })
+        .collect();
+    let plan = split(&keys, &opts.split)?;
+    let mut is_test = vec![false; n];
+    for &k in &plan.test {
+        is_test[k] = true;
+    }
+    let (n_train, n_test) = (plan.train.len(), plan.test.len());
+
+    let chinese = matches!(corpus.declared_language().as_deref(), Some("ZH" | "CH"))
+        || scan.cjk_share > CJK_SHARE_FOR_CHARS;
+    let kind = match opts.tokenizer {
+        TokenizerChoice::Words => TokenizerKind::Words,
+        TokenizerChoice::Chars => TokenizerKind::Chars,
+        TokenizerChoice::Bpe => {
+            TokenizerKind::Bpe { vocab_size: opts.vocab_size.unwrap_or(DEFAULT_BPE_VOCAB) }
+        }
+        TokenizerChoice::Auto if chinese => TokenizerKind::Chars,
+        TokenizerChoice::Auto => TokenizerKind::Words,
+    };
+    let vocab_limit = match kind {
+        TokenizerKind::Bpe { .. } => None,
+        _ => opts.vocab_size,
+    };
+
+    // the vocabulary sees the training documents only
+    let usable = usable_marks(&scan.stream_index);
+    let train_docs = {
+        let usable = usable.clone();
+        let is_test = is_test.clone();
+        let mut k = 0usize;
+        corpus.stream()?.enumerate().filter_map(move |(s, doc)| {
+            if !usable.get(s).copied().unwrap_or(false) {
+                return None;
+            }
+            let test = is_test[k];
+            k += 1;
+            if test {
+                return None;
+            }
+            Some(doc.and_then(|d| d.text.map_err(|r| TextError::input(&d.pos.path, r))))
+        })
+    };
+    let tokenizer = train_fallible(kind, vocab_limit, train_docs)?;
+
+    let spec = text_spec(&tokenizer.vocab, scan.output_dim, scan.class_names.as_deref(), n_train);
+    sink.begin(&spec, n_train, n_test)?;
+    let (mut test_id, mut train_id) = (0i64, n_test as i64);
+    let mut k = 0usize;
+    let (mut unknown, mut truncated) = (0u64, 0u64);
+    for (s, doc) in corpus.stream()?.enumerate() {
+        let doc = doc?;
+        if !usable.get(s).copied().unwrap_or(false) {
+            continue;
+        }
+        let info = &scan.docs[k];
+        let test = is_test[k];
+        k += 1;
+        let text = doc.text.map_err(|r| TextError::input(&doc.pos.path, r))?;
+        let full = tokenizer.encode(&text, None)?;
+        if let Some(m) = opts.max_length {
+            if full.len() > m {
+                truncated += 1;
+            }
+        }
+        let ids: Vec<u32> = match opts.max_length {
+            Some(m) => full.into_iter().take(m).collect(),
+            None => full,
+        };
+        if test {
+            unknown += ids.iter().filter(|&&i| i == 1).count() as u64;
+        }
+        let frames = Frames::Dense {
+            values: ids.iter().map(|&i| i as f32).collect(),
+            offsets: (0..=ids.len()).collect(),
+        };
+        if test {
+            let mut row = vec![0.0; scan.output_dim];
+            for &(c, _) in &info.labels.pairs {
+                if let Some(cell) = row.get_mut(c as usize) {
+                    *cell = 1.0;
+                }
+            }
+            let ex = AutoDlExample { id: Some(test_id), label_index: vec![], label_score: vec![], frames };
+            test_id += 1;
+            sink.record(Subset::Test, ex, Some(row))?;
+        } else {
+            let ex = AutoDlExample {
+                id: Some(train_id),
+                label_index: info.labels.indices(),
+                label_score: info.labels.scores(),
+                frames,
+            };
+            train_id += 1;
+            sink.record(Subset::Train, ex, None)?;
+        }
+    }
+    if let Some(names) = &scan.class_names {
+        sink.side_file("label.name", names.iter().map(|n| format!("{n}\n")).collect())?;
+    }
+    let mut warnings = scan.warnings.clone();
+    if unknown > 0 {
+        warnings.push(format!("{unknown} test tokens not in the training vocabulary stored as <unk> (index 1)"));
+    }
+    if truncated > 0 {
+        warnings.push(format!("{truncated} documents cut to --max-length tokens"));
+    }
+    if let Layout::Files(_) = corpus.layout {
+        // nothing more: labels and names came from the common discovery
+    }
+    Ok(TextSummary {
+        documents: n,
+        n_train,
+        n_test,
+        output_dim: scan.output_dim,
+        vocab_size: tokenizer.vocab.len(),
+        tokenizer: kind.to_string(),
+        unknown_test_tokens: unknown,
+        truncated_documents: truncated,
+        suggested_name: scan.suggested_name.clone(),
+        warnings,
+    })
+}
+
+/// `usable[s]` for stream position `s`.
+fn usable_marks(stream_index: &[usize]) -> Vec<bool> {
+    let len = stream_index.last().map(|&s| s + 1).unwrap_or(0);
+    let mut marks = vec![false; len];
+    for &s in stream_index {
+        marks[s] = true;
+    }
+    marks
+}
+
+/// Text metadata (spec §5.4, O1 in §4.5): `(−1, 1, 1, 1)` DENSE, vocabulary in
+/// `channel_to_index_map` with the reference's double escaping.
+pub fn text_spec(vocab: &[String], output_dim: usize, class_names: Option<&[String]>, sample_count: usize) -> DataSpec {
+    DataSpec {
+        matrix_spec: vec![MatrixSpec {
+            col_count: 1,
+            row_count: 1,
+            num_channels: 1,
+            num_channels_present: true,
+            has_locality_col: true,
+            has_locality_row: true,
+            format: Format::Dense,
+            ..MatrixSpec::default()
+        }],
+        is_sequence: false,
+        output_dim: output_dim as i32,
+        label_to_index_map: class_names
+            .map(|names| names.iter().enumerate().map(|(i, n)| (n.clone(), i as i32)).collect())
+            .unwrap_or_default(),
+        channel_to_index_map: vocab
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (vocab_key_escape(t), i as i32))
+            .collect(),
+        sequence_size: -1,
+        sequence_size_present: true,
+        sample_count: sample_count as i64,
+        ..DataSpec::default()
+    }
+}
