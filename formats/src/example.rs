@@ -1,11 +1,50 @@
 //! One AutoDL example ⇄ a serialized `tf.train.SequenceExample` (spec §3).
 //!
-//! CONTRACT (shared with other modules; implementation to be completed):
-//! - `encode` emits context `id`, `label_index`, `label_score` in that order, feature lists
-//!   in key order, packed numeric lists, and `1a 00` / `12 00` for empty label lists (§3.1
-//!   golden vector, byte for byte).
-//! - `decode` accepts map entries in any order and reports every deviation from §3.2/§3.3
-//!   as an [`ExampleError`] with a stable code.
+//! - [`encode`] emits context `id`, `label_index`, `label_score` in that order (BTreeMap key
+//!   order), feature lists in key order, packed numeric lists, and `1a 00` / `12 00` for empty
+//!   label lists (§3.1 golden vector, byte for byte).
+//! - [`decode`] accepts map entries in any order and reports every deviation from §3.2/§3.3
+//!   as an [`ExampleError`] with a stable code. Checks that need the metadata (label index
+//!   range, frame sizes, frame count) are left to the reader/validator.
+//!
+//! Stable error codes of [`ExampleError::code`]:
+//!
+//! | code | meaning |
+//! |---|---|
+//! | `EX_PROTOBUF` | payload is not a protobuf `SequenceExample` |
+//! | `EX_CONTEXT_UNKNOWN_KEY` | context key other than `id`, `label_index`, `label_score` |
+//! | `EX_ID_TYPE` | `id` is not an `int64_list` |
+//! | `EX_ID_COUNT` | `id` does not hold exactly one value |
+//! | `EX_LABEL_TYPE` | `label_index` not `int64_list` or `label_score` not `float_list` |
+//! | `EX_LABEL_LENGTH` | `label_index` and `label_score` differ in length |
+//! | `EX_NO_FEATURES` | no feature list at all |
+//! | `EX_FEATURE_UNKNOWN_KEY` | feature-list key not of bundle 0 / not a known kind |
+//! | `EX_MIXED_STORAGE` | keys of more than one storage kind (dense / compressed / sparse) |
+//! | `EX_FRAME_TYPE` | a frame `Feature` of the wrong list type |
+//! | `EX_COMPRESSED_ELEMENTS` | a compressed frame without exactly one bytes element |
+//! | `EX_SPARSE_MISSING` | sparse storage without row, col or value list |
+//! | `EX_SPARSE_FRAMES` | sparse lists with different frame counts |
+//! | `EX_SPARSE_LENGTH` | sparse lists of one frame with different lengths |
+//! | `EX_BAD_OFFSETS` | (encoder side) dense `offsets` do not describe `values` |
+//! | `EX_IMAGE_DECODE` | a compressed frame cannot be decoded |
+//! | `EX_IMAGE_TOO_LARGE` | a compressed frame exceeds [`MAX_IMAGE_PIXELS`] |
+//! | `EX_IMAGE_CHANNELS` | unsupported channel count asked for decoding |
+//! | `EX_LABEL_RANGE` | a label index outside `[0, output_dim)` (from [`AutoDlExample::label_vector`]) |
+//! | `EX_LABEL_DUPLICATE` | a label index listed twice (from [`AutoDlExample::label_vector`]) |
+
+use std::collections::BTreeMap;
+use std::io::Cursor;
+
+use prost::Message;
+
+use crate::metadata::Format;
+use crate::proto::tensorflow::{
+    feature::Kind, BytesList, Feature, FeatureList, FeatureLists, Features, FloatList, Int64List,
+    SequenceExample,
+};
+
+/// Largest compressed frame we decode (64 Mpixel); protects memory against hostile headers.
+pub const MAX_IMAGE_PIXELS: u64 = 1 << 26;
 
 /// Context keys (§3.2).
 pub const KEY_ID: &str = "id";
@@ -62,4 +101,472 @@ impl std::fmt::Display for ExampleError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} ({})", self.message, self.code)
     }
+}
+
+impl ExampleError {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        ExampleError { code, message: message.into() }
+    }
+}
+
+impl std::error::Error for ExampleError {}
+
+/// A compressed frame decoded to `f32` in `[0, 1]`, HWC order (channel fastest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecodedImage {
+    pub height: usize,
+    pub width: usize,
+    pub channels: usize,
+    pub data: Vec<f32>,
+}
+
+impl Frames {
+    /// Dense frames from one vector per frame.
+    pub fn dense_from_frames<I, F>(frames: I) -> Frames
+    where
+        I: IntoIterator<Item = F>,
+        F: AsRef<[f32]>,
+    {
+        let mut values = Vec::new();
+        let mut offsets = vec![0];
+        for f in frames {
+            values.extend_from_slice(f.as_ref());
+            offsets.push(values.len());
+        }
+        Frames::Dense { values, offsets }
+    }
+
+    /// Dense frames of equal length `frame_len` laid back to back in `values`.
+    /// `None` when `values.len()` is not a multiple of `frame_len` (or `frame_len` is 0).
+    pub fn dense_uniform(values: Vec<f32>, frame_len: usize) -> Option<Frames> {
+        if frame_len == 0 || values.len() % frame_len != 0 {
+            return None;
+        }
+        let offsets = (0..=values.len() / frame_len).map(|t| t * frame_len).collect();
+        Some(Frames::Dense { values, offsets })
+    }
+
+    /// The storage kind (`MatrixSpec.format`) these frames use.
+    pub fn format(&self) -> Format {
+        match self {
+            Frames::Dense { .. } => Format::Dense,
+            Frames::Compressed(_) => Format::Compressed,
+            Frames::Sparse(_) => Format::Sparse,
+        }
+    }
+
+    /// Number of frames `T`.
+    pub fn num_frames(&self) -> usize {
+        match self {
+            Frames::Dense { offsets, .. } => offsets.len().saturating_sub(1),
+            Frames::Compressed(frames) => frames.len(),
+            Frames::Sparse(frames) => frames.len(),
+        }
+    }
+
+    /// Floats of dense frame `t` (HWC, channel fastest); `None` if not dense or out of range.
+    pub fn dense_frame(&self, t: usize) -> Option<&[f32]> {
+        match self {
+            Frames::Dense { values, offsets } => {
+                let (a, b) = (*offsets.get(t)?, *offsets.get(t + 1)?);
+                values.get(a..b)
+            }
+            _ => None,
+        }
+    }
+
+    /// Encoded image bytes of compressed frame `t`; `None` if not compressed or out of range.
+    pub fn compressed_frame(&self, t: usize) -> Option<&[u8]> {
+        match self {
+            Frames::Compressed(frames) => frames.get(t).map(|f| f.as_slice()),
+            _ => None,
+        }
+    }
+
+    /// Checks the internal invariants the encoder relies on (dense offsets, sparse list lengths).
+    pub fn check(&self) -> Result<(), ExampleError> {
+        match self {
+            Frames::Dense { values, offsets } => {
+                let ok = offsets.first() == Some(&0)
+                    && offsets.last() == Some(&values.len())
+                    && offsets.windows(2).all(|w| w[0] <= w[1]);
+                if !ok {
+                    return Err(ExampleError::new(
+                        "EX_BAD_OFFSETS",
+                        format!(
+                            "dense offsets {:?}… do not partition {} values",
+                            &offsets[..offsets.len().min(4)],
+                            values.len()
+                        ),
+                    ));
+                }
+            }
+            Frames::Compressed(_) => {}
+            Frames::Sparse(frames) => {
+                for (t, f) in frames.iter().enumerate() {
+                    let n = f.value.len();
+                    let channel_ok = f.channel.as_ref().is_none_or(|c| c.len() == n);
+                    if f.row.len() != n || f.col.len() != n || !channel_ok {
+                        return Err(ExampleError::new(
+                            "EX_SPARSE_LENGTH",
+                            format!("sparse frame {t}: row/col/channel/value lengths differ"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl AutoDlExample {
+    /// `(index, score)` pairs as stored (no range check).
+    pub fn labels(&self) -> impl Iterator<Item = (i64, f32)> + '_ {
+        self.label_index.iter().copied().zip(self.label_score.iter().copied())
+    }
+
+    /// True when the record lists at least one label (for test records: legacy leak, §1.3).
+    pub fn has_labels(&self) -> bool {
+        !self.label_index.is_empty() || !self.label_score.is_empty()
+    }
+
+    /// The label vector of §3.2: `label_score[k]` scattered at `label_index[k]` into
+    /// `output_dim` zeros. Errors on an index out of range or listed twice.
+    pub fn label_vector(&self, output_dim: usize) -> Result<Vec<f32>, ExampleError> {
+        let mut v = vec![0.0f32; output_dim];
+        let mut seen = vec![false; output_dim];
+        for (i, s) in self.labels() {
+            if i < 0 || i as u64 >= output_dim as u64 {
+                return Err(ExampleError::new(
+                    "EX_LABEL_RANGE",
+                    format!("label index {i} outside [0, {output_dim})"),
+                ));
+            }
+            let i = i as usize;
+            if seen[i] {
+                return Err(ExampleError::new(
+                    "EX_LABEL_DUPLICATE",
+                    format!("label index {i} listed twice"),
+                ));
+            }
+            seen[i] = true;
+            v[i] = s;
+        }
+        Ok(v)
+    }
+}
+
+fn int64_feature(values: Vec<i64>) -> Feature {
+    Feature { kind: Some(Kind::Int64List(Int64List { value: values })) }
+}
+
+fn float_feature(values: Vec<f32>) -> Feature {
+    Feature { kind: Some(Kind::FloatList(FloatList { value: values })) }
+}
+
+fn bytes_feature(values: Vec<Vec<u8>>) -> Feature {
+    Feature { kind: Some(Kind::BytesList(BytesList { value: values })) }
+}
+
+fn to_proto(ex: &AutoDlExample) -> Result<SequenceExample, ExampleError> {
+    ex.frames.check()?;
+    let mut context = BTreeMap::new();
+    if let Some(id) = ex.id {
+        context.insert(KEY_ID.to_string(), int64_feature(vec![id]));
+    }
+    // spec §1.3: label lists are always written, empty for test records.
+    context.insert(KEY_LABEL_INDEX.to_string(), int64_feature(ex.label_index.clone()));
+    context.insert(KEY_LABEL_SCORE.to_string(), float_feature(ex.label_score.clone()));
+
+    let mut lists = BTreeMap::new();
+    let list = |features: Vec<Feature>| FeatureList { feature: features };
+    match &ex.frames {
+        Frames::Dense { values, offsets } => {
+            let frames = offsets
+                .windows(2)
+                .map(|w| float_feature(values[w[0]..w[1]].to_vec()))
+                .collect();
+            lists.insert(KEY_DENSE.to_string(), list(frames));
+        }
+        Frames::Compressed(frames) => {
+            let frames = frames.iter().map(|b| bytes_feature(vec![b.clone()])).collect();
+            lists.insert(KEY_COMPRESSED.to_string(), list(frames));
+        }
+        Frames::Sparse(frames) => {
+            let rows = frames.iter().map(|f| int64_feature(f.row.clone())).collect();
+            let cols = frames.iter().map(|f| int64_feature(f.col.clone())).collect();
+            let vals = frames.iter().map(|f| float_feature(f.value.clone())).collect();
+            lists.insert(KEY_SPARSE_ROW.to_string(), list(rows));
+            lists.insert(KEY_SPARSE_COL.to_string(), list(cols));
+            lists.insert(KEY_SPARSE_VALUE.to_string(), list(vals));
+            // The channel list is all-or-nothing per example: written when every frame has one.
+            if !frames.is_empty() && frames.iter().all(|f| f.channel.is_some()) {
+                let chans = frames
+                    .iter()
+                    .map(|f| int64_feature(f.channel.clone().unwrap_or_default()))
+                    .collect();
+                lists.insert(KEY_SPARSE_CHANNEL.to_string(), list(chans));
+            }
+        }
+    }
+    Ok(SequenceExample {
+        context: Some(Features { feature: context }),
+        feature_lists: Some(FeatureLists { feature_list: lists }),
+    })
+}
+
+/// Serializes `ex` in the canonical writer layout (spec §3.1).
+/// Fails only when the frames break their own invariants ([`Frames::check`]).
+pub fn try_encode(ex: &AutoDlExample) -> Result<Vec<u8>, ExampleError> {
+    Ok(to_proto(ex)?.encode_to_vec())
+}
+
+/// Serializes `ex` in the canonical writer layout (spec §3.1).
+///
+/// Panics if `ex.frames` breaks [`Frames::check`] (dense offsets not partitioning the values,
+/// sparse lists of unequal length); use [`try_encode`] for frames built from untrusted input.
+pub fn encode(ex: &AutoDlExample) -> Vec<u8> {
+    match try_encode(ex) {
+        Ok(bytes) => bytes,
+        Err(e) => panic!("encode: invalid frames: {e}"),
+    }
+}
+
+fn kind_name(kind: &Option<Kind>) -> &'static str {
+    match kind {
+        Some(Kind::BytesList(_)) => "bytes_list",
+        Some(Kind::FloatList(_)) => "float_list",
+        Some(Kind::Int64List(_)) => "int64_list",
+        None => "no list",
+    }
+}
+
+fn take_int64(feature: Feature, code: &'static str, what: &str) -> Result<Vec<i64>, ExampleError> {
+    match feature.kind {
+        Some(Kind::Int64List(l)) => Ok(l.value),
+        other => Err(ExampleError::new(
+            code,
+            format!("{what} must be an int64_list, found {}", kind_name(&other)),
+        )),
+    }
+}
+
+fn take_float(feature: Feature, code: &'static str, what: &str) -> Result<Vec<f32>, ExampleError> {
+    match feature.kind {
+        Some(Kind::FloatList(l)) => Ok(l.value),
+        other => Err(ExampleError::new(
+            code,
+            format!("{what} must be a float_list, found {}", kind_name(&other)),
+        )),
+    }
+}
+
+fn int64_frames(list: FeatureList, key: &str) -> Result<Vec<Vec<i64>>, ExampleError> {
+    list.feature
+        .into_iter()
+        .enumerate()
+        .map(|(t, f)| take_int64(f, "EX_FRAME_TYPE", &format!("{key} frame {t}")))
+        .collect()
+}
+
+fn float_frames(list: FeatureList, key: &str) -> Result<Vec<Vec<f32>>, ExampleError> {
+    list.feature
+        .into_iter()
+        .enumerate()
+        .map(|(t, f)| take_float(f, "EX_FRAME_TYPE", &format!("{key} frame {t}")))
+        .collect()
+}
+
+/// Parses and checks one record payload (spec §3.2, §3.3, Appendix B item 4).
+pub fn decode(payload: &[u8]) -> Result<AutoDlExample, ExampleError> {
+    let seq = SequenceExample::decode(payload)
+        .map_err(|e| ExampleError::new("EX_PROTOBUF", format!("not a SequenceExample: {e}")))?;
+
+    let mut id = None;
+    let mut label_index = Vec::new();
+    let mut label_score = Vec::new();
+    for (key, feature) in seq.context.map(|c| c.feature).unwrap_or_default() {
+        match key.as_str() {
+            KEY_ID => {
+                let v = take_int64(feature, "EX_ID_TYPE", "context `id`")?;
+                if v.len() != 1 {
+                    return Err(ExampleError::new(
+                        "EX_ID_COUNT",
+                        format!("context `id` must hold exactly one value, found {}", v.len()),
+                    ));
+                }
+                id = Some(v[0]);
+            }
+            KEY_LABEL_INDEX => {
+                label_index = take_int64(feature, "EX_LABEL_TYPE", "context `label_index`")?
+            }
+            KEY_LABEL_SCORE => {
+                label_score = take_float(feature, "EX_LABEL_TYPE", "context `label_score`")?
+            }
+            _ => {
+                return Err(ExampleError::new(
+                    "EX_CONTEXT_UNKNOWN_KEY",
+                    format!("unknown context key {key:?}"),
+                ))
+            }
+        }
+    }
+    if label_index.len() != label_score.len() {
+        return Err(ExampleError::new(
+            "EX_LABEL_LENGTH",
+            format!(
+                "label_index has {} values but label_score has {}",
+                label_index.len(),
+                label_score.len()
+            ),
+        ));
+    }
+
+    let mut lists = seq.feature_lists.map(|l| l.feature_list).unwrap_or_default();
+    if lists.is_empty() {
+        return Err(ExampleError::new("EX_NO_FEATURES", "no feature list"));
+    }
+    let mut kinds = Vec::new();
+    for key in lists.keys() {
+        let kind = match key.as_str() {
+            KEY_DENSE => Format::Dense,
+            KEY_COMPRESSED => Format::Compressed,
+            KEY_SPARSE_ROW | KEY_SPARSE_COL | KEY_SPARSE_CHANNEL | KEY_SPARSE_VALUE => Format::Sparse,
+            _ => {
+                return Err(ExampleError::new(
+                    "EX_FEATURE_UNKNOWN_KEY",
+                    format!("unknown feature-list key {key:?}"),
+                ))
+            }
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.len() > 1 {
+        let keys: Vec<&String> = lists.keys().collect();
+        return Err(ExampleError::new(
+            "EX_MIXED_STORAGE",
+            format!("feature lists mix storage kinds: {keys:?}"),
+        ));
+    }
+
+    let frames = match kinds[0] {
+        Format::Dense => {
+            let list = lists.remove(KEY_DENSE).unwrap_or_default();
+            Frames::dense_from_frames(float_frames(list, KEY_DENSE)?)
+        }
+        Format::Compressed => {
+            let list = lists.remove(KEY_COMPRESSED).unwrap_or_default();
+            let mut frames = Vec::with_capacity(list.feature.len());
+            for (t, f) in list.feature.into_iter().enumerate() {
+                match f.kind {
+                    Some(Kind::BytesList(mut b)) if b.value.len() == 1 => {
+                        frames.push(b.value.pop().unwrap_or_default())
+                    }
+                    Some(Kind::BytesList(b)) => {
+                        return Err(ExampleError::new(
+                            "EX_COMPRESSED_ELEMENTS",
+                            format!("compressed frame {t} has {} bytes elements, expected 1", b.value.len()),
+                        ))
+                    }
+                    other => {
+                        return Err(ExampleError::new(
+                            "EX_FRAME_TYPE",
+                            format!("{KEY_COMPRESSED} frame {t} must be a bytes_list, found {}", kind_name(&other)),
+                        ))
+                    }
+                }
+            }
+            Frames::Compressed(frames)
+        }
+        Format::Sparse => {
+            let mut required = |key: &str| {
+                lists.remove(key).ok_or_else(|| {
+                    ExampleError::new("EX_SPARSE_MISSING", format!("sparse storage without {key:?}"))
+                })
+            };
+            let rows = int64_frames(required(KEY_SPARSE_ROW)?, KEY_SPARSE_ROW)?;
+            let cols = int64_frames(required(KEY_SPARSE_COL)?, KEY_SPARSE_COL)?;
+            let vals = float_frames(required(KEY_SPARSE_VALUE)?, KEY_SPARSE_VALUE)?;
+            let chans = match lists.remove(KEY_SPARSE_CHANNEL) {
+                Some(l) => Some(int64_frames(l, KEY_SPARSE_CHANNEL)?),
+                None => None,
+            };
+            let t = vals.len();
+            if rows.len() != t || cols.len() != t || chans.as_ref().is_some_and(|c| c.len() != t) {
+                return Err(ExampleError::new(
+                    "EX_SPARSE_FRAMES",
+                    "sparse feature lists have different frame counts",
+                ));
+            }
+            let mut chans = chans.map(|c| c.into_iter());
+            let mut frames = Vec::with_capacity(t);
+            for (k, ((row, col), value)) in rows.into_iter().zip(cols).zip(vals).enumerate() {
+                let channel = chans.as_mut().and_then(|c| c.next());
+                let frame = SparseFrame { row, col, channel, value };
+                if frame.row.len() != frame.value.len()
+                    || frame.col.len() != frame.value.len()
+                    || frame.channel.as_ref().is_some_and(|c| c.len() != frame.value.len())
+                {
+                    return Err(ExampleError::new(
+                        "EX_SPARSE_LENGTH",
+                        format!("sparse frame {k}: row/col/channel/value lists differ in length"),
+                    ));
+                }
+                frames.push(frame);
+            }
+            Frames::Sparse(frames)
+        }
+    };
+    Ok(AutoDlExample { id, label_index, label_score, frames })
+}
+
+/// Decodes one compressed frame (JPEG/PNG/…) to `f32` in `[0, 1]` with `channels` output
+/// channels (1 = grayscale, 3 = RGB, 4 = RGBA), as the reference reader does (spec §3.3).
+/// Grayscale uses the ITU-R BT.601 weights (0.299, 0.587, 0.114) like TensorFlow's decoders.
+pub fn decode_image(bytes: &[u8], channels: usize) -> Result<DecodedImage, ExampleError> {
+    if !matches!(channels, 1 | 3 | 4) {
+        return Err(ExampleError::new(
+            "EX_IMAGE_CHANNELS",
+            format!("cannot decode to {channels} channels (1, 3 or 4)"),
+        ));
+    }
+    let reader = || {
+        image::ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| ExampleError::new("EX_IMAGE_DECODE", e.to_string()))
+    };
+    let (w, h) = reader()?
+        .into_dimensions()
+        .map_err(|e| ExampleError::new("EX_IMAGE_DECODE", e.to_string()))?;
+    if u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS {
+        return Err(ExampleError::new(
+            "EX_IMAGE_TOO_LARGE",
+            format!("{w}x{h} image exceeds {MAX_IMAGE_PIXELS} pixels"),
+        ));
+    }
+    let mut r = reader()?;
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(w);
+    limits.max_image_height = Some(h);
+    r.limits(limits);
+    let img = r
+        .decode()
+        .map_err(|e| ExampleError::new("EX_IMAGE_DECODE", e.to_string()))?;
+    let (width, height) = (img.width() as usize, img.height() as usize);
+    let data: Vec<f32> = match channels {
+        1 => img
+            .to_rgb8()
+            .pixels()
+            .map(|p| {
+                let [r, g, b] = p.0;
+                let y = (299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b) + 500) / 1000;
+                y as f32 / 255.0
+            })
+            .collect(),
+        3 => img.to_rgb8().into_raw().into_iter().map(|v| f32::from(v) / 255.0).collect(),
+        _ => img.to_rgba8().into_raw().into_iter().map(|v| f32::from(v) / 255.0).collect(),
+    };
+    Ok(DecodedImage { height, width, channels, data })
 }
