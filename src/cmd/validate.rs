@@ -1,14 +1,125 @@
+//! `autodl-format validate DIR [--json] [--deep] [--quiet]`: every format check, all findings
+//! at once. Exit 0 valid (warnings allowed), 1 errors found, 2 could not run.
+
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use formats::validate::{validate, Finding, Progress, Report, ValidateOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
     /// Dataset folder (holds `<name>.data/` and `<name>.solution`)
     pub dir: PathBuf,
-    /// Print a JSON report instead of text
+    /// Print a JSON report (schema: schemas/validate-report.schema.json) instead of text
     #[arg(long)]
     pub json: bool,
+    /// Also decode every compressed frame and check its size
+    #[arg(long)]
+    pub deep: bool,
+    /// No progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Findings of one code shown per file before they are summarised
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub max_per_code: usize,
 }
 
-pub fn run(_args: Args) -> anyhow::Result<i32> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    // "Could not run" (exit 2) is only for a dataset path we cannot look at; everything inside
+    // it is a finding.
+    if !args.dir.is_dir() {
+        let why = if args.dir.exists() { "is not a folder" } else { "does not exist" };
+        eprintln!("error: {} {why}", args.dir.display());
+        return Ok(2);
+    }
+    let bar = progress_bar(args.quiet);
+    let mut opts = ValidateOptions { deep: args.deep, max_per_code: args.max_per_code, ..Default::default() };
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        opts.progress = Some(Arc::new(move |p| match p {
+            Progress::Start { total_bytes } => bar.set_length(total_bytes),
+            Progress::Advance { bytes } => bar.inc(bytes),
+            Progress::Finish => bar.finish_and_clear(),
+        }));
+    }
+    let report = validate(&args.dir, &opts);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let code = if report.valid { 0 } else { 1 };
+    let printed = if args.json { print_json(&report) } else { print_text(&report) };
+    match printed {
+        Ok(()) => Ok(code),
+        // A closed pipe (`validate … | head`) ends quietly with the verdict's exit code.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A byte-based bar on stderr, only for an interactive terminal and without `--quiet`.
+fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(0), indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template(
+        "validating {bar:40} {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, {eta})",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+fn print_json(report: &Report) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, report).map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    out.flush()
+}
+
+/// `error[CODE] file [record N @ byte B, field F, line L]: message`.
+pub fn finding_line(f: &Finding) -> String {
+    let severity = match f.severity {
+        formats::validate::Severity::Error => "error",
+        formats::validate::Severity::Warning => "warning",
+    };
+    let mut at = Vec::new();
+    if let Some(r) = f.location.record {
+        match f.location.offset {
+            Some(o) => at.push(format!("record {r} @ byte {o}")),
+            None => at.push(format!("record {r}")),
+        }
+    }
+    if let Some(l) = f.location.line {
+        at.push(format!("line {l}"));
+    }
+    if let Some(field) = &f.location.field {
+        at.push(format!("field {field}"));
+    }
+    let at = if at.is_empty() { String::new() } else { format!(" [{}]", at.join(", ")) };
+    format!("{severity}[{}] {}{at}: {}", f.code, f.location.file.display(), f.message)
+}
+
+fn print_text(report: &Report) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for f in &report.findings {
+        writeln!(out, "{}", finding_line(f))?;
+    }
+    let records: u64 = report.stats.subsets.iter().map(|s| s.records).sum();
+    let files: usize = report.stats.subsets.iter().map(|s| s.files.len()).sum();
+    let name = report.name.as_deref().unwrap_or("?");
+    let verdict = if report.valid { "valid" } else { "INVALID" };
+    let deep = if report.deep { ", deep" } else { "" };
+    writeln!(
+        out,
+        "{name}: {verdict}: {} error(s), {} warning(s); {records} records in {files} record file(s), {:.1} MB read{deep}",
+        report.errors,
+        report.warnings,
+        report.stats.bytes_read as f64 / 1e6
+    )?;
+    if report.stats.suppressed > 0 {
+        writeln!(out, "({} repeated findings summarised; --max-per-code N shows more)", report.stats.suppressed)?;
+    }
+    out.flush()
 }
