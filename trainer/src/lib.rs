@@ -1,1 +1,18 @@
-//! Placeholder: see DEVELOPERS.md.
+//! Training and scoring of AutoDL datasets on libtorch (spec: `../shared/spec/SCORING.md`).
+//!
+//! - [`learner`]: the `Learner` trait, cancellation token and prediction matrix;
+//! - [`ingestion`]: the train/test loop of SCORING.md §4 with a hard deadline;
+//! - [`baselines`]: Baseline0 (constant) and Baseline1 (linear model on pooled inputs);
+//! - [`data`]: dataset → f32 feature tensors for the baselines;
+//! - [`device`]: CPU/CUDA selection and libtorch thread set-up;
+//! - [`scoring`]: NAUC, ALC, learning-curve figure and report of a run (SCORING.md §1–3, §6).
+
+pub mod error;
+pub mod learner;
+pub mod ingestion;
+pub mod baselines;
+pub mod data;
+pub mod device;
+pub mod scoring;
+
+pub use error::{Error, Result};

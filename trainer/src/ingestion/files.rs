@@ -1,0 +1,263 @@
+//! The files ingestion writes into the prediction folder, byte-compatible with the original
+//! ingestion program: `start.txt`, `<task>.predict_<k>`, `end.txt` (spec SCORING.md §1.2–1.4).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::learner::PredictionMatrix;
+
+pub const START_FILE: &str = "start.txt";
+pub const END_FILE: &str = "end.txt";
+
+/// `<task>.predict_<k>` (spec §1.2).
+pub fn prediction_file_name(task: &str, index: usize) -> String {
+    format!("{task}.predict_{index}")
+}
+
+/// Python's `str(float)` / `repr(float)`: shortest round-trip digits (ties between two
+/// shortest candidates go to the correctly rounded one, as in Python), fixed notation for
+/// decimal exponents in [−4, 16) with `.0` on integral values, else `1e-05` / `1.5e+16`.
+pub fn python_float(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    }
+    // Rust's shortest digits may end on the upper of two equally near candidates; the
+    // correctly rounded (half-even) string of the same length is what Python prints.
+    let shortest = format!("{:e}", x.abs());
+    let (mantissa, _) = shortest.split_once('e').expect("`{:e}` always has an exponent");
+    let n_digits = mantissa.chars().filter(|c| c.is_ascii_digit()).count();
+    let rounded = format!("{:.*e}", n_digits - 1, x.abs());
+    let chosen = if rounded.parse::<f64>() == Ok(x.abs()) { rounded } else { shortest };
+    let (mantissa, exponent) = chosen.split_once('e').expect("`{:e}` always has an exponent");
+    let exponent: i32 = exponent.parse().expect("`{:e}` exponent is an integer");
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let sign = if x < 0.0 { "-" } else { "" };
+    if (-4..16).contains(&exponent) {
+        let body = if exponent >= 0 {
+            let point = exponent as usize + 1;
+            if digits.len() <= point {
+                format!("{digits}{}.0", "0".repeat(point - digits.len()))
+            } else {
+                format!("{}.{}", &digits[..point], &digits[point..])
+            }
+        } else {
+            format!("0.{}{digits}", "0".repeat((-exponent - 1) as usize))
+        };
+        format!("{sign}{body}")
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        format!("{sign}{first}{fraction}e{exp_sign}{:02}", exponent.abs())
+    }
+}
+
+/// Python's `'{:g}'.format(x)`: 6 significant digits, fixed notation when the decimal
+/// exponent is in [−4, 6), scientific otherwise, trailing zeros removed (spec §1.2).
+pub fn format_g(x: f64) -> String {
+    const PRECISION: i32 = 6;
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
+    }
+    // Round to 6 significant digits first: the exponent after rounding picks the notation.
+    let sci = format!("{:.*e}", (PRECISION - 1) as usize, x);
+    let (mantissa, exponent) = sci.split_once('e').expect("`{:e}` always has an exponent");
+    let exponent: i32 = exponent.parse().expect("`{:e}` exponent is an integer");
+    if (-4..PRECISION).contains(&exponent) {
+        let decimals = (PRECISION - 1 - exponent) as usize;
+        strip_trailing_zeros(&format!("{:.*}", decimals, x))
+    } else {
+        let mantissa = strip_trailing_zeros(mantissa);
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    }
+}
+
+fn strip_trailing_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// The text of a prediction file: one row per line, values `{:g}`-formatted and separated by
+/// one space, a newline after every row.
+pub fn prediction_text(matrix: &PredictionMatrix) -> String {
+    let mut out = String::with_capacity(matrix.rows() * matrix.cols() * 9);
+    for i in 0..matrix.rows() {
+        for (j, v) in matrix.row(i).iter().enumerate() {
+            if j > 0 {
+                out.push(' ');
+            }
+            out.push_str(&format_g(f64::from(*v)));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes `<dir>/<task>.predict_<k>` via a temporary file in the same folder renamed at the
+/// end, so a reader polling the folder never sees a half-written prediction (spec §1.2).
+pub fn write_prediction(dir: &Path, task: &str, index: usize, matrix: &PredictionMatrix) -> Result<PathBuf> {
+    let target = dir.join(prediction_file_name(task, index));
+    let text = prediction_text(matrix);
+    let mut attempt = 0u32;
+    loop {
+        // The original names its temporary `temp_prediction_file_<random int < 10000>`.
+        let salt = (std::process::id() ^ (index as u32).wrapping_mul(7919) ^ attempt.wrapping_mul(104_729)) % 10_000;
+        let temp = dir.join(format!("temp_prediction_file_{salt}"));
+        match OpenOptions::new().write(true).create_new(true).open(&temp) {
+            Ok(mut file) => {
+                let written = file.write_all(text.as_bytes()).and_then(|_| file.sync_all());
+                if let Err(source) = written {
+                    let _ = std::fs::remove_file(&temp);
+                    return Err(Error::io(&temp, source));
+                }
+                drop(file);
+                std::fs::rename(&temp, &target).map_err(|source| {
+                    let _ = std::fs::remove_file(&temp);
+                    Error::io(&target, source)
+                })?;
+                return Ok(target);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 10_000 => attempt += 1,
+            Err(source) => return Err(Error::io(&temp, source)),
+        }
+    }
+}
+
+/// `start.txt` header (spec §1.3): pid, task name, budget as a float, start time.
+pub fn write_start(dir: &Path, task: &str, time_budget: f64, start_time: f64) -> Result<()> {
+    let path = dir.join(START_FILE);
+    let text = format!(
+        "ingestion_pid: {}\ntask_name: {task}\ntime_budget: {}\nstart_time: {}\n",
+        std::process::id(),
+        python_float(time_budget),
+        python_float(start_time)
+    );
+    std::fs::write(&path, text).map_err(|e| Error::io(&path, e))
+}
+
+/// Appends `k: <unix time>` to `start.txt`, done just before the prediction file is written
+/// (spec §1.3).
+pub fn append_timestamp(dir: &Path, index: usize, unix_time: f64) -> Result<()> {
+    let path = dir.join(START_FILE);
+    let mut file = OpenOptions::new().append(true).open(&path).map_err(|e| Error::io(&path, e))?;
+    writeln!(file, "{index}: {}", python_float(unix_time)).map_err(|e| Error::io(&path, e))
+}
+
+/// `end.txt` (spec §1.4); its presence tells a scorer that ingestion has finished.
+pub fn write_end(dir: &Path, duration: f64, success: bool, end_time: f64) -> Result<()> {
+    let path = dir.join(END_FILE);
+    let text = format!(
+        "ingestion_duration: {}\ningestion_success: {}\nend_time: {}\n",
+        python_float(duration),
+        u8::from(success),
+        python_float(end_time)
+    );
+    let mut file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+    file.write_all(text.as_bytes()).map_err(|e| Error::io(&path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_g_matches_python() {
+        // Expected strings are Python 3 `'{:g}'.format(x)` outputs.
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0"),
+            (1.0, "1"),
+            (0.5, "0.5"),
+            (0.00102994, "0.00102994"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (0.00012345678, "0.000123457"),
+            (123456.0, "123456"),
+            (1234567.0, "1.23457e+06"),
+            (999999.5, "1e+06"),
+            (0.1f32 as f64, "0.1"),
+            (0.7310585786300049, "0.731059"),
+            (-2.5, "-2.5"),
+            (1e100, "1e+100"),
+            (3.0e-7, "3e-07"),
+            (0.99999999, "1"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(format_g(*x), *want, "format_g({x:e})");
+        }
+    }
+
+    #[test]
+    fn python_float_matches_repr() {
+        let cases: &[(f64, &str)] = &[
+            (1200.0, "1200.0"),
+            (20.0, "20.0"),
+            (1557923830.3012087, "1557923830.3012087"),
+            (0.1, "0.1"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (1e16, "1e+16"),
+            (0.0, "0.0"),
+            (12.345, "12.345"),
+            (-0.5, "-0.5"),
+            (1e22, "1e+22"),
+            (1.5e-7, "1.5e-07"),
+            (123456789012345.0, "123456789012345.0"),
+            // Exactly halfway between two 17-digit candidates: Python rounds half to even.
+            (1795949400.75390625, "1795949400.7539062"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(python_float(*x), *want, "python_float({x:e})");
+        }
+    }
+
+    #[test]
+    fn files_have_the_original_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        write_start(dir.path(), "miniciao", 20.0, 1557923830.25).unwrap();
+        append_timestamp(dir.path(), 0, 1557923831.5).unwrap();
+        append_timestamp(dir.path(), 1, 1557923832.0).unwrap();
+        let start = std::fs::read_to_string(dir.path().join(START_FILE)).unwrap();
+        let pid = std::process::id();
+        assert_eq!(
+            start,
+            format!("ingestion_pid: {pid}\ntask_name: miniciao\ntime_budget: 20.0\nstart_time: 1557923830.25\n0: 1557923831.5\n1: 1557923832.0\n")
+        );
+
+        let m = PredictionMatrix::new(2, 3, vec![0.25, 1e-6, 1.0, 0.333333343, 0.0, 0.5]).unwrap();
+        let path = write_prediction(dir.path(), "miniciao", 0, &m).unwrap();
+        assert_eq!(path.file_name().unwrap(), "miniciao.predict_0");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "0.25 1e-06 1\n0.333333 0 0.5\n");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with("temp_prediction_file_"))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary prediction file left behind");
+
+        write_end(dir.path(), 1.5, false, 1557923831.75).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(END_FILE)).unwrap(),
+            "ingestion_duration: 1.5\ningestion_success: 0\nend_time: 1557923831.75\n"
+        );
+    }
+}

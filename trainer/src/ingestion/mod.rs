@@ -1,0 +1,393 @@
+//! The ingestion loop of SCORING.md §4 with a hard deadline.
+//!
+//! The learner runs on its own worker thread and executes one command at a time (`train`
+//! or `predict`), so the order is strictly train, test, train, test. The calling thread is
+//! the watchdog: it waits for each reply at most until the deadline `start + T`; at the
+//! deadline it sets the [`CancelToken`], waits a short grace period, and if the learner still
+//! has not returned it abandons the worker thread, writes `end.txt` and returns, so a run
+//! ends within a few percent of `T` whatever the learner does. No prediction is recorded
+//! after `T` (spec §3 recommendation).
+
+pub mod files;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::error::{Error, Result};
+use crate::learner::{CancelToken, Learner, PredictionMatrix};
+
+/// A checked run configuration (see [`IngestionConfig::new`]).
+#[derive(Debug, Clone)]
+pub struct IngestionConfig {
+    task_name: String,
+    time_budget: Duration,
+    prediction_dir: PathBuf,
+    test_rows: usize,
+    output_dim: usize,
+    grace: Duration,
+}
+
+impl IngestionConfig {
+    /// `time_budget` in seconds (> 0); `test_rows × output_dim` is the required prediction
+    /// shape, from the test metadata (spec §4 step 2). The prediction folder is created if
+    /// missing and must not already hold a run.
+    pub fn new(
+        task_name: impl Into<String>,
+        time_budget: f64,
+        prediction_dir: impl Into<PathBuf>,
+        test_rows: usize,
+        output_dim: usize,
+    ) -> Result<Self> {
+        let task_name = task_name.into();
+        if task_name.is_empty() || task_name.contains(['/', '\\']) {
+            return Err(Error::Config(format!("invalid task name {task_name:?}")));
+        }
+        if !(time_budget.is_finite() && time_budget > 0.0) {
+            return Err(Error::Config(format!(
+                "time budget must be a positive number of seconds, got {time_budget}"
+            )));
+        }
+        if output_dim == 0 {
+            return Err(Error::Config("output_dim must be at least 1".into()));
+        }
+        let time_budget = Duration::from_secs_f64(time_budget);
+        Ok(IngestionConfig {
+            task_name,
+            time_budget,
+            prediction_dir: prediction_dir.into(),
+            test_rows,
+            output_dim,
+            grace: default_grace(time_budget),
+        })
+    }
+
+    /// How long the watchdog waits for a cancelled learner before abandoning it.
+    pub fn with_grace(mut self, grace: Duration) -> Self {
+        self.grace = grace;
+        self
+    }
+
+    pub fn task_name(&self) -> &str {
+        &self.task_name
+    }
+    pub fn time_budget(&self) -> Duration {
+        self.time_budget
+    }
+    pub fn prediction_dir(&self) -> &Path {
+        &self.prediction_dir
+    }
+}
+
+/// 1 % of the budget, at most 10 s: the run then ends by 1.01·T plus the time to write
+/// `end.txt`, inside the 2 % the project allows.
+fn default_grace(budget: Duration) -> Duration {
+    budget.mul_f64(0.01).min(Duration::from_secs(10))
+}
+
+/// Why the loop stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// `train` reported done; the loop ended after the following prediction.
+    DoneTraining,
+    /// `predict` returned `None`.
+    NoPrediction,
+    /// The budget was used up between two calls.
+    BudgetSpent,
+    /// The deadline fell inside a call; the learner returned after cancellation.
+    DeadlineCancelled,
+    /// The deadline fell inside a call and the learner ignored cancellation for the whole
+    /// grace period; its thread was abandoned.
+    LearnerAbandoned,
+    /// `train`/`predict` failed, panicked, or returned a bad matrix (ingestion_success: 0).
+    Failed,
+}
+
+/// One prediction written to the folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedPrediction {
+    pub index: usize,
+    pub path: PathBuf,
+    /// Unix time written to `start.txt`.
+    pub unix_time: f64,
+    /// Seconds since `start_time`.
+    pub elapsed: f64,
+}
+
+/// What happened in a run; the same facts are in `start.txt` / `end.txt`.
+#[derive(Debug, Clone)]
+pub struct IngestionOutcome {
+    pub predictions: Vec<RecordedPrediction>,
+    pub success: bool,
+    pub stop: StopReason,
+    /// The learner error or bad prediction that ended the run.
+    pub failure: Option<String>,
+    pub start_time: f64,
+    pub duration: f64,
+}
+
+/// Progress notifications, delivered on the calling thread.
+#[derive(Debug, Clone)]
+pub enum IngestionEvent<'a> {
+    Started { task: &'a str, budget: Duration },
+    Training { round: usize, elapsed: Duration, remaining: Duration },
+    Predicting { round: usize, elapsed: Duration, remaining: Duration },
+    Recorded { prediction: &'a RecordedPrediction },
+    /// The deadline was reached inside a call: the learner has been told to stop.
+    DeadlineReached { phase: Phase },
+    /// A prediction returned after the deadline was discarded.
+    LatePredictionDropped { elapsed: Duration },
+    Finished { outcome: &'a IngestionOutcome },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Train,
+    Predict,
+}
+
+enum Command {
+    Train(Duration),
+    Predict(Duration),
+}
+
+enum Reply {
+    Trained(Result<bool>),
+    Predicted(Result<Option<PredictionMatrix>>),
+}
+
+/// Runs the loop of spec §4 from step 4 on: writes the `start.txt` header, then train/test
+/// rounds until done, `None`, the deadline, or a failure; writes `end.txt`.
+///
+/// Returns `Err` only when the prediction folder cannot be prepared or `start.txt`/`end.txt`
+/// cannot be written; learner failures are reported in the outcome (`success == false`).
+pub fn run_ingestion<L: Learner + 'static>(
+    config: &IngestionConfig,
+    learner: L,
+    mut observe: impl FnMut(&IngestionEvent<'_>),
+) -> Result<IngestionOutcome> {
+    prepare_prediction_dir(&config.prediction_dir)?;
+    let dir = config.prediction_dir.as_path();
+    let learner_name = learner.name().to_string();
+
+    let (command_tx, command_rx) = mpsc::channel::<Command>();
+    let (reply_tx, reply_rx) = mpsc::channel::<Reply>();
+    let cancel = CancelToken::new();
+    let worker_cancel = cancel.clone();
+    let worker = std::thread::Builder::new()
+        .name(format!("learner-{learner_name}"))
+        .spawn(move || learner_worker(learner, command_rx, reply_tx, worker_cancel))
+        .map_err(|e| Error::learner(&learner_name, format!("cannot start worker thread: {e}")))?;
+
+    // spec §4 step 4: the clock starts after the learner was constructed.
+    let start_instant = Instant::now();
+    let start_time = unix_now();
+    let deadline = start_instant + config.time_budget;
+    files::write_start(dir, &config.task_name, config.time_budget.as_secs_f64(), start_time)?;
+    observe(&IngestionEvent::Started { task: &config.task_name, budget: config.time_budget });
+
+    let mut predictions = Vec::new();
+    let mut failure: Option<String> = None;
+    let mut abandoned = false;
+    let stop;
+    let mut round = 0usize;
+
+    // Waits for the worker's reply until the deadline; past it, cancels and allows the grace
+    // period. `None` = the learner did not come back (abandoned).
+    let await_reply = |phase: Phase, observe: &mut dyn FnMut(&IngestionEvent<'_>)| -> Option<(Reply, bool)> {
+        let wait = deadline.saturating_duration_since(Instant::now());
+        match reply_rx.recv_timeout(wait) {
+            Ok(reply) => return Some((reply, false)),
+            Err(RecvTimeoutError::Disconnected) => return None,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        cancel.cancel();
+        observe(&IngestionEvent::DeadlineReached { phase });
+        reply_rx.recv_timeout(config.grace).ok().map(|r| (r, true))
+    };
+
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            stop = StopReason::BudgetSpent;
+            break;
+        }
+        observe(&IngestionEvent::Training { round, elapsed: start_instant.elapsed(), remaining });
+        if command_tx.send(Command::Train(remaining)).is_err() {
+            failure = Some(format!("learner {learner_name}: worker thread ended unexpectedly"));
+            stop = StopReason::Failed;
+            break;
+        }
+        let done = match await_reply(Phase::Train, &mut observe) {
+            None => {
+                abandoned = true;
+                stop = StopReason::LearnerAbandoned;
+                break;
+            }
+            Some((Reply::Trained(Ok(done)), late)) => {
+                if late {
+                    stop = StopReason::DeadlineCancelled;
+                    break;
+                }
+                done
+            }
+            Some((Reply::Trained(Err(e)), late)) => {
+                if late && matches!(e, Error::Cancelled) {
+                    stop = StopReason::DeadlineCancelled;
+                } else {
+                    failure = Some(describe(&learner_name, "train", &e));
+                    stop = StopReason::Failed;
+                }
+                break;
+            }
+            Some((Reply::Predicted(_), _)) => unreachable!("the worker answers the command it was sent"),
+        };
+
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        observe(&IngestionEvent::Predicting { round, elapsed: start_instant.elapsed(), remaining });
+        if command_tx.send(Command::Predict(remaining)).is_err() {
+            failure = Some(format!("learner {learner_name}: worker thread ended unexpectedly"));
+            stop = StopReason::Failed;
+            break;
+        }
+        let matrix = match await_reply(Phase::Predict, &mut observe) {
+            None => {
+                abandoned = true;
+                stop = StopReason::LearnerAbandoned;
+                break;
+            }
+            Some((Reply::Predicted(Ok(None)), late)) => {
+                stop = if late { StopReason::DeadlineCancelled } else { StopReason::NoPrediction };
+                break;
+            }
+            Some((Reply::Predicted(Ok(Some(m))), _)) => m,
+            Some((Reply::Predicted(Err(e)), late)) => {
+                if late && matches!(e, Error::Cancelled) {
+                    stop = StopReason::DeadlineCancelled;
+                } else {
+                    failure = Some(describe(&learner_name, "predict", &e));
+                    stop = StopReason::Failed;
+                }
+                break;
+            }
+            Some((Reply::Trained(_), _)) => unreachable!("the worker answers the command it was sent"),
+        };
+
+        // spec §3: a prediction made after T is never recorded.
+        let now = Instant::now();
+        if now > deadline {
+            observe(&IngestionEvent::LatePredictionDropped { elapsed: now - start_instant });
+            stop = StopReason::DeadlineCancelled;
+            break;
+        }
+        // spec §4 step 6.4: a bad shape ends the run as a failure; earlier files stay valid.
+        if let Err(e) = matrix.check(config.test_rows, config.output_dim) {
+            failure = Some(describe(&learner_name, "predict", &e));
+            stop = StopReason::Failed;
+            break;
+        }
+        // spec §1.3: the timestamp is appended just before the file is written.
+        let index = predictions.len();
+        let unix_time = unix_now();
+        let written = files::append_timestamp(dir, index, unix_time)
+            .and_then(|_| files::write_prediction(dir, &config.task_name, index, &matrix));
+        let path = match written {
+            Ok(path) => path,
+            Err(e) => {
+                failure = Some(e.to_string());
+                stop = StopReason::Failed;
+                break;
+            }
+        };
+        predictions.push(RecordedPrediction { index, path, unix_time, elapsed: unix_time - start_time });
+        observe(&IngestionEvent::Recorded { prediction: predictions.last().expect("just pushed") });
+        round += 1;
+
+        if done {
+            stop = StopReason::DoneTraining;
+            break;
+        }
+        // spec §4 step 6.6 (checked at the top of the loop as well).
+        if deadline.saturating_duration_since(Instant::now()).is_zero() {
+            stop = StopReason::BudgetSpent;
+            break;
+        }
+    }
+
+    // Closing the command channel lets an idle worker return; a busy one is not waited for.
+    drop(command_tx);
+    if !abandoned {
+        cancel.cancel();
+        let _ = worker.join();
+    }
+
+    let end_time = unix_now();
+    let duration = end_time - start_time;
+    let success = failure.is_none();
+    files::write_end(dir, duration, success, end_time)?;
+    let outcome = IngestionOutcome { predictions, success, stop, failure, start_time, duration };
+    observe(&IngestionEvent::Finished { outcome: &outcome });
+    Ok(outcome)
+}
+
+fn learner_worker<L: Learner>(
+    mut learner: L,
+    commands: mpsc::Receiver<Command>,
+    replies: mpsc::Sender<Reply>,
+    cancel: CancelToken,
+) {
+    for command in commands {
+        let name = learner.name().to_string();
+        // A panicking learner becomes a failed run, never a crashed process.
+        let reply = match command {
+            Command::Train(remaining) => Reply::Trained(
+                catch_unwind(AssertUnwindSafe(|| learner.train(remaining, &cancel)))
+                    .unwrap_or_else(|p| Err(Error::learner(&name, panic_message(p)))),
+            ),
+            Command::Predict(remaining) => Reply::Predicted(
+                catch_unwind(AssertUnwindSafe(|| learner.predict(remaining, &cancel)))
+                    .unwrap_or_else(|p| Err(Error::learner(&name, panic_message(p)))),
+            ),
+        };
+        if replies.send(reply).is_err() {
+            break;
+        }
+    }
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    let text = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic payload".into());
+    format!("panicked: {text}")
+}
+
+fn describe(learner: &str, phase: &str, e: &Error) -> String {
+    match e {
+        Error::Learner { .. } => format!("{phase}: {e}"),
+        _ => format!("learner {learner}: {phase}: {e}"),
+    }
+}
+
+/// Creates the folder; refuses one that already holds a run (`start.txt`, predictions) so
+/// two runs never mix.
+fn prepare_prediction_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    if let Some(entry) = entries.next() {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        return Err(Error::Config(format!(
+            "prediction folder {} is not empty (found {}); use a new output folder",
+            dir.display(),
+            entry.file_name().to_string_lossy()
+        )));
+    }
+    Ok(())
+}
+
+fn unix_now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+}
