@@ -11,11 +11,14 @@
 //! - [`split`]: deterministic, seeded, stratified train/test split honouring forced subsets;
 //! - [`naming`]: the dataset name (`--name`, `private.info`, input folder name);
 //! - [`progress`]: indicatif bars that `--quiet` silences;
-//! - [`pipeline`]: convert items in parallel chunks, hand them over in input order.
+//! - [`pipeline`]: convert items in parallel chunks, hand them over in input order;
+//! - [`output`]: [`output::DatasetJob`] streams converted examples through the atomic
+//!   `formats` writer, writes the skip report, and validates the result.
 
 pub mod error;
 pub mod labels;
 pub mod naming;
+pub mod output;
 pub mod pipeline;
 pub mod policy;
 pub mod progress;

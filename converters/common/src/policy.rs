@@ -80,9 +80,24 @@ impl SkipReport {
         format!("{dataset_name}_skipped.tsv")
     }
 
-    /// Writes `<dir>/<name>_skipped.tsv` (header `path<TAB>line<TAB>reason`, one row per
-    /// skipped input; tabs and newlines inside fields are replaced by spaces) through a
-    /// temporary file and a rename. Writes nothing and returns `None` when nothing was skipped.
+    /// The report as TSV: header `path<TAB>line<TAB>reason`, one row per skipped input
+    /// (tabs and newlines inside fields become spaces).
+    pub fn render(&self) -> String {
+        let mut out = String::from("path\tline\treason\n");
+        for e in &self.entries {
+            let line = e.line.map(|l| l.to_string()).unwrap_or_default();
+            out.push_str(&format!(
+                "{}\t{}\t{}\n",
+                clean_field(&e.path.display().to_string()),
+                line,
+                clean_field(&e.reason)
+            ));
+        }
+        out
+    }
+
+    /// Writes [`SkipReport::render`] to `<dir>/<name>_skipped.tsv` through a temporary file
+    /// and a rename. Writes nothing and returns `None` when nothing was skipped.
     pub fn write(&self, dir: &Path, dataset_name: &str) -> Result<Option<PathBuf>> {
         if self.entries.is_empty() {
             return Ok(None);
@@ -90,19 +105,9 @@ impl SkipReport {
         let path = dir.join(Self::file_name(dataset_name));
         let tmp = dir.join(format!(".{}.tmp", Self::file_name(dataset_name)));
         let write = || -> std::io::Result<()> {
-            let mut out = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-            writeln!(out, "path\tline\treason")?;
-            for e in &self.entries {
-                let line = e.line.map(|l| l.to_string()).unwrap_or_default();
-                writeln!(
-                    out,
-                    "{}\t{}\t{}",
-                    clean_field(&e.path.display().to_string()),
-                    line,
-                    clean_field(&e.reason)
-                )?;
-            }
-            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(self.render().as_bytes())?;
+            f.sync_all()?;
             std::fs::rename(&tmp, &path)
         };
         write().map_err(|e| ConvertError::io(&path, e))?;

@@ -1,0 +1,171 @@
+//! Writing a converted dataset: records streamed through [`formats::dataset::DatasetWriter`]
+//! (atomic: a temporary folder renamed at the end), test subset first (spec §1.4), the skip
+//! report as a side file, then the validator on the finished folder.
+//!
+//! Use: [`DatasetJob::start`] → [`DatasetJob::write_subset`] for test, then for train →
+//! [`DatasetJob::finish`] with the metadata. Dropping a job before `finish` leaves nothing.
+
+use std::path::{Path, PathBuf};
+
+use formats::dataset::{DatasetSummary, DatasetWriter, WriterOptions};
+use formats::example::Frames;
+use formats::metadata::DataSpec;
+use formats::solution::SolutionStyle;
+use formats::validate::{validate, Report, Severity, ValidateOptions};
+
+use crate::error::{ConvertError, ItemError, Result};
+use crate::labels::Labels;
+use crate::pipeline::{convert_ordered, DEFAULT_CHUNK};
+use crate::policy::SkipReport;
+use crate::progress::Progress;
+use crate::split::{check_sizes, Subset};
+
+/// Where and how to write.
+#[derive(Debug, Clone)]
+pub struct OutputTarget {
+    /// The dataset folder to create (holds `<name>.data/`, `<name>.solution`, side files).
+    pub out_dir: PathBuf,
+    pub name: String,
+    /// Replace an existing `out_dir`.
+    pub force: bool,
+    pub quiet: bool,
+    /// What one item is, for the progress bar ("images", "rows", "documents").
+    pub what: String,
+    /// Items converted per parallel chunk (bounds memory).
+    pub chunk_size: usize,
+    pub solution_style: SolutionStyle,
+    /// Run the validator in deep mode (decode every compressed frame).
+    pub deep_validate: bool,
+}
+
+impl OutputTarget {
+    pub fn new(out_dir: impl Into<PathBuf>, name: impl Into<String>) -> Self {
+        OutputTarget {
+            out_dir: out_dir.into(),
+            name: name.into(),
+            force: false,
+            quiet: false,
+            what: "items".into(),
+            chunk_size: DEFAULT_CHUNK,
+            solution_style: SolutionStyle::Generic,
+            deep_validate: false,
+        }
+    }
+}
+
+/// One converted example: its tensor, its labels, and modality facts for the metadata.
+#[derive(Debug, Clone)]
+pub struct Converted<M> {
+    pub frames: Frames,
+    pub labels: Labels,
+    pub meta: M,
+}
+
+/// What a finished conversion produced.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub summary: DatasetSummary,
+    /// `<out>/<name>_skipped.tsv` when something was skipped.
+    pub skip_report: Option<PathBuf>,
+    pub skipped: usize,
+    /// The validator's report (valid; may hold warnings).
+    pub validation: Report,
+}
+
+/// A dataset being written.
+pub struct DatasetJob {
+    target: OutputTarget,
+    writer: DatasetWriter,
+    progress: Progress,
+}
+
+impl DatasetJob {
+    /// Prepares the temporary output; `total` sizes the progress bar. Fails when `out_dir`
+    /// exists and `force` is off.
+    pub fn start(target: OutputTarget, total: u64) -> Result<DatasetJob> {
+        let writer = DatasetWriter::create(
+            &target.out_dir,
+            &target.name,
+            WriterOptions { force: target.force, solution_style: target.solution_style },
+        )?;
+        let progress = Progress::new(total, &target.what, target.quiet);
+        Ok(DatasetJob { target, writer, progress })
+    }
+
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    /// Converts `items[i]` for every `i` in `order` (in parallel chunks), appends the results
+    /// to `subset` in `order`, and hands each result's `meta` to `observe`. Failed items go
+    /// to `report`. Call for [`Subset::Test`] before [`Subset::Train`].
+    pub fn write_subset<I, M, F, O>(
+        &mut self,
+        subset: Subset,
+        items: &[I],
+        order: &[usize],
+        report: &mut SkipReport,
+        convert: F,
+        mut observe: O,
+    ) -> Result<()>
+    where
+        I: Sync,
+        M: Send,
+        F: Fn(&I) -> std::result::Result<Converted<M>, ItemError> + Sync,
+        O: FnMut(&M) + Send,
+    {
+        let writer = &mut self.writer;
+        let progress = &self.progress;
+        convert_ordered(order, self.target.chunk_size, |&i| convert(&items[i]), |_, result| {
+            progress.inc(1);
+            let c = match result {
+                Ok(c) => c,
+                Err(e) => return report.record(e),
+            };
+            let (index, score) = (c.labels.indices(), c.labels.scores());
+            match subset {
+                Subset::Test => writer.push_test(&c.frames, &index, &score)?,
+                Subset::Train => writer.push_train(&c.frames, &index, &score)?,
+            };
+            observe(&c.meta);
+            Ok(())
+        })
+    }
+
+    /// Checks the subset sizes, writes the skip report, metadata (with `sample_count` filled
+    /// per subset), solution and label names, moves the folder into place and validates it.
+    /// An invalid result is removed and reported as [`ConvertError::Validation`].
+    pub fn finish(mut self, spec: DataSpec, label_names: Option<&[String]>, report: &SkipReport) -> Result<Written> {
+        self.progress.finish();
+        check_sizes(self.writer.test_records() as usize, self.writer.train_records() as usize)?;
+        let name = self.target.name.clone();
+        if !report.is_empty() {
+            self.writer.write_side_file(&SkipReport::file_name(&name), report.render().as_bytes())?;
+        }
+        let summary = self.writer.finish(spec, label_names)?;
+        let opts = ValidateOptions { deep: self.target.deep_validate, ..Default::default() };
+        let validation = validate(&summary.root, &opts);
+        if !validation.is_valid() {
+            let errors: Vec<String> = validation
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .take(5)
+                .map(|f| format!("{} {}: {}", f.code, f.location.file.display(), f.message))
+                .collect();
+            // Never leave an invalid dataset behind (output complete or absent).
+            let _ = std::fs::remove_dir_all(&summary.root);
+            return Err(ConvertError::Validation {
+                path: summary.root.clone(),
+                summary: format!("{} error(s): {}", validation.errors, errors.join("; ")),
+            });
+        }
+        let skip_report = (!report.is_empty()).then(|| summary.root.join(SkipReport::file_name(&name)));
+        Ok(Written { summary, skip_report, skipped: report.len(), validation })
+    }
+
+    /// The dataset folder this job will create.
+    pub fn out_dir(&self) -> &Path {
+        &self.target.out_dir
+    }
+}
