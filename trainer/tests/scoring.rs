@@ -546,3 +546,24 @@ fn foreign_output_folder_is_not_replaced() {
     assert!(text.starts_with("score: "), "{text}");
     assert_ne!(text, "score: 0.1\n");
 }
+
+#[test]
+fn class_names_come_from_the_test_metadata() {
+    let run = make_run(&[(10.0, PREDICTION_EX7)], 300.0, true);
+    let test_dir = run.dataset.join("toy.data").join("test");
+    fs::create_dir_all(&test_dir).unwrap();
+    fs::write(
+        test_dir.join("metadata.textproto"),
+        "is_sequence: false\nsample_count: 4\nsequence_size: 1\noutput_dim: 3\nmatrix_spec {\n  \
+         col_count: 2\n  row_count: 2\n  num_channels: 1\n  is_sequence_col: false\n  \
+         is_sequence_row: false\n  has_locality_col: true\n  has_locality_row: true\n  \
+         format: DENSE\n}\nlabel_to_index_map {\n  key: 'cat<'\n  value: 0\n}\n\
+         label_to_index_map {\n  key: 'dog'\n  value: 1\n}\n",
+    )
+    .unwrap();
+    let report = scoring::score_run(&run.dataset, &run.predictions, &run.out, &ScoreOptions::default()).unwrap();
+    assert_eq!(report.class_names, vec![Some("cat<".to_string()), Some("dog".to_string()), None]);
+    let html = fs::read_to_string(run.out.join("detailed_results.html")).unwrap();
+    assert!(html.contains("<td class=\"l\">cat&lt;</td><td>0.875000</td>"), "label escaped beside its AUC");
+    assert!(html.contains("ignored: one label value only"));
+}

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use formats::metadata::DataSpec;
 use formats::solution::Solution;
 
 use super::alc::DEFAULT_TIME_BUDGET;
@@ -79,6 +80,25 @@ pub fn read_solution(dataset_dir: &Path) -> Result<TaskSolution> {
     let solution = Solution::read(&path)?;
     let matrix = Matrix { rows: solution.rows, cols: solution.cols, values: solution.values };
     Ok(TaskSolution { task: task_name(&path), path, matrix })
+}
+
+/// Class names of columns `0..cols` from `<task>.data/test/metadata.textproto` beside the
+/// solution (its `label_to_index_map`), for the report only. Names that the map lacks are
+/// `None`; `Err` carries why the metadata could not be read (a warning, not a failure).
+pub fn class_names(solution_path: &Path, task: &str, cols: usize) -> std::result::Result<Vec<Option<String>>, String> {
+    let dir = solution_path.parent().unwrap_or(Path::new("."));
+    let metadata = dir.join(format!("{task}.data")).join("test").join("metadata.textproto");
+    if !metadata.is_file() {
+        return Ok(vec![None; cols]);
+    }
+    let spec = DataSpec::read(&metadata).map_err(|e| format!("class names not shown: {e}"))?;
+    let mut names = vec![None; cols];
+    for (name, index) in spec.label_to_index_map {
+        if let Some(slot) = usize::try_from(index).ok().and_then(|i| names.get_mut(i)) {
+            *slot = Some(name);
+        }
+    }
+    Ok(names)
 }
 
 /// The header and timestamps of `start.txt` (spec §1.3).

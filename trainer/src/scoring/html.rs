@@ -105,7 +105,7 @@ pub fn detailed_results(report: &ScoreReport, png: &[u8], auto_refresh: bool) ->
 
     if let Some(last) = report.predictions.last() {
         page += &format!(
-            "<h2>Per-class AUC of the last prediction ({})</h2>\n<table><tr><th>class</th><th>AUC</th></tr>\n",
+            "<h2>Per-class AUC of the last prediction ({})</h2>\n<table><tr><th>class</th><th>label</th><th>AUC</th></tr>\n",
             last.index
         );
         for (class, auc) in last.per_class_auc.iter().enumerate() {
@@ -113,7 +113,11 @@ pub fn detailed_results(report: &ScoreReport, png: &[u8], auto_refresh: bool) ->
                 Some(a) => format!("{a:.6}"),
                 None => "ignored: one label value only".to_string(),
             };
-            page += &format!("<tr><td>{class}</td><td>{cell}</td></tr>\n");
+            let label = report.class_names.get(class).cloned().flatten().unwrap_or_default();
+            page += &format!(
+                "<tr><td>{class}</td><td class=\"l\">{}</td><td>{cell}</td></tr>\n",
+                escape(&label)
+            );
         }
         page += "</table>\n";
     }

@@ -124,6 +124,8 @@ pub struct ScoreReport {
     /// Relative time of the last prediction, 0 when none (`Duration:` of `scores.txt`).
     pub duration: f64,
     pub multiclass: bool,
+    /// Name of each class from the test metadata's `label_to_index_map`, when known.
+    pub class_names: Vec<Option<String>>,
     pub predictions: Vec<PredictionScore>,
     /// `end.txt`, or `None` when ingestion did not write it.
     pub ingestion: Option<EndRecord>,
@@ -182,6 +184,13 @@ pub fn score_run(
         Some(_) => {}
     }
 
+    let class_names = match files::class_names(&solution.path, &task, solution.matrix.cols) {
+        Ok(names) => names,
+        Err(why) => {
+            warnings.push(why);
+            vec![None; solution.matrix.cols]
+        }
+    };
     let paths = prediction_files(predictions_dir, &task, &start, ingestion.is_some(), &mut warnings)?;
     let multiclass = is_multiclass(&solution.matrix);
     let relative = start.relative_timestamps();
@@ -235,6 +244,7 @@ pub fn score_run(
         alc_clipped,
         duration: predictions.last().map_or(0.0, |p| p.time),
         multiclass,
+        class_names,
         predictions,
         ingestion,
         error_bars,

@@ -1,0 +1,79 @@
+//! `autodl-format score`: score an ingestion run with the AutoDL protocol (SCORING.md).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use trainer::scoring::{self, AlcVariant, ScoreOptions};
+
+#[derive(Parser, Debug)]
+#[command(
+    about = "Score a run: NAUC of every prediction, ALC, learning-curve figure and HTML report",
+    long_about = "Reads the dataset's single <task>.solution and the ingestion output \
+(start.txt, <task>.predict_<k>, end.txt), then writes scores.txt (the reference keys), \
+learning-curve-<task>.png/.svg and a self-contained detailed_results.html into the score folder. \
+Exit code 0 when scored, 2 on any error (the message names the file at fault)."
+)]
+pub struct Args {
+    /// Dataset folder holding <task>.solution (or its <task>.data folder)
+    #[arg(long, value_name = "DIR")]
+    pub dataset: PathBuf,
+    /// Ingestion output folder: start.txt, <task>.predict_<k>, end.txt
+    #[arg(long, value_name = "PRED_DIR")]
+    pub predictions: PathBuf,
+    /// Score folder to write (replaced as a whole) [default: scoring_output next to PRED_DIR]
+    #[arg(long, value_name = "SCORE_DIR")]
+    pub out: Option<PathBuf>,
+    /// Keep predictions made after the time budget in `score:`, like the reference scores.txt
+    /// (the figure always drops them); for bit-compatibility checks only
+    #[arg(long)]
+    pub unclipped_alc: bool,
+    /// Seed of the bootstrap error bars appended to scores.txt
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Do not compute the bootstrap error bars
+    #[arg(long)]
+    pub no_error_bars: bool,
+}
+
+/// Default score folder: `scoring_output` beside the prediction folder, as the reference kit
+/// lays out `AutoDL_scoring_output` beside `AutoDL_sample_result_submission`.
+fn default_out(predictions: &std::path::Path) -> PathBuf {
+    let absolute = std::path::absolute(predictions).unwrap_or_else(|_| predictions.to_path_buf());
+    match absolute.parent() {
+        Some(parent) => parent.join("scoring_output"),
+        None => PathBuf::from("scoring_output"),
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let out = args.out.clone().unwrap_or_else(|| default_out(&args.predictions));
+    let opts = ScoreOptions {
+        alc_variant: if args.unclipped_alc {
+            AlcVariant::ReferenceUnclipped
+        } else {
+            AlcVariant::ClipAtBudget
+        },
+        error_bars: !args.no_error_bars,
+        seed: args.seed,
+    };
+    let report = scoring::score_run(&args.dataset, &args.predictions, &out, &opts)
+        .with_context(|| format!("scoring {}", args.predictions.display()))?;
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for p in &report.predictions {
+        let accuracy = p.accuracy.map(|a| format!("  accuracy {a:.4}")).unwrap_or_default();
+        let late = if p.after_budget { "  (after the budget)" } else { "" };
+        println!("prediction {:>3}  t = {:>9.2} s  NAUC {:.4}{accuracy}{late}", p.index, p.time, p.nauc);
+    }
+    println!(
+        "{}: ALC {:.4} over {} prediction(s), T = {} s; wrote {}",
+        report.task,
+        report.alc,
+        report.predictions.len(),
+        report.time_budget,
+        out.display()
+    );
+    Ok(0)
+}
