@@ -27,6 +27,8 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Summarise a dataset: domain, shape, counts, class histogram, sizes
     Inspect(cmd::inspect::Args),
+    /// Score an ingestion run: NAUC per prediction, ALC, learning-curve figure, HTML report
+    Score(cmd::score::Args),
 }
 
 fn main() {
@@ -34,6 +36,7 @@ fn main() {
     let result = match cli.command {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Score(args) => cmd::score::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),
