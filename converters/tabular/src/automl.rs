@@ -10,7 +10,6 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use converters_common::{ItemError, SkipReport, Subset};
-use formats::example::AutoDlExample;
 
 use crate::convert::{tabular_spec, SparseChoice, TabularOptions, TabularSummary};
 use crate::encode::{frames, MissingPolicy};
@@ -327,59 +326,47 @@ pub fn convert_automl(
         None => Vec::new(),
     };
     let spec = tabular_spec(width, output_dim, sparse, &class_names, n_train);
-    sink.begin(&spec, n_train, n_test)?;
 
-    let (mut test_id, mut train_id) = (0i64, n_test as i64);
+    // test records first (spec §1.4); train = train then valid, input order
     let mut features = vec![0f32; width];
-    for ((subset, _, _, dl, sl), part_bad) in parts.iter().zip(&bad) {
-        for (i, (line, sol)) in dl.iter().zip(sl).enumerate() {
-            if part_bad[i] {
+    for wanted in [Subset::Test, Subset::Train] {
+        for ((subset, _, _, dl, sl), part_bad) in parts.iter().zip(&bad) {
+            if *subset != wanted {
                 continue;
             }
-            let values = parse_row(line, format, width).expect("checked in the first pass");
-            features.iter_mut().for_each(|v| *v = 0.0);
-            for (k, v) in values {
-                features[k] = if v.is_nan() { fill[k] } else { v };
-            }
-            let mut solution = parse_solution(sol).expect("checked in the first pass");
-            if binary_expand {
-                solution = vec![1.0 - solution[0], solution[0]];
-            }
-            let frames = frames(&features, sparse);
-            match subset {
-                Subset::Test => {
-                    let ex = AutoDlExample {
-                        id: Some(test_id),
-                        label_index: vec![],
-                        label_score: vec![],
-                        frames,
-                    };
-                    test_id += 1;
-                    sink.record(Subset::Test, ex, Some(solution))?;
+            for (i, (line, sol)) in dl.iter().zip(sl).enumerate() {
+                if part_bad[i] {
+                    continue;
                 }
-                Subset::Train => {
-                    let (idx, score): (Vec<i64>, Vec<f32>) = solution
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, &v)| v != 0.0)
-                        .map(|(k, &v)| (k as i64, v as f32))
-                        .unzip();
-                    let ex = AutoDlExample { id: Some(train_id), label_index: idx, label_score: score, frames };
-                    train_id += 1;
-                    sink.record(Subset::Train, ex, None)?;
+                let values = parse_row(line, format, width).map_err(|e| TabularError::table(&layout.dir, e))?;
+                features.iter_mut().for_each(|v| *v = 0.0);
+                for (k, v) in values {
+                    features[k] = if v.is_nan() { fill[k] } else { v };
                 }
+                let mut solution = parse_solution(sol).map_err(|e| TabularError::table(&layout.dir, e))?;
+                if binary_expand {
+                    solution = vec![1.0 - solution[0], solution[0]];
+                }
+                // label_score = the non-zero solution values (spec §5.5)
+                let (index, score): (Vec<i64>, Vec<f32>) = solution
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, &v)| v != 0.0)
+                    .map(|(k, &v)| (k as i64, v as f32))
+                    .unzip();
+                let frames = frames(&features, sparse);
+                match subset {
+                    Subset::Test => sink.push_test(&frames, &index, &score)?,
+                    Subset::Train => sink.push_train(&frames, &index, &score)?,
+                };
             }
         }
     }
-    let names = if feat_names.len() == width {
+    let feature_names = if feat_names.len() == width {
         feat_names
     } else {
         (1..=width).map(|k| format!("feature_{k}")).collect()
     };
-    sink.side_file("feat.name", names.iter().map(|n| format!("{n}\n")).collect())?;
-    if !class_names.is_empty() {
-        sink.side_file("label.name", class_names.iter().map(|n| format!("{n}\n")).collect())?;
-    }
     let rows_read = parts.iter().map(|p| p.3.len() as u64).sum();
     Ok(TabularSummary {
         rows_read,
@@ -390,5 +377,9 @@ pub fn convert_automl(
         sparse,
         missing_values,
         warnings,
+        spec,
+        class_names,
+        feature_names,
+        suggested_name: Some(layout.basename.clone()),
     })
 }

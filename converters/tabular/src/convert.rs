@@ -4,7 +4,6 @@ use std::path::Path;
 
 use converters_common::split::{split, SplitKey};
 use converters_common::{SkipReport, SplitOptions, Subset};
-use formats::example::AutoDlExample;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 
 use crate::encode::{frames, MissingPolicy, RowEncoder};
@@ -57,6 +56,14 @@ pub struct TabularSummary {
     /// Missing feature values replaced (or kept as NaN) per `--missing`.
     pub missing_values: u64,
     pub warnings: Vec<String>,
+    /// Metadata for both subsets (the writer fills `sample_count`).
+    pub spec: DataSpec,
+    /// Class names in index order (`label_to_index_map`, `<name>_label.name`); may be empty.
+    pub class_names: Vec<String>,
+    /// Feature names in feature order (`<name>_feat.name`).
+    pub feature_names: Vec<String>,
+    /// Name suggested by the input (AutoML basename).
+    pub suggested_name: Option<String>,
 }
 
 /// Converts one table file (CSV/TSV, Parquet, Arrow IPC).
@@ -124,43 +131,36 @@ pub fn convert_table(
     };
     let output_dim = prof.class_names.len();
     let spec = tabular_spec(features, output_dim, sparse, &prof.class_names, n_train);
-    sink.begin(&spec, n_train, n_test)?;
 
-    let mut next_bad = bad.iter().peekable();
-    let mut k = 0usize;
-    let (mut test_id, mut train_id) = (0i64, n_test as i64);
+    // test records first (spec §1.4), so the table is streamed once per subset
     let mut buf = Vec::with_capacity(features);
-    table.for_each_row(|row| {
-        if next_bad.peek() == Some(&&row.index) {
-            next_bad.next();
-            return Ok(());
-        }
-        encoder.encode(row.cells, &mut buf);
-        let set = prof.labels.label_set(k);
-        let test = is_test[k];
-        k += 1;
-        let example = AutoDlExample {
-            id: Some(if test { test_id } else { train_id }),
-            label_index: if test { vec![] } else { set.iter().map(|&c| c as i64).collect() },
-            label_score: if test { vec![] } else { vec![1.0; set.len()] },
-            frames: frames(&buf, sparse),
-        };
-        if test {
-            test_id += 1;
-            let mut row = vec![0.0; output_dim];
-            for &c in &set {
-                row[c as usize] = 1.0;
+    for subset in [Subset::Test, Subset::Train] {
+        let mut next_bad = bad.iter().peekable();
+        let mut k = 0usize;
+        table.for_each_row(|row| {
+            if next_bad.peek() == Some(&&row.index) {
+                next_bad.next();
+                return Ok(());
             }
-            sink.record(Subset::Test, example, Some(row))
-        } else {
-            train_id += 1;
-            sink.record(Subset::Train, example, None)
-        }
-    })?;
+            let test = is_test[k];
+            let set = prof.labels.label_set(k);
+            k += 1;
+            if test != (subset == Subset::Test) {
+                return Ok(());
+            }
+            encoder.encode(row.cells, &mut buf);
+            let index: Vec<i64> = set.iter().map(|&c| c as i64).collect();
+            let score = vec![1.0f32; index.len()];
+            let frames = frames(&buf, sparse);
+            if test {
+                sink.push_test(&frames, &index, &score)?;
+            } else {
+                sink.push_train(&frames, &index, &score)?;
+            }
+            Ok(())
+        })?;
+    }
 
-    let names = prof.feature_names(&table.columns);
-    sink.side_file("feat.name", lines(&names))?;
-    sink.side_file("label.name", lines(&prof.class_names))?;
     if let RowLabels::Single(_) = prof.labels {
         if output_dim < 2 {
             warnings.push(format!(
@@ -178,6 +178,10 @@ pub fn convert_table(
         sparse,
         missing_values,
         warnings,
+        spec,
+        feature_names: prof.feature_names(&table.columns),
+        class_names: prof.class_names,
+        suggested_name: None,
     })
 }
 
@@ -210,15 +214,6 @@ pub fn tabular_spec(
         sample_count: sample_count as i64,
         ..DataSpec::default()
     }
-}
-
-fn lines(items: &[String]) -> String {
-    let mut s = String::new();
-    for i in items {
-        s.push_str(i);
-        s.push('\n');
-    }
-    s
 }
 
 /// Per-column value of a missing numeric cell; the training-mean pass runs only when needed.

@@ -1,58 +1,61 @@
-//! Where converted records go. The binary connects this to the `formats` dataset writer
-//! (atomic folder, validation); tests can collect records in memory.
+//! Where converted records go: the `formats` dataset writer (atomic folder) in the binary, a
+//! [`MemorySink`] in tests. Test records come first, then train records (spec §1.4: the writer
+//! numbers test ids `0..n_test`, train ids after).
 
-use converters_common::Subset;
-use formats::example::AutoDlExample;
-use formats::metadata::DataSpec;
+use formats::dataset::DatasetWriter;
+use formats::example::{AutoDlExample, Frames};
 
-use crate::error::Result;
-
-/// Receives a converted table: the metadata first, then every record in subset order of
-/// arrival (ids already assigned: test `0..n_test`, train `n_test..`, spec §1.4), then side
-/// files.
+/// The two calls a converter makes per record.
 pub trait DatasetSink {
-    /// Called once before any record. `spec.sample_count` is the train count; the test
-    /// metadata is the same with `n_test`.
-    fn begin(&mut self, spec: &DataSpec, n_train: usize, n_test: usize) -> Result<()>;
-    /// One record. `solution` is the test record's `.solution` row (None for train).
-    fn record(&mut self, subset: Subset, example: AutoDlExample, solution: Option<Vec<f64>>)
-        -> Result<()>;
-    /// A side file of the dataset folder, e.g. `feat.name` → `<name>_feat.name`.
-    fn side_file(&mut self, suffix: &str, contents: String) -> Result<()>;
+    /// A test record; its labels feed the `.solution` row (scores kept by the tabular
+    /// solution style, spec §6).
+    fn push_test(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64>;
+    /// A train record with its labels.
+    fn push_train(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64>;
 }
 
-/// Keeps everything in memory (tests, small inputs).
+impl DatasetSink for DatasetWriter {
+    fn push_test(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64> {
+        DatasetWriter::push_test(self, frames, label_index, label_score)
+    }
+    fn push_train(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64> {
+        DatasetWriter::push_train(self, frames, label_index, label_score)
+    }
+}
+
+/// Keeps records in memory, ids numbered as the writer does. Test records keep their labels
+/// here (the writer moves them to the solution).
 #[derive(Debug, Default)]
 pub struct MemorySink {
-    pub spec: Option<DataSpec>,
-    pub n_train: usize,
-    pub n_test: usize,
-    pub train: Vec<AutoDlExample>,
     pub test: Vec<AutoDlExample>,
-    pub solution: Vec<Vec<f64>>,
-    pub side_files: Vec<(String, String)>,
+    pub train: Vec<AutoDlExample>,
 }
 
 impl DatasetSink for MemorySink {
-    fn begin(&mut self, spec: &DataSpec, n_train: usize, n_test: usize) -> Result<()> {
-        self.spec = Some(spec.clone());
-        self.n_train = n_train;
-        self.n_test = n_test;
-        Ok(())
-    }
-    fn record(&mut self, subset: Subset, example: AutoDlExample, solution: Option<Vec<f64>>)
-        -> Result<()> {
-        match subset {
-            Subset::Train => self.train.push(example),
-            Subset::Test => {
-                self.test.push(example);
-                self.solution.push(solution.unwrap_or_default());
-            }
+    fn push_test(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64> {
+        if !self.train.is_empty() {
+            return Err(formats::Error::Write {
+                path: "memory".into(),
+                message: "test records must come before train records".into(),
+            });
         }
-        Ok(())
+        let id = self.test.len() as i64;
+        self.test.push(AutoDlExample {
+            id: Some(id),
+            label_index: label_index.to_vec(),
+            label_score: label_score.to_vec(),
+            frames: frames.clone(),
+        });
+        Ok(id)
     }
-    fn side_file(&mut self, suffix: &str, contents: String) -> Result<()> {
-        self.side_files.push((suffix.to_string(), contents));
-        Ok(())
+    fn push_train(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64> {
+        let id = (self.test.len() + self.train.len()) as i64;
+        self.train.push(AutoDlExample {
+            id: Some(id),
+            label_index: label_index.to_vec(),
+            label_score: label_score.to_vec(),
+            frames: frames.clone(),
+        });
+        Ok(id)
     }
 }

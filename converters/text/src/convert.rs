@@ -4,11 +4,11 @@
 use std::path::Path;
 
 use converters_common::split::{split, SplitKey};
-use converters_common::{SkipReport, SplitOptions, Subset};
-use formats::example::{AutoDlExample, Frames};
+use converters_common::{SkipReport, SplitOptions};
+use formats::example::Frames;
 use formats::metadata::{vocab_key_escape, DataSpec, Format, MatrixSpec};
 
-use crate::corpus::{Corpus, Layout, TableColumns};
+use crate::corpus::{Corpus, TableColumns};
 use crate::error::{Result, TextError};
 use crate::sink::DatasetSink;
 use crate::tokenize::{train_fallible, TokenizerKind, DEFAULT_BPE_VOCAB};
@@ -66,6 +66,10 @@ pub struct TextSummary {
     pub truncated_documents: u64,
     pub suggested_name: Option<String>,
     pub warnings: Vec<String>,
+    /// Metadata for both subsets (the writer fills `sample_count`).
+    pub spec: DataSpec,
+    /// Class names in index order, when the input names its classes.
+    pub class_names: Option<Vec<String>>,
 }
 
 /// Converts a text corpus (folder or CSV/TSV/JSONL file).
@@ -128,59 +132,40 @@ pub fn convert_text(
     let tokenizer = train_fallible(kind, vocab_limit, train_docs)?;
 
     let spec = text_spec(&tokenizer.vocab, scan.output_dim, scan.class_names.as_deref(), n_train);
-    sink.begin(&spec, n_train, n_test)?;
-    let (mut test_id, mut train_id) = (0i64, n_test as i64);
-    let mut k = 0usize;
     let (mut unknown, mut truncated) = (0u64, 0u64);
-    for (s, doc) in corpus.stream()?.enumerate() {
-        let doc = doc?;
-        if !usable.get(s).copied().unwrap_or(false) {
-            continue;
-        }
-        let info = &scan.docs[k];
-        let test = is_test[k];
-        k += 1;
-        let text = doc.text.map_err(|r| TextError::input(&doc.pos.path, r))?;
-        let full = tokenizer.encode(&text, None)?;
-        if let Some(m) = opts.max_length {
-            if full.len() > m {
-                truncated += 1;
+    // test records first (spec §1.4): one pass over the corpus per subset
+    for wanted_test in [true, false] {
+        let mut k = 0usize;
+        for (s, doc) in corpus.stream()?.enumerate() {
+            let doc = doc?;
+            if !usable.get(s).copied().unwrap_or(false) {
+                continue;
             }
-        }
-        let ids: Vec<u32> = match opts.max_length {
-            Some(m) => full.into_iter().take(m).collect(),
-            None => full,
-        };
-        if test {
-            unknown += ids.iter().filter(|&&i| i == 1).count() as u64;
-        }
-        let frames = Frames::Dense {
-            values: ids.iter().map(|&i| i as f32).collect(),
-            offsets: (0..=ids.len()).collect(),
-        };
-        if test {
-            let mut row = vec![0.0; scan.output_dim];
-            for &(c, _) in &info.labels.pairs {
-                if let Some(cell) = row.get_mut(c as usize) {
-                    *cell = 1.0;
+            let info = &scan.docs[k];
+            let test = is_test[k];
+            k += 1;
+            if test != wanted_test {
+                continue;
+            }
+            let text = doc.text.map_err(|r| TextError::input(&doc.pos.path, r))?;
+            let mut ids = tokenizer.encode(&text, None)?;
+            if let Some(m) = opts.max_length {
+                if ids.len() > m {
+                    truncated += 1;
+                    ids.truncate(m);
                 }
             }
-            let ex = AutoDlExample { id: Some(test_id), label_index: vec![], label_score: vec![], frames };
-            test_id += 1;
-            sink.record(Subset::Test, ex, Some(row))?;
-        } else {
-            let ex = AutoDlExample {
-                id: Some(train_id),
-                label_index: info.labels.indices(),
-                label_score: info.labels.scores(),
-                frames,
+            let frames = Frames::Dense {
+                values: ids.iter().map(|&i| i as f32).collect(),
+                offsets: (0..=ids.len()).collect(),
             };
-            train_id += 1;
-            sink.record(Subset::Train, ex, None)?;
+            if test {
+                unknown += ids.iter().filter(|&&i| i == 1).count() as u64;
+                sink.push_test(&frames, &info.labels.indices(), &info.labels.scores())?;
+            } else {
+                sink.push_train(&frames, &info.labels.indices(), &info.labels.scores())?;
+            }
         }
-    }
-    if let Some(names) = &scan.class_names {
-        sink.side_file("label.name", names.iter().map(|n| format!("{n}\n")).collect())?;
     }
     let mut warnings = scan.warnings.clone();
     if unknown > 0 {
@@ -188,9 +173,6 @@ pub fn convert_text(
     }
     if truncated > 0 {
         warnings.push(format!("{truncated} documents cut to --max-length tokens"));
-    }
-    if let Layout::Files(_) = corpus.layout {
-        // nothing more: labels and names came from the common discovery
     }
     Ok(TextSummary {
         documents: n,
@@ -203,6 +185,8 @@ pub fn convert_text(
         truncated_documents: truncated,
         suggested_name: scan.suggested_name.clone(),
         warnings,
+        spec,
+        class_names: scan.class_names.clone(),
     })
 }
 

@@ -1,0 +1,431 @@
+//! Table conversions into memory: fixtures from `scripts/make-fixtures-tabular-text.py`,
+//! Parquet/Arrow files written here, the shared `raw/iris-AutoML`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use converters_common::{ErrorPolicy, OnError, SkipReport, SplitOptions};
+use converters_tabular::automl::{convert_automl, AutoMlLayout};
+use converters_tabular::{
+    convert_table, ColumnChoices, MemorySink, MissingPolicy, SparseChoice, TabularOptions,
+    TabularSummary,
+};
+use formats::example::{AutoDlExample, Frames};
+use formats::metadata::Format;
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/tabular").join(rel)
+}
+
+fn opts(targets: &[&str]) -> TabularOptions {
+    TabularOptions {
+        columns: ColumnChoices {
+            targets: targets.iter().map(|s| s.to_string()).collect(),
+            onehot_max: 16,
+            ..Default::default()
+        },
+        split: SplitOptions::default(),
+        ..Default::default()
+    }
+}
+
+fn run(path: &Path, o: &TabularOptions) -> (MemorySink, TabularSummary, SkipReport) {
+    let mut sink = MemorySink::default();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let summary = convert_table(path, o, &mut sink, &mut report).expect("conversion");
+    (sink, summary, report)
+}
+
+fn dense(ex: &AutoDlExample) -> &[f32] {
+    match &ex.frames {
+        Frames::Dense { values, offsets } => {
+            assert_eq!(offsets, &vec![0, values.len()], "one frame");
+            values
+        }
+        other => panic!("expected dense, got {other:?}"),
+    }
+}
+
+fn all(sink: &MemorySink) -> Vec<&AutoDlExample> {
+    sink.test.iter().chain(&sink.train).collect()
+}
+
+#[test]
+fn mixed_csv_numeric_categorical_missing() {
+    let (sink, s, report) = run(&fixture("mixed.csv"), &opts(&["species"]));
+    assert!(report.is_empty(), "{:?}", report.entries());
+    assert_eq!(s.class_names, vec!["setosa", "versicolor", "virginica"]);
+    assert_eq!(s.output_dim, 3);
+    // height, weight, colour=blue/green/red, size=L/M/S/XL
+    assert_eq!(
+        s.feature_names,
+        vec!["height", "weight", "colour=blue", "colour=green", "colour=red", "size=L", "size=M", "size=S", "size=XL"]
+    );
+    assert_eq!(s.spec.matrix_spec[0].col_count, 9);
+    assert_eq!(s.spec.matrix_spec[0].row_count, 1);
+    assert_eq!(s.spec.matrix_spec[0].format, Format::Dense);
+    assert_eq!(s.spec.label_to_index_map.len(), 3);
+    // 6 heights, 5 weights, 4 colours missing (see the fixture script)
+    assert_eq!(s.missing_values, 15);
+    assert!(s.warnings.iter().any(|w| w.contains("15 missing values")), "{:?}", s.warnings);
+    // stratified: 20 rows per class, 4 of each in test
+    assert_eq!((s.n_train, s.n_test), (48, 12));
+    assert_eq!((sink.train.len(), sink.test.len()), (48, 12));
+    for c in 0..3 {
+        assert_eq!(sink.test.iter().filter(|e| e.label_index == vec![c]).count(), 4);
+    }
+    // ids: test 0..12 then train
+    let ids: Vec<i64> = all(&sink).iter().map(|e| e.id.unwrap()).collect();
+    assert_eq!(ids, (0..60).collect::<Vec<_>>());
+
+    // the stored numbers are the source numbers; imputed heights are the training mean
+    let text = std::fs::read_to_string(fixture("mixed.csv")).unwrap();
+    let mut source_heights: Vec<f32> = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next().unwrap().parse::<f32>().ok())
+        .collect();
+    assert_eq!(source_heights.len(), 54);
+    let mut stored: Vec<f32> = all(&sink).iter().map(|e| dense(e)[0]).collect();
+    let imputed: Vec<f32> = stored.iter().copied().filter(|v| !source_heights.contains(v)).collect();
+    assert_eq!(imputed.len(), 6, "{imputed:?}");
+    let train_known: Vec<f64> = sink
+        .train
+        .iter()
+        .map(|e| dense(e)[0])
+        .filter(|v| source_heights.contains(v))
+        .map(|v| v as f64)
+        .collect();
+    let mean = (train_known.iter().sum::<f64>() / train_known.len() as f64) as f32;
+    assert!(imputed.iter().all(|&v| v == mean), "{imputed:?} vs {mean}");
+    stored.retain(|v| *v != mean);
+    stored.sort_by(f32::total_cmp);
+    source_heights.sort_by(f32::total_cmp);
+    assert_eq!(stored, source_heights);
+    // one-hot blocks hold exactly one 1 (or none for a missing colour)
+    let no_colour = all(&sink).iter().filter(|e| dense(e)[2..5].iter().sum::<f32>() == 0.0).count();
+    assert_eq!(no_colour, 4);
+    assert!(all(&sink).iter().all(|e| dense(e)[5..9].iter().sum::<f32>() == 1.0));
+}
+
+#[test]
+fn missing_policy_nan_and_zero() {
+    let mut o = opts(&["species"]);
+    o.missing = MissingPolicy::Nan;
+    let (sink, _, _) = run(&fixture("mixed.csv"), &o);
+    assert_eq!(all(&sink).iter().filter(|e| dense(e)[0].is_nan()).count(), 6);
+    assert_eq!(all(&sink).iter().filter(|e| dense(e)[1].is_nan()).count(), 5);
+    o.missing = MissingPolicy::Zero;
+    let (sink, _, _) = run(&fixture("mixed.csv"), &o);
+    assert!(all(&sink).iter().all(|e| dense(e).iter().all(|v| v.is_finite())));
+}
+
+#[test]
+fn index_encoding_and_determinism() {
+    let mut o = opts(&["species"]);
+    o.columns.encoding = converters_tabular::CategoricalEncoding::Index;
+    let (a, s, _) = run(&fixture("mixed.csv"), &o);
+    assert_eq!(s.feature_names, vec!["height", "weight", "colour", "size"]);
+    assert!(all(&a).iter().all(|e| (-1.0..=3.0).contains(&dense(e)[3])));
+    let (b, _, _) = run(&fixture("mixed.csv"), &o);
+    assert_eq!(a.test, b.test);
+    assert_eq!(a.train, b.train);
+}
+
+#[test]
+fn tsv_detected_gives_the_same_records() {
+    let (csv, _, _) = run(&fixture("mixed.csv"), &opts(&["species"]));
+    let (tsv, _, _) = run(&fixture("mixed.tsv"), &opts(&["species"]));
+    assert_eq!(csv.test, tsv.test);
+    assert_eq!(csv.train, tsv.train);
+}
+
+#[test]
+fn binary_target_two_classes_semicolon_detected() {
+    let (sink, s, _) = run(&fixture("binary_semicolon.csv"), &opts(&["y"]));
+    assert_eq!(s.class_names, vec!["0", "1"]);
+    assert_eq!(s.output_dim, 2);
+    assert_eq!(s.features, 2);
+    assert_eq!(sink.train.len() + sink.test.len(), 40);
+}
+
+#[test]
+fn default_target_is_last_column() {
+    let (_, s, _) = run(&fixture("binary_semicolon.csv"), &opts(&[]));
+    assert_eq!(s.class_names, vec!["0", "1"]);
+}
+
+#[test]
+fn multilabel_targets() {
+    let (sink, s, _) = run(&fixture("multilabel.csv"), &opts(&["is_a", "is_b", "is_c"]));
+    assert_eq!(s.class_names, vec!["is_a", "is_b", "is_c"]);
+    assert_eq!(s.features, 3);
+    let text = std::fs::read_to_string(fixture("multilabel.csv")).unwrap();
+    let mut expected: Vec<Vec<i64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (0..3).filter(|&k| f[3 + k] == "1").map(|k| k as i64).collect()
+        })
+        .collect();
+    let mut got: Vec<Vec<i64>> = all(&sink).iter().map(|e| e.label_index.clone()).collect();
+    expected.sort();
+    got.sort();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn sparse_auto_for_mostly_zero_tables() {
+    let (sink, s, _) = run(&fixture("mostly_zero.csv"), &opts(&["label"]));
+    assert!(s.sparse);
+    assert_eq!(s.spec.matrix_spec[0].format, Format::Sparse);
+    for e in all(&sink) {
+        match &e.frames {
+            Frames::Sparse(frames) => {
+                assert_eq!(frames.len(), 1);
+                let f = &frames[0];
+                assert_eq!(f.col.len(), 1, "one non-zero per row");
+                assert!(f.row.iter().all(|&r| r == 0));
+                assert!(f.channel.is_none());
+                assert!(f.col[0] < 30);
+                assert!(f.value[0] >= 1.0);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let mut o = opts(&["label"]);
+    o.sparse = SparseChoice::No;
+    let (sink, s, _) = run(&fixture("mostly_zero.csv"), &o);
+    assert!(!s.sparse);
+    assert_eq!(dense(&sink.train[0]).len(), 30);
+}
+
+#[test]
+fn ragged_row_is_skipped_with_file_and_line() {
+    let path = fixture("bad/ragged.csv");
+    let (sink, _, report) = run(&path, &opts(&["label"]));
+    assert_eq!(report.len(), 1);
+    let e = &report.entries()[0];
+    assert_eq!(e.path, path);
+    assert_eq!(e.line, Some(7));
+    assert!(e.reason.contains("ragged row: 4 fields"), "{}", e.reason);
+    assert_eq!(sink.train.len() + sink.test.len(), 19);
+}
+
+#[test]
+fn text_in_numeric_column_names_line_and_column() {
+    let path = fixture("bad/text_in_numeric.csv");
+    let (sink, _, report) = run(&path, &opts(&["label"]));
+    assert_eq!(report.len(), 1);
+    let e = &report.entries()[0];
+    assert_eq!(e.line, Some(10));
+    assert!(e.reason.contains("column 'b'") && e.reason.contains("'oops'"), "{}", e.reason);
+    assert_eq!(sink.train.len() + sink.test.len(), 19);
+    // under --on-error fail the conversion stops and names the same place
+    let mut report = SkipReport::new(ErrorPolicy { on_error: OnError::Fail, max_errors: None });
+    let mut sink = MemorySink::default();
+    let err = convert_table(&path, &opts(&["label"]), &mut sink, &mut report).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("text_in_numeric.csv:10") && msg.contains("column 'b'"), "{msg}");
+    assert!(sink.train.is_empty() && sink.test.is_empty(), "nothing written before the failure");
+}
+
+#[test]
+fn invalid_utf8_row_is_reported() {
+    let (_, _, report) = run(&fixture("bad/invalid_utf8.csv"), &opts(&["label"]));
+    assert_eq!(report.len(), 1);
+    assert_eq!(report.entries()[0].line, Some(6));
+    assert!(report.entries()[0].reason.contains("invalid UTF-8"));
+}
+
+#[test]
+fn unknown_target_column_is_an_option_error() {
+    let mut sink = MemorySink::default();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let err = convert_table(&fixture("mixed.csv"), &opts(&["nope"]), &mut sink, &mut report).unwrap_err();
+    assert!(err.to_string().contains("no column named 'nope'"), "{err}");
+}
+
+fn write_parquet(path: &Path, batch: &arrow_array::RecordBatch) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
+}
+
+fn typed_batch() -> arrow_array::RecordBatch {
+    use arrow_array::*;
+    let n = 30;
+    let f: Float64Array = (0..n).map(|i| if i == 3 { None } else { Some(i as f64 * 0.5) }).collect();
+    let k: Int32Array = (0..n).map(|i| Some(i * 3)).collect();
+    let flag: BooleanArray = (0..n).map(|i| Some(i % 3 == 0)).collect();
+    let cat: StringArray = (0..n).map(|i| Some(["x", "y"][i as usize % 2])).collect();
+    let target: StringArray = (0..n).map(|i| Some(["cat", "dog"][(i as usize / 2) % 2])).collect();
+    RecordBatch::try_from_iter(vec![
+        ("f", Arc::new(f) as ArrayRef),
+        ("k", Arc::new(k) as ArrayRef),
+        ("flag", Arc::new(flag) as ArrayRef),
+        ("cat", Arc::new(cat) as ArrayRef),
+        ("target", Arc::new(target) as ArrayRef),
+    ])
+    .unwrap()
+}
+
+fn check_typed(sink: &MemorySink, s: &TabularSummary) {
+    assert_eq!(s.class_names, vec!["cat", "dog"]);
+    assert_eq!(s.feature_names, vec!["f", "k", "flag", "cat=x", "cat=y"]);
+    assert_eq!(s.missing_values, 1);
+    let mut ks: Vec<f32> = all(sink).iter().map(|e| dense(e)[1]).collect();
+    ks.sort_by(f32::total_cmp);
+    assert_eq!(ks, (0..30).map(|i| (i * 3) as f32).collect::<Vec<_>>());
+}
+
+#[test]
+fn parquet_typed_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.parquet");
+    write_parquet(&path, &typed_batch());
+    let (sink, s, report) = run(&path, &opts(&["target"]));
+    assert!(report.is_empty());
+    check_typed(&sink, &s);
+}
+
+#[test]
+fn arrow_ipc_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.arrow");
+    let batch = typed_batch();
+    let file = std::fs::File::create(&path).unwrap();
+    let mut w = arrow_ipc::writer::FileWriter::try_new(file, &batch.schema()).unwrap();
+    w.write(&batch).unwrap();
+    w.finish().unwrap();
+    let (sink, s, _) = run(&path, &opts(&["target"]));
+    check_typed(&sink, &s);
+}
+
+#[test]
+fn parquet_nested_column_is_refused_by_name() {
+    use arrow_array::*;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested.parquet");
+    let list = ListArray::from_iter_primitive::<arrow_array::types::Int32Type, _, _>(
+        (0..4).map(|i| Some(vec![Some(i), Some(i + 1)])),
+    );
+    let y: Int32Array = (0..4).map(Some).collect();
+    let batch = RecordBatch::try_from_iter(vec![
+        ("tags", Arc::new(list) as ArrayRef),
+        ("y", Arc::new(y) as ArrayRef),
+    ])
+    .unwrap();
+    write_parquet(&path, &batch);
+    let mut sink = MemorySink::default();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let err = convert_table(&path, &opts(&["y"]), &mut sink, &mut report).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("nested.parquet") && msg.contains("column 'tags'") && msg.contains("unsupported column type"), "{msg}");
+}
+
+#[test]
+fn truncated_parquet_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.parquet");
+    let good = dir.path().join("good.parquet");
+    write_parquet(&good, &typed_batch());
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    let mut sink = MemorySink::default();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let err = convert_table(&path, &opts(&["target"]), &mut sink, &mut report).unwrap_err();
+    assert!(err.to_string().contains("cut.parquet"), "{err}");
+}
+
+fn run_automl(dir: &Path, o: &TabularOptions) -> (MemorySink, TabularSummary, SkipReport) {
+    let layout = AutoMlLayout::detect(dir).unwrap().expect("AutoML layout");
+    let mut sink = MemorySink::default();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let s = convert_automl(&layout, o, &mut sink, &mut report).expect("conversion");
+    (sink, s, report)
+}
+
+fn numbers(path: &Path) -> Vec<Vec<f32>> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.split_whitespace().map(|t| t.parse::<f32>().unwrap()).collect())
+        .collect()
+}
+
+#[test]
+fn iris_automl_holds_exactly_the_source_numbers() {
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let dir = data.join("raw/iris-AutoML");
+    let (sink, s, report) = run_automl(&dir, &TabularOptions::default());
+    assert!(report.is_empty());
+    assert_eq!(s.suggested_name.as_deref(), Some("iris"));
+    assert_eq!((s.n_train, s.n_test), (105, 45));
+    assert_eq!(s.output_dim, 3);
+    assert_eq!(s.class_names, vec!["setosa", "versicolor", "virginica"]);
+    assert_eq!(s.feature_names, vec!["sepal_length", "sepal_width", "petal_length", "petal_width"]);
+    assert!(!s.sparse);
+    for (records, part) in [(&sink.train, "train"), (&sink.test, "test")] {
+        let x = numbers(&dir.join(format!("iris_{part}.data")));
+        let y = numbers(&dir.join(format!("iris_{part}.solution")));
+        assert_eq!(records.len(), x.len());
+        for ((rec, xs), ys) in records.iter().zip(&x).zip(&y) {
+            // every float, bit for bit
+            let got: Vec<u32> = dense(rec).iter().map(|v| v.to_bits()).collect();
+            let want: Vec<u32> = xs.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(got, want);
+            let classes: Vec<i64> = ys.iter().enumerate().filter(|(_, &v)| v != 0.0).map(|(k, _)| k as i64).collect();
+            assert_eq!(rec.label_index, classes);
+        }
+    }
+}
+
+#[test]
+fn automl_sparse_with_valid_appended() {
+    let dir = fixture("automl_sparse");
+    let (sink, s, report) = run_automl(&dir, &TabularOptions::default());
+    assert!(report.is_empty(), "{:?}", report.entries());
+    assert!(s.sparse);
+    assert_eq!((s.n_train, s.n_test), (30, 10));
+    assert_eq!(s.features, 20);
+    assert_eq!(s.class_names, vec!["alpha", "beta", "gamma"]);
+    // first train row of the source: 1-based index:value → 0-based col
+    let first = std::fs::read_to_string(dir.join("toy_train.data")).unwrap();
+    let pairs: Vec<(i64, f32)> = first
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|t| {
+            let (i, v) = t.split_once(':').unwrap();
+            (i.parse::<i64>().unwrap() - 1, v.parse::<f32>().unwrap())
+        })
+        .collect();
+    match &sink.train[0].frames {
+        Frames::Sparse(f) => {
+            let got: Vec<(i64, f32)> = f[0].col.iter().copied().zip(f[0].value.iter().copied()).collect();
+            assert_eq!(got, pairs);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn automl_sparse_binary_single_column_solution() {
+    let (sink, s, _) = run_automl(&fixture("automl_binary"), &TabularOptions::default());
+    assert!(s.sparse);
+    assert_eq!(s.output_dim, 2);
+    assert_eq!((s.n_train, s.n_test), (20, 8));
+    // solution y → [1−y, y]: class 1 for odd rows, class 0 for even ones
+    for (i, rec) in sink.train.iter().enumerate() {
+        assert_eq!(rec.label_index, vec![(i % 2) as i64]);
+    }
+    match &sink.train[1].frames {
+        Frames::Sparse(f) => assert!(f[0].value.iter().all(|&v| v == 1.0)),
+        other => panic!("{other:?}"),
+    }
+}
