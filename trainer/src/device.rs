@@ -91,7 +91,8 @@ fn load_cuda_runtime() -> std::result::Result<(), String> {
             for candidate in &candidates {
                 match dlopen_global(candidate) {
                     Ok(()) => return Ok(()),
-                    Err(e) => errors.push(e),
+                    Err(e) if !errors.contains(&e) => errors.push(e),
+                    Err(_) => {}
                 }
             }
             Err(format!(
