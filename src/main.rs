@@ -29,6 +29,8 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Score an ingestion run: NAUC per prediction, ALC, learning-curve figure, HTML report
     Score(cmd::score::Args),
+    /// Train a learner on a dataset under the AutoDL time budget, then score the run
+    Train(cmd::train::Args),
 }
 
 fn main() {
@@ -37,6 +39,7 @@ fn main() {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Score(args) => cmd::score::run(args),
+        Command::Train(args) => cmd::train::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

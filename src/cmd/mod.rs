@@ -2,3 +2,4 @@
 pub mod inspect;
 pub mod validate;
 pub mod score;
+pub mod train;

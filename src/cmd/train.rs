@@ -1,0 +1,171 @@
+//! `autodl-format train`: run a learner on a dataset under the AutoDL ingestion protocol
+//! (SCORING.md §4), then score the run (§1–3, §6).
+//!
+//! Output layout of `--out DIR`:
+//! - `DIR/predictions/`: `start.txt`, `<task>.predict_<k>`, `end.txt`, exactly as the
+//!   original ingestion program writes them (readable by the original scorer);
+//! - `DIR/scores/`: `scores.txt`, `learning-curve-<task>.png`/`.svg`, `detailed_results.html`
+//!   (absent with `--no-score`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use trainer::baselines::{ConstantBaseline, LinearBaseline, LinearConfig};
+use trainer::data::DatasetSource;
+use trainer::device::{select_device, DeviceRequest};
+use trainer::ingestion::{run_ingestion, IngestionConfig, IngestionEvent, Phase, StopReason};
+use trainer::learner::Learner;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelChoice {
+    /// Constant scores for every example (NAUC 0): checks the plumbing
+    Baseline0,
+    /// Linear model on pooled inputs, trained with libtorch
+    Baseline1,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceChoice {
+    /// CUDA when usable, else the CPU (with a message)
+    Auto,
+    Cpu,
+    /// A CUDA GPU; an error when none is usable
+    Cuda,
+}
+
+#[derive(clap::Args)]
+#[command(after_long_help = "Exit status: 0 the run succeeded; 1 the learner failed \
+(ingestion_success: 0; predictions made before the failure are kept and scored); 2 the run \
+could not start or scoring failed.\n\nLayout written under --out: predictions/ (start.txt, \
+<task>.predict_<k>, end.txt in the original AutoDL format) and scores/ (scores.txt, \
+learning-curve-<task>.png/.svg, detailed_results.html).")]
+pub struct Args {
+    /// Dataset folder (holds `<name>.data/` and `<name>.solution`)
+    pub dataset: PathBuf,
+    /// Time budget T in seconds; no prediction is recorded after T and the run stops by then
+    #[arg(long, default_value_t = 1200.0)]
+    pub time_budget: f64,
+    /// Output folder; gets `predictions/` and `scores/` (predictions/ must not hold a run)
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Learner to run
+    #[arg(long, value_enum, default_value_t = ModelChoice::Baseline1)]
+    pub model: ModelChoice,
+    /// Compute device
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+    /// Seed of weight initialisation and batch order (same seed ⇒ same predictions on CPU)
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Skip scoring after the run
+    #[arg(long)]
+    pub no_score: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let request = match args.device {
+        DeviceChoice::Auto => DeviceRequest::Auto,
+        DeviceChoice::Cpu => DeviceRequest::Cpu,
+        DeviceChoice::Cuda => DeviceRequest::Cuda,
+    };
+    let device = select_device(request)?;
+    if let Some(note) = &device.note {
+        eprintln!("device: {note}");
+    }
+    eprintln!("device: {:?}", device.device);
+
+    let source = DatasetSource::open(&args.dataset)
+        .with_context(|| format!("cannot open dataset {}", args.dataset.display()))?;
+    let (test_rows, output_dim) = source.prediction_shape()?;
+    let task = source.name.clone();
+    let predictions_dir = args.out.join("predictions");
+    let scores_dir = args.out.join("scores");
+    let config = IngestionConfig::new(&task, args.time_budget, &predictions_dir, test_rows, output_dim)?;
+
+    // spec §4 step 3: the learner is built before the clock starts.
+    let learner: Box<dyn Learner> = match args.model {
+        ModelChoice::Baseline0 => Box::new(ConstantBaseline::new(test_rows, output_dim)),
+        ModelChoice::Baseline1 => Box::new(LinearBaseline::new(
+            source.clone(),
+            LinearConfig { seed: args.seed, device: device.device, ..LinearConfig::default() },
+        )?),
+    };
+    eprintln!(
+        "train: {} on {task} ({test_rows} test rows × {output_dim} classes), budget {} s",
+        learner.name(),
+        args.time_budget
+    );
+
+    let outcome = run_ingestion(&config, learner, report_progress)?;
+
+    let mut code = if outcome.success { 0 } else { 1 };
+    if args.no_score {
+        eprintln!("predictions in {}", predictions_dir.display());
+        return Ok(code);
+    }
+    match trainer::scoring::score_run(&args.dataset, &predictions_dir, &scores_dir, &Default::default()) {
+        Ok(report) => {
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
+            if let Some(last) = report.predictions.last() {
+                eprintln!("score: last NAUC {:.4} at {:.1} s", last.nauc, last.time);
+            }
+            println!("ALC {:.4} ({} predictions) — {}", report.alc, report.predictions.len(), scores_dir.display());
+        }
+        Err(e) => {
+            eprintln!("error: scoring {}: {e}", predictions_dir.display());
+            code = 2;
+        }
+    }
+    Ok(code)
+}
+
+fn report_progress(event: &IngestionEvent<'_>) {
+    let clock = |elapsed: Duration, remaining: Duration| {
+        format!("[{:7.1} s elapsed, {:7.1} s left]", elapsed.as_secs_f64(), remaining.as_secs_f64())
+    };
+    match event {
+        IngestionEvent::Started { task, budget } => {
+            eprintln!("ingestion: {task} started, budget {:.1} s", budget.as_secs_f64())
+        }
+        IngestionEvent::Training { round, elapsed, remaining } => {
+            eprintln!("{} train round {round}", clock(*elapsed, *remaining))
+        }
+        IngestionEvent::Predicting { round, elapsed, remaining } => {
+            eprintln!("{} predict round {round}", clock(*elapsed, *remaining))
+        }
+        IngestionEvent::Recorded { prediction } => eprintln!(
+            "  prediction {} recorded at {:.2} s",
+            prediction.index, prediction.elapsed
+        ),
+        IngestionEvent::DeadlineReached { phase } => eprintln!(
+            "  deadline reached while {}; cancelling the learner",
+            if *phase == Phase::Train { "training" } else { "predicting" }
+        ),
+        IngestionEvent::LatePredictionDropped { elapsed } => eprintln!(
+            "  prediction returned at {:.2} s, after the budget: not recorded",
+            elapsed.as_secs_f64()
+        ),
+        IngestionEvent::Finished { outcome } => {
+            let why = match outcome.stop {
+                StopReason::DoneTraining => "learner done",
+                StopReason::NoPrediction => "learner returned no prediction",
+                StopReason::BudgetSpent => "budget spent",
+                StopReason::DeadlineCancelled => "deadline reached",
+                StopReason::LearnerAbandoned => "deadline reached; learner did not stop and was abandoned",
+                StopReason::Failed => "learner failed",
+            };
+            eprintln!(
+                "ingestion: finished after {:.2} s ({why}), {} predictions, ingestion_success: {}",
+                outcome.duration,
+                outcome.predictions.len(),
+                u8::from(outcome.success)
+            );
+            if let Some(failure) = &outcome.failure {
+                eprintln!("error: {failure}");
+            }
+        }
+    }
+}
