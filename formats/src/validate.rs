@@ -105,12 +105,14 @@ pub struct Location {
     pub record: Option<u64>,
     pub offset: Option<u64>,
     pub field: Option<String>,
+    /// 1-based line (and column) in a text file (metadata, solution).
     pub line: Option<usize>,
+    pub column: Option<usize>,
 }
 
 impl Location {
     fn file(file: impl Into<PathBuf>) -> Self {
-        Location { file: file.into(), record: None, offset: None, field: None, line: None }
+        Location { file: file.into(), record: None, offset: None, field: None, line: None, column: None }
     }
     fn field(file: impl Into<PathBuf>, field: impl Into<String>) -> Self {
         Location { field: Some(field.into()), ..Location::file(file) }
@@ -653,30 +655,34 @@ impl Validator {
                 let code = if is_unknown_field_message(&message) { "META_UNKNOWN_FIELD" } else { "META_PARSE" };
                 let mut loc = Location::file(path);
                 loc.line = line;
-                if let Error::Metadata { line, column, .. } = &e {
-                    loc.field = Some(format!("{line}:{column}"));
+                if let Error::Metadata { column, .. } = &e {
+                    loc.column = Some(*column);
                 }
                 self.out.error(code, loc, message);
                 return None;
             }
         };
-        for MetadataNote { line, code, message, .. } in &parsed.notes {
+        for MetadataNote { line, column, code, message } in &parsed.notes {
             let mut loc = Location::file(path);
             loc.line = Some(*line);
+            loc.column = Some(*column);
             self.out.warn(code, loc, message.clone());
         }
         let field_line = |field: &str| {
-            parsed.fields.iter().find(|f| f.field == field).map(|f| f.line)
+            parsed.fields.iter().find(|f| f.field == field).map(|f| (f.line, f.column))
         };
         self.check_spec(&parsed.spec, path, &field_line);
         Some(parsed.spec)
     }
 
     /// Appendix B.2 checks on one metadata file.
-    fn check_spec(&mut self, spec: &DataSpec, path: &Path, line_of: &dyn Fn(&str) -> Option<usize>) {
+    fn check_spec(&mut self, spec: &DataSpec, path: &Path, line_of: &dyn Fn(&str) -> Option<(usize, usize)>) {
         let at = |field: &str| {
             let mut loc = Location::field(path, field);
-            loc.line = line_of(field);
+            if let Some((line, column)) = line_of(field) {
+                loc.line = Some(line);
+                loc.column = Some(column);
+            }
             loc
         };
         if spec.matrix_spec.len() != 1 {

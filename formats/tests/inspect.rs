@@ -1,0 +1,172 @@
+//! `inspect` on the shared datasets reports the counts and shapes of spec §4.5 / §8.1.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use formats::example;
+use formats::inspect::{infer_domain, inspect, Domain, HistogramSource, Inspection, Spread};
+use formats::metadata::{DataSpec, Format, MatrixSpec};
+use formats::tfrecord::TfRecordReader;
+
+fn shared(name: &str) -> Option<PathBuf> {
+    formats::testing::shared_data_dir().map(|d| d.join("autodl").join(name))
+}
+
+/// Train histogram counted straight from the record file, without the dataset reader.
+fn train_histogram(file: &Path, output_dim: usize) -> Vec<u64> {
+    let mut h = vec![0; output_dim];
+    let mut r = TfRecordReader::open(file).unwrap();
+    while let Some(rec) = r.next_record().unwrap() {
+        for i in example::decode(rec.payload).unwrap().label_index {
+            h[i as usize] += 1;
+        }
+    }
+    h
+}
+
+/// Test histogram counted from the solution text: cells equal to 1 per column.
+fn solution_histogram(file: &Path) -> Vec<u64> {
+    let text = fs::read_to_string(file).unwrap();
+    let mut h: Vec<u64> = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let cells: Vec<f64> = line.split_whitespace().map(|c| c.parse().unwrap()).collect();
+        h.resize(cells.len(), 0);
+        for (c, v) in cells.iter().enumerate() {
+            h[c] += u64::from(*v == 1.0);
+        }
+    }
+    h
+}
+
+fn single(n: u64) -> Option<Spread> {
+    Some(Spread { min: n, median: n, max: n })
+}
+
+fn check_common(i: &Inspection, dir: &Path, train_file: &str, train: u64, test: u64) {
+    let tr = i.subset("train").unwrap();
+    let te = i.subset("test").unwrap();
+    assert_eq!((tr.records, tr.sample_count, tr.files), (train, train as i64, 1));
+    assert_eq!((te.records, te.sample_count, te.files), (test, test as i64, 1));
+    assert_eq!(tr.frames_per_example, single(1));
+    assert_eq!(te.frames_per_example, single(1));
+    assert_eq!(i.output_dim, 10);
+    assert_eq!(i.domain, Domain::Image);
+    let name = &i.name;
+    let train_path = dir.join(format!("{name}.data/train/{train_file}"));
+    assert_eq!(tr.class_histogram, train_histogram(&train_path, 10));
+    assert_eq!(tr.class_histogram.iter().sum::<u64>(), train);
+    assert_eq!(tr.histogram_source, HistogramSource::Records);
+    assert_eq!(te.class_histogram, solution_histogram(&dir.join(format!("{name}.solution"))));
+    assert_eq!(te.class_histogram.iter().sum::<u64>(), test);
+    assert_eq!(te.histogram_source, HistogramSource::Solution);
+    let on_disk: u64 = walk(dir);
+    assert_eq!(i.bytes_on_disk, on_disk);
+    assert!(i.bytes_on_disk > tr.record_bytes + te.record_bytes);
+}
+
+fn walk(dir: &Path) -> u64 {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                walk(&e.path())
+            } else {
+                e.metadata().unwrap().len()
+            }
+        })
+        .sum()
+}
+
+#[test]
+fn monkeys() {
+    let Some(dir) = shared("Monkeys") else { return };
+    let i = inspect(&dir).unwrap();
+    assert_eq!(i.name, "Monkeys");
+    check_common(&i, &dir, "sample-Monkeys-train.tfrecord", 26, 4);
+    assert_eq!(i.format, Format::Compressed);
+    let s = i.shape;
+    assert_eq!((s.sequence_size, s.row_count, s.col_count, s.num_channels, s.effective_channels), (1, -1, -1, -1, 3));
+    assert_eq!(i.shape.to_string(), "(1, -1, -1, -1→3)");
+    assert_eq!(i.label_names_total, 0);
+    assert_eq!(i.vocabulary_size, 0);
+    // spec §8.1: variable sizes up to 800 px (read from the JPEG headers).
+    let tr = i.subset("train").unwrap();
+    let (h, w) = (tr.frame_height.unwrap(), tr.frame_width.unwrap());
+    assert_eq!(h.max.max(w.max), 800, "{h:?} {w:?}");
+    assert!(h.min > 100 && w.min > 100, "{h:?} {w:?}");
+    assert!(h.min < h.max && w.min < w.max, "Monkeys images vary in size");
+}
+
+#[test]
+fn miniciao() {
+    let Some(dir) = shared("miniciao") else { return };
+    let i = inspect(&dir).unwrap();
+    assert_eq!(i.name, "miniciao");
+    check_common(&i, &dir, "sample-miniciao-train.tfrecord", 82, 18);
+    assert_eq!(i.format, Format::Compressed);
+    let s = i.shape;
+    assert_eq!((s.sequence_size, s.row_count, s.col_count, s.num_channels, s.effective_channels), (1, 32, 32, 3, 3));
+    assert_eq!(i.label_names_total, 10);
+    assert_eq!(i.label_names[0], "airplane");
+    assert_eq!(i.label_names[9], "truck");
+    let tr = i.subset("train").unwrap();
+    assert_eq!((tr.frame_height, tr.frame_width), (single(32), single(32)));
+}
+
+#[test]
+fn mini1() {
+    let Some(dir) = shared("mini1") else { return };
+    let i = inspect(&dir).unwrap();
+    assert_eq!(i.name, "mini1");
+    check_common(&i, &dir, "sample-train-50-lines", 50, 10);
+    assert_eq!(i.format, Format::Dense);
+    let s = i.shape;
+    assert_eq!((s.sequence_size, s.row_count, s.col_count, s.num_channels, s.effective_channels), (1, 28, 28, -1, 1));
+    // Legacy test labels are not trusted: the test histogram comes from the solution.
+    assert_eq!(i.subset("test").unwrap().histogram_source, HistogramSource::Solution);
+    assert_eq!(i.subset("train").unwrap().frame_height, None);
+}
+
+#[test]
+fn inspect_json_has_the_reported_fields() {
+    let Some(dir) = shared("miniciao") else { return };
+    let v = serde_json::to_value(inspect(&dir).unwrap()).unwrap();
+    for key in ["name", "domain", "shape", "format", "subsets", "vocabulary_size", "label_names", "bytes_on_disk"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["domain"], "image");
+    assert_eq!(v["format"], "COMPRESSED");
+    assert_eq!(v["subsets"][1]["histogram_source"], "solution");
+}
+
+#[test]
+fn broken_dataset_is_an_error_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(inspect(tmp.path()).is_err());
+    assert!(inspect(&tmp.path().join("missing")).is_err());
+}
+
+fn spec(seq: i32, rows: i32, cols: i32, vocab: usize) -> DataSpec {
+    DataSpec {
+        matrix_spec: vec![MatrixSpec { row_count: rows, col_count: cols, ..MatrixSpec::default() }],
+        sequence_size: seq,
+        channel_to_index_map: (0..vocab).map(|i| (format!("t{i}"), i as i32)).collect(),
+        ..DataSpec::default()
+    }
+}
+
+/// The consumer rule of spec §5.6, including its documented edge cases.
+#[test]
+fn domain_inference_rule() {
+    assert_eq!(infer_domain(&spec(1, 32, 32, 0)), Domain::Image);
+    assert_eq!(infer_domain(&spec(1, -1, -1, 0)), Domain::Image);
+    assert_eq!(infer_domain(&spec(1, 1, 54, 0)), Domain::Tabular);
+    assert_eq!(infer_domain(&spec(1, 54, 1, 0)), Domain::Tabular);
+    assert_eq!(infer_domain(&spec(-1, 1, 1, 17576)), Domain::Text);
+    assert_eq!(infer_domain(&spec(-1, 1, 1, 0)), Domain::Speech);
+    assert_eq!(infer_domain(&spec(-1, 120, 160, 0)), Domain::Video);
+    assert_eq!(infer_domain(&spec(312, 120, 160, 0)), Domain::Video);
+    // Edge cases named by the spec: a tabular set reshaped to T > 1 frames reads as video.
+    assert_eq!(infer_domain(&spec(4, 2, 3, 0)), Domain::Video);
+}
