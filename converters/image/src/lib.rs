@@ -1,1 +1,21 @@
-//! Placeholder: see DEVELOPERS.md.
+//! Image folders → AutoDL datasets (spec §5.1).
+//!
+//! - Inputs: jpg/jpeg, png, bmp, gif, webp, tif/tiff in any layout of
+//!   [`converters_common::labels`] (class folders, `train/`+`test/`, `labels.csv`).
+//! - `compressed` (default): JPEG and PNG bytes are stored unchanged after a structural check
+//!   ([`probe`]); other formats are decoded and re-encoded as PNG (GIF: first frame). The
+//!   metadata's `row_count`/`col_count` are the common height/width, or −1 when sizes differ;
+//!   `num_channels` is `--channels` (auto: 3 if any image has colour, else 1) — the stored
+//!   bytes keep their own channels and the reader converts on decode (spec §3.3).
+//! - `dense`: decoded, converted to 1 (BT.601 luma) or 3 channels, resized to exactly
+//!   `--size HxW` with `--filter` (aspect ratio not kept), floats in [0, 1], HWC order.
+//! - `--verify` fully decodes every JPEG/PNG (and validates the result in deep mode);
+//!   `--max-pixels` refuses images whose header announces more pixels, before decoding.
+pub mod convert;
+pub mod fixtures;
+pub mod folder;
+pub mod options;
+pub mod probe;
+
+pub use folder::{convert_image_folder, ImageOutcome, ImageRequest};
+pub use options::{Channels, ImageOptions, ResizeFilter, Storage};

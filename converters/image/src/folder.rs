@@ -1,0 +1,172 @@
+//! A raw image folder → an AutoDL dataset folder.
+
+use std::path::PathBuf;
+
+use converters_common::labels::{discover, LabeledInput};
+use converters_common::naming::resolve_name;
+use converters_common::output::{Converted, DatasetJob, OutputTarget, Written};
+use converters_common::split::{split_items, Subset};
+use converters_common::{ErrorPolicy, Result, SkipReport, SplitOptions};
+use formats::example::Frames;
+use formats::metadata::{DataSpec, Format, MatrixSpec};
+use rayon::prelude::*;
+
+use crate::convert::{convert_image, header_colour, ConvertedImage, Pixels};
+use crate::options::{is_image_path, Channels, ImageOptions, Storage};
+
+/// Everything `convert --domain image` needs.
+#[derive(Debug, Clone)]
+pub struct ImageRequest {
+    pub input: PathBuf,
+    /// The dataset folder to create.
+    pub out_dir: PathBuf,
+    /// `--name`; else `private.info`'s name; else the input folder name.
+    pub name: Option<String>,
+    pub force: bool,
+    pub quiet: bool,
+    pub split: SplitOptions,
+    pub policy: ErrorPolicy,
+    pub image: ImageOptions,
+}
+
+/// What a conversion did.
+#[derive(Debug, Clone)]
+pub struct ImageOutcome {
+    pub written: Written,
+    /// Labelled inputs found (before skipping unreadable images).
+    pub inputs: usize,
+    pub warnings: Vec<String>,
+    /// `(row_count, col_count, num_channels)` written to the metadata.
+    pub shape: (i32, i32, i32),
+}
+
+/// Size and colour facts gathered while records stream by (spec §5.1 metadata).
+#[derive(Default)]
+struct ShapeStats {
+    size: Option<(u32, u32)>,
+    uniform: bool,
+    colour: bool,
+}
+
+impl ShapeStats {
+    fn observe(&mut self, img: &ImageMeta) {
+        match self.size {
+            None => {
+                self.size = Some((img.height, img.width));
+                self.uniform = true;
+            }
+            Some(s) if s != (img.height, img.width) => self.uniform = false,
+            Some(_) => {}
+        }
+        self.colour |= img.colour;
+    }
+}
+
+struct ImageMeta {
+    height: u32,
+    width: u32,
+    colour: bool,
+}
+
+/// Converts the image folder `req.input` (layouts: [`converters_common::labels`]) into
+/// `req.out_dir`. Unreadable images are skipped or fatal per `req.policy`.
+pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
+    let opts = req.image.check()?;
+    req.split.check()?;
+    let mut report = SkipReport::new(req.policy);
+    let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
+        discover(&req.input, &is_image_path, &mut report)?;
+    let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
+    let plan = split_items(&items, &req.split)?;
+
+    // Dense frames need their channel count before the first one is written; `auto` then
+    // reads the headers first (spec §5.1: the user's choice, colour if any image has colour).
+    let dense_channels = match (opts.storage, opts.channels) {
+        (_, Channels::Gray) => 1,
+        (_, Channels::Rgb) => 3,
+        (Storage::Dense, Channels::Auto) => {
+            if items.par_iter().any(|i| header_colour(&i.path).unwrap_or(false)) {
+                3
+            } else {
+                1
+            }
+        }
+        (Storage::Compressed, Channels::Auto) => 0, // decided from the stored images below
+    };
+
+    let target = OutputTarget {
+        force: req.force,
+        quiet: req.quiet,
+        what: "images".into(),
+        // Dense frames can be large: keep a chunk around 256 MB of floats.
+        chunk_size: match opts.size {
+            Some((h, w)) => (64 * 1024 * 1024 / (u64::from(h) * u64::from(w) * 3).max(1)).clamp(1, 256) as usize,
+            None => 256,
+        },
+        deep_validate: opts.verify,
+        ..OutputTarget::new(&req.out_dir, &name)
+    };
+    let mut job = DatasetJob::start(target, items.len() as u64)?;
+    let mut stats = ShapeStats::default();
+    let convert = |item: &converters_common::RawItem| {
+        let ConvertedImage { pixels, height, width, colour } = convert_image(&item.path, &opts, dense_channels)?;
+        let frames = match pixels {
+            Pixels::Encoded(bytes) => Frames::Compressed(vec![bytes]),
+            Pixels::Dense(values) => {
+                let len = values.len();
+                Frames::dense_uniform(values, len).expect("one non-empty dense frame")
+            }
+        };
+        Ok(Converted { frames, labels: item.labels.clone(), meta: ImageMeta { height, width, colour } })
+    };
+    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |m| stats.observe(m))?;
+    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |m| stats.observe(m))?;
+
+    let (row_count, col_count, num_channels, format) = match opts.storage {
+        Storage::Dense => {
+            let (h, w) = opts.size.expect("checked options: dense has a size");
+            (h as i32, w as i32, dense_channels as i32, Format::Dense)
+        }
+        Storage::Compressed => {
+            let channels = match opts.channels {
+                Channels::Auto => if stats.colour { 3 } else { 1 },
+                _ => dense_channels as i32,
+            };
+            // spec §5.1 / §7.2 item 14: row_count = H, col_count = W, −1 when sizes differ.
+            match (stats.uniform, stats.size) {
+                (true, Some((h, w))) => (h as i32, w as i32, channels, Format::Compressed),
+                _ => (-1, -1, channels, Format::Compressed),
+            }
+        }
+    };
+    let spec = DataSpec {
+        matrix_spec: vec![MatrixSpec {
+            col_count,
+            row_count,
+            has_locality_col: true,
+            has_locality_row: true,
+            format,
+            num_channels,
+            num_channels_present: true,
+            ..MatrixSpec::default()
+        }],
+        is_sequence: false,
+        output_dim: output_dim as i32,
+        label_to_index_map: class_names
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i as i32))
+            .collect(),
+        sequence_size: 1,
+        sequence_size_present: true,
+        ..DataSpec::default()
+    };
+    if let Some(names) = &class_names {
+        if names.len() != output_dim {
+            warnings.push(format!("{} class names for {output_dim} classes", names.len()));
+        }
+    }
+    let written = job.finish(spec, class_names.as_deref(), &report)?;
+    Ok(ImageOutcome { written, inputs: items.len(), warnings, shape: (row_count, col_count, num_channels) })
+}
