@@ -90,8 +90,7 @@ pub fn convert_table(
     let n = prof.labels.len();
     let keys: Vec<SplitKey> =
         (0..n).map(|k| SplitKey { forced: None, label_set: prof.labels.label_set(k) }).collect();
-    let plan = split(&keys, &opts.split)?;
-    drop(keys);
+    let plan = split_or_unstratified(keys, &opts.split, &mut warnings)?;
     let mut is_test = vec![false; n];
     for &k in &plan.test {
         is_test[k] = true;
@@ -183,6 +182,25 @@ pub fn convert_table(
         class_names: prof.class_names,
         suggested_name: None,
     })
+}
+
+/// The shared split, stratified by label set. When every label set is too rare to send one
+/// example to test (multilabel data where each example has its own set), the split is
+/// retried without stratification and a warning says so.
+fn split_or_unstratified(
+    mut keys: Vec<SplitKey>,
+    opts: &SplitOptions,
+    warnings: &mut Vec<String>,
+) -> std::result::Result<converters_common::SplitPlan, converters_common::ConvertError> {
+    match split(&keys, opts) {
+        Err(converters_common::ConvertError::Split(first)) if keys.iter().any(|k| k.forced.is_none()) => {
+            keys.iter_mut().filter(|k| k.forced.is_none()).for_each(|k| k.label_set.clear());
+            let plan = split(&keys, opts)?;
+            warnings.push(format!("label sets too rare to stratify ({first}); split without stratification"));
+            Ok(plan)
+        }
+        other => other,
+    }
 }
 
 /// The metadata of a tabular dataset (spec §4.5 tabular column, §5.5).

@@ -88,7 +88,8 @@ pub fn convert_text(
         .iter()
         .map(|d| SplitKey { forced: d.forced, label_set: d.labels.key() })
         .collect();
-    let plan = split(&keys, &opts.split)?;
+    let mut warnings = scan.warnings.clone();
+    let plan = split_or_unstratified(keys, &opts.split, &mut warnings)?;
     let mut is_test = vec![false; n];
     for &k in &plan.test {
         is_test[k] = true;
@@ -167,7 +168,6 @@ pub fn convert_text(
             }
         }
     }
-    let mut warnings = scan.warnings.clone();
     if unknown > 0 {
         warnings.push(format!("{unknown} test tokens not in the training vocabulary stored as <unk> (index 1)"));
     }
@@ -188,6 +188,25 @@ pub fn convert_text(
         spec,
         class_names: scan.class_names.clone(),
     })
+}
+
+/// The shared split, stratified by label set. When every label set is too rare to send one
+/// example to test (multilabel data where each example has its own set), the split is
+/// retried without stratification and a warning says so.
+fn split_or_unstratified(
+    mut keys: Vec<SplitKey>,
+    opts: &SplitOptions,
+    warnings: &mut Vec<String>,
+) -> std::result::Result<converters_common::SplitPlan, converters_common::ConvertError> {
+    match split(&keys, opts) {
+        Err(converters_common::ConvertError::Split(first)) if keys.iter().any(|k| k.forced.is_none()) => {
+            keys.iter_mut().filter(|k| k.forced.is_none()).for_each(|k| k.label_set.clear());
+            let plan = split(&keys, opts)?;
+            warnings.push(format!("label sets too rare to stratify ({first}); split without stratification"));
+            Ok(plan)
+        }
+        other => other,
+    }
 }
 
 /// `usable[s]` for stream position `s`.
