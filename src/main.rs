@@ -23,6 +23,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Convert a raw folder or file (images, tables, text) into a validated AutoDL dataset
+    Convert(cmd::convert::Args),
     /// Check a dataset against the AutoDL format (exit 0 valid, 1 errors found, 2 could not run)
     Validate(cmd::validate::Args),
     /// Summarise a dataset: domain, shape, counts, class histogram, sizes
@@ -36,6 +38,7 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Convert(args) => cmd::convert::run(args),
         Command::Validate(args) => cmd::validate::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Score(args) => cmd::score::run(args),

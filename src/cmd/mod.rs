@@ -3,3 +3,4 @@ pub mod inspect;
 pub mod validate;
 pub mod score;
 pub mod train;
+pub mod convert;

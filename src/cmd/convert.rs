@@ -1,0 +1,391 @@
+//! `autodl-format convert INPUT -o OUT [--domain auto|image|tabular|text] …`: a raw folder or
+//! file → a validated AutoDL dataset folder. Flags shared by every domain live in
+//! [`CommonArgs`]; each domain has its own flag group; [`detect_domain`] picks the domain.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::ValueEnum;
+use converters_common::{ErrorPolicy, OnError, SplitOptions};
+use converters_image::{Channels, ImageOptions, ResizeFilter, Storage};
+
+const LAYOUTS: &str = "\
+INPUT LAYOUTS (the domain is detected from them; --domain overrides)
+
+Images (jpg, jpeg, png, bmp, gif, webp, tif, tiff), one of:
+  class folders         pets/cat/001.jpg, pets/dog/002.png, ...
+                        class names = sorted folder names, indices 0..n-1
+  train/ and test/      pets/train/cat/001.jpg, pets/test/dog/007.jpg, ...
+                        the top-level folder forces the subset
+  labels.csv            monkeys/labels.csv, monkeys/n0159.jpg, ... (exactly one *labels*.csv)
+                          FileName,Labels[,subset]           n0159.jpg,0   or   a.png,1 4,test
+                          FileName,LabelConfidencePairs       a.png,\"68 0.32 13 0.36\"
+                        Labels = space-separated class indices (several = multilabel, empty = none);
+                        subset = train|test|empty; class names from label.name (one per line);
+                        an index >= the number of names in label.name is reported and skipped;
+                        without label.name the class count is max index + 1.
+  The dataset name is --name, else name in private.info (name : 'miniciao'), else the folder name.
+  Example: autodl-format convert raw/mini-cifar -o out/miniciao
+           autodl-format convert photos -o out/photos --format dense --size 64x64 --channels 3
+
+Tables: a CSV/TSV, Parquet or Arrow IPC file, or an AutoML folder
+  (<b>_train.data, <b>_train.solution, <b>_test.data, <b>_test.solution, [<b>_valid.*]).
+  Example: autodl-format convert iris.csv -o out/iris --target species
+
+Text: class folders of .txt files, a CSV/TSV/JSONL corpus with text and label columns, or an
+  AutoNLP folder (<n>.data/meta.json, train.data, test.data, train.solution + <n>.solution).
+  Example: autodl-format convert reviews.jsonl -o out/reviews --domain text
+
+OUTPUT: OUT is the dataset folder to create: OUT/<name>.data/{train,test}/, OUT/<name>.solution,
+  OUT/<name>_label.name when class names are known, OUT/<name>_skipped.tsv when inputs were
+  skipped (path, line, reason). OUT is never overwritten without --force; it appears only when
+  the conversion succeeded and the validator found no error.
+
+SPLIT: unless forced by a subset column or train/ and test/ folders, examples are grouped by
+  label set, each group is shuffled with --seed and round(--test-size x group size) of it goes
+  to test. Same input + seed => byte-identical output. At least 2 test examples are required.";
+
+/// Which converter runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Domain {
+    /// Detect from the input (see INPUT LAYOUTS)
+    Auto,
+    Image,
+    Tabular,
+    Text,
+}
+
+#[derive(clap::Args)]
+#[command(after_long_help = LAYOUTS)]
+pub struct Args {
+    /// Raw input: a folder (images, text, AutoML/AutoNLP layouts) or a file (table, corpus)
+    pub input: PathBuf,
+    /// Dataset folder to create (holds <name>.data/, <name>.solution and side files)
+    #[arg(short, long, value_name = "OUT")]
+    pub out: PathBuf,
+    /// Input domain
+    #[arg(long, value_enum, default_value_t = Domain::Auto)]
+    pub domain: Domain,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub image: ImageArgs,
+}
+
+/// Flags every domain understands.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CommonArgs {
+    /// Dataset name (default: name in private.info, else the input's name)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Replace OUT if it exists
+    #[arg(long)]
+    pub force: bool,
+    /// Fraction of each label-set group sent to test when the input does not force the split
+    #[arg(long, default_value_t = 0.2, value_name = "FRACTION")]
+    pub test_size: f64,
+    /// Seed of the split and of the record order
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// What to do with an input that cannot be converted
+    #[arg(long, value_enum, default_value_t = OnErrorArg::Skip)]
+    pub on_error: OnErrorArg,
+    /// Fail when more than N inputs are skipped
+    #[arg(long, value_name = "N")]
+    pub max_errors: Option<usize>,
+    /// No progress bars
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnErrorArg {
+    /// Leave the input out and list it in OUT/<name>_skipped.tsv
+    Skip,
+    /// Stop; nothing is written
+    Fail,
+}
+
+impl CommonArgs {
+    pub fn split(&self) -> SplitOptions {
+        SplitOptions { test_size: self.test_size, seed: self.seed }
+    }
+    pub fn policy(&self) -> ErrorPolicy {
+        let on_error = match self.on_error {
+            OnErrorArg::Skip => OnError::Skip,
+            OnErrorArg::Fail => OnError::Fail,
+        };
+        ErrorPolicy { on_error, max_errors: self.max_errors }
+    }
+}
+
+/// Image flags (spec §5.1).
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Image options")]
+pub struct ImageArgs {
+    /// compressed: JPEG/PNG bytes kept as they are (other formats re-encoded as PNG);
+    /// dense: decoded and resized to --size, floats in [0, 1]
+    #[arg(long = "format", value_enum, default_value_t = FormatArg::Compressed)]
+    pub format: FormatArg,
+    /// Dense frame size HxW (height x width), e.g. 32x32
+    #[arg(long, value_parser = converters_image::options::parse_size, value_name = "HxW")]
+    pub size: Option<(u32, u32)>,
+    /// Resize filter of dense mode
+    #[arg(long, value_enum, default_value_t = FilterArg::Triangle)]
+    pub filter: FilterArg,
+    /// num_channels: auto = 3 if any image has colour, else 1 (compressed images keep their
+    /// bytes; readers convert on decode)
+    #[arg(long, value_enum, default_value_t = ChannelsArg::Auto)]
+    pub channels: ChannelsArg,
+    /// Fully decode every JPEG/PNG (default: structural check only) and validate deeply
+    #[arg(long)]
+    pub verify: bool,
+    /// Refuse images whose header announces more pixels than this (decompression bombs)
+    #[arg(long, default_value_t = converters_image::options::DEFAULT_MAX_PIXELS, value_name = "N")]
+    pub max_pixels: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Compressed,
+    Dense,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FilterArg {
+    Nearest,
+    Triangle,
+    Catmullrom,
+    Gaussian,
+    Lanczos3,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ChannelsArg {
+    Auto,
+    #[value(name = "1")]
+    One,
+    #[value(name = "3")]
+    Three,
+}
+
+impl ImageArgs {
+    pub fn options(&self) -> ImageOptions {
+        ImageOptions {
+            storage: match self.format {
+                FormatArg::Compressed => Storage::Compressed,
+                FormatArg::Dense => Storage::Dense,
+            },
+            size: self.size,
+            filter: match self.filter {
+                FilterArg::Nearest => ResizeFilter::Nearest,
+                FilterArg::Triangle => ResizeFilter::Triangle,
+                FilterArg::Catmullrom => ResizeFilter::CatmullRom,
+                FilterArg::Gaussian => ResizeFilter::Gaussian,
+                FilterArg::Lanczos3 => ResizeFilter::Lanczos3,
+            },
+            channels: match self.channels {
+                ChannelsArg::Auto => Channels::Auto,
+                ChannelsArg::One => Channels::Gray,
+                ChannelsArg::Three => Channels::Rgb,
+            },
+            verify: self.verify,
+            max_pixels: self.max_pixels,
+        }
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let domain = match args.domain {
+        Domain::Auto => detect_domain(&args.input)?,
+        d => d,
+    };
+    match domain {
+        Domain::Image => run_image(&args),
+        Domain::Tabular | Domain::Text => bail!("--domain {domain:?} is not available in this build yet"),
+        Domain::Auto => unreachable!("detect_domain never answers Auto"),
+    }
+}
+
+fn run_image(args: &Args) -> anyhow::Result<i32> {
+    let req = converters_image::ImageRequest {
+        input: args.input.clone(),
+        out_dir: args.out.clone(),
+        name: args.common.name.clone(),
+        force: args.common.force,
+        quiet: args.common.quiet,
+        split: args.common.split(),
+        policy: args.common.policy(),
+        image: args.image.options(),
+    };
+    let outcome = converters_image::convert_image_folder(&req)
+        .with_context(|| format!("converting images from {}", args.input.display()))?;
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    let s = &outcome.written.summary;
+    let (h, w, c) = outcome.shape;
+    eprintln!(
+        "wrote {} (dataset {}): {} train + {} test records, (1, {h}, {w}, {c}), {} validation warning(s)",
+        s.root.display(),
+        s.name,
+        s.train_records,
+        s.test_records,
+        outcome.written.validation.warnings
+    );
+    eprintln!("{}", skip_summary(outcome.written.skipped, outcome.inputs, outcome.written.skip_report.as_deref()));
+    Ok(0)
+}
+
+fn skip_summary(skipped: usize, inputs: usize, report: Option<&Path>) -> String {
+    match report {
+        Some(p) => format!("skipped {skipped} of {inputs} inputs (see {})", p.display()),
+        None => format!("skipped 0 of {inputs} inputs"),
+    }
+}
+
+const IMAGE_EXT: &[&str] = converters_image::options::EXTENSIONS;
+const TABLE_EXT: &[&str] = &["csv", "tsv", "parquet", "arrow", "feather", "ipc"];
+const TEXT_EXT: &[&str] = &["txt", "jsonl", "ndjson"];
+const AV_EXT: &[&str] = &["avi", "mp4", "mkv", "mov", "wav", "mp3", "flac", "ogg", "sph"];
+
+/// The domain of `input` (see INPUT LAYOUTS in the help); an error that says what was seen
+/// when it cannot tell or the input mixes domains.
+pub fn detect_domain(input: &Path) -> anyhow::Result<Domain> {
+    if input.is_file() {
+        let ext = extension(input);
+        return match ext.as_str() {
+            "csv" | "tsv" => Ok(if looks_like_corpus(input) { Domain::Text } else { Domain::Tabular }),
+            e if TABLE_EXT.contains(&e) => Ok(Domain::Tabular),
+            e if TEXT_EXT.contains(&e) => Ok(Domain::Text),
+            _ => bail!("{}: cannot tell the domain of a .{ext} file; give --domain", input.display()),
+        };
+    }
+    if !input.is_dir() {
+        bail!("{}: no such file or folder", input.display());
+    }
+    let top: Vec<PathBuf> = std::fs::read_dir(input)
+        .with_context(|| format!("reading {}", input.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if top.iter().any(|p| p.is_file() && name_of(p).ends_with("_train.data")) {
+        return Ok(Domain::Tabular); // AutoML layout (spec §1.5)
+    }
+    if top.iter().any(|p| p.is_dir() && name_of(p).ends_with(".data") && p.join("meta.json").is_file()) {
+        return Ok(Domain::Text); // AutoNLP layout (spec §1.5)
+    }
+    let (mut images, mut texts, mut tables, mut av, mut seen) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut stack = vec![input.to_path_buf()];
+    'walk: while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let n = name_of(&p).to_ascii_lowercase();
+            if n.contains("labels") && n.ends_with(".csv") {
+                continue; // the label listing of the file-format layout
+            }
+            let ext = extension(&p);
+            let e = ext.as_str();
+            if IMAGE_EXT.contains(&e) {
+                images += 1;
+            } else if e == "txt" {
+                texts += 1;
+            } else if TABLE_EXT.contains(&e) {
+                tables += 1;
+            } else if AV_EXT.contains(&e) {
+                av += 1;
+            }
+            seen += 1;
+            if seen >= 20_000 {
+                break 'walk; // enough to tell
+            }
+        }
+    }
+    let found = format!(
+        "{images} image file(s), {texts} .txt file(s), {tables} table file(s), {av} video/audio file(s)"
+    );
+    match (images > 0, texts > 0) {
+        (true, false) => Ok(Domain::Image),
+        (false, true) => Ok(Domain::Text),
+        (true, true) => bail!("{}: ambiguous input ({found}); give --domain image or --domain text", input.display()),
+        (false, false) if av > 0 => bail!("{}: video and audio inputs are not supported by convert ({found})", input.display()),
+        (false, false) => bail!("{}: cannot tell the domain ({found}); give --domain", input.display()),
+    }
+}
+
+fn extension(p: &Path) -> String {
+    p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
+}
+
+/// A CSV/TSV whose cells are mostly prose (some column averages ≥ 4 words over the first
+/// rows) is a text corpus; otherwise a table.
+fn looks_like_corpus(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path).or_else(|_| {
+        // Large or non-UTF-8 files: look at the first 64 KiB only.
+        use std::io::Read;
+        let mut buf = vec![0u8; 65536];
+        let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut buf))?;
+        Ok::<String, std::io::Error>(String::from_utf8_lossy(&buf[..n]).into_owned())
+    }) else {
+        return false;
+    };
+    let delimiter = if extension(path) == "tsv" { '\t' } else { ',' };
+    let mut words: Vec<usize> = Vec::new();
+    let mut rows = 0;
+    for line in text.lines().skip(1).take(100) {
+        for (i, cell) in line.split(delimiter).enumerate() {
+            if words.len() <= i {
+                words.resize(i + 1, 0);
+            }
+            words[i] += cell.split_whitespace().count();
+        }
+        rows += 1;
+    }
+    rows > 0 && words.iter().any(|&w| w >= 4 * rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(p: &Path) {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "x y z w v\n").unwrap();
+    }
+
+    #[test]
+    fn detects_domains() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        touch(&r.join("img/cat/1.jpg"));
+        touch(&r.join("img/labels.csv"));
+        assert_eq!(detect_domain(&r.join("img")).unwrap(), Domain::Image);
+        touch(&r.join("txt/pos/1.txt"));
+        assert_eq!(detect_domain(&r.join("txt")).unwrap(), Domain::Text);
+        touch(&r.join("mixed/a/1.txt"));
+        touch(&r.join("mixed/a/1.png"));
+        let err = detect_domain(&r.join("mixed")).unwrap_err().to_string();
+        assert!(err.contains("ambiguous") && err.contains("--domain"), "{err}");
+        touch(&r.join("automl/iris_train.data"));
+        assert_eq!(detect_domain(&r.join("automl")).unwrap(), Domain::Tabular);
+        touch(&r.join("nlp/O1.data/meta.json"));
+        assert_eq!(detect_domain(&r.join("nlp")).unwrap(), Domain::Text);
+        touch(&r.join("video/a.avi"));
+        assert!(detect_domain(&r.join("video")).unwrap_err().to_string().contains("not supported"));
+        std::fs::create_dir_all(r.join("empty")).unwrap();
+        assert!(detect_domain(&r.join("empty")).unwrap_err().to_string().contains("cannot tell"));
+        std::fs::write(r.join("t.csv"), "a,b\n1,2\n3,4\n").unwrap();
+        assert_eq!(detect_domain(&r.join("t.csv")).unwrap(), Domain::Tabular);
+        std::fs::write(r.join("c.csv"), "text,label\nthis film was really good,1\nboring and far too long,0\n").unwrap();
+        assert_eq!(detect_domain(&r.join("c.csv")).unwrap(), Domain::Text);
+        std::fs::write(r.join("p.parquet"), "").unwrap();
+        assert_eq!(detect_domain(&r.join("p.parquet")).unwrap(), Domain::Tabular);
+        std::fs::write(r.join("d.jsonl"), "").unwrap();
+        assert_eq!(detect_domain(&r.join("d.jsonl")).unwrap(), Domain::Text);
+    }
+}
