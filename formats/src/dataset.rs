@@ -408,7 +408,9 @@ impl ExampleRecord {
 }
 
 /// Streaming iterator over the records of one subset, file by file in sorted order.
-/// Stops after the first error (a framing error leaves the rest of that file unreadable).
+/// A record whose payload does not decode yields an [`Error::Example`] and iteration goes on
+/// with the next record; a framing or I/O error ends the iteration (the rest of that file is
+/// unreadable, spec §2).
 pub struct SubsetExamples {
     subset: Subset,
     files: std::vec::IntoIter<PathBuf>,
@@ -467,7 +469,7 @@ impl Iterator for SubsetExamples {
             Ok(Some(r)) => Some(Ok(r)),
             Ok(None) => None,
             Err(e) => {
-                self.failed = true;
+                self.failed = !matches!(e, Error::Example { .. });
                 Some(Err(e))
             }
         }

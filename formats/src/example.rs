@@ -139,7 +139,7 @@ impl Frames {
     /// Dense frames of equal length `frame_len` laid back to back in `values`.
     /// `None` when `values.len()` is not a multiple of `frame_len` (or `frame_len` is 0).
     pub fn dense_uniform(values: Vec<f32>, frame_len: usize) -> Option<Frames> {
-        if frame_len == 0 || values.len() % frame_len != 0 {
+        if frame_len == 0 || !values.len().is_multiple_of(frame_len) {
             return None;
         }
         let offsets = (0..=values.len() / frame_len).map(|t| t * frame_len).collect();

@@ -433,3 +433,29 @@ fn corrupt_records_surface_as_errors_with_file_and_record() {
         other => panic!("expected a framing error, got {other:?}"),
     }
 }
+
+#[test]
+fn a_record_that_does_not_decode_is_reported_and_reading_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = small_dataset(tmp.path(), "ds");
+    let file = ds.join("ds.data/test/sample-ds-test.tfrecord");
+    let good = fs::read(&file).unwrap();
+    // A well-framed record whose payload is not a SequenceExample, between the two good ones.
+    let first_len = u64::from_le_bytes(good[..8].try_into().unwrap()) as usize + 16;
+    let mut bytes = good[..first_len].to_vec();
+    bytes.extend(formats::tfrecord::frame_record(&[0x0a, 0x05, 0x01]));
+    bytes.extend_from_slice(&good[first_len..]);
+    fs::write(&file, &bytes).unwrap();
+    let r = DatasetReader::open(&ds).unwrap();
+    let results: Vec<_> = r.examples(Subset::Test).unwrap().collect();
+    assert_eq!(results.len(), 3);
+    assert!(results[0].is_ok() && results[2].is_ok());
+    match &results[1] {
+        Err(Error::Example { path, record, offset, message }) => {
+            assert_eq!((path, *record, *offset), (&file, 1, first_len as u64));
+            assert!(message.contains("EX_PROTOBUF"), "{message}");
+        }
+        other => panic!("expected an example error, got {other:?}"),
+    }
+    assert_eq!(results[2].as_ref().unwrap().index, 2);
+}
