@@ -196,7 +196,11 @@ impl DataSpec {
     pub fn parse_with_notes(text: &str, path: &Path) -> Result<ParsedDataSpec> {
         let mut parser = Parser::new(text, path)?;
         let spec = parser.data_specification()?;
-        Ok(ParsedDataSpec { spec, notes: parser.notes, fields: parser.fields })
+        Ok(ParsedDataSpec {
+            spec,
+            notes: parser.notes,
+            fields: parser.fields,
+        })
     }
 
     /// Reads and parses a `metadata.textproto` file. Bytes that are not UTF-8 give a
@@ -278,7 +282,11 @@ impl DataSpec {
 
 fn write_map(out: &mut String, name: &str, entries: &[(String, i32)]) {
     for (key, value) in entries {
-        let _ = write!(out, "{name} {{\n  key: {}\n  value: {value}\n}}\n", quote_key(key));
+        let _ = write!(
+            out,
+            "{name} {{\n  key: {}\n  value: {value}\n}}\n",
+            quote_key(key)
+        );
     }
 }
 
@@ -301,7 +309,11 @@ fn python_printable(c: char) -> bool {
 /// characters repr would write as `\xHH` with HH >= 0x80 become octal-escaped UTF-8 bytes,
 /// which protobuf reads back as the same character (§4.4 Caution).
 fn python_repr_parts(s: &str, protobuf_safe: bool) -> (char, String) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut body = String::with_capacity(s.len() + 2);
     for c in s.chars() {
         let cp = c as u32;
@@ -484,7 +496,12 @@ impl<'a> Parser<'a> {
             pos: 0,
             line: 1,
             column: 1,
-            token: Token { kind: Kind::End, text: "", line: 1, column: 1 },
+            token: Token {
+                kind: Kind::End,
+                text: "",
+                line: 1,
+                column: 1,
+            },
             notes: Vec::new(),
             fields: Vec::new(),
         };
@@ -493,7 +510,12 @@ impl<'a> Parser<'a> {
     }
 
     fn error_at(&self, line: usize, column: usize, message: impl Into<String>) -> Error {
-        Error::Metadata { path: self.path.to_path_buf(), line, column, message: message.into() }
+        Error::Metadata {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+        }
     }
 
     fn error_here(&self, message: impl Into<String>) -> Error {
@@ -518,7 +540,9 @@ impl<'a> Parser<'a> {
                 }
                 b' ' | b'\t' | b'\r' | 0x0b | 0x0c => self.bump(1),
                 b'#' => {
-                    let end = self.text[self.pos..].find('\n').map_or(bytes.len(), |i| self.pos + i);
+                    let end = self.text[self.pos..]
+                        .find('\n')
+                        .map_or(bytes.len(), |i| self.pos + i);
                     self.bump(end - self.pos);
                 }
                 _ => break,
@@ -532,7 +556,12 @@ impl<'a> Parser<'a> {
         let bytes = self.text.as_bytes();
         let (line, column, start) = (self.line, self.column, self.pos);
         if start == bytes.len() {
-            self.token = Token { kind: Kind::End, text: "", line, column };
+            self.token = Token {
+                kind: Kind::End,
+                text: "",
+                line,
+                column,
+            };
             return Ok(());
         }
         let b = bytes[start];
@@ -565,7 +594,11 @@ impl<'a> Parser<'a> {
             Kind::Str => loop {
                 match bytes.get(end) {
                     None | Some(b'\n') => {
-                        return Err(self.error_at(line, column, "string is missing its closing quote"));
+                        return Err(self.error_at(
+                            line,
+                            column,
+                            "string is missing its closing quote",
+                        ));
                     }
                     Some(&c) if c == b => {
                         end += 1;
@@ -575,9 +608,11 @@ impl<'a> Parser<'a> {
                         // The escaped character may be multi-byte; a newline cannot be escaped.
                         match self.text[end + 1..].chars().next() {
                             None | Some('\n') => {
-                                return Err(
-                                    self.error_at(line, column, "string is missing its closing quote")
-                                );
+                                return Err(self.error_at(
+                                    line,
+                                    column,
+                                    "string is missing its closing quote",
+                                ));
                             }
                             Some(ch) => end += 1 + ch.len_utf8(),
                         }
@@ -593,14 +628,23 @@ impl<'a> Parser<'a> {
                     } else {
                         format!("'{ch}'")
                     };
-                    return Err(self.error_at(line, column, format!("unexpected character {shown}")));
+                    return Err(self.error_at(
+                        line,
+                        column,
+                        format!("unexpected character {shown}"),
+                    ));
                 }
                 end = start + ch.len_utf8();
             }
             Kind::End => {}
         }
         self.bump(end - start);
-        self.token = Token { kind, text: &self.text[start..end], line, column };
+        self.token = Token {
+            kind,
+            text: &self.text[start..end],
+            line,
+            column,
+        };
         Ok(())
     }
 
@@ -633,7 +677,12 @@ impl<'a> Parser<'a> {
     }
 
     fn note(&mut self, line: usize, column: usize, code: &'static str, message: String) {
-        self.notes.push(MetadataNote { line, column, code, message });
+        self.notes.push(MetadataNote {
+            line,
+            column,
+            code,
+            message,
+        });
     }
 
     // --- values -------------------------------------------------------------------------------
@@ -642,13 +691,16 @@ impl<'a> Parser<'a> {
     fn int32(&mut self, field: &str) -> Result<i32> {
         let tok = self.token;
         if tok.kind != Kind::Number {
-            return Err(self.error_here(format!("{field}: expected an integer, found {}", self.describe())));
+            return Err(self.error_here(format!(
+                "{field}: expected an integer, found {}",
+                self.describe()
+            )));
         }
-        let value = parse_integer(tok.text)
-            .ok_or_else(|| self.error_here(format!("{field}: cannot parse integer '{}'", tok.text)))?;
-        let value = i32::try_from(value).map_err(|_| {
-            self.error_here(format!("{field}: {} does not fit in int32", tok.text))
+        let value = parse_integer(tok.text).ok_or_else(|| {
+            self.error_here(format!("{field}: cannot parse integer '{}'", tok.text))
         })?;
+        let value = i32::try_from(value)
+            .map_err(|_| self.error_here(format!("{field}: {} does not fit in int32", tok.text)))?;
         self.advance()?;
         Ok(value)
     }
@@ -689,17 +741,19 @@ impl<'a> Parser<'a> {
     fn string(&mut self, field: &str) -> Result<String> {
         let first = self.token;
         if first.kind != Kind::Str {
-            return Err(self.error_here(format!("{field}: expected a quoted string, found {}", self.describe())));
+            return Err(self.error_here(format!(
+                "{field}: expected a quoted string, found {}",
+                self.describe()
+            )));
         }
         let mut bytes = Vec::new();
         while self.token.kind == Kind::Str {
             let tok = self.token;
             let body = &tok.text[1..tok.text.len() - 1];
-            unescape_c(body, &mut bytes)
-                .map_err(|(offset, msg)| {
-                    let column = tok.column + 1 + body[..offset].chars().count();
-                    self.error_at(tok.line, column, format!("{field}: {msg}"))
-                })?;
+            unescape_c(body, &mut bytes).map_err(|(offset, msg)| {
+                let column = tok.column + 1 + body[..offset].chars().count();
+                self.error_at(tok.line, column, format!("{field}: {msg}"))
+            })?;
             self.advance()?;
         }
         String::from_utf8(bytes).map_err(|e| {
@@ -721,7 +775,9 @@ impl<'a> Parser<'a> {
     fn field_name(&mut self) -> Result<Token<'a>> {
         let tok = self.token;
         if tok.kind != Kind::Ident {
-            return Err(self.error_here(format!("expected a field name, found {}", self.describe())));
+            return Err(
+                self.error_here(format!("expected a field name, found {}", self.describe()))
+            );
         }
         self.advance()?;
         Ok(tok)
@@ -854,12 +910,17 @@ impl<'a> Parser<'a> {
 
     fn matrix_spec(&mut self, index: usize) -> Result<MatrixSpec> {
         let close = self.open_block()?;
-        let mut m = MatrixSpec { num_channels_present: false, ..MatrixSpec::default() };
+        let mut m = MatrixSpec {
+            num_channels_present: false,
+            ..MatrixSpec::default()
+        };
         let mut seen = HashMap::new();
         const MSG: &str = "Message type \"autodl.MatrixSpec\"";
         while !self.at_punct(close) {
             if self.token.kind == Kind::End {
-                return Err(self.error_here(format!("expected '{close}' to close matrix_spec, found end of file")));
+                return Err(self.error_here(format!(
+                    "expected '{close}' to close matrix_spec, found end of file"
+                )));
             }
             let name = self.field_name()?;
             self.fields.push(FieldLocation {
@@ -913,17 +974,31 @@ impl<'a> Parser<'a> {
     }
 
     /// One `{ key: … value: … }` entry; missing key = "", missing value = 0 (protobuf).
-    fn map_entry(&mut self, name: Token<'_>, index: usize, map: &mut Vec<(String, i32)>) -> Result<()> {
+    fn map_entry(
+        &mut self,
+        name: Token<'_>,
+        index: usize,
+        map: &mut Vec<(String, i32)>,
+    ) -> Result<()> {
         let (field, line, column) = (name.text, name.line, name.column);
-        self.fields.push(FieldLocation { field: format!("{field}[{index}]"), line, column });
+        self.fields.push(FieldLocation {
+            field: format!("{field}[{index}]"),
+            line,
+            column,
+        });
         let close = self.open_block()?;
         let mut key = String::new();
         let mut value = 0;
         let mut seen = HashMap::new();
-        let msg = format!("Message type \"autodl.DataSpecification.{}Entry\"", entry_type_name(field));
+        let msg = format!(
+            "Message type \"autodl.DataSpecification.{}Entry\"",
+            entry_type_name(field)
+        );
         while !self.at_punct(close) {
             if self.token.kind == Kind::End {
-                return Err(self.error_here(format!("expected '{close}' to close {field}, found end of file")));
+                return Err(self.error_here(format!(
+                    "expected '{close}' to close {field}, found end of file"
+                )));
             }
             let name = self.field_name()?;
             match name.text {
@@ -947,7 +1022,10 @@ impl<'a> Parser<'a> {
                 line,
                 column,
                 NOTE_DUPLICATE_MAP_KEY,
-                format!("{field}: key {} given again (value {old} replaced by {value})", quote_key(&key)),
+                format!(
+                    "{field}: key {} given again (value {old} replaced by {value})",
+                    quote_key(&key)
+                ),
             );
         } else {
             map.push((key, value));
@@ -970,7 +1048,9 @@ fn entry_type_name(field: &str) -> String {
         .split('_')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map_or(String::new(), |f| f.to_ascii_uppercase().to_string() + c.as_str())
+            c.next().map_or(String::new(), |f| {
+                f.to_ascii_uppercase().to_string() + c.as_str()
+            })
         })
         .collect()
 }

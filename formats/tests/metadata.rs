@@ -17,7 +17,12 @@ fn parse(text: &str) -> formats::Result<DataSpec> {
 /// (line, column, message) of a metadata error; panics on anything else.
 fn metadata_error(text: &str) -> (usize, usize, String) {
     match parse(text) {
-        Err(Error::Metadata { line, column, message, path }) => {
+        Err(Error::Metadata {
+            line,
+            column,
+            message,
+            path,
+        }) => {
             assert_eq!(path, PathBuf::from("m.textproto"));
             (line, column, message)
         }
@@ -27,11 +32,23 @@ fn metadata_error(text: &str) -> (usize, usize, String) {
 
 fn shared_metadata(dataset: &str, subset: &str) -> Option<PathBuf> {
     let data = shared_data_dir()?;
-    Some(data.join(format!("autodl/{dataset}/{dataset}.data/{subset}/metadata.textproto")))
+    Some(data.join(format!(
+        "autodl/{dataset}/{dataset}.data/{subset}/metadata.textproto"
+    )))
 }
 
-const CIFAR: [&str; 10] =
-    ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"];
+const CIFAR: [&str; 10] = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+];
 
 #[test]
 fn real_metadata_has_the_values_of_spec_4_5() {
@@ -90,7 +107,12 @@ fn real_metadata_prints_in_reference_line_order_and_round_trips() {
             let spec = DataSpec::parse(&original, &path).unwrap();
             let printed = spec.to_textproto();
             // Tool versions differ only in blank lines (§4.4).
-            let lines = |t: &str| t.lines().filter(|l| !l.is_empty()).map(String::from).collect::<Vec<_>>();
+            let lines = |t: &str| {
+                t.lines()
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect::<Vec<_>>()
+            };
             assert_eq!(lines(&printed), lines(&original), "{}", path.display());
             assert_eq!(DataSpec::parse(&printed, &path).unwrap(), spec);
         }
@@ -124,7 +146,10 @@ fn printer_writes_the_reference_layout_byte_for_byte() {
         channel_to_index_map {\n  key: ''\n  value: 2\n}\n\n";
     assert_eq!(spec.to_textproto(), expected);
     // No maps: header, "}\n", then the two empty lines.
-    let bare = DataSpec { matrix_spec: vec![MatrixSpec::default()], ..DataSpec::default() };
+    let bare = DataSpec {
+        matrix_spec: vec![MatrixSpec::default()],
+        ..DataSpec::default()
+    };
     assert!(bare.to_textproto().ends_with("  format: DENSE\n}\n\n\n"));
 }
 
@@ -133,10 +158,19 @@ fn legacy_spec_prints_without_the_absent_lines_and_new_specs_with_them() {
     let legacy = parse("output_dim: 3 matrix_spec { col_count: 2 row_count: 2 }").unwrap();
     assert!(!legacy.sequence_size_present && !legacy.matrix_spec[0].num_channels_present);
     let text = legacy.to_textproto();
-    assert!(!text.contains("sequence_size") && !text.contains("num_channels"), "{text}");
-    let built = DataSpec { matrix_spec: vec![MatrixSpec::default()], ..DataSpec::default() };
+    assert!(
+        !text.contains("sequence_size") && !text.contains("num_channels"),
+        "{text}"
+    );
+    let built = DataSpec {
+        matrix_spec: vec![MatrixSpec::default()],
+        ..DataSpec::default()
+    };
     let text = built.to_textproto();
-    assert!(text.contains("sequence_size: 1\n") && text.contains("  num_channels: -1\n"), "{text}");
+    assert!(
+        text.contains("sequence_size: 1\n") && text.contains("  num_channels: -1\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -147,7 +181,10 @@ fn unknown_fields_are_errors_at_the_field_name() {
     let (line, column, message) =
         metadata_error("matrix_spec {\n  col_count: 1\n    domain: 'image'\n}\n");
     assert_eq!((line, column), (3, 5));
-    assert!(message.contains("MatrixSpec") && message.contains("domain"), "{message}");
+    assert!(
+        message.contains("MatrixSpec") && message.contains("domain"),
+        "{message}"
+    );
     let (line, column, _) = metadata_error("label_to_index_map { key: 'a' index: 0 }");
     assert_eq!((line, column), (1, 31));
     // Column counts characters, not bytes.
@@ -159,7 +196,10 @@ fn unknown_fields_are_errors_at_the_field_name() {
 fn a_repeated_scalar_field_is_an_error() {
     let (line, column, message) = metadata_error("output_dim: 2\nsample_count: 3\noutput_dim: 2\n");
     assert_eq!((line, column), (3, 1));
-    assert!(message.contains("multiple \"output_dim\"") && message.contains("1:1"), "{message}");
+    assert!(
+        message.contains("multiple \"output_dim\"") && message.contains("1:1"),
+        "{message}"
+    );
     let (line, _, _) = metadata_error("matrix_spec {\n format: DENSE\n format: SPARSE }");
     assert_eq!(line, 3);
     let (_, column, _) = metadata_error("label_to_index_map { key: 'a' key: 'b' }");
@@ -180,22 +220,46 @@ fn text_format_syntax_variants_are_accepted() {
     assert_eq!(spec.sample_count, 5);
     assert!(spec.is_sequence);
     let m = &spec.matrix_spec[0];
-    assert_eq!((m.col_count, m.row_count, m.num_channels, m.format), (-1, 10, 3, Format::Compressed));
+    assert_eq!(
+        (m.col_count, m.row_count, m.num_channels, m.format),
+        (-1, 10, 3, Format::Compressed)
+    );
     assert_eq!(
         spec.label_to_index_map,
-        vec![("abé".to_string(), 3), ("中".to_string(), 0), ("x".to_string(), 7)]
+        vec![
+            ("abé".to_string(), 3),
+            ("中".to_string(), 0),
+            ("x".to_string(), 7)
+        ]
     );
     assert!(!spec.sequence_size_present);
     assert_eq!(spec.sequence_size, 1);
     // Enum by name, bools in every spelling protobuf accepts.
-    for (word, value) in [("t", true), ("1", true), ("true", true), ("f", false), ("0", false), ("False", false)] {
-        let spec = parse(&format!("matrix_spec {{ is_sequence_row: {word} format: SPARSE }}")).unwrap();
+    for (word, value) in [
+        ("t", true),
+        ("1", true),
+        ("true", true),
+        ("f", false),
+        ("0", false),
+        ("False", false),
+    ] {
+        let spec = parse(&format!(
+            "matrix_spec {{ is_sequence_row: {word} format: SPARSE }}"
+        ))
+        .unwrap();
         assert_eq!(spec.matrix_spec[0].is_sequence_row, value, "{word}");
         assert_eq!(spec.matrix_spec[0].format, Format::Sparse);
     }
     // An empty file is an empty message with proto defaults.
     let empty = parse("  \n# nothing\n").unwrap();
-    assert_eq!((empty.output_dim, empty.sequence_size, empty.matrix_spec.len()), (0, 1, 0));
+    assert_eq!(
+        (
+            empty.output_dim,
+            empty.sequence_size,
+            empty.matrix_spec.len()
+        ),
+        (0, 1, 0)
+    );
 }
 
 #[test]
@@ -210,7 +274,11 @@ fn bad_values_are_errors_with_positions() {
         ("matrix_spec { format: dense }", (1, 23), "DENSE"),
         ("matrix_spec { col_count: 1 ", (1, 28), "end of file"),
         ("matrix_spec { col_count: 1 >", (1, 28), "field name"),
-        ("label_to_index_map { key: 'abc\n' }", (1, 27), "closing quote"),
+        (
+            "label_to_index_map { key: 'abc\n' }",
+            (1, 27),
+            "closing quote",
+        ),
         ("output_dim: 2 }", (1, 15), "field name"),
     ];
     for (text, position, fragment) in cases {
@@ -225,7 +293,11 @@ fn bad_values_are_errors_with_positions() {
 #[test]
 fn string_escapes_decode_as_protobuf_does() {
     let key = |quoted: &str| {
-        parse(&format!("label_to_index_map {{ key: {quoted} value: 0 }}")).unwrap().label_to_index_map[0].0.clone()
+        parse(&format!("label_to_index_map {{ key: {quoted} value: 0 }}"))
+            .unwrap()
+            .label_to_index_map[0]
+            .0
+            .clone()
     };
     assert_eq!(key(r#"'a\\b\'c\"d'"#), "a\\b'c\"d");
     assert_eq!(key(r#""\n\t\r\a\b\f\v\?""#), "\n\t\r\x07\x08\x0c\x0b?");
@@ -236,9 +308,21 @@ fn string_escapes_decode_as_protobuf_does() {
     assert_eq!(key("'raw é 😀 中'"), "raw é 😀 中");
     assert_eq!(key(r#"'it' "'s" ''"#), "it's");
     // \xHH >= 0x80 is one raw byte: not UTF-8 on its own (§4.4 Caution).
-    for bad in [r"'\x80'", r"'\xa0'", r"'\200'", r"'\q'", r"'\ud83d\ude00'", r"'\777'", r"'\x'", r"'\u12'"] {
+    for bad in [
+        r"'\x80'",
+        r"'\xa0'",
+        r"'\200'",
+        r"'\q'",
+        r"'\ud83d\ude00'",
+        r"'\777'",
+        r"'\x'",
+        r"'\u12'",
+    ] {
         let (_, _, message) = metadata_error(&format!("label_to_index_map {{ key: {bad} }}"));
-        assert!(message.contains("label_to_index_map.key"), "{bad}: {message}");
+        assert!(
+            message.contains("label_to_index_map.key"),
+            "{bad}: {message}"
+        );
     }
     let (line, column, message) = metadata_error("label_to_index_map {\n key: 'ab\\q' }");
     assert_eq!((line, column), (2, 10), "{message}");
@@ -251,12 +335,22 @@ fn map_entries_default_and_overwrite_like_protobuf() {
         Path::new("m"),
     )
     .unwrap();
-    assert_eq!(parsed.spec.label_to_index_map, vec![(String::new(), 9), ("b".to_string(), 0)]);
+    assert_eq!(
+        parsed.spec.label_to_index_map,
+        vec![(String::new(), 9), ("b".to_string(), 0)]
+    );
     assert_eq!(parsed.notes.len(), 1);
     assert_eq!(parsed.notes[0].code, NOTE_DUPLICATE_MAP_KEY);
     assert_eq!((parsed.notes[0].line, parsed.notes[0].column), (3, 1));
     let fields: Vec<&str> = parsed.fields.iter().map(|f| f.field.as_str()).collect();
-    assert_eq!(fields, ["label_to_index_map[0]", "label_to_index_map[1]", "label_to_index_map[2]"]);
+    assert_eq!(
+        fields,
+        [
+            "label_to_index_map[0]",
+            "label_to_index_map[1]",
+            "label_to_index_map[2]"
+        ]
+    );
 }
 
 #[test]
@@ -269,8 +363,11 @@ fn notes_and_field_locations_for_the_validator() {
     assert_eq!(parsed.notes.len(), 1);
     assert_eq!(parsed.notes[0].code, NOTE_DEPRECATED_IS_SPARSE);
     assert_eq!((parsed.notes[0].line, parsed.notes[0].column), (3, 3));
-    let found: Vec<(String, usize, usize)> =
-        parsed.fields.iter().map(|f| (f.field.clone(), f.line, f.column)).collect();
+    let found: Vec<(String, usize, usize)> = parsed
+        .fields
+        .iter()
+        .map(|f| (f.field.clone(), f.line, f.column))
+        .collect();
     assert_eq!(
         found,
         [
@@ -281,22 +378,37 @@ fn notes_and_field_locations_for_the_validator() {
         ]
     );
     // is_sparse survives printing.
-    assert!(parsed.spec.to_textproto().contains("  is_sparse: true\n  format: SPARSE\n"));
+    assert!(parsed
+        .spec
+        .to_textproto()
+        .contains("  is_sparse: true\n  format: SPARSE\n"));
 }
 
 #[test]
 fn read_reports_invalid_utf8_with_its_position() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("metadata.textproto");
-    std::fs::write(&path, b"output_dim: 2\nlabel_to_index_map { key: 'a\xff' }\n").unwrap();
+    std::fs::write(
+        &path,
+        b"output_dim: 2\nlabel_to_index_map { key: 'a\xff' }\n",
+    )
+    .unwrap();
     match DataSpec::read(&path) {
-        Err(Error::Metadata { line, column, path: p, message }) => {
+        Err(Error::Metadata {
+            line,
+            column,
+            path: p,
+            message,
+        }) => {
             assert_eq!((line, column), (2, 29), "{message}");
             assert_eq!(p, path);
         }
         other => panic!("{other:?}"),
     }
-    let spec = DataSpec { output_dim: 4, ..DataSpec::default() };
+    let spec = DataSpec {
+        output_dim: 4,
+        ..DataSpec::default()
+    };
     spec.write(&path).unwrap();
     assert_eq!(DataSpec::read(&path).unwrap(), spec);
 }
@@ -308,22 +420,35 @@ fn keys_are_quoted_like_python_repr_but_protobuf_safe() {
     assert_eq!(quote_key("'\""), r#"'\'"'"#);
     assert_eq!(quote_key("a\\b\n\t\r\x01\x7f"), r"'a\\b\n\t\r\x01\x7f'");
     assert_eq!(quote_key("béart 中 😀"), "'béart 中 😀'");
-    assert_eq!(quote_key("\u{200b}\u{e000}\u{10ffff}"), r"'\u200b\ue000\U0010ffff'");
+    assert_eq!(
+        quote_key("\u{200b}\u{e000}\u{10ffff}"),
+        r"'\u200b\ue000\U0010ffff'"
+    );
     // repr would write \x80, \xa0, \xad: octal UTF-8 bytes instead (§4.4 Caution).
-    assert_eq!(quote_key("\u{80}\u{a0}\u{ad}"), r"'\302\200\302\240\302\255'");
+    assert_eq!(
+        quote_key("\u{80}\u{a0}\u{ad}"),
+        r"'\302\200\302\240\302\255'"
+    );
 }
 
 #[test]
 fn vocabulary_keys_are_double_escaped_as_in_spec_5_4() {
     assert_eq!(vocab_key_escape(r"comedy\/drama"), r"comedy\\/drama");
-    assert_eq!(quote_key(&vocab_key_escape(r"comedy\/drama")), r"'comedy\\\\/drama'");
+    assert_eq!(
+        quote_key(&vocab_key_escape(r"comedy\/drama")),
+        r"'comedy\\\\/drama'"
+    );
     assert_eq!(vocab_key_escape("\u{a0}"), r"\xa0");
     assert_eq!(vocab_key_escape("it's"), "it's");
     assert_eq!(vocab_key_escape("'\""), "\\'\"");
     assert_eq!(vocab_key_escape(""), "");
     assert_eq!(vocab_key_unescape(r"\xa0"), "\u{a0}");
     assert_eq!(vocab_key_unescape(r"comedy\\/drama"), r"comedy\/drama");
-    assert_eq!(vocab_key_unescape(r"\q\"), r"\q\", "unknown escapes stay literal");
+    assert_eq!(
+        vocab_key_unescape(r"\q\"),
+        r"\q\",
+        "unknown escapes stay literal"
+    );
     assert_eq!(vocab_key_unescape(r"\101\u4e2d\U0001f600\n"), "A中😀\n");
 }
 
@@ -333,10 +458,31 @@ fn vocabulary_keys_are_double_escaped_as_in_spec_5_4() {
 /// Keys that stress quoting: quotes, backslashes, controls, C1, NBSP, soft hyphen, emoji, CJK.
 fn tricky_keys() -> Vec<String> {
     let mut keys: Vec<String> = [
-        "", "plain", "n't", "say \"hi\"", "'both\"", "back\\slash", "new\nline", "tab\there",
-        "cr\rlf", "bell\x07 backspace\x08 nul\0 esc\x1b del\x7f", "béart", "中文字符", "😀🎉",
-        "\u{a0}nbsp", "soft\u{ad}hyphen", "zero\u{200b}width", "\u{2028}\u{feff}", "\u{e000}private",
-        "\u{10ffff}", "comedy\\/drama", "\\\\\\", "'", "\"", "#not a comment", "{}<>[]:,;",
+        "",
+        "plain",
+        "n't",
+        "say \"hi\"",
+        "'both\"",
+        "back\\slash",
+        "new\nline",
+        "tab\there",
+        "cr\rlf",
+        "bell\x07 backspace\x08 nul\0 esc\x1b del\x7f",
+        "béart",
+        "中文字符",
+        "😀🎉",
+        "\u{a0}nbsp",
+        "soft\u{ad}hyphen",
+        "zero\u{200b}width",
+        "\u{2028}\u{feff}",
+        "\u{e000}private",
+        "\u{10ffff}",
+        "comedy\\/drama",
+        "\\\\\\",
+        "'",
+        "\"",
+        "#not a comment",
+        "{}<>[]:,;",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -347,7 +493,11 @@ fn tricky_keys() -> Vec<String> {
 }
 
 fn expect_json(spec: &DataSpec) -> serde_json::Value {
-    let map = |m: &[(String, i32)]| m.iter().map(|(k, v)| serde_json::json!([k, v])).collect::<Vec<_>>();
+    let map = |m: &[(String, i32)]| {
+        m.iter()
+            .map(|(k, v)| serde_json::json!([k, v]))
+            .collect::<Vec<_>>()
+    };
     serde_json::json!({
         "is_sequence": spec.is_sequence,
         "output_dim": spec.output_dim,
@@ -387,13 +537,24 @@ fn protobuf_text_parser_reads_what_we_print() {
     }
     let dir = tempfile::tempdir().unwrap();
     let keys = tricky_keys();
-    let indexed = |ks: &[String]| ks.iter().enumerate().map(|(i, k)| (k.clone(), i as i32)).collect::<Vec<_>>();
+    let indexed = |ks: &[String]| {
+        ks.iter()
+            .enumerate()
+            .map(|(i, k)| (k.clone(), i as i32))
+            .collect::<Vec<_>>()
+    };
     let vocab_tokens: Vec<String> = keys.clone();
     let mut specs = vec![
         DataSpec {
             sample_count: 18,
             output_dim: keys.len() as i32,
-            matrix_spec: vec![MatrixSpec { col_count: 32, row_count: 32, num_channels: 3, format: Format::Compressed, ..MatrixSpec::default() }],
+            matrix_spec: vec![MatrixSpec {
+                col_count: 32,
+                row_count: 32,
+                num_channels: 3,
+                format: Format::Compressed,
+                ..MatrixSpec::default()
+            }],
             label_to_index_map: indexed(&keys),
             feature_to_index_map: indexed(&keys[..5]),
             ..DataSpec::default()
@@ -403,9 +564,21 @@ fn protobuf_text_parser_reads_what_we_print() {
             sample_count: i32::MAX as i64,
             output_dim: 2,
             is_sequence: true,
-            matrix_spec: vec![MatrixSpec { col_count: 1, row_count: 1, num_channels: 1, is_sparse: true, format: Format::Sparse, ..MatrixSpec::default() }],
+            matrix_spec: vec![MatrixSpec {
+                col_count: 1,
+                row_count: 1,
+                num_channels: 1,
+                is_sparse: true,
+                format: Format::Sparse,
+                ..MatrixSpec::default()
+            }],
             // Text vocabulary: doubly escaped keys (§5.4).
-            channel_to_index_map: indexed(&vocab_tokens.iter().map(|t| vocab_key_escape(t)).collect::<Vec<_>>()),
+            channel_to_index_map: indexed(
+                &vocab_tokens
+                    .iter()
+                    .map(|t| vocab_key_escape(t))
+                    .collect::<Vec<_>>(),
+            ),
             ..DataSpec::default()
         },
     ];
@@ -421,17 +594,31 @@ fn protobuf_text_parser_reads_what_we_print() {
         spec.write(&file).unwrap();
         let mut case = serde_json::json!({ "file": file, "expect": expect_json(spec) });
         if i == 1 {
-            case["vocab"] = vocab_tokens.iter().map(|t| serde_json::json!([t, vocab_key_escape(t)])).collect();
+            case["vocab"] = vocab_tokens
+                .iter()
+                .map(|t| serde_json::json!([t, vocab_key_escape(t)]))
+                .collect();
         }
         cases.push(case);
     }
     let cases_file = dir.path().join("cases.json");
     std::fs::write(&cases_file, serde_json::to_vec(&cases).unwrap()).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/check_metadata.py");
-    let out = std::process::Command::new("python3").arg(script).arg(&cases_file).output().unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(&cases_file)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains(&format!("checked {} files, 0 problems", specs.len())), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("checked {} files, 0 problems", specs.len())),
+        "{stdout}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -442,8 +629,19 @@ fn key_strategy() -> impl Strategy<Value = String> {
         "[a-z]{0,8}",
         "\\PC{0,6}",
         proptest::collection::vec(any::<char>(), 0..6).prop_map(|cs| cs.into_iter().collect()),
-        proptest::collection::vec(prop_oneof![Just('\''), Just('"'), Just('\\'), Just('\n'), Just('\u{85}'), Just('\u{ad}'), Just('x')], 0..6)
-            .prop_map(|cs| cs.into_iter().collect()),
+        proptest::collection::vec(
+            prop_oneof![
+                Just('\''),
+                Just('"'),
+                Just('\\'),
+                Just('\n'),
+                Just('\u{85}'),
+                Just('\u{ad}'),
+                Just('x')
+            ],
+            0..6
+        )
+        .prop_map(|cs| cs.into_iter().collect()),
     ]
 }
 
@@ -457,21 +655,27 @@ fn matrix_strategy() -> impl Strategy<Value = MatrixSpec> {
     (
         any::<(i32, i32, i32, bool)>(),
         any::<(bool, bool, bool, bool, bool)>(),
-        prop_oneof![Just(Format::Dense), Just(Format::Sparse), Just(Format::Compressed)],
+        prop_oneof![
+            Just(Format::Dense),
+            Just(Format::Sparse),
+            Just(Format::Compressed)
+        ],
     )
-        .prop_map(|((col_count, row_count, num_channels, present), (a, b, c, d, e), format)| MatrixSpec {
-            col_count,
-            row_count,
-            is_sequence_col: a,
-            is_sequence_row: b,
-            has_locality_col: c,
-            has_locality_row: d,
-            is_sparse: e,
-            format,
-            // An absent line means the default −1.
-            num_channels: if present { num_channels } else { -1 },
-            num_channels_present: present,
-        })
+        .prop_map(
+            |((col_count, row_count, num_channels, present), (a, b, c, d, e), format)| MatrixSpec {
+                col_count,
+                row_count,
+                is_sequence_col: a,
+                is_sequence_row: b,
+                has_locality_col: c,
+                has_locality_row: d,
+                is_sparse: e,
+                format,
+                // An absent line means the default −1.
+                num_channels: if present { num_channels } else { -1 },
+                num_channels_present: present,
+            },
+        )
 }
 
 proptest! {
