@@ -7,6 +7,13 @@
 //! - `DataSpec::to_textproto(&self) -> String`: reference writer line order and key quoting
 //!   (§4.4, with the C1 caution).
 //! - `DataSpec::read(path)` / `write(path)` helpers.
+//! - `DataSpec::parse_with_notes` / `read_with_notes`: also non-fatal notes (deprecated
+//!   `is_sparse`, repeated map key) and the 1-based position of every field, for the validator.
+//! - `quote_key` (the printer's key quoting), `vocab_key_escape` / `vocab_key_unescape` (the
+//!   first of the two escapings of text vocabulary keys, §5.4; the text converter applies it).
+//!
+//! Key quoting follows Python's `repr()`, whose notion of printable characters comes from a
+//! table generated from Python 3.11 (`formats/tests/py/gen_printable_table.py`).
 
 /// `MatrixSpec.Format` (§4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
