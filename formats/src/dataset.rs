@@ -589,7 +589,17 @@ pub struct DatasetWriter {
     min_label: i64,
     max_label: i64,
     format: Option<Format>,
+    /// (min, max) frames per record and floats per dense frame, checked against the spec.
+    frame_counts: Option<(usize, usize)>,
+    dense_frame_lens: Option<(usize, usize)>,
     done: bool,
+}
+
+fn widen(range: &mut Option<(usize, usize)>, v: usize) {
+    *range = Some(match *range {
+        None => (v, v),
+        Some((lo, hi)) => (lo.min(v), hi.max(v)),
+    });
 }
 
 fn valid_name(name: &str) -> bool {
@@ -644,6 +654,8 @@ impl DatasetWriter {
             min_label: i64::MAX,
             max_label: i64::MIN,
             format: None,
+            frame_counts: None,
+            dense_frame_lens: None,
             done: false,
         };
         // From here on Drop cleans up whatever exists.
@@ -701,6 +713,12 @@ impl DatasetWriter {
                 ))
             }
             Some(_) => {}
+        }
+        widen(&mut self.frame_counts, frames.num_frames());
+        if let Frames::Dense { offsets, .. } = frames {
+            for w in offsets.windows(2) {
+                widen(&mut self.dense_frame_lens, w[1] - w[0]);
+            }
         }
         Ok(())
     }
@@ -808,6 +826,7 @@ impl DatasetWriter {
                 format!("exactly one matrix_spec is supported, got {}", spec.matrix_spec.len()),
             ));
         }
+        self.check_dense_shape(&spec, &meta_path)?;
 
         let mut record_bytes = 0;
         for (w, path) in [(self.test.take(), &self.test_path), (self.train.take(), &self.train_path)] {
@@ -850,6 +869,43 @@ impl DatasetWriter {
             test_records: self.n_test,
             record_bytes,
         })
+    }
+
+    /// Dense records must match the spec exactly (spec §3.3): `H·W·C` floats per frame, ≥ 1
+    /// frame, and `sequence_size` frames when it is positive.
+    fn check_dense_shape(&self, spec: &DataSpec, meta_path: &Path) -> Result<()> {
+        let ms = &spec.matrix_spec[0];
+        if ms.format != Format::Dense || self.format != Some(Format::Dense) {
+            return Ok(());
+        }
+        if ms.row_count < 1 || ms.col_count < 1 {
+            return Err(self.write_error(
+                meta_path,
+                format!("dense data need row_count and col_count ≥ 1, got {} × {}", ms.row_count, ms.col_count),
+            ));
+        }
+        let hwc = ms.row_count as u64 * ms.col_count as u64 * ms.effective_channels().max(1) as u64;
+        if let Some((lo, hi)) = self.dense_frame_lens {
+            if lo as u64 != hwc || hi as u64 != hwc {
+                return Err(self.write_error(
+                    meta_path,
+                    format!("dense frames hold {lo}..={hi} floats but H·W·C = {hwc}"),
+                ));
+            }
+        }
+        if let Some((lo, hi)) = self.frame_counts {
+            if lo == 0 {
+                return Err(self.write_error(meta_path, "a dense record has no frame"));
+            }
+            let t = spec.sequence_size;
+            if t > 0 && (lo != t as usize || hi != t as usize) {
+                return Err(self.write_error(
+                    meta_path,
+                    format!("records have {lo}..={hi} frames but sequence_size is {t}"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Streams the scratch labels into `<name>.solution` rows (spec §6).

@@ -459,3 +459,23 @@ fn a_record_that_does_not_decode_is_reported_and_reading_goes_on() {
     }
     assert_eq!(results[2].as_ref().unwrap().index, 2);
 }
+
+#[test]
+fn writer_refuses_dense_records_that_do_not_fit_the_spec() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: Vec<(DataSpec, &str)> = vec![
+        (dense_spec(1, 3, 2), "H·W·C = 3"),
+        (DataSpec { sequence_size: 2, ..dense_spec(1, 2, 2) }, "sequence_size is 2"),
+        (dense_spec(-1, 2, 2), "row_count and col_count"),
+    ];
+    for (i, (spec, expected)) in cases.into_iter().enumerate() {
+        let out = tmp.path().join(format!("ds{i}"));
+        let mut w = DatasetWriter::create(&out, "ds", WriterOptions::default()).unwrap();
+        w.push_test(&frame(1.0), &[0], &[1.0]).unwrap();
+        w.push_train(&frame(1.0), &[1], &[1.0]).unwrap();
+        let err = w.finish(spec, None).unwrap_err().to_string();
+        assert!(err.contains(expected), "{err}");
+        assert!(!out.exists());
+    }
+    assert_no_temp_dirs(tmp.path());
+}
