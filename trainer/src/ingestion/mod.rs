@@ -98,7 +98,8 @@ pub enum StopReason {
     /// The deadline fell inside a call; the learner returned after cancellation.
     DeadlineCancelled,
     /// The deadline fell inside a call and the learner ignored cancellation for the whole
-    /// grace period; its thread was abandoned.
+    /// grace period; its thread was abandoned. Like the original, where the scorer kills
+    /// ingestion at T, this is a time-limit stop, not a failure: ingestion_success stays 1.
     LearnerAbandoned,
     /// `train`/`predict` failed, panicked, or returned a bad matrix (ingestion_success: 0).
     Failed,
@@ -152,6 +153,16 @@ enum Command {
     Predict(Duration),
 }
 
+enum Awaited {
+    OnTime(Reply),
+    /// Came back within the grace period after cancellation.
+    Late(Reply),
+    /// Still busy after the grace period.
+    Abandoned,
+    /// The worker thread is gone (it cannot panic: panics are caught in it).
+    WorkerGone,
+}
+
 enum Reply {
     Trained(Result<bool>),
     Predicted(Result<Option<PredictionMatrix>>),
@@ -194,18 +205,23 @@ pub fn run_ingestion<L: Learner + 'static>(
     let mut round = 0usize;
 
     // Waits for the worker's reply until the deadline; past it, cancels and allows the grace
-    // period. `None` = the learner did not come back (abandoned).
-    let await_reply = |phase: Phase, observe: &mut dyn FnMut(&IngestionEvent<'_>)| -> Option<(Reply, bool)> {
+    // period.
+    let await_reply = |phase: Phase, observe: &mut dyn FnMut(&IngestionEvent<'_>)| -> Awaited {
         let wait = deadline.saturating_duration_since(Instant::now());
         match reply_rx.recv_timeout(wait) {
-            Ok(reply) => return Some((reply, false)),
-            Err(RecvTimeoutError::Disconnected) => return None,
+            Ok(reply) => return Awaited::OnTime(reply),
+            Err(RecvTimeoutError::Disconnected) => return Awaited::WorkerGone,
             Err(RecvTimeoutError::Timeout) => {}
         }
         cancel.cancel();
         observe(&IngestionEvent::DeadlineReached { phase });
-        reply_rx.recv_timeout(config.grace).ok().map(|r| (r, true))
+        match reply_rx.recv_timeout(config.grace) {
+            Ok(reply) => Awaited::Late(reply),
+            Err(RecvTimeoutError::Timeout) => Awaited::Abandoned,
+            Err(RecvTimeoutError::Disconnected) => Awaited::WorkerGone,
+        }
     };
+    let worker_gone = || format!("learner {learner_name}: worker thread ended unexpectedly");
 
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
@@ -215,68 +231,94 @@ pub fn run_ingestion<L: Learner + 'static>(
         }
         observe(&IngestionEvent::Training { round, elapsed: start_instant.elapsed(), remaining });
         if command_tx.send(Command::Train(remaining)).is_err() {
-            failure = Some(format!("learner {learner_name}: worker thread ended unexpectedly"));
+            failure = Some(worker_gone());
             stop = StopReason::Failed;
             break;
         }
-        let done = match await_reply(Phase::Train, &mut observe) {
-            None => {
+        let (reply, late) = match await_reply(Phase::Train, &mut observe) {
+            Awaited::OnTime(reply) => (reply, false),
+            Awaited::Late(reply) => (reply, true),
+            Awaited::Abandoned => {
                 abandoned = true;
                 stop = StopReason::LearnerAbandoned;
                 break;
             }
-            Some((Reply::Trained(Ok(done)), late)) => {
-                if late {
-                    stop = StopReason::DeadlineCancelled;
-                    break;
-                }
-                done
-            }
-            Some((Reply::Trained(Err(e)), late)) => {
-                if late && matches!(e, Error::Cancelled) {
-                    stop = StopReason::DeadlineCancelled;
-                } else {
-                    failure = Some(describe(&learner_name, "train", &e));
-                    stop = StopReason::Failed;
-                }
+            Awaited::WorkerGone => {
+                failure = Some(worker_gone());
+                stop = StopReason::Failed;
                 break;
             }
-            Some((Reply::Predicted(_), _)) => unreachable!("the worker answers the command it was sent"),
+        };
+        let done = match reply {
+            Reply::Trained(Ok(_)) if late => {
+                stop = StopReason::DeadlineCancelled;
+                break;
+            }
+            Reply::Trained(Ok(done)) => done,
+            Reply::Trained(Err(Error::Cancelled)) if late => {
+                stop = StopReason::DeadlineCancelled;
+                break;
+            }
+            Reply::Trained(Err(e)) => {
+                failure = Some(describe(&learner_name, "train", &e));
+                stop = StopReason::Failed;
+                break;
+            }
+            Reply::Predicted(_) => {
+                failure = Some(format!("learner {learner_name}: worker answered predict to train"));
+                stop = StopReason::Failed;
+                break;
+            }
         };
 
         let remaining = deadline.saturating_duration_since(Instant::now());
         observe(&IngestionEvent::Predicting { round, elapsed: start_instant.elapsed(), remaining });
         if command_tx.send(Command::Predict(remaining)).is_err() {
-            failure = Some(format!("learner {learner_name}: worker thread ended unexpectedly"));
+            failure = Some(worker_gone());
             stop = StopReason::Failed;
             break;
         }
-        let matrix = match await_reply(Phase::Predict, &mut observe) {
-            None => {
+        let (reply, late) = match await_reply(Phase::Predict, &mut observe) {
+            Awaited::OnTime(reply) => (reply, false),
+            Awaited::Late(reply) => (reply, true),
+            Awaited::Abandoned => {
                 abandoned = true;
                 stop = StopReason::LearnerAbandoned;
                 break;
             }
-            Some((Reply::Predicted(Ok(None)), late)) => {
+            Awaited::WorkerGone => {
+                failure = Some(worker_gone());
+                stop = StopReason::Failed;
+                break;
+            }
+        };
+        let matrix = match reply {
+            Reply::Predicted(Ok(None)) => {
                 stop = if late { StopReason::DeadlineCancelled } else { StopReason::NoPrediction };
                 break;
             }
-            Some((Reply::Predicted(Ok(Some(m))), _)) => m,
-            Some((Reply::Predicted(Err(e)), late)) => {
-                if late && matches!(e, Error::Cancelled) {
-                    stop = StopReason::DeadlineCancelled;
-                } else {
-                    failure = Some(describe(&learner_name, "predict", &e));
-                    stop = StopReason::Failed;
-                }
+            Reply::Predicted(Ok(Some(m))) => m,
+            Reply::Predicted(Err(Error::Cancelled)) if late => {
+                stop = StopReason::DeadlineCancelled;
                 break;
             }
-            Some((Reply::Trained(_), _)) => unreachable!("the worker answers the command it was sent"),
+            Reply::Predicted(Err(e)) => {
+                failure = Some(describe(&learner_name, "predict", &e));
+                stop = StopReason::Failed;
+                break;
+            }
+            Reply::Trained(_) => {
+                failure = Some(format!("learner {learner_name}: worker answered train to predict"));
+                stop = StopReason::Failed;
+                break;
+            }
         };
 
-        // spec §3: a prediction made after T is never recorded.
+        // spec §3: a prediction made after T is never recorded (checked on both clocks: the
+        // monotonic deadline and the unix time that goes into start.txt).
+        let unix_time = unix_now();
         let now = Instant::now();
-        if now > deadline {
+        if late || now > deadline || unix_time - start_time > config.time_budget.as_secs_f64() {
             observe(&IngestionEvent::LatePredictionDropped { elapsed: now - start_instant });
             stop = StopReason::DeadlineCancelled;
             break;
@@ -289,7 +331,6 @@ pub fn run_ingestion<L: Learner + 'static>(
         }
         // spec §1.3: the timestamp is appended just before the file is written.
         let index = predictions.len();
-        let unix_time = unix_now();
         let written = files::append_timestamp(dir, index, unix_time)
             .and_then(|_| files::write_prediction(dir, &config.task_name, index, &matrix));
         let path = match written {
