@@ -5,6 +5,8 @@
 //! - [`baselines`]: Baseline0 (constant) and Baseline1 (linear model on pooled inputs);
 //! - [`data`]: dataset → f32 feature tensors for the baselines;
 //! - [`device`]: CPU/CUDA selection and libtorch thread set-up;
+//! - [`deepwisdom`]: DeepWisdom image/tabular learners and the `--model auto` dispatcher;
+//! - [`bundle`]: saved models (safetensors + JSON) and prediction from them;
 //! - [`scoring`]: NAUC, ALC, learning-curve figure and report of a run (SCORING.md §1–3, §6).
 
 pub mod error;
@@ -14,5 +16,7 @@ pub mod baselines;
 pub mod data;
 pub mod device;
 pub mod scoring;
+pub mod deepwisdom;
+pub mod bundle;
 
 pub use error::{Error, Result};

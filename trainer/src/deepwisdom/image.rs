@@ -1,0 +1,516 @@
+//! Image pipeline (spec §2): a closed-form fast model for the first prediction, then
+//! ResNet-18 for two 30-batch epochs and ResNet-9 afterwards, SGD with warm-up and plateau
+//! halving, temperature, class-balanced BCE for multi-label data, best-checkpoint selection
+//! on the validation split, flip TTA from the fifth prediction, and the break/stop rules of
+//! §2.3. The network's prediction replaces the fast model's only when its validation NAUC
+//! is higher.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use formats::dataset::Subset;
+use formats::inspect::Domain;
+use serde::{Deserialize, Serialize};
+use tch::nn::{self, ModuleT, OptimizerConfig};
+use tch::{Device, Kind, Tensor};
+
+use super::data_cache::{gather, load_images, pooled_features, scan, validation_split, ImagePrep};
+use super::ensemble::validation_nauc;
+use super::fast::RidgeModel;
+use super::resnet::{self, Arch};
+use super::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
+use crate::bundle::{Member, MemberModel};
+use crate::data::DatasetSource;
+use crate::error::{Error, Result};
+use crate::learner::{CancelToken, Learner, PredictionMatrix};
+
+/// Mini-batches per "epoch" (spec §2.2, §10.5).
+pub const STEPS_PER_EPOCH: usize = 30;
+/// Batch size of validation and test passes (spec §2.1.5).
+pub const EVAL_BATCH: i64 = 64;
+/// Width divisor of ResNet-9 on the CPU (README: decisions); 1 on CUDA.
+pub const CPU_RESNET9_DIVISOR: i64 = 4;
+/// Longest image side on the CPU (the spec's 64 on CUDA).
+pub const CPU_MAX_SIDE: usize = 32;
+
+/// A network member of a bundle (weights under `prefix`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NetSpec {
+    pub arch: Arch,
+    pub width_divisor: i64,
+    pub classes: usize,
+    pub multilabel: bool,
+    pub tta: bool,
+    pub prep: ImagePrep,
+    pub prefix: String,
+}
+
+/// The fast model of image data: ridge on pooled grids of the preprocessed images.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ImageRidge {
+    pub prep: ImagePrep,
+    pub ridge: RidgeModel,
+}
+
+/// Scores of `images` (N×C×H×W): softmax/sigmoid of the (temperature-divided) logits,
+/// averaged with the horizontally flipped image's logits when `tta` (spec §2.2).
+pub fn predict_images(net: &dyn ModuleT, images: &Tensor, multilabel: bool, tta: bool, device: Device) -> Result<Vec<f32>> {
+    let n = images.size()[0];
+    let mut out = Vec::new();
+    for start in (0..n).step_by(EVAL_BATCH as usize) {
+        let len = EVAL_BATCH.min(n - start);
+        let x = images.narrow(0, start, len).to_device(device);
+        let p = tch::no_grad(|| {
+            let mut logits = net.forward_t(&x, false);
+            if tta {
+                logits = (logits + net.forward_t(&x.flip([3]), false)) / 2.0;
+            }
+            if multilabel {
+                logits.sigmoid()
+            } else {
+                logits.softmax(1, Kind::Float)
+            }
+        });
+        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+    }
+    Ok(out)
+}
+
+/// Ridge scores of preprocessed images.
+pub fn predict_ridge(model: &ImageRidge, images: &Tensor) -> Result<Vec<f32>> {
+    let f = pooled_features(images);
+    let rows = f.size()[0] as usize;
+    let v = Vec::<f32>::try_from(f.contiguous().view(-1))?;
+    model.ridge.predict(&v, rows)
+}
+
+struct Network {
+    arch: Arch,
+    vs: nn::VarStore,
+    net: Box<dyn ModuleT + Send>,
+    opt: nn::Optimizer,
+    /// Epochs (fractional) since this network was built: drives the warm-up.
+    epoch: f64,
+    plateau_factor: f64,
+    best_loss: f64,
+    stale_epochs: usize,
+    guard_factor: f64,
+    prev_weights: Option<Vec<(String, Tensor)>>,
+    prev_train_nauc: Option<f64>,
+}
+
+struct Checkpoint {
+    score: f64,
+    spec: NetSpec,
+    tensors: Vec<(String, Tensor)>,
+    /// Test scores with and without TTA, computed on demand.
+    test: HashMap<bool, Vec<f32>>,
+}
+
+struct Data {
+    prep: ImagePrep,
+    extreme_aspect: bool,
+    multilabel: bool,
+    train_x: Tensor,
+    train_y: Tensor,
+    val_x: Tensor,
+    val_y: Vec<f32>,
+    test_x: Tensor,
+}
+
+pub struct ImageLearner {
+    source: DatasetSource,
+    config: AutoConfig,
+    facts: DatasetFacts,
+    slot: BundleSlot,
+    data: Option<Data>,
+    fast: Option<(ImageRidge, f64, Vec<f32>)>,
+    network: Option<Network>,
+    /// Epochs run by the whole learner (the spec's epoch counter).
+    epochs: usize,
+    /// The 60 ResNet-18 batches replayed by ResNet-9's first epoch (spec §2.2).
+    replay: Vec<(Tensor, Tensor)>,
+    best: Option<Checkpoint>,
+    test_calls: usize,
+    min_call_time: f64,
+    best_at_last_break: f64,
+    last_test_secs: f64,
+    epoch_secs: f64,
+    budget: Option<Duration>,
+    rng: SplitMix64,
+    cursor: usize,
+    order: Vec<usize>,
+}
+
+impl ImageLearner {
+    pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot) -> Result<Self> {
+        let facts = DatasetFacts::of(&source, Domain::Image)?;
+        let rng = SplitMix64(config.seed ^ 0x1A6E);
+        Ok(ImageLearner {
+            source,
+            config,
+            facts,
+            slot,
+            data: None,
+            fast: None,
+            network: None,
+            epochs: 0,
+            replay: Vec::new(),
+            best: None,
+            test_calls: 0,
+            min_call_time: 1.0,
+            best_at_last_break: 0.0,
+            last_test_secs: 0.0,
+            epoch_secs: 0.0,
+            budget: None,
+            rng,
+            cursor: 0,
+            order: Vec::new(),
+        })
+    }
+
+    fn log(&self, msg: &str) {
+        if self.config.verbose {
+            eprintln!("auto/image: {msg}");
+        }
+    }
+
+    fn on_cpu(&self) -> bool {
+        self.config.device == Device::Cpu
+    }
+
+    /// Spec's absolute seconds (tuned for 1200 s) scaled to this run's budget.
+    fn seconds(&self, s: f64) -> f64 {
+        s * self.budget.map_or(1200.0, |b| b.as_secs_f64()) / 1200.0
+    }
+
+    fn load(&mut self, cancel: &CancelToken) -> Result<()> {
+        let k = self.facts.output_dim;
+        let spec = self.source.train_spec.clone();
+        let dir = self.source.dir.clone();
+        let s = scan(&dir, &spec, k, cancel)?;
+        let max_side = if self.on_cpu() { CPU_MAX_SIDE } else { 64 };
+        let (prep, extreme_aspect) = ImagePrep::from_scan(&s, max_side);
+        let train = load_images(&dir, Subset::Train, &spec, &prep, k, self.config.memory_cap, cancel)?;
+        if train.skipped > 0 {
+            eprintln!(
+                "auto/image: {} training examples beyond the memory cap of {} MiB are not used",
+                train.skipped,
+                self.config.memory_cap >> 20
+            );
+        }
+        let test_spec = self.source.test_spec.clone();
+        let test = load_images(&dir, Subset::Test, &test_spec, &prep, k, usize::MAX, cancel)?;
+        let shuffle = s.missing_class_share >= 0.5 || train.rows < 10_000;
+        let (tr, va) = validation_split(train.rows, shuffle, self.config.seed);
+        let len = prep.example_len();
+        let (c, h, w) = (prep.channels as i64, prep.height as i64, prep.width as i64);
+        let device = self.config.device;
+        let to_images = |v: Vec<f32>, n: usize| Tensor::from_slice(&v).view([n as i64, c, h, w]);
+        let train_x = to_images(gather(&train.images, len, &tr), tr.len()).to_device(device);
+        let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
+        let val_x = to_images(gather(&train.images, len, &va), va.len());
+        let val_y = gather(&train.labels, k, &va);
+        let test_x = test.tensor(&prep);
+        self.log(&format!(
+            "{} train / {} validation / {} test images at {}×{}×{} (median {}×{}), {}",
+            tr.len(),
+            va.len(),
+            test.rows,
+            prep.channels,
+            prep.height,
+            prep.width,
+            s.median_height,
+            s.median_width,
+            if s.multilabel { "multi-label" } else { "single-label" }
+        ));
+        self.order = (0..tr.len()).collect();
+        self.data = Some(Data { prep, extreme_aspect, multilabel: s.multilabel, train_x, train_y, val_x, val_y, test_x });
+        Ok(())
+    }
+
+    /// Closed-form first model, scored on the validation split.
+    fn fit_fast(&mut self) -> Result<()> {
+        let d = self.data.as_ref().expect("loaded");
+        let k = self.facts.output_dim;
+        let feats = pooled_features(&d.train_x.to_device(Device::Cpu));
+        let (n, dim) = (feats.size()[0] as usize, feats.size()[1] as usize);
+        let x = Vec::<f32>::try_from(feats.contiguous().view(-1))?;
+        let y = Vec::<f32>::try_from(d.train_y.to_device(Device::Cpu).contiguous().view(-1))?;
+        let ridge = RidgeModel::fit(&x, &y, n, dim, k)?;
+        let model = ImageRidge { prep: d.prep.clone(), ridge };
+        let val = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &predict_ridge(&model, &d.val_x)?, k) };
+        let test = predict_ridge(&model, &d.test_x)?;
+        self.log(&format!("fast model: ridge λ={:.3}, validation NAUC {val:.4}", model.ridge.lambda));
+        self.fast = Some((model, val, test));
+        Ok(())
+    }
+
+    fn batch_size(&self) -> usize {
+        if self.facts.output_dim > 16 {
+            64
+        } else {
+            32
+        }
+    }
+
+    fn base_lr(&self) -> f64 {
+        0.05 * (self.batch_size() as f64 / 32.0).max(0.5)
+    }
+
+    fn build_network(&mut self, arch: Arch) -> Result<()> {
+        let d = self.data.as_ref().expect("loaded");
+        tch::manual_seed(self.config.seed as i64 + arch as i64);
+        let mut vs = nn::VarStore::new(self.config.device);
+        let divisor = if self.on_cpu() { CPU_RESNET9_DIVISOR } else { 1 };
+        let net = resnet::build(arch, &vs.root(), d.prep.channels as i64, self.facts.output_dim as i64, divisor);
+        if arch == Arch::Resnet18 {
+            match self.config.weights_dir.as_ref().map(|dir| dir.join("resnet18.safetensors")) {
+                Some(file) if file.is_file() => {
+                    let n = resnet::load_resnet18_pretrained(&mut vs, &file)?;
+                    self.log(&format!("ResNet-18: {n} pretrained tensors from {}", file.display()));
+                }
+                Some(file) => eprintln!("auto/image: {} not found; ResNet-18 is trained from scratch", file.display()),
+                None => eprintln!("auto/image: no --weights folder; ResNet-18 is trained from scratch"),
+            }
+        }
+        let opt = nn::Sgd { momentum: 0.9, dampening: 0.0, wd: 2.5e-4, nesterov: true }.build(&vs, self.base_lr() / 2.0)?;
+        self.network = Some(Network {
+            arch,
+            vs,
+            net,
+            opt,
+            epoch: 0.0,
+            plateau_factor: 1.0,
+            best_loss: f64::INFINITY,
+            stale_epochs: 0,
+            guard_factor: 1.0,
+            prev_weights: None,
+            prev_train_nauc: None,
+        });
+        Ok(())
+    }
+
+    fn next_batch(&mut self) -> (Tensor, Tensor) {
+        let d = self.data.as_ref().expect("loaded");
+        let n = self.order.len();
+        let b = self.batch_size().min(n.max(1));
+        // The loader streams the (once-shuffled) train set in order, no reshuffle (§2.1.4).
+        let idx: Vec<i64> = (0..b).map(|i| self.order[(self.cursor + i) % n] as i64).collect();
+        self.cursor = (self.cursor + b) % n.max(1);
+        let index = Tensor::from_slice(&idx).to_device(d.train_x.device());
+        let x = d.train_x.index_select(0, &index);
+        let y = d.train_y.index_select(0, &index);
+        // Random horizontal flip per example (seeded).
+        let flips: Vec<bool> = (0..b).map(|_| self.rng.next() & 1 == 1).collect();
+        let mask = Tensor::from_slice(&flips).to_device(x.device()).view([b as i64, 1, 1, 1]);
+        let x = x.flip([3]).where_self(&mask, &x);
+        (x, y)
+    }
+
+    fn loss(&self, logits: &Tensor, y: &Tensor, multilabel: bool) -> Tensor {
+        if !multilabel {
+            return logits.cross_entropy_for_logits(&y.argmax(1, false));
+        }
+        // Class-balanced BCE: each element divided by its label value's batch frequency (§2.2).
+        let p = y.mean_dim(0, true, Kind::Float).clamp(0.03, 0.97);
+        let freq = y * &p + (1.0 - y) * (1.0 - &p);
+        let raw = logits.binary_cross_entropy_with_logits::<Tensor>(y, None, None, tch::Reduction::None);
+        let balanced: Tensor = raw / freq;
+        balanced.mean(Kind::Float)
+    }
+
+    /// One epoch: 30 steps (or the replay of the cached ResNet-18 batches, twice).
+    fn run_epoch(&mut self, cancel: &CancelToken) -> Result<()> {
+        let multilabel = self.data.as_ref().expect("loaded").multilabel;
+        let k = self.facts.output_dim;
+        let base = self.base_lr();
+        let replaying = self.network.as_ref().is_some_and(|n| n.arch == Arch::Resnet9 && n.epoch == 0.0) && !self.replay.is_empty();
+        let steps = if replaying { 2 * self.replay.len() } else { STEPS_PER_EPOCH };
+        let (mut loss_sum, mut nauc_sum, mut nauc_n) = (0.0, 0.0, 0usize);
+        for step in 0..steps {
+            cancel.check()?;
+            let (x, y) = if replaying {
+                let (x, y) = &self.replay[step % self.replay.len()];
+                (x.shallow_clone(), y.shallow_clone())
+            } else {
+                self.next_batch()
+            };
+            let keep = self.network.as_ref().is_some_and(|n| n.arch == Arch::Resnet18) && self.replay.len() < 2 * STEPS_PER_EPOCH;
+            if keep {
+                self.replay.push((x.shallow_clone(), y.shallow_clone()));
+            }
+            let net = self.network.as_mut().expect("built");
+            // lr(e) = base/2 · (1 + min(e, 5)/5) × plateau × divergence-guard factors (§2.2).
+            let lr = base / 2.0 * (1.0 + net.epoch.min(5.0) / 5.0) * net.plateau_factor * net.guard_factor;
+            net.opt.set_lr(lr);
+            let logits = net.net.forward_t(&x, true);
+            let loss = self.loss(&logits, &y, multilabel);
+            let net = self.network.as_mut().expect("built");
+            net.opt.backward_step(&loss);
+            net.epoch += 1.0 / STEPS_PER_EPOCH as f64;
+            loss_sum += f64::try_from(&loss)?;
+            let yv = Vec::<f32>::try_from(y.to_device(Device::Cpu).contiguous().view(-1))?;
+            let pv = Vec::<f32>::try_from(logits.detach().to_device(Device::Cpu).contiguous().view(-1))?;
+            nauc_sum += validation_nauc(&yv, &pv, k);
+            nauc_n += 1;
+        }
+        let mean_loss = loss_sum / steps as f64;
+        let train_nauc = nauc_sum / nauc_n.max(1) as f64;
+        let net = self.network.as_mut().expect("built");
+        // Reduce-on-plateau of the mean training loss: factor 0.5, patience 10, threshold 1e-4.
+        if mean_loss < net.best_loss * (1.0 - 1e-4) {
+            net.best_loss = mean_loss;
+            net.stale_epochs = 0;
+        } else {
+            net.stale_epochs += 1;
+            if net.stale_epochs > 10 {
+                net.plateau_factor *= 0.5;
+                net.stale_epochs = 0;
+            }
+        }
+        // Divergence guard: train NAUC fell by > 0.1 and is < 0.95 → previous weights, LR × 0.25.
+        if let (Some(prev), Some(weights)) = (net.prev_train_nauc, net.prev_weights.as_ref()) {
+            if prev - train_nauc > 0.1 && train_nauc < 0.95 {
+                let map: HashMap<String, Tensor> = weights.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
+                resnet::load_prefixed(&mut net.vs, &map, "")?;
+                net.guard_factor *= 0.25;
+            }
+        }
+        net.prev_train_nauc = Some(train_nauc);
+        net.prev_weights = Some(snapshot(&net.vs, ""));
+        self.epochs += 1;
+        Ok(())
+    }
+
+    /// Validation NAUC of the current weights; keeps the best checkpoint.
+    fn validate(&mut self) -> Result<bool> {
+        let d = self.data.as_ref().expect("loaded");
+        let k = self.facts.output_dim;
+        let net = self.network.as_ref().expect("built");
+        let score = if d.val_y.is_empty() {
+            // No validation data: the newest checkpoint counts as best (as a skipped pass does).
+            self.epochs as f64 * 1e-4
+        } else {
+            validation_nauc(&d.val_y, &predict_images(net.net.as_ref(), &d.val_x, d.multilabel, false, self.config.device)?, k)
+        };
+        let better = self.best.as_ref().map_or(true, |b| score > b.score);
+        if better {
+            let divisor = if self.on_cpu() && net.arch == Arch::Resnet9 { CPU_RESNET9_DIVISOR } else { 1 };
+            let spec = NetSpec {
+                arch: net.arch,
+                width_divisor: divisor,
+                classes: k,
+                multilabel: d.multilabel,
+                tta: false,
+                prep: d.prep.clone(),
+                prefix: "net.".into(),
+            };
+            self.best = Some(Checkpoint { score, spec, tensors: snapshot(&net.vs, "net."), test: HashMap::new() });
+        }
+        self.log(&format!("epoch {} ({:?}): validation NAUC {score:.4}{}", self.epochs, net.arch, if better { " (best)" } else { "" }));
+        Ok(better)
+    }
+
+    fn best_score(&self) -> f64 {
+        self.best.as_ref().map_or(f64::NEG_INFINITY, |b| b.score)
+    }
+}
+
+/// Rebuilds a network member from its spec and tensors (bundle loading).
+pub fn load_net(spec: &NetSpec, tensors: &HashMap<String, Tensor>, device: Device) -> Result<(nn::VarStore, Box<dyn ModuleT + Send>)> {
+    let mut vs = nn::VarStore::new(device);
+    let net = resnet::build(spec.arch, &vs.root(), spec.prep.channels as i64, spec.classes as i64, spec.width_divisor);
+    resnet::load_prefixed(&mut vs, tensors, &spec.prefix)?;
+    Ok((vs, net))
+}
+
+impl Learner for ImageLearner {
+    fn name(&self) -> &str {
+        "auto-image"
+    }
+
+    fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
+        let started = Instant::now();
+        if self.data.is_none() {
+            self.budget = Some(remaining);
+            self.load(cancel)?;
+            self.fit_fast()?;
+            return Ok(false);
+        }
+        if self.order.is_empty() {
+            // Nothing to train a network on (one labelled example went to validation).
+            return Ok(true);
+        }
+        if self.network.is_none() {
+            let extreme = self.data.as_ref().expect("loaded").extreme_aspect;
+            self.build_network(Arch::Resnet18)?;
+            if extreme {
+                self.log("extreme aspect ratio: ResNet-18 throughout (spec §2.1.3)");
+            }
+        }
+        let mut improved_here = false;
+        let mut epochs_here = 0usize;
+        loop {
+            // ResNet-18 → ResNet-9 switch when the epoch counter reaches 2 (spec §2.2).
+            let extreme = self.data.as_ref().expect("loaded").extreme_aspect;
+            if self.epochs == 2 && !extreme && self.network.as_ref().is_some_and(|n| n.arch == Arch::Resnet18) {
+                self.build_network(Arch::Resnet9)?;
+            }
+            let t0 = Instant::now();
+            self.run_epoch(cancel)?;
+            epochs_here += 1;
+            improved_here |= self.validate()?;
+            let epoch_secs = t0.elapsed().as_secs_f64();
+            self.epoch_secs = if self.epoch_secs == 0.0 { epoch_secs } else { 0.5 * (self.epoch_secs + epoch_secs) };
+            let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
+            let lr_low = self.network.as_ref().is_some_and(|n| n.plateau_factor * n.guard_factor * self.base_lr() < 1e-6);
+            // Rule 5, and a hard floor so one more epoch never crosses the deadline.
+            let near_end = left - self.seconds(180.0) < 1.5 * (self.last_test_secs + 2.0 * self.epoch_secs);
+            let no_room = left < 1.5 * (self.last_test_secs + self.epoch_secs);
+            let best = self.best_score();
+            let spent = started.elapsed().as_secs_f64();
+            let rule3 = spent > self.min_call_time && improved_here && best > self.best_at_last_break * 1.001;
+            let total_estimate = self.epochs as f64 + left / self.epoch_secs.max(1e-3);
+            let rule6 = self.epochs >= 20 && epochs_here as f64 > 0.2 * total_estimate;
+            if rule3 {
+                self.min_call_time = (self.min_call_time + self.seconds(2.0)).min(self.seconds(90.0));
+            }
+            if self.epochs <= 2 || best > 0.997 || rule3 || lr_low || near_end || no_room || rule6 {
+                self.best_at_last_break = self.best_at_last_break.max(best);
+                return Ok(near_end || best > 0.997 || lr_low);
+            }
+        }
+    }
+
+    fn predict(&mut self, _remaining: Duration, _cancel: &CancelToken) -> Result<Option<PredictionMatrix>> {
+        let t0 = Instant::now();
+        self.test_calls += 1;
+        let Some((fast, fast_val, fast_test)) = &self.fast else { return Ok(None) };
+        let rows = self.data.as_ref().map_or(0, |d| d.test_x.size()[0] as usize);
+        let k = self.facts.output_dim;
+        // The network takes over once it beats the fast model on validation (README).
+        let use_net = self.best.as_ref().is_some_and(|b| b.score > *fast_val);
+        let (scores, member, tensors) = if use_net {
+            let tta = self.test_calls >= 5;
+            let device = self.config.device;
+            let d = self.data.as_ref().expect("loaded");
+            let best = self.best.as_mut().expect("checked above");
+            if !best.test.contains_key(&tta) {
+                let map: HashMap<String, Tensor> = best.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
+                let (_vs, net) = load_net(&best.spec, &map, device)?;
+                let p = predict_images(net.as_ref(), &d.test_x, d.multilabel, tta, device)?;
+                best.test.insert(tta, p);
+            }
+            let spec = NetSpec { tta, ..best.spec.clone() };
+            let tensors = best.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
+            (best.test[&tta].clone(), MemberModel::ImageNet(spec), tensors)
+        } else {
+            (fast_test.clone(), MemberModel::ImageRidge(fast.clone()), Vec::new())
+        };
+        let members = vec![Member { weight: 1.0, divisor: 1.0, model: member }];
+        *self.slot.lock().map_err(|_| Error::learner("auto-image", "bundle slot poisoned"))? = Some(self.facts.bundle("auto-image", members, tensors));
+        self.last_test_secs = t0.elapsed().as_secs_f64();
+        PredictionMatrix::new(rows, k, scores).map(Some)
+    }
+}

@@ -1,0 +1,299 @@
+//! DeepWisdom-style learners (spec DEEPWISDOM.md): the dispatcher of §1, the image pipeline
+//! of §2 (ResNet-18 then ResNet-9 on libtorch), the tabular pipeline of §6 (incremental
+//! boosting, then boosting + DNN with the §6.2 blend), and a cheap closed-form model that
+//! makes the first prediction within a second or two (SCORING.md §3).
+//!
+//! Entry point: [`auto_learner`] returns the learner for the dataset's domain and a
+//! [`BundleSlot`] that always holds the model behind the latest prediction, for saving with
+//! [`crate::bundle::ModelBundle::save`] when the run is over.
+
+pub mod data_cache;
+pub mod ensemble;
+pub mod fast;
+pub mod gbdt;
+pub mod image;
+pub mod resnet;
+pub mod tabular;
+pub mod tabular_dnn;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use formats::dataset::{DatasetReader, Subset};
+use formats::inspect::{infer_domain, Domain};
+use formats::metadata::DataSpec;
+use serde::{Deserialize, Serialize};
+
+use crate::bundle::{BundleConfig, Member, MemberModel, ModelBundle};
+use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
+use crate::error::{Error, Result};
+use crate::learner::{CancelToken, Learner, PredictionMatrix};
+
+/// Settings shared by every DeepWisdom learner (checked once in [`auto_learner`]).
+#[derive(Debug, Clone)]
+pub struct AutoConfig {
+    pub seed: u64,
+    pub device: tch::Device,
+    /// Folder with `resnet18.safetensors` (torchvision parameter names), if any.
+    pub weights_dir: Option<PathBuf>,
+    /// Most bytes the decoded training images may take in RAM (spec §2.1.4 cache).
+    pub memory_cap: usize,
+    /// Progress messages on stderr.
+    pub verbose: bool,
+}
+
+impl Default for AutoConfig {
+    fn default() -> Self {
+        AutoConfig { seed: 0, device: tch::Device::Cpu, weights_dir: None, memory_cap: 2 << 30, verbose: false }
+    }
+}
+
+/// The model behind the latest prediction, shared between the learner (worker thread) and
+/// the caller, which saves it after the run.
+pub type BundleSlot = Arc<Mutex<Option<ModelBundle>>>;
+
+/// Domain per spec §1. A `sequence_size` that is absent or 0 counts as 1 (one frame), so
+/// legacy image sets such as mini1 are images rather than videos (README: decisions).
+pub fn resolve_domain(spec: &DataSpec) -> Domain {
+    match infer_domain(spec) {
+        Domain::Video if spec.sequence_size <= 1 => {
+            let one = DataSpec { sequence_size: 1, ..spec.clone() };
+            infer_domain(&one)
+        }
+        d => d,
+    }
+}
+
+/// Builds the learner of the dataset's domain: image (§2), tabular (§6); other domains get
+/// the closed-form fast model alone (their DeepWisdom pipelines are not part of this crate).
+pub fn auto_learner(source: DatasetSource, config: AutoConfig) -> Result<(Box<dyn Learner>, BundleSlot)> {
+    let slot: BundleSlot = Arc::new(Mutex::new(None));
+    let domain = resolve_domain(&source.train_spec);
+    let learner: Box<dyn Learner> = match domain {
+        Domain::Image => Box::new(image::ImageLearner::new(source, config, slot.clone())?),
+        Domain::Tabular => Box::new(tabular::TabularLearner::new(source, config, slot.clone())?),
+        other => {
+            if config.verbose {
+                eprintln!("auto: {other} data — no DeepWisdom pipeline here, using the closed-form fast model");
+            }
+            Box::new(FastLearner::new(source, slot.clone(), other)?)
+        }
+    };
+    Ok((learner, slot))
+}
+
+/// Everything a bundle needs to know about the dataset, fixed at construction.
+#[derive(Debug, Clone)]
+pub struct DatasetFacts {
+    pub domain: Domain,
+    pub label_names: Vec<String>,
+    pub output_dim: usize,
+    pub test_rows: usize,
+    pub train_metadata: String,
+}
+
+impl DatasetFacts {
+    pub fn of(source: &DatasetSource, domain: Domain) -> Result<Self> {
+        let (test_rows, output_dim) = source.prediction_shape()?;
+        let reader = DatasetReader::open(&source.dir)?;
+        let label_names = label_names(&reader, &source.train_spec, output_dim)?;
+        Ok(DatasetFacts { domain, label_names, output_dim, test_rows, train_metadata: source.train_spec.to_textproto() })
+    }
+
+    /// Bundle of `members` (weight, divisor, model) with their tensors.
+    pub fn bundle(&self, learner: &str, members: Vec<Member>, tensors: Vec<(String, tch::Tensor)>) -> ModelBundle {
+        ModelBundle {
+            config: BundleConfig {
+                format_version: crate::bundle::FORMAT_VERSION,
+                domain: self.domain.to_string(),
+                learner: learner.to_string(),
+                label_names: self.label_names.clone(),
+                output_dim: self.output_dim,
+                train_metadata: self.train_metadata.clone(),
+                members,
+            },
+            tensors,
+        }
+    }
+}
+
+/// Class names: `<name>_label.name`, else the metadata's `label_to_index_map`, else
+/// `class_<i>`.
+pub fn label_names(reader: &DatasetReader, spec: &DataSpec, output_dim: usize) -> Result<Vec<String>> {
+    let mut names: Vec<String> = (0..output_dim).map(|i| format!("class_{i}")).collect();
+    if let Some(file) = reader.label_names()? {
+        for (i, n) in file.into_iter().take(output_dim).enumerate() {
+            if !n.is_empty() {
+                names[i] = n;
+            }
+        }
+    } else {
+        for (name, index) in &spec.label_to_index_map {
+            if let Some(slot) = usize::try_from(*index).ok().and_then(|i| names.get_mut(i)) {
+                *slot = name.clone();
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Pooled / tabular features of any subset (train, test or unlabelled), in file order.
+pub fn load_features(
+    dir: &Path,
+    subset: Subset,
+    extractor: &FeatureExtractor,
+    output_dim: usize,
+    limit: Option<usize>,
+    cancel: &CancelToken,
+) -> Result<SplitFeatures> {
+    let reader = DatasetReader::open(dir)?;
+    let dim = extractor.dim();
+    let (mut features, mut labels, mut rows) = (Vec::new(), Vec::new(), 0usize);
+    let mut row = vec![0f32; dim];
+    for record in reader.examples(subset)? {
+        if limit.is_some_and(|l| rows >= l) {
+            break;
+        }
+        cancel.check()?;
+        let record = record?;
+        extractor.extract_frames(record.frames(), &mut row).map_err(|message| Error::Data {
+            path: record.file.to_path_buf(),
+            record: record.index,
+            message,
+        })?;
+        features.extend_from_slice(&row);
+        labels.extend_from_slice(&record.label_vector(output_dim)?);
+        rows += 1;
+    }
+    Ok(SplitFeatures { rows, dim, features, labels, output_dim })
+}
+
+/// Multi-label when some row has more than one positive (spec §7.3).
+pub fn is_multilabel(labels: &[f32], classes: usize) -> bool {
+    labels.chunks(classes.max(1)).any(|r| r.iter().filter(|v| **v > 0.5).count() > 1)
+}
+
+/// Per-feature standardisation fitted on training rows (serialisable for bundles).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Scaler {
+    pub mean: Vec<f32>,
+    pub scale: Vec<f32>,
+}
+
+impl Scaler {
+    pub fn fit(x: &[f32], rows: usize, dim: usize) -> Scaler {
+        let n = rows.max(1) as f64;
+        let (mut m, mut sq) = (vec![0f64; dim], vec![0f64; dim]);
+        for row in x.chunks(dim.max(1)).take(rows) {
+            for (j, v) in row.iter().enumerate() {
+                let v = if v.is_finite() { f64::from(*v) } else { 0.0 };
+                m[j] += v;
+                sq[j] += v * v;
+            }
+        }
+        let mut scale = vec![1f32; dim];
+        for j in 0..dim {
+            m[j] /= n;
+            let var = (sq[j] / n - m[j] * m[j]).max(0.0);
+            // Constant columns are only centred.
+            scale[j] = if var > 1e-12 { (1.0 / var.sqrt()) as f32 } else { 1.0 };
+        }
+        Scaler { mean: m.into_iter().map(|v| v as f32).collect(), scale }
+    }
+
+    /// Standardised copy; non-finite values become 0 (the mean).
+    pub fn apply(&self, x: &[f32], dim: usize) -> Vec<f32> {
+        let mut out = x.to_vec();
+        for row in out.chunks_mut(dim.max(1)) {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = if v.is_finite() { (*v - self.mean[j]) * self.scale[j] } else { 0.0 };
+            }
+        }
+        out
+    }
+}
+
+/// Seeded generator (SplitMix64) for splits, batch orders and feature sampling.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn permutation(&mut self, n: usize) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            let j = (self.next() % (i as u64 + 1)) as usize;
+            order.swap(i, j);
+        }
+        order
+    }
+}
+
+/// Copies of a model's tensors under `prefix` (for a bundle snapshot).
+pub fn snapshot(vs: &tch::nn::VarStore, prefix: &str) -> Vec<(String, tch::Tensor)> {
+    let mut vars: Vec<(String, tch::Tensor)> = vs
+        .variables()
+        .into_iter()
+        .map(|(name, t)| (format!("{prefix}{name}"), t.detach().to_device(tch::Device::Cpu).copy()))
+        .collect();
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    vars
+}
+
+/// Learner for domains without a DeepWisdom pipeline here: one closed-form ridge fit on the
+/// pooled features, one prediction, done.
+pub struct FastLearner {
+    source: DatasetSource,
+    facts: DatasetFacts,
+    extractor: FeatureExtractor,
+    slot: BundleSlot,
+    model: Option<fast::RidgeModel>,
+}
+
+impl FastLearner {
+    pub fn new(source: DatasetSource, slot: BundleSlot, domain: Domain) -> Result<Self> {
+        let extractor = FeatureExtractor::new(&source.train_spec)?;
+        let facts = DatasetFacts::of(&source, domain)?;
+        Ok(FastLearner { source, facts, extractor, slot, model: None })
+    }
+}
+
+impl Learner for FastLearner {
+    fn name(&self) -> &str {
+        "auto-fast"
+    }
+
+    fn train(&mut self, _remaining: Duration, cancel: &CancelToken) -> Result<bool> {
+        let d = self.facts.output_dim;
+        let train = load_features(&self.source.dir, Subset::Train, &self.extractor, d, None, cancel)?;
+        if train.rows == 0 {
+            return Err(Error::Config("the train split has no record".into()));
+        }
+        self.model = Some(fast::RidgeModel::fit(&train.features, &train.labels, train.rows, train.dim, d)?);
+        Ok(true)
+    }
+
+    fn predict(&mut self, _remaining: Duration, cancel: &CancelToken) -> Result<Option<PredictionMatrix>> {
+        let Some(model) = &self.model else { return Ok(None) };
+        let d = self.facts.output_dim;
+        let test = load_features(&self.source.dir, Subset::Test, &self.extractor, d, None, cancel)?;
+        let scores = model.predict(&test.features, test.rows)?;
+        let members = vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::Ridge(model.clone()) }];
+        *self.slot.lock().map_err(|_| Error::learner("auto-fast", "bundle slot poisoned"))? =
+            Some(self.facts.bundle("auto-fast", members, Vec::new()));
+        PredictionMatrix::new(test.rows, d, scores).map(Some)
+    }
+}
