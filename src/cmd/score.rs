@@ -77,3 +77,52 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     );
     Ok(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn args(root: &std::path::Path) -> Args {
+        Args {
+            dataset: root.join("toy"),
+            predictions: root.join("res"),
+            out: None,
+            unclipped_alc: false,
+            seed: 0,
+            no_error_bars: false,
+        }
+    }
+
+    fn make_run(root: &std::path::Path, prediction: &str) {
+        fs::create_dir_all(root.join("toy")).unwrap();
+        fs::write(root.join("toy/toy.solution"), "1 0\n0 1\n1 0\n").unwrap();
+        fs::create_dir_all(root.join("res")).unwrap();
+        fs::write(root.join("res/start.txt"), "task_name: toy\ntime_budget: 100.0\nstart_time: 5.0\n0: 5.0\n")
+            .unwrap();
+        fs::write(root.join("res/toy.predict_0"), prediction).unwrap();
+        fs::write(root.join("res/end.txt"), "ingestion_duration: 1.0\ningestion_success: 1\nend_time: 6.0\n")
+            .unwrap();
+    }
+
+    #[test]
+    fn scores_into_the_default_folder_beside_the_predictions() {
+        let tmp = tempfile::tempdir().unwrap();
+        make_run(tmp.path(), "0.9 0.1\n0.2 0.8\n0.7 0.3\n");
+        assert_eq!(run(args(tmp.path())).unwrap(), 0);
+        // a perfect prediction at t = 0 holds NAUC 1 over the whole budget: ALC 1
+        let scores = fs::read_to_string(tmp.path().join("scoring_output/scores.txt")).unwrap();
+        assert!(scores.starts_with("score: 1.0\nDuration: 0.0\n"), "{scores}");
+        assert!(tmp.path().join("scoring_output/learning-curve-toy.png").is_file());
+    }
+
+    #[test]
+    fn malformed_prediction_is_an_error_naming_the_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        make_run(tmp.path(), "0.9 0.1\n0.2\n0.7 0.3\n");
+        let err = run(args(tmp.path())).unwrap_err();
+        let msg = format!("{err:#}");
+        assert!(msg.contains("toy.predict_0:2:"), "{msg}");
+        assert!(!tmp.path().join("scoring_output").exists());
+    }
+}

@@ -567,3 +567,32 @@ fn class_names_come_from_the_test_metadata() {
     assert!(html.contains("<td class=\"l\">cat&lt;</td><td>0.875000</td>"), "label escaped beside its AUC");
     assert!(html.contains("ignored: one label value only"));
 }
+
+#[test]
+fn miniciao_solution_as_prediction_scores_one() {
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let dataset = data.join("autodl/miniciao");
+    let solution_text = fs::read_to_string(dataset.join("miniciao.solution")).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let res = tmp.path().join("res");
+    fs::create_dir_all(&res).unwrap();
+    fs::write(res.join("start.txt"), "task_name: miniciao\ntime_budget: 1200.0\nstart_time: 100.0\n0: 100.0\n").unwrap();
+    fs::write(res.join("miniciao.predict_0"), &solution_text).unwrap();
+    fs::write(res.join("end.txt"), "ingestion_duration: 1.0\ningestion_success: 1\nend_time: 101.0\n").unwrap();
+    let report = scoring::score_run(&dataset, &res, &tmp.path().join("scores"), &ScoreOptions::default()).unwrap();
+    assert_eq!(report.task, "miniciao");
+    assert!(report.multiclass);
+    assert_eq!(report.alc, 1.0);
+    // the classes without a test example are the ones left out of the average
+    let rows: Vec<Vec<f64>> = solution_text
+        .lines()
+        .map(|l| l.split_whitespace().map(|v| v.parse().unwrap()).collect())
+        .collect();
+    let p = &report.predictions[0];
+    for (j, auc) in p.per_class_auc.iter().enumerate() {
+        let positives = rows.iter().filter(|r| r[j] == 1.0).count();
+        let degenerate = positives == 0 || positives == rows.len();
+        assert_eq!(auc.is_none(), degenerate, "class {j}");
+    }
+    assert_eq!(report.class_names[0].as_deref(), Some("airplane"));
+}
