@@ -28,13 +28,37 @@ Images (jpg, jpeg, png, bmp, gif, webp, tif, tiff), one of:
   Example: autodl-format convert raw/mini-cifar -o out/miniciao
            autodl-format convert photos -o out/photos --format dense --size 64x64 --channels 3
 
-Tables: a CSV/TSV, Parquet or Arrow IPC file, or an AutoML folder
-  (<b>_train.data, <b>_train.solution, <b>_test.data, <b>_test.solution, [<b>_valid.*]).
+Tables: one row = one example, DENSE (1, 1, F, 1) or SPARSE; feature names in <name>_feat.name
+  CSV/TSV file          header row; delimiter detected (, tab ; |) or --delimiter
+                          height,weight,colour,species      --target species
+                        one class per distinct target value (0/1 gives 2 classes); several
+                        --target columns = multilabel (each 0/1); default target: last column.
+                        Numbers are kept as-is; text columns are categorical (one-hot/index);
+                        a few text cells in a numeric column make their rows bad inputs.
+                        Missing: empty, NA, NaN, null, ? (see --missing).
+  Parquet / Arrow IPC   numeric, boolean and string columns (nested types are refused)
+  AutoML folder         iris_train.data, iris_train.solution, iris_test.data, iris_test.solution,
+                        [iris_valid.* appended to train], [iris_feat.name, iris_label.name];
+                        .data rows dense (5.1 3.5 1.4 0.2), sparse (3:0.5 17:1, 1-based) or
+                        sparse binary (3 17, 1-based); .solution one-hot rows, or one 0/1
+                        column (binary: becomes [1-y, y]); the given split is kept.
   Example: autodl-format convert iris.csv -o out/iris --target species
+           autodl-format convert raw/iris-AutoML -o out/iris
 
-Text: class folders of .txt files, a CSV/TSV/JSONL corpus with text and label columns, or an
-  AutoNLP folder (<n>.data/meta.json, train.data, test.data, train.solution + <n>.solution).
-  Example: autodl-format convert reviews.jsonl -o out/reviews --domain text
+Text: one document = one example of T frames holding token indices, (T, 1, 1, 1)
+  class folders         reviews/pos/001.txt, reviews/neg/002.txt (or a labels.csv folder as for
+                        images: FileName,Labels or FileName,LabelConfidencePairs)
+  CSV/TSV/JSONL file    --text-column text --label-column label;
+                          {\"text\": \"great film\", \"label\": \"pos\"}   (a list = multilabel)
+  AutoNLP folder        O1/O1.data/{meta.json, train.data, test.data, train.solution} +
+                        O1/O1.solution (test labels); one document per line; split kept;
+                        meta.json language ZH or CH selects the chars tokenizer.
+  The vocabulary (channel_to_index_map) is learned from the TRAINING documents only:
+  index 0 = <pad> (the one frame of a document without tokens), 1 = <unk> (test words never
+  seen in training), then training tokens by frequency. Empty documents and invalid UTF-8
+  are bad inputs (skipped and listed, or fatal with --on-error fail).
+  Example: autodl-format convert reviews.jsonl -o out/reviews --tokenizer bpe --vocab-size 8000
+           autodl-format convert raw/randomtext -o out/randomtext --domain text
 
 OUTPUT: OUT is the dataset folder to create: OUT/<name>.data/{train,test}/, OUT/<name>.solution,
   OUT/<name>_label.name when class names are known, OUT/<name>_skipped.tsv when inputs were
@@ -70,6 +94,10 @@ pub struct Args {
     pub common: CommonArgs,
     #[command(flatten)]
     pub image: ImageArgs,
+    #[command(flatten)]
+    pub tabular: TabularArgs,
+    #[command(flatten)]
+    pub text: TextArgs,
 }
 
 /// Flags every domain understands.
@@ -202,7 +230,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     match domain {
         Domain::Image => run_image(&args),
-        Domain::Tabular | Domain::Text => bail!("--domain {domain:?} is not available in this build yet"),
+        Domain::Tabular => run_tabular(&args),
+        Domain::Text => run_text(&args),
         Domain::Auto => unreachable!("detect_domain never answers Auto"),
     }
 }
@@ -242,6 +271,218 @@ fn skip_summary(skipped: usize, inputs: usize, report: Option<&Path>) -> String 
         Some(p) => format!("skipped {skipped} of {inputs} inputs (see {})", p.display()),
         None => format!("skipped 0 of {inputs} inputs"),
     }
+}
+
+// ---- tables and text (spec §5.4, §5.5) ----
+
+/// Table flags (spec §5.5).
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Table options")]
+pub struct TabularArgs {
+    /// Target column; repeat for multilabel (each then holds 0/1). Default: the last column
+    #[arg(long = "target", value_name = "COLUMN")]
+    pub targets: Vec<String>,
+    /// CSV/TSV delimiter (a character, or `tab`); detected from the first lines when absent
+    #[arg(long, value_parser = parse_delimiter, value_name = "CHAR")]
+    pub delimiter: Option<u8>,
+    /// Categorical columns: one-hot, index (one feature holding the category number), or
+    /// auto (one-hot up to --onehot-max categories, index above)
+    #[arg(long, value_enum, default_value_t = CategoricalArg::Auto)]
+    pub categorical: CategoricalArg,
+    /// Most categories one-hot encoded by --categorical auto
+    #[arg(long, default_value_t = converters_tabular::limits::DEFAULT_ONEHOT_MAX_CATEGORIES, value_name = "N")]
+    pub onehot_max: usize,
+    /// Treat this column as categorical even if it holds numbers (repeatable)
+    #[arg(long = "categorical-column", value_name = "COLUMN")]
+    pub categorical_columns: Vec<String>,
+    /// Leave this column out (repeatable)
+    #[arg(long = "drop-column", value_name = "COLUMN")]
+    pub drop_columns: Vec<String>,
+    /// Missing numeric values: the column's mean over the training rows, 0, or NaN (a
+    /// missing categorical value has no category); a warning counts them
+    #[arg(long, value_enum, default_value_t = MissingArg::Mean)]
+    pub missing: MissingArg,
+    /// SPARSE records: auto = when under 10% of the features are non-zero (AutoML: when the
+    /// input is sparse)
+    #[arg(long, value_enum, default_value_t = SparseArg::Auto)]
+    pub sparse: SparseArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CategoricalArg {
+    Onehot,
+    Index,
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MissingArg {
+    Mean,
+    Zero,
+    Nan,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SparseArg {
+    Auto,
+    Yes,
+    No,
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!("{s:?}: give one ASCII character or `tab`")),
+    }
+}
+
+/// Text flags (spec §5.4).
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Text options")]
+pub struct TextArgs {
+    /// words: lower-case, split on whitespace and punctuation; chars: one token per
+    /// character; bpe: byte-pair encoding learned up to --vocab-size; auto: chars for Chinese
+    /// (meta.json ZH/CH or mostly CJK letters), else words
+    #[arg(long, value_enum, default_value_t = TokenizerArg::Auto)]
+    pub tokenizer: TokenizerArg,
+    /// bpe: vocabulary size (default 8000); words/chars: keep at most N entries (most frequent)
+    #[arg(long, value_name = "N")]
+    pub vocab_size: Option<usize>,
+    /// Keep at most N tokens per document
+    #[arg(long, value_name = "N")]
+    pub max_length: Option<usize>,
+    /// Text field of a CSV/TSV/JSONL corpus
+    #[arg(long, default_value = "text", value_name = "COLUMN")]
+    pub text_column: String,
+    /// Label field of a CSV/TSV/JSONL corpus (a JSONL list = multilabel)
+    #[arg(long, default_value = "label", value_name = "COLUMN")]
+    pub label_column: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenizerArg {
+    Auto,
+    Words,
+    Chars,
+    Bpe,
+}
+
+fn output_target(args: &Args, name: String, what: &str, style: formats::solution::SolutionStyle) -> converters_common::output::OutputTarget {
+    let mut target = converters_common::output::OutputTarget::new(&args.out, name);
+    target.force = args.common.force;
+    target.quiet = args.common.quiet;
+    target.what = what.to_string();
+    target.solution_style = style;
+    target.deep_validate = true;
+    target
+}
+
+fn run_tabular(args: &Args) -> anyhow::Result<i32> {
+    use converters_tabular::{CategoricalEncoding, ColumnChoices, MissingPolicy, SparseChoice, TabularOptions};
+    let t = &args.tabular;
+    let opts = TabularOptions {
+        columns: ColumnChoices {
+            targets: t.targets.clone(),
+            categorical: t.categorical_columns.clone(),
+            drop: t.drop_columns.clone(),
+            encoding: match t.categorical {
+                CategoricalArg::Onehot => CategoricalEncoding::OneHot,
+                CategoricalArg::Index => CategoricalEncoding::Index,
+                CategoricalArg::Auto => CategoricalEncoding::Auto,
+            },
+            onehot_max: t.onehot_max,
+        },
+        delimiter: t.delimiter,
+        missing: match t.missing {
+            MissingArg::Mean => MissingPolicy::Mean,
+            MissingArg::Zero => MissingPolicy::Zero,
+            MissingArg::Nan => MissingPolicy::Nan,
+        },
+        sparse: match t.sparse {
+            SparseArg::Auto => SparseChoice::Auto,
+            SparseArg::Yes => SparseChoice::Yes,
+            SparseArg::No => SparseChoice::No,
+        },
+        split: args.common.split(),
+    };
+    opts.check().map_err(converters_common::ConvertError::from)?;
+    let suggested = converters_tabular::suggested_name(&args.input);
+    let name = converters_common::naming::resolve_name(args.common.name.as_deref(), suggested.as_deref(), &args.input)?;
+    let target = output_target(args, name.clone(), "rows", formats::solution::SolutionStyle::Tabular);
+    let mut job = converters_common::output::DatasetJob::start(target, 0)?;
+    let mut report = converters_common::SkipReport::new(args.common.policy());
+    let summary = converters_tabular::convert(&args.input, &opts, &mut job, &mut report)
+        .map_err(converters_common::ConvertError::from)
+        .with_context(|| format!("converting the table {}", args.input.display()))?;
+    let feat: String = summary.feature_names.iter().map(|n| format!("{n}\n")).collect();
+    job.writer_mut().write_side_file(&format!("{name}_feat.name"), feat.as_bytes())?;
+    let names = (!summary.class_names.is_empty()).then_some(summary.class_names.as_slice());
+    let written = job.finish(summary.spec.clone(), names, &report)?;
+    for w in &summary.warnings {
+        eprintln!("warning: {w}");
+    }
+    let s = &written.summary;
+    eprintln!(
+        "wrote {} (dataset {}): {} train + {} test records, {} features ({}), {} classes",
+        s.root.display(),
+        s.name,
+        s.train_records,
+        s.test_records,
+        summary.features,
+        if summary.sparse { "SPARSE" } else { "DENSE" },
+        summary.output_dim
+    );
+    eprintln!("{}", report.summary(summary.rows_read as usize, written.skip_report.as_deref()));
+    Ok(0)
+}
+
+fn run_text(args: &Args) -> anyhow::Result<i32> {
+    use converters_text::{convert_corpus, Corpus, TableColumns, TextOptions, TokenizerChoice};
+    let t = &args.text;
+    let opts = TextOptions {
+        columns: TableColumns {
+            text: t.text_column.clone(),
+            label: t.label_column.clone(),
+            delimiter: args.tabular.delimiter,
+        },
+        tokenizer: match t.tokenizer {
+            TokenizerArg::Auto => TokenizerChoice::Auto,
+            TokenizerArg::Words => TokenizerChoice::Words,
+            TokenizerArg::Chars => TokenizerChoice::Chars,
+            TokenizerArg::Bpe => TokenizerChoice::Bpe,
+        },
+        vocab_size: t.vocab_size,
+        max_length: t.max_length,
+        split: args.common.split(),
+    };
+    opts.check().map_err(converters_common::ConvertError::from)?;
+    let mut report = converters_common::SkipReport::new(args.common.policy());
+    let corpus = Corpus::open(&args.input, &opts.columns, &mut report).map_err(converters_common::ConvertError::from)?;
+    let suggested = corpus.suggested_name();
+    let name = converters_common::naming::resolve_name(args.common.name.as_deref(), suggested.as_deref(), &args.input)?;
+    let target = output_target(args, name, "documents", formats::solution::SolutionStyle::Generic);
+    let mut job = converters_common::output::DatasetJob::start(target, 0)?;
+    let summary = convert_corpus(&corpus, &opts, &mut job, &mut report)
+        .map_err(converters_common::ConvertError::from)
+        .with_context(|| format!("converting the corpus {}", args.input.display()))?;
+    let written = job.finish(summary.spec.clone(), summary.class_names.as_deref(), &report)?;
+    for w in &summary.warnings {
+        eprintln!("warning: {w}");
+    }
+    let s = &written.summary;
+    eprintln!(
+        "wrote {} (dataset {}): {} train + {} test documents, tokenizer {}, vocabulary {} (<pad> 0, <unk> 1), {} classes",
+        s.root.display(),
+        s.name,
+        s.train_records,
+        s.test_records,
+        summary.tokenizer,
+        summary.vocab_size,
+        summary.output_dim
+    );
+    eprintln!("{}", report.summary(summary.documents + report.len(), written.skip_report.as_deref()));
+    Ok(0)
 }
 
 const IMAGE_EXT: &[&str] = converters_image::options::EXTENSIONS;

@@ -96,6 +96,12 @@ impl DatasetJob {
         &self.progress
     }
 
+    /// The writer itself, for converters that stream records in one sequential read instead
+    /// of [`DatasetJob::write_subset`] (tables, corpora). Test records still come first.
+    pub fn writer_mut(&mut self) -> &mut DatasetWriter {
+        &mut self.writer
+    }
+
     /// Converts `items[i]` for every `i` in `order` (in parallel chunks), appends the results
     /// to `subset` in `order`, and hands each result's `meta` to `observe`. Failed items go
     /// to `report`. Call for [`Subset::Test`] before [`Subset::Train`].

@@ -33,8 +33,31 @@ pub mod profile;
 pub mod sink;
 pub mod table;
 
+pub use automl::{convert_automl, AutoMlLayout};
 pub use convert::{convert_table, SparseChoice, TabularOptions, TabularSummary};
 pub use encode::MissingPolicy;
 pub use error::{Result, TabularError};
 pub use profile::{CategoricalEncoding, ColumnChoices};
 pub use sink::{DatasetSink, MemorySink};
+
+/// Converts `input`: an AutoML folder (spec §1.5) or a table file.
+pub fn convert(
+    input: &std::path::Path,
+    opts: &TabularOptions,
+    sink: &mut dyn DatasetSink,
+    report: &mut converters_common::SkipReport,
+) -> Result<TabularSummary> {
+    match AutoMlLayout::detect(input)? {
+        Some(layout) => convert_automl(&layout, opts, sink, report),
+        None if input.is_dir() => Err(TabularError::table(
+            input,
+            "a folder is a table input only in the AutoML layout (<b>_train.data, …)",
+        )),
+        None => convert_table(input, opts, sink, report),
+    }
+}
+
+/// The dataset name the input suggests: the AutoML basename (spec §1.1).
+pub fn suggested_name(input: &std::path::Path) -> Option<String> {
+    AutoMlLayout::detect(input).ok().flatten().map(|l| l.basename)
+}

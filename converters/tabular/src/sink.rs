@@ -2,6 +2,7 @@
 //! [`MemorySink`] in tests. Test records come first, then train records (spec §1.4: the writer
 //! numbers test ids `0..n_test`, train ids after).
 
+use converters_common::output::DatasetJob;
 use formats::dataset::DatasetWriter;
 use formats::example::{AutoDlExample, Frames};
 
@@ -20,6 +21,18 @@ impl DatasetSink for DatasetWriter {
     }
     fn push_train(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64> {
         DatasetWriter::push_train(self, frames, label_index, label_score)
+    }
+}
+
+/// The shared output job: records go to its writer, each one ticks its progress bar.
+impl DatasetSink for DatasetJob {
+    fn push_test(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64> {
+        self.progress().inc(1);
+        self.writer_mut().push_test(frames, label_index, label_score)
+    }
+    fn push_train(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64> {
+        self.progress().inc(1);
+        self.writer_mut().push_train(frames, label_index, label_score)
     }
 }
 

@@ -81,6 +81,17 @@ pub fn convert_text(
 ) -> Result<TextSummary> {
     opts.check()?;
     let corpus = Corpus::open(input, &opts.columns, report)?;
+    convert_corpus(&corpus, opts, sink, report)
+}
+
+/// Converts an opened corpus (open it first to learn its [`Corpus::suggested_name`]).
+pub fn convert_corpus(
+    corpus: &Corpus,
+    opts: &TextOptions,
+    sink: &mut dyn DatasetSink,
+    report: &mut SkipReport,
+) -> Result<TextSummary> {
+    opts.check()?;
     let scan = corpus.scan(report)?;
     let n = scan.docs.len();
     let keys: Vec<SplitKey> = scan

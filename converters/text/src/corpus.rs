@@ -22,6 +22,10 @@ use crate::error::{Result, TextError};
 /// Longest document accepted (bytes); a longer one is a bad input.
 pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 
+/// Most classes a corpus may define (AutoNLP `class_num`, solution row width): every test
+/// record gets a `.solution` row this wide, so a hostile count must not size the output.
+pub const MAX_CLASSES: usize = 100_000;
+
 /// Which of a table's fields hold the text and the label.
 #[derive(Debug, Clone)]
 pub struct TableColumns {
@@ -208,6 +212,10 @@ impl Corpus {
                     provisional.push(ids);
                     Labels::default()
                 }
+                RawLabel::Row(row) if row.len() > MAX_CLASSES => {
+                    report.record(item(format!("solution row has {} values, more than {MAX_CLASSES} classes", row.len())))?;
+                    continue;
+                }
                 RawLabel::Row(row) => {
                     max_row_width = max_row_width.max(row.len());
                     Labels {
@@ -280,6 +288,16 @@ impl Corpus {
         }
         let cjk_share = if letters > 0 { cjk as f64 / letters as f64 } else { 0.0 };
         Ok(Scan { docs, stream_index, class_names, output_dim, cjk_share, suggested_name, warnings })
+    }
+
+    /// The dataset name the input suggests: `private.info`'s name (files layout) or the
+    /// AutoNLP folder name.
+    pub fn suggested_name(&self) -> Option<String> {
+        match &self.layout {
+            Layout::Files(input) => input.private_name.clone(),
+            Layout::AutoNlp(a) => Some(a.name.clone()),
+            _ => None,
+        }
     }
 
     /// `language` of an AutoNLP meta.json, upper-cased.
@@ -359,24 +377,25 @@ fn csv_stream(path: &Path, delimiter: u8, columns: &TableColumns) -> Result<Box<
 
 fn jsonl_stream(path: &Path, columns: &TableColumns) -> Result<Box<dyn Iterator<Item = Result<RawDoc>> + Send>> {
     let file = File::open(path).map_err(|e| TextError::io(path, e))?;
-    let mut reader = BufReader::new(file);
+    let mut lines = BoundedLines::new(BufReader::new(file));
     let path = path.to_path_buf();
     let columns = columns.clone();
     let mut line_no = 0usize;
-    let mut buf = Vec::new();
     Ok(Box::new(std::iter::from_fn(move || loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => return None,
-            Ok(_) => {}
+        let line = match lines.next()? {
+            Ok(line) => line,
             Err(e) => return Some(Err(TextError::io(&path, e))),
-        }
+        };
         line_no += 1;
+        let pos = DocPos { path: path.clone(), line: Some(line_no) };
+        let doc = |text, label| Some(Ok(RawDoc { pos: pos.clone(), text, label, forced: None }));
+        let buf = match line {
+            Ok(buf) => buf,
+            Err(len) => return doc(Err(format!("line of {len} bytes is longer than {MAX_DOCUMENT_BYTES} bytes")), RawLabel::Missing),
+        };
         if buf.iter().all(|b| b.is_ascii_whitespace()) {
             continue;
         }
-        let pos = DocPos { path: path.clone(), line: Some(line_no) };
-        let doc = |text, label| Some(Ok(RawDoc { pos: pos.clone(), text, label, forced: None }));
         let s = match std::str::from_utf8(&buf) {
             Ok(s) => s,
             Err(_) => return doc(Err(utf8_reason(&buf, Some(line_no))), RawLabel::Missing),
@@ -438,6 +457,9 @@ fn detect_autonlp(input: &Path) -> Result<Option<AutoNlp>> {
         serde_json::from_str(&text).map_err(|e| TextError::input(&meta, format!("not JSON: {e}")))?;
     let language = json.get("language").and_then(|v| v.as_str()).map(str::to_string);
     let class_num = json.get("class_num").and_then(|v| v.as_u64()).map(|v| v as usize);
+    if let Some(n) = class_num.filter(|&n| n > MAX_CLASSES) {
+        return Err(TextError::input(&meta, format!("class_num {n} exceeds the limit of {MAX_CLASSES} classes")));
+    }
     let need = |p: PathBuf| -> Result<PathBuf> {
         if p.is_file() { Ok(p) } else { Err(TextError::input(&data_dir, format!("AutoNLP layout: missing {}", p.display()))) }
     };
@@ -468,7 +490,7 @@ fn paired_lines(data: &Path, solution: &Path, subset: Subset) -> Result<impl Ite
     let count = |p: &Path| -> Result<usize> {
         let f = File::open(p).map_err(|e| TextError::io(p, e))?;
         let mut n = 0;
-        for chunk in BufReader::new(f).split(b'\n') {
+        for chunk in BoundedLines::new(BufReader::new(f)) {
             chunk.map_err(|e| TextError::io(p, e))?;
             n += 1;
         }
@@ -478,21 +500,78 @@ fn paired_lines(data: &Path, solution: &Path, subset: Subset) -> Result<impl Ite
     if nd != ns {
         return Err(TextError::input(data, format!("{nd} documents but {} has {ns} rows", solution.display())));
     }
-    let d = BufReader::new(File::open(data).map_err(|e| TextError::io(data, e))?).split(b'\n');
-    let s = BufReader::new(File::open(solution).map_err(|e| TextError::io(solution, e))?).split(b'\n');
+    let d = BoundedLines::new(BufReader::new(File::open(data).map_err(|e| TextError::io(data, e))?));
+    let s = BoundedLines::new(BufReader::new(File::open(solution).map_err(|e| TextError::io(solution, e))?));
     let (data, solution) = (data.to_path_buf(), solution.to_path_buf());
     Ok(d.zip(s).enumerate().map(move |(i, (d, s))| {
         let d = d.map_err(|e| TextError::io(&data, e))?;
         let s = s.map_err(|e| TextError::io(&solution, e))?;
         let line = i + 1;
-        let text = String::from_utf8(d).map_err(|e| utf8_reason(&e.into_bytes(), Some(line)));
-        let row: Option<Vec<f64>> = std::str::from_utf8(&s)
+        let text = match d {
+            Ok(d) => String::from_utf8(d).map_err(|e| utf8_reason(&e.into_bytes(), Some(line))),
+            Err(len) => Err(format!("line of {len} bytes is longer than {MAX_DOCUMENT_BYTES} bytes")),
+        };
+        let row: Option<Vec<f64>> = s
             .ok()
-            .and_then(|s| s.split_whitespace().map(|t| t.parse().ok()).collect());
+            .and_then(|s| String::from_utf8(s).ok())
+            // NaN/inf are not label scores: such a row counts as no label.
+            .and_then(|s| s.split_whitespace().map(|t| t.parse::<f64>().ok().filter(|v| v.is_finite())).collect());
         let label = match row {
             Some(r) if !r.is_empty() => RawLabel::Row(r),
             _ => RawLabel::Missing,
         };
         Ok(RawDoc { pos: DocPos { path: data.clone(), line: Some(line) }, text, label, forced: Some(subset) })
     }))
+}
+
+/// Lines of a reader without their `\n`, each held only up to [`MAX_DOCUMENT_BYTES`]: a longer
+/// line is skipped to its end and reported as `Err(its length)`, so a file without newlines
+/// cannot make the reader buffer it whole.
+struct BoundedLines<R> {
+    reader: R,
+}
+
+impl<R: BufRead> BoundedLines<R> {
+    fn new(reader: R) -> Self {
+        BoundedLines { reader }
+    }
+}
+
+impl<R: BufRead> Iterator for BoundedLines<R> {
+    type Item = std::io::Result<std::result::Result<Vec<u8>, u64>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut line = Vec::new();
+        let mut total = 0u64;
+        let mut started = false;
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Some(Err(e)),
+            };
+            if buf.is_empty() {
+                if !started {
+                    return None;
+                }
+                break;
+            }
+            started = true;
+            let (chunk, used, end) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (&buf[..i], i + 1, true),
+                None => (buf, buf.len(), false),
+            };
+            total += chunk.len() as u64;
+            if total <= MAX_DOCUMENT_BYTES as u64 {
+                line.extend_from_slice(chunk);
+            } else if !line.is_empty() {
+                line = Vec::new();
+            }
+            self.reader.consume(used);
+            if end {
+                break;
+            }
+        }
+        Some(Ok(if total > MAX_DOCUMENT_BYTES as u64 { Err(total) } else { Ok(line) }))
+    }
 }

@@ -23,7 +23,7 @@ pub mod error;
 pub mod sink;
 pub mod tokenize;
 
-pub use convert::{convert_text, TextOptions, TextSummary, TokenizerChoice};
-pub use corpus::TableColumns;
+pub use convert::{convert_corpus, convert_text, TextOptions, TextSummary, TokenizerChoice};
+pub use corpus::{Corpus, TableColumns};
 pub use error::{Result, TextError};
 pub use sink::{DatasetSink, MemorySink};
