@@ -428,7 +428,11 @@ fn discover_folders(
         for (pi, dir) in dirs {
             let subset = parts[*pi].1;
             let mut files = Vec::new();
-            walk_files(dir, &mut files)?;
+            let mut revisits = Vec::new();
+            walk_files(dir, &mut files, &mut HashSet::new(), &mut revisits)?;
+            for again in revisits {
+                report.record(ItemError::new(&again, "folder reached a second time through a symbolic link (a loop?): not followed"))?;
+            }
             for f in files {
                 let rel = f.strip_prefix(root).unwrap_or(&f).components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
                 if !accept(&f) {
@@ -454,14 +458,21 @@ fn discover_folders(
     })
 }
 
-/// All files below `dir` (hidden entries skipped), sorted by path.
-fn walk_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// All files below `dir` (hidden entries skipped), sorted by path. Symbolic links are
+/// followed, but a folder whose real path was already walked is listed in `revisits` instead
+/// of entered again, so a link loop cannot recurse without end.
+fn walk_files(dir: &Path, out: &mut Vec<PathBuf>, visited: &mut HashSet<PathBuf>, revisits: &mut Vec<PathBuf>) -> Result<()> {
+    let real = std::fs::canonicalize(dir).map_err(|e| ConvertError::io(dir, e))?;
+    if !visited.insert(real) {
+        revisits.push(dir.to_path_buf());
+        return Ok(());
+    }
     for entry in read_dir_sorted(dir)? {
         if file_name(&entry).starts_with('.') {
             continue;
         }
         if entry.is_dir() {
-            walk_files(&entry, out)?;
+            walk_files(&entry, out, visited, revisits)?;
         } else {
             out.push(entry);
         }

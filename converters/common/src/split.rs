@@ -99,10 +99,27 @@ pub fn split(keys: &[SplitKey], opts: &SplitOptions) -> Result<SplitPlan> {
     Ok(plan)
 }
 
-/// [`split`] over labelled raw items ([`crate::labels::discover`]).
-pub fn split_items(items: &[crate::labels::RawItem], opts: &SplitOptions) -> Result<SplitPlan> {
+/// [`split`], retried without stratification (all unforced items in one group) when the
+/// stratified test subset is too small — multilabel data where almost every example has a
+/// label set of its own. The second value is a warning saying so.
+pub fn split_with_fallback(keys: &[SplitKey], opts: &SplitOptions) -> Result<(SplitPlan, Option<String>)> {
+    match split(keys, opts) {
+        Err(ConvertError::Split(why)) if keys.iter().any(|k| k.forced.is_none()) => {
+            let flat: Vec<SplitKey> = keys
+                .iter()
+                .map(|k| SplitKey { forced: k.forced, label_set: if k.forced.is_some() { k.label_set.clone() } else { Vec::new() } })
+                .collect();
+            let plan = split(&flat, opts)?;
+            Ok((plan, Some(format!("label sets too rare to stratify ({why}); split without stratification"))))
+        }
+        other => other.map(|p| (p, None)),
+    }
+}
+
+/// [`split_with_fallback`] over labelled raw items ([`crate::labels::discover`]).
+pub fn split_items(items: &[crate::labels::RawItem], opts: &SplitOptions) -> Result<(SplitPlan, Option<String>)> {
     let keys: Vec<SplitKey> = items.iter().map(|i| SplitKey { forced: i.subset, label_set: i.labels.key() }).collect();
-    split(&keys, opts)
+    split_with_fallback(&keys, opts)
 }
 
 /// Refuses subsets the scorer or trainer cannot use: fewer than 2 test rows (spec §6) or no
@@ -190,6 +207,17 @@ mod tests {
         let err = split(&keys(&[0, 0, 0, 0, 1]), &SplitOptions { test_size: 0.2, seed: 1 }).unwrap_err();
         assert!(err.to_string().contains("holds 1") || err.to_string().contains("hold 1"), "{err}");
         assert!(split(&keys(&[0; 10]), &SplitOptions { test_size: 1.0, seed: 1 }).is_err());
+    }
+
+    #[test]
+    fn falls_back_to_unstratified_when_label_sets_are_unique() {
+        let k: Vec<SplitKey> = (0..20).map(|i| SplitKey { forced: None, label_set: vec![i, i + 1] }).collect();
+        assert!(split(&k, &SplitOptions::default()).is_err());
+        let (plan, warning) = split_with_fallback(&k, &SplitOptions::default()).unwrap();
+        assert_eq!(plan.test.len(), 4);
+        assert!(warning.unwrap().contains("without stratification"));
+        let (_, none) = split_with_fallback(&keys(&[0; 10]), &SplitOptions::default()).unwrap();
+        assert!(none.is_none());
     }
 
     #[test]

@@ -77,7 +77,8 @@ pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
     let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
         discover(&req.input, &is_image_path, &mut report)?;
     let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
-    let plan = split_items(&items, &req.split)?;
+    let (plan, split_warning) = split_items(&items, &req.split)?;
+    warnings.extend(split_warning);
 
     // Dense frames need their channel count before the first one is written; `auto` then
     // reads the headers first (spec §5.1: the user's choice, colour if any image has colour).

@@ -336,3 +336,50 @@ fn monkeys_matches_reference() {
     assert_valid_deep(&out);
     assert_eq!(pairs(&out), pairs(&data.join("autodl/Monkeys")));
 }
+
+#[test]
+fn grayscale_only_input_gets_one_channel() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    for (class, seeds) in [("a", 0..5u32), ("b", 5..10u32)] {
+        for s in seeds {
+            let p = raw.join(class).join(format!("{s}.png"));
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, fixtures::gray_png(7, 5, s)).unwrap();
+        }
+    }
+    let out = tmp.path().join("out");
+    let outcome = convert_image_folder(&request(&raw, &out)).unwrap();
+    assert_eq!(outcome.shape, (5, 7, 1), "auto channels: no colour ⇒ 1");
+    assert_valid_deep(&out);
+    // --channels 3 is honoured even for gray images (the reader converts on decode).
+    let out3 = tmp.path().join("out3");
+    let mut req = request(&raw, &out3);
+    req.image.channels = Channels::Rgb;
+    assert_eq!(convert_image_folder(&req).unwrap().shape, (5, 7, 3));
+    assert_valid_deep(&out3);
+}
+
+#[test]
+fn multilabel_with_unique_label_sets_falls_back_to_unstratified_split() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    std::fs::create_dir_all(&raw).unwrap();
+    let mut csv = String::from("FileName,LabelConfidencePairs\n");
+    for i in 0..10u32 {
+        std::fs::write(raw.join(format!("{i}.png")), fixtures::png(4, 4, i)).unwrap();
+        csv.push_str(&format!("{i}.png,{} 0.25 {} 0.75\n", i, i + 1));
+    }
+    std::fs::write(raw.join("labels.csv"), csv).unwrap();
+    let out = tmp.path().join("out");
+    let outcome = convert_image_folder(&request(&raw, &out)).unwrap();
+    assert!(outcome.warnings.iter().any(|w| w.contains("without stratification")), "{:?}", outcome.warnings);
+    assert_eq!(outcome.written.summary.test_records, 2);
+    assert_valid_deep(&out);
+    // Confidences reach label_score of train records.
+    let (_, train) = read_all(&out);
+    for r in &train {
+        assert_eq!(r.scores.len(), 2);
+        assert_eq!((r.scores[0].1, r.scores[1].1), (0.25, 0.75));
+    }
+}
