@@ -429,3 +429,82 @@ fn automl_sparse_binary_single_column_solution() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Converts through the shared output job (atomic writer + deep validator, which refuses to
+/// leave an invalid dataset) and returns the dataset folder.
+fn write_validated(input: &Path, o: &TabularOptions, out: &Path) -> PathBuf {
+    use converters_common::output::{DatasetJob, OutputTarget};
+    let mut target = OutputTarget::new(out, "t");
+    target.quiet = true;
+    target.deep_validate = true;
+    target.solution_style = formats::solution::SolutionStyle::Tabular;
+    let mut job = DatasetJob::start(target, 0).unwrap();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let s = converters_tabular::convert(input, o, &mut job, &mut report).expect("conversion");
+    let names = (!s.class_names.is_empty()).then_some(s.class_names.as_slice());
+    let written = job.finish(s.spec, names, &report).expect("valid dataset");
+    assert!(written.validation.deep);
+    assert_eq!(written.validation.errors, 0, "{:?}", written.validation.findings);
+    // a multilabel row with every target 0 is a legal unlabelled example (spec §3.2)
+    let unexpected: Vec<_> = written
+        .validation
+        .findings
+        .iter()
+        .filter(|f| f.code != "TRAIN_RECORD_UNLABELLED")
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:?}");
+    written.summary.root
+}
+
+#[test]
+fn every_fixture_passes_the_deep_validator() {
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("t.parquet");
+    write_parquet(&parquet, &typed_batch());
+    let cases: Vec<(PathBuf, TabularOptions)> = vec![
+        (fixture("mixed.csv"), opts(&["species"])),
+        (fixture("mixed.tsv"), opts(&["species"])),
+        (fixture("binary_semicolon.csv"), opts(&["y"])),
+        (fixture("multilabel.csv"), opts(&["is_a", "is_b", "is_c"])),
+        (fixture("mostly_zero.csv"), opts(&["label"])),
+        (fixture("bad/ragged.csv"), opts(&["label"])),
+        (fixture("bad/text_in_numeric.csv"), opts(&["label"])),
+        (fixture("automl_sparse"), TabularOptions::default()),
+        (fixture("automl_binary"), TabularOptions::default()),
+        (parquet, opts(&["target"])),
+    ];
+    for (k, (input, o)) in cases.iter().enumerate() {
+        let root = write_validated(input, o, &dir.path().join(format!("out{k}")));
+        assert!(root.join("t.solution").is_file(), "{}", input.display());
+    }
+}
+
+#[test]
+fn iris_written_and_read_back_bit_for_bit() {
+    use formats::dataset::{DatasetReader, Subset};
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let src = data.join("raw/iris-AutoML");
+    let dir = tempfile::tempdir().unwrap();
+    let root = write_validated(&src, &TabularOptions::default(), &dir.path().join("iris"));
+    let reader = DatasetReader::open(&root).unwrap();
+    for (subset, part) in [(Subset::Train, "train"), (Subset::Test, "test")] {
+        let x = numbers(&src.join(format!("iris_{part}.data")));
+        let mut n = 0;
+        for (rec, xs) in reader.examples(subset).unwrap().zip(&x) {
+            let rec = rec.unwrap();
+            let got: Vec<u32> = match rec.frames() {
+                Frames::Dense { values, .. } => values.iter().map(|v| v.to_bits()).collect(),
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(got, xs.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+            n += 1;
+        }
+        assert_eq!(n, x.len());
+    }
+    // the solution is the source's, written %.1f (spec §6 tabular writer)
+    let want: String = numbers(&src.join("iris_test.solution"))
+        .iter()
+        .map(|r| r.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>().join(" ") + "\n")
+        .collect();
+    assert_eq!(std::fs::read_to_string(root.join("t.solution")).unwrap(), want);
+}

@@ -231,3 +231,56 @@ fn randomtext_multilabel_with_confidences() {
     }
     assert!(sink.train.iter().any(|r| r.label_index.len() > 1), "multilabel");
 }
+
+/// Converts through the shared output job (atomic writer + deep validator).
+fn write_validated(input: &Path, o: &TextOptions, out: &Path) -> PathBuf {
+    use converters_common::output::{DatasetJob, OutputTarget};
+    let mut target = OutputTarget::new(out, "t");
+    target.quiet = true;
+    target.deep_validate = true;
+    let mut job = DatasetJob::start(target, 0).unwrap();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let s = convert_text(input, o, &mut job, &mut report).expect("conversion");
+    let written = job.finish(s.spec, s.class_names.as_deref(), &report).expect("valid dataset");
+    assert!(written.validation.deep);
+    assert_eq!(written.validation.errors, 0, "{:?}", written.validation.findings);
+    written.summary.root
+}
+
+#[test]
+fn every_fixture_passes_the_deep_validator() {
+    let dir = tempfile::tempdir().unwrap();
+    let bpe = TextOptions { tokenizer: TokenizerChoice::Bpe, vocab_size: Some(80), ..Default::default() };
+    let mut cases: Vec<(PathBuf, TextOptions)> = ["classes", "autonlp/toynlp", "reviews.csv", "topics.jsonl", "chinese", "bad_classes"]
+        .iter()
+        .map(|f| (fixture(f), TextOptions::default()))
+        .collect();
+    cases.push((fixture("classes"), bpe));
+    if let Some(data) = formats::testing::shared_data_dir() {
+        cases.push((data.join("raw/randomtext"), TextOptions::default()));
+    }
+    for (k, (input, o)) in cases.iter().enumerate() {
+        let root = write_validated(input, o, &dir.path().join(format!("out{k}")));
+        let meta = std::fs::read_to_string(root.join("t.data/train/metadata.textproto")).unwrap();
+        assert!(meta.contains("channel_to_index_map"), "{}", input.display());
+    }
+}
+
+#[test]
+fn randomtext_confidences_survive_the_writer() {
+    use formats::dataset::{DatasetReader, Subset};
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let root = write_validated(&data.join("raw/randomtext"), &TextOptions::default(), &dir.path().join("rt"));
+    let reader = DatasetReader::open(&root).unwrap();
+    let scores: Vec<f32> = reader
+        .examples(Subset::Train)
+        .unwrap()
+        .flat_map(|r| r.unwrap().labels().into_iter().map(|(_, s)| s).collect::<Vec<_>>())
+        .collect();
+    assert!(scores.iter().any(|&s| s > 0.0 && s < 1.0), "confidences kept as label_score");
+    // the generic solution marks every listed class with 1 (spec §5.7)
+    let sol = std::fs::read_to_string(root.join("t.solution")).unwrap();
+    assert!(sol.lines().all(|l| l.split(' ').all(|v| v == "0" || v == "1")));
+    assert!(sol.lines().any(|l| l.split(' ').filter(|v| *v == "1").count() > 1));
+}
