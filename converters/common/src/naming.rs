@@ -16,10 +16,7 @@ pub fn resolve_name(cli: Option<&str>, private_info: Option<&str>, input: &Path)
             Some(why) => Err(ConvertError::Options(format!("--name {name:?}: {why}"))),
         };
     }
-    let derived = private_info
-        .map(str::to_string)
-        .or_else(|| input.file_stem().map(|s| s.to_string_lossy().into_owned()))
-        .unwrap_or_default();
+    let derived = private_info.map(str::to_string).or_else(|| input_name(input)).unwrap_or_default();
     let clean: String = derived.chars().map(|c| if bad_char(c) { '_' } else { c }).collect();
     match problem(&clean) {
         None => Ok(clean),
@@ -28,6 +25,19 @@ pub fn resolve_name(cli: Option<&str>, private_info: Option<&str>, input: &Path)
             input.display()
         ))),
     }
+}
+
+/// A folder's name (`.` and `..` resolved), or a file's name without its extension.
+fn input_name(input: &Path) -> Option<String> {
+    let resolved;
+    let path = if input.file_name().is_none() {
+        resolved = input.canonicalize().ok()?;
+        resolved.as_path()
+    } else {
+        input
+    };
+    let name = if path.is_dir() { path.file_name() } else { path.file_stem() };
+    name.map(|s| s.to_string_lossy().into_owned())
 }
 
 fn bad_char(c: char) -> bool {
@@ -57,5 +67,10 @@ mod tests {
         assert_eq!(resolve_name(None, Some("Mini Cifar.10"), p).unwrap(), "Mini_Cifar_10");
         assert!(resolve_name(Some("a.b"), None, p).is_err());
         assert_eq!(resolve_name(None, None, Path::new("/data/iris.csv")).unwrap(), "iris");
+        let d = tempfile::tempdir().unwrap();
+        let folder = d.path().join("photos.v2");
+        std::fs::create_dir(&folder).unwrap();
+        assert_eq!(resolve_name(None, None, &folder).unwrap(), "photos_v2");
+        assert_eq!(resolve_name(None, None, &folder.join(".")).unwrap(), "photos_v2");
     }
 }
