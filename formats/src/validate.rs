@@ -59,9 +59,11 @@
 //! | `LABEL_SCORE_NON_FINITE` | a training label score that is NaN or infinite |
 //! | `TRAIN_RECORD_UNLABELLED` [W] | a training record without labels (allowed by §3.2, useless for training) |
 //! | `LABEL_CLASS_UNUSED` [W] | classes no training record uses (§7.1 `check_integrity`) |
-//! | `LEGACY_TEST_LABELS` [W] | test records that still carry labels: legacy leak (§1.3) |
+//! | `LEGACY_TEST_LABELS` [W] | test (or unlabelled) records that still carry labels: legacy leak (§1.3) |
 //! | `DUPLICATE_ID` [W] | an `id` seen before in the dataset (§1.4) |
 //! | `TEST_ID_NOT_POSITION` [W] | test id ≠ its position, so id ≠ solution row (§1.4) |
+//! | `TEXT_TOKEN_OUT_OF_RANGE` [W] | text data: a dense value that is not a vocabulary index (§5.4) |
+//! | `LABEL_NAMES_COUNT` [W] | `<name>_label.name` lines ≠ `output_dim` (§7.2 #10) |
 //! | `SOL_MISSING` [W] | no `*.solution` (allowed: CodaLab keeps it apart, §1.1) |
 //! | `SOL_MULTIPLE` | several `*.solution` files (§1.1, §7.2 #8) |
 //! | `SOL_NAME_MISMATCH` | solution stem ≠ dataset name (§1.1) |
@@ -302,6 +304,8 @@ impl Collector {
 enum Subset {
     Train,
     Test,
+    /// `unlabelled/` of spec §1.3: test-shaped records, no solution.
+    Unlabelled,
 }
 
 impl Subset {
@@ -309,6 +313,7 @@ impl Subset {
         match self {
             Subset::Train => "train",
             Subset::Test => "test",
+            Subset::Unlabelled => "unlabelled",
         }
     }
 }
@@ -397,6 +402,10 @@ impl Validator {
         let solutions: Vec<&(String, PathBuf)> =
             entries.iter().filter(|(n, p)| n.ends_with(".solution") && p.is_file()).collect();
 
+        // spec §1.3: an unlabelled dataset has `unlabelled/` instead of `<name>.data/`.
+        if data_dirs.is_empty() && dir.join(Subset::Unlabelled.name()).is_dir() {
+            return self.run_unlabelled(dir);
+        }
         // spec §1.1: exactly one `*.data` entry; its stem is the dataset name.
         let data = match data_dirs.len() {
             0 => {
@@ -446,6 +455,9 @@ impl Validator {
             if let (Some(a), Some(b)) = (&tr.spec, &te.spec) {
                 self.compare_specs(a, b, &te.metadata_path);
             }
+        }
+        if let (Some(name), Some(spec)) = (&name, train.as_ref().and_then(|t| t.spec.as_ref())) {
+            self.check_label_names_file(dir, name, spec);
         }
 
         let total: u64 = [&train, &test]
@@ -507,6 +519,46 @@ impl Validator {
             }
         }
         name
+    }
+
+    /// The unlabelled layout of spec §1.3: one test-shaped subset, no solution.
+    fn run_unlabelled(&mut self, dir: &Path) -> Option<String> {
+        let name = dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+        let layout = self.layout_subset(dir, Subset::Unlabelled)?;
+        let total = layout
+            .record_files
+            .iter()
+            .filter_map(|p| fs::metadata(p).ok().map(|m| m.len()))
+            .sum();
+        self.progress(Progress::Start { total_bytes: total });
+        let spec = layout.spec.clone();
+        self.check_records(&layout, spec.as_ref());
+        self.progress(Progress::Finish);
+        name
+    }
+
+    /// `<name>_label.name`, when present: one class name per line, line i = class i (§1.1).
+    fn check_label_names_file(&mut self, dir: &Path, name: &str, spec: &DataSpec) {
+        let path = dir.join(format!("{name}_label.name"));
+        if !path.is_file() {
+            return;
+        }
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                let lines = text.lines().count();
+                if lines as i64 != i64::from(spec.output_dim) {
+                    self.out.warn(
+                        "LABEL_NAMES_COUNT",
+                        Location::file(&path),
+                        format!("{lines} class names but output_dim is {} (spec §7.2 #10)", spec.output_dim),
+                    );
+                }
+            }
+            Err(e) => self.out.warn("LABEL_NAMES_COUNT", Location::file(&path), format!("cannot read: {e}")),
+        }
     }
 
     /// Solution-file presence and naming (§1.1); parses the one to use.
@@ -618,7 +670,7 @@ impl Validator {
                 format!("no `sample*` record file in `{}/`", subset.name()),
             );
         }
-        if subset == Subset::Test && record_files.len() > 1 {
+        if subset != Subset::Train && record_files.len() > 1 {
             self.out.warn(
                 "LAYOUT_MULTIPLE_TEST_FILES",
                 Location::file(&dir),
@@ -886,7 +938,7 @@ impl Validator {
                     match example::decode(rec.payload) {
                         Ok(ex) => {
                             let labelled = self.check_example(&ex, loc, subset, rules, class_seen, *test_position);
-                            labelled_tests += u64::from(subset == Subset::Test && labelled);
+                            labelled_tests += u64::from(subset != Subset::Train && labelled);
                         }
                         Err(e) => self.out.error(e.code, loc, e.message),
                     }
@@ -930,7 +982,11 @@ impl Validator {
             self.out.warn(
                 "LEGACY_TEST_LABELS",
                 Location::file(path),
-                format!("{labelled_tests} of {} test records carry labels (legacy; ignored, the solution is authoritative)", stats.records),
+                format!(
+                    "{labelled_tests} of {} {} records carry labels (legacy; ignored, the solution is authoritative)",
+                    stats.records,
+                    subset.name()
+                ),
             );
         }
         stats
@@ -1025,6 +1081,17 @@ impl Validator {
                                 "frame {t} holds {} floats, expected H·W·C = {expected}",
                                 offsets[t + 1] - offsets[t]
                             ),
+                        );
+                    }
+                }
+                if let Some(vocab) = r.vocabulary {
+                    // spec §5.4: token t is stored as the float value of its vocabulary index.
+                    if let Some(pos) = values.iter().position(|&v| !(v >= 0.0 && v.fract() == 0.0 && (v as usize) < vocab)) {
+                        let t = offsets.partition_point(|&o| o <= pos).saturating_sub(1);
+                        self.out.warn(
+                            "TEXT_TOKEN_OUT_OF_RANGE",
+                            loc.clone().with_field(format!("{}[{t}]", example::KEY_DENSE)),
+                            format!("token value {} is not an index of the {vocab}-entry vocabulary", values[pos]),
                         );
                     }
                 }
@@ -1144,6 +1211,8 @@ struct RecordRules {
     cols: i64,
     channels: i64,
     tabular: bool,
+    /// Text: dense values are indices into a vocabulary of this size (spec §5.4).
+    vocabulary: Option<usize>,
 }
 
 impl RecordRules {
@@ -1163,6 +1232,8 @@ impl RecordRules {
             cols: i64::from(m.col_count),
             channels: i64::from(c),
             tabular: infer_domain(spec) == Domain::Tabular,
+            vocabulary: (infer_domain(spec) == Domain::Text && m.format == Format::Dense)
+                .then_some(spec.channel_to_index_map.len()),
         }
     }
 }

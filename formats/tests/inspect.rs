@@ -170,3 +170,34 @@ fn domain_inference_rule() {
     // Edge cases named by the spec: a tabular set reshaped to T > 1 frames reads as video.
     assert_eq!(infer_domain(&spec(4, 2, 3, 0)), Domain::Video);
 }
+
+/// A text dataset written with our writer: domain, vocabulary and frames per example.
+#[test]
+fn text_dataset_frames_and_vocabulary() {
+    use formats::dataset::{DatasetWriter, WriterOptions};
+    use formats::example::Frames;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("words");
+    let mut w = DatasetWriter::create(&out, "words", WriterOptions::default()).unwrap();
+    let doc = |n: usize| Frames::dense_from_frames((0..n).map(|t| [(t % 4) as f32]));
+    for n in [3, 2, 9] {
+        w.push_test(&doc(n), &[1], &[1.0]).unwrap();
+    }
+    for (n, label) in [(1, 0), (5, 1), (2, 1), (7, 0)] {
+        w.push_train(&doc(n), &[label], &[1.0]).unwrap();
+    }
+    let mut s = spec(-1, 1, 1, 4);
+    s.output_dim = 2;
+    s.sequence_size_present = true;
+    s.matrix_spec[0].num_channels = 1;
+    w.finish(s, None).unwrap();
+    let i = inspect(&out).unwrap();
+    assert_eq!(i.domain, Domain::Text);
+    assert_eq!(i.vocabulary_size, 4);
+    let tr = i.subset("train").unwrap();
+    assert_eq!(tr.frames_per_example, Some(Spread { min: 1, median: 2, max: 7 }));
+    assert_eq!(tr.class_histogram, vec![2, 2]);
+    let te = i.subset("test").unwrap();
+    assert_eq!(te.frames_per_example, Some(Spread { min: 2, median: 3, max: 9 }));
+    assert_eq!(te.class_histogram, vec![0, 3]);
+}

@@ -685,3 +685,81 @@ fn json_report_follows_the_schema() {
     let Some(clean) = shared("Monkeys") else { return };
     check_schema(&schema, &schema, &serde_json::to_value(run(&clean)).unwrap(), "$");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Other layouts and domains
+
+#[test]
+fn unlabelled_layout() {
+    let Some((_t, src)) = copy_of("miniciao") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("fresh");
+    let sub = dir.join("unlabelled");
+    fs::create_dir_all(&sub).unwrap();
+    fs::copy(metadata(&src, "test"), sub.join("metadata.textproto")).unwrap();
+    fs::copy(subset_file(&src, "test"), sub.join("sample-unlabelled.tfrecord")).unwrap();
+    let report = run(&dir);
+    assert!(report.valid, "{}", describe(&report));
+    assert_eq!(report.name.as_deref(), Some("fresh"));
+    assert_eq!(report.stats.subsets.len(), 1);
+    assert_eq!((report.stats.subsets[0].subset.as_str(), report.stats.subsets[0].records), ("unlabelled", 18));
+    assert!(!report.has_code("SOL_MISSING"));
+}
+
+#[test]
+fn label_names_file_with_a_line_missing() {
+    let Some((_t, dir)) = copy_of("miniciao") else { return };
+    let names = dir.join("miniciao_label.name");
+    let text = fs::read_to_string(&names).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    fs::write(&names, lines[..9].join("\n") + "\n").unwrap();
+    let report = run(&dir);
+    expect(&report, "LABEL_NAMES_COUNT", Severity::Warning, &names);
+    assert!(report.valid);
+}
+
+/// A small text dataset (spec §5.4): T×1×1×1 token indices, vocabulary in channel_to_index_map.
+fn text_dataset(out: &Path, bad_token: bool) {
+    use formats::dataset::{DatasetWriter, WriterOptions};
+    use formats::metadata::{DataSpec, Format, MatrixSpec};
+    let mut w = DatasetWriter::create(out, "words", WriterOptions::default()).unwrap();
+    let doc = |tokens: &[f32]| Frames::dense_from_frames(tokens.iter().map(|t| [*t]));
+    w.push_test(&doc(&[0.0, 1.0, 2.0]), &[0], &[1.0]).unwrap();
+    w.push_test(&doc(&[3.0, 4.0]), &[1], &[1.0]).unwrap();
+    w.push_train(&doc(&[4.0]), &[1], &[1.0]).unwrap();
+    let last = if bad_token { 7.0 } else { 2.0 };
+    w.push_train(&doc(&[2.0, 1.0, 0.0, 3.0, last]), &[0], &[1.0]).unwrap();
+    let spec = DataSpec {
+        matrix_spec: vec![MatrixSpec {
+            row_count: 1,
+            col_count: 1,
+            num_channels: 1,
+            num_channels_present: true,
+            format: Format::Dense,
+            ..MatrixSpec::default()
+        }],
+        output_dim: 2,
+        sequence_size: -1,
+        sequence_size_present: true,
+        channel_to_index_map: ["a", "b", "", "c d", "é"].iter().enumerate().map(|(i, t)| (t.to_string(), i as i32)).collect(),
+        ..DataSpec::default()
+    };
+    w.finish(spec, None).unwrap();
+}
+
+#[test]
+fn text_tokens_must_index_the_vocabulary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good");
+    text_dataset(&good, false);
+    let report = run(&good);
+    assert!(report.valid && report.findings.is_empty(), "{}", describe(&report));
+
+    let bad = tmp.path().join("bad");
+    text_dataset(&bad, true);
+    let report = run(&bad);
+    let train = bad.join("words.data/train/sample-words-train.tfrecord");
+    let f = expect(&report, "TEXT_TOKEN_OUT_OF_RANGE", Severity::Warning, &train);
+    assert_eq!(f.location.record, Some(1));
+    assert_eq!(f.location.field.as_deref(), Some("0_dense_input[4]"));
+}

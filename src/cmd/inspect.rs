@@ -53,7 +53,8 @@ fn print_text(i: &Inspection) -> std::io::Result<()> {
     writeln!(out, "name:          {}", i.name)?;
     writeln!(out, "domain:        {} (inferred, spec §5.6)", i.domain)?;
     writeln!(out, "shape (T,H,W,C): {}", i.shape)?;
-    writeln!(out, "format:        {:?}", i.format)?;
+    let format = serde_json::to_value(i.format).ok().and_then(|v| v.as_str().map(str::to_string));
+    writeln!(out, "format:        {}", format.unwrap_or_else(|| format!("{:?}", i.format)))?;
     writeln!(out, "output_dim:    {}", i.output_dim)?;
     if i.vocabulary_size > 0 {
         writeln!(out, "vocabulary:    {} tokens", i.vocabulary_size)?;
@@ -81,7 +82,12 @@ fn print_text(i: &Inspection) -> std::io::Result<()> {
         }
         if !s.class_histogram.is_empty() {
             let h: Vec<String> = s.class_histogram.iter().map(|c| c.to_string()).collect();
-            writeln!(out, "  classes ({:?}): [{}]", s.histogram_source, h.join(", "))?;
+            let source = match s.histogram_source {
+                formats::inspect::HistogramSource::Records => "from records",
+                formats::inspect::HistogramSource::Solution => "from solution",
+                formats::inspect::HistogramSource::None => "none",
+            };
+            writeln!(out, "  classes ({source}): [{}]", h.join(", "))?;
         }
         if s.unlabelled > 0 {
             writeln!(out, "  without label: {}", s.unlabelled)?;
