@@ -595,6 +595,27 @@ pub struct DatasetWriter {
     done: bool,
 }
 
+/// Removes `.<dir_name>.tmp-<pid>-<n>` folders in `parent` left by a writer whose process no
+/// longer runs (killed by a signal before its drop could clean up), so an interrupted
+/// conversion leaves nothing behind once it is rerun. Liveness is read from `/proc`; where
+/// there is no `/proc`, nothing is removed. Best effort: failures are ignored.
+fn remove_stale_temp_dirs(parent: &Path, dir_name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let prefix = format!(".{dir_name}.tmp-");
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let alive = pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 fn widen(range: &mut Option<(usize, usize)>, v: usize) {
     *range = Some(match *range {
         None => (v, v),
@@ -631,6 +652,7 @@ impl DatasetWriter {
             _ => PathBuf::from("."),
         };
         fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        remove_stale_temp_dirs(&parent, &dir_name);
         let seq = WRITER_SEQ.fetch_add(1, Ordering::Relaxed);
         let tmp_root = parent.join(format!(".{dir_name}.tmp-{}-{seq}", std::process::id()));
         if tmp_root.exists() {

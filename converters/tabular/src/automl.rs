@@ -112,9 +112,12 @@ fn data_format<'a>(lines: impl Iterator<Item = &'a str> + Clone) -> AutoMlFormat
     if lines.clone().any(|l| l.contains(':')) {
         return AutoMlFormat::Sparse;
     }
+    // Only rows of 1-based indices can be sparse binary: a ragged row of a dense file (a 0, a
+    // decimal) must stay a bad dense row instead of turning the whole file into indices.
+    let all_indices = lines.clone().all(|l| l.split_whitespace().all(|t| t.parse::<usize>().is_ok_and(|i| i >= 1)));
     let mut counts = lines.map(|l| l.split_whitespace().count());
     let first = counts.next().unwrap_or(0);
-    if counts.all(|c| c == first) {
+    if !all_indices || counts.all(|c| c == first) {
         AutoMlFormat::Dense
     } else {
         AutoMlFormat::SparseBinary
@@ -171,7 +174,12 @@ fn is_missing(tok: &str) -> bool {
 
 fn parse_solution(line: &str) -> std::result::Result<Vec<f64>, String> {
     line.split_whitespace()
-        .map(|t| t.parse::<f64>().map_err(|_| format!("'{t}' is not a number")))
+        .map(|t| match t.parse::<f64>() {
+            // NaN/inf would become a non-finite label_score (spec §3.2): a bad row, not a label.
+            Ok(v) if v.is_finite() => Ok(v),
+            Ok(_) => Err(format!("'{t}' is not finite")),
+            Err(_) => Err(format!("'{t}' is not a number")),
+        })
         .collect()
 }
 

@@ -491,7 +491,7 @@ fn paired_lines(data: &Path, solution: &Path, subset: Subset) -> Result<impl Ite
         let f = File::open(p).map_err(|e| TextError::io(p, e))?;
         let mut n = 0;
         for chunk in BoundedLines::new(BufReader::new(f)) {
-            chunk.map_err(|e| TextError::io(p, e))?;
+            let _line = chunk.map_err(|e| TextError::io(p, e))?;
             n += 1;
         }
         Ok(n)

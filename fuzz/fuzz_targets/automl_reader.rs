@@ -1,0 +1,40 @@
+//! AutoML tabular layout reader (spec §1.5, §5.5): the input is cut into the layout's files
+//! (see the crate docs); the conversion gives records or a clear error, never a panic.
+#![no_main]
+
+use autodl_format_fuzz::{fresh_dir, materialise, scratch_root, split_parts};
+use converters_common::SkipReport;
+use converters_tabular::{convert_automl, AutoMlLayout, MemorySink, TabularOptions};
+use libfuzzer_sys::fuzz_target;
+
+const FILES: &[&str] = &[
+    "t_train.data",
+    "t_train.solution",
+    "t_test.data",
+    "t_test.solution",
+    "t_valid.data",
+    "t_valid.solution",
+    "t_feat.name",
+    "t_label.name",
+];
+
+fuzz_target!(|data: &[u8]| {
+    let dir = fresh_dir(scratch_root("automl_reader"), "t");
+    materialise(&dir, FILES, &split_parts(data, FILES.len()));
+    let layout = match AutoMlLayout::detect(&dir) {
+        Ok(Some(l)) => l,
+        Ok(None) => return,
+        Err(e) => return assert!(!e.to_string().is_empty()),
+    };
+    let mut sink = MemorySink::default();
+    let mut report = SkipReport::default();
+    if let Ok(summary) = convert_automl(&layout, &TabularOptions::default(), &mut sink, &mut report) {
+        assert_eq!(sink.test.len(), summary.n_test);
+        assert_eq!(sink.train.len(), summary.n_train);
+        assert!(summary.output_dim >= 1);
+        for ex in sink.train.iter().chain(&sink.test) {
+            assert!(ex.label_score.iter().all(|s| s.is_finite()), "label scores must be finite");
+            assert!(ex.label_index.iter().all(|&i| i >= 0 && (i as usize) < summary.output_dim));
+        }
+    }
+});

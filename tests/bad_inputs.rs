@@ -1,0 +1,830 @@
+//! The bad-input corpus (issue 9): hostile or broken inputs for every reader of the tool, run
+//! through the real binary. One row of [`CASES`] per input: how it is built, the command, and
+//! the expected outcome. For every row the test checks the exit status, that the message (or
+//! the skip report, or the validator's JSON) names the offending file, that a refused
+//! conversion leaves nothing in the output folder (no dataset, no temporary folder), that an
+//! accepted one is a dataset `validate` accepts, and that the input was not modified.
+//!
+//! Inputs are generated here (small images from `converters_image::fixtures`, tables, text,
+//! TFRecord datasets from `formats`); nothing is committed but this file.
+//!
+//! Add a case: append a [`Case`] with a builder `fn(&Path) -> Setup` that writes the input
+//! under the given folder and says which command to run and which file the message must name.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::os::unix::ffi::OsStringExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use converters_image::fixtures;
+use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::example::Frames;
+use formats::metadata::{DataSpec, Format, MatrixSpec};
+use formats::tfrecord::{frame_record, masked_crc32c};
+
+/// What a case must produce.
+#[derive(Debug, Clone, Copy)]
+enum Expect {
+    /// `convert` refuses the whole input: exit 2, the message names the file and holds
+    /// `reason`; the output folder's parent stays empty.
+    Refused { reason: &'static str },
+    /// `convert` succeeds under the default policy (skip) and the skip report lists the file
+    /// with `reason`; the dataset validates.
+    Skipped { reason: &'static str },
+    /// `convert` succeeds and skips nothing; the dataset validates and holds `records`
+    /// records; `stderr` (when not empty) appears on stderr and names the file.
+    Converted { records: u64, stderr: &'static str },
+    /// `validate --json` exits 1 with a finding `code` located in the file.
+    Finding { code: &'static str },
+}
+
+/// A built input: the arguments after the binary name, and a fragment of the path the
+/// message must name.
+struct Setup {
+    args: Vec<OsString>,
+    names: String,
+}
+
+struct Case {
+    name: &'static str,
+    build: fn(&Path) -> Setup,
+    expect: Expect,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input builders
+
+fn write(path: &Path, bytes: &[u8]) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+/// Where a case's input and output go: `<case>/in`, `<case>/out/ds`.
+fn input(dir: &Path) -> PathBuf {
+    dir.join("in")
+}
+fn output(dir: &Path) -> PathBuf {
+    dir.join("out").join("ds")
+}
+
+fn convert_args(dir: &Path, input: &Path, extra: &[&str]) -> Vec<OsString> {
+    let mut args: Vec<OsString> = vec!["convert".into(), input.into(), "-o".into(), output(dir).into()];
+    args.extend(["--name", "case", "--quiet"].iter().map(OsString::from));
+    args.extend(extra.iter().map(OsString::from));
+    args
+}
+
+/// Two class folders `cat/` and `dog/` of six 16×16 JPEGs each (`0000.jpg` … in both: the
+/// base names repeat across classes), plus whatever the case adds.
+fn image_folder(dir: &Path) -> PathBuf {
+    let root = input(dir);
+    fixtures::class_folders(&root, &["cat", "dog"], 6, 16, 16, false, true).unwrap();
+    root
+}
+
+fn image_case(dir: &Path, rel: &str, bytes: &[u8], extra: &[&str]) -> Setup {
+    let root = image_folder(dir);
+    write(&root.join(rel), bytes);
+    Setup { args: convert_args(dir, &root, extra), names: rel.rsplit('/').next().unwrap().to_string() }
+}
+
+fn encoded(format: image::ImageFormat) -> Vec<u8> {
+    let img = image::DynamicImage::ImageRgb8(fixtures::pattern(16, 16, 3));
+    fixtures::encode(&img, format)
+}
+
+fn half(bytes: Vec<u8>) -> Vec<u8> {
+    bytes[..bytes.len() / 2].to_vec()
+}
+
+/// A `labels.csv` layout of eight good PNGs over two named classes, plus `rows` (appended
+/// to the CSV).
+fn labels_csv_case(dir: &Path, rows: &str, names: &str) -> Setup {
+    let root = input(dir);
+    let mut csv = String::from("FileName,Labels\n");
+    for i in 0..8 {
+        write(&root.join(format!("img{i}.png")), &fixtures::png(12, 10, i));
+        csv.push_str(&format!("img{i}.png,{}\n", i % 2));
+    }
+    csv.push_str(rows);
+    write(&root.join("labels.csv"), csv.as_bytes());
+    write(&root.join("label.name"), b"cats\ndogs\n");
+    Setup { args: convert_args(dir, &root, &[]), names: names.to_string() }
+}
+
+fn table_csv() -> String {
+    let mut s = String::from("a,b,species\n");
+    for i in 0..20 {
+        s.push_str(&format!("{}.5,{},{}\n", i, i * 2, ["x", "y"][i % 2]));
+    }
+    s
+}
+
+fn table_case(dir: &Path, file: &str, bytes: &[u8], extra: &[&str]) -> Setup {
+    let path = input(dir).join(file);
+    write(&path, bytes);
+    let mut e = vec!["--domain", "tabular"];
+    e.extend_from_slice(extra);
+    Setup { args: convert_args(dir, &path, &e), names: file.to_string() }
+}
+
+fn parquet_bytes(nested: bool) -> Vec<u8> {
+    use arrow_array::{ArrayRef, Float64Array, Int32Array, ListArray, RecordBatch};
+    use std::sync::Arc;
+    let y: Int32Array = (0..20).map(|i| Some(i % 2)).collect();
+    let feature: ArrayRef = if nested {
+        Arc::new(ListArray::from_iter_primitive::<arrow_array::types::Int32Type, _, _>(
+            (0..20).map(|i| Some(vec![Some(i), Some(i + 1)])),
+        ))
+    } else {
+        Arc::new((0..20).map(|i| Some(i as f64 * 0.5)).collect::<Float64Array>())
+    };
+    let batch = RecordBatch::try_from_iter(vec![("tags", feature), ("y", Arc::new(y) as ArrayRef)]).unwrap();
+    let mut out = Vec::new();
+    let mut w = parquet::arrow::ArrowWriter::try_new(&mut out, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    out
+}
+
+/// The AutoML layout `t_{train,test}.{data,solution}` of dense rows, 3 features, 2 classes;
+/// `patch` edits the file contents (name → text) before they are written.
+fn automl_case(dir: &Path, patch: fn(&mut BTreeMap<&'static str, String>), names: &str) -> Setup {
+    let mut files = BTreeMap::new();
+    let (mut train, mut train_sol, mut test, mut test_sol) = (String::new(), String::new(), String::new(), String::new());
+    for i in 0..12 {
+        train.push_str(&format!("{} {} {}\n", i, i % 3, i * 2));
+        train_sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
+    }
+    for i in 0..4 {
+        test.push_str(&format!("{} {} {}\n", i + 1, i % 2, i));
+        test_sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
+    }
+    files.insert("t_train.data", train);
+    files.insert("t_train.solution", train_sol);
+    files.insert("t_test.data", test);
+    files.insert("t_test.solution", test_sol);
+    patch(&mut files);
+    let root = input(dir);
+    for (name, text) in &files {
+        write(&root.join(name), text.as_bytes());
+    }
+    Setup { args: convert_args(dir, &root, &[]), names: names.to_string() }
+}
+
+/// Text class folders `pos/`, `neg/` of six short documents each, plus the case's file.
+fn text_case(dir: &Path, rel: &str, bytes: &[u8]) -> Setup {
+    let root = input(dir);
+    for (class, words) in [("pos", "good great fine film"), ("neg", "bad awful boring film")] {
+        for i in 0..6 {
+            write(&root.join(class).join(format!("{i}.txt")), format!("{words} number {i}\n").as_bytes());
+        }
+    }
+    write(&root.join(rel), bytes);
+    Setup { args: convert_args(dir, &root, &["--domain", "text"]), names: rel.rsplit('/').next().unwrap().to_string() }
+}
+
+/// The AutoNLP layout `in/O1/O1.data/{meta.json, train.data, train.solution, test.data}` +
+/// `in/O1/O1.solution`; `patch` edits the files (name → text) before they are written.
+fn autonlp_case(dir: &Path, patch: fn(&mut BTreeMap<&'static str, String>), names: &str) -> Setup {
+    let mut files = BTreeMap::new();
+    let (mut train, mut train_sol, mut test, mut test_sol) = (String::new(), String::new(), String::new(), String::new());
+    for i in 0..12 {
+        train.push_str(if i % 2 == 0 { "a fine happy film\n" } else { "a sad boring film\n" });
+        train_sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
+    }
+    for i in 0..4 {
+        test.push_str(if i % 2 == 0 { "happy film\n" } else { "boring film\n" });
+        test_sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
+    }
+    files.insert("O1.data/meta.json", r#"{"class_num": 2, "language": "EN"}"#.to_string());
+    files.insert("O1.data/train.data", train);
+    files.insert("O1.data/train.solution", train_sol);
+    files.insert("O1.data/test.data", test);
+    files.insert("O1.solution", test_sol);
+    patch(&mut files);
+    let root = input(dir).join("O1");
+    for (name, text) in &files {
+        write(&root.join(name), text.as_bytes());
+    }
+    Setup { args: convert_args(dir, &root, &["--domain", "text"]), names: names.to_string() }
+}
+
+/// A valid dense dataset `in/d/` (4 test + 8 train records of 2 floats, 2 classes), built
+/// with the format's own writer; `damage` then breaks one file of it.
+fn dataset_case(dir: &Path, damage: fn(&Path), names: &str) -> Setup {
+    let root = input(dir).join("d");
+    let mut w = DatasetWriter::create(&root, "d", WriterOptions::default()).unwrap();
+    for i in 0..12 {
+        let frames = Frames::dense_uniform(vec![i as f32, 1.0], 2).unwrap();
+        let label = [i64::from(i % 2 == 0)];
+        if i < 4 {
+            w.push_test(&frames, &label, &[1.0]).unwrap();
+        } else {
+            w.push_train(&frames, &label, &[1.0]).unwrap();
+        }
+    }
+    let spec = DataSpec {
+        matrix_spec: vec![MatrixSpec { row_count: 1, col_count: 2, num_channels: 1, format: Format::Dense, ..MatrixSpec::default() }],
+        output_dim: 2,
+        sequence_size: 1,
+        sequence_size_present: true,
+        ..DataSpec::default()
+    };
+    w.finish(spec, None).unwrap();
+    damage(&root);
+    Setup {
+        args: vec!["validate".into(), "--json".into(), "--quiet".into(), root.into()],
+        names: names.to_string(),
+    }
+}
+
+fn test_records(root: &Path) -> PathBuf {
+    root.join("d.data/test/sample-d-test.tfrecord")
+}
+fn train_records(root: &Path) -> PathBuf {
+    root.join("d.data/train/sample-d-train.tfrecord")
+}
+
+/// One record header announcing `length` payload bytes, with a correct length CRC.
+fn header(length: u64) -> Vec<u8> {
+    let mut h = length.to_le_bytes().to_vec();
+    h.extend_from_slice(&masked_crc32c(&length.to_le_bytes()).to_le_bytes());
+    h
+}
+
+fn append(path: &Path, bytes: &[u8]) {
+    let mut b = fs::read(path).unwrap();
+    b.extend_from_slice(bytes);
+    fs::write(path, b).unwrap();
+}
+
+fn edit(path: &Path, f: impl FnOnce(String) -> String) {
+    let text = fs::read_to_string(path).unwrap();
+    fs::write(path, f(text)).unwrap();
+}
+
+fn non_utf8_name(stem: &[u8], ext: &str) -> OsString {
+    let mut v = stem.to_vec();
+    v.extend_from_slice(ext.as_bytes());
+    OsString::from_vec(v)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The corpus
+
+const CASES: &[Case] = &[
+    // --- images: zero-byte and truncated files of every kind the converter reads
+    Case { name: "zero_byte_jpeg", build: |d| image_case(d, "cat/empty.jpg", b"", &[]), expect: Expect::Skipped { reason: "empty file (0 bytes)" } },
+    Case { name: "zero_byte_png", build: |d| image_case(d, "dog/empty.png", b"", &[]), expect: Expect::Skipped { reason: "empty file (0 bytes)" } },
+    Case { name: "zero_byte_gif", build: |d| image_case(d, "dog/empty.gif", b"", &[]), expect: Expect::Skipped { reason: "empty file (0 bytes)" } },
+    Case { name: "zero_byte_webp", build: |d| image_case(d, "dog/empty.webp", b"", &[]), expect: Expect::Skipped { reason: "empty file (0 bytes)" } },
+    Case { name: "zero_byte_tiff", build: |d| image_case(d, "dog/empty.tiff", b"", &[]), expect: Expect::Skipped { reason: "empty file (0 bytes)" } },
+    Case { name: "zero_byte_bmp", build: |d| image_case(d, "dog/empty.bmp", b"", &[]), expect: Expect::Skipped { reason: "empty file (0 bytes)" } },
+    Case { name: "truncated_jpeg", build: |d| image_case(d, "cat/cut.jpg", &half(fixtures::jpeg(32, 32, 1)), &[]), expect: Expect::Skipped { reason: "truncated JPEG" } },
+    Case { name: "truncated_png", build: |d| image_case(d, "cat/cut.png", &half(fixtures::png(32, 32, 1)), &[]), expect: Expect::Skipped { reason: "truncated PNG" } },
+    Case { name: "truncated_gif", build: |d| image_case(d, "cat/cut.gif", &half(encoded(image::ImageFormat::Gif)), &[]), expect: Expect::Skipped { reason: "does not decode" } },
+    Case { name: "truncated_webp", build: |d| image_case(d, "cat/cut.webp", &half(encoded(image::ImageFormat::WebP)), &[]), expect: Expect::Skipped { reason: "decode" } },
+    Case { name: "truncated_tiff", build: |d| image_case(d, "cat/cut.tiff", &half(encoded(image::ImageFormat::Tiff)), &[]), expect: Expect::Skipped { reason: "not a readable image" } },
+    Case { name: "truncated_bmp", build: |d| image_case(d, "cat/cut.bmp", &half(encoded(image::ImageFormat::Bmp)), &[]), expect: Expect::Skipped { reason: "decode" } },
+    Case {
+        name: "decompression_bomb_png",
+        build: |d| image_case(d, "cat/bomb.png", &fixtures::huge_png_header(100_000, 100_000), &[]),
+        expect: Expect::Skipped { reason: "exceeds --max-pixels" },
+    },
+    Case {
+        name: "max_pixels_flag_limits_ordinary_images",
+        build: |d| image_case(d, "cat/big.png", &fixtures::png(64, 64, 9), &["--max-pixels", "1000"]),
+        expect: Expect::Skipped { reason: "exceeds --max-pixels 1000" },
+    },
+    Case {
+        name: "bomb_header_with_verify_is_not_decoded",
+        build: |d| image_case(d, "cat/bomb.png", &fixtures::huge_png_header(9000, 9000), &["--verify"]),
+        expect: Expect::Skipped { reason: "exceeds --max-pixels" },
+    },
+    Case {
+        name: "lying_extension_png_named_jpg_is_read_by_content",
+        build: |d| image_case(d, "cat/really_png.jpg", &fixtures::png(16, 16, 4), &[]),
+        expect: Expect::Converted { records: 13, stderr: "" },
+    },
+    Case {
+        name: "lying_extension_text_named_jpg",
+        build: |d| image_case(d, "cat/notes.jpg", b"just some words, not pixels\n", &[]),
+        expect: Expect::Skipped { reason: "not a readable image" },
+    },
+    Case {
+        name: "image_symlink_loop_in_class_folder",
+        build: |d| {
+            let s = image_case(d, "cat/0000.jpg", &fixtures::jpeg(16, 16, 1), &[]);
+            std::os::unix::fs::symlink("..", input(d).join("cat/loop")).unwrap();
+            Setup { names: "loop".into(), ..s }
+        },
+        expect: Expect::Skipped { reason: "through a symbolic link" },
+    },
+    Case {
+        name: "image_dangling_symlink",
+        build: |d| {
+            let s = image_case(d, "cat/0000.jpg", &fixtures::jpeg(16, 16, 1), &[]);
+            std::os::unix::fs::symlink("nowhere.jpg", input(d).join("cat/dangling.jpg")).unwrap();
+            Setup { names: "dangling.jpg".into(), ..s }
+        },
+        expect: Expect::Skipped { reason: "cannot read" },
+    },
+    Case {
+        name: "unreadable_image_permissions",
+        build: |d| {
+            let s = image_case(d, "cat/locked.jpg", &fixtures::jpeg(16, 16, 2), &[]);
+            fs::set_permissions(input(d).join("cat/locked.jpg"), fs::Permissions::from_mode(0o000)).unwrap();
+            s
+        },
+        // Replaced at run time when the tests run as root (see `effective_expect`).
+        expect: Expect::Skipped { reason: "Permission denied" },
+    },
+    Case {
+        name: "non_utf8_file_name_converts",
+        build: |d| {
+            let root = image_folder(d);
+            fs::write(root.join("cat").join(non_utf8_name(b"caf\xe9", ".jpg")), fixtures::jpeg(16, 16, 8)).unwrap();
+            Setup { args: convert_args(d, &root, &[]), names: String::new() }
+        },
+        expect: Expect::Converted { records: 13, stderr: "" },
+    },
+    Case {
+        name: "non_utf8_file_name_of_bad_image_is_named_lossily",
+        build: |d| {
+            let root = image_folder(d);
+            fs::write(root.join("dog").join(non_utf8_name(b"bad\xff", ".png")), b"junk").unwrap();
+            Setup { args: convert_args(d, &root, &[]), names: "bad\u{fffd}.png".into() }
+        },
+        expect: Expect::Skipped { reason: "not a readable image" },
+    },
+    Case {
+        name: "duplicate_base_names_in_two_class_folders",
+        build: |d| {
+            let root = image_folder(d);
+            assert!(root.join("cat/0000.jpg").is_file() && root.join("dog/0000.jpg").is_file());
+            Setup { args: convert_args(d, &root, &[]), names: String::new() }
+        },
+        expect: Expect::Converted { records: 12, stderr: "" },
+    },
+    Case {
+        name: "empty_class_folder",
+        build: |d| {
+            let root = image_folder(d);
+            fs::create_dir_all(root.join("zebra")).unwrap();
+            Setup { args: convert_args(d, &root, &[]), names: "zebra".into() }
+        },
+        expect: Expect::Converted { records: 12, stderr: "has no usable file" },
+    },
+    Case {
+        name: "labels_csv_row_names_missing_file",
+        build: |d| labels_csv_case(d, "ghost.png,1\n", "ghost.png"),
+        expect: Expect::Skipped { reason: "listed in labels.csv but missing" },
+    },
+    Case {
+        name: "labels_csv_unknown_class",
+        build: |d| {
+            let s = labels_csv_case(d, "img9.png,5\n", "img9.png");
+            write(&input(d).join("img9.png"), &fixtures::png(12, 10, 9));
+            s
+        },
+        expect: Expect::Skipped { reason: "unknown class index 5" },
+    },
+    Case {
+        name: "labels_csv_ragged_row",
+        build: |d| labels_csv_case(d, "img0.png,1,train,extra\n", "labels.csv"),
+        expect: Expect::Skipped { reason: "4 fields, the header has 2" },
+    },
+    Case {
+        name: "labels_csv_bad_header",
+        build: |d| {
+            let s = labels_csv_case(d, "", "labels.csv");
+            edit(&input(d).join("labels.csv"), |t| t.replacen("FileName,Labels", "File,Class", 1));
+            s
+        },
+        expect: Expect::Refused { reason: "header must be FileName,Labels" },
+    },
+    Case {
+        name: "labels_csv_negative_class",
+        build: |d| {
+            let s = labels_csv_case(d, "img9.png,-3\n", "img9.png");
+            write(&input(d).join("img9.png"), &fixtures::png(12, 10, 9));
+            s
+        },
+        expect: Expect::Skipped { reason: "not a non-negative integer" },
+    },
+    Case {
+        name: "image_on_error_fail_leaves_nothing",
+        build: |d| image_case(d, "cat/empty.jpg", b"", &["--on-error", "fail"]),
+        expect: Expect::Refused { reason: "empty file" },
+    },
+    Case {
+        name: "image_every_file_bad",
+        build: |d| {
+            let root = input(d);
+            for class in ["cat", "dog"] {
+                for i in 0..3 {
+                    write(&root.join(class).join(format!("{i}.png")), b"");
+                }
+            }
+            Setup { args: convert_args(d, &root, &[]), names: "in".into() }
+        },
+        expect: Expect::Refused { reason: "test" },
+    },
+    // --- tables
+    Case { name: "zero_byte_csv", build: |d| table_case(d, "t.csv", b"", &[]), expect: Expect::Refused { reason: "" } },
+    Case {
+        name: "csv_with_only_a_header",
+        build: |d| table_case(d, "t.csv", b"a,b,species\n", &[]),
+        expect: Expect::Refused { reason: "" },
+    },
+    Case {
+        name: "ragged_csv_row",
+        build: |d| table_case(d, "t.csv", format!("{}1,2\n", table_csv()).as_bytes(), &[]),
+        expect: Expect::Skipped { reason: "field" },
+    },
+    Case {
+        name: "csv_field_over_the_size_limit",
+        build: |d| {
+            let big = "9".repeat(converters_tabular::limits::MAX_CSV_FIELD_BYTES + 1);
+            table_case(d, "t.csv", format!("{}{big},1,x\n", table_csv()).as_bytes(), &[])
+        },
+        expect: Expect::Skipped { reason: "bytes" },
+    },
+    Case {
+        name: "csv_line_over_the_size_limit",
+        build: |d| {
+            let big = "7".repeat(converters_tabular::limits::MAX_CSV_LINE_BYTES + 10);
+            table_case(d, "t.csv", format!("{}{big}", table_csv()).as_bytes(), &[])
+        },
+        expect: Expect::Refused { reason: "longer than" },
+    },
+    Case {
+        name: "csv_invalid_utf8_cell",
+        build: |d| {
+            let mut bytes = table_csv().into_bytes();
+            bytes.extend_from_slice(b"1,2,caf\xe9\n");
+            table_case(d, "t.csv", &bytes, &[])
+        },
+        expect: Expect::Skipped { reason: "UTF-8" },
+    },
+    Case { name: "zero_byte_parquet", build: |d| table_case(d, "t.parquet", b"", &[]), expect: Expect::Refused { reason: "" } },
+    Case {
+        name: "truncated_parquet",
+        build: |d| table_case(d, "t.parquet", &half(parquet_bytes(false)), &["--target", "y"]),
+        expect: Expect::Refused { reason: "" },
+    },
+    Case {
+        name: "parquet_with_a_nested_column",
+        build: |d| table_case(d, "t.parquet", &parquet_bytes(true), &["--target", "y"]),
+        expect: Expect::Refused { reason: "column 'tags'" },
+    },
+    Case { name: "zero_byte_arrow", build: |d| table_case(d, "t.arrow", b"", &[]), expect: Expect::Refused { reason: "" } },
+    Case {
+        name: "automl_solution_with_nan",
+        build: |d| automl_case(d, |f| {
+            f.insert("t_train.solution", f["t_train.solution"].replacen("1 0", "nan 0", 1));
+        }, "t_train.solution"),
+        expect: Expect::Skipped { reason: "not finite" },
+    },
+    Case {
+        name: "automl_ragged_dense_row",
+        build: |d| automl_case(d, |f| {
+            f.insert("t_train.data", f["t_train.data"].replacen("5 2 10\n", "5 2\n", 1));
+        }, "t_train.data"),
+        expect: Expect::Skipped { reason: "ragged row" },
+    },
+    Case {
+        name: "automl_rows_do_not_match_solution",
+        build: |d| automl_case(d, |f| {
+            f.get_mut("t_test.solution").unwrap().push_str("1 0\n");
+        }, "t_test.data"),
+        expect: Expect::Refused { reason: "rows but" },
+    },
+    Case {
+        name: "automl_zero_byte_data",
+        build: |d| automl_case(d, |f| {
+            f.insert("t_train.data", String::new());
+        }, "t_train.data"),
+        expect: Expect::Refused { reason: "rows but" },
+    },
+    // --- text
+    Case { name: "text_zero_byte_document", build: |d| text_case(d, "pos/empty.txt", b""), expect: Expect::Skipped { reason: "empty document" } },
+    Case { name: "text_whitespace_only_document", build: |d| text_case(d, "neg/blank.txt", b"  \n\t\n"), expect: Expect::Skipped { reason: "empty document" } },
+    Case { name: "text_invalid_utf8", build: |d| text_case(d, "neg/latin1.txt", b"caf\xe9 au lait\n"), expect: Expect::Skipped { reason: "invalid UTF-8" } },
+    Case {
+        name: "text_truncated_inside_a_character",
+        build: |d| text_case(d, "pos/cut.txt", &"naïve café 東京".as_bytes()[..18]),
+        expect: Expect::Skipped { reason: "invalid UTF-8" },
+    },
+    Case {
+        name: "text_jsonl_broken_line",
+        build: |d| {
+            let path = input(d).join("c.jsonl");
+            let mut s = String::new();
+            for i in 0..12 {
+                s.push_str(&format!("{{\"text\": \"document number {i} words\", \"label\": \"{}\"}}\n", ["a", "b"][i % 2]));
+            }
+            s.push_str("{\"text\": \"unterminated\n");
+            write(&path, s.as_bytes());
+            Setup { args: convert_args(d, &path, &["--domain", "text"]), names: "c.jsonl".into() }
+        },
+        expect: Expect::Skipped { reason: "not a JSON object" },
+    },
+    Case {
+        name: "text_zero_byte_jsonl",
+        build: |d| {
+            let path = input(d).join("c.jsonl");
+            write(&path, b"");
+            Setup { args: convert_args(d, &path, &["--domain", "text"]), names: "c.jsonl".into() }
+        },
+        expect: Expect::Refused { reason: "no labelled document" },
+    },
+    Case {
+        name: "autonlp_class_num_bomb",
+        build: |d| autonlp_case(d, |f| {
+            f.insert("O1.data/meta.json", r#"{"class_num": 4000000000, "language": "EN"}"#.into());
+        }, "meta.json"),
+        expect: Expect::Refused { reason: "exceeds the limit" },
+    },
+    Case {
+        name: "autonlp_solution_with_nan",
+        build: |d| autonlp_case(d, |f| {
+            f.insert("O1.data/train.solution", f["O1.data/train.solution"].replacen("1 0", "NaN 0", 1));
+        }, "train.data"),
+        expect: Expect::Skipped { reason: "no label" },
+    },
+    Case {
+        name: "autonlp_rows_do_not_match",
+        build: |d| autonlp_case(d, |f| {
+            f.get_mut("O1.data/train.data").unwrap().push_str("one more line\n");
+        }, "train.data"),
+        expect: Expect::Refused { reason: "documents but" },
+    },
+    // --- TFRecord datasets, metadata and solution (validate)
+    Case {
+        name: "tfrecord_zero_byte",
+        // An empty record file is well-formed (no record): the count in the metadata is wrong.
+        build: |d| dataset_case(d, |r| fs::write(test_records(r), b"").unwrap(), "test/metadata.textproto"),
+        expect: Expect::Finding { code: "META_SAMPLE_COUNT_MISMATCH" },
+    },
+    Case {
+        name: "tfrecord_truncated",
+        build: |d| dataset_case(d, |r| {
+            let b = fs::read(train_records(r)).unwrap();
+            fs::write(train_records(r), &b[..b.len() - 7]).unwrap();
+        }, "sample-d-train.tfrecord"),
+        expect: Expect::Finding { code: "TFR_TRUNCATED_PAYLOAD" },
+    },
+    Case {
+        name: "tfrecord_length_field_2_pow_63",
+        build: |d| dataset_case(d, |r| append(&train_records(r), &header(1 << 63)), "sample-d-train.tfrecord"),
+        expect: Expect::Finding { code: "TFR_TRUNCATED_PAYLOAD" },
+    },
+    Case {
+        name: "tfrecord_payload_crc_mismatch",
+        build: |d| dataset_case(d, |r| {
+            let mut b = fs::read(test_records(r)).unwrap();
+            b[14] ^= 0x01;
+            fs::write(test_records(r), b).unwrap();
+        }, "sample-d-test.tfrecord"),
+        expect: Expect::Finding { code: "TFR_BAD_PAYLOAD_CRC" },
+    },
+    Case {
+        name: "tfrecord_trailing_bytes",
+        build: |d| dataset_case(d, |r| append(&train_records(r), &[0xAB; 40]), "sample-d-train.tfrecord"),
+        expect: Expect::Finding { code: "TFR_TRAILING_GARBAGE" },
+    },
+    Case {
+        name: "tfrecord_record_that_is_not_an_example",
+        build: |d| dataset_case(d, |r| append(&train_records(r), &frame_record(b"\xff\xff\xff\xff not protobuf")), "sample-d-train.tfrecord"),
+        expect: Expect::Finding { code: "EX_PROTOBUF" },
+    },
+    Case {
+        name: "tfrecord_symlink_loop",
+        build: |d| dataset_case(d, |r| {
+            let link = r.join("d.data/train/sample-loop");
+            std::os::unix::fs::symlink("sample-loop", &link).unwrap();
+        }, "sample-loop"),
+        expect: Expect::Finding { code: "LAYOUT_RECORD_NOT_A_FILE" },
+    },
+    Case {
+        name: "metadata_duplicated_field",
+        build: |d| dataset_case(d, |r| edit(&r.join("d.data/train/metadata.textproto"), |t| format!("{t}output_dim: 3\n")), "train/metadata.textproto"),
+        expect: Expect::Finding { code: "META_PARSE" },
+    },
+    Case {
+        name: "metadata_zero_byte",
+        build: |d| dataset_case(d, |r| fs::write(r.join("d.data/test/metadata.textproto"), b"").unwrap(), "test/metadata.textproto"),
+        expect: Expect::Finding { code: "META_MATRIX_SPEC_COUNT" },
+    },
+    Case {
+        name: "metadata_invalid_utf8",
+        build: |d| dataset_case(d, |r| append(&r.join("d.data/test/metadata.textproto"), b"# \xff\xfe\n"), "test/metadata.textproto"),
+        expect: Expect::Finding { code: "META_PARSE" },
+    },
+    Case {
+        name: "solution_with_nan",
+        build: |d| dataset_case(d, |r| edit(&r.join("d.solution"), |t| t.replacen('1', "nan", 1)), "d.solution"),
+        expect: Expect::Finding { code: "SOL_PARSE" },
+    },
+    Case {
+        name: "solution_truncated",
+        build: |d| dataset_case(d, |r| {
+            let t = fs::read_to_string(r.join("d.solution")).unwrap();
+            fs::write(r.join("d.solution"), &t[..t.len() / 2 + 1]).unwrap();
+        }, "d.solution"),
+        expect: Expect::Finding { code: "SOL_" },
+    },
+];
+
+// ---------------------------------------------------------------------------------------------
+// The runner
+
+fn run(args: &[OsString]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_autodl-format"))
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run autodl-format")
+}
+
+/// Every file below `dir` with its bytes (symbolic links as their target text), to prove
+/// the input was not modified.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            let ft = e.file_type().unwrap();
+            if ft.is_symlink() {
+                out.insert(p.clone(), fs::read_link(&p).unwrap().into_os_string().into_vec());
+            } else if ft.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), fs::read(&p).unwrap_or_else(|e| format!("unreadable: {e}").into_bytes()));
+            }
+        }
+    }
+    out
+}
+
+/// Root reads files whatever their mode bits: the unreadable-permission case then expects a
+/// normal conversion (the file is read), which is what applies on such a machine.
+fn effective_expect(case: &Case, dir: &Path) -> Expect {
+    if case.name == "unreadable_image_permissions" {
+        let readable = fs::File::open(input(dir).join("cat/locked.jpg")).is_ok();
+        if readable {
+            return Expect::Converted { records: 13, stderr: "" };
+        }
+    }
+    case.expect
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default()
+}
+
+fn records_in(dataset: &Path) -> u64 {
+    let reader = formats::dataset::DatasetReader::open(dataset).expect("converted dataset opens");
+    reader.subsets().iter().map(|&s| reader.examples(s).unwrap().count() as u64).sum()
+}
+
+/// Checks one case; `Err` says what went wrong.
+fn check(case: &Case, dir: &Path) -> Result<(), String> {
+    let setup = (case.build)(dir);
+    let expect = effective_expect(case, dir);
+    let before = snapshot(&input(dir));
+    let out = run(&setup.args);
+    let after = snapshot(&input(dir));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let code = out.status.code();
+    let ctx = format!("exit {code:?}\n--- stdout\n{stdout}\n--- stderr\n{stderr}");
+    if before != after {
+        return Err(format!("the input was modified\n{ctx}"));
+    }
+    if stderr.contains("panicked") || code.is_none() {
+        return Err(format!("crashed\n{ctx}"));
+    }
+    let out_dir = output(dir);
+    let leftovers = entries(&dir.join("out"));
+    match expect {
+        Expect::Refused { reason } => {
+            if code != Some(2) {
+                return Err(format!("expected exit 2\n{ctx}"));
+            }
+            if !stderr.contains(&setup.names) || !stderr.contains(reason) {
+                return Err(format!("message must name {:?} and say {reason:?}\n{ctx}", setup.names));
+            }
+            if !leftovers.is_empty() {
+                return Err(format!("output folder not empty after a refusal: {leftovers:?}\n{ctx}"));
+            }
+        }
+        Expect::Skipped { reason } => {
+            if code != Some(0) {
+                return Err(format!("expected exit 0 (skip policy)\n{ctx}"));
+            }
+            let report = fs::read_to_string(out_dir.join("case_skipped.tsv")).unwrap_or_default();
+            let row = report.lines().skip(1).find(|l| l.contains(&setup.names));
+            match row {
+                Some(row) if row.contains(reason) => {}
+                _ => return Err(format!("skip report must list {:?} with {reason:?}:\n{report}\n{ctx}", setup.names)),
+            }
+            if !stderr.contains("skipped") {
+                return Err(format!("stderr must summarise the skips\n{ctx}"));
+            }
+            check_dataset(&out_dir, &leftovers, &ctx)?;
+        }
+        Expect::Converted { records, stderr: needle } => {
+            if code != Some(0) {
+                return Err(format!("expected exit 0\n{ctx}"));
+            }
+            if out_dir.join("case_skipped.tsv").exists() {
+                let report = fs::read_to_string(out_dir.join("case_skipped.tsv")).unwrap();
+                return Err(format!("nothing should be skipped:\n{report}\n{ctx}"));
+            }
+            if !needle.is_empty() && !(stderr.contains(needle) && stderr.contains(&setup.names)) {
+                return Err(format!("stderr must say {needle:?} naming {:?}\n{ctx}", setup.names));
+            }
+            check_dataset(&out_dir, &leftovers, &ctx)?;
+            let n = records_in(&out_dir);
+            if n != records {
+                return Err(format!("{n} records, expected {records}\n{ctx}"));
+            }
+        }
+        Expect::Finding { code: wanted } => {
+            if code != Some(1) {
+                return Err(format!("validate: expected exit 1\n{ctx}"));
+            }
+            let report: serde_json::Value =
+                serde_json::from_str(&stdout).map_err(|e| format!("validate --json output: {e}\n{ctx}"))?;
+            let hit = report["findings"].as_array().into_iter().flatten().any(|f| {
+                f["code"].as_str().is_some_and(|c| c.starts_with(wanted))
+                    && f["location"]["file"].as_str().is_some_and(|p| p.contains(&setup.names))
+            });
+            if !hit {
+                return Err(format!("no {wanted} finding located in {:?}\n{ctx}", setup.names));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_dataset(out_dir: &Path, leftovers: &[String], ctx: &str) -> Result<(), String> {
+    if leftovers != ["ds"] {
+        return Err(format!("the output's parent must hold only the dataset, found {leftovers:?}\n{ctx}"));
+    }
+    let v = run(&["validate".into(), "--quiet".into(), out_dir.into()]);
+    if v.status.code() != Some(0) {
+        return Err(format!("the converted dataset does not validate:\n{}\n{ctx}", String::from_utf8_lossy(&v.stdout)));
+    }
+    Ok(())
+}
+
+#[test]
+fn corpus_has_at_least_forty_cases_with_unique_names() {
+    assert!(CASES.len() >= 40, "{} cases", CASES.len());
+    let mut names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), CASES.len(), "case names must be unique");
+}
+
+#[test]
+fn every_bad_input_gets_its_expected_outcome() {
+    let tmp = tempfile::tempdir().unwrap();
+    // `BAD_INPUT=<name>` runs one case (while adding or debugging one).
+    let only = std::env::var("BAD_INPUT").ok();
+    let selected: Vec<&Case> = CASES.iter().filter(|c| only.as_deref().is_none_or(|o| o == c.name)).collect();
+    assert!(!selected.is_empty(), "no case matched BAD_INPUT={only:?}");
+    let ran = selected.len();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    // A few cases at a time: each one mostly waits for its child process.
+    std::thread::scope(|scope| {
+        for _ in 0..3 {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(case) = selected.get(i) else { break };
+                let dir = tmp.path().join(case.name);
+                fs::create_dir_all(&dir).unwrap();
+                let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(case, &dir))).unwrap_or_else(|_| Err("the check panicked".into()));
+                if let Err(why) = result {
+                    failures.lock().unwrap().push(format!("=== {}: {why}", case.name));
+                }
+                // Unlock the permission case so the temporary folder can be removed.
+                let _ = fs::set_permissions(input(&dir).join("cat/locked.jpg"), fs::Permissions::from_mode(0o644));
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{} of {ran} cases failed:\n{}", failures.len(), failures.join("\n"));
+}

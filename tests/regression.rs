@@ -1,0 +1,213 @@
+//! One test per fixed bug, named after it (STYLE.md: ripgrep's `tests/regression.rs`). Each
+//! says where the bug was and how it was found; inputs found by fuzzing live under
+//! `fuzz/regressions/<target>/` and are replayed here through the same code the target calls.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use converters_common::labels::discover;
+use converters_common::{ErrorPolicy, SkipReport};
+
+fn write(path: &Path, bytes: &[u8]) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+fn regressions(target: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions").join(target);
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// Bug (issue 9 corpus): `labels::walk_files` followed symbolic links without remembering the
+/// folders it had entered, so a link to a parent folder made every image appear once per
+/// level until the kernel's 40-link limit (and two such links made the walk exponential).
+#[test]
+fn class_folder_symlink_loop_is_walked_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    write(&root.join("cat/a.png"), b"x");
+    write(&root.join("dog/b.png"), b"x");
+    std::os::unix::fs::symlink("..", root.join("cat/up")).unwrap();
+    std::os::unix::fs::symlink(".", root.join("dog/self")).unwrap();
+    std::os::unix::fs::symlink(".", root.join("dog/self2")).unwrap();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let input = discover(root, &|p: &Path| p.extension().is_some_and(|e| e == "png"), &mut report).unwrap();
+    let names: Vec<&str> = input.items.iter().map(|i| i.name.as_str()).collect();
+    // cat/up leads back to the root: its `dog/` is a new real folder the first time it is met.
+    assert!(names.contains(&"cat/a.png") && names.contains(&"dog/b.png"), "{names:?}");
+    assert!(names.len() <= 3, "files listed once per real folder: {names:?}");
+    let reasons: Vec<String> = report.entries().iter().map(|e| e.to_string()).collect();
+    assert!(reasons.iter().any(|r| r.contains("self") && r.contains("symbolic link")), "{reasons:?}");
+}
+
+fn autonlp(root: &Path, meta: &str, train_solution: &str) {
+    write(&root.join("O1.data/meta.json"), meta.as_bytes());
+    let mut train = String::new();
+    for i in 0..10 {
+        train.push_str(if i % 2 == 0 { "happy film\n" } else { "sad film\n" });
+    }
+    write(&root.join("O1.data/train.data"), train.as_bytes());
+    write(&root.join("O1.data/train.solution"), train_solution.as_bytes());
+    write(&root.join("O1.data/test.data"), b"happy\nsad\nhappy\nsad\n");
+    write(&root.join("O1.solution"), b"1 0\n0 1\n1 0\n0 1\n");
+}
+
+fn convert_text(root: &Path) -> (Result<converters_text::TextSummary, converters_text::TextError>, SkipReport) {
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let mut sink = converters_text::MemorySink::default();
+    let opts = converters_text::TextOptions::default();
+    let result = converters_text::Corpus::open(root, &opts.columns, &mut report)
+        .and_then(|c| converters_text::convert_corpus(&c, &opts, &mut sink, &mut report));
+    (result, report)
+}
+
+/// Bug (issue 9, resource limits): AutoNLP `class_num` sized `output_dim` unchecked, so a
+/// meta.json saying 4e9 classes asked the writer for 4e9-column solution rows.
+#[test]
+fn autonlp_class_num_over_the_limit_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("O1");
+    autonlp(&root, r#"{"class_num": 4000000000}"#, &"1 0\n0 1\n".repeat(5));
+    let (result, _) = convert_text(&root);
+    let err = result.unwrap_err().to_string();
+    assert!(err.contains("meta.json") && err.contains("exceeds the limit"), "{err}");
+}
+
+/// Bug (issue 9 corpus): an AutoNLP solution value `NaN` became a NaN `label_score`, and the
+/// finished dataset failed validation as a whole instead of the row being skipped.
+#[test]
+fn autonlp_nan_solution_value_skips_the_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("O1");
+    autonlp(&root, r#"{"class_num": 2}"#, &"NaN 0\n0 1\n1 0\n0 1\n1 0\n0 1\n1 0\n0 1\n1 0\n0 1\n");
+    let (result, report) = convert_text(&root);
+    let summary = result.unwrap();
+    assert_eq!(summary.n_train, 9);
+    let e = &report.entries()[0];
+    assert!(e.path.ends_with("train.data") && e.line == Some(1) && e.reason.contains("no label"), "{e}");
+}
+
+/// Bug (issue 9 corpus): an AutoML solution value `nan` passed `parse_solution` and became a
+/// NaN `label_score`; the whole conversion then failed validation.
+#[test]
+fn automl_nan_solution_value_skips_the_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mut train = String::new();
+    let mut sol = String::from("nan 0\n");
+    for i in 0..10 {
+        train.push_str(&format!("{i} 1\n"));
+        if i > 0 {
+            sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
+        }
+    }
+    write(&d.join("t_train.data"), train.as_bytes());
+    write(&d.join("t_train.solution"), sol.as_bytes());
+    write(&d.join("t_test.data"), b"1 1\n2 1\n3 1\n");
+    write(&d.join("t_test.solution"), b"1 0\n0 1\n1 0\n");
+    let layout = converters_tabular::AutoMlLayout::detect(d).unwrap().unwrap();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let mut sink = converters_tabular::MemorySink::default();
+    let summary = converters_tabular::convert_automl(&layout, &Default::default(), &mut sink, &mut report).unwrap();
+    assert_eq!(summary.n_train, 9);
+    assert!(sink.train.iter().all(|ex| ex.label_score.iter().all(|s| s.is_finite())));
+    let e = &report.entries()[0];
+    assert!(e.path.ends_with("t_train.solution") && e.line == Some(1) && e.reason.contains("not finite"), "{e}");
+}
+
+/// Bug (issue 9 corpus): one dense AutoML row with a missing value made the row lengths
+/// unequal, so the format guess switched the whole file to sparse binary (every value read as a
+/// feature index) instead of reporting the one ragged row.
+#[test]
+fn automl_one_ragged_dense_row_keeps_the_file_dense() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mut train = String::from("0 0 1\n");
+    let mut sol = String::from("1 0\n");
+    for i in 1..10 {
+        // Row 6 lacks its last value.
+        train.push_str(&if i == 5 { format!("{i} 0\n") } else { format!("{i} 0 {}\n", i * 2) });
+        sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
+    }
+    write(&d.join("t_train.data"), train.as_bytes());
+    write(&d.join("t_train.solution"), sol.as_bytes());
+    write(&d.join("t_test.data"), b"1 0 1\n2 0 2\n");
+    write(&d.join("t_test.solution"), b"1 0\n0 1\n");
+    let layout = converters_tabular::AutoMlLayout::detect(d).unwrap().unwrap();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let mut sink = converters_tabular::MemorySink::default();
+    let summary = converters_tabular::convert_automl(&layout, &Default::default(), &mut sink, &mut report).unwrap();
+    assert_eq!((summary.features, summary.n_train, summary.n_test), (3, 9, 2));
+    assert_eq!(report.entries()[0].line, Some(6));
+    assert_eq!(report.len(), 1);
+    assert!(report.entries()[0].reason.contains("ragged row"), "{}", report.entries()[0]);
+}
+
+/// Bug (issue 9, interrupt safety): a conversion killed by a signal left its temporary folder
+/// `.<out>.tmp-<pid>-<n>` next to the output for ever; the next writer now removes folders of
+/// processes that no longer run.
+#[test]
+fn temp_folder_of_a_killed_writer_is_removed_by_the_next_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ds");
+    // Above the kernel's largest pid (4194304): no such process can be running.
+    let stale = tmp.path().join(".ds.tmp-4294967-0");
+    write(&stale.join("ds.data/train/sample-ds-train.tfrecord"), b"partial");
+    let alive = tmp.path().join(format!(".ds.tmp-{}-999", std::process::id()));
+    fs::create_dir_all(&alive).unwrap();
+    let writer = formats::dataset::DatasetWriter::create(&out, "ds", Default::default()).unwrap();
+    assert!(!stale.exists(), "stale temporary folder kept");
+    assert!(alive.exists(), "a live writer's folder must be kept");
+    drop(writer);
+}
+
+/// Bug (issue 9, resource limits): JSONL and AutoNLP lines were read whole
+/// (`read_until` / `split`), so a file without newlines was buffered entirely; lines are now
+/// held only up to `MAX_DOCUMENT_BYTES` and a longer one is a bad document.
+#[test]
+fn jsonl_line_over_the_document_limit_is_a_bad_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("c.jsonl");
+    let mut s = String::new();
+    for i in 0..10 {
+        s.push_str(&format!("{{\"text\": \"words {i} here\", \"label\": \"{}\"}}\n", i % 2));
+    }
+    let mut bytes = s.into_bytes();
+    bytes.extend(std::iter::repeat_n(b'x', converters_text::corpus::MAX_DOCUMENT_BYTES + 5));
+    bytes.push(b'\n');
+    fs::write(&path, &bytes).unwrap();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let mut sink = converters_text::MemorySink::default();
+    let summary =
+        converters_text::convert_text(&path, &converters_text::TextOptions::default(), &mut sink, &mut report).unwrap();
+    assert_eq!(summary.documents, 10);
+    let e = &report.entries()[0];
+    assert!(e.line == Some(11) && e.reason.contains("longer than"), "{e}");
+}
+
+/// Replays every committed fuzz crash input through the code its target exercises (see
+/// fuzz/fuzz_targets/): none may panic. Targets without committed inputs replay nothing.
+#[test]
+fn committed_fuzz_regressions_do_not_panic() {
+    for file in regressions("tfrecord_reader") {
+        let data = fs::read(&file).unwrap();
+        let mut r = formats::tfrecord::TfRecordReader::new(std::io::Cursor::new(&data[1.min(data.len())..]), &file, None);
+        while let Ok(Some(_)) = r.next_record() {}
+    }
+    for file in regressions("sequence_example_decode") {
+        let _ = formats::example::decode(&fs::read(&file).unwrap());
+    }
+    for file in regressions("metadata_textproto") {
+        let _ = formats::metadata::DataSpec::read(&file);
+    }
+    for file in regressions("solution_parse") {
+        let _ = formats::solution::Solution::read(&file);
+    }
+    for file in regressions("labels_csv") {
+        let _ = converters_common::labels::read_labels_csv(&file);
+    }
+}
