@@ -33,6 +33,8 @@ enum Command {
     Score(cmd::score::Args),
     /// Train a learner on a dataset under the AutoDL time budget, then score the run
     Train(cmd::train::Args),
+    /// Score a dataset (test subset) or an unlabelled set with a trained run's model; writes CSV
+    Predict(cmd::predict::Args),
 }
 
 fn main() {
@@ -43,6 +45,7 @@ fn main() {
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Score(args) => cmd::score::run(args),
         Command::Train(args) => cmd::train::run(args),
+        Command::Predict(args) => cmd::predict::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -3,4 +3,5 @@ pub mod inspect;
 pub mod validate;
 pub mod score;
 pub mod train;
+pub mod predict;
 pub mod convert;

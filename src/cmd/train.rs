@@ -5,7 +5,9 @@
 //! - `DIR/predictions/`: `start.txt`, `<task>.predict_<k>`, `end.txt`, exactly as the
 //!   original ingestion program writes them (readable by the original scorer);
 //! - `DIR/scores/`: `scores.txt`, `learning-curve-<task>.png`/`.svg`, `detailed_results.html`
-//!   (absent with `--no-score`).
+//!   (absent with `--no-score`);
+//! - `DIR/model/`: with `--model auto`, the model behind the last prediction (`bundle.json`,
+//!   `weights.safetensors`), read by `autodl-format predict --run DIR`.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -19,6 +21,8 @@ use trainer::learner::Learner;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModelChoice {
+    /// DeepWisdom pipeline of the dataset's domain (image, tabular; a closed-form model otherwise)
+    Auto,
     /// Constant scores for every example (NAUC 0): checks the plumbing
     Baseline0,
     /// Linear model on pooled inputs, trained with libtorch
@@ -50,8 +54,11 @@ pub struct Args {
     #[arg(long)]
     pub out: PathBuf,
     /// Learner to run
-    #[arg(long, value_enum, default_value_t = ModelChoice::Baseline1)]
+    #[arg(long, value_enum, default_value_t = ModelChoice::Auto)]
     pub model: ModelChoice,
+    /// Folder with pretrained weights for `--model auto` (`resnet18.safetensors`, torchvision names)
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
     /// Compute device
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
@@ -84,7 +91,20 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let config = IngestionConfig::new(&task, args.time_budget, &predictions_dir, test_rows, output_dim)?;
 
     // spec §4 step 3: the learner is built before the clock starts.
+    let mut bundle_slot = None;
     let learner: Box<dyn Learner> = match args.model {
+        ModelChoice::Auto => {
+            let config = trainer::deepwisdom::AutoConfig {
+                seed: args.seed,
+                device: device.device,
+                weights_dir: args.weights.clone(),
+                verbose: true,
+                ..Default::default()
+            };
+            let (learner, slot) = trainer::deepwisdom::auto_learner(source.clone(), config)?;
+            bundle_slot = Some(slot);
+            learner
+        }
         ModelChoice::Baseline0 => Box::new(ConstantBaseline::new(test_rows, output_dim)),
         ModelChoice::Baseline1 => Box::new(LinearBaseline::new(
             source.clone(),
@@ -98,6 +118,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     );
 
     let outcome = run_ingestion(&config, learner, report_progress)?;
+    // The model behind the last recorded prediction goes to `--out/model` (bundle.json + safetensors).
+    if let (Some(slot), Some(last)) = (&bundle_slot, outcome.predictions.last()) {
+        match slot.take(last.index) {
+            Some(bundle) => {
+                let dir = bundle.save(&args.out.join(trainer::bundle::BUNDLE_DIR))?;
+                eprintln!("model bundle of prediction {} saved in {}", last.index, dir.display());
+            }
+            None => eprintln!("warning: the model of prediction {} was not kept; no bundle saved", last.index),
+        }
+    }
 
     let mut code = if outcome.success { 0 } else { 1 };
     if args.no_score {

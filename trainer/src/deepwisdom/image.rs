@@ -21,15 +21,17 @@ use super::resnet::{self, Arch};
 use super::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use crate::bundle::{Member, MemberModel};
 use crate::data::DatasetSource;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
 
 /// Mini-batches per "epoch" (spec §2.2, §10.5).
 pub const STEPS_PER_EPOCH: usize = 30;
 /// Batch size of validation and test passes (spec §2.1.5).
 pub const EVAL_BATCH: i64 = 64;
-/// Width divisor of ResNet-9 on the CPU (README: decisions); 1 on CUDA.
-pub const CPU_RESNET9_DIVISOR: i64 = 4;
+/// Width divisors on the CPU (README: decisions): ResNet-18 without pretrained weights, and
+/// ResNet-9 (which keeps full resolution longer, hence costs more per channel); 1 on CUDA.
+pub const CPU_RESNET18_DIVISOR: i64 = 4;
+pub const CPU_RESNET9_DIVISOR: i64 = 8;
 /// Longest image side on the CPU (the spec's 64 on CUDA).
 pub const CPU_MAX_SIDE: usize = 32;
 
@@ -86,6 +88,7 @@ pub fn predict_ridge(model: &ImageRidge, images: &Tensor) -> Result<Vec<f32>> {
 
 struct Network {
     arch: Arch,
+    width_divisor: i64,
     vs: nn::VarStore,
     net: Box<dyn ModuleT + Send>,
     opt: nn::Optimizer,
@@ -262,11 +265,19 @@ impl ImageLearner {
         let d = self.data.as_ref().expect("loaded");
         tch::manual_seed(self.config.seed as i64 + arch as i64);
         let mut vs = nn::VarStore::new(self.config.device);
-        let divisor = if self.on_cpu() { CPU_RESNET9_DIVISOR } else { 1 };
+        let pretrained = self.config.weights_dir.as_ref().map(|dir| dir.join("resnet18.safetensors"));
+        let has_weights = pretrained.as_ref().is_some_and(|f| f.is_file());
+        // Full width with ImageNet weights (they need it) or on CUDA; ¼ width on the CPU.
+        let divisor = match arch {
+            _ if !self.on_cpu() => 1,
+            Arch::Resnet18 if has_weights => 1,
+            Arch::Resnet18 => CPU_RESNET18_DIVISOR,
+            Arch::Resnet9 => CPU_RESNET9_DIVISOR,
+        };
         let net = resnet::build(arch, &vs.root(), d.prep.channels as i64, self.facts.output_dim as i64, divisor);
         if arch == Arch::Resnet18 {
-            match self.config.weights_dir.as_ref().map(|dir| dir.join("resnet18.safetensors")) {
-                Some(file) if file.is_file() => {
+            match pretrained {
+                Some(file) if has_weights => {
                     let n = resnet::load_resnet18_pretrained(&mut vs, &file)?;
                     self.log(&format!("ResNet-18: {n} pretrained tensors from {}", file.display()));
                 }
@@ -277,6 +288,7 @@ impl ImageLearner {
         let opt = nn::Sgd { momentum: 0.9, dampening: 0.0, wd: 2.5e-4, nesterov: true }.build(&vs, self.base_lr() / 2.0)?;
         self.network = Some(Network {
             arch,
+            width_divisor: divisor,
             vs,
             net,
             opt,
@@ -396,10 +408,9 @@ impl ImageLearner {
         };
         let better = self.best.as_ref().map_or(true, |b| score > b.score);
         if better {
-            let divisor = if self.on_cpu() && net.arch == Arch::Resnet9 { CPU_RESNET9_DIVISOR } else { 1 };
             let spec = NetSpec {
                 arch: net.arch,
-                width_divisor: divisor,
+                width_divisor: net.width_divisor,
                 classes: k,
                 multilabel: d.multilabel,
                 tta: false,
@@ -509,7 +520,7 @@ impl Learner for ImageLearner {
             (fast_test.clone(), MemberModel::ImageRidge(fast.clone()), Vec::new())
         };
         let members = vec![Member { weight: 1.0, divisor: 1.0, model: member }];
-        *self.slot.lock().map_err(|_| Error::learner("auto-image", "bundle slot poisoned"))? = Some(self.facts.bundle("auto-image", members, tensors));
+        self.slot.publish(self.facts.bundle("auto-image", members, tensors))?;
         self.last_test_secs = t0.elapsed().as_secs_f64();
         PredictionMatrix::new(rows, k, scores).map(Some)
     }

@@ -49,9 +49,31 @@ impl Default for AutoConfig {
     }
 }
 
-/// The model behind the latest prediction, shared between the learner (worker thread) and
-/// the caller, which saves it after the run.
-pub type BundleSlot = Arc<Mutex<Option<ModelBundle>>>;
+/// The models behind the latest two predictions, shared between the learner (worker thread)
+/// and the caller, which saves the one of the last *recorded* prediction after the run (a
+/// prediction returned after the deadline is dropped by the ingestion loop).
+#[derive(Clone, Default)]
+pub struct BundleSlot(Arc<Mutex<Vec<(usize, ModelBundle)>>>);
+
+impl BundleSlot {
+    /// Records the bundle of the prediction about to be returned (0, 1, 2, … in order).
+    pub fn publish(&self, bundle: ModelBundle) -> Result<()> {
+        let mut kept = self.0.lock().map_err(|_| Error::learner("auto", "bundle slot poisoned"))?;
+        let next = kept.last().map_or(0, |(i, _)| i + 1);
+        kept.push((next, bundle));
+        if kept.len() > 2 {
+            kept.remove(0);
+        }
+        Ok(())
+    }
+
+    /// The bundle of prediction `index` (0-based), if it is among the last two.
+    pub fn take(&self, index: usize) -> Option<ModelBundle> {
+        let mut kept = self.0.lock().ok()?;
+        let pos = kept.iter().position(|(i, _)| *i == index)?;
+        Some(kept.remove(pos).1)
+    }
+}
 
 /// Domain per spec §1. A `sequence_size` that is absent or 0 counts as 1 (one frame), so
 /// legacy image sets such as mini1 are images rather than videos (README: decisions).
@@ -68,7 +90,7 @@ pub fn resolve_domain(spec: &DataSpec) -> Domain {
 /// Builds the learner of the dataset's domain: image (§2), tabular (§6); other domains get
 /// the closed-form fast model alone (their DeepWisdom pipelines are not part of this crate).
 pub fn auto_learner(source: DatasetSource, config: AutoConfig) -> Result<(Box<dyn Learner>, BundleSlot)> {
-    let slot: BundleSlot = Arc::new(Mutex::new(None));
+    let slot = BundleSlot::default();
     let domain = resolve_domain(&source.train_spec);
     let learner: Box<dyn Learner> = match domain {
         Domain::Image => Box::new(image::ImageLearner::new(source, config, slot.clone())?),
@@ -292,8 +314,7 @@ impl Learner for FastLearner {
         let test = load_features(&self.source.dir, Subset::Test, &self.extractor, d, None, cancel)?;
         let scores = model.predict(&test.features, test.rows)?;
         let members = vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::Ridge(model.clone()) }];
-        *self.slot.lock().map_err(|_| Error::learner("auto-fast", "bundle slot poisoned"))? =
-            Some(self.facts.bundle("auto-fast", members, Vec::new()));
+        self.slot.publish(self.facts.bundle("auto-fast", members, Vec::new()))?;
         PredictionMatrix::new(test.rows, d, scores).map(Some)
     }
 }

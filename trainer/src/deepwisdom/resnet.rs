@@ -104,10 +104,12 @@ pub struct Resnet18 {
 }
 
 impl Resnet18 {
-    pub fn new(p: &nn::Path, channels: i64, classes: i64) -> Self {
+    /// `width_divisor` scales every channel count (1 = torchvision's ResNet-18).
+    pub fn new(p: &nn::Path, channels: i64, classes: i64, width_divisor: i64) -> Self {
+        let w = |c: i64| (c / width_divisor.max(1)).max(8);
         let mut layers = Vec::new();
-        let mut input = 64;
-        for (li, width) in [64i64, 128, 256, 512].into_iter().enumerate() {
+        let mut input = w(64);
+        for (li, width) in [w(64), w(128), w(256), w(512)].into_iter().enumerate() {
             for b in 0..2 {
                 let stride = if li > 0 && b == 0 { 2 } else { 1 };
                 layers.push(BasicBlock::new(p / format!("layer{}", li + 1) / b.to_string(), input, width, stride));
@@ -115,17 +117,17 @@ impl Resnet18 {
             }
         }
         // Classifier: no bias, Xavier-uniform (spec §9.1).
-        let bound = (6.0 / (512 + classes) as f64).sqrt();
+        let bound = (6.0 / (w(512) + classes) as f64).sqrt();
         let fc = nn::linear(
             p / "fc",
-            512,
+            w(512),
             classes,
             nn::LinearConfig { bias: false, ws_init: nn::Init::Uniform { lo: -bound, up: bound }, ..Default::default() },
         );
         Resnet18 {
             stem: Stem::new(p, channels),
-            conv1: conv(p / "conv1", 3, 64, 7, 2, 3),
-            bn1: nn::batch_norm2d(p / "bn1", 64, Default::default()),
+            conv1: conv(p / "conv1", 3, w(64), 7, 2, 3),
+            bn1: nn::batch_norm2d(p / "bn1", w(64), Default::default()),
             layers,
             fc,
         }
@@ -224,7 +226,7 @@ impl ModuleT for Resnet9 {
 /// Builds `arch` under `p`.
 pub fn build(arch: Arch, p: &nn::Path, channels: i64, classes: i64, width_divisor: i64) -> Box<dyn ModuleT + Send> {
     match arch {
-        Arch::Resnet18 => Box::new(Resnet18::new(p, channels, classes)),
+        Arch::Resnet18 => Box::new(Resnet18::new(p, channels, classes, width_divisor)),
         Arch::Resnet9 => Box::new(Resnet9::new(p, channels, classes, width_divisor)),
     }
 }
@@ -298,7 +300,7 @@ mod tests {
     #[test]
     fn resnet18_has_torchvision_names_and_shapes() {
         let vs = nn::VarStore::new(tch::Device::Cpu);
-        let net = Resnet18::new(&vs.root(), 3, 10);
+        let net = Resnet18::new(&vs.root(), 3, 10, 1);
         let vars = vs.variables();
         assert_eq!(vars["conv1.weight"].size(), vec![64, 3, 7, 7]);
         assert_eq!(vars["layer2.0.downsample.0.weight"].size(), vec![128, 64, 1, 1]);
@@ -318,6 +320,31 @@ mod tests {
             let net = Resnet9::new(&vs.root(), c, 3, div);
             let out = net.forward_t(&Tensor::rand([2, c, 16, 16], (Kind::Float, tch::Device::Cpu)), true);
             assert_eq!(out.size(), vec![2, 3]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use tch::nn::OptimizerConfig;
+
+    /// Manual check of CPU step time: `cargo test -p trainer step_time -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn step_time() {
+        for (arch, div) in [(Arch::Resnet18, 4), (Arch::Resnet9, 4), (Arch::Resnet18, 1)] {
+            let vs = nn::VarStore::new(tch::Device::Cpu);
+            let net = build(arch, &vs.root(), 3, 10, div);
+            let mut opt = nn::Sgd { momentum: 0.9, ..Default::default() }.build(&vs, 0.01).unwrap();
+            let x = Tensor::rand([32, 3, 32, 32], (Kind::Float, tch::Device::Cpu));
+            let y = Tensor::zeros([32], (Kind::Int64, tch::Device::Cpu));
+            for i in 0..6 {
+                let t = std::time::Instant::now();
+                let loss = net.forward_t(&x, true).cross_entropy_for_logits(&y);
+                opt.backward_step(&loss);
+                eprintln!("{arch:?}/{div} step {i}: {:?}", t.elapsed());
+            }
         }
     }
 }

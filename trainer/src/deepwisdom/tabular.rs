@@ -341,7 +341,7 @@ impl Learner for TabularLearner {
         let rows = self.test_features(cancel)?.rows;
         let Some((p, members, tensors)) = &self.current else { return Ok(None) };
         let bundle = self.facts.bundle("auto-tabular", members.clone(), tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect());
-        *self.slot.lock().map_err(|_| Error::learner("auto-tabular", "bundle slot poisoned"))? = Some(bundle);
+        self.slot.publish(bundle)?;
         PredictionMatrix::new(rows, self.facts.output_dim, p.clone()).map(Some)
     }
 }

@@ -1,0 +1,147 @@
+//! Writes the two larger acceptance datasets of `scripts/compare-models.sh` as AutoDL
+//! datasets (no converter needed):
+//!
+//! - `shapes`: 2,000 train + 400 test RGB 32×32 PNG images of one drawn shape each (disc,
+//!   square, triangle, cross) at a random place, size and colour on a noisy background;
+//! - `nonlinear`: 5,000 train + 1,000 test rows of 12 features (2 pure noise) whose class
+//!   (3 classes) depends on a radius, a product and a sine — not linearly separable.
+//!
+//! Usage: `cargo run --release -p trainer --example make_bench_datasets -- OUT_DIR [--force]`
+
+use std::path::PathBuf;
+
+use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::example::Frames;
+use formats::metadata::{DataSpec, Format, MatrixSpec};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32
+    }
+    fn normal(&mut self) -> f32 {
+        let (u, v) = (self.unit().max(1e-7), self.unit());
+        (-2.0 * u.ln()).sqrt() * (std::f32::consts::TAU * v).cos()
+    }
+}
+
+const SHAPES: [&str; 4] = ["disc", "square", "triangle", "cross"];
+const SIDE: usize = 32;
+
+fn draw(rng: &mut Rng, class: usize) -> Vec<u8> {
+    let mut img = image::RgbImage::new(SIDE as u32, SIDE as u32);
+    let bg: [f32; 3] = [rng.unit() * 120.0, rng.unit() * 120.0, rng.unit() * 120.0];
+    let fg: [f32; 3] = [120.0 + rng.unit() * 135.0, 120.0 + rng.unit() * 135.0, 120.0 + rng.unit() * 135.0];
+    let r = 5.0 + rng.unit() * 7.0;
+    let (cx, cy) = (r + rng.unit() * (SIDE as f32 - 2.0 * r), r + rng.unit() * (SIDE as f32 - 2.0 * r));
+    for y in 0..SIDE {
+        for x in 0..SIDE {
+            let (dx, dy) = (x as f32 + 0.5 - cx, y as f32 + 0.5 - cy);
+            let inside = match class {
+                0 => dx * dx + dy * dy <= r * r,
+                1 => dx.abs() <= r * 0.8 && dy.abs() <= r * 0.8,
+                2 => dy <= r * 0.8 && dy >= -r && dx.abs() <= (dy + r) * 0.55,
+                _ => (dx.abs() <= r * 0.25 && dy.abs() <= r) || (dy.abs() <= r * 0.25 && dx.abs() <= r),
+            };
+            let base = if inside { fg } else { bg };
+            let px: [u8; 3] = std::array::from_fn(|c| (base[c] + rng.normal() * 12.0).clamp(0.0, 255.0) as u8);
+            img.put_pixel(x as u32, y as u32, image::Rgb(px));
+        }
+    }
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("PNG encoding into memory");
+    png
+}
+
+fn shapes(out: PathBuf, force: bool) -> formats::Result<()> {
+    let mut rng = Rng(11);
+    let mut w = DatasetWriter::create(&out, "shapes", WriterOptions { force, ..Default::default() })?;
+    for (count, test) in [(400, true), (2000, false)] {
+        for i in 0..count {
+            let class = ((rng.next() >> 7) % 4) as usize;
+            let frames = Frames::Compressed(vec![draw(&mut rng, class)]);
+            let _ = i;
+            if test {
+                w.push_test(&frames, &[class as i64], &[1.0])?;
+            } else {
+                w.push_train(&frames, &[class as i64], &[1.0])?;
+            }
+        }
+    }
+    let spec = DataSpec {
+        output_dim: 4,
+        matrix_spec: vec![MatrixSpec {
+            row_count: SIDE as i32,
+            col_count: SIDE as i32,
+            num_channels: 3,
+            has_locality_col: true,
+            has_locality_row: true,
+            format: Format::Compressed,
+            ..Default::default()
+        }],
+        label_to_index_map: SHAPES.iter().enumerate().map(|(i, s)| (s.to_string(), i as i32)).collect(),
+        ..Default::default()
+    };
+    let names: Vec<String> = SHAPES.iter().map(|s| s.to_string()).collect();
+    w.finish(spec, Some(&names))?;
+    Ok(())
+}
+
+const FEATURES: usize = 12;
+
+fn nonlinear(out: PathBuf, force: bool) -> formats::Result<()> {
+    let mut rng = Rng(23);
+    let mut w = DatasetWriter::create(&out, "nonlinear", WriterOptions { force, ..Default::default() })?;
+    for (count, test) in [(1000, true), (5000, false)] {
+        for _ in 0..count {
+            let x: Vec<f32> = (0..FEATURES).map(|_| rng.normal()).collect();
+            // Class from a ring, an interaction and a periodic term; label noise 3 %.
+            let score = (x[0] * x[0] + x[1] * x[1]).sqrt() - 1.2 + 0.8 * (x[2] * x[3]).tanh() + 0.6 * (2.0 * x[4]).sin();
+            let mut class = if score < -0.35 { 0 } else if score < 0.45 { 1 } else { 2 };
+            if rng.unit() < 0.03 {
+                class = (rng.next() % 3) as i64;
+            }
+            let frames = Frames::dense_uniform(x, FEATURES).expect("one frame of FEATURES values");
+            if test {
+                w.push_test(&frames, &[class], &[1.0])?;
+            } else {
+                w.push_train(&frames, &[class], &[1.0])?;
+            }
+        }
+    }
+    let spec = DataSpec {
+        output_dim: 3,
+        matrix_spec: vec![MatrixSpec { row_count: 1, col_count: FEATURES as i32, num_channels: 1, ..Default::default() }],
+        ..Default::default()
+    };
+    w.finish(spec, None)?;
+    Ok(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let force = args.iter().any(|a| a == "--force");
+    let Some(out) = args.iter().find(|a| !a.starts_with("--")).map(PathBuf::from) else {
+        eprintln!("usage: make_bench_datasets OUT_DIR [--force]");
+        std::process::exit(2);
+    };
+    for (name, result) in [("shapes", shapes(out.join("shapes"), force)), ("nonlinear", nonlinear(out.join("nonlinear"), force))] {
+        match result {
+            Ok(()) => println!("{}", out.join(name).display()),
+            Err(e) => {
+                eprintln!("error: {name}: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
+}
