@@ -932,7 +932,7 @@ impl Validator {
         let mut labelled_tests = 0u64;
         let mut reported = 0u64;
         loop {
-            let (index, offset, payload_len) = match reader.next_record() {
+            let payload_len = match reader.next_record() {
                 Ok(Some(rec)) => {
                     let loc = Location::record(path, rec.index, rec.offset);
                     match example::decode(rec.payload) {
@@ -942,7 +942,7 @@ impl Validator {
                         }
                         Err(e) => self.out.error(e.code, loc, e.message),
                     }
-                    (rec.index, rec.offset, rec.payload.len() as u64)
+                    rec.payload.len() as u64
                 }
                 Ok(None) => {
                     stats.complete = true;
@@ -962,7 +962,6 @@ impl Validator {
                     break;
                 }
             };
-            let _ = (index, offset);
             stats.records += 1;
             if subset == Subset::Test {
                 *test_position += 1;
