@@ -1,0 +1,135 @@
+//! A raw audio folder → an AutoDL dataset folder.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use converters_common::labels::{discover, LabeledInput};
+use converters_common::naming::resolve_name;
+use converters_common::output::{Converted, DatasetJob, OutputTarget, Written};
+use converters_common::split::{split_items, Subset};
+use converters_common::{ConvertError, ErrorPolicy, ItemError, Result, SkipReport, SplitOptions};
+use formats::metadata::{DataSpec, Format, MatrixSpec};
+use rayon::prelude::*;
+
+use crate::convert::convert_audio;
+use crate::decode::probe;
+use crate::options::{is_audio_path, AudioChannels, AudioOptions};
+
+/// Everything `convert --domain audio` needs.
+#[derive(Debug, Clone)]
+pub struct AudioRequest {
+    pub input: PathBuf,
+    /// The dataset folder to create.
+    pub out_dir: PathBuf,
+    /// `--name`; else `private.info`'s name; else the input folder name.
+    pub name: Option<String>,
+    pub force: bool,
+    pub quiet: bool,
+    pub split: SplitOptions,
+    pub policy: ErrorPolicy,
+    pub audio: AudioOptions,
+}
+
+/// What a conversion did.
+#[derive(Debug, Clone)]
+pub struct AudioOutcome {
+    pub written: Written,
+    /// Labelled inputs found (before skipping unreadable files).
+    pub inputs: usize,
+    pub warnings: Vec<String>,
+    /// `num_channels` of the records.
+    pub channels: usize,
+    /// Seconds of source audio read and seconds stored, over all records.
+    pub source_seconds: f64,
+    pub stored_seconds: f64,
+}
+
+struct AudioMeta {
+    source_seconds: f64,
+    seconds: f64,
+}
+
+/// Converts the audio folder `req.input` (layouts: [`converters_common::labels`]) into
+/// `req.out_dir`: DENSE `(T, 1, 1, C)` records, `sequence_size` −1 (spec §5.3), floats in
+/// [-1, 1] at `--sample-rate`. Bad files are skipped or fatal per `req.policy`.
+pub fn convert_audio_folder(req: &AudioRequest) -> Result<AudioOutcome> {
+    let opts = req.audio.check()?;
+    req.split.check()?;
+    let mut report = SkipReport::new(req.policy);
+    let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
+        discover(&req.input, &is_audio_path, &mut report)?;
+    if items.is_empty() {
+        return Err(ConvertError::input(&req.input, "no audio file to convert"));
+    }
+    let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
+    let (plan, split_warning) = split_items(&items, &req.split)?;
+    warnings.extend(split_warning);
+
+    // Dense frames hold C floats, the same C for every record: `keep` takes the most common
+    // channel count from the headers and reports files with another one.
+    let channels = match opts.channels {
+        AudioChannels::Mono => 1,
+        AudioChannels::Keep => {
+            let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+            for info in items.par_iter().filter_map(|i| probe(&i.path).ok()).collect::<Vec<_>>() {
+                *counts.entry(info.channels).or_default() += 1;
+            }
+            counts.iter().max_by_key(|(c, n)| (**n, usize::MAX - **c)).map(|(c, _)| *c).unwrap_or(1)
+        }
+    };
+
+    let target = OutputTarget {
+        force: req.force,
+        quiet: req.quiet,
+        what: "audio files".into(),
+        // A record holds a whole (possibly long) file: keep two small chunks in flight.
+        chunk_size: (rayon::current_num_threads() * 2).max(2),
+        deep_validate: true,
+        ..OutputTarget::new(&req.out_dir, &name)
+    };
+    let mut job = DatasetJob::start(target, items.len() as u64)?;
+    let (mut source_seconds, mut stored_seconds) = (0.0, 0.0);
+    let convert = |item: &converters_common::RawItem| {
+        let a = convert_audio(&item.path, &item.name, &opts)?;
+        if a.channels != channels {
+            return Err(ItemError::new(
+                &item.path,
+                format!("has {} channel(s) but this dataset keeps {channels} (--channels keep); use --channels 1 to down-mix", a.channels),
+            ));
+        }
+        Ok(Converted { frames: a.frames, labels: item.labels.clone(), meta: AudioMeta { source_seconds: a.source_seconds, seconds: a.seconds } })
+    };
+    let mut observe = |m: &AudioMeta| {
+        source_seconds += m.source_seconds;
+        stored_seconds += m.seconds;
+    };
+    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, &mut observe)?;
+    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, &mut observe)?;
+
+    let spec = speech_spec(output_dim, class_names.as_deref(), channels);
+    let written = job.finish(spec, class_names.as_deref(), &report)?;
+    Ok(AudioOutcome { written, inputs: items.len(), warnings, channels, source_seconds, stored_seconds })
+}
+
+/// Speech metadata (spec §5.3): DENSE `(−1, 1, 1, C)`, empty `channel_to_index_map` (which
+/// tells speech from text, spec §5.6).
+pub fn speech_spec(output_dim: usize, class_names: Option<&[String]>, channels: usize) -> DataSpec {
+    DataSpec {
+        matrix_spec: vec![MatrixSpec {
+            col_count: 1,
+            row_count: 1,
+            has_locality_col: true,
+            has_locality_row: true,
+            format: Format::Dense,
+            num_channels: channels as i32,
+            num_channels_present: true,
+            ..MatrixSpec::default()
+        }],
+        is_sequence: false,
+        output_dim: output_dim as i32,
+        label_to_index_map: class_names.iter().flat_map(|n| n.iter()).enumerate().map(|(i, n)| (n.clone(), i as i32)).collect(),
+        sequence_size: -1,
+        sequence_size_present: true,
+        ..DataSpec::default()
+    }
+}

@@ -1,0 +1,203 @@
+//! A raw video folder → an AutoDL dataset folder.
+
+use std::path::PathBuf;
+
+use converters_common::labels::{discover, LabeledInput};
+use converters_common::naming::resolve_name;
+use converters_common::output::{Written};
+use converters_common::{ConvertError, ErrorPolicy, Result, SkipReport, SplitOptions};
+
+use crate::options::VideoOptions;
+
+/// Everything `convert --domain video` needs.
+#[derive(Debug, Clone)]
+pub struct VideoRequest {
+    pub input: PathBuf,
+    /// The dataset folder to create.
+    pub out_dir: PathBuf,
+    /// `--name`; else `private.info`'s name; else the input folder name.
+    pub name: Option<String>,
+    pub force: bool,
+    pub quiet: bool,
+    pub split: SplitOptions,
+    pub policy: ErrorPolicy,
+    pub video: VideoOptions,
+}
+
+/// What a conversion did.
+#[derive(Debug, Clone)]
+pub struct VideoOutcome {
+    pub written: Written,
+    /// Labelled inputs found (before skipping unreadable clips).
+    pub inputs: usize,
+    pub warnings: Vec<String>,
+    /// `(sequence_size, row_count, col_count, num_channels)` written to the metadata.
+    pub shape: (i32, i32, i32, i32),
+    /// Frames decoded from the sources and frames stored, over all records.
+    pub frames_decoded: u64,
+    pub frames_stored: u64,
+}
+
+/// Converts the video folder `req.input` (layouts: [`converters_common::labels`]) into
+/// `req.out_dir`. Unreadable clips are skipped or fatal per `req.policy`.
+#[cfg(not(feature = "ffmpeg"))]
+pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
+    req.video.check()?;
+    Err(ConvertError::Options(
+        "this build has no FFmpeg support (cargo feature `ffmpeg` off): video cannot be converted".into(),
+    ))
+}
+
+/// Converts the video folder `req.input` (layouts: [`converters_common::labels`]) into
+/// `req.out_dir`. Unreadable clips are skipped or fatal per `req.policy`.
+#[cfg(feature = "ffmpeg")]
+pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
+    use converters_common::output::{Converted, DatasetJob, OutputTarget};
+    use converters_common::split::{split_items, Subset};
+    use formats::metadata::{DataSpec, Format, MatrixSpec};
+    use rayon::prelude::*;
+
+    use crate::decode::{probe, read_clip};
+    use crate::options::{is_video_path, VideoChannels, VideoStorage};
+
+    let opts = req.video.check()?;
+    req.split.check()?;
+    let mut report = SkipReport::new(req.policy);
+    let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
+        discover(&req.input, &is_video_path, &mut report)?;
+    if items.is_empty() {
+        return Err(ConvertError::input(&req.input, "no video file to convert"));
+    }
+    let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
+    let (plan, split_warning) = split_items(&items, &req.split)?;
+    warnings.extend(split_warning);
+
+    // Every record of a dataset is stored with the same channel count; `auto` looks at the
+    // first frame of each clip (unreadable clips are reported later, when converted).
+    let channels: u8 = match opts.channels {
+        VideoChannels::Gray => 1,
+        VideoChannels::Rgb => 3,
+        VideoChannels::Auto => {
+            let infos: Vec<_> = items.par_iter().filter_map(|i| probe(&i.path).ok()).collect();
+            if !infos.is_empty() && infos.iter().all(|i| i.gray) {
+                1
+            } else {
+                3
+            }
+        }
+    };
+
+    let target = OutputTarget {
+        force: req.force,
+        quiet: req.quiet,
+        what: "videos".into(),
+        // A record holds a whole clip: keep two small chunks in flight, not 256 clips.
+        chunk_size: (rayon::current_num_threads() * 2).max(2),
+        deep_validate: opts.deep_validate,
+        ..OutputTarget::new(&req.out_dir, &name)
+    };
+    let mut job = DatasetJob::start(target, items.len() as u64)?;
+    let mut stats = ClipStats::default();
+    let convert = |item: &converters_common::RawItem| {
+        let clip = read_clip(&item.path, &opts, channels)?;
+        let meta = ClipMeta {
+            frames: clip.frames.num_frames(),
+            height: clip.height,
+            width: clip.width,
+            decoded: clip.decoded,
+            capped: clip.capped,
+        };
+        Ok(Converted { frames: clip.frames, labels: item.labels.clone(), meta })
+    };
+    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |m| stats.observe(m))?;
+    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |m| stats.observe(m))?;
+
+    let (row_count, col_count, format) = match opts.storage {
+        VideoStorage::Dense => {
+            let (h, w) = opts.size.expect("checked options: dense has a size");
+            (h as i32, w as i32, Format::Dense)
+        }
+        // spec §5.2: common frame size, else −1 (H and W in the right order).
+        VideoStorage::Compressed => match stats.size {
+            Some(Some((h, w))) => (h as i32, w as i32, Format::Compressed),
+            _ => (-1, -1, Format::Compressed),
+        },
+    };
+    // spec §5.2: the common frame count, else −1 (variable length).
+    let sequence_size = match stats.frames {
+        Some(Some(t)) => t as i32,
+        _ => -1,
+    };
+    if stats.capped > 0 {
+        warnings.push(format!(
+            "{} clip(s) had more selected frames than the cap of {}; their first frames were kept",
+            stats.capped,
+            opts.frame_cap().unwrap_or(0)
+        ));
+    }
+    let spec = DataSpec {
+        matrix_spec: vec![MatrixSpec {
+            col_count,
+            row_count,
+            has_locality_col: true,
+            has_locality_row: true,
+            format,
+            num_channels: i32::from(channels),
+            num_channels_present: true,
+            ..MatrixSpec::default()
+        }],
+        is_sequence: false,
+        output_dim: output_dim as i32,
+        label_to_index_map: class_names.iter().flatten().enumerate().map(|(i, n)| (n.clone(), i as i32)).collect(),
+        sequence_size,
+        sequence_size_present: true,
+        ..DataSpec::default()
+    };
+    let written = job.finish(spec, class_names.as_deref(), &report)?;
+    Ok(VideoOutcome {
+        written,
+        inputs: items.len(),
+        warnings,
+        shape: (sequence_size, row_count, col_count, i32::from(channels)),
+        frames_decoded: stats.decoded,
+        frames_stored: stats.stored,
+    })
+}
+
+#[cfg_attr(not(feature = "ffmpeg"), allow(dead_code))]
+struct ClipMeta {
+    frames: usize,
+    height: u32,
+    width: u32,
+    decoded: usize,
+    capped: bool,
+}
+
+/// Facts for the metadata gathered while records stream by. `Some(None)` = values differ.
+#[derive(Default)]
+#[cfg_attr(not(feature = "ffmpeg"), allow(dead_code))]
+struct ClipStats {
+    frames: Option<Option<usize>>,
+    size: Option<Option<(u32, u32)>>,
+    decoded: u64,
+    stored: u64,
+    capped: usize,
+}
+
+#[cfg_attr(not(feature = "ffmpeg"), allow(dead_code))]
+impl ClipStats {
+    fn observe(&mut self, m: &ClipMeta) {
+        fn merge<T: PartialEq>(acc: &mut Option<Option<T>>, v: T) {
+            match acc {
+                None => *acc = Some(Some(v)),
+                Some(Some(x)) if *x != v => *acc = Some(None),
+                _ => {}
+            }
+        }
+        merge(&mut self.frames, m.frames);
+        merge(&mut self.size, (m.height, m.width));
+        self.decoded += m.decoded as u64;
+        self.stored += m.frames as u64;
+        self.capped += usize::from(m.capped);
+    }
+}
