@@ -251,7 +251,7 @@ pub fn parse_labels(cell: &str, confidences: bool) -> std::result::Result<Labels
     let tokens: Vec<&str> = cell.split_whitespace().collect();
     let mut pairs = Vec::new();
     if confidences {
-        if tokens.len() % 2 != 0 {
+        if !tokens.len().is_multiple_of(2) {
             return Err(format!("odd number of values in label-confidence pairs {cell:?}"));
         }
         for pair in tokens.chunks(2) {

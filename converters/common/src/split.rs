@@ -166,7 +166,7 @@ mod tests {
     fn stratified_counts_per_class() {
         let mut labels = Vec::new();
         for c in 0..10 {
-            labels.extend(std::iter::repeat(c).take(10));
+            labels.extend(std::iter::repeat_n(c, 10));
         }
         let k = keys(&labels);
         let plan = split(&k, &SplitOptions::default()).unwrap();
