@@ -1,0 +1,100 @@
+//! `autodl-format train --model auto` then `predict --run`: the CSV of the test subset equals
+//! the last prediction file, and an unlabelled copy of the test records gives the same rows.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::example::Frames;
+use formats::metadata::{DataSpec, MatrixSpec};
+
+fn make_table(dir: &Path) -> PathBuf {
+    let out = dir.join("xor");
+    let mut w = DatasetWriter::create(&out, "xor", WriterOptions::default()).unwrap();
+    let mut s = 7u64;
+    let mut unit = move || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((s >> 33) as f32) / (1u64 << 31) as f32 * 2.0 - 1.0
+    };
+    for (count, test) in [(80, true), (600, false)] {
+        for _ in 0..count {
+            let x: Vec<f32> = (0..4).map(|_| unit()).collect();
+            let class = i64::from((x[0] > 0.0) != (x[1] > 0.0));
+            let frames = Frames::dense_uniform(x, 4).unwrap();
+            if test {
+                w.push_test(&frames, &[class], &[1.0]).unwrap();
+            } else {
+                w.push_train(&frames, &[class], &[1.0]).unwrap();
+            }
+        }
+    }
+    let spec = DataSpec {
+        output_dim: 2,
+        matrix_spec: vec![MatrixSpec { row_count: 1, col_count: 4, num_channels: 1, ..Default::default() }],
+        ..Default::default()
+    };
+    w.finish(spec, Some(&["same".into(), "different".into()])).unwrap();
+    out
+}
+
+fn numbers(text: &str, skip_header: bool) -> Vec<f64> {
+    text.lines()
+        .skip(usize::from(skip_header))
+        .flat_map(|l| l.split([',', ' ']).filter(|v| !v.is_empty()).map(|v| v.parse::<f64>().unwrap()).collect::<Vec<_>>())
+        .collect()
+}
+
+#[test]
+fn predict_reproduces_the_last_prediction_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dataset = make_table(tmp.path());
+    let exe = env!("CARGO_BIN_EXE_autodl-format");
+    let run = tmp.path().join("run");
+    let status = Command::new(exe)
+        .args(["train", "--time-budget", "6", "--device", "cpu", "--no-score", "--out"])
+        .arg(&run)
+        .arg(&dataset)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(run.join("model/bundle.json").is_file());
+    let mut files: Vec<PathBuf> = std::fs::read_dir(run.join("predictions"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".predict_"))
+        .collect();
+    files.sort_by_key(|p| p.to_string_lossy().rsplit('_').next().unwrap().parse::<usize>().unwrap());
+    let last = numbers(&std::fs::read_to_string(files.last().unwrap()).unwrap(), false);
+
+    let csv = tmp.path().join("preds.csv");
+    let out = Command::new(exe).args(["predict", "--run"]).arg(&run).arg(&dataset).arg("-o").arg(&csv).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().next().unwrap(), "same,different");
+    assert_eq!(text.lines().count(), 81);
+    let got = numbers(&text, true);
+    assert_eq!(got.len(), last.len());
+    for (a, b) in got.iter().zip(&last) {
+        assert!((a - b).abs() <= 1e-5 * b.abs().max(1.0), "{a} vs {b}");
+    }
+
+    // The same records as an unlabelled set (AUTODL_FORMAT.md §1.3).
+    let unlabelled = tmp.path().join("unl/unlabelled");
+    std::fs::create_dir_all(&unlabelled).unwrap();
+    for entry in std::fs::read_dir(dataset.join("xor.data/test")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, unlabelled.join(p.file_name().unwrap())).unwrap();
+    }
+    let out = Command::new(exe).args(["predict", "--run"]).arg(&run).arg(tmp.path().join("unl")).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(numbers(&String::from_utf8_lossy(&out.stdout), true), got);
+}
+
+#[test]
+fn predict_without_a_bundle_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_autodl-format")).args(["predict", "--run"]).arg(tmp.path()).arg(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bundle.json"), "{err}");
+}

@@ -1,0 +1,109 @@
+//! Image `--model auto` on small generated images (and mini1 from the shared data when
+//! present): first prediction from the fast model, ResNet epochs, bundle reproduction,
+//! seeded determinism. One test function, because libtorch's seed is process-wide.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::example::Frames;
+use formats::inspect::Domain;
+use formats::metadata::{DataSpec, Format, MatrixSpec};
+use trainer::bundle::{Member, MemberModel, ModelBundle};
+use trainer::data::DatasetSource;
+use trainer::deepwisdom::{auto_learner, resolve_domain, AutoConfig};
+use trainer::learner::{CancelToken, Learner, PredictionMatrix};
+
+/// 16×16 RGB PNGs: a bright square (class 0) or a bright horizontal bar (class 1).
+fn make_images(dir: &Path, train: usize, test: usize) -> PathBuf {
+    let out = dir.join("bars");
+    let mut w = DatasetWriter::create(&out, "bars", WriterOptions::default()).unwrap();
+    let mut k = 0u32;
+    for (count, is_test) in [(test, true), (train, false)] {
+        for _ in 0..count {
+            k += 1;
+            let class = (k % 2) as i64;
+            let off = (k * 7 % 8) as u32;
+            let img = image::RgbImage::from_fn(16, 16, |x, y| {
+                let on = if class == 0 { (off..off + 6).contains(&x) && (off..off + 6).contains(&y) } else { (off..off + 3).contains(&y) };
+                let noise = ((x * 31 + y * 17 + k * 13) % 40) as u8;
+                if on { image::Rgb([220, 200 + noise / 2, 180]) } else { image::Rgb([noise, noise, 30]) }
+            });
+            let mut png = Vec::new();
+            image::DynamicImage::ImageRgb8(img).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+            let frames = Frames::Compressed(vec![png]);
+            if is_test {
+                w.push_test(&frames, &[class], &[1.0]).unwrap();
+            } else {
+                w.push_train(&frames, &[class], &[1.0]).unwrap();
+            }
+        }
+    }
+    let spec = DataSpec {
+        output_dim: 2,
+        matrix_spec: vec![MatrixSpec { row_count: 16, col_count: 16, num_channels: 3, format: Format::Compressed, ..Default::default() }],
+        ..Default::default()
+    };
+    w.finish(spec, Some(&["square".into(), "bar".into()])).unwrap();
+    out
+}
+
+/// Fast model, then one ResNet-18 epoch (the first break of spec §2.3).
+fn two_rounds(dataset: &Path, seed: u64) -> (Vec<PredictionMatrix>, trainer::deepwisdom::BundleSlot) {
+    let source = DatasetSource::open(dataset).unwrap();
+    let (mut l, slot) = auto_learner(source, AutoConfig { seed, ..Default::default() }).unwrap();
+    assert_eq!(l.name(), "auto-image");
+    let c = CancelToken::new();
+    let mut out = Vec::new();
+    for _ in 0..2 {
+        l.train(Duration::from_secs(600), &c).unwrap();
+        out.push(l.predict(Duration::from_secs(600), &c).unwrap().unwrap());
+    }
+    (out, slot)
+}
+
+#[test]
+fn image_learner_fast_model_then_network_bundle_and_determinism() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dataset = make_images(tmp.path(), 60, 20);
+    let (a, slot) = two_rounds(&dataset, 3);
+    a[0].check(20, 2).unwrap();
+    a[1].check(20, 2).unwrap();
+
+    // The bundle of the second prediction reproduces it from the dataset files.
+    let bundle = slot.take(1).expect("bundle of prediction 1");
+    let kind = match &bundle.config.members[..] {
+        [Member { model: MemberModel::ImageNet(_), .. }] => "network",
+        [Member { model: MemberModel::ImageRidge(_), .. }] => "fast",
+        other => panic!("unexpected members {other:?}"),
+    };
+    eprintln!("prediction 1 came from the {kind} model");
+    bundle.save(&tmp.path().join("run/model")).unwrap();
+    let loaded = ModelBundle::load(&tmp.path().join("run")).unwrap();
+    assert_eq!(loaded.config.label_names, vec!["square", "bar"]);
+    let again = loaded.predict_dataset(&dataset, tch::Device::Cpu, &CancelToken::new()).unwrap();
+    for (x, y) in again.values().iter().zip(a[1].values()) {
+        assert!((x - y).abs() <= 1e-6 * y.abs().max(1.0), "{x} vs {y}");
+    }
+
+    // Same seed, same predictions (CPU).
+    let (b, _) = two_rounds(&dataset, 3);
+    assert_eq!(a, b);
+
+    // The fast model separates the two drawn classes on the test set.
+    let correct = (0..20).filter(|&i| {
+        let row = a[0].row(i);
+        let truth = ((i + 1) % 2) as usize; // test record i has k = i + 1
+        (row[1] > row[0]) == (truth == 1)
+    });
+    assert!(correct.count() >= 15);
+}
+
+#[test]
+fn legacy_image_metadata_without_sequence_size_is_an_image() {
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let source = DatasetSource::open(&data.join("autodl/mini1")).unwrap();
+    assert_eq!(resolve_domain(&source.train_spec), Domain::Image);
+    let monkeys = DatasetSource::open(&data.join("autodl/Monkeys")).unwrap();
+    assert_eq!(resolve_domain(&monkeys.train_spec), Domain::Image);
+}
