@@ -35,6 +35,8 @@ enum Command {
     Train(cmd::train::Args),
     /// Score a dataset (test subset) or an unlabelled set with a trained run's model; writes CSV
     Predict(cmd::predict::Args),
+    /// One shot: convert a raw folder (or take a dataset), validate, train, score; writes report.html
+    Rate(cmd::rate::Args),
 }
 
 fn main() {
@@ -46,6 +48,7 @@ fn main() {
         Command::Score(args) => cmd::score::run(args),
         Command::Train(args) => cmd::train::run(args),
         Command::Predict(args) => cmd::predict::run(args),
+        Command::Rate(args) => cmd::rate::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -5,3 +5,4 @@ pub mod score;
 pub mod train;
 pub mod predict;
 pub mod convert;
+pub mod rate;

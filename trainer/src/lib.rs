@@ -7,7 +7,8 @@
 //! - [`device`]: CPU/CUDA selection and libtorch thread set-up;
 //! - [`deepwisdom`]: DeepWisdom image/tabular learners and the `--model auto` dispatcher;
 //! - [`bundle`]: saved models (safetensors + JSON) and prediction from them;
-//! - [`scoring`]: NAUC, ALC, learning-curve figure and report of a run (SCORING.md §1–3, §6).
+//! - [`scoring`]: NAUC, ALC, learning-curve figure and report of a run (SCORING.md §1–3, §6);
+//! - [`report`]: the self-contained `report.html` of `autodl-format rate`.
 
 pub mod error;
 pub mod learner;
@@ -18,5 +19,6 @@ pub mod device;
 pub mod scoring;
 pub mod deepwisdom;
 pub mod bundle;
+pub mod report;
 
 pub use error::{Error, Result};

@@ -1,0 +1,436 @@
+//! `autodl-format rate INPUT [--time-budget 300] [--out DIR] [convert options…]`: the
+//! self-service check of a dataset in one command: a raw folder/file is converted (same options
+//! as `convert`), the dataset is validated (errors stop the run), the automatic model is trained
+//! under the AutoDL protocol and scored, and everything lands in one `report.html`.
+//!
+//! Layout of `--out DIR` (default `rate-<input name>`):
+//! - `DIR/dataset/`: the converted dataset (absent when INPUT already is a dataset);
+//! - `DIR/predictions/`, `DIR/scores/`, `DIR/model/`: as written by `train`;
+//! - `DIR/report.html`: the self-contained report.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context};
+use formats::validate::{validate, ValidateOptions};
+use trainer::device::{select_device, DeviceRequest};
+use trainer::ingestion::{run_ingestion, IngestionConfig, IngestionEvent, Phase, StopReason};
+use trainer::report::{build_report, read_skipped_tsv, ReportInput, RunFacts};
+use trainer::scoring::files::{read_prediction, read_solution};
+use trainer::scoring::Matrix;
+
+use super::convert::{self, CommonArgs, Domain, ImageArgs, TabularArgs, TextArgs};
+use super::train::DeviceChoice;
+
+#[derive(clap::Args)]
+#[command(after_long_help = "INPUT is an AutoDL dataset when it is a folder holding exactly one \
+<name>.data/ folder; anything else is raw input, converted first (see `autodl-format convert \
+--help` for the layouts). Exit status: 0 rated; 1 the dataset has validation errors (the \
+validator's report is printed, nothing is trained) or the learner failed; 2 the run could not \
+start (conversion failed, output folder taken, …).\n\nreport.html shows: the dataset summary \
+(inspect facts, class balance), validation findings, the learning curve with ALC, per-class AUC, \
+the confusion matrix of single-label tasks, a few examples per class, run facts and the inputs \
+the conversion skipped.")]
+pub struct Args {
+    /// Raw folder or file to convert, or an AutoDL dataset folder
+    pub input: PathBuf,
+    /// Time budget T of the training run, seconds
+    #[arg(long, default_value_t = 300.0)]
+    pub time_budget: f64,
+    /// Output folder (default: rate-<input name> in the current folder); --force replaces it
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Compute device of the training run
+    #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
+    pub device: DeviceChoice,
+    /// Folder with pretrained weights (`resnet18.safetensors`) for the image model
+    #[arg(long)]
+    pub weights: Option<PathBuf>,
+    /// Input domain of a raw INPUT
+    #[arg(long, value_enum, default_value_t = Domain::Auto)]
+    pub domain: Domain,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub image: ImageArgs,
+    #[command(flatten)]
+    pub tabular: TabularArgs,
+    #[command(flatten)]
+    pub text: TextArgs,
+    #[command(flatten)]
+    pub video: convert::VideoArgs,
+    #[command(flatten)]
+    pub audio: convert::AudioArgs,
+}
+
+/// A folder holding exactly one `<name>.data/` folder is an AutoDL dataset (spec §1.1).
+pub fn is_autodl_dataset(path: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(path) else { return false };
+    let data_dirs = entries
+        .flatten()
+        .filter(|e| e.path().is_dir() && e.file_name().to_string_lossy().ends_with(".data"))
+        .count();
+    data_dirs == 1
+}
+
+/// Phase headers and budget progress on stderr, with a clock since the command started.
+struct Progress {
+    start: Instant,
+    quiet: bool,
+}
+
+impl Progress {
+    fn phase(&self, k: usize, what: &str) {
+        eprintln!("[rate {k}/5 | {:6.1} s] {what}", self.start.elapsed().as_secs_f64());
+    }
+    fn note(&self, what: &str) {
+        if !self.quiet {
+            eprintln!("    {what}");
+        }
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let progress = Progress { start: Instant::now(), quiet: args.common.quiet };
+    let started = unix_time_text();
+    let input_name = args
+        .input
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "input".to_string());
+    let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("rate-{input_name}")));
+    prepare_out(&out, &args.input, args.common.force)?;
+
+    // 1. Conversion (raw input only).
+    let converted = !is_autodl_dataset(&args.input);
+    let dataset_dir = if converted {
+        progress.phase(1, &format!("converting {} (raw input)", args.input.display()));
+        let dataset_dir = out.join("dataset");
+        let convert_args = convert::Args {
+            input: args.input.clone(),
+            out: dataset_dir.clone(),
+            domain: args.domain,
+            common: CommonArgs { force: true, ..args.common.clone() },
+            image: args.image.clone(),
+            tabular: args.tabular.clone(),
+            text: args.text.clone(),
+            video: args.video.clone(),
+            audio: args.audio.clone(),
+        };
+        let code = convert::run(convert_args).context("conversion failed; nothing was trained")?;
+        if code != 0 {
+            eprintln!("error: conversion of {} failed (exit {code}); nothing was trained", args.input.display());
+            return Ok(2);
+        }
+        dataset_dir
+    } else {
+        progress.phase(1, &format!("{} is an AutoDL dataset: no conversion", args.input.display()));
+        args.input.clone()
+    };
+
+    // 2. Validation: errors stop the run with the validator's report.
+    progress.phase(2, "validating");
+    let validation = validate(&dataset_dir, &ValidateOptions::default());
+    if !validation.valid {
+        for f in &validation.findings {
+            eprintln!("{}", super::validate::finding_line(f));
+        }
+        eprintln!(
+            "error: {} is not a valid AutoDL dataset ({} error(s), {} warning(s)); nothing was trained",
+            dataset_dir.display(),
+            validation.errors,
+            validation.warnings
+        );
+        return Ok(1);
+    }
+    progress.note(&format!("valid: 0 errors, {} warning(s)", validation.warnings));
+    let inspection = formats::inspect::inspect(&dataset_dir)
+        .with_context(|| format!("inspecting {}", dataset_dir.display()))?;
+    progress.note(&format!(
+        "{}: {} dataset, {} classes, {}",
+        inspection.name,
+        inspection.domain,
+        inspection.output_dim,
+        inspection
+            .subsets
+            .iter()
+            .map(|s| format!("{} {}", s.records, s.subset))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+
+    // 3. Training under the budget, with the NAUC of each recorded prediction.
+    progress.phase(3, &format!("training the automatic model, budget {} s", args.time_budget));
+    let run = train(&args, &dataset_dir, &out, &progress)?;
+
+    // 4. Scoring.
+    progress.phase(4, "scoring");
+    let scores_dir = out.join("scores");
+    let score = match trainer::scoring::score_run(&dataset_dir, &out.join("predictions"), &scores_dir, &Default::default()) {
+        Ok(report) => {
+            for w in &report.warnings {
+                eprintln!("warning: {w}");
+            }
+            Some(report)
+        }
+        Err(e) => {
+            eprintln!("error: scoring: {e}");
+            None
+        }
+    };
+
+    // 5. The report.
+    progress.phase(5, "writing report.html");
+    let skipped = if converted {
+        let tsv = dataset_dir.join(format!("{}_skipped.tsv", inspection.name));
+        Some(if tsv.is_file() { read_skipped_tsv(&tsv)? } else { Vec::new() })
+    } else {
+        None
+    };
+    let facts = RunFacts {
+        input: args.input.clone(),
+        converted,
+        device: run.device.clone(),
+        time_budget: args.time_budget,
+        seed: args.common.seed,
+        learner: run.learner.clone(),
+        versions: vec![
+            ("autodl-format".into(), env!("CARGO_PKG_VERSION").into()),
+            ("tch (libtorch bindings)".into(), "0.24.0".into()),
+        ],
+        started,
+        ingestion: run.ingestion.clone(),
+    };
+    let html = build_report(&ReportInput {
+        dataset_dir: &dataset_dir,
+        inspection: &inspection,
+        validation: &validation,
+        score: score.as_ref(),
+        run: &facts,
+        skipped: skipped.as_deref(),
+    });
+    let report_path = out.join("report.html");
+    write_atomically(&report_path, html.as_bytes())?;
+
+    // One-screen summary.
+    println!();
+    println!("dataset          {} ({})", inspection.name, dataset_dir.display());
+    println!("domain           {}, {} classes", inspection.domain, inspection.output_dim);
+    if let Some(rows) = &skipped {
+        println!("skipped inputs   {}", rows.len());
+    }
+    println!("validation       valid, {} warning(s)", validation.warnings);
+    match &score {
+        Some(s) => {
+            println!("ALC              {:.4}", s.alc);
+            match (s.predictions.first(), s.predictions.last()) {
+                (Some(first), Some(last)) => {
+                    println!("final NAUC       {:.4} (prediction {} at {:.1} s)", last.nauc, last.index, last.time);
+                    println!("first prediction {:.1} s", first.time);
+                }
+                _ => println!("final NAUC       - (no prediction)"),
+            }
+        }
+        None => println!("ALC              - (not scored)"),
+    }
+    println!("run              {} on {}, budget {} s, {}", run.learner, run.device, args.time_budget, run.ingestion);
+    println!("report           {}", report_path.display());
+    let code = if score.is_none() {
+        2
+    } else if run.success {
+        0
+    } else {
+        1
+    };
+    Ok(code)
+}
+
+/// What the training phase tells the report.
+struct TrainFacts {
+    device: String,
+    learner: String,
+    ingestion: String,
+    success: bool,
+}
+
+/// `train --model auto` without its scoring: the same steps (spec SCORING.md §4) with
+/// progress that also shows the NAUC of each recorded prediction.
+fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> anyhow::Result<TrainFacts> {
+    let request = match args.device {
+        DeviceChoice::Auto => DeviceRequest::Auto,
+        DeviceChoice::Cpu => DeviceRequest::Cpu,
+        DeviceChoice::Cuda => DeviceRequest::Cuda,
+    };
+    let device = select_device(request)?;
+    if let Some(note) = &device.note {
+        progress.note(&format!("device: {note}"));
+    }
+    let source = trainer::data::DatasetSource::open(dataset_dir)
+        .with_context(|| format!("cannot open dataset {}", dataset_dir.display()))?;
+    let (test_rows, output_dim) = source.prediction_shape()?;
+    let task = source.name.clone();
+    let predictions_dir = out.join("predictions");
+    let config = IngestionConfig::new(&task, args.time_budget, &predictions_dir, test_rows, output_dim)?;
+    let auto = trainer::deepwisdom::AutoConfig {
+        seed: args.common.seed,
+        device: device.device,
+        weights_dir: args.weights.clone(),
+        verbose: !args.common.quiet,
+        ..Default::default()
+    };
+    let (learner, slot) = trainer::deepwisdom::auto_learner(source, auto)?;
+    let learner_name = learner.name().to_string();
+    let device_name = format!("{:?}", device.device);
+    progress.note(&format!("{learner_name} on {device_name}, {test_rows} test rows × {output_dim} classes"));
+
+    // The live NAUC needs the test labels; without them progress shows times only.
+    let solution: Option<Matrix> = read_solution(dataset_dir).ok().map(|s| s.matrix);
+    let mut latest: Option<f64> = None;
+    let budget = args.time_budget;
+    let outcome = run_ingestion(&config, learner, |event: &IngestionEvent<'_>| {
+        let nauc_text = |latest: Option<f64>| latest.map_or("-".to_string(), |n| format!("{n:.4}"));
+        match event {
+            IngestionEvent::Training { round, elapsed, remaining } | IngestionEvent::Predicting { round, elapsed, remaining } => {
+                let what = if matches!(event, IngestionEvent::Training { .. }) { "train" } else { "predict" };
+                eprintln!(
+                    "    [{:6.1} s of {budget} s, {:6.1} s left] {what} round {round}, latest NAUC {}",
+                    elapsed.as_secs_f64(),
+                    remaining.as_secs_f64(),
+                    nauc_text(latest)
+                );
+            }
+            IngestionEvent::Recorded { prediction } => {
+                if let Some(sol) = &solution {
+                    if let Ok(pred) = read_prediction(&prediction.path, sol.rows, sol.cols) {
+                        latest = Some(trainer::scoring::nauc(sol, &pred).nauc);
+                    }
+                }
+                eprintln!(
+                    "    prediction {} recorded at {:.2} s: NAUC {}",
+                    prediction.index,
+                    prediction.elapsed,
+                    nauc_text(latest)
+                );
+            }
+            IngestionEvent::DeadlineReached { phase } => eprintln!(
+                "    budget reached while {}; stopping the learner",
+                if *phase == Phase::Train { "training" } else { "predicting" }
+            ),
+            IngestionEvent::LatePredictionDropped { elapsed } => {
+                eprintln!("    prediction returned at {:.2} s, after the budget: not recorded", elapsed.as_secs_f64())
+            }
+            IngestionEvent::Started { .. } | IngestionEvent::Finished { .. } => {}
+        }
+    })?;
+    if let Some(last) = outcome.predictions.last() {
+        match slot.take(last.index) {
+            Some(bundle) => {
+                bundle.save(&out.join(trainer::bundle::BUNDLE_DIR))?;
+            }
+            None => eprintln!("warning: the model of prediction {} was not kept; no bundle saved", last.index),
+        }
+    }
+    let why = match outcome.stop {
+        StopReason::DoneTraining => "learner done",
+        StopReason::NoPrediction => "learner returned no prediction",
+        StopReason::BudgetSpent => "budget spent",
+        StopReason::DeadlineCancelled => "stopped at the deadline",
+        StopReason::LearnerAbandoned => "learner abandoned at the deadline",
+        StopReason::Failed => "learner failed",
+    };
+    let mut ingestion = format!(
+        "{} prediction(s) in {:.1} s, {why}, ingestion_success {}",
+        outcome.predictions.len(),
+        outcome.duration,
+        u8::from(outcome.success)
+    );
+    if let Some(failure) = &outcome.failure {
+        eprintln!("error: {failure}");
+        ingestion.push_str(&format!(" ({failure})"));
+    }
+    Ok(TrainFacts { device: device_name, learner: learner_name, ingestion, success: outcome.success })
+}
+
+/// Refuses an output folder that is taken (unless `force`) or that holds the input.
+fn prepare_out(out: &Path, input: &Path, force: bool) -> anyhow::Result<()> {
+    if let (Ok(o), Ok(i)) = (out.canonicalize(), input.canonicalize()) {
+        if i.starts_with(&o) {
+            bail!("{}: the output folder holds the input; choose another --out", out.display());
+        }
+    }
+    let taken = out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some());
+    if taken {
+        if !force {
+            bail!("{} already exists; give --force to replace it, or another --out", out.display());
+        }
+        std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    Ok(())
+}
+
+/// Writes through a temporary file and a rename, so a half-written report never appears.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("html.tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
+    Ok(())
+}
+
+fn unix_time_text() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm), UTC.
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_with_one_data_folder_is_a_dataset() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("ds/x.data/train")).unwrap();
+        assert!(is_autodl_dataset(&d.path().join("ds")));
+        std::fs::create_dir_all(d.path().join("two/a.data")).unwrap();
+        std::fs::create_dir_all(d.path().join("two/b.data")).unwrap();
+        assert!(!is_autodl_dataset(&d.path().join("two")));
+        std::fs::create_dir_all(d.path().join("raw/cat")).unwrap();
+        assert!(!is_autodl_dataset(&d.path().join("raw")));
+    }
+
+    #[test]
+    fn output_folder_rules() {
+        let d = tempfile::tempdir().unwrap();
+        let input = d.path().join("raw");
+        std::fs::create_dir_all(&input).unwrap();
+        let out = d.path().join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("old"), "x").unwrap();
+        assert!(prepare_out(&out, &input, false).unwrap_err().to_string().contains("--force"));
+        prepare_out(&out, &input, true).unwrap();
+        assert!(!out.join("old").exists());
+        // An output folder around the input is never removed.
+        assert!(prepare_out(d.path(), &input, true).unwrap_err().to_string().contains("holds the input"));
+        assert!(input.exists());
+    }
+
+    #[test]
+    fn civil_time_text_shape() {
+        let t = unix_time_text();
+        assert!(t.len() == 23 && t.ends_with(" UTC") && t.starts_with("20"), "{t}");
+    }
+}

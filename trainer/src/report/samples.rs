@@ -1,0 +1,386 @@
+//! A few training examples per class, drawn for the report by domain: image thumbnails,
+//! video frame strips, audio waveforms (inline SVG), text snippets (token indices mapped back
+//! through `channel_to_index_map`) and table rows.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use formats::dataset::{DatasetReader, ExampleRecord, FrameTensor, Subset};
+use formats::example::Frames;
+use formats::inspect::{Domain, Inspection};
+use formats::metadata::{DataSpec, MatrixSpec};
+
+use super::{esc, png_data_uri, truncate};
+
+/// Records read at most while looking for examples of every class (keeps the report quick on
+/// big datasets).
+const MAX_SCANNED: usize = 20_000;
+/// Frames of a video strip.
+const STRIP_FRAMES: usize = 6;
+/// Longest side of a thumbnail, pixels.
+const THUMB: u32 = 96;
+
+/// One drawn example.
+#[derive(Debug, Clone)]
+pub enum Sample {
+    /// PNG `data:` URIs (one for an image, several for a video strip).
+    Frames(Vec<String>),
+    /// Inline SVG of a waveform.
+    Waveform(String),
+    Text(String),
+    /// `(feature name, value)` pairs of a table row.
+    Row(Vec<(String, f32)>),
+    /// The example could not be drawn, and why.
+    Unreadable(String),
+}
+
+/// Examples of one class (`None` = unlabelled records).
+#[derive(Debug, Clone)]
+pub struct ClassSamples {
+    pub class: Option<usize>,
+    pub samples: Vec<Sample>,
+}
+
+/// Up to `per_class` training examples of each class, in class order (the first label of a
+/// multilabel record decides its class). When no training record has a label, the first
+/// test records are shown as one unlabelled group.
+pub fn collect_samples(dataset_dir: &Path, insp: &Inspection, per_class: usize) -> crate::Result<Vec<ClassSamples>> {
+    let reader = DatasetReader::open(dataset_dir)?;
+    let subset = if reader.subsets().contains(&Subset::Train) { Subset::Train } else { Subset::Test };
+    let spec = reader.spec(subset).cloned().unwrap_or_default();
+    let matrix = spec.matrix_spec.first().cloned().unwrap_or_default();
+    let drawer = Drawer::new(insp.domain, &spec, matrix, dataset_dir, &reader);
+    let classes = insp.output_dim.max(0) as usize;
+    let mut by_class: HashMap<Option<usize>, Vec<Sample>> = HashMap::new();
+    let mut full = 0usize;
+    for (scanned, record) in reader.examples(subset)?.enumerate() {
+        if scanned >= MAX_SCANNED || (classes > 0 && full >= classes) {
+            break;
+        }
+        let record = match record {
+            Ok(r) => r,
+            Err(_) => continue, // the validation section reports bad records
+        };
+        let class = record
+            .labels()
+            .iter()
+            .find(|(_, score)| *score > 0.0)
+            .map(|(j, _)| *j as usize)
+            .filter(|&j| j < classes.max(1));
+        let slot = by_class.entry(class).or_default();
+        if slot.len() >= per_class {
+            continue;
+        }
+        slot.push(drawer.draw(&record));
+        if class.is_some() && slot.len() == per_class {
+            full += 1;
+        }
+    }
+    let mut out: Vec<ClassSamples> = by_class
+        .into_iter()
+        .filter(|(class, _)| class.is_some())
+        .map(|(class, samples)| ClassSamples { class, samples })
+        .collect();
+    out.sort_by_key(|c| c.class);
+    if out.is_empty() {
+        // No labelled record: show what there is, unlabelled.
+        let samples: Vec<Sample> = reader
+            .examples(subset)?
+            .filter_map(|r| r.ok())
+            .take(per_class * 2)
+            .map(|r| drawer.draw(&r))
+            .collect();
+        if !samples.is_empty() {
+            out.push(ClassSamples { class: None, samples });
+        }
+    }
+    Ok(out)
+}
+
+struct Drawer {
+    domain: Domain,
+    matrix: MatrixSpec,
+    /// Token index → token (text).
+    vocabulary: HashMap<i64, String>,
+    /// Feature index → name (tables).
+    features: Vec<String>,
+}
+
+impl Drawer {
+    fn new(domain: Domain, spec: &DataSpec, matrix: MatrixSpec, dataset_dir: &Path, reader: &DatasetReader) -> Drawer {
+        let vocabulary = spec.channel_to_index_map.iter().map(|(tok, i)| (*i as i64, tok.clone())).collect();
+        let mut features: Vec<String> = Vec::new();
+        if domain == Domain::Tabular {
+            let mut by_index = spec.feature_to_index_map.clone();
+            by_index.sort_by_key(|(_, i)| *i);
+            features = by_index.into_iter().map(|(n, _)| n).collect();
+            if features.is_empty() {
+                let feat = dataset_dir.join(format!("{}_feat.name", reader.name()));
+                if let Ok(text) = std::fs::read_to_string(feat) {
+                    features = text.lines().map(str::to_string).collect();
+                }
+            }
+        }
+        Drawer { domain, matrix, vocabulary, features }
+    }
+
+    fn draw(&self, record: &ExampleRecord) -> Sample {
+        let drawn = match self.domain {
+            Domain::Image => self.thumbnail(record, 0).map(|uri| Sample::Frames(vec![uri])),
+            Domain::Video => self.strip(record),
+            Domain::Speech => Ok(Sample::Waveform(waveform_svg(&sequence_values(record.frames())))),
+            Domain::Text => Ok(Sample::Text(self.text(record))),
+            Domain::Tabular => Ok(Sample::Row(self.row(record))),
+        };
+        drawn.unwrap_or_else(Sample::Unreadable)
+    }
+
+    fn thumbnail(&self, record: &ExampleRecord, t: usize) -> Result<String, String> {
+        let frame = record.frame_tensor(t, &self.matrix).map_err(|e| e.to_string())?;
+        let png = thumbnail_png(&frame)?;
+        Ok(png_data_uri(&png))
+    }
+
+    fn strip(&self, record: &ExampleRecord) -> Result<Sample, String> {
+        let n = record.frames().num_frames();
+        if n == 0 {
+            return Err("no frame".into());
+        }
+        let picks: Vec<usize> = if n <= STRIP_FRAMES {
+            (0..n).collect()
+        } else {
+            (0..STRIP_FRAMES).map(|k| k * (n - 1) / (STRIP_FRAMES - 1)).collect()
+        };
+        let uris = picks.into_iter().map(|t| self.thumbnail(record, t)).collect::<Result<Vec<_>, _>>()?;
+        Ok(Sample::Frames(uris))
+    }
+
+    fn text(&self, record: &ExampleRecord) -> String {
+        let indices = sequence_values(record.frames());
+        let mut words = Vec::new();
+        for v in indices.iter().take(60) {
+            let i = *v as i64;
+            words.push(self.vocabulary.get(&i).cloned().unwrap_or_else(|| format!("#{i}")));
+        }
+        let mut text = words.join(" ");
+        if indices.len() > 60 {
+            text.push_str(" …");
+        }
+        text
+    }
+
+    fn row(&self, record: &ExampleRecord) -> Vec<(String, f32)> {
+        let values: Vec<f32> = match record.frames() {
+            Frames::Dense { values, .. } => values.clone(),
+            Frames::Sparse(frames) => {
+                let width = (self.matrix.col_count.max(self.matrix.row_count)).max(0) as usize;
+                let mut dense = vec![0.0; width.min(100_000)];
+                if let Some(f) = frames.first() {
+                    for (k, v) in f.value.iter().enumerate() {
+                        // A (1, 1, F, 1) row keeps the feature in col (or row for an F×1 spec).
+                        let idx = f.col.get(k).copied().unwrap_or(0).max(f.row.get(k).copied().unwrap_or(0));
+                        if let Some(slot) = dense.get_mut(idx as usize) {
+                            *slot = *v;
+                        }
+                    }
+                }
+                dense
+            }
+            Frames::Compressed(_) => Vec::new(),
+        };
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(j, v)| (self.features.get(j).cloned().unwrap_or_else(|| format!("f{j}")), v))
+            .collect()
+    }
+}
+
+/// The first channel of every frame, in order (audio samples, token indices).
+fn sequence_values(frames: &Frames) -> Vec<f32> {
+    match frames {
+        Frames::Dense { values, offsets } => offsets
+            .windows(2)
+            .filter_map(|w| values.get(w[0]).copied().filter(|_| w[1] > w[0]))
+            .collect(),
+        Frames::Sparse(frames) => frames.iter().map(|f| f.value.first().copied().unwrap_or(0.0)).collect(),
+        Frames::Compressed(_) => Vec::new(),
+    }
+}
+
+/// A frame as a small PNG: values scaled to [0, 1] when they are outside it, small frames
+/// enlarged (nearest) and big ones shrunk (triangle) to at most [`THUMB`] pixels a side.
+fn thumbnail_png(frame: &FrameTensor) -> Result<Vec<u8>, String> {
+    let (h, w, c) = (frame.height, frame.width, frame.channels.max(1));
+    if h == 0 || w == 0 || frame.data.len() < h * w * c {
+        return Err(format!("frame of {h}×{w}×{c} has {} values", frame.data.len()));
+    }
+    let (lo, hi) = frame
+        .data
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = if lo >= 0.0 && hi <= 1.0 { (0.0, 1.0) } else { (lo, hi.max(lo + 1e-6)) };
+    let byte = |v: f32| (((v - lo) / (hi - lo)).clamp(0.0, 1.0) * 255.0).round() as u8;
+    let mut img = image::RgbImage::new(w as u32, h as u32);
+    for y in 0..h {
+        for x in 0..w {
+            let base = (y * w + x) * c;
+            let px = if c >= 3 {
+                [byte(frame.data[base]), byte(frame.data[base + 1]), byte(frame.data[base + 2])]
+            } else {
+                let g = byte(frame.data[base]);
+                [g, g, g]
+            };
+            img.put_pixel(x as u32, y as u32, image::Rgb(px));
+        }
+    }
+    let longest = h.max(w) as u32;
+    let img = if longest < THUMB / 2 {
+        let k = (THUMB / longest).max(1);
+        image::imageops::resize(&img, w as u32 * k, h as u32 * k, image::imageops::FilterType::Nearest)
+    } else if longest > THUMB {
+        let scale = THUMB as f64 / longest as f64;
+        let (nw, nh) = (((w as f64 * scale).round() as u32).max(1), ((h as f64 * scale).round() as u32).max(1));
+        image::imageops::resize(&img, nw, nh, image::imageops::FilterType::Triangle)
+    } else {
+        img
+    };
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).map_err(|e| e.to_string())?;
+    Ok(png)
+}
+
+/// Min/max envelope of the samples as an inline SVG polyline, 300×60.
+fn waveform_svg(samples: &[f32]) -> String {
+    let (w, h) = (300.0f64, 60.0f64);
+    let finite: Vec<f32> = samples.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return format!("<svg width=\"{w}\" height=\"{h}\"><text x=\"4\" y=\"30\" font-size=\"12\">no samples</text></svg>");
+    }
+    let peak = finite.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-9) as f64;
+    let columns = 300usize.min(finite.len());
+    let mut points = String::new();
+    let mut lower = String::new();
+    for k in 0..columns {
+        let a = k * finite.len() / columns;
+        let b = ((k + 1) * finite.len() / columns).max(a + 1);
+        let (lo, hi) = finite[a..b].iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let x = k as f64 * w / columns as f64;
+        let _ = write!(points, "{x:.1},{:.1} ", h / 2.0 - hi as f64 / peak * (h / 2.0 - 2.0));
+        let _ = write!(lower, "{x:.1},{:.1} ", h / 2.0 - lo as f64 / peak * (h / 2.0 - 2.0));
+    }
+    format!(
+        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\"><rect width=\"{w}\" height=\"{h}\" fill=\"#f4f7fb\"/><polyline fill=\"none\" stroke=\"#1a4d8f\" stroke-width=\"1\" points=\"{}\"/><polyline fill=\"none\" stroke=\"#1a4d8f\" stroke-width=\"1\" points=\"{}\"/><text x=\"4\" y=\"12\" font-size=\"10\">{} samples</text></svg>",
+        points.trim_end(),
+        lower.trim_end(),
+        samples.len()
+    )
+}
+
+/// The examples as HTML, one block per class.
+pub(super) fn render(insp: &Inspection, classes: &[ClassSamples]) -> String {
+    let mut s = String::from("<div class=\"samples\">\n");
+    for group in classes {
+        let title = match group.class {
+            Some(j) => super::class_label(insp, j),
+            None => "unlabelled".to_string(),
+        };
+        let _ = write!(s, "<h3>{}</h3>\n", esc(&truncate(&title, 60)));
+        let rows: Vec<&Vec<(String, f32)>> = group
+            .samples
+            .iter()
+            .filter_map(|x| if let Sample::Row(r) = x { Some(r) } else { None })
+            .collect();
+        if !rows.is_empty() {
+            s.push_str(&rows_table(&rows));
+        }
+        for sample in &group.samples {
+            match sample {
+                Sample::Frames(uris) => {
+                    s.push_str("<span class=\"strip\">");
+                    for uri in uris {
+                        let _ = write!(s, "<img alt=\"example\" src=\"{uri}\">");
+                    }
+                    s.push_str("</span>");
+                }
+                Sample::Waveform(svg) => {
+                    let _ = write!(s, "<span class=\"strip\">{svg}</span>");
+                }
+                Sample::Text(text) => {
+                    let _ = write!(s, "<pre>{}</pre>", esc(text));
+                }
+                Sample::Row(_) => {}
+                Sample::Unreadable(why) => {
+                    let _ = write!(s, "<p class=\"note\">example not drawn: {}</p>", esc(why));
+                }
+            }
+        }
+        s.push('\n');
+    }
+    s.push_str("</div>\n");
+    s
+}
+
+/// Table rows, first 12 features.
+fn rows_table(rows: &[&Vec<(String, f32)>]) -> String {
+    const SHOWN: usize = 12;
+    let mut s = String::from("<table><tr>");
+    let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+    for (name, _) in rows[0].iter().take(SHOWN) {
+        let _ = write!(s, "<th>{}</th>", esc(&truncate(name, 16)));
+    }
+    if width > SHOWN {
+        let _ = write!(s, "<th class=\"l\">… {} more</th>", width - SHOWN);
+    }
+    s.push_str("</tr>");
+    for row in rows {
+        s.push_str("<tr>");
+        for (_, v) in row.iter().take(SHOWN) {
+            let _ = write!(s, "<td>{}</td>", format_value(*v));
+        }
+        if width > SHOWN {
+            s.push_str("<td></td>");
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</table>\n");
+    s
+}
+
+fn format_value(v: f32) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e7 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thumbnail_of_a_tiny_frame_is_enlarged_png() {
+        let frame = FrameTensor { height: 4, width: 4, channels: 3, data: (0..48).map(|v| v as f32 / 48.0).collect() };
+        let png = thumbnail_png(&frame).unwrap();
+        let img = image::load_from_memory(&png).unwrap();
+        assert_eq!((img.width(), img.height()), (96, 96));
+    }
+
+    #[test]
+    fn waveform_spans_the_samples() {
+        let samples: Vec<f32> = (0..1000).map(|i| (i as f32 / 20.0).sin()).collect();
+        let svg = waveform_svg(&samples);
+        assert!(svg.starts_with("<svg") && svg.contains("polyline") && svg.contains("1000 samples"), "{svg}");
+        // Peaks reach near the top and bottom edges.
+        assert!(svg.contains(",2.") || svg.contains(",3."), "{svg}");
+    }
+
+    #[test]
+    fn sequence_values_take_first_channel_of_each_frame() {
+        let frames = Frames::dense_from_frames(vec![vec![3.0f32], vec![7.0], vec![2.0]]);
+        assert_eq!(sequence_values(&frames), vec![3.0, 7.0, 2.0]);
+    }
+}
