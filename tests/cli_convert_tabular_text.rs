@@ -1,0 +1,235 @@
+//! `autodl-format convert` on tables and text, end to end: the binary on fixtures
+//! (`scripts/make-fixtures-tabular-text.py`) and the shared raw inputs, then `validate --deep`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_autodl-format"))
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+}
+
+fn convert(input: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut cmd = bin();
+    cmd.arg("convert").arg(input).arg("-o").arg(out).arg("--quiet").args(extra);
+    cmd.output().expect("run autodl-format")
+}
+
+fn ok(out: &Output) -> String {
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "exit {:?}: {err}", out.status.code());
+    err
+}
+
+fn validate_deep(dataset: &Path) {
+    let out = bin().arg("validate").arg("--deep").arg(dataset).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "validate --deep {}: {}{}",
+        dataset.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every file under `dir`, relative path → bytes, sorted.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn iris_automl_to_a_valid_dataset_with_side_files() {
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("iris");
+    let err = ok(&convert(&data.join("raw/iris-AutoML"), &out, &[]));
+    assert!(err.contains("105 train + 45 test"), "{err}");
+    validate_deep(&out);
+    assert_eq!(
+        std::fs::read_to_string(out.join("iris_feat.name")).unwrap(),
+        "sepal_length\nsepal_width\npetal_length\npetal_width\n"
+    );
+    assert_eq!(std::fs::read_to_string(out.join("iris_label.name")).unwrap(), "setosa\nversicolor\nvirginica\n");
+    assert!(out.join("iris.data/train/sample-iris-train.tfrecord").is_file());
+    let sol = std::fs::read_to_string(out.join("iris.solution")).unwrap();
+    assert_eq!(sol.lines().count(), 45);
+    assert_eq!(sol.lines().next().unwrap(), "0.0 0.0 1.0");
+}
+
+#[test]
+fn csv_with_categories_and_missing_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("mixed");
+    let err = ok(&convert(&fixture("tabular/mixed.csv"), &out, &["--target", "species"]));
+    assert!(err.contains("15 missing values"), "the warning counts missing values: {err}");
+    validate_deep(&out);
+    let feats = std::fs::read_to_string(out.join("mixed_feat.name")).unwrap();
+    assert_eq!(feats.lines().count(), 9);
+    assert!(feats.contains("colour=red\n"));
+    let meta = std::fs::read_to_string(out.join("mixed.data/test/metadata.textproto")).unwrap();
+    assert!(meta.contains("col_count: 9") && meta.contains("row_count: 1") && meta.contains("format: DENSE"), "{meta}");
+}
+
+#[test]
+fn same_input_and_seed_give_identical_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (input, extra) in [
+        (fixture("tabular/mixed.csv"), vec!["--target", "species", "--seed", "7"]),
+        (fixture("text/classes"), vec!["--seed", "7"]),
+    ] {
+        let a = tmp.path().join("a");
+        let b = tmp.path().join("b");
+        ok(&convert(&input, &a, &extra));
+        ok(&convert(&input, &b, &extra));
+        let (ta, tb) = (tree(&a), tree(&b));
+        assert!(!ta.is_empty());
+        assert_eq!(ta, tb, "{}", input.display());
+        std::fs::remove_dir_all(&a).unwrap();
+        std::fs::remove_dir_all(&b).unwrap();
+    }
+}
+
+#[test]
+fn sparse_tables_and_automl_layouts_validate() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (k, (input, extra)) in [
+        (fixture("tabular/mostly_zero.csv"), vec!["--target", "label"]),
+        (fixture("tabular/multilabel.csv"), vec!["--target", "is_a", "--target", "is_b", "--target", "is_c"]),
+        (fixture("tabular/automl_sparse"), vec![]),
+        (fixture("tabular/automl_binary"), vec![]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = tmp.path().join(format!("o{k}"));
+        ok(&convert(&input, &out, &extra));
+        validate_deep(&out);
+    }
+}
+
+#[test]
+fn ragged_row_skipped_and_reported_or_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = fixture("tabular/bad/ragged.csv");
+    let out = tmp.path().join("ragged");
+    let err = ok(&convert(&input, &out, &[]));
+    assert!(err.contains("skipped 1 of 20"), "{err}");
+    let report = std::fs::read_to_string(out.join("ragged_skipped.tsv")).unwrap();
+    assert!(report.contains("ragged.csv\t7\tragged row: 4 fields where the header has 3"), "{report}");
+    validate_deep(&out);
+
+    let out2 = tmp.path().join("ragged_fail");
+    let res = convert(&input, &out2, &["--on-error", "fail"]);
+    assert!(!res.status.success());
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("ragged.csv:7") && err.contains("ragged row"), "{err}");
+    assert!(!out2.exists(), "no half-written output");
+    // nothing left next to it either (temporary folders are removed)
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 1, "{left:?}");
+}
+
+#[test]
+fn text_in_numeric_column_names_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("tn");
+    ok(&convert(&fixture("tabular/bad/text_in_numeric.csv"), &out, &["--target", "label"]));
+    let report = std::fs::read_to_string(out.join("text_in_numeric_skipped.tsv")).unwrap();
+    assert!(report.contains("text_in_numeric.csv\t10\tcolumn 'b': 'oops' is not a number"), "{report}");
+}
+
+#[test]
+fn unknown_target_is_a_clear_error_and_no_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    let res = convert(&fixture("tabular/mixed.csv"), &out, &["--target", "nope"]);
+    assert_eq!(res.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(err.contains("no column named 'nope'"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn text_layouts_validate() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (k, (input, extra)) in [
+        (fixture("text/classes"), vec![]),
+        (fixture("text/reviews.csv"), vec!["--domain", "text"]),
+        (fixture("text/topics.jsonl"), vec!["--tokenizer", "bpe", "--vocab-size", "100", "--max-length", "12"]),
+        (fixture("text/chinese"), vec![]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = tmp.path().join(format!("t{k}"));
+        ok(&convert(&input, &out, &extra));
+        validate_deep(&out);
+    }
+}
+
+#[test]
+fn autonlp_layout_keeps_its_split_and_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("nlp");
+    let err = ok(&convert(&fixture("text/autonlp/toynlp"), &out, &[]));
+    assert!(err.contains("24 train + 8 test"), "{err}");
+    assert!(err.contains("stored as <unk>"), "{err}");
+    validate_deep(&out);
+    assert!(out.join("toynlp.data").is_dir());
+    let sol = std::fs::read_to_string(out.join("toynlp.solution")).unwrap();
+    let src = std::fs::read_to_string(fixture("text/autonlp/toynlp/toynlp.solution")).unwrap();
+    assert_eq!(sol, src, "generic solution style reproduces the test labels");
+}
+
+#[test]
+fn randomtext_multilabel_with_confidences() {
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rt");
+    ok(&convert(&data.join("raw/randomtext"), &out, &["--domain", "text", "--name", "randomtext"]));
+    validate_deep(&out);
+    let meta = std::fs::read_to_string(out.join("randomtext.data/train/metadata.textproto")).unwrap();
+    assert!(meta.contains("output_dim: 103"), "max class index 102 + 1");
+}
+
+#[test]
+fn bad_text_documents_reported_or_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("bt");
+    let err = ok(&convert(&fixture("text/bad_classes"), &out, &[]));
+    assert!(err.contains("skipped 2 of 14"), "{err}");
+    let report = std::fs::read_to_string(out.join("bad_classes_skipped.tsv")).unwrap();
+    assert!(report.contains("empty.txt\t\tempty document"), "{report}");
+    assert!(report.contains("latin1.txt\t\tinvalid UTF-8"), "{report}");
+    validate_deep(&out);
+    let out2 = tmp.path().join("bt2");
+    let res = convert(&fixture("text/bad_classes"), &out2, &["--on-error", "fail"]);
+    assert!(!res.status.success());
+    assert!(!out2.exists());
+}
+
+#[test]
+fn help_documents_table_and_text_layouts() {
+    let out = bin().args(["convert", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in ["AutoML folder", "AutoNLP folder", "--target", "--tokenizer", "--missing", "--sparse", "<unk>"] {
+        assert!(help.contains(needle), "--help lacks {needle}");
+    }
+}
