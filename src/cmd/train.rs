@@ -9,14 +9,14 @@
 //! - `DIR/model/`: with `--model auto`, the model behind the last prediction (`bundle.json`,
 //!   `weights.safetensors`), read by `autodl-format predict --run DIR`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
 use trainer::baselines::{ConstantBaseline, LinearBaseline, LinearConfig};
 use trainer::data::DatasetSource;
 use trainer::device::{select_device, DeviceRequest};
-use trainer::ingestion::{run_ingestion, IngestionConfig, IngestionEvent, Phase, StopReason};
+use trainer::ingestion::{exit_without_teardown, run_ingestion, IngestionConfig, IngestionEvent, Phase, StopReason};
 use trainer::learner::Learner;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -130,11 +130,21 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
 
     let mut code = if outcome.success { 0 } else { 1 };
-    if args.no_score {
+    if !args.no_score {
+        code = score(&args, &predictions_dir, &scores_dir).unwrap_or(code);
+    } else {
         eprintln!("predictions in {}", predictions_dir.display());
-        return Ok(code);
     }
-    match trainer::scoring::score_run(&args.dataset, &predictions_dir, &scores_dir, &Default::default()) {
+    if outcome.stop == StopReason::LearnerAbandoned {
+        // Everything is written; the abandoned thread may still be inside libtorch.
+        exit_without_teardown(code);
+    }
+    Ok(code)
+}
+
+/// Scores the run into `scores_dir`; `Some(2)` when scoring failed.
+fn score(args: &Args, predictions_dir: &Path, scores_dir: &Path) -> Option<i32> {
+    match trainer::scoring::score_run(&args.dataset, predictions_dir, scores_dir, &Default::default()) {
         Ok(report) => {
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");
@@ -146,10 +156,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
         Err(e) => {
             eprintln!("error: scoring {}: {e}", predictions_dir.display());
-            code = 2;
+            return Some(2);
         }
     }
-    Ok(code)
+    None
 }
 
 fn report_progress(event: &IngestionEvent<'_>) {

@@ -372,6 +372,18 @@ pub fn run_ingestion<L: Learner + 'static>(
     Ok(outcome)
 }
 
+/// Ends the process at once with `code`, after flushing stdout and stderr, without running
+/// exit handlers. For a command whose run ended with [`StopReason::LearnerAbandoned`]: the
+/// abandoned learner thread may still be inside libtorch, and the exit handlers would destroy
+/// libtorch's globals under it (a crash after a complete run). Call it once everything is written.
+pub fn exit_without_teardown(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit only ends the process; no Rust state is used after it.
+    unsafe { libc::_exit(code) }
+}
+
 fn learner_worker<L: Learner>(
     mut learner: L,
     commands: mpsc::Receiver<Command>,
