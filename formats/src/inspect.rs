@@ -245,7 +245,7 @@ pub fn inspect(dir: &Path) -> Result<Inspection> {
                 Some(sol) => {
                     for r in 0..sol.rows {
                         let row = sol.row(r);
-                        if !row.iter().any(|&v| v == 1.0) {
+                        if !row.contains(&1.0) {
                             unlabelled += 1;
                         }
                         for (c, &v) in row.iter().enumerate() {

@@ -1220,7 +1220,7 @@ impl RecordRules {
         let c = m.effective_channels();
         let dense_frame_len = (m.row_count > 0 && m.col_count > 0 && c > 0)
             .then(|| m.row_count as usize * m.col_count as usize * c as usize);
-        let fixed_size = (m.row_count > 0 && m.col_count > 0).then(|| (m.row_count as u32, m.col_count as u32));
+        let fixed_size = (m.row_count > 0 && m.col_count > 0).then_some((m.row_count as u32, m.col_count as u32));
         RecordRules {
             output_dim: spec.output_dim.max(0) as usize,
             format: m.format,
