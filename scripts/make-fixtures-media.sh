@@ -8,7 +8,7 @@
 #        silent.wav (digital silence), empty_samples.wav (a valid
 #        header with 0 samples), zero_bytes.wav (0 bytes), text.wav (a text file), truncated.flac
 # video: h264.mp4 (64x48, 25 fps, 50 frames, with an AAC audio track), mpeg4.avi (MPEG-4 part 2,
-#        like DivX, 40 frames), gray.mkv (FFV1 gray8, 30 frames), short.mp4 (5 frames),
+#        like DivX, 40 frames), gray.mkv (FFV1 gray8, 30 frames), short.mp4 (5 frames), red.mp4 (solid red, 10 frames),
 #        truncated.mp4 (h264.mp4 cut in half: its index is lost), zero_frames.mkv (a video
 #        stream without frames), text.mp4 (a text file)
 set -euo pipefail
@@ -48,6 +48,7 @@ ff -f lavfi -i "testsrc=size=64x48:rate=25" -f lavfi -i "sine=frequency=440:samp
 ff -f lavfi -i "testsrc=size=80x60:rate=20" -frames:v 40 -c:v mpeg4 -q:v 5 "$v/mpeg4.avi"
 ff -f lavfi -i "testsrc=size=48x32:rate=10" -frames:v 30 -vf format=gray -c:v ffv1 -pix_fmt gray "$v/gray.mkv"
 ff -f lavfi -i "testsrc=size=64x48:rate=25" -frames:v 5 -c:v libx264 -pix_fmt yuv420p "$v/short.mp4"
+ff -f lavfi -i "color=c=red:size=32x24:rate=10" -frames:v 10 -c:v libx264 -pix_fmt yuv420p "$v/red.mp4"
 ff -f lavfi -i "testsrc=size=64x48:rate=25" -frames:v 0 -c:v ffv1 "$v/zero_frames.mkv"
 python3 - "$v" <<'EOF'
 import sys, os

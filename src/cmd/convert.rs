@@ -1,4 +1,4 @@
-//! `autodl-format convert INPUT -o OUT [--domain auto|image|tabular|text] …`: a raw folder or
+//! `autodl-format convert INPUT -o OUT [--domain auto|image|tabular|text|audio|video] …`: a raw folder or
 //! file → a validated AutoDL dataset folder. Flags shared by every domain live in
 //! [`CommonArgs`]; each domain has its own flag group; [`detect_domain`] picks the domain.
 
@@ -60,6 +60,31 @@ Text: one document = one example of T frames holding token indices, (T, 1, 1, 1)
   Example: autodl-format convert reviews.jsonl -o out/reviews --tokenizer bpe --vocab-size 8000
            autodl-format convert raw/randomtext -o out/randomtext --domain text
 
+Video (avi, mp4, m4v, mkv, mov, webm, mpg, mpeg, wmv, flv, ogv, 3gp, ts): any codec FFmpeg decodes;
+  the same three layouts as images (class folders, train/ and test/, labels.csv). One clip = one
+  record of T frames; only the best video stream is read (audio tracks are ignored).
+  frames                every frame (default), --fps F (first frame of each 1/F s interval; a
+                        slower source keeps all its frames), or --frames N (N frames spread
+                        uniformly; a shorter clip repeats frames); --max-frames caps T
+  storage               --format compressed (one JPEG per frame, --jpeg-quality) or dense
+                        (floats in [0, 1], needs --size); --size HxW scales every frame
+  channels              --channels auto: 1 if every clip is grayscale, else 3; 1 = luma of colour
+                        clips; 3 = gray clips expanded to RGB
+  Metadata: sequence_size = the common frame count or -1; row_count/col_count = the common
+  frame size or -1.
+  Example: autodl-format convert raw/mini-kth -o out/kth --fps 5 --test-size 0.34
+
+Audio / speech (wav, flac, mp3, ogg, oga, opus, m4a, aac, aif, aiff, caf, mka, sph, nist, au, wma):
+  symphonia decodes wav/flac/mp3/ogg/m4a/aiff/caf; FFmpeg the rest (NIST SPHERE .sph, opus, ...).
+  Same layouts as images. One file = one DENSE record (T, 1, 1, C), sequence_size -1, one
+  sample per frame, floats in [-1, 1] (integer PCM / full scale; the original converter kept
+  raw integers, whose scale depends on the bit depth) at --sample-rate (default 16000 Hz,
+  band-limited FFT resampling). --channels auto|1 averages channels to mono, keep keeps them
+  (all files must then share the channel count). --max-seconds S keeps S seconds chosen by
+  --crop start|center|random (random is seeded by --seed and the file name). Zero-length,
+  silent-only (peak <= --silence-db), undecodable and truncated files are bad inputs.
+  Example: autodl-format convert speech/ -o out/speech --max-seconds 10 --crop center
+
 OUTPUT: OUT is the dataset folder to create: OUT/<name>.data/{train,test}/, OUT/<name>.solution,
   OUT/<name>_label.name when class names are known, OUT/<name>_skipped.tsv when inputs were
   skipped (path, line, reason). OUT is never overwritten without --force; it appears only when
@@ -77,6 +102,8 @@ pub enum Domain {
     Image,
     Tabular,
     Text,
+    Audio,
+    Video,
 }
 
 #[derive(clap::Args)]
@@ -98,6 +125,10 @@ pub struct Args {
     pub tabular: TabularArgs,
     #[command(flatten)]
     pub text: TextArgs,
+    #[command(flatten)]
+    pub video: VideoArgs,
+    #[command(flatten)]
+    pub audio: AudioArgs,
 }
 
 /// Flags every domain understands.
@@ -155,7 +186,7 @@ pub struct ImageArgs {
     /// dense: decoded and resized to --size, floats in [0, 1]
     #[arg(long = "format", value_enum, default_value_t = FormatArg::Compressed)]
     pub format: FormatArg,
-    /// Dense frame size HxW (height x width), e.g. 32x32
+    /// Frame size HxW (height x width), e.g. 32x32: images in dense mode, video in both modes
     #[arg(long, value_parser = converters_image::options::parse_size, value_name = "HxW")]
     pub size: Option<(u32, u32)>,
     /// Resize filter of dense mode
@@ -195,6 +226,8 @@ pub enum ChannelsArg {
     One,
     #[value(name = "3")]
     Three,
+    /// Audio: keep every channel (images and video: as auto)
+    Keep,
 }
 
 impl ImageArgs {
@@ -213,7 +246,7 @@ impl ImageArgs {
                 FilterArg::Lanczos3 => ResizeFilter::Lanczos3,
             },
             channels: match self.channels {
-                ChannelsArg::Auto => Channels::Auto,
+                ChannelsArg::Auto | ChannelsArg::Keep => Channels::Auto,
                 ChannelsArg::One => Channels::Gray,
                 ChannelsArg::Three => Channels::Rgb,
             },
@@ -232,6 +265,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Domain::Image => run_image(&args),
         Domain::Tabular => run_tabular(&args),
         Domain::Text => run_text(&args),
+        Domain::Audio => run_audio(&args),
+        Domain::Video => run_video(&args),
         Domain::Auto => unreachable!("detect_domain never answers Auto"),
     }
 }
@@ -485,10 +520,169 @@ fn run_text(args: &Args) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+// ---- video and audio (spec §5.2, §5.3) ----
+
+/// Video flags (spec §5.2); --format, --size, --filter and --channels are shared with images.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Video options")]
+pub struct VideoArgs {
+    /// Keep at most F frames per second (the first frame of each 1/F s interval)
+    #[arg(long, value_name = "F")]
+    pub fps: Option<f64>,
+    /// Exactly N frames per clip, spread uniformly (a shorter clip repeats frames)
+    #[arg(long, value_name = "N", conflicts_with = "fps")]
+    pub frames: Option<usize>,
+    /// Keep at most the first N selected frames of a clip (dense default: 512)
+    #[arg(long, value_name = "N")]
+    pub max_frames: Option<usize>,
+    /// JPEG quality of compressed frames
+    #[arg(long, default_value_t = converters_video::options::DEFAULT_JPEG_QUALITY, value_name = "Q")]
+    pub jpeg_quality: u8,
+}
+
+/// Audio flags (spec §5.3); --channels (auto/1 = mono, keep) is shared with images.
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Audio options")]
+pub struct AudioArgs {
+    /// Output sample rate in Hz (the rate is not stored in the dataset)
+    #[arg(long, default_value_t = converters_audio::options::DEFAULT_SAMPLE_RATE, value_name = "HZ")]
+    pub sample_rate: u32,
+    /// Keep at most S seconds per file (window chosen by --crop)
+    #[arg(long, value_name = "S")]
+    pub max_seconds: Option<f64>,
+    /// Which part of a longer file --max-seconds keeps
+    #[arg(long, value_enum, default_value_t = CropArg::Start)]
+    pub crop: CropArg,
+    /// A file whose peak level is at or below this (dBFS) is silent-only and reported
+    #[arg(long, default_value_t = converters_audio::options::DEFAULT_SILENCE_DB, value_name = "DB", allow_hyphen_values = true)]
+    pub silence_db: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CropArg {
+    Start,
+    Center,
+    /// Seeded by --seed and the file name
+    Random,
+}
+
+fn run_video(args: &Args) -> anyhow::Result<i32> {
+    use converters_video::{FrameSelection, ScaleFilter, VideoChannels, VideoOptions, VideoStorage};
+    let v = &args.video;
+    let i = &args.image;
+    let video = VideoOptions {
+        selection: match (v.fps, v.frames) {
+            (Some(f), _) => FrameSelection::Fps(f),
+            (None, Some(n)) => FrameSelection::Count(n),
+            (None, None) => FrameSelection::All,
+        },
+        size: i.size,
+        storage: match i.format {
+            FormatArg::Compressed => VideoStorage::Compressed,
+            FormatArg::Dense => VideoStorage::Dense,
+        },
+        channels: match i.channels {
+            ChannelsArg::Auto | ChannelsArg::Keep => VideoChannels::Auto,
+            ChannelsArg::One => VideoChannels::Gray,
+            ChannelsArg::Three => VideoChannels::Rgb,
+        },
+        filter: match i.filter {
+            FilterArg::Nearest => ScaleFilter::Nearest,
+            FilterArg::Triangle => ScaleFilter::Bilinear,
+            FilterArg::Catmullrom => ScaleFilter::Bicubic,
+            FilterArg::Gaussian => ScaleFilter::Gauss,
+            FilterArg::Lanczos3 => ScaleFilter::Lanczos,
+        },
+        jpeg_quality: v.jpeg_quality,
+        max_frames: v.max_frames,
+        deep_validate: true,
+    };
+    let req = converters_video::VideoRequest {
+        input: args.input.clone(),
+        out_dir: args.out.clone(),
+        name: args.common.name.clone(),
+        force: args.common.force,
+        quiet: args.common.quiet,
+        split: args.common.split(),
+        policy: args.common.policy(),
+        video,
+    };
+    let outcome = converters_video::convert_video_folder(&req)
+        .with_context(|| format!("converting videos from {}", args.input.display()))?;
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    let s = &outcome.written.summary;
+    let (t, h, w, c) = outcome.shape;
+    eprintln!(
+        "wrote {} (dataset {}): {} train + {} test records, ({t}, {h}, {w}, {c}), {} frames stored of {} decoded",
+        s.root.display(),
+        s.name,
+        s.train_records,
+        s.test_records,
+        outcome.frames_stored,
+        outcome.frames_decoded
+    );
+    eprintln!("{}", skip_summary(outcome.written.skipped, outcome.inputs, outcome.written.skip_report.as_deref()));
+    Ok(0)
+}
+
+fn run_audio(args: &Args) -> anyhow::Result<i32> {
+    use converters_audio::{AudioChannels, AudioOptions, Crop};
+    let a = &args.audio;
+    let channels = match args.image.channels {
+        ChannelsArg::Auto | ChannelsArg::One => AudioChannels::Mono,
+        ChannelsArg::Keep => AudioChannels::Keep,
+        ChannelsArg::Three => bail!("--channels 3 does not apply to audio: use 1 (mono, the default) or keep"),
+    };
+    let audio = AudioOptions {
+        sample_rate: a.sample_rate,
+        channels,
+        max_seconds: a.max_seconds,
+        crop: match a.crop {
+            CropArg::Start => Crop::Start,
+            CropArg::Center => Crop::Center,
+            CropArg::Random => Crop::Random,
+        },
+        seed: args.common.seed,
+        silence_db: a.silence_db,
+    };
+    let req = converters_audio::AudioRequest {
+        input: args.input.clone(),
+        out_dir: args.out.clone(),
+        name: args.common.name.clone(),
+        force: args.common.force,
+        quiet: args.common.quiet,
+        split: args.common.split(),
+        policy: args.common.policy(),
+        audio,
+    };
+    let outcome = converters_audio::convert_audio_folder(&req)
+        .with_context(|| format!("converting audio from {}", args.input.display()))?;
+    for w in &outcome.warnings {
+        eprintln!("warning: {w}");
+    }
+    let s = &outcome.written.summary;
+    eprintln!(
+        "wrote {} (dataset {}): {} train + {} test records, (-1, 1, 1, {}) at {} Hz, {:.1} s stored of {:.1} s read",
+        s.root.display(),
+        s.name,
+        s.train_records,
+        s.test_records,
+        outcome.channels,
+        a.sample_rate,
+        outcome.stored_seconds,
+        outcome.source_seconds
+    );
+    eprintln!("{}", skip_summary(outcome.written.skipped, outcome.inputs, outcome.written.skip_report.as_deref()));
+    Ok(0)
+}
+
 const IMAGE_EXT: &[&str] = converters_image::options::EXTENSIONS;
 const TABLE_EXT: &[&str] = &["csv", "tsv", "parquet", "arrow", "feather", "ipc"];
 const TEXT_EXT: &[&str] = &["txt", "jsonl", "ndjson"];
-const AV_EXT: &[&str] = &["avi", "mp4", "mkv", "mov", "wav", "mp3", "flac", "ogg", "sph"];
+const VIDEO_EXT: &[&str] = converters_video::options::EXTENSIONS;
+const AUDIO_EXT: &[&str] = converters_audio::options::EXTENSIONS;
 
 /// The domain of `input` (see INPUT LAYOUTS in the help); an error that says what was seen
 /// when it cannot tell or the input mixes domains.
@@ -499,6 +693,9 @@ pub fn detect_domain(input: &Path) -> anyhow::Result<Domain> {
             "csv" | "tsv" => Ok(if looks_like_corpus(input) { Domain::Text } else { Domain::Tabular }),
             e if TABLE_EXT.contains(&e) => Ok(Domain::Tabular),
             e if TEXT_EXT.contains(&e) => Ok(Domain::Text),
+            e if VIDEO_EXT.contains(&e) || AUDIO_EXT.contains(&e) => {
+                bail!("{}: audio and video are converted from a folder (class folders or a labels.csv), not from one file", input.display())
+            }
             _ => bail!("{}: cannot tell the domain of a .{ext} file; give --domain", input.display()),
         };
     }
@@ -516,7 +713,7 @@ pub fn detect_domain(input: &Path) -> anyhow::Result<Domain> {
     if top.iter().any(|p| p.is_dir() && name_of(p).ends_with(".data") && p.join("meta.json").is_file()) {
         return Ok(Domain::Text); // AutoNLP layout (spec §1.5)
     }
-    let (mut images, mut texts, mut tables, mut av, mut seen) = (0usize, 0usize, 0usize, 0usize, 0usize);
+    let (mut images, mut texts, mut tables, mut videos, mut audios, mut seen) = (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
     let mut stack = vec![input.to_path_buf()];
     'walk: while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
@@ -538,8 +735,10 @@ pub fn detect_domain(input: &Path) -> anyhow::Result<Domain> {
                 texts += 1;
             } else if TABLE_EXT.contains(&e) {
                 tables += 1;
-            } else if AV_EXT.contains(&e) {
-                av += 1;
+            } else if VIDEO_EXT.contains(&e) {
+                videos += 1;
+            } else if AUDIO_EXT.contains(&e) {
+                audios += 1;
             }
             seen += 1;
             if seen >= 20_000 {
@@ -548,14 +747,18 @@ pub fn detect_domain(input: &Path) -> anyhow::Result<Domain> {
         }
     }
     let found = format!(
-        "{images} image file(s), {texts} .txt file(s), {tables} table file(s), {av} video/audio file(s)"
+        "{images} image file(s), {texts} .txt file(s), {tables} table file(s), {videos} video file(s), {audios} audio file(s)"
     );
-    match (images > 0, texts > 0) {
-        (true, false) => Ok(Domain::Image),
-        (false, true) => Ok(Domain::Text),
-        (true, true) => bail!("{}: ambiguous input ({found}); give --domain image or --domain text", input.display()),
-        (false, false) if av > 0 => bail!("{}: video and audio inputs are not supported by convert ({found})", input.display()),
-        (false, false) => bail!("{}: cannot tell the domain ({found}); give --domain", input.display()),
+    let kinds = [(images, Domain::Image), (texts, Domain::Text), (videos, Domain::Video), (audios, Domain::Audio)];
+    let present: Vec<Domain> = kinds.iter().filter(|(n, _)| *n > 0).map(|(_, d)| *d).collect();
+    match present.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("{}: cannot tell the domain ({found}); give --domain", input.display()),
+        _ => bail!(
+            "{}: ambiguous input ({found}); give --domain {}",
+            input.display(),
+            present.iter().map(|d| format!("{d:?}").to_lowercase()).collect::<Vec<_>>().join(" or --domain ")
+        ),
     }
 }
 
@@ -616,8 +819,17 @@ mod tests {
         assert_eq!(detect_domain(&r.join("automl")).unwrap(), Domain::Tabular);
         touch(&r.join("nlp/O1.data/meta.json"));
         assert_eq!(detect_domain(&r.join("nlp")).unwrap(), Domain::Text);
-        touch(&r.join("video/a.avi"));
-        assert!(detect_domain(&r.join("video")).unwrap_err().to_string().contains("not supported"));
+        touch(&r.join("video/a/x.avi"));
+        touch(&r.join("video/labels.csv"));
+        assert_eq!(detect_domain(&r.join("video")).unwrap(), Domain::Video);
+        touch(&r.join("speech/b/y.SPH"));
+        touch(&r.join("speech/b/z.wav"));
+        assert_eq!(detect_domain(&r.join("speech")).unwrap(), Domain::Audio);
+        touch(&r.join("av/a/x.mp4"));
+        touch(&r.join("av/a/y.mp3"));
+        let err = detect_domain(&r.join("av")).unwrap_err().to_string();
+        assert!(err.contains("--domain video or --domain audio"), "{err}");
+        assert!(detect_domain(&r.join("speech/b/z.wav")).unwrap_err().to_string().contains("from a folder"));
         std::fs::create_dir_all(r.join("empty")).unwrap();
         assert!(detect_domain(&r.join("empty")).unwrap_err().to_string().contains("cannot tell"));
         std::fs::write(r.join("t.csv"), "a,b\n1,2\n3,4\n").unwrap();
