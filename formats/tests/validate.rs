@@ -763,3 +763,60 @@ fn text_tokens_must_index_the_vocabulary() {
     assert_eq!(f.location.record, Some(1));
     assert_eq!(f.location.field.as_deref(), Some("0_dense_input[4]"));
 }
+
+/// A one-frame tabular dataset (spec §5.5) holding `rows` as 1×n×1 frames.
+fn tabular_dataset(out: &Path, format: formats::metadata::Format, frames: Vec<Frames>) {
+    use formats::dataset::{DatasetWriter, WriterOptions};
+    use formats::metadata::{DataSpec, MatrixSpec};
+    let mut w = DatasetWriter::create(out, "table", WriterOptions::default()).unwrap();
+    let mut frames = frames.into_iter();
+    w.push_test(&frames.next().unwrap(), &[0], &[1.0]).unwrap();
+    w.push_test(&frames.next().unwrap(), &[1], &[1.0]).unwrap();
+    for (i, f) in frames.enumerate() {
+        w.push_train(&f, &[(i % 2) as i64], &[1.0]).unwrap();
+    }
+    let spec = DataSpec {
+        matrix_spec: vec![MatrixSpec { row_count: 1, col_count: 4, num_channels: 1, num_channels_present: true, format, ..MatrixSpec::default() }],
+        output_dim: 2,
+        sequence_size: 1,
+        sequence_size_present: true,
+        ..DataSpec::default()
+    };
+    w.finish(spec, None).unwrap();
+}
+
+#[test]
+fn nan_is_a_missing_value_in_tabular_data_but_inf_is_not() {
+    use formats::metadata::Format;
+    let row = |v: [f32; 4]| Frames::dense_from_frames([v]);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("nan");
+    tabular_dataset(&dir, Format::Dense, vec![row([1.0; 4]), row([2.0; 4]), row([0.5, f32::NAN, 1.0, 2.0]), row([3.0; 4])]);
+    let report = run(&dir);
+    let train = dir.join("table.data/train/sample-table-train.tfrecord");
+    expect(&report, "DENSE_NAN", Severity::Warning, &train);
+    assert!(report.valid, "{}", describe(&report));
+
+    let dir = tmp.path().join("inf");
+    tabular_dataset(&dir, Format::Dense, vec![row([1.0; 4]), row([2.0; 4]), row([0.5, f32::INFINITY, 1.0, 2.0]), row([3.0; 4])]);
+    let report = run(&dir);
+    expect(&report, "DENSE_NON_FINITE", Severity::Error, &dir.join("table.data/train/sample-table-train.tfrecord"));
+}
+
+#[test]
+fn sparse_index_out_of_range() {
+    use formats::example::SparseFrame;
+    use formats::metadata::Format;
+    let sparse = |cols: Vec<i64>| {
+        let n = cols.len();
+        Frames::Sparse(vec![SparseFrame { row: vec![0; n], col: cols, channel: None, value: vec![1.0; n] }])
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sparse");
+    tabular_dataset(&dir, Format::Sparse, vec![sparse(vec![0, 3]), sparse(vec![1]), sparse(vec![2, 4]), sparse(vec![])]);
+    let report = run(&dir);
+    let f = expect(&report, "SPARSE_INDEX_OUT_OF_RANGE", Severity::Error, &dir.join("table.data/train/sample-table-train.tfrecord"));
+    assert_eq!(f.location.record, Some(0));
+    assert!(f.message.contains("col 4"), "{}", f.message);
+    assert_eq!(error_codes(&report), vec!["SPARSE_INDEX_OUT_OF_RANGE"], "{}", describe(&report));
+}
