@@ -243,6 +243,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     } else {
         1
     };
+    if run.abandoned {
+        // The abandoned learner thread may still be inside libtorch: exit handlers would
+        // destroy libtorch's globals under it (a crash after a complete run). Everything is
+        // written (report renamed into place), so leave without running them.
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        // SAFETY: _exit only ends the process; no Rust state is used after it.
+        unsafe { libc::_exit(code) }
+    }
     Ok(code)
 }
 
@@ -252,6 +262,8 @@ struct TrainFacts {
     learner: String,
     ingestion: String,
     success: bool,
+    /// The learner ignored the deadline and its thread was left running (spec SCORING.md §4).
+    abandoned: bool,
 }
 
 /// `train --model auto` without its scoring: the same steps (spec SCORING.md §4) with
@@ -349,7 +361,13 @@ fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> an
         eprintln!("error: {failure}");
         ingestion.push_str(&format!(" ({failure})"));
     }
-    Ok(TrainFacts { device: device_name, learner: learner_name, ingestion, success: outcome.success })
+    Ok(TrainFacts {
+        device: device_name,
+        learner: learner_name,
+        ingestion,
+        success: outcome.success,
+        abandoned: outcome.stop == StopReason::LearnerAbandoned,
+    })
 }
 
 /// Refuses an output folder that is taken (unless `force`) or that holds the input.
