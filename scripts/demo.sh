@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's main job on a generated sample: raw image folder → convert → validate →
-# train (DeepWisdom-style learner, short budget) → score. Output under demo-output/ (gitignored).
+# The README's main job on a generated sample: `autodl-format rate` on a raw image folder
+# (convert → validate → train the automatic model under a short budget → score → report.html).
+# Output under demo-output/ (gitignored); the report is demo-output/rated/report.html.
 #   scripts/demo.sh [BUDGET_SECONDS]   (default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,22 +12,15 @@ out=demo-output
 rm -rf "$out"
 mkdir -p "$out"
 
-echo "== 1/5 build"
+echo "== 1/3 build"
 cargo build --quiet --release --bin autodl-format --example make_demo_raw
 bin="${CARGO_TARGET_DIR:-target}/release/autodl-format"
 
-echo "== 2/5 generate a raw image folder (4 classes of drawn shapes)"
+echo "== 2/3 generate a raw image folder (4 classes of drawn shapes)"
 "${CARGO_TARGET_DIR:-target}/release/examples/make_demo_raw" "$out/raw" 60
 
-echo "== 3/5 convert"
-"$bin" convert "$out/raw" -o "$out/shapes" --name shapes --seed 42 --test-size 0.2
-
-echo "== 4/5 validate and inspect"
-"$bin" validate --deep "$out/shapes"
-"$bin" inspect "$out/shapes"
-
-echo "== 5/5 train ($budget s) and score"
-"$bin" train "$out/shapes" --time-budget "$budget" --out "$out/run" --seed 1
+echo "== 3/3 rate it ($budget s training budget)"
+"$bin" rate "$out/raw" --out "$out/rated" --name shapes --seed 42 --time-budget "$budget"
 
 echo
-echo "Learning curve, scores and the HTML report are in $out/run (open the .html file)."
+echo "Open $out/rated/report.html in a browser (one self-contained file)."
