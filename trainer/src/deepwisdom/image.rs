@@ -128,6 +128,7 @@ pub struct ImageLearner {
     slot: BundleSlot,
     data: Option<Data>,
     fast: Option<(ImageRidge, f64, Vec<f32>)>,
+    logistic_done: bool,
     network: Option<Network>,
     /// Epochs run by the whole learner (the spec's epoch counter).
     epochs: usize,
@@ -156,6 +157,7 @@ impl ImageLearner {
             slot,
             data: None,
             fast: None,
+            logistic_done: false,
             network: None,
             epochs: 0,
             replay: Vec::new(),
@@ -246,6 +248,26 @@ impl ImageLearner {
         let test = predict_ridge(&model, &d.test_x)?;
         self.log(&format!("fast model: ridge λ={:.3}, validation NAUC {val:.4}", model.ridge.lambda));
         self.fast = Some((model, val, test));
+        Ok(())
+    }
+
+    /// Second cheap model: logistic regression on the same pooled grids (what Baseline1 fits,
+    /// solved full-batch); it replaces the ridge model a priori, the validation split being
+    /// too small on little data to arbitrate between two linear models.
+    fn fit_logistic(&mut self) -> Result<()> {
+        let d = self.data.as_ref().expect("loaded");
+        let k = self.facts.output_dim;
+        let feats = pooled_features(&d.train_x.to_device(Device::Cpu));
+        let (n, dim) = (feats.size()[0] as usize, feats.size()[1] as usize);
+        let x = Vec::<f32>::try_from(feats.contiguous().view(-1))?;
+        let y = Vec::<f32>::try_from(d.train_y.to_device(Device::Cpu).contiguous().view(-1))?;
+        let lr = RidgeModel::fit_logistic(&x, &y, n, dim, k, d.multilabel, 300)?;
+        let model = ImageRidge { prep: d.prep.clone(), ridge: lr };
+        let val = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &predict_ridge(&model, &d.val_x)?, k) };
+        let test = predict_ridge(&model, &d.test_x)?;
+        self.log(&format!("fast model: logistic regression, validation NAUC {val:.4}"));
+        self.fast = Some((model, val, test));
+        self.logistic_done = true;
         Ok(())
     }
 
@@ -447,6 +469,10 @@ impl Learner for ImageLearner {
             self.budget = Some(remaining);
             self.load(cancel)?;
             self.fit_fast()?;
+            return Ok(false);
+        }
+        if !self.logistic_done {
+            self.fit_logistic()?;
             return Ok(false);
         }
         if self.order.is_empty() {
