@@ -378,6 +378,64 @@ mod tests {
         assert!(svg.contains(",2.") || svg.contains(",3."), "{svg}");
     }
 
+    /// Writes a two-class dataset of `(t, h, w, c)` dense examples (values from `value`).
+    fn write_dense(dir: &Path, shape: (usize, usize, usize, usize), value: impl Fn(usize, usize) -> f32) {
+        use formats::dataset::{DatasetWriter, WriterOptions};
+        use formats::metadata::Format;
+        let (t, h, w, c) = shape;
+        let mut writer = DatasetWriter::create(dir, "clips", WriterOptions::default()).unwrap();
+        let example = |k: usize| Frames::dense_from_frames((0..t).map(|f| (0..h * w * c).map(|i| value(k, f * h * w * c + i)).collect::<Vec<f32>>()));
+        for k in 0..4 {
+            writer.push_test(&example(k), &[(k % 2) as i64], &[1.0]).unwrap();
+        }
+        for k in 0..8 {
+            writer.push_train(&example(k), &[(k % 2) as i64], &[1.0]).unwrap();
+        }
+        let spec = DataSpec {
+            matrix_spec: vec![MatrixSpec { row_count: h as i32, col_count: w as i32, num_channels: c as i32, format: Format::Dense, ..Default::default() }],
+            output_dim: 2,
+            sequence_size: t as i32,
+            ..Default::default()
+        };
+        writer.finish(spec, None).unwrap();
+    }
+
+    #[test]
+    fn video_examples_become_frame_strips_and_speech_waveforms() {
+        let tmp = tempfile::tempdir().unwrap();
+        let video = tmp.path().join("video");
+        write_dense(&video, (10, 6, 8, 3), |k, i| ((k * 7 + i) % 13) as f32 / 13.0);
+        let insp = formats::inspect::inspect(&video).unwrap();
+        assert_eq!(insp.domain, Domain::Video);
+        let classes = collect_samples(&video, &insp, 2).unwrap();
+        assert_eq!(classes.iter().map(|c| c.class).collect::<Vec<_>>(), vec![Some(0), Some(1)]);
+        for group in &classes {
+            assert_eq!(group.samples.len(), 2);
+            for sample in &group.samples {
+                match sample {
+                    Sample::Frames(uris) => {
+                        assert_eq!(uris.len(), STRIP_FRAMES);
+                        assert!(uris.iter().all(|u| u.starts_with("data:image/png;base64,")));
+                    }
+                    other => panic!("video sample drawn as {other:?}"),
+                }
+            }
+        }
+
+        let speech = tmp.path().join("speech");
+        write_dense(&speech, (400, 1, 1, 1), |k, i| ((i as f32) / (5.0 + k as f32)).sin());
+        let insp = formats::inspect::inspect(&speech).unwrap();
+        assert_eq!(insp.domain, Domain::Speech);
+        let classes = collect_samples(&speech, &insp, 1).unwrap();
+        assert_eq!(classes.len(), 2);
+        match &classes[0].samples[0] {
+            Sample::Waveform(svg) => assert!(svg.contains("400 samples") && svg.contains("polyline")),
+            other => panic!("speech sample drawn as {other:?}"),
+        }
+        let html = render(&insp, &classes);
+        assert_eq!(html.matches("<svg").count(), 2);
+    }
+
     #[test]
     fn sequence_values_take_first_channel_of_each_frame() {
         let frames = Frames::dense_from_frames(vec![vec![3.0f32], vec![7.0], vec![2.0]]);
