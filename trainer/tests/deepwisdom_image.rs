@@ -48,7 +48,7 @@ fn make_images(dir: &Path, train: usize, test: usize) -> PathBuf {
     out
 }
 
-/// Ridge, logistic regression, then one ResNet-18 epoch (the first break of spec §2.3).
+/// Logistic fast model, then two ResNet-18 epochs (the first breaks of spec §2.3).
 fn two_rounds(dataset: &Path, seed: u64) -> (Vec<PredictionMatrix>, trainer::deepwisdom::BundleSlot) {
     let source = DatasetSource::open(dataset).unwrap();
     let (mut l, slot) = auto_learner(source, AutoConfig { seed, ..Default::default() }).unwrap();

@@ -79,9 +79,20 @@ pub fn scan(dir: &Path, spec: &DataSpec, output_dim: usize, cancel: &CancelToken
         return Err(Error::Config("the train split has no record".into()));
     }
     cancel.check()?;
+    let channels = spec.matrix_spec.first().map_or(3, |m| m.effective_channels().max(1) as usize);
     let frames: Vec<Result<(usize, usize, usize, f32, f32)>> = records
         .par_iter()
         .map(|r| {
+            // Decoded JPEG/PNG values lie in [0, 1]: the header's size is all the scan needs.
+            if let Some(bytes) = r.frames().compressed_frame(0) {
+                let dims = image::ImageReader::new(std::io::Cursor::new(bytes))
+                    .with_guessed_format()
+                    .ok()
+                    .and_then(|reader| reader.into_dimensions().ok());
+                if let Some((w, h)) = dims {
+                    return Ok((h as usize, w as usize, channels, 0.0, 1.0));
+                }
+            }
             let f = frame_of(r, spec)?;
             let (lo, hi) = f.data.iter().filter(|v| v.is_finite()).fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
             Ok((f.height, f.width, f.channels, lo, hi))

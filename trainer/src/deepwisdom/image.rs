@@ -1,4 +1,4 @@
-//! Image pipeline (spec §2): a closed-form fast model for the first prediction, then
+//! Image pipeline (spec §2): a cheap logistic model for the first prediction, then
 //! ResNet-18 for two 30-batch epochs and ResNet-9 afterwards, SGD with warm-up and plateau
 //! halving, temperature, class-balanced BCE for multi-label data, best-checkpoint selection
 //! on the validation split, flip TTA from the fifth prediction, and the break/stop rules of
@@ -128,7 +128,6 @@ pub struct ImageLearner {
     slot: BundleSlot,
     data: Option<Data>,
     fast: Option<(ImageRidge, f64, Vec<f32>)>,
-    logistic_done: bool,
     network: Option<Network>,
     /// Epochs run by the whole learner (the spec's epoch counter).
     epochs: usize,
@@ -157,7 +156,6 @@ impl ImageLearner {
             slot,
             data: None,
             fast: None,
-            logistic_done: false,
             network: None,
             epochs: 0,
             replay: Vec::new(),
@@ -234,26 +232,8 @@ impl ImageLearner {
         Ok(())
     }
 
-    /// Closed-form first model, scored on the validation split.
-    fn fit_fast(&mut self) -> Result<()> {
-        let d = self.data.as_ref().expect("loaded");
-        let k = self.facts.output_dim;
-        let feats = pooled_features(&d.train_x.to_device(Device::Cpu));
-        let (n, dim) = (feats.size()[0] as usize, feats.size()[1] as usize);
-        let x = Vec::<f32>::try_from(feats.contiguous().view(-1))?;
-        let y = Vec::<f32>::try_from(d.train_y.to_device(Device::Cpu).contiguous().view(-1))?;
-        let ridge = RidgeModel::fit(&x, &y, n, dim, k)?;
-        let model = ImageRidge { prep: d.prep.clone(), ridge };
-        let val = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &predict_ridge(&model, &d.val_x)?, k) };
-        let test = predict_ridge(&model, &d.test_x)?;
-        self.log(&format!("fast model: ridge λ={:.3}, validation NAUC {val:.4}", model.ridge.lambda));
-        self.fast = Some((model, val, test));
-        Ok(())
-    }
-
-    /// Second cheap model: logistic regression on the same pooled grids (what Baseline1 fits,
-    /// solved full-batch); it replaces the ridge model a priori, the validation split being
-    /// too small on little data to arbitrate between two linear models.
+    /// The fast model: logistic regression on pooled grids of the preprocessed images (what
+    /// Baseline1 fits, here full-batch from zero weights), scored on the validation split.
     fn fit_logistic(&mut self) -> Result<()> {
         let d = self.data.as_ref().expect("loaded");
         let k = self.facts.output_dim;
@@ -267,7 +247,6 @@ impl ImageLearner {
         let test = predict_ridge(&model, &d.test_x)?;
         self.log(&format!("fast model: logistic regression, validation NAUC {val:.4}"));
         self.fast = Some((model, val, test));
-        self.logistic_done = true;
         Ok(())
     }
 
@@ -468,10 +447,7 @@ impl Learner for ImageLearner {
         if self.data.is_none() {
             self.budget = Some(remaining);
             self.load(cancel)?;
-            self.fit_fast()?;
-            return Ok(false);
-        }
-        if !self.logistic_done {
+            // The logistic model beat the ridge one on the shared sets and is ready as fast.
             self.fit_logistic()?;
             return Ok(false);
         }
