@@ -13,7 +13,8 @@
 # is told to accept the flags with RUSTC_BOOTSTRAP=1. Install the runner once with
 # `cargo install cargo-fuzz`. The fuzz build has its own target folder (fuzz/target, ignored).
 #
-# Environment: FUZZ_JOBS=k runs k targets at a time (default 1); FUZZ_SANITIZER=none|address
+# Environment: FUZZ_JOBS=k runs k targets at a time (default 1); FUZZ_NO_BUILD=1 runs the
+# binaries already in fuzz/target (no rebuild while others edit the crates); FUZZ_SANITIZER=none|address
 # (default address: needed for -malloc_limit_mb); AUTODL_SHARED as for the tests (seeds are
 # cut from ../shared/data when present). Crash inputs land in fuzz/artifacts/<target>/; copy
 # each to fuzz/regressions/<target>/ with a test in tests/regression.rs, then fix it.
@@ -164,14 +165,19 @@ PY
 seed || echo "fuzz.sh: seeding failed; targets start from an empty corpus" >&2
 for t in "${TARGETS[@]}"; do mkdir -p "fuzz/corpus/$t"; done
 
-"${FUZZ[@]}" build -s "$SANITIZER" || { echo "fuzz.sh: fuzz build failed" >&2; exit 2; }
+if [ -z "${FUZZ_NO_BUILD:-}" ]; then
+    "${FUZZ[@]}" build -s "$SANITIZER" || { echo "fuzz.sh: fuzz build failed" >&2; exit 2; }
+fi
+BIN_DIR="fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release"
 
 LOGS="fuzz/logs"
 mkdir -p "$LOGS"
 run_one() {
     local t="$1" start end
     start=$(date +%s)
-    "${FUZZ[@]}" run -s "$SANITIZER" "$t" "fuzz/corpus/$t" -- \
+    mkdir -p "fuzz/artifacts/$t"
+    # The same command `cargo fuzz run` issues, on the binary built above.
+    "$BIN_DIR/$t" -artifact_prefix="fuzz/artifacts/$t/" "fuzz/corpus/$t" \
         -max_total_time="$SECONDS_EACH" "${LIMITS[@]}" -max_len=65536 -print_final_stats=1 \
         >"$LOGS/$t.log" 2>&1
     local rc=$?
