@@ -35,7 +35,9 @@ fn rates_a_raw_image_folder_then_the_dataset_it_wrote() {
     let raw = tmp.path().join("shapes");
     write_image_folder(&raw, 16);
     let out = tmp.path().join("rated");
-    let o = rate(&raw, &out, &["--time-budget", "8", "--seed", "3"]);
+    // 30 s: the image learner's first prediction (logistic regression) needs a few seconds of
+    // libtorch, much more on a loaded machine; the table below runs on 8 s.
+    let o = rate(&raw, &out, &["--time-budget", "30", "--seed", "3"]);
     assert_eq!(o.status.code(), Some(0), "rate failed");
     let (so, se) = (stdout(&o), stderr(&o));
 
@@ -54,7 +56,7 @@ fn rates_a_raw_image_folder_then_the_dataset_it_wrote() {
     assert!((-1.0..=1.0).contains(&alc) && alc != 0.0, "ALC {alc}");
     assert!(summary_value(&so, "final NAUC").contains("prediction"), "{so}");
     let first: f64 = summary_value(&so, "first prediction").trim_end_matches(" s").parse().unwrap();
-    assert!(first > 0.0 && first <= 8.0, "first prediction at {first}");
+    assert!(first > 0.0 && first <= 30.0, "first prediction at {first}");
     assert_eq!(summary_value(&so, "report"), out.join("report.html").display().to_string());
 
     // Layout of --out.

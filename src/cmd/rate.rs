@@ -110,6 +110,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         let convert_args = convert::Args {
             input: args.input.clone(),
             out: dataset_dir.clone(),
+            plan: None,
+            shard: None,
             domain: args.domain,
             common: CommonArgs { force: true, ..args.common.clone() },
             image: args.image.clone(),
@@ -229,7 +231,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                     println!("final NAUC       {:.4} (prediction {} at {:.1} s)", last.nauc, last.index, last.time);
                     println!("first prediction {:.1} s", first.time);
                 }
-                _ => println!("final NAUC       - (no prediction)"),
+                _ => {
+                    println!("final NAUC       - (no prediction)");
+                    println!("first prediction none within the {} s budget", args.time_budget);
+                }
             }
         }
         None => println!("ALC              - (not scored)"),

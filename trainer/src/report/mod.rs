@@ -353,6 +353,10 @@ fn learning_section(input: &ReportInput<'_>) -> String {
         score.time_budget,
         score.predictions.len()
     );
+    if score.predictions.is_empty() {
+        s.push_str("<p class=\"err\">No prediction was recorded within the budget: the score is 0. A longer --time-budget gives the learner time for a first prediction.</p>\n");
+        return s;
+    }
     s.push_str("<table><tr><th>prediction</th><th>time (s)</th><th>NAUC</th><th>accuracy</th></tr>");
     for p in &score.predictions {
         let acc = p.accuracy.map_or("-".to_string(), |a| format!("{a:.4}"));

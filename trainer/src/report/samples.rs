@@ -287,7 +287,7 @@ pub(super) fn render(insp: &Inspection, classes: &[ClassSamples]) -> String {
             Some(j) => super::class_label(insp, j),
             None => "unlabelled".to_string(),
         };
-        let _ = write!(s, "<h3>{}</h3>\n", esc(&truncate(&title, 60)));
+        let _ = writeln!(s, "<h3>{}</h3>", esc(&truncate(&title, 60)));
         let rows: Vec<&Vec<(String, f32)>> = group
             .samples
             .iter()
