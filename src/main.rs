@@ -37,6 +37,10 @@ enum Command {
     Predict(cmd::predict::Args),
     /// One shot: convert a raw folder (or take a dataset), validate, train, score; writes report.html
     Rate(cmd::rate::Args),
+    /// Scale-out: list an input once and assign every item its subset, id and shard (plan.jsonl)
+    Plan(cmd::plan::Args),
+    /// Scale-out: check the shards of a plan and merge them into one validated dataset
+    Merge(cmd::merge::Args),
 }
 
 fn main() {
@@ -49,6 +53,8 @@ fn main() {
         Command::Train(args) => cmd::train::run(args),
         Command::Predict(args) => cmd::predict::run(args),
         Command::Rate(args) => cmd::rate::run(args),
+        Command::Plan(args) => cmd::plan::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

@@ -110,10 +110,19 @@ pub enum Domain {
 #[command(after_long_help = LAYOUTS)]
 pub struct Args {
     /// Raw input: a folder (images, text, AutoML/AutoNLP layouts) or a file (table, corpus)
+    #[arg(required_unless_present = "plan", default_value = "-", hide_default_value = true)]
     pub input: PathBuf,
-    /// Dataset folder to create (holds <name>.data/, <name>.solution and side files)
+    /// Dataset folder to create (holds <name>.data/, <name>.solution and side files); with
+    /// --plan, the shards folder
     #[arg(short, long, value_name = "OUT")]
     pub out: PathBuf,
+    /// Scale-out: convert one shard of this plan (written by `plan`; INPUT and the conversion
+    /// options come from it) into the shards folder OUT
+    #[arg(long, value_name = "PLAN")]
+    pub plan: Option<PathBuf>,
+    /// Shard to convert with --plan (default: $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX)
+    #[arg(long, value_name = "K", requires = "plan")]
+    pub shard: Option<usize>,
     /// Input domain
     #[arg(long, value_enum, default_value_t = Domain::Auto)]
     pub domain: Domain,
@@ -257,6 +266,9 @@ impl ImageArgs {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    if let Some(plan) = &args.plan {
+        return crate::cmd::plan::run_shard(plan, args.shard, &args.out);
+    }
     let domain = match args.domain {
         Domain::Auto => detect_domain(&args.input)?,
         d => d,

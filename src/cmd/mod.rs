@@ -6,3 +6,5 @@ pub mod train;
 pub mod predict;
 pub mod convert;
 pub mod rate;
+pub mod plan;
+pub mod merge;

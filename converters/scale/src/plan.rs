@@ -1,0 +1,393 @@
+//! The plan: one pass over the input listing (file sizes, labels; no pixel is decoded) that
+//! fixes the split, the record ids, the labels and the shard of every input.
+//!
+//! `plan.jsonl` = a header line ([`PlanHeader`]) then one [`PlanEntry`] per input in id order:
+//! test ids `0..n_test` in test record order, then train. The split is
+//! [`converters_common::split::split_items`], the very function `convert` calls, so the
+//! plan's order is `convert`'s record order. Shards are contiguous runs of the test order and
+//! of the train order, cut where the running byte count crosses `k/N` of the total, so shard
+//! `k` holds test part `k` and train part `k` and the merge is a concatenation in shard order.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use converters_common::labels::{discover, LabeledInput};
+use converters_common::naming::resolve_name;
+use converters_common::split::{split_items, Subset};
+use converters_common::{ErrorPolicy, ItemError, Labels, OnError, SkipReport, SplitOptions};
+use converters_image::convert::header_colour;
+use converters_image::options::is_image_path;
+use converters_image::{Channels, ImageOptions, ResizeFilter, Storage};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, ScaleError};
+
+/// Format tag of the header line.
+pub const PLAN_FORMAT: &str = "autodl-format-plan/1";
+
+/// Image options as written in the plan (what `convert` flags were given to `plan`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageSettings {
+    /// `compressed` or `dense`.
+    pub storage: String,
+    pub size: Option<(u32, u32)>,
+    /// `nearest`, `triangle`, `catmullrom`, `gaussian`, `lanczos3`.
+    pub filter: String,
+    /// `auto`, `1` or `3`.
+    pub channels: String,
+    pub verify: bool,
+    pub max_pixels: u64,
+    /// Channels of dense frames, decided by the plan from image headers when `auto`
+    /// (every shard must write the same count); 0 in compressed mode with `auto`.
+    pub dense_channels: usize,
+}
+
+impl ImageSettings {
+    pub fn from_options(o: &ImageOptions) -> ImageSettings {
+        ImageSettings {
+            storage: match o.storage {
+                Storage::Compressed => "compressed",
+                Storage::Dense => "dense",
+            }
+            .into(),
+            size: o.size,
+            filter: match o.filter {
+                ResizeFilter::Nearest => "nearest",
+                ResizeFilter::Triangle => "triangle",
+                ResizeFilter::CatmullRom => "catmullrom",
+                ResizeFilter::Gaussian => "gaussian",
+                ResizeFilter::Lanczos3 => "lanczos3",
+            }
+            .into(),
+            channels: match o.channels {
+                Channels::Auto => "auto",
+                Channels::Gray => "1",
+                Channels::Rgb => "3",
+            }
+            .into(),
+            verify: o.verify,
+            max_pixels: o.max_pixels,
+            dense_channels: 0,
+        }
+    }
+
+    /// Back to converter options; `None` for a value this version does not know.
+    pub fn to_options(&self) -> Option<ImageOptions> {
+        Some(ImageOptions {
+            storage: match self.storage.as_str() {
+                "compressed" => Storage::Compressed,
+                "dense" => Storage::Dense,
+                _ => return None,
+            },
+            size: self.size,
+            filter: match self.filter.as_str() {
+                "nearest" => ResizeFilter::Nearest,
+                "triangle" => ResizeFilter::Triangle,
+                "catmullrom" => ResizeFilter::CatmullRom,
+                "gaussian" => ResizeFilter::Gaussian,
+                "lanczos3" => ResizeFilter::Lanczos3,
+                _ => return None,
+            },
+            channels: match self.channels.as_str() {
+                "auto" => Channels::Auto,
+                "1" => Channels::Gray,
+                "3" => Channels::Rgb,
+                _ => return None,
+            },
+            verify: self.verify,
+            max_pixels: self.max_pixels,
+        })
+    }
+}
+
+/// An input left out, as the skip report lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkippedInput {
+    pub path: String,
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+impl SkippedInput {
+    pub fn from_item_error(e: &ItemError) -> SkippedInput {
+        SkippedInput { path: e.path.display().to_string(), line: e.line, reason: e.reason.clone() }
+    }
+    pub fn to_item_error(&self) -> ItemError {
+        ItemError { path: PathBuf::from(&self.path), line: self.line, reason: self.reason.clone() }
+    }
+}
+
+/// The first line of `plan.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanHeader {
+    pub format: String,
+    pub name: String,
+    pub domain: String,
+    pub input: String,
+    pub seed: u64,
+    pub test_size: f64,
+    /// `skip` or `fail`.
+    pub on_error: String,
+    pub max_errors: Option<usize>,
+    pub shards: usize,
+    pub n_test: usize,
+    pub n_train: usize,
+    pub output_dim: usize,
+    pub class_names: Option<Vec<String>>,
+    pub image: ImageSettings,
+    /// Inputs the listing itself rejected (bad labels.csv rows, …): first in the skip report.
+    pub listing_skipped: Vec<SkippedInput>,
+    pub warnings: Vec<String>,
+    /// Digest of everything else in the file (header with an empty fingerprint, then every
+    /// entry line); shards carry it so the merge can tell plans apart.
+    pub fingerprint: String,
+}
+
+impl PlanHeader {
+    pub fn policy(&self) -> ErrorPolicy {
+        let on_error = if self.on_error == "fail" { OnError::Fail } else { OnError::Skip };
+        ErrorPolicy { on_error, max_errors: self.max_errors }
+    }
+}
+
+/// One input of the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanEntry {
+    /// Planned record id (test `0..n_test`, then train). Skipped inputs leave no gap in the
+    /// merged dataset: the merge numbers converted records densely in this order.
+    pub id: u64,
+    /// `test` or `train`.
+    pub subset: String,
+    pub path: String,
+    /// `(class index, score)` pairs, as the record or the solution will hold them.
+    pub labels: Vec<(u32, f32)>,
+    pub bytes: u64,
+    pub shard: usize,
+}
+
+impl PlanEntry {
+    pub fn is_test(&self) -> bool {
+        self.subset == "test"
+    }
+}
+
+/// A whole plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub header: PlanHeader,
+    pub entries: Vec<PlanEntry>,
+}
+
+/// What `plan` is given.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    pub input: PathBuf,
+    pub name: Option<String>,
+    pub split: SplitOptions,
+    pub policy: ErrorPolicy,
+    pub image: ImageOptions,
+    pub shards: usize,
+}
+
+/// Lists the input and builds the plan (nothing is written).
+pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
+    if req.shards == 0 {
+        return Err(converters_common::ConvertError::Options("--shards must be at least 1".into()).into());
+    }
+    let opts = req.image.check()?;
+    req.split.check()?;
+    let mut report = SkipReport::new(req.policy);
+    let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
+        discover(&req.input, &is_image_path, &mut report)?;
+    let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
+    let (split, split_warning) = split_items(&items, &req.split)?;
+    warnings.extend(split_warning);
+
+    let mut image = ImageSettings::from_options(&req.image);
+    // Same rule as `convert` (spec §5.1): dense + auto = 3 channels if any header has colour.
+    image.dense_channels = match (opts.storage, opts.channels) {
+        (_, Channels::Gray) => 1,
+        (_, Channels::Rgb) => 3,
+        (Storage::Dense, Channels::Auto) => {
+            if items.par_iter().any(|i| header_colour(&i.path).unwrap_or(false)) {
+                3
+            } else {
+                1
+            }
+        }
+        (Storage::Compressed, Channels::Auto) => 0,
+    };
+
+    let size_of = |i: usize| std::fs::metadata(&items[i].path).map(|m| m.len()).unwrap_or(0);
+    let mut entries = Vec::with_capacity(items.len());
+    for (subset, order) in [(Subset::Test, &split.test), (Subset::Train, &split.train)] {
+        let bytes: Vec<u64> = order.par_iter().map(|&i| size_of(i)).collect();
+        let shards = assign_shards(&bytes, req.shards);
+        for ((&i, b), shard) in order.iter().zip(bytes).zip(shards) {
+            entries.push(PlanEntry {
+                id: entries.len() as u64,
+                subset: if subset == Subset::Test { "test" } else { "train" }.into(),
+                path: items[i].path.display().to_string(),
+                labels: items[i].labels.pairs.clone(),
+                bytes: b,
+                shard,
+            });
+        }
+    }
+    let mut header = PlanHeader {
+        format: PLAN_FORMAT.into(),
+        name,
+        domain: "image".into(),
+        input: req.input.display().to_string(),
+        seed: req.split.seed,
+        test_size: req.split.test_size,
+        on_error: match req.policy.on_error {
+            OnError::Skip => "skip",
+            OnError::Fail => "fail",
+        }
+        .into(),
+        max_errors: req.policy.max_errors,
+        shards: req.shards,
+        n_test: split.test.len(),
+        n_train: split.train.len(),
+        output_dim,
+        class_names,
+        image,
+        listing_skipped: report.entries().iter().map(SkippedInput::from_item_error).collect(),
+        warnings,
+        fingerprint: String::new(),
+    };
+    header.fingerprint = fingerprint(&header, &entries);
+    Ok(Plan { header, entries })
+}
+
+/// Contiguous runs balanced by bytes: an item goes to the shard where the middle of its byte
+/// range falls (each item weighs at least 1, so empty files still spread).
+pub fn assign_shards(bytes: &[u64], shards: usize) -> Vec<usize> {
+    let weights: Vec<u128> = bytes.iter().map(|&b| u128::from(b) + 1).collect();
+    let total: u128 = weights.iter().sum();
+    let mut before = 0u128;
+    weights
+        .iter()
+        .map(|&w| {
+            let middle = 2 * before + w; // twice the midpoint, to stay in integers
+            before += w;
+            ((middle * shards as u128) / (2 * total.max(1))).min(shards as u128 - 1) as usize
+        })
+        .collect()
+}
+
+fn header_line(h: &PlanHeader) -> String {
+    serde_json::to_string(h).expect("plan header serialises (plain data)")
+}
+
+fn entry_line(e: &PlanEntry) -> String {
+    serde_json::to_string(e).expect("plan entry serialises (plain data)")
+}
+
+/// CRC32C of the header (fingerprint blanked) and entry lines, with the byte count.
+pub fn fingerprint(header: &PlanHeader, entries: &[PlanEntry]) -> String {
+    let mut h = header.clone();
+    h.fingerprint = String::new();
+    let mut crc = crc32c::crc32c(header_line(&h).as_bytes());
+    let mut len = 0u64;
+    for e in entries {
+        let line = entry_line(e);
+        crc = crc32c::crc32c_append(crc, line.as_bytes());
+        crc = crc32c::crc32c_append(crc, b"\n");
+        len += line.len() as u64 + 1;
+    }
+    format!("{crc:08x}-{}-{len}", entries.len())
+}
+
+impl Plan {
+    /// Writes `plan.jsonl` through a temporary file and a rename.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let mut text = header_line(&self.header);
+        text.push('\n');
+        for e in &self.entries {
+            text.push_str(&entry_line(e));
+            text.push('\n');
+        }
+        write_atomically(path, text.as_bytes())
+    }
+
+    /// Reads a plan and checks its fingerprint, ids and shard numbers.
+    pub fn read(path: &Path) -> Result<Plan> {
+        let err = |line: usize, message: String| ScaleError::Plan { path: path.to_path_buf(), line, message };
+        let f = std::fs::File::open(path).map_err(|e| ScaleError::io(path, e))?;
+        let mut lines = BufReader::new(f).lines();
+        let first = lines.next().ok_or_else(|| err(1, "empty plan".into()))?.map_err(|e| ScaleError::io(path, e))?;
+        let header: PlanHeader = serde_json::from_str(&first).map_err(|e| err(1, format!("bad header: {e}")))?;
+        if header.format != PLAN_FORMAT {
+            return Err(err(1, format!("format {:?}, expected {PLAN_FORMAT:?}", header.format)));
+        }
+        if header.image.to_options().is_none() || header.shards == 0 {
+            return Err(err(1, "unknown image options or zero shards".into()));
+        }
+        let mut entries = Vec::new();
+        for (n, line) in lines.enumerate() {
+            let line = line.map_err(|e| ScaleError::io(path, e))?;
+            let e: PlanEntry = serde_json::from_str(&line).map_err(|e| err(n + 2, format!("bad entry: {e}")))?;
+            if e.id != entries.len() as u64 || e.shard >= header.shards || e.is_test() != (entries.len() < header.n_test) {
+                return Err(err(n + 2, format!("entry id {} / shard {} / subset {} out of order", e.id, e.shard, e.subset)));
+            }
+            entries.push(e);
+        }
+        if entries.len() != header.n_test + header.n_train {
+            return Err(err(entries.len() + 1, format!("{} entries, header says {}", entries.len(), header.n_test + header.n_train)));
+        }
+        let fp = fingerprint(&header, &entries);
+        if fp != header.fingerprint {
+            return Err(err(1, format!("fingerprint {fp} does not match the header's {} (plan edited?)", header.fingerprint)));
+        }
+        Ok(Plan { header, entries })
+    }
+
+    /// Entries of shard `k` in id order (its test part, then its train part).
+    pub fn shard_entries(&self, k: usize) -> Vec<&PlanEntry> {
+        self.entries.iter().filter(|e| e.shard == k).collect()
+    }
+
+    pub fn labels_of(e: &PlanEntry) -> Labels {
+        Labels { pairs: e.labels.clone() }
+    }
+}
+
+/// Writes `bytes` to `<path>.tmp-<pid>`, syncs, renames over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = temp_name(path);
+    let run = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    };
+    run().map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        ScaleError::io(path, e)
+    })
+}
+
+/// `.<file name>.tmp-<pid>` next to `path`.
+pub fn temp_name(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_are_contiguous_and_balanced_by_bytes() {
+        let bytes = vec![100, 100, 100, 100, 400, 100, 100];
+        let s = assign_shards(&bytes, 2);
+        assert!(s.windows(2).all(|w| w[0] <= w[1]), "{s:?}");
+        let load = |k| bytes.iter().zip(&s).filter(|(_, &sh)| sh == k).map(|(b, _)| b).sum::<u64>();
+        assert_eq!((load(0), load(1)), (400, 600), "{s:?}");
+        assert_eq!(assign_shards(&[0; 8], 4), vec![0, 0, 1, 1, 2, 2, 3, 3]);
+        assert_eq!(assign_shards(&[5, 5], 1), vec![0, 0]);
+    }
+}

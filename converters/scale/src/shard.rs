@@ -1,0 +1,266 @@
+//! Converting one shard of a plan into a shards folder:
+//!
+//! - `sample-<name>-test-KKKKK-of-NNNNN.tfrecord` and `sample-<name>-train-KKKKK-of-NNNNN.tfrecord`:
+//!   records in plan order carrying their planned ids (test records without labels, spec §1.3);
+//! - `<name>-solution-KKKKK-of-NNNNN.tsv`: `id<TAB>index:score …` per converted test record;
+//! - `manifest-KKKKK-of-NNNNN.json` ([`ShardManifest`]): counts, sizes, CRC32C of each file,
+//!   skipped inputs, plan fingerprint, observed shapes. Written last: a shard without its
+//!   manifest is not done.
+//!
+//! A rerun first removes the old manifest, then renames fresh files (written under temporary
+//! names) over the old ones, then writes the manifest: other shards are never touched, and a
+//! half-replaced shard has no manifest.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use converters_common::pipeline::convert_ordered;
+use converters_common::SkipReport;
+use converters_image::convert::{convert_image, ConvertedImage, Pixels};
+use formats::example::{try_encode, AutoDlExample, Frames};
+use formats::tfrecord::TfRecordWriter;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, ScaleError};
+use crate::plan::{temp_name, write_atomically, Plan, PlanEntry, SkippedInput};
+
+/// One file of a shard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartFile {
+    pub file: String,
+    /// Records (tfrecord) or rows (solution).
+    pub count: u64,
+    pub bytes: u64,
+    pub crc32c: String,
+}
+
+/// A skipped input of a shard, with its planned id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardSkip {
+    pub id: u64,
+    #[serde(flatten)]
+    pub input: SkippedInput,
+}
+
+/// Frame facts seen by a shard (spec §5.1 metadata).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ObservedShape {
+    /// `(height, width)` shared by every converted image of the shard; `None` when they
+    /// differ or nothing was converted.
+    pub size: Option<(u32, u32)>,
+    pub uniform: bool,
+    pub colour: bool,
+    pub converted: u64,
+}
+
+impl ObservedShape {
+    fn observe(&mut self, height: u32, width: u32, colour: bool) {
+        if self.converted == 0 {
+            self.size = Some((height, width));
+            self.uniform = true;
+        } else if self.size != Some((height, width)) {
+            self.uniform = false;
+            self.size = None;
+        }
+        self.colour |= colour;
+        self.converted += 1;
+    }
+}
+
+/// `manifest-KKKKK-of-NNNNN.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardManifest {
+    pub fingerprint: String,
+    pub name: String,
+    pub shard: usize,
+    pub shards: usize,
+    pub planned_test: u64,
+    pub planned_train: u64,
+    pub test: PartFile,
+    pub train: PartFile,
+    pub solution: PartFile,
+    pub skipped_test: Vec<ShardSkip>,
+    pub skipped_train: Vec<ShardSkip>,
+    pub observed: ObservedShape,
+}
+
+/// File names of shard `k` of `n` for dataset `name`.
+pub struct ShardNames {
+    pub test: String,
+    pub train: String,
+    pub solution: String,
+    pub manifest: String,
+}
+
+impl ShardNames {
+    pub fn new(name: &str, k: usize, n: usize) -> ShardNames {
+        let tag = format!("{k:05}-of-{n:05}");
+        ShardNames {
+            test: format!("sample-{name}-test-{tag}.tfrecord"),
+            train: format!("sample-{name}-train-{tag}.tfrecord"),
+            solution: format!("{name}-solution-{tag}.tsv"),
+            manifest: format!("manifest-{tag}.json"),
+        }
+    }
+}
+
+/// The copy of the plan kept in a shards folder (the merge reads it).
+pub const PLAN_COPY: &str = "plan.jsonl";
+
+/// Converts shard `k` of the plan at `plan_path` into `shards_dir` (created if needed).
+pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<ShardManifest> {
+    let plan = Plan::read(plan_path)?;
+    let h = &plan.header;
+    if k >= h.shards {
+        return Err(ScaleError::shard(k, plan_path, format!("the plan has {} shard(s) (0..{})", h.shards, h.shards)));
+    }
+    let opts = h.image.to_options().expect("Plan::read checked the image options").check()?;
+    let dense_channels = h.image.dense_channels;
+    std::fs::create_dir_all(shards_dir).map_err(|e| ScaleError::io(shards_dir, e))?;
+    keep_plan_copy(plan_path, &plan, shards_dir)?;
+
+    let names = ShardNames::new(&h.name, k, h.shards);
+    let manifest_path = shards_dir.join(&names.manifest);
+    // Not done any more until the new manifest lands (see module docs).
+    match std::fs::remove_file(&manifest_path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(ScaleError::io(&manifest_path, e)),
+        _ => {}
+    }
+
+    let entries = plan.shard_entries(k);
+    let (test, train): (Vec<&PlanEntry>, Vec<&PlanEntry>) = entries.iter().partition(|e| e.is_test());
+    // Only --on-error fail applies here; --max-errors counts skips over all shards (merge).
+    let mut policy = h.policy();
+    policy.max_errors = None;
+    let mut report = SkipReport::new(policy);
+    let mut observed = ObservedShape::default();
+
+    let final_paths = [shards_dir.join(&names.test), shards_dir.join(&names.train), shards_dir.join(&names.solution)];
+    let temps: Vec<PathBuf> = final_paths.iter().map(|p| temp_name(p)).collect();
+    let cleanup = |temps: &[PathBuf]| temps.iter().for_each(|t| drop(std::fs::remove_file(t)));
+
+    let result = (|| -> Result<(Vec<ShardSkip>, Vec<ShardSkip>, u64)> {
+        let mut solution = BufWriter::new(File::create(&temps[2]).map_err(|e| ScaleError::io(&temps[2], e))?);
+        let mut solution_rows = 0u64;
+        let mut skips = [Vec::new(), Vec::new()];
+        for (part, items) in [&test, &train].into_iter().enumerate() {
+            let path = &temps[part];
+            let mut w = TfRecordWriter::create(path)?;
+            let convert = |e: &&PlanEntry| convert_image(Path::new(&e.path), &opts, dense_channels);
+            convert_ordered(items, 64, convert, |i, r| {
+                let e = items[i];
+                let img = match r {
+                    Ok(img) => img,
+                    Err(err) => {
+                        skips[part].push(ShardSkip { id: e.id, input: SkippedInput::from_item_error(&err) });
+                        return report.record(err);
+                    }
+                };
+                let ConvertedImage { pixels, height, width, colour } = img;
+                observed.observe(height, width, colour);
+                let frames = match pixels {
+                    Pixels::Encoded(bytes) => Frames::Compressed(vec![bytes]),
+                    Pixels::Dense(values) => {
+                        let len = values.len();
+                        Frames::dense_uniform(values, len).expect("one non-empty dense frame")
+                    }
+                };
+                let labels = Plan::labels_of(e);
+                let (index, score) = if e.is_test() { (vec![], vec![]) } else { (labels.indices(), labels.scores()) };
+                let ex = AutoDlExample { id: Some(e.id as i64), label_index: index, label_score: score, frames };
+                let payload = try_encode(&ex)
+                    .map_err(|x| formats::Error::Write { path: path.clone(), message: x.to_string() })?;
+                w.write_record(&payload).map_err(|x| converters_common::ConvertError::io(path, x))?;
+                if e.is_test() {
+                    let pairs: Vec<String> = labels.pairs.iter().map(|(i, s)| format!("{i}:{s}")).collect();
+                    writeln!(solution, "{}\t{}", e.id, pairs.join(" "))
+                        .map_err(|x| converters_common::ConvertError::io(&temps[2], x))?;
+                    solution_rows += 1;
+                }
+                Ok(())
+            })?;
+            let f = w.into_inner().map_err(|e| ScaleError::io(path, e))?;
+            f.into_inner().map_err(|e| ScaleError::io(path, e.into_error()))?.sync_all().map_err(|e| ScaleError::io(path, e))?;
+        }
+        let f = solution.into_inner().map_err(|e| ScaleError::io(&temps[2], e.into_error()))?;
+        f.sync_all().map_err(|e| ScaleError::io(&temps[2], e))?;
+        let [st, sr] = skips;
+        Ok((st, sr, solution_rows))
+    })();
+    let (skipped_test, skipped_train, solution_rows) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            cleanup(&temps);
+            return Err(e);
+        }
+    };
+    let counts = [
+        test.len() as u64 - skipped_test.len() as u64,
+        train.len() as u64 - skipped_train.len() as u64,
+        solution_rows,
+    ];
+    let mut parts = Vec::new();
+    for ((tmp, fin), count) in temps.iter().zip(&final_paths).zip(counts) {
+        let (bytes, crc) = file_crc32c(tmp)?;
+        std::fs::rename(tmp, fin).map_err(|e| ScaleError::io(fin, e))?;
+        let file = fin.file_name().expect("joined file name").to_string_lossy().into_owned();
+        parts.push(PartFile { file, count, bytes, crc32c: format!("{crc:08x}") });
+    }
+    let [test_part, train_part, solution_part]: [PartFile; 3] = parts.try_into().expect("three parts");
+    let manifest = ShardManifest {
+        fingerprint: h.fingerprint.clone(),
+        name: h.name.clone(),
+        shard: k,
+        shards: h.shards,
+        planned_test: test.len() as u64,
+        planned_train: train.len() as u64,
+        test: test_part,
+        train: train_part,
+        solution: solution_part,
+        skipped_test,
+        skipped_train,
+        observed,
+    };
+    let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises (plain data)");
+    write_atomically(&manifest_path, text.as_bytes())?;
+    Ok(manifest)
+}
+
+/// Puts the plan into the shards folder, or checks that the one there is the same plan.
+fn keep_plan_copy(plan_path: &Path, plan: &Plan, shards_dir: &Path) -> Result<()> {
+    let copy = shards_dir.join(PLAN_COPY);
+    if copy.exists() {
+        let there = Plan::read(&copy)?;
+        if there.header.fingerprint != plan.header.fingerprint {
+            return Err(ScaleError::Plan {
+                path: copy,
+                line: 1,
+                message: format!(
+                    "this shards folder belongs to plan {}, not to {} ({}): use another folder",
+                    there.header.fingerprint,
+                    plan.header.fingerprint,
+                    plan_path.display()
+                ),
+            });
+        }
+        return Ok(());
+    }
+    let bytes = std::fs::read(plan_path).map_err(|e| ScaleError::io(plan_path, e))?;
+    write_atomically(&copy, &bytes)
+}
+
+/// Byte length and CRC32C of a file, streamed.
+pub fn file_crc32c(path: &Path) -> Result<(u64, u32)> {
+    let mut f = File::open(path).map_err(|e| ScaleError::io(path, e))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut crc, mut len) = (0u32, 0u64);
+    loop {
+        let n = f.read(&mut buf).map_err(|e| ScaleError::io(path, e))?;
+        if n == 0 {
+            return Ok((len, crc));
+        }
+        crc = crc32c::crc32c_append(crc, &buf[..n]);
+        len += n as u64;
+    }
+}

@@ -1,0 +1,90 @@
+//! `autodl-format plan INPUT -o plan.jsonl --shards N [convert options]`: the deterministic
+//! assignment of every input (split, id, label, shard) for scale-out conversion (docs/SCALE_OUT.md).
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+
+use crate::cmd::convert::{detect_domain, CommonArgs, Domain, ImageArgs};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Raw input folder (images: class folders, train/ and test/, labels.csv)
+    pub input: PathBuf,
+    /// Plan file to write (JSON lines: a header, then one line per input)
+    #[arg(short, long, value_name = "PLAN")]
+    pub out: PathBuf,
+    /// Number of shards, balanced by input bytes
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub shards: usize,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub image: ImageArgs,
+}
+
+pub fn run(args: Args) -> anyhow::Result<i32> {
+    let domain = detect_domain(&args.input)?;
+    if domain != Domain::Image {
+        bail!("{}: plan supports image folders only (detected {domain:?}); use `convert` for this input", args.input.display());
+    }
+    if args.out.exists() && !args.common.force {
+        bail!("{}: plan file already exists (use --force to replace it)", args.out.display());
+    }
+    let req = converters_scale::plan::PlanRequest {
+        input: args.input.clone(),
+        name: args.common.name.clone(),
+        split: args.common.split(),
+        policy: args.common.policy(),
+        image: args.image.options(),
+        shards: args.shards,
+    };
+    let plan = converters_scale::plan::build_plan(&req).with_context(|| format!("planning {}", args.input.display()))?;
+    plan.write(&args.out)?;
+    for w in &plan.header.warnings {
+        eprintln!("warning: {w}");
+    }
+    let h = &plan.header;
+    eprintln!(
+        "wrote {} (dataset {}, fingerprint {}): {} test + {} train inputs in {} shard(s), {} input(s) rejected by the listing",
+        args.out.display(),
+        h.name,
+        h.fingerprint,
+        h.n_test,
+        h.n_train,
+        h.shards,
+        h.listing_skipped.len()
+    );
+    Ok(0)
+}
+
+/// `convert --plan PLAN [--shard K] -o SHARDS_DIR`: converts one shard of the plan.
+pub fn run_shard(plan: &std::path::Path, shard: Option<usize>, shards_dir: &std::path::Path) -> anyhow::Result<i32> {
+    let k = match shard {
+        Some(k) => k,
+        None => shard_from_env()?,
+    };
+    let m = converters_scale::shard::convert_shard(plan, k, shards_dir)
+        .with_context(|| format!("converting shard {k} of {}", plan.display()))?;
+    eprintln!(
+        "shard {k} of {}: {} test + {} train records ({} + {} bytes), skipped {} inputs; manifest {}",
+        m.shards,
+        m.test.count,
+        m.train.count,
+        m.test.bytes,
+        m.train.bytes,
+        m.skipped_test.len() + m.skipped_train.len(),
+        shards_dir.join(converters_scale::shard::ShardNames::new(&m.name, k, m.shards).manifest).display()
+    );
+    Ok(0)
+}
+
+/// The shard index batch engines give each task: Slurm job arrays, then Kubernetes Indexed Jobs.
+fn shard_from_env() -> anyhow::Result<usize> {
+    for var in ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"] {
+        if let Ok(v) = std::env::var(var) {
+            return v.trim().parse().with_context(|| format!("${var}={v:?} is not a shard number"));
+        }
+    }
+    bail!("no shard given: pass --shard K, or run under a Slurm array ($SLURM_ARRAY_TASK_ID) or a Kubernetes Indexed Job ($JOB_COMPLETION_INDEX)")
+}

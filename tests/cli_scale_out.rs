@@ -1,0 +1,241 @@
+//! Scale-out conversion through the binary (issue 10): `plan`, `convert --plan --shard K` run
+//! by two parallel worker processes, `merge` — byte-compared with a single-machine `convert`;
+//! a shard run twice; a missing shard; a shard from another plan; a corrupt shard.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use converters_image::fixtures;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_autodl-format"));
+    c.env_remove("SLURM_ARRAY_TASK_ID").env_remove("JOB_COMPLETION_INDEX");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run autodl-format")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn ok(o: Output) -> Output {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every file below `dir` with its bytes, sorted by relative path.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Converts shards `0..n` with two worker processes running side by side (even / odd shards).
+fn convert_shards_with_two_workers(plan: &Path, shards_dir: &Path, n: usize) {
+    let workers: Vec<_> = (0..2)
+        .map(|w| {
+            let (plan, dir) = (plan.to_path_buf(), shards_dir.to_path_buf());
+            std::thread::spawn(move || {
+                for k in (w..n).step_by(2) {
+                    let o = bin()
+                        .args(["convert", "--quiet", "--plan", s(&plan), "--shard", &k.to_string(), "-o", s(&dir)])
+                        .output()
+                        .unwrap();
+                    assert_eq!(o.status.code(), Some(0), "shard {k}: {}", stderr(&o));
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("worker thread");
+    }
+}
+
+/// `convert` of `raw` and plan(N shards) + 2 workers + merge of `raw`, with the same options.
+fn compare_with_convert(raw: &Path, tmp: &Path, shards: usize, extra: &[&str]) {
+    let single = tmp.join(format!("single-{shards}"));
+    let mut args = vec!["convert", "--quiet", s(raw), "-o", s(&single)];
+    args.extend_from_slice(extra);
+    ok(run(&args));
+
+    let plan = tmp.join(format!("plan-{shards}.jsonl"));
+    let n = shards.to_string();
+    let mut args = vec!["plan", s(raw), "-o", s(&plan), "--shards", &n];
+    args.extend_from_slice(extra);
+    ok(run(&args));
+    let shards_dir = tmp.join(format!("shards-{shards}"));
+    convert_shards_with_two_workers(&plan, &shards_dir, shards);
+    let merged = tmp.join(format!("merged-{shards}"));
+    ok(run(&["merge", s(&shards_dir), "-o", s(&merged)]));
+
+    let (a, b) = (tree(&single), tree(&merged));
+    assert_eq!(a.iter().map(|x| &x.0).collect::<Vec<_>>(), b.iter().map(|x| &x.0).collect::<Vec<_>>());
+    for ((path, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{} differs between convert and merge ({} vs {} bytes)", path.display(), x.len(), y.len());
+    }
+}
+
+#[test]
+fn four_shards_by_two_workers_merge_to_the_convert_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("flowers");
+    // Mixed formats (PNG re-encoding) and sizes (row/col −1 agreed across shards).
+    fixtures::class_folders(&raw, &["rose", "tulip", "iris"], 9, 20, 14, true, false).unwrap();
+    compare_with_convert(&raw, tmp.path(), 4, &[]);
+    compare_with_convert(&raw, tmp.path(), 1, &[]);
+    compare_with_convert(&raw, tmp.path(), 3, &["--format", "dense", "--size", "8x6", "--seed", "7"]);
+}
+
+#[test]
+fn skipped_inputs_and_labels_csv_merge_to_the_convert_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("pets");
+    fixtures::bad_inputs(&raw, 14).unwrap();
+    compare_with_convert(&raw, tmp.path(), 4, &[]);
+    let report = fs::read_to_string(tmp.path().join("merged-4/pets_skipped.tsv")).unwrap();
+    assert!(report.contains("corrupt.jpg") && report.contains("missing.jpg"), "{report}");
+
+    let raw = tmp.path().join("csv");
+    fixtures::labels_csv_layout(&raw, 24, true).unwrap();
+    compare_with_convert(&raw, tmp.path(), 2, &["--test-size", "0.3"]);
+}
+
+#[test]
+fn plan_is_deterministic_and_balanced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("imgs");
+    fixtures::class_folders(&raw, &["a", "b"], 20, 16, 16, false, false).unwrap();
+    let (p1, p2, p3) = (tmp.path().join("p1"), tmp.path().join("p2"), tmp.path().join("p3"));
+    ok(run(&["plan", s(&raw), "-o", s(&p1), "--shards", "4"]));
+    ok(run(&["plan", s(&raw), "-o", s(&p2), "--shards", "4"]));
+    ok(run(&["plan", s(&raw), "-o", s(&p3), "--shards", "4", "--seed", "3"]));
+    assert_eq!(fs::read(&p1).unwrap(), fs::read(&p2).unwrap());
+    assert_ne!(fs::read(&p1).unwrap(), fs::read(&p3).unwrap());
+    let text = fs::read_to_string(&p1).unwrap();
+    let mut per_shard = [0u64; 4];
+    for line in text.lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        per_shard[v["shard"].as_u64().unwrap() as usize] += v["bytes"].as_u64().unwrap();
+    }
+    let (lo, hi) = (per_shard.iter().min().unwrap(), per_shard.iter().max().unwrap());
+    assert!(*lo > 0 && hi - lo <= hi / 2, "unbalanced shards {per_shard:?}");
+    // An existing plan is not overwritten without --force.
+    let o = run(&["plan", s(&raw), "-o", s(&p1)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+/// Plan with 4 shards, all converted; returns (plan, shards folder).
+fn converted_plan(tmp: &Path, seed: &str, tag: &str) -> (PathBuf, PathBuf) {
+    let raw = tmp.join("raw");
+    if !raw.exists() {
+        fixtures::class_folders(&raw, &["x", "y"], 10, 12, 12, false, true).unwrap();
+    }
+    let plan = tmp.join(format!("plan-{tag}.jsonl"));
+    ok(run(&["plan", s(&raw), "-o", s(&plan), "--shards", "4", "--seed", seed]));
+    let dir = tmp.join(format!("shards-{tag}"));
+    convert_shards_with_two_workers(&plan, &dir, 4);
+    (plan, dir)
+}
+
+#[test]
+fn a_shard_run_twice_replaces_only_itself() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plan, dir) = converted_plan(tmp.path(), "1", "a");
+    ok(run(&["merge", s(&dir), "-o", s(&tmp.path().join("first"))]));
+    let before = tree(&dir);
+    let mtimes = |k: &str| -> Vec<_> {
+        fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| !e.file_name().to_string_lossy().contains(k))
+            .map(|e| (e.file_name(), e.metadata().unwrap().modified().unwrap()))
+            .collect()
+    };
+    let others = mtimes("00001-of-00004");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // Shard index from the Kubernetes Indexed Job variable this time.
+    let o = bin().args(["convert", "--quiet", "--plan", s(&plan), "-o", s(&dir)]).env("JOB_COMPLETION_INDEX", "1").output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("shard 1 of 4"), "{}", stderr(&o));
+    let mut others_after = mtimes("00001-of-00004");
+    let mut others_sorted = others.clone();
+    others_sorted.sort();
+    others_after.sort();
+    assert_eq!(others_sorted, others_after, "other shards' files were touched");
+    assert_eq!(before, tree(&dir), "a rerun must give the same bytes");
+    assert!(!fs::read_dir(&dir).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".tmp-")));
+    ok(run(&["merge", s(&dir), "-o", s(&tmp.path().join("second"))]));
+    assert_eq!(tree(&tmp.path().join("first")), tree(&tmp.path().join("second")));
+}
+
+#[test]
+fn a_missing_shard_is_named_and_nothing_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, dir) = converted_plan(tmp.path(), "1", "m");
+    fs::remove_file(dir.join("manifest-00002-of-00004.json")).unwrap();
+    let out = tmp.path().join("out");
+    let o = run(&["merge", s(&dir), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("shard 2") && e.contains("manifest-00002-of-00004.json") && e.contains("missing"), "{e}");
+    assert!(!out.exists());
+    // No shard index anywhere: refused with the reason.
+    let o = run(&["convert", "--plan", s(&dir.join("plan.jsonl")), "-o", s(&dir)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("SLURM_ARRAY_TASK_ID"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_shard_from_another_plan_or_corrupt_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, dir) = converted_plan(tmp.path(), "1", "one");
+    let (other_plan, other) = converted_plan(tmp.path(), "2", "two");
+    // Converting another plan into this folder is refused up front.
+    let o = run(&["convert", "--plan", s(&other_plan), "--shard", "0", "-o", s(&dir)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("belongs to plan"), "{}", stderr(&o));
+    // Files of shard 3 copied in from the other plan's run.
+    for e in fs::read_dir(&other).unwrap() {
+        let e = e.unwrap();
+        if e.file_name().to_string_lossy().contains("00003-of-00004") {
+            fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+        }
+    }
+    let out = tmp.path().join("out");
+    let o = run(&["merge", s(&dir), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("shard 3") && stderr(&o).contains("another plan"), "{}", stderr(&o));
+    assert!(!out.exists());
+
+    // A flipped byte in a record part of an otherwise good folder.
+    let (_, good) = converted_plan(tmp.path(), "1", "three");
+    let part = good.join("sample-raw-train-00001-of-00004.tfrecord");
+    let mut bytes = fs::read(&part).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x55;
+    fs::write(&part, bytes).unwrap();
+    let o = run(&["merge", s(&good), "-o", s(&out)]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("shard 1") && e.contains("sample-raw-train-00001-of-00004.tfrecord") && e.contains("corrupt"), "{e}");
+    assert!(!out.exists());
+}
