@@ -52,7 +52,6 @@ fn main() {
         out.inputs,
         out.source_seconds,
         out.stored_seconds,
-        s,
         out.source_seconds / s,
         peak_rss_mb()
     );
