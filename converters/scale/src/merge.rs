@@ -140,7 +140,7 @@ pub fn check_manifests(plan: &Plan, shards_dir: &Path) -> Result<Vec<ShardManife
         }
     }
     let mut out = Vec::with_capacity(h.shards);
-    for k in 0..h.shards {
+    for (k, &(pt, pr)) in planned.iter().enumerate() {
         let names = ShardNames::new(&h.name, k, h.shards);
         let path = shards_dir.join(&names.manifest);
         let text = match std::fs::read_to_string(&path) {
@@ -162,7 +162,6 @@ pub fn check_manifests(plan: &Plan, shards_dir: &Path) -> Result<Vec<ShardManife
         if m.shard != k || m.shards != h.shards || m.name != h.name {
             return Err(ScaleError::shard(k, &path, format!("manifest of shard {} of {} ({}), expected {k} of {}", m.shard, m.shards, m.name, h.shards)));
         }
-        let (pt, pr) = planned[k];
         let skipped = (m.skipped_test.len() as u64, m.skipped_train.len() as u64);
         if (m.planned_test, m.planned_train) != (pt, pr)
             || m.test.count + skipped.0 != pt
