@@ -22,6 +22,7 @@ pub mod output;
 pub mod pipeline;
 pub mod policy;
 pub mod progress;
+pub mod sink;
 pub mod split;
 
 pub use error::{ConvertError, ItemError, Result};

@@ -15,7 +15,7 @@ use crate::convert::{tabular_spec, SparseChoice, TabularOptions, TabularSummary}
 use crate::encode::{frames, MissingPolicy};
 use crate::error::{Result, TabularError};
 use crate::limits::MAX_COLUMNS;
-use crate::sink::DatasetSink;
+use converters_common::sink::DatasetSink;
 
 /// How the `.data` rows are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

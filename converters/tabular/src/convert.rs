@@ -10,7 +10,7 @@ use crate::encode::{frames, MissingPolicy, RowEncoder};
 use crate::error::{Result, TabularError};
 use crate::limits::SPARSE_DENSITY_THRESHOLD;
 use crate::profile::{profile, ColumnChoices, ColumnRole, RowLabels};
-use crate::sink::DatasetSink;
+use converters_common::sink::DatasetSink;
 use crate::table::{Cell, Table};
 
 /// `--sparse`.

@@ -30,7 +30,6 @@ pub mod encode;
 pub mod error;
 pub mod limits;
 pub mod profile;
-pub mod sink;
 pub mod table;
 
 pub use automl::{convert_automl, AutoMlLayout};
@@ -38,7 +37,7 @@ pub use convert::{convert_table, SparseChoice, TabularOptions, TabularSummary};
 pub use encode::MissingPolicy;
 pub use error::{Result, TabularError};
 pub use profile::{CategoricalEncoding, ColumnChoices};
-pub use sink::{DatasetSink, MemorySink};
+pub use converters_common::sink::{self, DatasetSink, MemorySink};
 
 /// Converts `input`: an AutoML folder (spec §1.5) or a table file.
 pub fn convert(

@@ -10,7 +10,7 @@ use formats::metadata::{vocab_key_escape, DataSpec, Format, MatrixSpec};
 
 use crate::corpus::{Corpus, TableColumns};
 use crate::error::{Result, TextError};
-use crate::sink::DatasetSink;
+use converters_common::sink::DatasetSink;
 use crate::tokenize::{train_fallible, TokenizerKind, DEFAULT_BPE_VOCAB};
 
 /// `--tokenizer`.

@@ -20,10 +20,9 @@
 pub mod convert;
 pub mod corpus;
 pub mod error;
-pub mod sink;
 pub mod tokenize;
 
 pub use convert::{convert_corpus, convert_text, TextOptions, TextSummary, TokenizerChoice};
 pub use corpus::{Corpus, TableColumns};
 pub use error::{Result, TextError};
-pub use sink::{DatasetSink, MemorySink};
+pub use converters_common::sink::{self, DatasetSink, MemorySink};

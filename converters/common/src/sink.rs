@@ -1,8 +1,8 @@
-//! Where converted records go: the `formats` dataset writer (atomic folder) in the binary, a
-//! [`MemorySink`] in tests. Test records come first, then train records (spec §1.4: the writer
-//! numbers test ids `0..n_test`, train ids after).
+//! Where converted records go: the `formats` dataset writer (through [`DatasetJob`]) in the
+//! binary, a [`MemorySink`] in tests. Test records come first, then train records (spec §1.4:
+//! the writer numbers test ids `0..n_test`, train ids after).
 
-use converters_common::output::DatasetJob;
+use crate::output::DatasetJob;
 use formats::dataset::DatasetWriter;
 use formats::example::{AutoDlExample, Frames};
 
