@@ -44,6 +44,11 @@ enum Command {
 }
 
 fn main() {
+    // libtorch's OpenMP threads otherwise spin while idle, which made training steps 5–20×
+    // slower on a busy 2-core machine (trainer/README.md); read once at OpenMP start-up.
+    if std::env::var_os("OMP_WAIT_POLICY").is_none() {
+        std::env::set_var("OMP_WAIT_POLICY", "PASSIVE");
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Convert(args) => cmd::convert::run(args),
