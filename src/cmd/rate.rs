@@ -252,11 +252,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         // The abandoned learner thread may still be inside libtorch: exit handlers would
         // destroy libtorch's globals under it (a crash after a complete run). Everything is
         // written (report renamed into place), so leave without running them.
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        let _ = std::io::stderr().flush();
-        // SAFETY: _exit only ends the process; no Rust state is used after it.
-        unsafe { libc::_exit(code) }
+        trainer::ingestion::exit_without_teardown(code);
     }
     Ok(code)
 }
