@@ -153,14 +153,20 @@ enum Command {
     Predict(Duration),
 }
 
-enum Awaited {
-    OnTime(Reply),
-    /// Came back within the grace period after cancellation.
-    Late(Reply),
-    /// Still busy after the grace period.
-    Abandoned,
-    /// The worker thread is gone (it cannot panic: panics are caught in it).
-    WorkerGone,
+/// Why the loop ended, and the failure message when it failed.
+struct Halt {
+    stop: StopReason,
+    failure: Option<String>,
+}
+
+impl Halt {
+    fn stop(stop: StopReason) -> Halt {
+        Halt { stop, failure: None }
+    }
+
+    fn failed(message: String) -> Halt {
+        Halt { stop: StopReason::Failed, failure: Some(message) }
+    }
 }
 
 enum Reply {
@@ -199,118 +205,66 @@ pub fn run_ingestion<L: Learner + 'static>(
     observe(&IngestionEvent::Started { task: &config.task_name, budget: config.time_budget });
 
     let mut predictions = Vec::new();
-    let mut failure: Option<String> = None;
-    let mut abandoned = false;
-    let stop;
     let mut round = 0usize;
 
-    // Waits for the worker's reply until the deadline; past it, cancels and allows the grace
-    // period.
-    let await_reply = |phase: Phase, observe: &mut dyn FnMut(&IngestionEvent<'_>)| -> Awaited {
+    // Sends one command and waits for the worker's reply until the deadline; past it, cancels
+    // and allows the grace period. `Ok((reply, late))`, or the halt that ends the run.
+    let exchange = |command: Command, phase: Phase, observe: &mut dyn FnMut(&IngestionEvent<'_>)| {
+        let worker_gone = || Halt::failed(format!("learner {learner_name}: worker thread ended unexpectedly"));
+        if command_tx.send(command).is_err() {
+            return Err(worker_gone());
+        }
         let wait = deadline.saturating_duration_since(Instant::now());
         match reply_rx.recv_timeout(wait) {
-            Ok(reply) => return Awaited::OnTime(reply),
-            Err(RecvTimeoutError::Disconnected) => return Awaited::WorkerGone,
+            Ok(reply) => return Ok((reply, false)),
+            Err(RecvTimeoutError::Disconnected) => return Err(worker_gone()),
             Err(RecvTimeoutError::Timeout) => {}
         }
         cancel.cancel();
         observe(&IngestionEvent::DeadlineReached { phase });
         match reply_rx.recv_timeout(config.grace) {
-            Ok(reply) => Awaited::Late(reply),
-            Err(RecvTimeoutError::Timeout) => Awaited::Abandoned,
-            Err(RecvTimeoutError::Disconnected) => Awaited::WorkerGone,
+            Ok(reply) => Ok((reply, true)),
+            Err(RecvTimeoutError::Timeout) => Err(Halt { stop: StopReason::LearnerAbandoned, failure: None }),
+            Err(RecvTimeoutError::Disconnected) => Err(worker_gone()),
         }
     };
-    let worker_gone = || format!("learner {learner_name}: worker thread ended unexpectedly");
 
-    loop {
+    let halt = loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
-            stop = StopReason::BudgetSpent;
-            break;
+            break Halt::stop(StopReason::BudgetSpent);
         }
         observe(&IngestionEvent::Training { round, elapsed: start_instant.elapsed(), remaining });
-        if command_tx.send(Command::Train(remaining)).is_err() {
-            failure = Some(worker_gone());
-            stop = StopReason::Failed;
-            break;
-        }
-        let (reply, late) = match await_reply(Phase::Train, &mut observe) {
-            Awaited::OnTime(reply) => (reply, false),
-            Awaited::Late(reply) => (reply, true),
-            Awaited::Abandoned => {
-                abandoned = true;
-                stop = StopReason::LearnerAbandoned;
-                break;
-            }
-            Awaited::WorkerGone => {
-                failure = Some(worker_gone());
-                stop = StopReason::Failed;
-                break;
-            }
+        let (reply, late) = match exchange(Command::Train(remaining), Phase::Train, &mut observe) {
+            Ok(answer) => answer,
+            Err(halt) => break halt,
         };
         let done = match reply {
-            Reply::Trained(Ok(_)) if late => {
-                stop = StopReason::DeadlineCancelled;
-                break;
+            Reply::Trained(Ok(_)) | Reply::Trained(Err(Error::Cancelled)) if late => {
+                break Halt::stop(StopReason::DeadlineCancelled);
             }
             Reply::Trained(Ok(done)) => done,
-            Reply::Trained(Err(Error::Cancelled)) if late => {
-                stop = StopReason::DeadlineCancelled;
-                break;
-            }
-            Reply::Trained(Err(e)) => {
-                failure = Some(describe(&learner_name, "train", &e));
-                stop = StopReason::Failed;
-                break;
-            }
+            Reply::Trained(Err(e)) => break Halt::failed(describe(&learner_name, "train", &e)),
             Reply::Predicted(_) => {
-                failure = Some(format!("learner {learner_name}: worker answered predict to train"));
-                stop = StopReason::Failed;
-                break;
+                break Halt::failed(format!("learner {learner_name}: worker answered predict to train"));
             }
         };
 
         let remaining = deadline.saturating_duration_since(Instant::now());
         observe(&IngestionEvent::Predicting { round, elapsed: start_instant.elapsed(), remaining });
-        if command_tx.send(Command::Predict(remaining)).is_err() {
-            failure = Some(worker_gone());
-            stop = StopReason::Failed;
-            break;
-        }
-        let (reply, late) = match await_reply(Phase::Predict, &mut observe) {
-            Awaited::OnTime(reply) => (reply, false),
-            Awaited::Late(reply) => (reply, true),
-            Awaited::Abandoned => {
-                abandoned = true;
-                stop = StopReason::LearnerAbandoned;
-                break;
-            }
-            Awaited::WorkerGone => {
-                failure = Some(worker_gone());
-                stop = StopReason::Failed;
-                break;
-            }
+        let (reply, late) = match exchange(Command::Predict(remaining), Phase::Predict, &mut observe) {
+            Ok(answer) => answer,
+            Err(halt) => break halt,
         };
         let matrix = match reply {
             Reply::Predicted(Ok(None)) => {
-                stop = if late { StopReason::DeadlineCancelled } else { StopReason::NoPrediction };
-                break;
+                break Halt::stop(if late { StopReason::DeadlineCancelled } else { StopReason::NoPrediction });
             }
             Reply::Predicted(Ok(Some(m))) => m,
-            Reply::Predicted(Err(Error::Cancelled)) if late => {
-                stop = StopReason::DeadlineCancelled;
-                break;
-            }
-            Reply::Predicted(Err(e)) => {
-                failure = Some(describe(&learner_name, "predict", &e));
-                stop = StopReason::Failed;
-                break;
-            }
+            Reply::Predicted(Err(Error::Cancelled)) if late => break Halt::stop(StopReason::DeadlineCancelled),
+            Reply::Predicted(Err(e)) => break Halt::failed(describe(&learner_name, "predict", &e)),
             Reply::Trained(_) => {
-                failure = Some(format!("learner {learner_name}: worker answered train to predict"));
-                stop = StopReason::Failed;
-                break;
+                break Halt::failed(format!("learner {learner_name}: worker answered train to predict"));
             }
         };
 
@@ -320,14 +274,11 @@ pub fn run_ingestion<L: Learner + 'static>(
         let now = Instant::now();
         if late || now > deadline || unix_time - start_time > config.time_budget.as_secs_f64() {
             observe(&IngestionEvent::LatePredictionDropped { elapsed: now - start_instant });
-            stop = StopReason::DeadlineCancelled;
-            break;
+            break Halt::stop(StopReason::DeadlineCancelled);
         }
         // spec §4 step 6.4: a bad shape ends the run as a failure; earlier files stay valid.
         if let Err(e) = matrix.check(config.test_rows, config.output_dim) {
-            failure = Some(describe(&learner_name, "predict", &e));
-            stop = StopReason::Failed;
-            break;
+            break Halt::failed(describe(&learner_name, "predict", &e));
         }
         // spec §1.3: the timestamp is appended just before the file is written.
         let index = predictions.len();
@@ -335,26 +286,22 @@ pub fn run_ingestion<L: Learner + 'static>(
             .and_then(|_| files::write_prediction(dir, &config.task_name, index, &matrix));
         let path = match written {
             Ok(path) => path,
-            Err(e) => {
-                failure = Some(e.to_string());
-                stop = StopReason::Failed;
-                break;
-            }
+            Err(e) => break Halt::failed(e.to_string()),
         };
         predictions.push(RecordedPrediction { index, path, unix_time, elapsed: unix_time - start_time });
         observe(&IngestionEvent::Recorded { prediction: predictions.last().expect("just pushed") });
         round += 1;
 
         if done {
-            stop = StopReason::DoneTraining;
-            break;
+            break Halt::stop(StopReason::DoneTraining);
         }
         // spec §4 step 6.6 (checked at the top of the loop as well).
         if deadline.saturating_duration_since(Instant::now()).is_zero() {
-            stop = StopReason::BudgetSpent;
-            break;
+            break Halt::stop(StopReason::BudgetSpent);
         }
-    }
+    };
+    let Halt { stop, failure } = halt;
+    let abandoned = stop == StopReason::LearnerAbandoned;
 
     // Closing the command channel lets an idle worker return; a busy one is not waited for.
     drop(command_tx);
