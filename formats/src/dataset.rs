@@ -755,6 +755,13 @@ impl DatasetWriter {
         self.check_record(&path, frames, label_index, label_score)?;
         let id = self.n_test as i64;
         self.write(&path, Subset::Test, id, frames, &[], &[])?;
+        self.record_test_labels(label_index, label_score)?;
+        self.n_test += 1;
+        Ok(id)
+    }
+
+    /// Streams one test record's labels to the solution scratch file.
+    fn record_test_labels(&mut self, label_index: &[i64], label_score: &[f32]) -> Result<()> {
         let scratch = self.test_labels_path.clone();
         let labels = self.test_labels.as_mut().ok_or_else(|| Error::Write {
             path: scratch.clone(),
@@ -766,9 +773,55 @@ impl DatasetWriter {
             buf.extend_from_slice(&i.to_le_bytes());
             buf.extend_from_slice(&s.to_le_bytes());
         }
-        labels.write_all(&buf).map_err(|e| Error::io(&scratch, e))?;
-        self.n_test += 1;
-        Ok(id)
+        labels.write_all(&buf).map_err(|e| Error::io(&scratch, e))
+    }
+
+    /// Appends `records` records that are already encoded and framed (TFRecord bytes, spec §2)
+    /// to `subset` by copying them, without decoding: the parts of a scale-out conversion,
+    /// whose ids must already be this dataset's next ids (spec §1.4). `test_labels` holds the
+    /// labels of each test record, in order, for the solution (empty for train). Frames are
+    /// not checked here; validate the finished dataset. Returns the bytes copied.
+    pub fn append_framed(
+        &mut self,
+        subset: Subset,
+        framed: &mut dyn Read,
+        records: u64,
+        test_labels: &[(Vec<i64>, Vec<f32>)],
+    ) -> Result<u64> {
+        let path = match subset {
+            Subset::Test => self.test_path.clone(),
+            Subset::Train => self.train_path.clone(),
+            Subset::Unlabelled => return Err(self.write_error(&self.tmp_root, "no unlabelled subset in a dataset writer")),
+        };
+        if subset == Subset::Test {
+            if self.n_train > 0 {
+                return Err(self.write_error(&path, "test records must all be written before train records (spec §1.4)"));
+            }
+            if test_labels.len() as u64 != records {
+                return Err(self.write_error(&path, format!("{records} test records but {} label rows", test_labels.len())));
+            }
+            for (index, score) in test_labels {
+                if index.len() != score.len() {
+                    return Err(self.write_error(&path, format!("{} label indices but {} scores", index.len(), score.len())));
+                }
+                for &i in index {
+                    self.min_label = self.min_label.min(i);
+                    self.max_label = self.max_label.max(i);
+                }
+                self.record_test_labels(index, score)?;
+            }
+        }
+        let w = match subset {
+            Subset::Test => self.test.as_mut(),
+            _ => self.train.as_mut(),
+        };
+        let w = w.ok_or_else(|| Error::Write { path: path.clone(), message: "writer already finished".into() })?;
+        let bytes = w.append_framed(framed, records).map_err(|e| Error::io(&path, e))?;
+        match subset {
+            Subset::Test => self.n_test += records,
+            _ => self.n_train += records,
+        }
+        Ok(bytes)
     }
 
     /// Appends a train record with its labels. Returns the id given (`n_test, n_test+1, …`).

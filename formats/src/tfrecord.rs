@@ -257,6 +257,15 @@ impl<W: Write> TfRecordWriter<W> {
         Ok(())
     }
 
+    /// Appends `records` records that are already framed (spec §2), copying the bytes as they
+    /// are; returns the bytes copied.
+    pub fn append_framed(&mut self, framed: &mut dyn Read, records: u64) -> std::io::Result<u64> {
+        let n = std::io::copy(framed, &mut self.inner)?;
+        self.records += records;
+        self.bytes += n;
+        Ok(n)
+    }
+
     pub fn records_written(&self) -> u64 {
         self.records
     }
