@@ -59,6 +59,9 @@ pub struct Args {
     /// Folder with pretrained weights for `--model auto` (`resnet18.safetensors`, torchvision names)
     #[arg(long)]
     pub weights: Option<PathBuf>,
+    /// fastText `.vec` file for `--model auto` on text data (frozen-embedding TextCNN, spec §5.3)
+    #[arg(long)]
+    pub embeddings: Option<PathBuf>,
     /// Compute device
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
@@ -98,6 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 seed: args.seed,
                 device: device.device,
                 weights_dir: args.weights.clone(),
+                embeddings: args.embeddings.clone(),
                 verbose: true,
                 ..Default::default()
             };

@@ -3,6 +3,8 @@
 //!
 //! - `shapes`: 2,000 train + 400 test RGB 32×32 PNG images of one drawn shape each (disc,
 //!   square, triangle, cross) at a random place, size and colour on a noisy background;
+//! - `topics` (text): 800 train + 200 test token documents in five classes, learnable from
+//!   topic words mixed into common filler words, variable lengths, 3 % empty, see [`topics`];
 //! - `nonlinear`: 5,000 train + 1,000 test rows of 12 features (2 pure noise) whose class
 //!   (3 classes) depends on a radius, a product and a sine — not linearly separable.
 //!
@@ -135,7 +137,7 @@ fn main() {
         eprintln!("usage: make_bench_datasets OUT_DIR [--force]");
         std::process::exit(2);
     };
-    for (name, result) in [("shapes", shapes(out.join("shapes"), force)), ("nonlinear", nonlinear(out.join("nonlinear"), force))] {
+    for (name, result) in [("shapes", shapes(out.join("shapes"), force)), ("nonlinear", nonlinear(out.join("nonlinear"), force)), ("topics", topics(out.join("topics"), force))] {
         match result {
             Ok(()) => println!("{}", out.join(name).display()),
             Err(e) => {
@@ -144,4 +146,72 @@ fn main() {
             }
         }
     }
+}
+
+const TOPICS: [&str; 5] = ["sports", "politics", "science", "music", "cooking"];
+const TOPIC_WORDS: usize = 30;
+const FILLER_WORDS: usize = 400;
+
+/// `topics` (text): 800 train + 200 test documents of token indices (AUTODL_FORMAT.md §5.4) in
+/// five classes. About 12 % of a document's tokens are words of its topic and 4 % words of
+/// another topic, the rest common filler words (Zipf-like frequencies); lengths vary from 0
+/// (3 % empty documents, stored as the empty token) to several hundred tokens.
+fn topics(out: PathBuf, force: bool) -> formats::Result<()> {
+    let mut rng = Rng(37);
+    // Index 2 is the empty token `''`: an empty document is stored as that token alone (the
+    // writer refuses zero-frame records; the original converter does the same, §5.4).
+    let mut vocabulary: Vec<String> = vec!["<pad>".into(), "<unk>".into(), String::new()];
+    vocabulary.extend((0..FILLER_WORDS).map(|j| format!("common{j}")));
+    for topic in TOPICS {
+        vocabulary.extend((0..TOPIC_WORDS).map(|j| format!("{topic}{j}")));
+    }
+    // Zipf-like rank: small indices are drawn far more often.
+    let zipf = |rng: &mut Rng, n: usize| ((n as f32).powf(rng.unit()) as usize).saturating_sub(1).min(n - 1);
+    let mut w = DatasetWriter::create(&out, "topics", WriterOptions { force, ..Default::default() })?;
+    for (count, test) in [(200, true), (800, false)] {
+        for _ in 0..count {
+            let class = (rng.next() % TOPICS.len() as u64) as usize;
+            let len = if rng.unit() < 0.03 { 0 } else { (3.0 + (3.4 + 0.9 * rng.normal()).exp()).min(600.0) as usize };
+            let doc: Vec<f32> = (0..len)
+                .map(|_| {
+                    let u = rng.unit();
+                    let index = if u < 0.12 {
+                        3 + FILLER_WORDS + class * TOPIC_WORDS + zipf(&mut rng, TOPIC_WORDS)
+                    } else if u < 0.16 {
+                        let other = (rng.next() % TOPICS.len() as u64) as usize;
+                        3 + FILLER_WORDS + other * TOPIC_WORDS + zipf(&mut rng, TOPIC_WORDS)
+                    } else {
+                        3 + zipf(&mut rng, FILLER_WORDS)
+                    };
+                    index as f32
+                })
+                .collect();
+            let doc = if doc.is_empty() { vec![2.0] } else { doc };
+            let frames = Frames::dense_uniform(doc, 1).expect("one token per frame");
+            if test {
+                w.push_test(&frames, &[class as i64], &[1.0])?;
+            } else {
+                w.push_train(&frames, &[class as i64], &[1.0])?;
+            }
+        }
+    }
+    let spec = DataSpec {
+        output_dim: TOPICS.len() as i32,
+        matrix_spec: vec![MatrixSpec {
+            row_count: 1,
+            col_count: 1,
+            num_channels: 1,
+            has_locality_col: true,
+            has_locality_row: true,
+            format: Format::Dense,
+            ..Default::default()
+        }],
+        sequence_size: -1,
+        channel_to_index_map: vocabulary.into_iter().enumerate().map(|(i, t)| (t, i as i32)).collect(),
+        label_to_index_map: TOPICS.iter().enumerate().map(|(i, s)| (s.to_string(), i as i32)).collect(),
+        ..Default::default()
+    };
+    let names: Vec<String> = TOPICS.iter().map(|s| s.to_string()).collect();
+    w.finish(spec, Some(&names))?;
+    Ok(())
 }

@@ -52,6 +52,10 @@ pub enum MemberModel {
     TabularDnn(DnnSpec),
     /// ResNet-18 / ResNet-9 on preprocessed images.
     ImageNet(NetSpec),
+    /// TF-IDF + linear model on token documents (text stage 0).
+    TextTfidf(crate::deepwisdom::text_models::TfidfSpec),
+    /// TextCNN / GRU on token documents (text stages 1 and 2).
+    TextNet(crate::deepwisdom::text_models::TextNetSpec),
 }
 
 /// `bundle.json`.
@@ -192,6 +196,9 @@ impl ModelBundle {
                     let x = image_tensor(&spec.prep)?;
                     let (_vs, net) = load_net(spec, &tensors, device)?;
                     (x.size()[0] as usize, predict_images(net.as_ref(), &x, spec.multilabel, spec.tta, device)?)
+                }
+                MemberModel::TextTfidf(_) | MemberModel::TextNet(_) => {
+                    crate::deepwisdom::text::predict_member(&member.model, dataset, subset, &tensors, device, cancel)?
                 }
             };
             if rows.is_some_and(|r| r != n) {

@@ -15,6 +15,8 @@ pub mod image;
 pub mod resnet;
 pub mod tabular;
 pub mod tabular_dnn;
+pub mod text;
+pub mod text_models;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -41,11 +43,13 @@ pub struct AutoConfig {
     pub memory_cap: usize,
     /// Progress messages on stderr.
     pub verbose: bool,
+    /// fastText `.vec` file for the text pipeline's frozen-embedding TextCNN (spec §5.3).
+    pub embeddings: Option<PathBuf>,
 }
 
 impl Default for AutoConfig {
     fn default() -> Self {
-        AutoConfig { seed: 0, device: tch::Device::Cpu, weights_dir: None, memory_cap: 2 << 30, verbose: false }
+        AutoConfig { seed: 0, device: tch::Device::Cpu, weights_dir: None, memory_cap: 2 << 30, verbose: false, embeddings: None }
     }
 }
 
@@ -95,6 +99,7 @@ pub fn auto_learner(source: DatasetSource, config: AutoConfig) -> Result<(Box<dy
     let learner: Box<dyn Learner> = match domain {
         Domain::Image => Box::new(image::ImageLearner::new(source, config, slot.clone())?),
         Domain::Tabular => Box::new(tabular::TabularLearner::new(source, config, slot.clone())?),
+        Domain::Text => Box::new(text::TextLearner::new(source, config, slot.clone())?),
         other => {
             if config.verbose {
                 eprintln!("auto: {other} data — no DeepWisdom pipeline here, using the closed-form fast model");
