@@ -5,6 +5,8 @@
 //!   square, triangle, cross) at a random place, size and colour on a noisy background;
 //! - `topics` (text): 800 train + 200 test token documents in five classes, learnable from
 //!   topic words mixed into common filler words, variable lengths, 3 % empty, see [`topics`];
+//! - `motion` (video): 600 train + 200 test clips of 8–16 JPEG frames (32×32) whose class is
+//!   the drift direction of a few blobs, visible only along the time axis, see [`motion`];
 //! - `nonlinear`: 5,000 train + 1,000 test rows of 12 features (2 pure noise) whose class
 //!   (3 classes) depends on a radius, a product and a sine — not linearly separable.
 //!
@@ -99,6 +101,93 @@ fn shapes(out: PathBuf, force: bool) -> formats::Result<()> {
     Ok(())
 }
 
+const MOTION_CLASSES: [&str; 4] = ["right", "left", "down", "up"];
+const MOTION_SIDE: usize = 32;
+
+/// One `motion` clip: 4–7 bright blobs on a noisy background, all drifting 1–2.5 px per frame
+/// in the class direction with wrap-around, so any single frame (and the mean frame) shows only
+/// blobs and streaks at random places; the direction is in the time axis alone. 8–16 frames.
+fn motion_clip(rng: &mut Rng, class: usize) -> Vec<Vec<u8>> {
+    let frames = 8 + (rng.next() % 9) as usize;
+    let speed = 1.0 + rng.unit() * 1.5;
+    let (vx, vy) = match class {
+        0 => (speed, 0.0),
+        1 => (-speed, 0.0),
+        2 => (0.0, speed),
+        _ => (0.0, -speed),
+    };
+    let side = MOTION_SIDE as f32;
+    let blobs: Vec<(f32, f32, f32, [f32; 3])> = (0..4 + rng.next() % 4)
+        .map(|_| {
+            let colour = [150.0 + rng.unit() * 105.0, 150.0 + rng.unit() * 105.0, 150.0 + rng.unit() * 105.0];
+            (rng.unit() * side, rng.unit() * side, 1.5 + rng.unit() * 2.0, colour)
+        })
+        .collect();
+    let bg = 20.0 + rng.unit() * 60.0;
+    (0..frames)
+        .map(|t| {
+            let mut img = image::RgbImage::new(MOTION_SIDE as u32, MOTION_SIDE as u32);
+            for y in 0..MOTION_SIDE {
+                for x in 0..MOTION_SIDE {
+                    let mut px = [bg + rng.normal() * 8.0; 3];
+                    for (bx, by, r, colour) in &blobs {
+                        // Distance on the torus, so blobs leaving one side come back on the other.
+                        let cx = (bx + vx * t as f32).rem_euclid(side);
+                        let cy = (by + vy * t as f32).rem_euclid(side);
+                        let dx = (x as f32 + 0.5 - cx + side / 2.0).rem_euclid(side) - side / 2.0;
+                        let dy = (y as f32 + 0.5 - cy + side / 2.0).rem_euclid(side) - side / 2.0;
+                        if dx * dx + dy * dy <= r * r {
+                            px = *colour;
+                        }
+                    }
+                    img.put_pixel(x as u32, y as u32, image::Rgb(px.map(|v| v.clamp(0.0, 255.0) as u8)));
+                }
+            }
+            let mut jpeg = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+                .encode_image(&image::DynamicImage::ImageRgb8(img))
+                .expect("JPEG encoding into memory");
+            jpeg
+        })
+        .collect()
+}
+
+/// `motion` (video): 600 train + 200 test clips of 8–16 RGB 32×32 JPEG frames
+/// (AUTODL_FORMAT.md §5.2, `sequence_size: -1`), four classes of drift direction.
+fn motion(out: PathBuf, force: bool) -> formats::Result<()> {
+    let mut rng = Rng(53);
+    let mut w = DatasetWriter::create(&out, "motion", WriterOptions { force, ..Default::default() })?;
+    for (count, test) in [(200, true), (600, false)] {
+        for _ in 0..count {
+            let class = (rng.next() % MOTION_CLASSES.len() as u64) as usize;
+            let frames = Frames::Compressed(motion_clip(&mut rng, class));
+            if test {
+                w.push_test(&frames, &[class as i64], &[1.0])?;
+            } else {
+                w.push_train(&frames, &[class as i64], &[1.0])?;
+            }
+        }
+    }
+    let spec = DataSpec {
+        output_dim: MOTION_CLASSES.len() as i32,
+        sequence_size: -1,
+        matrix_spec: vec![MatrixSpec {
+            row_count: MOTION_SIDE as i32,
+            col_count: MOTION_SIDE as i32,
+            num_channels: 3,
+            has_locality_col: true,
+            has_locality_row: true,
+            format: Format::Compressed,
+            ..Default::default()
+        }],
+        label_to_index_map: MOTION_CLASSES.iter().enumerate().map(|(i, s)| (s.to_string(), i as i32)).collect(),
+        ..Default::default()
+    };
+    let names: Vec<String> = MOTION_CLASSES.iter().map(|s| s.to_string()).collect();
+    w.finish(spec, Some(&names))?;
+    Ok(())
+}
+
 const FEATURES: usize = 12;
 
 fn nonlinear(out: PathBuf, force: bool) -> formats::Result<()> {
@@ -137,7 +226,7 @@ fn main() {
         eprintln!("usage: make_bench_datasets OUT_DIR [--force]");
         std::process::exit(2);
     };
-    for (name, result) in [("shapes", shapes(out.join("shapes"), force)), ("nonlinear", nonlinear(out.join("nonlinear"), force)), ("topics", topics(out.join("topics"), force))] {
+    for (name, result) in [("shapes", shapes(out.join("shapes"), force)), ("nonlinear", nonlinear(out.join("nonlinear"), force)), ("topics", topics(out.join("topics"), force)), ("motion", motion(out.join("motion"), force))] {
         match result {
             Ok(()) => println!("{}", out.join(name).display()),
             Err(e) => {

@@ -56,6 +56,10 @@ pub enum MemberModel {
     TextTfidf(crate::deepwisdom::text_models::TfidfSpec),
     /// TextCNN / GRU on token documents (text stages 1 and 2).
     TextNet(crate::deepwisdom::text_models::TextNetSpec),
+    /// Logistic model on pooled and motion features of cached video clips.
+    VideoRidge(crate::deepwisdom::video::VideoRidge),
+    /// The MC3-18 sequence on cached video clips (spec §3 ensembling).
+    VideoNets(crate::deepwisdom::video::VideoNets),
 }
 
 /// `bundle.json`.
@@ -199,6 +203,9 @@ impl ModelBundle {
                 }
                 MemberModel::TextTfidf(_) | MemberModel::TextNet(_) => {
                     crate::deepwisdom::text::predict_member(&member.model, dataset, subset, &tensors, device, cancel)?
+                }
+                MemberModel::VideoRidge(_) | MemberModel::VideoNets(_) => {
+                    crate::deepwisdom::video::predict_member(&member.model, dataset, subset, &input_spec, &tensors, k, device, cancel)?
                 }
             };
             if rows.is_some_and(|r| r != n) {

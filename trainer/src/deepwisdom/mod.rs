@@ -12,11 +12,13 @@ pub mod ensemble;
 pub mod fast;
 pub mod gbdt;
 pub mod image;
+pub mod mc3;
 pub mod resnet;
 pub mod tabular;
 pub mod tabular_dnn;
 pub mod text;
 pub mod text_models;
+pub mod video;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -83,7 +85,8 @@ impl BundleSlot {
 /// legacy image sets such as mini1 are images rather than videos (README: decisions).
 pub fn resolve_domain(spec: &DataSpec) -> Domain {
     match infer_domain(spec) {
-        Domain::Video if spec.sequence_size <= 1 => {
+        // −1 (variable length, e.g. converted video clips) stays a sequence.
+        Domain::Video if (0..=1).contains(&spec.sequence_size) => {
             let one = DataSpec { sequence_size: 1, ..spec.clone() };
             infer_domain(&one)
         }
@@ -99,6 +102,7 @@ pub fn auto_learner(source: DatasetSource, config: AutoConfig) -> Result<(Box<dy
     let learner: Box<dyn Learner> = match domain {
         Domain::Image => Box::new(image::ImageLearner::new(source, config, slot.clone())?),
         Domain::Tabular => Box::new(tabular::TabularLearner::new(source, config, slot.clone())?),
+        Domain::Video => Box::new(video::VideoLearner::new(source, config, slot.clone())?),
         Domain::Text => Box::new(text::TextLearner::new(source, config, slot.clone())?),
         other => {
             if config.verbose {

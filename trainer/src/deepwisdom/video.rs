@@ -1,0 +1,992 @@
+//! Video pipeline (spec §3): clips are decoded once into a RAM cache of `L` frames each
+//! (uniformly spread frames, resized per frame with the image path of `data_cache.rs`, then
+//! bicubic interpolation along time), a logistic model on pooled frames plus motion features
+//! makes the first prediction, then the sequence of MC3-18 models (§9.3) with
+//! F = min(T, [3, 10, 12, 12]) frames trains in 30-step epochs. The networks' combined
+//! prediction (§3 ensembling) replaces the fast model's only when its validation NAUC is
+//! higher.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use formats::dataset::{DatasetReader, ExampleRecord, Subset};
+use formats::inspect::Domain;
+use formats::metadata::DataSpec;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tch::nn::{self, ModuleT, OptimizerConfig};
+use tch::{Device, Kind, Tensor};
+
+use super::data_cache::{gather, pooled_features, scan, validation_split, ImagePrep, SCAN};
+use super::ensemble::validation_nauc;
+use super::fast::RidgeModel;
+use super::mc3::{self, Mc3};
+use super::resnet::load_prefixed;
+use super::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
+use crate::bundle::{Member, MemberModel};
+use crate::data::DatasetSource;
+use crate::error::{Error, Result};
+use crate::learner::{CancelToken, Learner, PredictionMatrix};
+
+/// Frames per clip of the MC3 model sequence (spec §3), capped by the median clip length.
+pub const FRAME_COUNTS: [usize; 4] = [3, 10, 12, 12];
+/// Mini-batches per epoch and batch size (spec §3: 32 halved for video).
+pub const STEPS_PER_EPOCH: usize = 30;
+pub const BATCH: usize = 16;
+/// Clips per validation / test forward pass.
+pub const EVAL_BATCH: i64 = 32;
+/// Longest frame side and MC3 width divisor on the CPU (README: decisions); spec sizes on CUDA.
+pub const CPU_MAX_SIDE: usize = 32;
+pub const CPU_WIDTH_DIVISOR: i64 = 4;
+/// Weights file looked for in `--weights DIR` (torchvision `mc3_18` names, Kinetics-400).
+pub const WEIGHTS_FILE: &str = "mc3_18.safetensors";
+/// Stored checkpoints kept per model: the top 2 by validation loss ∪ top 2 by NAUC (§3).
+const TOP: usize = 2;
+
+/// How a clip becomes a cached `C × L × H × W` tensor; stored in bundles.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClipPrep {
+    /// Per-frame resize and value range (the image path, spec §2.1.3–2.1.4).
+    pub frame: ImagePrep,
+    /// Cached frames per clip: min(median clip length, 12).
+    pub frames: usize,
+}
+
+impl ClipPrep {
+    pub fn clip_len(&self) -> usize {
+        self.frame.example_len() * self.frames
+    }
+}
+
+/// Decoded clips of one subset, `rows × C × L × H × W` on the CPU, plus label vectors.
+pub struct ClipSet {
+    pub rows: usize,
+    pub clips: Vec<f32>,
+    pub labels: Vec<f32>,
+    /// Records left out because of the memory cap.
+    pub skipped: usize,
+}
+
+impl ClipSet {
+    pub fn tensor(&self, prep: &ClipPrep) -> Tensor {
+        let f = &prep.frame;
+        Tensor::from_slice(&self.clips).view([self.rows as i64, f.channels as i64, prep.frames as i64, f.height as i64, f.width as i64])
+    }
+}
+
+/// Resamples `N × C × T × H × W` clips to `frames` frames by bicubic interpolation along
+/// time (spec §3: interpolation, not frame picking); the end frames are kept exactly.
+pub fn resample_time(clips: &Tensor, frames: usize) -> Tensor {
+    let s = clips.size();
+    if s[2] == frames as i64 {
+        return clips.shallow_clone();
+    }
+    clips
+        .reshape([s[0], s[1], s[2], s[3] * s[4]])
+        .upsample_bicubic2d([frames as i64, s[3] * s[4]], true, None, None)
+        .reshape([s[0], s[1], frames as i64, s[3], s[4]])
+}
+
+/// Frame indices decoded for a clip of `t` frames cached as `l`: all of them when `t ≤ 2l`,
+/// else `2l` spread uniformly (first and last included), so a long clip costs a bounded decode.
+pub fn decode_indices(t: usize, l: usize) -> Vec<usize> {
+    let m = t.min(2 * l.max(1));
+    if m <= 1 {
+        return vec![0; usize::from(t > 0)];
+    }
+    (0..m).map(|j| ((j * (t - 1)) as f64 / (m - 1) as f64).round() as usize).collect()
+}
+
+fn decode_clip(record: &ExampleRecord, spec: &DataSpec, prep: &ClipPrep) -> Result<Vec<f32>> {
+    let matrix = spec
+        .matrix_spec
+        .first()
+        .ok_or_else(|| Error::Config("metadata has no matrix_spec (AUTODL_FORMAT.md §3.3)".into()))?;
+    let f = &prep.frame;
+    let indices = decode_indices(record.frames().num_frames(), prep.frames);
+    if indices.is_empty() {
+        // A clip without frames is all black rather than an error (the record is still valid).
+        return Ok(vec![0.0; prep.clip_len()]);
+    }
+    let mut frames = Vec::with_capacity(indices.len() * f.example_len());
+    for &t in &indices {
+        frames.extend(f.apply(&record.frame_tensor(t, matrix)?));
+    }
+    let (m, c, h, w) = (indices.len() as i64, f.channels as i64, f.height as i64, f.width as i64);
+    let clip = Tensor::from_slice(&frames).view([m, c, h, w]).permute([1, 0, 2, 3]).unsqueeze(0);
+    let clip = resample_time(&clip, prep.frames);
+    Ok(Vec::<f32>::try_from(clip.contiguous().view(-1))?)
+}
+
+/// Reads, decodes (clips in parallel) and caches the clips of `subset`, keeping at most
+/// `memory_cap` bytes; the rest are counted in [`ClipSet::skipped`].
+pub fn load_clips(
+    dir: &Path,
+    subset: Subset,
+    spec: &DataSpec,
+    prep: &ClipPrep,
+    output_dim: usize,
+    memory_cap: usize,
+    cancel: &CancelToken,
+) -> Result<ClipSet> {
+    const CHUNK: usize = 64;
+    let reader = DatasetReader::open(dir)?;
+    let capacity = (memory_cap / (prep.clip_len() * std::mem::size_of::<f32>()).max(1)).max(1);
+    let mut set = ClipSet { rows: 0, clips: Vec::new(), labels: Vec::new(), skipped: 0 };
+    let mut chunk: Vec<ExampleRecord> = Vec::with_capacity(CHUNK);
+    let flush = |chunk: &mut Vec<ExampleRecord>, set: &mut ClipSet| -> Result<()> {
+        let decoded: Vec<Result<Vec<f32>>> = chunk.par_iter().map(|r| decode_clip(r, spec, prep)).collect();
+        for (r, d) in chunk.iter().zip(decoded) {
+            set.clips.extend(d?);
+            set.labels.extend(r.label_vector(output_dim)?);
+            set.rows += 1;
+        }
+        chunk.clear();
+        Ok(())
+    };
+    for record in reader.examples(subset)? {
+        cancel.check()?;
+        let record = record?;
+        if set.rows + chunk.len() >= capacity {
+            set.skipped += 1;
+            continue;
+        }
+        chunk.push(record);
+        if chunk.len() == CHUNK {
+            flush(&mut chunk, &mut set)?;
+        }
+    }
+    flush(&mut chunk, &mut set)?;
+    Ok(set)
+}
+
+/// Median frame count of the first [`SCAN`] train clips (spec §3: T of the scan).
+fn median_length(dir: &Path) -> Result<usize> {
+    let reader = DatasetReader::open(dir)?;
+    let mut lengths = Vec::new();
+    for record in reader.examples(Subset::Train)?.take(SCAN) {
+        lengths.push(record?.frames().num_frames());
+    }
+    lengths.sort_unstable();
+    Ok(lengths.get(lengths.len() / 2).copied().unwrap_or(1).max(1))
+}
+
+/// The fast model's features of `N × C × L × H × W` clips: pooled grids of the mean frame,
+/// the 4×4 grid of (last third − first third), and motion cues that a single frame cannot
+/// give: a least-squares velocity Σ∂t·∂x / Σ∂x² (and y) on 1×1, 2×2 and 4×4 grids, and the
+/// mean |∂t| on a 4×4 grid.
+pub fn clip_features(clips: &Tensor) -> Tensor {
+    let s = clips.size();
+    let (n, l) = (s[0], s[2]);
+    let mean_frame = clips.mean_dim(2, false, Kind::Float);
+    let third = (l / 3).max(1);
+    let first = clips.narrow(2, 0, third).mean_dim(2, false, Kind::Float);
+    let last = clips.narrow(2, l - third, third).mean_dim(2, false, Kind::Float);
+    let drift = (last - first).adaptive_avg_pool2d([4, 4]).reshape([n, -1]);
+    let mut parts = vec![pooled_features(&mean_frame), drift];
+    let motion_dim = 2 * (1 + 4 + 16) + 16;
+    if l >= 2 && s[3] >= 3 && s[4] >= 3 {
+        let grey = clips.mean_dim(1, false, Kind::Float);
+        let (h, w) = (s[3], s[4]);
+        let it = grey.narrow(1, 1, l - 1) - grey.narrow(1, 0, l - 1);
+        let mid = (grey.narrow(1, 1, l - 1) + grey.narrow(1, 0, l - 1)) / 2.0;
+        // Central differences on the interior pixels; ∂t cropped to match.
+        let ix = (mid.narrow(3, 2, w - 2) - mid.narrow(3, 0, w - 2)).narrow(2, 1, h - 2) / 2.0;
+        let iy = (mid.narrow(2, 2, h - 2) - mid.narrow(2, 0, h - 2)).narrow(3, 1, w - 2) / 2.0;
+        let itc = it.narrow(2, 1, h - 2).narrow(3, 1, w - 2);
+        let cell = |t: &Tensor, g: i64| t.mean_dim(1, false, Kind::Float).adaptive_avg_pool2d([g, g]).reshape([n, -1]);
+        for g in [1i64, 2, 4] {
+            for grad in [&ix, &iy] {
+                // ∂t = −v·∇I for a translating pattern, hence the minus: positive = right/down.
+                let num = cell(&(&itc * grad), g);
+                let den = cell(&(grad * grad), g) + 1e-4;
+                parts.push(-num / den);
+            }
+        }
+        parts.push(cell(&it.abs(), 4));
+    } else {
+        parts.push(Tensor::zeros([n, motion_dim], (Kind::Float, clips.device())));
+    }
+    Tensor::cat(&parts, 1).to_kind(Kind::Float)
+}
+
+/// The fast model of video data: logistic regression on [`clip_features`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VideoRidge {
+    pub prep: ClipPrep,
+    pub ridge: RidgeModel,
+}
+
+impl VideoRidge {
+    pub fn predict(&self, clips: &Tensor) -> Result<Vec<f32>> {
+        let mut out = Vec::new();
+        let n = clips.size()[0];
+        // Chunks bound the memory of the difference tensors on large test sets.
+        for start in (0..n).step_by(256) {
+            let len = 256.min(n - start);
+            let f = clip_features(&clips.narrow(0, start, len).to_device(Device::Cpu));
+            let v = Vec::<f32>::try_from(f.contiguous().view(-1))?;
+            out.extend(self.ridge.predict(&v, len as usize)?);
+        }
+        Ok(out)
+    }
+}
+
+/// One MC3 model of the sequence in a bundle: its checkpoints (weights under each prefix)
+/// are averaged, then min–max normalised with the values frozen at training time.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Mc3Group {
+    pub frames: usize,
+    pub width_divisor: i64,
+    pub prefixes: Vec<String>,
+    /// `(min, max)` of the group's averaged test scores, or `None` for a lone group.
+    pub normalise: Option<(f32, f32)>,
+}
+
+/// The networks' member: the mean over groups (spec §3 ensembling, intended mean).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VideoNets {
+    pub prep: ClipPrep,
+    pub classes: usize,
+    pub multilabel: bool,
+    pub groups: Vec<Mc3Group>,
+}
+
+/// Scores of `clips` (N × C × L × H × W, resampled to `frames`): softmax or sigmoid of the
+/// temperature-divided logits, BatchNorm in eval mode (README: decisions).
+pub fn predict_clips(net: &dyn ModuleT, clips: &Tensor, frames: usize, multilabel: bool, device: Device) -> Result<Vec<f32>> {
+    let n = clips.size()[0];
+    let mut out = Vec::new();
+    for start in (0..n).step_by(EVAL_BATCH as usize) {
+        let len = EVAL_BATCH.min(n - start);
+        let x = resample_time(&clips.narrow(0, start, len), frames).to_device(device);
+        let p = tch::no_grad(|| {
+            let logits = net.forward_t(&x, false);
+            if multilabel {
+                logits.sigmoid()
+            } else {
+                logits.softmax(1, Kind::Float)
+            }
+        });
+        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+    }
+    Ok(out)
+}
+
+fn min_max(p: &[f32]) -> (f32, f32) {
+    p.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)))
+}
+
+/// `(p − min) / (max − min)`; a constant matrix maps to 0.5.
+fn apply_min_max(p: &[f32], (lo, hi): (f32, f32)) -> Vec<f32> {
+    let span = hi - lo;
+    p.iter().map(|v| if span > 1e-12 { (v - lo) / span } else { 0.5 }).collect()
+}
+
+fn mean_of(parts: &[&[f32]]) -> Vec<f32> {
+    let len = parts.first().map_or(0, |p| p.len());
+    let mut out = vec![0f32; len];
+    for p in parts {
+        for (o, v) in out.iter_mut().zip(p.iter()) {
+            *o += v;
+        }
+    }
+    out.iter_mut().for_each(|o| *o /= parts.len().max(1) as f32);
+    out
+}
+
+impl VideoNets {
+    /// Scores of cached clips with the bundle's tensors.
+    pub fn predict(&self, clips: &Tensor, tensors: &HashMap<String, Tensor>, device: Device) -> Result<Vec<f32>> {
+        let mut groups = Vec::new();
+        for g in &self.groups {
+            let mut outs = Vec::new();
+            for prefix in &g.prefixes {
+                let mut vs = nn::VarStore::new(device);
+                let net = Mc3::new(&vs.root(), self.prep.frame.channels as i64, self.classes as i64, g.width_divisor);
+                load_prefixed(&mut vs, tensors, prefix)?;
+                outs.push(predict_clips(&net, clips, g.frames, self.multilabel, device)?);
+            }
+            let refs: Vec<&[f32]> = outs.iter().map(|o| o.as_slice()).collect();
+            let avg = mean_of(&refs);
+            groups.push(match g.normalise {
+                Some(range) => apply_min_max(&avg, range),
+                None => avg,
+            });
+        }
+        let refs: Vec<&[f32]> = groups.iter().map(|o| o.as_slice()).collect();
+        Ok(mean_of(&refs))
+    }
+}
+
+/// Scores of a bundle's video member on the records of `subset` (bundle `predict`).
+pub fn predict_member(
+    model: &MemberModel,
+    dataset: &Path,
+    subset: Subset,
+    input_spec: &DataSpec,
+    tensors: &HashMap<String, Tensor>,
+    output_dim: usize,
+    device: Device,
+    cancel: &CancelToken,
+) -> Result<(usize, Vec<f32>)> {
+    let prep = match model {
+        MemberModel::VideoRidge(m) => &m.prep,
+        MemberModel::VideoNets(m) => &m.prep,
+        _ => return Err(Error::Config("not a video member".into())),
+    };
+    let set = load_clips(dataset, subset, input_spec, prep, output_dim, usize::MAX, cancel)?;
+    let clips = set.tensor(prep);
+    let scores = match model {
+        MemberModel::VideoRidge(m) => m.predict(&clips)?,
+        MemberModel::VideoNets(m) => m.predict(&clips, tensors, device)?,
+        _ => unreachable!("checked above"),
+    };
+    Ok((set.rows, scores))
+}
+
+/// A checkpoint kept for the ensemble: its scores on validation and test data and weights.
+struct Stored {
+    loss: f64,
+    nauc: f64,
+    val: Vec<f32>,
+    test: Vec<f32>,
+    tensors: Vec<(String, Tensor)>,
+}
+
+/// One model of the sequence while it trains, or after it was left.
+struct Mc3Model {
+    index: usize,
+    frames: usize,
+    width_divisor: i64,
+    vs: nn::VarStore,
+    net: Mc3,
+    opt: nn::Optimizer,
+    epochs: usize,
+    plateau_factor: f64,
+    best_train_loss: f64,
+    stale_epochs: usize,
+    best_valid: f64,
+    best_loss: f64,
+    /// Validation (loss, NAUC) of every epoch, for the switch rules.
+    history: Vec<(f64, f64)>,
+    train_naucs: Vec<f64>,
+    /// The best checkpoint by validation NAUC (used while nothing is stored).
+    best: Option<Stored>,
+    stored: Vec<Stored>,
+}
+
+impl Mc3Model {
+    /// The checkpoints that count: top-2 by validation loss ∪ top-2 by NAUC (spec §3), or the
+    /// best checkpoint when none was stored.
+    fn selected(&self) -> Vec<&Stored> {
+        if self.stored.is_empty() {
+            return self.best.iter().collect();
+        }
+        self.selected_indices().into_iter().map(|i| &self.stored[i]).collect()
+    }
+
+    fn selected_indices(&self) -> Vec<usize> {
+        let mut by_loss: Vec<usize> = (0..self.stored.len()).collect();
+        by_loss.sort_by(|&a, &b| self.stored[a].loss.total_cmp(&self.stored[b].loss).then(a.cmp(&b)));
+        let mut by_nauc: Vec<usize> = (0..self.stored.len()).collect();
+        by_nauc.sort_by(|&a, &b| self.stored[b].nauc.total_cmp(&self.stored[a].nauc).then(a.cmp(&b)));
+        let mut keep: Vec<usize> = by_loss.into_iter().take(TOP).chain(by_nauc.into_iter().take(TOP)).collect();
+        keep.sort_unstable();
+        keep.dedup();
+        keep
+    }
+
+    /// Drops stored checkpoints that can no longer be selected.
+    fn prune(&mut self) {
+        if self.stored.len() <= 2 * TOP {
+            return;
+        }
+        let keep = self.selected_indices();
+        let mut i = 0;
+        self.stored.retain(|_| {
+            i += 1;
+            keep.contains(&(i - 1))
+        });
+    }
+}
+
+struct Data {
+    prep: ClipPrep,
+    multilabel: bool,
+    train_x: Tensor,
+    train_y: Tensor,
+    val_x: Tensor,
+    val_y: Vec<f32>,
+    test_x: Tensor,
+}
+
+/// The combined prediction of the networks and what goes into its bundle.
+struct NetOutput {
+    val_nauc: f64,
+    test: Vec<f32>,
+    member: VideoNets,
+    tensors: Vec<(String, Tensor)>,
+}
+
+pub struct VideoLearner {
+    source: DatasetSource,
+    config: AutoConfig,
+    facts: DatasetFacts,
+    slot: BundleSlot,
+    data: Option<Data>,
+    fast: Option<(VideoRidge, f64, Vec<f32>)>,
+    models: Vec<Mc3Model>,
+    /// True once the sequence may not advance any more (spec §3 model-0 rule, last model).
+    settled: bool,
+    budget: Option<Duration>,
+    started: Option<Instant>,
+    min_call_time: f64,
+    best_at_last_break: f64,
+    epoch_secs: f64,
+    last_test_secs: f64,
+    rng: SplitMix64,
+    cursor: usize,
+    order: Vec<usize>,
+}
+
+impl VideoLearner {
+    pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot) -> Result<Self> {
+        let facts = DatasetFacts::of(&source, Domain::Video)?;
+        let rng = SplitMix64(config.seed ^ 0x71DE0);
+        Ok(VideoLearner {
+            source,
+            config,
+            facts,
+            slot,
+            data: None,
+            fast: None,
+            models: Vec::new(),
+            settled: false,
+            budget: None,
+            started: None,
+            min_call_time: 1.0,
+            best_at_last_break: 0.0,
+            epoch_secs: 0.0,
+            last_test_secs: 0.0,
+            rng,
+            cursor: 0,
+            order: Vec::new(),
+        })
+    }
+
+    fn log(&self, msg: &str) {
+        if self.config.verbose {
+            eprintln!("auto/video: {msg}");
+        }
+    }
+
+    fn on_cpu(&self) -> bool {
+        self.config.device == Device::Cpu
+    }
+
+    /// Spec's absolute seconds (tuned for 1200 s) scaled to this run's budget.
+    fn seconds(&self, s: f64) -> f64 {
+        s * self.budget.map_or(1200.0, |b| b.as_secs_f64()) / 1200.0
+    }
+
+    /// Seconds left of the whole run.
+    fn left(&self) -> f64 {
+        let budget = self.budget.map_or(1200.0, |b| b.as_secs_f64());
+        budget - self.started.map_or(0.0, |s| s.elapsed().as_secs_f64())
+    }
+
+    fn load(&mut self, cancel: &CancelToken) -> Result<()> {
+        let k = self.facts.output_dim;
+        let spec = self.source.train_spec.clone();
+        let dir = self.source.dir.clone();
+        let s = scan(&dir, &spec, k, cancel)?;
+        let median_t = median_length(&dir)?;
+        let max_side = if self.on_cpu() { CPU_MAX_SIDE } else { 64 };
+        let (frame, _extreme) = ImagePrep::from_scan(&s, max_side);
+        let prep = ClipPrep { frame, frames: median_t.min(FRAME_COUNTS[FRAME_COUNTS.len() - 1]) };
+        let train = load_clips(&dir, Subset::Train, &spec, &prep, k, self.config.memory_cap, cancel)?;
+        if train.rows == 0 {
+            return Err(Error::Config("the train split has no record".into()));
+        }
+        if train.skipped > 0 {
+            eprintln!(
+                "auto/video: {} training clips beyond the memory cap of {} MiB are not used",
+                train.skipped,
+                self.config.memory_cap >> 20
+            );
+        }
+        let test_spec = self.source.test_spec.clone();
+        let test = load_clips(&dir, Subset::Test, &test_spec, &prep, k, usize::MAX, cancel)?;
+        let shuffle = s.missing_class_share >= 0.5 || train.rows < 10_000;
+        let (tr, va) = validation_split(train.rows, shuffle, self.config.seed);
+        let len = prep.clip_len();
+        let f = &prep.frame;
+        let shape = |n: usize| [n as i64, f.channels as i64, prep.frames as i64, f.height as i64, f.width as i64];
+        let device = self.config.device;
+        let train_x = Tensor::from_slice(&gather(&train.clips, len, &tr)).view(shape(tr.len())).to_device(device);
+        let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
+        let val_x = Tensor::from_slice(&gather(&train.clips, len, &va)).view(shape(va.len()));
+        let val_y = gather(&train.labels, k, &va);
+        let test_x = test.tensor(&prep);
+        self.log(&format!(
+            "{} train / {} validation / {} test clips, median length {median_t}, cached {}×{}×{}×{} (C×L×H×W), {}",
+            tr.len(),
+            va.len(),
+            test.rows,
+            f.channels,
+            prep.frames,
+            f.height,
+            f.width,
+            if s.multilabel { "multi-label" } else { "single-label" }
+        ));
+        self.order = (0..tr.len()).collect();
+        self.data = Some(Data { prep, multilabel: s.multilabel, train_x, train_y, val_x, val_y, test_x });
+        Ok(())
+    }
+
+    /// The fast model: logistic regression on pooled and motion features of the cached clips
+    /// (full-batch, from zero weights, deterministic), scored on the validation split.
+    fn fit_fast(&mut self) -> Result<()> {
+        let d = self.data.as_ref().expect("loaded");
+        let k = self.facts.output_dim;
+        let feats = clip_features(&d.train_x.to_device(Device::Cpu));
+        let (n, dim) = (feats.size()[0] as usize, feats.size()[1] as usize);
+        let x = Vec::<f32>::try_from(feats.contiguous().view(-1))?;
+        let y = Vec::<f32>::try_from(d.train_y.to_device(Device::Cpu).contiguous().view(-1))?;
+        let lr = RidgeModel::fit_logistic(&x, &y, n, dim, k, d.multilabel, 300)?;
+        let model = VideoRidge { prep: d.prep.clone(), ridge: lr };
+        let val = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &model.predict(&d.val_x)?, k) };
+        let test = model.predict(&d.test_x)?;
+        self.log(&format!("fast model: logistic regression on {dim} pooled + motion features, validation NAUC {val:.4}"));
+        self.fast = Some((model, val, test));
+        Ok(())
+    }
+
+    fn build_model(&mut self, index: usize) -> Result<()> {
+        let d = self.data.as_ref().expect("loaded");
+        let frames = d.prep.frames.min(FRAME_COUNTS[index]).max(1);
+        tch::manual_seed(self.config.seed as i64 + 17 * index as i64);
+        let mut vs = nn::VarStore::new(self.config.device);
+        let pretrained = self.config.weights_dir.as_ref().map(|dir| dir.join(WEIGHTS_FILE));
+        let has_weights = pretrained.as_ref().is_some_and(|f| f.is_file());
+        // Kinetics weights need the full width; without them the CPU gets a narrower MC3.
+        let divisor = if has_weights || !self.on_cpu() { 1 } else { CPU_WIDTH_DIVISOR };
+        let net = Mc3::new(&vs.root(), d.prep.frame.channels as i64, self.facts.output_dim as i64, divisor);
+        match pretrained {
+            Some(file) if has_weights => {
+                let n = mc3::load_mc3_pretrained(&mut vs, &file)?;
+                // Spec §3: stem and layer1 stay frozen (left out of the optimiser).
+                for (name, t) in vs.variables() {
+                    if mc3::is_frozen_part(&name) {
+                        let _ = t.set_requires_grad(false);
+                    }
+                }
+                self.log(&format!("MC3-18 #{index}: {n} Kinetics tensors from {}, stem and layer1 frozen", file.display()));
+            }
+            Some(file) if index == 0 => eprintln!("auto/video: {} not found; MC3-18 is trained from scratch", file.display()),
+            None if index == 0 => eprintln!("auto/video: no --weights folder; MC3-18 is trained from scratch"),
+            _ => {}
+        }
+        let opt = nn::Sgd { momentum: 0.9, dampening: 0.0, wd: 2.5e-4, nesterov: true }.build(&vs, BASE_LR / 2.0)?;
+        self.log(&format!("MC3-18 #{index}: {frames} frames, width 1/{divisor}"));
+        self.models.push(Mc3Model {
+            index,
+            frames,
+            width_divisor: divisor,
+            vs,
+            net,
+            opt,
+            epochs: 0,
+            plateau_factor: 1.0,
+            best_train_loss: f64::INFINITY,
+            stale_epochs: 0,
+            best_valid: f64::NEG_INFINITY,
+            best_loss: f64::INFINITY,
+            history: Vec::new(),
+            train_naucs: Vec::new(),
+            best: None,
+            stored: Vec::new(),
+        });
+        self.cursor = 0;
+        Ok(())
+    }
+
+    fn next_batch(&mut self, frames: usize) -> (Tensor, Tensor) {
+        let d = self.data.as_ref().expect("loaded");
+        let n = self.order.len();
+        if self.cursor == 0 {
+            // A fresh seeded order per pass over the training clips.
+            self.order = self.rng.permutation(n);
+        }
+        let b = BATCH.min(n);
+        let idx: Vec<i64> = (0..b).map(|i| self.order[(self.cursor + i) % n] as i64).collect();
+        self.cursor = (self.cursor + b) % n;
+        let index = Tensor::from_slice(&idx).to_device(d.train_x.device());
+        // No flip augmentation: mirroring a clip turns left-moving into right-moving.
+        (resample_time(&d.train_x.index_select(0, &index), frames), d.train_y.index_select(0, &index))
+    }
+
+    /// CE on the arg-max, or BCE weighted by the global positive ratio clamped to [0.1, 0.9]
+    /// for multi-label data (spec §3).
+    fn loss(logits: &Tensor, y: &Tensor, multilabel: bool) -> Tensor {
+        if !multilabel {
+            return logits.cross_entropy_for_logits(&y.argmax(1, false));
+        }
+        let p = f64::try_from(y.mean(Kind::Float)).unwrap_or(0.5).clamp(0.1, 0.9);
+        let weight = y * (1.0 / p) + (1.0 - y) * (1.0 / (1.0 - p));
+        let raw = logits.binary_cross_entropy_with_logits::<Tensor>(y, None, None, tch::Reduction::None);
+        let weighted: Tensor = raw * weight;
+        weighted.mean(Kind::Float) / 2.0
+    }
+
+    /// One epoch of the current model: 30 steps, or (first epoch of a model) until the mean
+    /// batch NAUC of the last 10 steps exceeds 0.2 after at least 11 steps (spec §3), capped
+    /// at three epochs' worth.
+    fn run_epoch(&mut self, cancel: &CancelToken) -> Result<()> {
+        let multilabel = self.data.as_ref().expect("loaded").multilabel;
+        let k = self.facts.output_dim;
+        let m = self.models.last().expect("built");
+        let (frames, open_ended) = (m.frames, m.epochs == 0);
+        let mut losses = Vec::new();
+        let mut naucs: Vec<f64> = Vec::new();
+        let mut step = 0usize;
+        loop {
+            cancel.check()?;
+            let (x, y) = self.next_batch(frames);
+            let m = self.models.last_mut().expect("built");
+            // Warm-up from base/2 to base over 3 epochs, then plateau halving (spec §3).
+            let lr = BASE_LR / 2.0 * (1.0 + (m.epochs as f64 + step as f64 / STEPS_PER_EPOCH as f64).min(3.0) / 3.0) * m.plateau_factor;
+            m.opt.set_lr(lr);
+            let logits = m.net.forward_t(&x, true);
+            let loss = Self::loss(&logits, &y, multilabel);
+            m.opt.backward_step(&loss);
+            losses.push(f64::try_from(&loss)?);
+            let yv = Vec::<f32>::try_from(y.to_device(Device::Cpu).contiguous().view(-1))?;
+            let pv = Vec::<f32>::try_from(logits.detach().to_device(Device::Cpu).contiguous().view(-1))?;
+            naucs.push(validation_nauc(&yv, &pv, k));
+            step += 1;
+            let recent = &naucs[naucs.len().saturating_sub(10)..];
+            let recent_mean = recent.iter().sum::<f64>() / recent.len() as f64;
+            let done = if open_ended { (step >= 11 && recent_mean > 0.2) || step >= 3 * STEPS_PER_EPOCH } else { step >= STEPS_PER_EPOCH };
+            if done {
+                break;
+            }
+        }
+        let mean_loss = losses.iter().sum::<f64>() / losses.len() as f64;
+        let m = self.models.last_mut().expect("built");
+        // Reduce-on-plateau of the mean training loss: factor 0.5, patience 10.
+        if mean_loss < m.best_train_loss * (1.0 - 1e-4) {
+            m.best_train_loss = mean_loss;
+            m.stale_epochs = 0;
+        } else {
+            m.stale_epochs += 1;
+            if m.stale_epochs > 10 {
+                m.plateau_factor *= 0.5;
+                m.stale_epochs = 0;
+            }
+        }
+        m.train_naucs.push(naucs.iter().sum::<f64>() / naucs.len() as f64);
+        m.epochs += 1;
+        Ok(())
+    }
+
+    /// Validation of the current weights: updates the best checkpoint and applies the §3
+    /// storage rule. Returns whether the validation NAUC improved.
+    fn validate(&mut self) -> Result<bool> {
+        let d = self.data.as_ref().expect("loaded");
+        let k = self.facts.output_dim;
+        let device = self.config.device;
+        let m = self.models.last().expect("built");
+        let val = predict_clips(&m.net, &d.val_x, m.frames, d.multilabel, device)?;
+        let (nauc, loss) = if d.val_y.is_empty() {
+            // No validation data: the newest checkpoint counts as best.
+            (m.epochs as f64 * 1e-4, 0.0)
+        } else {
+            (validation_nauc(&d.val_y, &val, k), score_loss(&d.val_y, &val, k, d.multilabel))
+        };
+        let better = nauc > m.best_valid;
+        // Spec §3: store when (model 0 and best valid ≥ 0.9) or (valid ≥ 0.99·best and loss ≤ best loss).
+        let best_valid = m.best_valid.max(nauc);
+        let store = (m.index == 0 && best_valid >= 0.9) || (nauc >= 0.99 * m.best_valid && loss <= m.best_loss);
+        let checkpoint = if better || store {
+            let test = predict_clips(&m.net, &d.test_x, m.frames, d.multilabel, device)?;
+            Some(Stored { loss, nauc, val, test, tensors: snapshot(&m.vs, "") })
+        } else {
+            None
+        };
+        let epochs = m.epochs;
+        let index = m.index;
+        let m = self.models.last_mut().expect("built");
+        m.history.push((loss, nauc));
+        m.best_loss = m.best_loss.min(loss);
+        m.best_valid = best_valid;
+        if let Some(c) = checkpoint {
+            if store {
+                let copy = Stored { loss: c.loss, nauc: c.nauc, val: c.val.clone(), test: c.test.clone(), tensors: c.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect() };
+                m.stored.push(copy);
+                m.prune();
+            }
+            if better {
+                m.best = Some(c);
+            }
+        }
+        self.log(&format!(
+            "MC3 #{index} epoch {epochs}: validation NAUC {nauc:.4}, loss {loss:.4}{}{}",
+            if better { " (best)" } else { "" },
+            if store { " (stored)" } else { "" }
+        ));
+        Ok(better)
+    }
+
+    /// The spec §3 switch rules after a `train` call; returns whether the sequence advanced.
+    fn maybe_switch(&mut self) -> Result<bool> {
+        if self.settled {
+            return Ok(false);
+        }
+        let left = self.left();
+        let (s900, s1000) = (self.seconds(900.0), self.seconds(1000.0));
+        let m = self.models.last().expect("built");
+        let spread_rule = m.epochs >= 20 && {
+            let recent: Vec<f64> = m.history.iter().rev().take(10).map(|h| h.1).collect();
+            let (lo, hi) = recent.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+            hi - lo < 1e-3
+        };
+        let switch = if m.index == 0 {
+            if left <= s900 && !spread_rule {
+                let train_perfect = m.train_naucs.len() >= 3 && m.train_naucs.iter().rev().take(3).all(|v| *v >= 1.0);
+                if !(m.best_valid >= 0.9 && left >= s1000 && train_perfect) {
+                    self.settled = true;
+                    self.log("model 0 for good (spec §3: too little time left to switch)");
+                    return Ok(false);
+                }
+            }
+            let train_perfect = m.train_naucs.len() >= 3 && m.train_naucs.iter().rev().take(3).all(|v| *v >= 1.0);
+            (m.best_valid >= 0.9 && left >= s1000 && train_perfect) || spread_rule
+        } else {
+            // "No improvement of the best validation loss in the last 10 checkpoints".
+            let stalled = m.history.len() > 10 && {
+                let before = m.history[..m.history.len() - 10].iter().map(|h| h.0).fold(f64::INFINITY, f64::min);
+                m.history.iter().rev().take(10).all(|h| h.0 >= before)
+            };
+            (stalled && m.best_valid >= 0.9) || spread_rule
+        };
+        if !switch {
+            return Ok(false);
+        }
+        if m.index + 1 >= FRAME_COUNTS.len() {
+            self.settled = true;
+            return Ok(false);
+        }
+        let next = m.index + 1;
+        // The finished model keeps only what the ensemble needs (its weights stay for the bundle).
+        self.build_model(next)?;
+        Ok(true)
+    }
+
+    /// The networks' combined prediction (spec §3): while on model 0, its checkpoints;
+    /// afterwards the mean over models of min–max normalised per-model averages.
+    fn net_output(&self) -> Option<NetOutput> {
+        let d = self.data.as_ref()?;
+        let k = self.facts.output_dim;
+        let mut groups = Vec::new();
+        let mut vals = Vec::new();
+        let mut tests = Vec::new();
+        let mut tensors = Vec::new();
+        let several = self.models.iter().filter(|m| !m.selected().is_empty()).count() > 1;
+        for m in &self.models {
+            let chosen = m.selected();
+            if chosen.is_empty() {
+                continue;
+            }
+            let mut prefixes = Vec::new();
+            for (j, c) in chosen.iter().enumerate() {
+                let prefix = format!("mc3_{}_{}.", m.index, j);
+                tensors.extend(c.tensors.iter().map(|(n, t)| (format!("{prefix}{n}"), t.shallow_clone())));
+                prefixes.push(prefix);
+            }
+            let val = mean_of(&chosen.iter().map(|c| c.val.as_slice()).collect::<Vec<_>>());
+            let test = mean_of(&chosen.iter().map(|c| c.test.as_slice()).collect::<Vec<_>>());
+            let (val, test, normalise) = if several {
+                let range = min_max(&test);
+                (apply_min_max(&val, min_max(&val)), apply_min_max(&test, range), Some(range))
+            } else {
+                (val, test, None)
+            };
+            vals.push(val);
+            tests.push(test);
+            groups.push(Mc3Group { frames: m.frames, width_divisor: m.width_divisor, prefixes, normalise });
+        }
+        if groups.is_empty() {
+            return None;
+        }
+        let val = mean_of(&vals.iter().map(|v| v.as_slice()).collect::<Vec<_>>());
+        let test = mean_of(&tests.iter().map(|v| v.as_slice()).collect::<Vec<_>>());
+        let val_nauc = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &val, k) };
+        let member = VideoNets { prep: d.prep.clone(), classes: k, multilabel: d.multilabel, groups };
+        Some(NetOutput { val_nauc, test, member, tensors })
+    }
+
+    /// The MC3 ensemble's current test scores and bundle, whether or not they beat the fast
+    /// model (`None` before the first validated epoch): for inspection and tests.
+    pub fn network_prediction(&self) -> Option<(PredictionMatrix, crate::bundle::ModelBundle)> {
+        let o = self.net_output()?;
+        let rows = self.data.as_ref()?.test_x.size()[0] as usize;
+        let members = vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::VideoNets(o.member) }];
+        let bundle = self.facts.bundle("auto-video", members, o.tensors);
+        PredictionMatrix::new(rows, self.facts.output_dim, o.test).ok().map(|p| (p, bundle))
+    }
+
+    fn best_valid(&self) -> f64 {
+        self.models.iter().map(|m| m.best_valid).fold(f64::NEG_INFINITY, f64::max)
+    }
+}
+
+/// Base learning rate: 0.15 · max(0.5, 16/32) (spec §3).
+const BASE_LR: f64 = 0.075;
+
+/// Mean validation loss of scores (cross-entropy of the true class, or mean BCE).
+fn score_loss(labels: &[f32], scores: &[f32], classes: usize, multilabel: bool) -> f64 {
+    let rows = labels.len() / classes.max(1);
+    let mut total = 0.0;
+    for (y, p) in labels.chunks(classes).zip(scores.chunks(classes)) {
+        if multilabel {
+            total += y
+                .iter()
+                .zip(p)
+                .map(|(y, p)| {
+                    let p = f64::from(*p).clamp(1e-7, 1.0 - 1e-7);
+                    -(f64::from(*y) * p.ln() + (1.0 - f64::from(*y)) * (1.0 - p).ln())
+                })
+                .sum::<f64>()
+                / classes as f64;
+        } else {
+            let truth = y.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, v)| if *v > b.1 { (i, *v) } else { b }).0;
+            total -= f64::from(p[truth]).clamp(1e-7, 1.0).ln();
+        }
+    }
+    total / rows.max(1) as f64
+}
+
+impl Learner for VideoLearner {
+    fn name(&self) -> &str {
+        "auto-video"
+    }
+
+    fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
+        let started = Instant::now();
+        if self.data.is_none() {
+            self.budget = Some(remaining);
+            self.started = Some(started);
+            self.load(cancel)?;
+            self.fit_fast()?;
+            return Ok(false);
+        }
+        if self.order.is_empty() {
+            // Nothing to train a network on (the only labelled clip went to validation).
+            return Ok(true);
+        }
+        if self.models.is_empty() {
+            self.build_model(0)?;
+        }
+        let mut improved_here = false;
+        loop {
+            let t0 = Instant::now();
+            self.run_epoch(cancel)?;
+            improved_here |= self.validate()?;
+            let epoch_secs = t0.elapsed().as_secs_f64();
+            self.epoch_secs = if self.epoch_secs == 0.0 { epoch_secs } else { 0.5 * (self.epoch_secs + epoch_secs) };
+            let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
+            let best = self.best_valid();
+            let spent = started.elapsed().as_secs_f64();
+            // Break rules as for images (spec §2.3), with a hard stop before the deadline.
+            let near_end = left < 1.5 * (self.last_test_secs + 2.0 * self.epoch_secs);
+            let rule3 = spent > self.min_call_time && improved_here && best > self.best_at_last_break * 1.001;
+            if rule3 {
+                self.min_call_time = (self.min_call_time + self.seconds(2.0)).min(self.seconds(90.0));
+            }
+            let epochs = self.models.last().map_or(0, |m| m.epochs);
+            if epochs <= 2 || best > 0.997 || rule3 || near_end {
+                self.best_at_last_break = self.best_at_last_break.max(best);
+                self.maybe_switch()?;
+                return Ok(near_end || (best > 0.997 && self.settled));
+            }
+        }
+    }
+
+    fn predict(&mut self, _remaining: Duration, _cancel: &CancelToken) -> Result<Option<PredictionMatrix>> {
+        let t0 = Instant::now();
+        let Some((fast, fast_val, fast_test)) = &self.fast else { return Ok(None) };
+        let rows = self.data.as_ref().map_or(0, |d| d.test_x.size()[0] as usize);
+        let k = self.facts.output_dim;
+        // The networks take over once they beat the fast model on validation (README).
+        let nets = self.net_output().filter(|o| o.val_nauc > *fast_val);
+        let (scores, member, tensors) = match nets {
+            Some(o) => {
+                self.log(&format!("prediction from the MC3 ensemble (validation NAUC {:.4} > fast {fast_val:.4})", o.val_nauc));
+                (o.test, MemberModel::VideoNets(o.member), o.tensors)
+            }
+            None => (fast_test.clone(), MemberModel::VideoRidge(fast.clone()), Vec::new()),
+        };
+        let members = vec![Member { weight: 1.0, divisor: 1.0, model: member }];
+        self.slot.publish(self.facts.bundle("auto-video", members, tensors))?;
+        self.last_test_secs = t0.elapsed().as_secs_f64();
+        PredictionMatrix::new(rows, k, scores).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_indices_cover_the_clip_and_stay_bounded() {
+        assert_eq!(decode_indices(0, 12), Vec::<usize>::new());
+        assert_eq!(decode_indices(1, 12), vec![0]);
+        assert_eq!(decode_indices(5, 12), vec![0, 1, 2, 3, 4]);
+        let long = decode_indices(300, 12);
+        assert_eq!(long.len(), 24);
+        assert_eq!((long[0], long[23]), (0, 299));
+    }
+
+    #[test]
+    fn time_resampling_keeps_end_frames_and_shape() {
+        let clip = Tensor::arange(4 * 2 * 2, (Kind::Float, Device::Cpu)).view([1, 1, 4, 2, 2]);
+        let r = resample_time(&clip, 7);
+        assert_eq!(r.size(), vec![1, 1, 7, 2, 2]);
+        let first = f64::try_from(r.get(0).get(0).get(0).get(0).get(0)).unwrap();
+        let last = f64::try_from(r.get(0).get(0).get(6).get(1).get(1)).unwrap();
+        assert!((first - 0.0).abs() < 1e-5 && (last - 15.0).abs() < 1e-4, "{first} {last}");
+    }
+
+    #[test]
+    fn motion_features_tell_left_from_right() {
+        // A bright vertical bar moving right (+1 px/frame) or left.
+        let make = |dir: i64| {
+            let mut v = vec![0f32; 6 * 16 * 16];
+            for t in 0..6i64 {
+                let x = 5 + dir * t;
+                for y in 0..16 {
+                    for dx in 0..2 {
+                        v[(t * 256 + y * 16 + x + dx) as usize] = 1.0;
+                    }
+                }
+            }
+            Tensor::from_slice(&v).view([1, 1, 6, 16, 16])
+        };
+        let right = clip_features(&make(1));
+        let left = clip_features(&make(-1));
+        assert_eq!(right.size(), left.size());
+        // Mean-frame grids come first (84 for one channel), then 16 drift cells, then the
+        // global x-velocity.
+        let vx = |f: &Tensor| f64::try_from(f.get(0).get(84 + 16)).unwrap();
+        assert!(vx(&right) > 0.2 && vx(&left) < -0.2, "{} {}", vx(&right), vx(&left));
+    }
+
+    #[test]
+    fn min_max_of_a_constant_is_one_half() {
+        assert_eq!(apply_min_max(&[2.0, 2.0], min_max(&[2.0, 2.0])), vec![0.5, 0.5]);
+        assert_eq!(apply_min_max(&[1.0, 3.0], (1.0, 3.0)), vec![0.0, 1.0]);
+    }
+}
