@@ -41,7 +41,8 @@ Tables: one row = one example, DENSE (1, 1, F, 1) or SPARSE; feature names in <n
                         [iris_valid.* appended to train], [iris_feat.name, iris_label.name];
                         .data rows dense (5.1 3.5 1.4 0.2), sparse (3:0.5 17:1, 1-based) or
                         sparse binary (3 17, 1-based); .solution one-hot rows, or one 0/1
-                        column (binary: becomes [1-y, y]); the given split is kept.
+                        column (binary: becomes [1-y, y]); the given split is kept
+                        unless --resplit (useful when the given test part lacks classes).
   Example: autodl-format convert iris.csv -o out/iris --target species
            autodl-format convert raw/iris-AutoML -o out/iris
 
@@ -90,7 +91,8 @@ OUTPUT: OUT is the dataset folder to create: OUT/<name>.data/{train,test}/, OUT/
   skipped (path, line, reason). OUT is never overwritten without --force; it appears only when
   the conversion succeeded and the validator found no error.
 
-SPLIT: unless forced by a subset column or train/ and test/ folders, examples are grouped by
+SPLIT: unless forced by a subset column or train/ and test/ folders (or AutoML/AutoNLP parts;
+  --resplit ignores all of these), examples are grouped by
   label set, each group is shuffled with --seed and round(--test-size x group size) of it goes
   to test. Same input + seed => byte-identical output. At least 2 test examples are required.";
 
@@ -155,6 +157,10 @@ pub struct CommonArgs {
     /// Seed of the split and of the record order
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Ignore the split the input gives (subset column, train/ and test/ folders, AutoML and
+    /// AutoNLP parts): pool every labelled example and split it with --test-size/--seed
+    #[arg(long)]
+    pub resplit: bool,
     /// What to do with an input that cannot be converted
     #[arg(long, value_enum, default_value_t = OnErrorArg::Skip)]
     pub on_error: OnErrorArg,
@@ -164,6 +170,10 @@ pub struct CommonArgs {
     /// No progress bars
     #[arg(long, short)]
     pub quiet: bool,
+    /// fsync the dataset before and after its final rename, so it survives a power loss
+    /// (without it the rename still leaves the output complete or absent if the process dies)
+    #[arg(long)]
+    pub fsync: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -176,7 +186,7 @@ pub enum OnErrorArg {
 
 impl CommonArgs {
     pub fn split(&self) -> SplitOptions {
-        SplitOptions { test_size: self.test_size, seed: self.seed }
+        SplitOptions { test_size: self.test_size, seed: self.seed, resplit: self.resplit }
     }
     pub fn policy(&self) -> ErrorPolicy {
         let on_error = match self.on_error {
@@ -290,6 +300,7 @@ fn run_image(args: &Args) -> anyhow::Result<i32> {
         name: args.common.name.clone(),
         force: args.common.force,
         quiet: args.common.quiet,
+        fsync: args.common.fsync,
         split: args.common.split(),
         policy: args.common.policy(),
         image: args.image.options(),
@@ -422,6 +433,7 @@ fn output_target(args: &Args, name: String, what: &str, style: formats::solution
     target.what = what.to_string();
     target.solution_style = style;
     target.deep_validate = true;
+    target.fsync = args.common.fsync;
     target
 }
 
@@ -615,6 +627,7 @@ fn run_video(args: &Args) -> anyhow::Result<i32> {
         name: args.common.name.clone(),
         force: args.common.force,
         quiet: args.common.quiet,
+        fsync: args.common.fsync,
         split: args.common.split(),
         policy: args.common.policy(),
         video,
@@ -665,6 +678,7 @@ fn run_audio(args: &Args) -> anyhow::Result<i32> {
         name: args.common.name.clone(),
         force: args.common.force,
         quiet: args.common.quiet,
+        fsync: args.common.fsync,
         split: args.common.split(),
         policy: args.common.policy(),
         audio,

@@ -25,6 +25,8 @@ pub struct AudioRequest {
     pub name: Option<String>,
     pub force: bool,
     pub quiet: bool,
+    /// `--fsync` ([`converters_common::output::OutputTarget::fsync`]).
+    pub fsync: bool,
     pub split: SplitOptions,
     pub policy: ErrorPolicy,
     pub audio: AudioOptions,
@@ -81,6 +83,7 @@ pub fn convert_audio_folder(req: &AudioRequest) -> Result<AudioOutcome> {
     let target = OutputTarget {
         force: req.force,
         quiet: req.quiet,
+        fsync: req.fsync,
         what: "audio files".into(),
         // A record holds a whole (possibly long) file: keep two small chunks in flight.
         chunk_size: (rayon::current_num_threads() * 2).max(2),

@@ -163,6 +163,7 @@ fn request(input: &Path, out: &Path) -> AudioRequest {
         name: None,
         force: false,
         quiet: true,
+        fsync: false,
         split: SplitOptions::default(),
         policy: ErrorPolicy::default(),
         audio: AudioOptions::default(),

@@ -12,12 +12,14 @@
 //! - [`naming`]: the dataset name (`--name`, `private.info`, input folder name);
 //! - [`progress`]: indicatif bars that `--quiet` silences;
 //! - [`pipeline`]: convert items in parallel chunks, hand them over in input order;
+//! - [`order`]: seeded record order for inputs streamed rather than held (tables, corpora);
 //! - [`output`]: [`output::DatasetJob`] streams converted examples through the atomic
 //!   `formats` writer, writes the skip report, and validates the result.
 
 pub mod error;
 pub mod labels;
 pub mod naming;
+pub mod order;
 pub mod output;
 pub mod pipeline;
 pub mod policy;

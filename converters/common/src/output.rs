@@ -36,6 +36,9 @@ pub struct OutputTarget {
     pub solution_style: SolutionStyle,
     /// Run the validator in deep mode (decode every compressed frame).
     pub deep_validate: bool,
+    /// `--fsync`: make the finished dataset durable across a power loss
+    /// ([`WriterOptions::fsync`]); the rename keeps it all-or-nothing either way.
+    pub fsync: bool,
 }
 
 impl OutputTarget {
@@ -49,6 +52,7 @@ impl OutputTarget {
             chunk_size: DEFAULT_CHUNK,
             solution_style: SolutionStyle::Generic,
             deep_validate: false,
+            fsync: false,
         }
     }
 }
@@ -86,7 +90,7 @@ impl DatasetJob {
         let writer = DatasetWriter::create(
             &target.out_dir,
             &target.name,
-            WriterOptions { force: target.force, solution_style: target.solution_style },
+            WriterOptions { force: target.force, solution_style: target.solution_style, fsync: target.fsync },
         )?;
         let progress = Progress::new(total, &target.what, target.quiet);
         Ok(DatasetJob { target, writer, progress })

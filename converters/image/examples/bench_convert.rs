@@ -30,6 +30,7 @@ fn main() {
         name: Some("bench".into()),
         force: true,
         quiet: true,
+        fsync: false,
         split: Default::default(),
         policy: Default::default(),
         image,

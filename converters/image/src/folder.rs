@@ -24,6 +24,8 @@ pub struct ImageRequest {
     pub name: Option<String>,
     pub force: bool,
     pub quiet: bool,
+    /// `--fsync` ([`converters_common::output::OutputTarget::fsync`]).
+    pub fsync: bool,
     pub split: SplitOptions,
     pub policy: ErrorPolicy,
     pub image: ImageOptions,
@@ -98,6 +100,7 @@ pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
     let target = OutputTarget {
         force: req.force,
         quiet: req.quiet,
+        fsync: req.fsync,
         what: "images".into(),
         // Dense frames can be large: keep a chunk around 256 MB of floats.
         chunk_size: match opts.size {

@@ -19,6 +19,7 @@ fn request(input: &Path, out: &Path) -> ImageRequest {
         name: None,
         force: false,
         quiet: true,
+        fsync: false,
         split: SplitOptions::default(),
         policy: ErrorPolicy::default(),
         image: ImageOptions::default(),

@@ -80,7 +80,7 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     let mut writer = DatasetWriter::create(
         &req.out_dir,
         &h.name,
-        WriterOptions { force: req.force, solution_style: SolutionStyle::Generic },
+        WriterOptions { force: req.force, solution_style: SolutionStyle::Generic, ..Default::default() },
     )?;
     let mut bytes_read = 0;
     for m in &manifests {

@@ -3,12 +3,15 @@
 //! `<b>_label.name`. `.data` rows are whitespace-separated numbers (dense), `index:value`
 //! tokens with 1-based indices (sparse), or 1-based indices of ones (sparse binary).
 //! `.solution` rows are one-hot/score rows; a single 0/1 column becomes `[1−y, y]` (spec §5.5).
-//! Rows keep their input order; the split is the one given.
+//! Rows keep their input order and the split is the one given, unless `--resplit`
+//! ([`converters_common::SplitOptions::resplit`]) pools every part and splits it with the
+//! shared seeded split (record order seeded too). A test part lacking classes is warned about.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use converters_common::split::{split_with_fallback, SplitKey};
 use converters_common::{ItemError, SkipReport, Subset};
 
 use crate::convert::{tabular_spec, SparseChoice, TabularOptions, TabularSummary};
@@ -249,12 +252,11 @@ pub fn convert_automl(
     let binary_expand = sol_cols == 1;
     let output_dim = if binary_expand { 2 } else { sol_cols };
 
-    // check pass: bad rows per part, training sums for the mean
+    let mut warnings = Vec::new();
+    // check pass: bad rows per part, missing values
     let mut bad: Vec<Vec<bool>> = Vec::new();
-    let mut sum = vec![0f64; width];
-    let mut count = vec![0u64; width];
     let mut missing_values = 0u64;
-    for (subset, d, s, dl, sl) in &parts {
+    for (_, d, s, dl, sl) in &parts {
         let mut part_bad = vec![false; dl.len()];
         for (i, (line, sol)) in dl.iter().zip(sl).enumerate() {
             let row = parse_row(line, format, width).map_err(|e| (d, e));
@@ -268,16 +270,7 @@ pub fn convert_automl(
                 }
             });
             match (row, labels) {
-                (Ok(values), Ok(_)) => {
-                    for (k, v) in values {
-                        if v.is_nan() {
-                            missing_values += 1;
-                        } else if *subset == Subset::Train && format == AutoMlFormat::Dense {
-                            sum[k] += v as f64;
-                            count[k] += 1;
-                        }
-                    }
-                }
+                (Ok(values), Ok(_)) => missing_values += values.iter().filter(|(_, v)| v.is_nan()).count() as u64,
                 (Err((p, e)), _) | (_, Err((p, e))) => {
                     part_bad[i] = true;
                     report.record(ItemError::at_line(p.as_path(), i + 1, e))?;
@@ -286,6 +279,65 @@ pub fn convert_automl(
         }
         bad.push(part_bad);
     }
+    let labels_of = |part: usize, line: usize| -> Result<(Vec<i64>, Vec<f32>)> {
+        let mut solution = parse_solution(&parts[part].4[line]).map_err(|e| TabularError::table(&layout.dir, e))?;
+        if binary_expand {
+            solution = vec![1.0 - solution[0], solution[0]];
+        }
+        // label_score = the non-zero solution values (spec §5.5)
+        Ok(solution.iter().enumerate().filter(|(_, &v)| v != 0.0).map(|(k, &v)| (k as i64, v as f32)).unzip())
+    };
+
+    // Record order: the given parts in input order (spec §1.1), or with --resplit the shared
+    // seeded split over every good row of every part, in its seeded order.
+    let good: Vec<(usize, usize)> = bad
+        .iter()
+        .enumerate()
+        .flat_map(|(p, part_bad)| part_bad.iter().enumerate().filter(|(_, b)| !**b).map(move |(i, _)| (p, i)))
+        .collect();
+    let (test_rows, train_rows): (Vec<(usize, usize)>, Vec<(usize, usize)>) = if opts.split.resplit {
+        let mut keys = Vec::with_capacity(good.len());
+        for &(p, i) in &good {
+            let (index, _) = labels_of(p, i)?;
+            keys.push(SplitKey { forced: Some(parts[p].0), label_set: index.iter().map(|&k| k as u32).collect() });
+        }
+        let (plan, warning) = split_with_fallback(&keys, &opts.split)?;
+        warnings.extend(warning);
+        (plan.test.iter().map(|&k| good[k]).collect(), plan.train.iter().map(|&k| good[k]).collect())
+    } else {
+        good.iter().partition(|&&(p, _)| parts[p].0 == Subset::Test)
+    };
+    let (n_train, n_test) = (train_rows.len(), test_rows.len());
+    converters_common::split::check_sizes(n_test, n_train)?;
+
+    // A class absent from test has no defined AUC, so NAUC cannot be computed for it.
+    let mut in_test = vec![false; output_dim];
+    for &(p, i) in &test_rows {
+        for k in labels_of(p, i)?.0 {
+            in_test[k as usize] = true;
+        }
+    }
+    let absent = in_test.iter().filter(|&&t| !t).count();
+    if absent > 0 {
+        let hint = if opts.split.resplit { "" } else { "; --resplit pools train, valid and test and splits them stratified" };
+        warnings.push(format!(
+            "{}: the test subset holds no example of {absent} of the {output_dim} classes, so their AUC (and NAUC) is undefined{hint}",
+            layout.dir.display()
+        ));
+    }
+
+    // training means for --missing mean, over the rows that end up in train
+    let mut sum = vec![0f64; width];
+    let mut count = vec![0u64; width];
+    if missing_values > 0 && format == AutoMlFormat::Dense {
+        for &(p, i) in &train_rows {
+            let values = parse_row(&parts[p].3[i], format, width).map_err(|e| TabularError::table(&layout.dir, e))?;
+            for (k, v) in values.into_iter().filter(|(_, v)| !v.is_nan()) {
+                sum[k] += v as f64;
+                count[k] += 1;
+            }
+        }
+    }
     let fill: Vec<f32> = match opts.missing {
         MissingPolicy::Mean => (0..width)
             .map(|k| if count[k] > 0 { (sum[k] / count[k] as f64) as f32 } else { 0.0 })
@@ -293,7 +345,6 @@ pub fn convert_automl(
         MissingPolicy::Zero => vec![0.0; width],
         MissingPolicy::Nan => vec![f32::NAN; width],
     };
-    let mut warnings = Vec::new();
     if missing_values > 0 {
         warnings.push(format!(
             "{}: {missing_values} missing values handled by --missing {:?}",
@@ -301,17 +352,6 @@ pub fn convert_automl(
             opts.missing
         ));
     }
-
-    let count_ok = |sub: Subset| -> usize {
-        parts
-            .iter()
-            .zip(&bad)
-            .filter(|(p, _)| p.0 == sub)
-            .map(|(_, b)| b.iter().filter(|x| !**x).count())
-            .sum()
-    };
-    let (n_train, n_test) = (count_ok(Subset::Train), count_ok(Subset::Test));
-    converters_common::split::check_sizes(n_test, n_train)?;
     let sparse = match opts.sparse {
         SparseChoice::Yes => true,
         SparseChoice::No => false,
@@ -335,39 +375,21 @@ pub fn convert_automl(
     };
     let spec = tabular_spec(width, output_dim, sparse, &class_names, n_train);
 
-    // test records first (spec §1.4); train = train then valid, input order
+    // test records first (spec §1.4)
     let mut features = vec![0f32; width];
-    for wanted in [Subset::Test, Subset::Train] {
-        for ((subset, _, _, dl, sl), part_bad) in parts.iter().zip(&bad) {
-            if *subset != wanted {
-                continue;
+    for (subset, rows) in [(Subset::Test, &test_rows), (Subset::Train, &train_rows)] {
+        for &(p, i) in rows {
+            let values = parse_row(&parts[p].3[i], format, width).map_err(|e| TabularError::table(&layout.dir, e))?;
+            features.iter_mut().for_each(|v| *v = 0.0);
+            for (k, v) in values {
+                features[k] = if v.is_nan() { fill[k] } else { v };
             }
-            for (i, (line, sol)) in dl.iter().zip(sl).enumerate() {
-                if part_bad[i] {
-                    continue;
-                }
-                let values = parse_row(line, format, width).map_err(|e| TabularError::table(&layout.dir, e))?;
-                features.iter_mut().for_each(|v| *v = 0.0);
-                for (k, v) in values {
-                    features[k] = if v.is_nan() { fill[k] } else { v };
-                }
-                let mut solution = parse_solution(sol).map_err(|e| TabularError::table(&layout.dir, e))?;
-                if binary_expand {
-                    solution = vec![1.0 - solution[0], solution[0]];
-                }
-                // label_score = the non-zero solution values (spec §5.5)
-                let (index, score): (Vec<i64>, Vec<f32>) = solution
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &v)| v != 0.0)
-                    .map(|(k, &v)| (k as i64, v as f32))
-                    .unzip();
-                let frames = frames(&features, sparse);
-                match subset {
-                    Subset::Test => sink.push_test(&frames, &index, &score)?,
-                    Subset::Train => sink.push_train(&frames, &index, &score)?,
-                };
-            }
+            let (index, score) = labels_of(p, i)?;
+            let frames = frames(&features, sparse);
+            match subset {
+                Subset::Test => sink.push_test(&frames, &index, &score)?,
+                Subset::Train => sink.push_train(&frames, &index, &score)?,
+            };
         }
     }
     let feature_names = if feat_names.len() == width {

@@ -1,8 +1,10 @@
-//! Table file → AutoDL records: profile pass, split, optional imputation pass, writing pass.
+//! Table file → AutoDL records: profile pass, split, optional imputation pass, writing pass
+//! (per subset, through the seeded record order).
 
 use std::path::Path;
 
-use converters_common::split::{split, SplitKey};
+use converters_common::order::SeededOrder;
+use converters_common::split::{assign, SplitAssignment};
 use converters_common::{SkipReport, SplitOptions, Subset};
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 
@@ -80,23 +82,19 @@ pub fn convert_table(
         // spec-free default: the last column is the target, as in most ML CSVs
         choices.targets.push(table.columns.last().cloned().unwrap_or_default());
     }
-    let prof = profile(&table, &choices)?;
+    let mut prof = profile(&table, &choices)?;
     let mut warnings = prof.warnings.clone();
     for (_, e) in &prof.bad_rows {
         report.record(e.clone())?;
     }
 
-    // split on the labels of usable rows; records keep input order inside each subset
-    let n = prof.labels.len();
-    let keys: Vec<SplitKey> =
-        (0..n).map(|k| SplitKey { forced: None, label_set: prof.labels.label_set(k) }).collect();
-    let plan = split_or_unstratified(keys, &opts.split, &mut warnings)?;
-    let mut is_test = vec![false; n];
-    for &k in &plan.test {
-        is_test[k] = true;
-    }
-    let (n_train, n_test) = (plan.train.len(), plan.test.len());
-    drop(plan);
+    // split on the labels of usable rows: a label-set id per row, which also serves the
+    // writing pass, so the split costs a few bytes per row (flat memory, issue 3)
+    let keys = prof.labels.compact_keys()?;
+    let single_target = matches!(prof.labels, RowLabels::Single(_));
+    prof.labels = RowLabels::Single(Vec::new());
+    let SplitAssignment { is_test, n_test, n_train, warning } = assign(&keys, &opts.split)?;
+    warnings.extend(warning);
 
     let bad: Vec<u64> = prof.bad_rows.iter().map(|(r, _)| *r).collect();
     let missing_values: u64 = prof.missing.iter().sum();
@@ -131,9 +129,11 @@ pub fn convert_table(
     let output_dim = prof.class_names.len();
     let spec = tabular_spec(features, output_dim, sparse, &prof.class_names, n_train);
 
-    // test records first (spec §1.4), so the table is streamed once per subset
+    // test records first (spec §1.4), so the table is streamed once per subset; records
+    // reach the sink in the seeded order (converters_common::order), not the file's order
     let mut buf = Vec::with_capacity(features);
-    for subset in [Subset::Test, Subset::Train] {
+    for (subset, count, stream) in [(Subset::Test, n_test, 1), (Subset::Train, n_train, 2)] {
+        let mut order = SeededOrder::new(opts.split.seed, stream, count as u64)?;
         let mut next_bad = bad.iter().peekable();
         let mut k = 0usize;
         table.for_each_row(|row| {
@@ -142,7 +142,7 @@ pub fn convert_table(
                 return Ok(());
             }
             let test = is_test[k];
-            let set = prof.labels.label_set(k);
+            let set = keys.label_set(k);
             k += 1;
             if test != (subset == Subset::Test) {
                 return Ok(());
@@ -150,17 +150,19 @@ pub fn convert_table(
             encoder.encode(row.cells, &mut buf);
             let index: Vec<i64> = set.iter().map(|&c| c as i64).collect();
             let score = vec![1.0f32; index.len()];
-            let frames = frames(&buf, sparse);
-            if test {
-                sink.push_test(&frames, &index, &score)?;
-            } else {
-                sink.push_train(&frames, &index, &score)?;
-            }
+            order.push(&frames(&buf, sparse), &index, &score)?;
+            Ok(())
+        })?;
+        order.drain(|ex| {
+            match subset {
+                Subset::Test => sink.push_test(&ex.frames, &ex.label_index, &ex.label_score)?,
+                Subset::Train => sink.push_train(&ex.frames, &ex.label_index, &ex.label_score)?,
+            };
             Ok(())
         })?;
     }
 
-    if let RowLabels::Single(_) = prof.labels {
+    if single_target {
         if output_dim < 2 {
             warnings.push(format!(
                 "{}: the target has a single class; scoring needs at least two",
@@ -182,25 +184,6 @@ pub fn convert_table(
         class_names: prof.class_names,
         suggested_name: None,
     })
-}
-
-/// The shared split, stratified by label set. When every label set is too rare to send one
-/// example to test (multilabel data where each example has its own set), the split is
-/// retried without stratification and a warning says so.
-fn split_or_unstratified(
-    mut keys: Vec<SplitKey>,
-    opts: &SplitOptions,
-    warnings: &mut Vec<String>,
-) -> std::result::Result<converters_common::SplitPlan, converters_common::ConvertError> {
-    match split(&keys, opts) {
-        Err(converters_common::ConvertError::Split(first)) if keys.iter().any(|k| k.forced.is_none()) => {
-            keys.iter_mut().filter(|k| k.forced.is_none()).for_each(|k| k.label_set.clear());
-            let plan = split(&keys, opts)?;
-            warnings.push(format!("label sets too rare to stratify ({first}); split without stratification"));
-            Ok(plan)
-        }
-        other => other,
-    }
 }
 
 /// The metadata of a tabular dataset (spec §4.5 tabular column, §5.5).

@@ -5,6 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use converters_common::split::CompactKeys;
 use converters_common::ItemError;
 
 use crate::error::{Result, TabularError};
@@ -62,6 +63,14 @@ impl RowLabels {
             RowLabels::Single(v) => vec![v[k]],
             RowLabels::Multi(v) => (0..64u32).filter(|b| v[k] >> b & 1 == 1).collect(),
         }
+    }
+    /// The split keys of every usable row (no row is forced: a table has no subset column).
+    pub fn compact_keys(&self) -> std::result::Result<CompactKeys, converters_common::ConvertError> {
+        let mut keys = CompactKeys::with_capacity(self.len());
+        for k in 0..self.len() {
+            keys.push(None, &self.label_set(k))?;
+        }
+        Ok(keys)
     }
     pub fn len(&self) -> usize {
         match self {

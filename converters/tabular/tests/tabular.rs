@@ -508,3 +508,84 @@ fn iris_written_and_read_back_bit_for_bit() {
         .collect();
     assert_eq!(std::fs::read_to_string(root.join("t.solution")).unwrap(), want);
 }
+
+#[test]
+fn iris_resplit_gives_a_stratified_test_subset_of_every_class() {
+    use formats::dataset::{DatasetReader, Subset};
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let src = data.join("raw/iris-AutoML");
+    // the layout's own test part holds virginica only: kept, with a warning
+    let (_, kept, _) = run_automl(&src, &TabularOptions::default());
+    assert!(kept.warnings.iter().any(|w| w.contains("no example of 2 of the 3 classes") && w.contains("--resplit")), "{:?}", kept.warnings);
+
+    let o = TabularOptions { split: SplitOptions { resplit: true, ..Default::default() }, ..Default::default() };
+    let (sink, s, report) = run_automl(&src, &o);
+    assert!(report.is_empty());
+    assert_eq!((s.n_train, s.n_test), (120, 30));
+    assert!(s.warnings.iter().all(|w| !w.contains("no example")), "{:?}", s.warnings);
+    let per_class = |records: &[AutoDlExample]| {
+        let mut n = [0usize; 3];
+        records.iter().for_each(|r| n[r.label_index[0] as usize] += 1);
+        n
+    };
+    assert_eq!(per_class(&sink.test), [10, 10, 10]);
+    assert_eq!(per_class(&sink.train), [40, 40, 40]);
+    // every source row once, numbers unchanged
+    let mut source: Vec<Vec<u32>> = ["train", "test"]
+        .iter()
+        .flat_map(|p| numbers(&src.join(format!("iris_{p}.data"))))
+        .map(|r| r.iter().map(|v| v.to_bits()).collect())
+        .collect();
+    let mut got: Vec<Vec<u32>> = all(&sink).iter().map(|r| dense(r).iter().map(|v| v.to_bits()).collect()).collect();
+    source.sort();
+    got.sort();
+    assert_eq!(got, source);
+    // seeded record order: train is not grouped by class as the source files are
+    let first: Vec<i64> = sink.train[..12].iter().map(|r| r.label_index[0]).collect();
+    assert!(first.iter().any(|&c| c != first[0]), "{first:?}");
+
+    // through the writer and the deep validator; same seed ⇒ byte-identical record files
+    let dir = tempfile::tempdir().unwrap();
+    let a = write_validated(&src, &o, &dir.path().join("a"));
+    let b = write_validated(&src, &o, &dir.path().join("b"));
+    for sub in ["train", "test"] {
+        let file = format!("t.data/{sub}/sample-t-{sub}.tfrecord");
+        assert_eq!(std::fs::read(a.join(&file)).unwrap(), std::fs::read(b.join(&file)).unwrap());
+    }
+    let reader = DatasetReader::open(&a).unwrap();
+    assert_eq!(reader.examples(Subset::Test).unwrap().count(), 30);
+    let solution = std::fs::read_to_string(a.join("t.solution")).unwrap();
+    for class in 0..3 {
+        let ones = solution.lines().filter(|l| l.split(' ').nth(class) == Some("1.0")).count();
+        assert_eq!(ones, 10, "class {class}");
+    }
+}
+
+#[test]
+fn rows_sorted_by_class_are_written_in_the_seeded_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("sorted.csv");
+    let mut text = String::from("x,y\n");
+    for r in 0..300 {
+        text.push_str(&format!("{r},{}\n", r / 100));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let (a, s, _) = run(&csv, &opts(&["y"]));
+    assert_eq!((s.n_train, s.n_test), (240, 60));
+    // the file is grouped by class; the records are not, in either subset
+    for records in [&a.train[..30], &a.test[..15]] {
+        let classes: std::collections::HashSet<i64> = records.iter().map(|r| r.label_index[0]).collect();
+        assert_eq!(classes.len(), 3, "{classes:?}");
+    }
+    // every row once, with its own label
+    let mut rows: Vec<(u32, i64)> = all(&a).iter().map(|r| (dense(r)[0] as u32, r.label_index[0])).collect();
+    rows.sort();
+    assert_eq!(rows, (0..300).map(|r| (r, i64::from(r / 100))).collect::<Vec<_>>());
+    // same seed ⇒ same records in the same order; another seed ⇒ another order
+    let (b, _, _) = run(&csv, &opts(&["y"]));
+    assert_eq!((&a.test, &a.train), (&b.test, &b.train));
+    let mut other = opts(&["y"]);
+    other.split.seed = 7;
+    let (c, _, _) = run(&csv, &other);
+    assert_ne!(a.train, c.train);
+}

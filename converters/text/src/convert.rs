@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
-use converters_common::split::{split, SplitKey};
+use converters_common::order::SeededOrder;
+use converters_common::split::{assign, CompactKeys, SplitAssignment};
 use converters_common::{SkipReport, SplitOptions};
 use formats::example::Frames;
 use formats::metadata::{vocab_key_escape, DataSpec, Format, MatrixSpec};
 
-use crate::corpus::{Corpus, TableColumns};
+use crate::corpus::{Corpus, Layout, TableColumns};
 use crate::error::{Result, TextError};
 use converters_common::sink::DatasetSink;
 use crate::tokenize::{train_fallible, TokenizerKind, DEFAULT_BPE_VOCAB};
@@ -94,18 +95,14 @@ pub fn convert_corpus(
     opts.check()?;
     let scan = corpus.scan(report)?;
     let n = scan.docs.len();
-    let keys: Vec<SplitKey> = scan
-        .docs
-        .iter()
-        .map(|d| SplitKey { forced: d.forced, label_set: d.labels.key() })
-        .collect();
-    let mut warnings = scan.warnings.clone();
-    let plan = split_or_unstratified(keys, &opts.split, &mut warnings)?;
-    let mut is_test = vec![false; n];
-    for &k in &plan.test {
-        is_test[k] = true;
+    let mut keys = CompactKeys::with_capacity(n);
+    for d in &scan.docs {
+        keys.push(d.forced, &d.labels.key())?;
     }
-    let (n_train, n_test) = (plan.train.len(), plan.test.len());
+    let mut warnings = scan.warnings.clone();
+    let SplitAssignment { is_test, n_test, n_train, warning } = assign(&keys, &opts.split)?;
+    warnings.extend(warning);
+    drop(keys);
 
     let chinese = matches!(corpus.declared_language().as_deref(), Some("ZH" | "CH"))
         || scan.cjk_share > CJK_SHARE_FOR_CHARS;
@@ -145,8 +142,13 @@ pub fn convert_corpus(
 
     let spec = text_spec(&tokenizer.vocab, scan.output_dim, scan.class_names.as_deref(), n_train);
     let (mut unknown, mut truncated) = (0u64, 0u64);
+    // An AutoNLP layout keeps its parts' input order as the reference does (spec §1.1);
+    // otherwise records follow the seeded order (converters_common::order), so documents
+    // read class folder by class folder are not written grouped by class.
+    let seeded = opts.split.resplit || !matches!(corpus.layout, Layout::AutoNlp(_));
     // test records first (spec §1.4): one pass over the corpus per subset
-    for wanted_test in [true, false] {
+    for (wanted_test, count, stream) in [(true, n_test, 1), (false, n_train, 2)] {
+        let mut order = if seeded { Some(SeededOrder::new(opts.split.seed, stream, count as u64)?) } else { None };
         let mut k = 0usize;
         for (s, doc) in corpus.stream()?.enumerate() {
             let doc = doc?;
@@ -173,10 +175,22 @@ pub fn convert_corpus(
             };
             if test {
                 unknown += ids.iter().filter(|&&i| i == 1).count() as u64;
-                sink.push_test(&frames, &info.labels.indices(), &info.labels.scores())?;
-            } else {
-                sink.push_train(&frames, &info.labels.indices(), &info.labels.scores())?;
             }
+            let (index, score) = (info.labels.indices(), info.labels.scores());
+            match (&mut order, test) {
+                (Some(order), _) => order.push(&frames, &index, &score)?,
+                (None, true) => _ = sink.push_test(&frames, &index, &score)?,
+                (None, false) => _ = sink.push_train(&frames, &index, &score)?,
+            }
+        }
+        if let Some(order) = order {
+            order.drain(|ex| {
+                match wanted_test {
+                    true => sink.push_test(&ex.frames, &ex.label_index, &ex.label_score)?,
+                    false => sink.push_train(&ex.frames, &ex.label_index, &ex.label_score)?,
+                };
+                Ok(())
+            })?;
         }
     }
     if unknown > 0 {
@@ -199,25 +213,6 @@ pub fn convert_corpus(
         spec,
         class_names: scan.class_names.clone(),
     })
-}
-
-/// The shared split, stratified by label set. When every label set is too rare to send one
-/// example to test (multilabel data where each example has its own set), the split is
-/// retried without stratification and a warning says so.
-fn split_or_unstratified(
-    mut keys: Vec<SplitKey>,
-    opts: &SplitOptions,
-    warnings: &mut Vec<String>,
-) -> std::result::Result<converters_common::SplitPlan, converters_common::ConvertError> {
-    match split(&keys, opts) {
-        Err(converters_common::ConvertError::Split(first)) if keys.iter().any(|k| k.forced.is_none()) => {
-            keys.iter_mut().filter(|k| k.forced.is_none()).for_each(|k| k.label_set.clear());
-            let plan = split(&keys, opts)?;
-            warnings.push(format!("label sets too rare to stratify ({first}); split without stratification"));
-            Ok(plan)
-        }
-        other => other,
-    }
 }
 
 /// `usable[s]` for stream position `s`.

@@ -14,8 +14,10 @@
 //!   its file and line, or fatal under `--on-error fail`), like one with invalid UTF-8.
 //! - Vocabulary keys are escaped twice as the reference writer does (spec §5.4), through
 //!   `formats::metadata::vocab_key_escape`.
-//! - The split: AutoNLP and forced subsets keep theirs; otherwise the shared seeded,
-//!   stratified split. Records keep input order inside each subset.
+//! - The split: AutoNLP and forced subsets keep theirs (unless `--resplit`); otherwise the
+//!   shared seeded, stratified split. Records follow the seeded order
+//!   (`converters_common::order`), except in an AutoNLP layout kept as given, whose parts keep
+//!   their input order as the reference converter's do (spec §1.1).
 
 pub mod convert;
 pub mod corpus;

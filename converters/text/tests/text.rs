@@ -190,7 +190,7 @@ fn vocabulary_keys_round_trip_through_double_escaping() {
     let o = TextOptions {
         tokenizer: TokenizerChoice::Chars,
         columns: TableColumns::default(),
-        split: SplitOptions { test_size: 0.34, seed: 1 },
+        split: SplitOptions { test_size: 0.34, seed: 1, ..Default::default() },
         ..Default::default()
     };
     let (_, s, _) = run_with(&path, &o);
@@ -283,4 +283,23 @@ fn randomtext_confidences_survive_the_writer() {
     let sol = std::fs::read_to_string(root.join("t.solution")).unwrap();
     assert!(sol.lines().all(|l| l.split(' ').all(|v| v == "0" || v == "1")));
     assert!(sol.lines().any(|l| l.split(' ').filter(|v| *v == "1").count() > 1));
+}
+
+#[test]
+fn class_folders_are_written_in_the_seeded_order_not_folder_by_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    for (class, word) in [("a", "apple"), ("b", "banana"), ("c", "cherry")] {
+        std::fs::create_dir(dir.path().join(class)).unwrap();
+        for i in 0..40 {
+            std::fs::write(dir.path().join(class).join(format!("{i:03}.txt")), format!("{word} number {i}\n")).unwrap();
+        }
+    }
+    let (a, s, _) = run(dir.path());
+    assert_eq!((s.n_train, s.n_test), (96, 24));
+    for records in [&a.train[..20], &a.test[..12]] {
+        let classes: HashSet<i64> = records.iter().map(|r| r.label_index[0]).collect();
+        assert_eq!(classes.len(), 3, "{classes:?}");
+    }
+    let (b, _, _) = run(dir.path());
+    assert_eq!((&a.test, &a.train), (&b.test, &b.train));
 }

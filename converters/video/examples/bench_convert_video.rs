@@ -37,6 +37,7 @@ fn main() {
         name: Some("bench".into()),
         force: true,
         quiet: true,
+        fsync: false,
         split: Default::default(),
         policy: Default::default(),
         video,

@@ -19,6 +19,8 @@ pub struct VideoRequest {
     pub name: Option<String>,
     pub force: bool,
     pub quiet: bool,
+    /// `--fsync` ([`converters_common::output::OutputTarget::fsync`]).
+    pub fsync: bool,
     pub split: SplitOptions,
     pub policy: ErrorPolicy,
     pub video: VideoOptions,
@@ -90,6 +92,7 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
     let target = OutputTarget {
         force: req.force,
         quiet: req.quiet,
+        fsync: req.fsync,
         what: "videos".into(),
         // A record holds a whole clip: keep two small chunks in flight, not 256 clips.
         chunk_size: (rayon::current_num_threads() * 2).max(2),

@@ -39,6 +39,7 @@ fn request(input: &Path, out: &Path, video: VideoOptions) -> VideoRequest {
         name: None,
         force: false,
         quiet: true,
+        fsync: false,
         split: SplitOptions::default(),
         policy: ErrorPolicy::default(),
         video,
@@ -282,7 +283,7 @@ fn mini_kth_six_classes_at_5_fps() {
     let out = tmp.path().join("kth");
     let mut req = request(&kth, &out, VideoOptions { selection: FrameSelection::Fps(5.0), ..Default::default() });
     // One clip per class: the stratified split cannot give 2 test clips; 0.34 of 6 = 2.
-    req.split = SplitOptions { test_size: 0.34, seed: 42 };
+    req.split = SplitOptions { test_size: 0.34, seed: 42, ..Default::default() };
     let outcome = convert_video_folder(&req).unwrap();
     assert_eq!(outcome.shape, (-1, 120, 160, 3));
     assert_valid_deep(&out);
