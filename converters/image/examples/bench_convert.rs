@@ -2,7 +2,7 @@
 //! `autodl-format convert`, without building the CLI's libtorch dependencies).
 //!
 //! ```text
-//! cargo run --release -p converters-image --example bench_convert -- INPUT OUT [compressed|dense HxW]
+//! cargo run --release -p converters-image --example bench_convert -- INPUT OUT [compressed|dense HxW] [--fsync]
 //! ```
 //! Prints `images=<n> seconds=<s> images_per_s=<r> validate_pass_s=<v>` (the time of one
 //! validator pass, which the conversion includes).
@@ -13,9 +13,12 @@ use std::time::Instant;
 use converters_image::{convert_image_folder, ImageOptions, ImageRequest, Storage};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // `--fsync` anywhere: the writer syncs the dataset before and after its rename.
+    let fsync = args.iter().any(|a| a == "--fsync");
+    args.retain(|a| a != "--fsync");
     if args.len() < 2 {
-        eprintln!("usage: bench_convert INPUT OUT [compressed|dense HxW]");
+        eprintln!("usage: bench_convert INPUT OUT [compressed|dense HxW] [--fsync]");
         std::process::exit(2);
     }
     let mut image = ImageOptions::default();
@@ -30,7 +33,7 @@ fn main() {
         name: Some("bench".into()),
         force: true,
         quiet: true,
-        fsync: false,
+        fsync,
         split: Default::default(),
         policy: Default::default(),
         image,
