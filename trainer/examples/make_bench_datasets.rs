@@ -3,10 +3,12 @@
 //!
 //! - `shapes`: 2,000 train + 400 test RGB 32×32 PNG images of one drawn shape each (disc,
 //!   square, triangle, cross) at a random place, size and colour on a noisy background;
-//! - `topics` (text): 800 train + 200 test token documents in five classes, learnable from
-//!   topic words mixed into common filler words, variable lengths, 3 % empty, see [`topics`];
+//! - `tones` (speech): 800 train + 200 test 16 kHz clips of 0.3–2 s, six classes of synthesised
+//!   sounds (chirps up/down, harmonic stack, low/high noise bands, click trains), see [`tones`];
 //! - `motion` (video): 600 train + 200 test clips of 8–16 JPEG frames (32×32) whose class is
 //!   the drift direction of a few blobs, visible only along the time axis, see [`motion`];
+//! - `topics` (text): 800 train + 200 test token documents in five classes, learnable from
+//!   topic words mixed into common filler words, variable lengths, 3 % empty, see [`topics`];
 //! - `nonlinear`: 5,000 train + 1,000 test rows of 12 features (2 pure noise) whose class
 //!   (3 classes) depends on a radius, a product and a sine — not linearly separable.
 //!
@@ -101,6 +103,171 @@ fn shapes(out: PathBuf, force: bool) -> formats::Result<()> {
     Ok(())
 }
 
+const FEATURES: usize = 12;
+
+fn nonlinear(out: PathBuf, force: bool) -> formats::Result<()> {
+    let mut rng = Rng(23);
+    let mut w = DatasetWriter::create(&out, "nonlinear", WriterOptions { force, ..Default::default() })?;
+    for (count, test) in [(1000, true), (5000, false)] {
+        for _ in 0..count {
+            let x: Vec<f32> = (0..FEATURES).map(|_| rng.normal()).collect();
+            // Class from a ring, an interaction and a periodic term; label noise 3 %.
+            let score = (x[0] * x[0] + x[1] * x[1]).sqrt() - 1.2 + 0.8 * (x[2] * x[3]).tanh() + 0.6 * (2.0 * x[4]).sin();
+            let mut class = if score < -0.35 { 0 } else if score < 0.45 { 1 } else { 2 };
+            if rng.unit() < 0.03 {
+                class = (rng.next() % 3) as i64;
+            }
+            let frames = Frames::dense_uniform(x, FEATURES).expect("one frame of FEATURES values");
+            if test {
+                w.push_test(&frames, &[class], &[1.0])?;
+            } else {
+                w.push_train(&frames, &[class], &[1.0])?;
+            }
+        }
+    }
+    let spec = DataSpec {
+        output_dim: 3,
+        matrix_spec: vec![MatrixSpec { row_count: 1, col_count: FEATURES as i32, num_channels: 1, ..Default::default() }],
+        ..Default::default()
+    };
+    w.finish(spec, None)?;
+    Ok(())
+}
+
+const TONE_CLASSES: [&str; 6] = ["chirp_up", "chirp_down", "harmonic", "low_noise", "high_noise", "clicks"];
+const TONE_RATE: f32 = 16_000.0;
+
+/// Band-pass biquad (RBJ cookbook, constant 0 dB peak gain) run over `x` in place.
+fn band_pass(x: &mut [f32], centre: f32, q: f32) {
+    let w0 = std::f32::consts::TAU * centre / TONE_RATE;
+    let alpha = w0.sin() / (2.0 * q);
+    let a0 = 1.0 + alpha;
+    let (b0, b2, a1, a2) = (alpha / a0, -alpha / a0, -2.0 * w0.cos() / a0, (1.0 - alpha) / a0);
+    let (mut x1, mut x2, mut y1, mut y2) = (0f32, 0f32, 0f32, 0f32);
+    for v in x.iter_mut() {
+        let y = b0 * *v + b2 * x2 - a1 * y1 - a2 * y2;
+        (x2, x1, y2, y1) = (x1, *v, y1, y);
+        *v = y;
+    }
+}
+
+/// One clip of `class`: the sound starts at a random onset and fills most of the rest, at a
+/// random level, over a faint white-noise floor.
+fn tone_clip(rng: &mut Rng, class: usize, seconds: f32) -> Vec<f32> {
+    let n = (seconds * TONE_RATE) as usize;
+    let onset = (rng.unit() * 0.2 * n as f32) as usize;
+    let len = ((n - onset) as f32 * (0.6 + 0.4 * rng.unit())) as usize;
+    let mut sound = vec![0f32; len];
+    match class {
+        0 | 1 => {
+            let (lo, hi) = (300.0 + rng.unit() * 500.0, 1800.0 + rng.unit() * 1500.0);
+            let (f0, f1) = if class == 0 { (lo, hi) } else { (hi, lo) };
+            let mut phase = 0f32;
+            for (i, s) in sound.iter_mut().enumerate() {
+                let f = f0 + (f1 - f0) * i as f32 / len.max(1) as f32;
+                phase += std::f32::consts::TAU * f / TONE_RATE;
+                *s = phase.sin();
+            }
+        }
+        2 => {
+            let f0 = 150.0 + rng.unit() * 250.0;
+            let vibrato = 3.0 + rng.unit() * 4.0;
+            let mut phase = 0f32;
+            for (i, s) in sound.iter_mut().enumerate() {
+                let t = i as f32 / TONE_RATE;
+                phase += std::f32::consts::TAU * f0 * (1.0 + 0.02 * (std::f32::consts::TAU * vibrato * t).sin()) / TONE_RATE;
+                *s = (1..=6).map(|h| (h as f32 * phase).sin() / h as f32).sum::<f32>() * 0.6;
+            }
+        }
+        3 | 4 => {
+            sound.iter_mut().for_each(|s| *s = rng.normal());
+            let centre = if class == 3 { 400.0 + rng.unit() * 400.0 } else { 3500.0 + rng.unit() * 2000.0 };
+            band_pass(&mut sound, centre, 2.0);
+            band_pass(&mut sound, centre, 2.0);
+            sound.iter_mut().for_each(|s| *s *= 2.5);
+        }
+        _ => {
+            let rate = 6.0 + rng.unit() * 14.0;
+            let period = (TONE_RATE / rate) as usize;
+            for (i, s) in sound.iter_mut().enumerate() {
+                let k = i % period;
+                *s = if k < 40 { (1.0 - k as f32 / 40.0) * if k % 2 == 0 { 1.0 } else { -1.0 } } else { 0.0 };
+            }
+        }
+    }
+    // 10 ms fades so onsets are not clicks of their own.
+    let fade = 160.min(len / 2);
+    for i in 0..fade {
+        let g = i as f32 / fade as f32;
+        sound[i] *= g;
+        sound[len - 1 - i] *= g;
+    }
+    let level = 0.05 + rng.unit() * 0.75;
+    let floor = 0.002 + rng.unit() * 0.02;
+    let mut clip: Vec<f32> = (0..n).map(|_| rng.normal() * floor).collect();
+    for (i, s) in sound.iter().enumerate() {
+        clip[onset + i] += level * s;
+    }
+    clip.iter_mut().for_each(|v| *v = v.clamp(-1.0, 1.0));
+    clip
+}
+
+/// `tones`: 800 train + 200 test mono 16 kHz clips of 0.3–2 s (DENSE samples in [-1, 1],
+/// AUTODL_FORMAT.md §5.3), six classes of synthesised sounds; one clip in 40 is pure silence.
+fn tones(out: PathBuf, force: bool) -> formats::Result<()> {
+    let mut rng = Rng(37);
+    let mut w = DatasetWriter::create(&out, "tones", WriterOptions { force, ..Default::default() })?;
+    for (count, test) in [(200, true), (800, false)] {
+        for _ in 0..count {
+            let class = (rng.next() % TONE_CLASSES.len() as u64) as usize;
+            let seconds = 0.3 + rng.unit() * 1.7;
+            let clip = if rng.next() % 40 == 0 { vec![0f32; (seconds * TONE_RATE) as usize] } else { tone_clip(&mut rng, class, seconds) };
+            let frames = Frames::dense_uniform(clip, 1).expect("one sample per frame");
+            if test {
+                w.push_test(&frames, &[class as i64], &[1.0])?;
+            } else {
+                w.push_train(&frames, &[class as i64], &[1.0])?;
+            }
+        }
+    }
+    let spec = DataSpec {
+        output_dim: TONE_CLASSES.len() as i32,
+        sequence_size: -1,
+        matrix_spec: vec![MatrixSpec {
+            row_count: 1,
+            col_count: 1,
+            num_channels: 1,
+            has_locality_col: true,
+            has_locality_row: true,
+            format: Format::Dense,
+            ..Default::default()
+        }],
+        label_to_index_map: TONE_CLASSES.iter().enumerate().map(|(i, s)| (s.to_string(), i as i32)).collect(),
+        ..Default::default()
+    };
+    let names: Vec<String> = TONE_CLASSES.iter().map(|s| s.to_string()).collect();
+    w.finish(spec, Some(&names))?;
+    Ok(())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let force = args.iter().any(|a| a == "--force");
+    let Some(out) = args.iter().find(|a| !a.starts_with("--")).map(PathBuf::from) else {
+        eprintln!("usage: make_bench_datasets OUT_DIR [--force]");
+        std::process::exit(2);
+    };
+    for (name, result) in [("shapes", shapes(out.join("shapes"), force)), ("nonlinear", nonlinear(out.join("nonlinear"), force)), ("tones", tones(out.join("tones"), force)), ("motion", motion(out.join("motion"), force)), ("topics", topics(out.join("topics"), force))] {
+        match result {
+            Ok(()) => println!("{}", out.join(name).display()),
+            Err(e) => {
+                eprintln!("error: {name}: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
+}
+
 const MOTION_CLASSES: [&str; 4] = ["right", "left", "down", "up"];
 const MOTION_SIDE: usize = 32;
 
@@ -186,55 +353,6 @@ fn motion(out: PathBuf, force: bool) -> formats::Result<()> {
     let names: Vec<String> = MOTION_CLASSES.iter().map(|s| s.to_string()).collect();
     w.finish(spec, Some(&names))?;
     Ok(())
-}
-
-const FEATURES: usize = 12;
-
-fn nonlinear(out: PathBuf, force: bool) -> formats::Result<()> {
-    let mut rng = Rng(23);
-    let mut w = DatasetWriter::create(&out, "nonlinear", WriterOptions { force, ..Default::default() })?;
-    for (count, test) in [(1000, true), (5000, false)] {
-        for _ in 0..count {
-            let x: Vec<f32> = (0..FEATURES).map(|_| rng.normal()).collect();
-            // Class from a ring, an interaction and a periodic term; label noise 3 %.
-            let score = (x[0] * x[0] + x[1] * x[1]).sqrt() - 1.2 + 0.8 * (x[2] * x[3]).tanh() + 0.6 * (2.0 * x[4]).sin();
-            let mut class = if score < -0.35 { 0 } else if score < 0.45 { 1 } else { 2 };
-            if rng.unit() < 0.03 {
-                class = (rng.next() % 3) as i64;
-            }
-            let frames = Frames::dense_uniform(x, FEATURES).expect("one frame of FEATURES values");
-            if test {
-                w.push_test(&frames, &[class], &[1.0])?;
-            } else {
-                w.push_train(&frames, &[class], &[1.0])?;
-            }
-        }
-    }
-    let spec = DataSpec {
-        output_dim: 3,
-        matrix_spec: vec![MatrixSpec { row_count: 1, col_count: FEATURES as i32, num_channels: 1, ..Default::default() }],
-        ..Default::default()
-    };
-    w.finish(spec, None)?;
-    Ok(())
-}
-
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let force = args.iter().any(|a| a == "--force");
-    let Some(out) = args.iter().find(|a| !a.starts_with("--")).map(PathBuf::from) else {
-        eprintln!("usage: make_bench_datasets OUT_DIR [--force]");
-        std::process::exit(2);
-    };
-    for (name, result) in [("shapes", shapes(out.join("shapes"), force)), ("nonlinear", nonlinear(out.join("nonlinear"), force)), ("topics", topics(out.join("topics"), force)), ("motion", motion(out.join("motion"), force))] {
-        match result {
-            Ok(()) => println!("{}", out.join(name).display()),
-            Err(e) => {
-                eprintln!("error: {name}: {e}");
-                std::process::exit(2);
-            }
-        }
-    }
 }
 
 const TOPICS: [&str; 5] = ["sports", "politics", "science", "music", "cooking"];

@@ -60,6 +60,10 @@ pub enum MemberModel {
     VideoRidge(crate::deepwisdom::video::VideoRidge),
     /// The MC3-18 sequence on cached video clips (spec §3 ensembling).
     VideoNets(crate::deepwisdom::video::VideoNets),
+    /// Logistic regression on pooled log-mel / MFCC statistics of speech clips.
+    SpeechLogistic(crate::deepwisdom::speech::SpeechLogistic),
+    /// ThinResNet34 + GhostVLAD on speech spectrograms.
+    SpeechNet(crate::deepwisdom::speech::SpeechNetSpec),
 }
 
 /// `bundle.json`.
@@ -206,6 +210,9 @@ impl ModelBundle {
                 }
                 MemberModel::VideoRidge(_) | MemberModel::VideoNets(_) => {
                     crate::deepwisdom::video::predict_member(&member.model, dataset, subset, &input_spec, &tensors, k, device, cancel)?
+                }
+                MemberModel::SpeechLogistic(_) | MemberModel::SpeechNet(_) => {
+                    crate::deepwisdom::speech::predict_member(&member.model, dataset, subset, &train_spec, &tensors, k, device, cancel)?
                 }
             };
             if rows.is_some_and(|r| r != n) {

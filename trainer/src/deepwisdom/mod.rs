@@ -14,6 +14,9 @@ pub mod gbdt;
 pub mod image;
 pub mod mc3;
 pub mod resnet;
+pub mod speech;
+pub mod speech_features;
+pub mod speech_net;
 pub mod tabular;
 pub mod tabular_dnn;
 pub mod text;
@@ -102,8 +105,9 @@ pub fn auto_learner(source: DatasetSource, config: AutoConfig) -> Result<(Box<dy
     let learner: Box<dyn Learner> = match domain {
         Domain::Image => Box::new(image::ImageLearner::new(source, config, slot.clone())?),
         Domain::Tabular => Box::new(tabular::TabularLearner::new(source, config, slot.clone())?),
-        Domain::Video => Box::new(video::VideoLearner::new(source, config, slot.clone())?),
         Domain::Text => Box::new(text::TextLearner::new(source, config, slot.clone())?),
+        Domain::Video => Box::new(video::VideoLearner::new(source, config, slot.clone())?),
+        Domain::Speech => Box::new(speech::SpeechLearner::new(source, config, slot.clone())?),
         other => {
             if config.verbose {
                 eprintln!("auto: {other} data — no DeepWisdom pipeline here, using the closed-form fast model");

@@ -1,0 +1,616 @@
+//! Speech pipeline (spec DEEPWISDOM.md §4): a logistic regression on pooled log-mel / MFCC
+//! statistics makes the first prediction, then ThinResNet34 + GhostVLAD (§9.4) trains one
+//! "round" per `train` call on a class-balanced subset (§4.3) and the §4.4 ensemble of its
+//! best rounds takes over. A network prediction replaces the logistic one only when its NAUC
+//! on a held-out validation split is higher (README: decisions).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use formats::dataset::Subset;
+use formats::inspect::Domain;
+use formats::metadata::DataSpec;
+use serde::{Deserialize, Serialize};
+use tch::nn::{self, ModuleT, OptimizerConfig};
+use tch::{Device, Kind, Tensor};
+
+use super::data_cache::{gather, validation_split};
+use super::ensemble::{blend, validation_nauc};
+use super::fast::RidgeModel;
+use super::speech_features::{load_clips, window_into, Clips, PooledExtractor, SpectrogramExtractor, SpectrogramSpec, POOLED_DIM};
+use super::speech_net::{self, ThinResnet34};
+use super::{is_multilabel, snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
+use crate::bundle::{Member, MemberModel};
+use crate::data::DatasetSource;
+use crate::error::{Error, Result};
+use crate::learner::{CancelToken, Learner, PredictionMatrix};
+
+/// Adam learning rate, re-set every epoch in the original (spec §4.3).
+pub const LEARNING_RATE: f64 = 0.00175;
+/// Keras L2 1e-3 on the kernels, as Adam's coupled weight decay (gradient of 1e-3·Σw²).
+pub const WEIGHT_DECAY: f64 = 2e-3;
+pub const BATCH: usize = 32;
+/// Width divisor of the network on the CPU (README: decisions); 1 on CUDA.
+pub const CPU_WIDTH_DIVISOR: i64 = 4;
+/// CPU input: 48 mel bands of the |STFT|, 20 ms hop, 100 frames (2 s) per example.
+pub const CPU_MEL_BANDS: usize = 48;
+pub const CPU_HOP: usize = 320;
+pub const CPU_FRAMES: usize = 100;
+/// Longest training window (spec §4.2: 250 frames).
+pub const TRAIN_WINDOW: usize = 250;
+/// Pretrained weights looked for in `--weights DIR`.
+pub const WEIGHTS_FILE: &str = "thin_resnet34.safetensors";
+
+/// Logistic regression on [`PooledExtractor`] features.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SpeechLogistic {
+    pub ridge: RidgeModel,
+}
+
+/// A ThinResNet34 member of a bundle (weights under `prefix`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SpeechNetSpec {
+    pub spectrogram: SpectrogramSpec,
+    pub width_divisor: i64,
+    pub classes: usize,
+    pub multilabel: bool,
+    pub prefix: String,
+}
+
+/// Spec §4.2 spec length L by ThinResNet round (1-based) and class count.
+pub fn spec_frames(round: usize, classes: usize) -> usize {
+    match (classes < 37, round) {
+        (true, 0..=9) => 350,
+        (true, 10..=19) => 500,
+        (true, 20..=49) => 1000,
+        (true, _) => 1500,
+        (false, 0..=9) => 150,
+        (false, 10..=20) => 500,
+        (false, 21..=49) => 1500,
+        (false, _) => 2250,
+    }
+}
+
+/// Network input batch of test-time windows: the first `frames` columns of each tiled clip.
+fn test_batch(specs: &[(usize, Vec<f32>)], idx: &[usize], height: usize, frames: usize) -> Tensor {
+    let mut buf = vec![0f32; idx.len() * height * frames];
+    for (b, &i) in idx.iter().enumerate() {
+        let (len, s) = &specs[i];
+        window_into(s, height, *len, 0, frames, &mut buf[b * height * frames..(b + 1) * height * frames]);
+    }
+    Tensor::from_slice(&buf).view([idx.len() as i64, 1, height as i64, frames as i64])
+}
+
+/// Scores (softmax, or sigmoid for multi-label) of clips `idx` in batches.
+#[allow(clippy::too_many_arguments)]
+fn score_net(
+    net: &dyn ModuleT,
+    specs: &[(usize, Vec<f32>)],
+    idx: &[usize],
+    spec: &SpectrogramSpec,
+    multilabel: bool,
+    device: Device,
+    cancel: &CancelToken,
+) -> Result<Vec<f32>> {
+    let mut out = Vec::new();
+    for chunk in idx.chunks(BATCH) {
+        cancel.check()?;
+        let x = test_batch(specs, chunk, spec.height(), spec.frames).to_device(device);
+        let p = tch::no_grad(|| {
+            let logits = net.forward_t(&x, false);
+            if multilabel {
+                logits.sigmoid()
+            } else {
+                logits.softmax(1, Kind::Float)
+            }
+        });
+        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+    }
+    Ok(out)
+}
+
+/// Mono waveforms of a dataset's `subset`, laid out as the train metadata says.
+pub fn load_waves(dataset: &Path, subset: Subset, train_spec: &DataSpec, output_dim: usize, cancel: &CancelToken) -> Result<Vec<Vec<f32>>> {
+    Ok(load_clips(dataset, subset, channels_of(train_spec), output_dim, usize::MAX, cancel)?.waves)
+}
+
+fn channels_of(spec: &DataSpec) -> usize {
+    spec.matrix_spec.first().map_or(1, |m| m.effective_channels().max(1) as usize)
+}
+
+/// Rows and scores of a speech bundle member on the clips of `dataset`'s `subset` (bundle
+/// `predict`).
+#[allow(clippy::too_many_arguments)]
+pub fn predict_member(
+    model: &MemberModel,
+    dataset: &Path,
+    subset: Subset,
+    train_spec: &DataSpec,
+    tensors: &HashMap<String, Tensor>,
+    output_dim: usize,
+    device: Device,
+    cancel: &CancelToken,
+) -> Result<(usize, Vec<f32>)> {
+    let waves = load_waves(dataset, subset, train_spec, output_dim, cancel)?;
+    let scores = match model {
+        MemberModel::SpeechLogistic(m) => m.ridge.predict(&PooledExtractor::new().features_of(&waves), waves.len())?,
+        MemberModel::SpeechNet(spec) => {
+            let (_vs, net) = load_net(spec, tensors, device)?;
+            let specs = SpectrogramExtractor::new(&spec.spectrogram).spectrograms_of(&waves, spec.spectrogram.frames);
+            let idx: Vec<usize> = (0..waves.len()).collect();
+            score_net(&net, &specs, &idx, &spec.spectrogram, spec.multilabel, device, cancel)?
+        }
+        other => return Err(Error::Config(format!("not a speech member: {other:?}"))),
+    };
+    Ok((waves.len(), scores))
+}
+
+/// Rebuilds a network member from its spec and tensors.
+pub fn load_net(spec: &SpeechNetSpec, tensors: &HashMap<String, Tensor>, device: Device) -> Result<(nn::VarStore, ThinResnet34)> {
+    let mut vs = nn::VarStore::new(device);
+    let net = ThinResnet34::new(&vs.root(), spec.spectrogram.height() as i64, spec.classes as i64, spec.width_divisor);
+    super::resnet::load_prefixed(&mut vs, tensors, &spec.prefix)?;
+    Ok((vs, net))
+}
+
+struct Data {
+    multilabel: bool,
+    waves: Vec<Vec<f32>>,
+    labels: Vec<f32>,
+    train_idx: Vec<usize>,
+    val_idx: Vec<usize>,
+    val_y: Vec<f32>,
+    test_waves: Vec<Vec<f32>>,
+    /// Network spectrograms (train set, test set) for `spectrogram`, computed on first use.
+    specs: Option<(SpectrogramSpec, Vec<(usize, Vec<f32>)>, Vec<(usize, Vec<f32>)>)>,
+}
+
+struct Network {
+    vs: nn::VarStore,
+    net: ThinResnet34,
+    opt: nn::Optimizer,
+    spec: SpeechNetSpec,
+}
+
+/// A ThinResNet round kept for the §4.4 pool.
+struct PoolEntry {
+    loss: f64,
+    val: Vec<f32>,
+    test: Vec<f32>,
+    spec: SpeechNetSpec,
+    tensors: Vec<(String, Tensor)>,
+}
+
+/// What the latest prediction came from.
+enum Published {
+    Fast,
+    /// Networks with equal weights (one for a single round, up to five for the ensemble).
+    Nets(Vec<(SpeechNetSpec, Vec<(String, Tensor)>)>),
+}
+
+pub struct SpeechLearner {
+    source: DatasetSource,
+    config: AutoConfig,
+    facts: DatasetFacts,
+    slot: BundleSlot,
+    data: Option<Data>,
+    fast: Option<(SpeechLogistic, f64)>,
+    network: Option<Network>,
+    /// ThinResNet rounds run (the spec's round counter, 1-based after the first).
+    rounds: usize,
+    losses: Vec<f64>,
+    /// Validation scores of the current network after its latest round.
+    current_val: Option<Vec<f32>>,
+    pool: Vec<PoolEntry>,
+    published: Published,
+    best_score: f64,
+    best_test: Vec<f32>,
+    rng: SplitMix64,
+    round_secs: f64,
+    predict_secs: f64,
+    /// Seconds a test-set pass of the network is expected to take (from the validation pass).
+    test_secs_estimate: f64,
+}
+
+impl SpeechLearner {
+    pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot) -> Result<Self> {
+        let facts = DatasetFacts::of(&source, Domain::Speech)?;
+        let rng = SplitMix64(config.seed ^ 0x5BEE_C4);
+        Ok(SpeechLearner {
+            source,
+            config,
+            facts,
+            slot,
+            data: None,
+            fast: None,
+            network: None,
+            rounds: 0,
+            losses: Vec::new(),
+            current_val: None,
+            pool: Vec::new(),
+            published: Published::Fast,
+            best_score: f64::NEG_INFINITY,
+            best_test: Vec::new(),
+            rng,
+            round_secs: 0.0,
+            predict_secs: 0.0,
+            test_secs_estimate: 0.0,
+        })
+    }
+
+    fn log(&self, msg: &str) {
+        if self.config.verbose {
+            eprintln!("auto/speech: {msg}");
+        }
+    }
+
+    fn on_cpu(&self) -> bool {
+        self.config.device == Device::Cpu
+    }
+
+    /// Reads every clip once, fits the logistic model on pooled features (stage 0).
+    fn load_and_fit_fast(&mut self, cancel: &CancelToken) -> Result<()> {
+        let k = self.facts.output_dim;
+        let channels = channels_of(&self.source.train_spec);
+        let dir = self.source.dir.clone();
+        let train: Clips = load_clips(&dir, Subset::Train, channels, k, self.config.memory_cap, cancel)?;
+        if train.skipped > 0 {
+            eprintln!("auto/speech: {} training clips beyond the memory cap of {} MiB are not used", train.skipped, self.config.memory_cap >> 20);
+        }
+        if train.waves.is_empty() {
+            return Err(Error::Config("the train split has no record".into()));
+        }
+        let test = load_clips(&dir, Subset::Test, channels, k, usize::MAX, cancel)?;
+        cancel.check()?;
+        let extractor = PooledExtractor::new();
+        let pooled = extractor.features_of(&train.waves);
+        let pooled_test = extractor.features_of(&test.waves);
+        let n = train.waves.len();
+        let (train_idx, val_idx) = validation_split(n, true, self.config.seed);
+        let multilabel = is_multilabel(&train.labels, k);
+        let x = gather(&pooled, POOLED_DIM, &train_idx);
+        let y = gather(&train.labels, k, &train_idx);
+        cancel.check()?;
+        let ridge = RidgeModel::fit_logistic(&x, &y, train_idx.len(), POOLED_DIM, k, multilabel, 300)?;
+        let val_y = gather(&train.labels, k, &val_idx);
+        let val_score = if val_idx.is_empty() {
+            0.0
+        } else {
+            validation_nauc(&val_y, &ridge.predict(&gather(&pooled, POOLED_DIM, &val_idx), val_idx.len())?, k)
+        };
+        self.best_test = ridge.predict(&pooled_test, test.waves.len())?;
+        self.best_score = val_score;
+        self.log(&format!(
+            "{} train / {} validation / {} test clips, {}; logistic regression on pooled log-mel/MFCC: validation NAUC {val_score:.4}",
+            train_idx.len(),
+            val_idx.len(),
+            test.waves.len(),
+            if multilabel { "multi-label" } else { "single-label" }
+        ));
+        self.fast = Some((SpeechLogistic { ridge }, val_score));
+        self.data = Some(Data {
+            multilabel,
+            waves: train.waves,
+            labels: train.labels,
+            train_idx,
+            val_idx,
+            val_y,
+            test_waves: test.waves,
+            specs: None,
+        });
+        Ok(())
+    }
+
+    /// The input layout of the network for the coming round (spec §4.2 schedule on CUDA;
+    /// fixed reduced input on the CPU).
+    fn spectrogram_spec(&self, round: usize) -> SpectrogramSpec {
+        if self.on_cpu() {
+            SpectrogramSpec { n_fft: 512, window: 400, hop: CPU_HOP, mel_bands: CPU_MEL_BANDS, frames: CPU_FRAMES }
+        } else {
+            SpectrogramSpec::full(spec_frames(round, self.facts.output_dim))
+        }
+    }
+
+    /// (Re)computes the spectrograms when the input layout changes.
+    fn ensure_spectrograms(&mut self, spec: &SpectrogramSpec, cancel: &CancelToken) -> Result<()> {
+        let d = self.data.as_mut().expect("loaded");
+        if d.specs.as_ref().is_some_and(|(s, _, _)| s == spec) {
+            return Ok(());
+        }
+        cancel.check()?;
+        let t0 = Instant::now();
+        let x = SpectrogramExtractor::new(spec);
+        let train = x.spectrograms_of(&d.waves, spec.frames);
+        cancel.check()?;
+        let test = x.spectrograms_of(&d.test_waves, spec.frames);
+        d.specs = Some((spec.clone(), train, test));
+        let msg = format!("spectrograms {}×{} for {} clips in {:.2} s", spec.height(), spec.frames, d.waves.len() + d.test_waves.len(), t0.elapsed().as_secs_f64());
+        self.log(&msg);
+        Ok(())
+    }
+
+    fn build_network(&mut self, spectrogram: SpectrogramSpec) -> Result<()> {
+        let k = self.facts.output_dim;
+        let multilabel = self.data.as_ref().expect("loaded").multilabel;
+        tch::manual_seed(self.config.seed as i64 ^ 0x5BEE);
+        let mut vs = nn::VarStore::new(self.config.device);
+        let divisor = if self.on_cpu() { CPU_WIDTH_DIVISOR } else { 1 };
+        let net = ThinResnet34::new(&vs.root(), spectrogram.height() as i64, k as i64, divisor);
+        let file = self.config.weights_dir.as_ref().map(|d| d.join(WEIGHTS_FILE));
+        match &file {
+            Some(f) if f.is_file() => {
+                let n = speech_net::load_pretrained(&mut vs, f)?;
+                self.log(&format!("ThinResNet34: {n} pretrained tensors from {}", f.display()));
+                if n > 0 {
+                    // Spec §4.3: the pretrained trunk stays frozen.
+                    for (name, var) in vs.variables() {
+                        if speech_net::frozen(&name, k) {
+                            let _ = var.set_requires_grad(false);
+                        }
+                    }
+                }
+            }
+            Some(f) => eprintln!("auto/speech: {} not found; ThinResNet34 is trained from scratch", f.display()),
+            None => self.log("no --weights folder; ThinResNet34 is trained from scratch"),
+        }
+        let opt = nn::Adam { wd: WEIGHT_DECAY, ..Default::default() }.build(&vs, LEARNING_RATE)?;
+        let spec = SpeechNetSpec { spectrogram, width_divisor: divisor, classes: k, multilabel, prefix: "net.".into() };
+        self.network = Some(Network { vs, net, opt, spec });
+        Ok(())
+    }
+
+    /// Spec §4.3 subset of a round: single-label, max(10, ⌊M/C⌋) random clips per class,
+    /// at most M in all; multi-label, M random clips.
+    fn round_subset(&mut self) -> Vec<usize> {
+        let d = self.data.as_ref().expect("loaded");
+        let k = self.facts.output_dim;
+        let m = if k > 37 || d.train_idx.len() > 1000 { 300 } else { 200 };
+        let order: Vec<usize> = self.rng.permutation(d.train_idx.len()).into_iter().map(|i| d.train_idx[i]).collect();
+        if d.multilabel {
+            return order.into_iter().take(m).collect();
+        }
+        let per_class = (m / k.max(1)).max(10);
+        let mut taken = vec![0usize; k];
+        let mut subset = Vec::new();
+        for i in order {
+            let class = d.labels[i * k..(i + 1) * k].iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map_or(0, |(c, _)| c);
+            if taken[class] < per_class && subset.len() < m {
+                taken[class] += 1;
+                subset.push(i);
+            }
+        }
+        subset
+    }
+
+    /// One training batch: random windows of the tiled clips, time-reversed with p = 0.3.
+    fn batch(&mut self, idx: &[usize]) -> (Tensor, Tensor) {
+        let d = self.data.as_ref().expect("loaded");
+        let (spec, specs, _) = d.specs.as_ref().expect("computed");
+        let (h, l) = (spec.height(), spec.frames);
+        let w = l.min(TRAIN_WINDOW);
+        let k = self.facts.output_dim;
+        let mut buf = vec![0f32; idx.len() * h * w];
+        let mut reverse = Vec::with_capacity(idx.len());
+        for (b, &i) in idx.iter().enumerate() {
+            let (len, s) = &specs[i];
+            let start = (self.rng.next() % (l - w + 1) as u64) as usize;
+            window_into(s, h, *len, start, w, &mut buf[b * h * w..(b + 1) * h * w]);
+            reverse.push(self.rng.unit() < 0.3);
+        }
+        let x = Tensor::from_slice(&buf).view([idx.len() as i64, 1, h as i64, w as i64]);
+        let mask = Tensor::from_slice(&reverse).view([idx.len() as i64, 1, 1, 1]);
+        let x = x.flip([3]).where_self(&mask, &x);
+        let y = Tensor::from_slice(&gather(&d.labels, k, idx)).view([idx.len() as i64, k as i64]);
+        (x.to_device(self.config.device), y.to_device(self.config.device))
+    }
+
+    /// One ThinResNet round (spec §4.3); stops early when `stop_at` is reached. Returns the
+    /// mean training loss, or `None` when no step ran.
+    fn run_round(&mut self, stop_at: Instant, cancel: &CancelToken) -> Result<Option<f64>> {
+        let k = self.facts.output_dim;
+        let multilabel = self.data.as_ref().expect("loaded").multilabel;
+        let subset = self.round_subset();
+        let first = self.rounds == 0;
+        let epochs = match (first, k <= 10) {
+            (true, true) => 8,
+            (true, false) => 14,
+            (false, _) => 1,
+        };
+        let steps = if first { subset.len() / BATCH / 2 } else { subset.len() / BATCH }.max(1);
+        let (mut loss_sum, mut count) = (0.0, 0usize);
+        'epochs: for _ in 0..epochs {
+            let order: Vec<usize> = self.rng.permutation(subset.len()).into_iter().map(|i| subset[i]).collect();
+            let (mut correct, mut seen) = (0usize, 0usize);
+            for s in 0..steps {
+                cancel.check()?;
+                if Instant::now() >= stop_at {
+                    break 'epochs;
+                }
+                let idx: Vec<usize> = (0..BATCH.min(order.len())).map(|j| order[(s * BATCH + j) % order.len()]).collect();
+                let (x, y) = self.batch(&idx);
+                let net = self.network.as_mut().expect("built");
+                let logits = net.net.forward_t(&x, true);
+                let loss = if multilabel {
+                    logits.binary_cross_entropy_with_logits::<Tensor>(&y, None, None, tch::Reduction::Mean)
+                } else {
+                    logits.cross_entropy_for_logits(&y.argmax(1, false))
+                };
+                net.opt.backward_step(&loss);
+                loss_sum += f64::try_from(&loss)?;
+                count += 1;
+                let hits = if multilabel {
+                    logits.ge(0.0).to_kind(Kind::Float).eq_tensor(&y).all_dim(1, false)
+                } else {
+                    logits.argmax(1, false).eq_tensor(&y.argmax(1, false))
+                };
+                correct += i64::try_from(hits.sum(Kind::Int64))? as usize;
+                seen += idx.len();
+            }
+            // Spec §4.3: a fit stops once training accuracy reaches 0.999.
+            if seen > 0 && correct as f64 / seen as f64 >= 0.999 {
+                break;
+            }
+        }
+        Ok((count > 0).then(|| loss_sum / count as f64))
+    }
+
+    /// Share of consecutive decreases among the last 8 round losses (spec §4.4).
+    fn go_down_rate(&self) -> f64 {
+        let tail = &self.losses[self.losses.len().saturating_sub(8)..];
+        if tail.len() < 2 {
+            return 0.0;
+        }
+        tail.windows(2).filter(|w| w[1] < w[0]).count() as f64 / (tail.len() - 1) as f64
+    }
+
+    fn network_scores(&self, idx: Option<&[usize]>, cancel: &CancelToken) -> Result<Vec<f32>> {
+        let d = self.data.as_ref().expect("loaded");
+        let (_, specs, test_specs) = d.specs.as_ref().expect("computed");
+        let net = self.network.as_ref().expect("built");
+        match idx {
+            Some(idx) => score_net(&net.net, specs, idx, &net.spec.spectrogram, d.multilabel, self.config.device, cancel),
+            None => {
+                let all: Vec<usize> = (0..test_specs.len()).collect();
+                score_net(&net.net, test_specs, &all, &net.spec.spectrogram, d.multilabel, self.config.device, cancel)
+            }
+        }
+    }
+
+    /// The §4.4 ensemble: mean of the pooled rounds with the 5 lowest training losses.
+    fn ensemble(&self) -> Option<(Vec<f32>, Vec<usize>)> {
+        if self.pool.is_empty() {
+            return None;
+        }
+        let mut order: Vec<usize> = (0..self.pool.len()).collect();
+        order.sort_by(|&a, &b| self.pool[a].loss.total_cmp(&self.pool[b].loss));
+        order.truncate(5);
+        let mean = |get: &dyn Fn(&PoolEntry) -> &Vec<f32>| {
+            let len = get(&self.pool[order[0]]).len();
+            let mut out = vec![0f32; len];
+            for &i in &order {
+                out.iter_mut().zip(get(&self.pool[i])).for_each(|(o, v)| *o += v / order.len() as f32);
+            }
+            out
+        };
+        Some((mean(&|e| &e.val), order))
+    }
+}
+
+impl Learner for SpeechLearner {
+    fn name(&self) -> &str {
+        "auto-speech"
+    }
+
+    fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
+        let started = Instant::now();
+        if self.data.is_none() {
+            self.load_and_fit_fast(cancel)?;
+            return Ok(false);
+        }
+        let d = self.data.as_ref().expect("loaded");
+        if d.train_idx.is_empty() || d.val_idx.is_empty() {
+            // Too few clips to train and validate a network.
+            return Ok(true);
+        }
+        // Room for one more round and the prediction after it, else stop (the loop predicts once more).
+        let reserve = 1.5 * self.predict_secs.max(self.test_secs_estimate) + 0.5;
+        let left = remaining.as_secs_f64();
+        if self.rounds > 0 && left < reserve + 0.5 * self.round_secs {
+            return Ok(true);
+        }
+        let spectrogram = self.spectrogram_spec(self.rounds + 1);
+        self.ensure_spectrograms(&spectrogram, cancel)?;
+        if self.network.as_ref().is_none_or(|n| n.spec.spectrogram.height() != spectrogram.height()) {
+            self.build_network(spectrogram.clone())?;
+        }
+        if let Some(net) = self.network.as_mut() {
+            net.spec.spectrogram = spectrogram;
+        }
+        let stop_at = started + Duration::from_secs_f64((left - reserve - started.elapsed().as_secs_f64()).max(0.0));
+        let t0 = Instant::now();
+        let Some(loss) = self.run_round(stop_at, cancel)? else { return Ok(true) };
+        self.rounds += 1;
+        self.losses.push(loss);
+        let val_idx = self.data.as_ref().expect("loaded").val_idx.clone();
+        let t_val = Instant::now();
+        let val = self.network_scores(Some(&val_idx), cancel)?;
+        let (rows, test_rows) = (val_idx.len().max(1) as f64, self.data.as_ref().expect("loaded").test_waves.len() as f64);
+        self.test_secs_estimate = t_val.elapsed().as_secs_f64() * test_rows / rows;
+        let k = self.facts.output_dim;
+        let val_score = validation_nauc(&self.data.as_ref().expect("loaded").val_y, &val, k);
+        // Spec §4.4: from the 8th round, rounds whose loss trend is going down join the pool.
+        let pooled = self.rounds >= 8 && self.go_down_rate() >= 0.7;
+        if pooled {
+            let test = self.network_scores(None, cancel)?;
+            let net = self.network.as_ref().expect("built");
+            let tensors = snapshot(&net.vs, &format!("net{}.", self.rounds));
+            let spec = SpeechNetSpec { prefix: format!("net{}.", self.rounds), ..net.spec.clone() };
+            self.pool.push(PoolEntry { loss, val: val.clone(), test, spec, tensors });
+        }
+        self.round_secs = t0.elapsed().as_secs_f64();
+        self.log(&format!(
+            "round {}: loss {loss:.4}, validation NAUC {val_score:.4}{} ({:.1} s)",
+            self.rounds,
+            if pooled { ", pooled" } else { "" },
+            self.round_secs
+        ));
+        self.current_val = Some(val);
+        Ok(false)
+    }
+
+    fn predict(&mut self, _remaining: Duration, cancel: &CancelToken) -> Result<Option<PredictionMatrix>> {
+        let t0 = Instant::now();
+        let Some((fast, _)) = &self.fast else { return Ok(None) };
+        let fast = fast.clone();
+        let k = self.facts.output_dim;
+        let d = self.data.as_ref().expect("loaded");
+        let rows = d.test_waves.len();
+        // Spec §4.4: the ensemble from the 15th round on, else the current network; it is
+        // used only when it beats what was published on validation (README).
+        let candidate = if self.rounds >= 15 && !self.pool.is_empty() {
+            self.ensemble().map(|(val, members)| (val, Some(members)))
+        } else {
+            self.current_val.take().map(|val| (val, None))
+        };
+        if let Some((val, members)) = candidate {
+            let score = validation_nauc(&d.val_y, &val, k);
+            if score > self.best_score {
+                cancel.check()?;
+                let (test, nets) = match members {
+                    Some(members) => {
+                        // The bundle's blend, so `predict` reproduces these values exactly.
+                        let w = 1.0 / members.len() as f64;
+                        let parts: Vec<(f64, f64, &[f32])> = members.iter().map(|&i| (w, 1.0, self.pool[i].test.as_slice())).collect();
+                        let nets = members
+                            .iter()
+                            .map(|&i| (self.pool[i].spec.clone(), self.pool[i].tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect()))
+                            .collect();
+                        (blend(&parts), nets)
+                    }
+                    None => {
+                        let test = self.network_scores(None, cancel)?;
+                        let net = self.network.as_ref().expect("built");
+                        (test, vec![(net.spec.clone(), snapshot(&net.vs, "net."))])
+                    }
+                };
+                self.log(&format!("prediction from {} network(s), validation NAUC {score:.4}", nets.len()));
+                self.best_score = score;
+                self.best_test = test;
+                self.published = Published::Nets(nets);
+            }
+        }
+        let (members, tensors) = match &self.published {
+            Published::Fast => (vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::SpeechLogistic(fast) }], Vec::new()),
+            Published::Nets(nets) => {
+                let w = 1.0 / nets.len() as f64;
+                let members = nets.iter().map(|(spec, _)| Member { weight: w, divisor: 1.0, model: MemberModel::SpeechNet(spec.clone()) }).collect();
+                let tensors = nets.iter().flat_map(|(_, t)| t.iter().map(|(n, t)| (n.clone(), t.shallow_clone()))).collect();
+                (members, tensors)
+            }
+        };
+        self.slot.publish(self.facts.bundle("auto-speech", members, tensors))?;
+        self.predict_secs = self.predict_secs.max(t0.elapsed().as_secs_f64());
+        PredictionMatrix::new(rows, k, self.best_test.clone()).map(Some)
+    }
+}
