@@ -1,12 +1,17 @@
 //! Scale-out conversion through the binary (issue 10): `plan`, `convert --plan --shard K` run
-//! by two parallel worker processes, `merge` — byte-compared with a single-machine `convert`;
-//! a shard run twice; a missing shard; a shard from another plan; a corrupt shard.
+//! by two parallel worker processes, `merge` — byte-compared with a single-machine `convert`
+//! for images, video and audio; a shard run twice; a missing shard; a shard from another plan;
+//! a corrupt shard; text and tables refused with the reason.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use converters_image::fixtures;
+
+#[path = "support/media.rs"]
+mod support;
+use support::media;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_autodl-format"));
@@ -70,8 +75,9 @@ fn convert_shards_with_two_workers(plan: &Path, shards_dir: &Path, n: usize) {
     }
 }
 
-/// `convert` of `raw` and plan(N shards) + 2 workers + merge of `raw`, with the same options.
-fn compare_with_convert(raw: &Path, tmp: &Path, shards: usize, extra: &[&str]) {
+/// `convert` of `raw` and plan(N shards) + 2 workers + merge of `raw`, with the same options;
+/// returns merge's stderr.
+fn compare_with_convert(raw: &Path, tmp: &Path, shards: usize, extra: &[&str]) -> String {
     let single = tmp.join(format!("single-{shards}"));
     let mut args = vec!["convert", "--quiet", s(raw), "-o", s(&single)];
     args.extend_from_slice(extra);
@@ -85,13 +91,14 @@ fn compare_with_convert(raw: &Path, tmp: &Path, shards: usize, extra: &[&str]) {
     let shards_dir = tmp.join(format!("shards-{shards}"));
     convert_shards_with_two_workers(&plan, &shards_dir, shards);
     let merged = tmp.join(format!("merged-{shards}"));
-    ok(run(&["merge", s(&shards_dir), "-o", s(&merged)]));
+    let merge_err = stderr(&ok(run(&["merge", s(&shards_dir), "-o", s(&merged)])));
 
     let (a, b) = (tree(&single), tree(&merged));
     assert_eq!(a.iter().map(|x| &x.0).collect::<Vec<_>>(), b.iter().map(|x| &x.0).collect::<Vec<_>>());
     for ((path, x), (_, y)) in a.iter().zip(&b) {
         assert!(x == y, "{} differs between convert and merge ({} vs {} bytes)", path.display(), x.len(), y.len());
     }
+    merge_err
 }
 
 #[test]
@@ -100,7 +107,9 @@ fn four_shards_by_two_workers_merge_to_the_convert_bytes() {
     let raw = tmp.path().join("flowers");
     // Mixed formats (PNG re-encoding) and sizes (row/col −1 agreed across shards).
     fixtures::class_folders(&raw, &["rose", "tulip", "iris"], 9, 20, 14, true, false).unwrap();
-    compare_with_convert(&raw, tmp.path(), 4, &[]);
+    let e = compare_with_convert(&raw, tmp.path(), 4, &[]);
+    // Nothing skipped: every record part is concatenated as framed bytes, none re-encoded.
+    assert!(e.contains("27 copied as bytes, 0 renumbered"), "{e}");
     compare_with_convert(&raw, tmp.path(), 1, &[]);
     compare_with_convert(&raw, tmp.path(), 3, &["--format", "dense", "--size", "8x6", "--seed", "7"]);
 }
@@ -110,7 +119,9 @@ fn skipped_inputs_and_labels_csv_merge_to_the_convert_bytes() {
     let tmp = tempfile::tempdir().unwrap();
     let raw = tmp.path().join("pets");
     fixtures::bad_inputs(&raw, 14).unwrap();
-    compare_with_convert(&raw, tmp.path(), 4, &[]);
+    let e = compare_with_convert(&raw, tmp.path(), 4, &[]);
+    // Records after a skipped input get dense ids, as `convert` numbers them.
+    assert!(!e.contains(" 0 renumbered"), "{e}");
     let report = fs::read_to_string(tmp.path().join("merged-4/pets_skipped.tsv")).unwrap();
     assert!(report.contains("corrupt.jpg") && report.contains("missing.jpg"), "{report}");
 
@@ -238,4 +249,86 @@ fn a_shard_from_another_plan_or_corrupt_is_refused() {
     let e = stderr(&o);
     assert!(e.contains("shard 1") && e.contains("sample-raw-train-00001-of-00004.tfrecord") && e.contains("corrupt"), "{e}");
     assert!(!out.exists());
+}
+
+/// A labels.csv folder of symlinks: `(source, name, class, subset)`.
+fn csv_layout(dir: &Path, files: &[(PathBuf, &str, u32, &str)]) {
+    fs::create_dir_all(dir).unwrap();
+    let mut csv = String::from("FileName,Labels,subset\n");
+    for (src, name, class, subset) in files {
+        std::os::unix::fs::symlink(src, dir.join(name)).unwrap();
+        csv.push_str(&format!("{name},{class},{subset}\n"));
+    }
+    fs::write(dir.join("labels.csv"), csv).unwrap();
+}
+
+#[test]
+fn video_shards_merge_to_the_convert_bytes() {
+    let Some(m) = media() else { return };
+    let v = m.join("video");
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("clips");
+    csv_layout(
+        &raw,
+        &[
+            (v.join("h264.mp4"), "a.mp4", 0, "test"),
+            (v.join("mpeg4.avi"), "b.avi", 1, "test"),
+            (v.join("short.mp4"), "c.mp4", 0, "train"),
+            (v.join("truncated.mp4"), "d.mp4", 1, "train"),
+            (v.join("gray.mkv"), "e.mkv", 1, "train"),
+            (v.join("red.mp4"), "f.mp4", 0, "train"),
+        ],
+    );
+    // Compressed at the clips' own sizes (H/W and T −1, agreed across 3 shards).
+    let e = compare_with_convert(&raw, tmp.path(), 3, &["--fps", "5"]);
+    assert!(e.contains("(-1, -1, -1, 3)"), "{e}");
+    // Dense, fixed frame count (sequence_size kept), one shard: the truncated clip is skipped
+    // inside the train part, so that part is renumbered.
+    let e = compare_with_convert(&raw, tmp.path(), 1, &["--frames", "4", "--format", "dense", "--size", "12x16"]);
+    assert!(e.contains("(4, 12, 16, 3)") && !e.contains(" 0 renumbered"), "{e}");
+    let report = fs::read_to_string(tmp.path().join("merged-1/clips_skipped.tsv")).unwrap();
+    assert!(report.contains("d.mp4"), "{report}");
+}
+
+#[test]
+fn audio_shards_merge_to_the_convert_bytes() {
+    let Some(m) = media() else { return };
+    let a = m.join("audio");
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("tones");
+    csv_layout(
+        &raw,
+        &[
+            (a.join("sine_8k.wav"), "a.wav", 0, "test"),
+            (a.join("tone.flac"), "b.flac", 1, "test"),
+            (a.join("tone.mp3"), "c.mp3", 0, "train"),
+            (a.join("silent.wav"), "d.wav", 1, "train"),
+            (a.join("tone.ogg"), "e.ogg", 1, "train"),
+            (a.join("stereo_44k.wav"), "f.wav", 0, "train"),
+        ],
+    );
+    // The random crop is seeded by the input's name: the plan carries it to the shards.
+    let e = compare_with_convert(&raw, tmp.path(), 1, &["--max-seconds", "0.5", "--crop", "random"]);
+    assert!(e.contains("(-1, 1, 1, 1)"), "{e}");
+    compare_with_convert(&raw, tmp.path(), 3, &["--sample-rate", "8000"]);
+    let report = fs::read_to_string(tmp.path().join("merged-3/tones_skipped.tsv")).unwrap();
+    assert!(report.contains("d.wav") && report.contains("silent"), "{report}");
+}
+
+#[test]
+fn text_and_tables_are_refused_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (class, doc) in [("pos", "a fine film indeed"), ("neg", "a dull film sadly")] {
+        fs::create_dir_all(tmp.path().join("reviews").join(class)).unwrap();
+        fs::write(tmp.path().join("reviews").join(class).join("1.txt"), doc).unwrap();
+    }
+    fs::write(tmp.path().join("t.csv"), "a,b,y\n1,2,0\n3,4,1\n").unwrap();
+    let plan = tmp.path().join("plan.jsonl");
+    let o = run(&["plan", s(&tmp.path().join("reviews")), "-o", s(&plan)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not shard text") && stderr(&o).contains("vocabulary"), "{}", stderr(&o));
+    let o = run(&["plan", s(&tmp.path().join("t.csv")), "-o", s(&plan)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does not shard tables") && stderr(&o).contains("all rows"), "{}", stderr(&o));
+    assert!(!plan.exists());
 }

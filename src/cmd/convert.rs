@@ -590,11 +590,10 @@ pub enum CropArg {
     Random,
 }
 
-fn run_video(args: &Args) -> anyhow::Result<i32> {
+/// Video options from the flags (shared by `convert` and `plan`).
+pub fn video_options(i: &ImageArgs, v: &VideoArgs) -> converters_video::VideoOptions {
     use converters_video::{FrameSelection, ScaleFilter, VideoChannels, VideoOptions, VideoStorage};
-    let v = &args.video;
-    let i = &args.image;
-    let video = VideoOptions {
+    VideoOptions {
         selection: match (v.fps, v.frames) {
             (Some(f), _) => FrameSelection::Fps(f),
             (None, Some(n)) => FrameSelection::Count(n),
@@ -620,7 +619,11 @@ fn run_video(args: &Args) -> anyhow::Result<i32> {
         jpeg_quality: v.jpeg_quality,
         max_frames: v.max_frames,
         deep_validate: true,
-    };
+    }
+}
+
+fn run_video(args: &Args) -> anyhow::Result<i32> {
+    let video = video_options(&args.image, &args.video);
     let req = converters_video::VideoRequest {
         input: args.input.clone(),
         out_dir: args.out.clone(),
@@ -652,15 +655,15 @@ fn run_video(args: &Args) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn run_audio(args: &Args) -> anyhow::Result<i32> {
+/// Audio options from the flags (shared by `convert` and `plan`); --channels 3 is refused.
+pub fn audio_options(i: &ImageArgs, a: &AudioArgs, common: &CommonArgs) -> anyhow::Result<converters_audio::AudioOptions> {
     use converters_audio::{AudioChannels, AudioOptions, Crop};
-    let a = &args.audio;
-    let channels = match args.image.channels {
+    let channels = match i.channels {
         ChannelsArg::Auto | ChannelsArg::One => AudioChannels::Mono,
         ChannelsArg::Keep => AudioChannels::Keep,
         ChannelsArg::Three => bail!("--channels 3 does not apply to audio: use 1 (mono, the default) or keep"),
     };
-    let audio = AudioOptions {
+    Ok(AudioOptions {
         sample_rate: a.sample_rate,
         channels,
         max_seconds: a.max_seconds,
@@ -669,9 +672,14 @@ fn run_audio(args: &Args) -> anyhow::Result<i32> {
             CropArg::Center => Crop::Center,
             CropArg::Random => Crop::Random,
         },
-        seed: args.common.seed,
+        seed: common.seed,
         silence_db: a.silence_db,
-    };
+    })
+}
+
+fn run_audio(args: &Args) -> anyhow::Result<i32> {
+    let a = &args.audio;
+    let audio = audio_options(&args.image, a, &args.common)?;
     let req = converters_audio::AudioRequest {
         input: args.input.clone(),
         out_dir: args.out.clone(),

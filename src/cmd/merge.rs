@@ -28,14 +28,19 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         force: args.force,
     };
     let m = converters_scale::merge::merge(&req).with_context(|| format!("merging {}", args.shards_dir.display()))?;
+    for w in &m.warnings {
+        eprintln!("warning: {w}");
+    }
     let s = &m.summary;
-    let (h, w, c) = m.shape;
+    let [t, h, w, c] = m.shape;
     eprintln!(
-        "wrote {} (dataset {}): {} train + {} test records, (1, {h}, {w}, {c}), {} validation warning(s)",
+        "wrote {} (dataset {}): {} train + {} test records, ({t}, {h}, {w}, {c}), {} copied as bytes, {} renumbered after a skip, {} validation warning(s)",
         s.root.display(),
         s.name,
         s.train_records,
         s.test_records,
+        m.copied,
+        m.renumbered,
         m.validation.warnings
     );
     match &m.skip_report {

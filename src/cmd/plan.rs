@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::cmd::convert::{detect_domain, CommonArgs, Domain, ImageArgs};
+use crate::cmd::convert::{audio_options, detect_domain, video_options, AudioArgs, CommonArgs, Domain, ImageArgs, VideoArgs};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Raw input folder (images: class folders, train/ and test/, labels.csv)
+    /// Raw input folder of images, video or audio files (class folders, train/ and test/,
+    /// labels.csv; see `convert --help`)
     pub input: PathBuf,
     /// Plan file to write (JSON lines: a header, then one line per input)
     #[arg(short, long, value_name = "PLAN")]
@@ -17,17 +18,42 @@ pub struct Args {
     /// Number of shards, balanced by input bytes
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub shards: usize,
+    /// Input domain (per-file domains only: image, video, audio)
+    #[arg(long, value_enum, default_value_t = Domain::Auto)]
+    pub domain: Domain,
     #[command(flatten)]
     pub common: CommonArgs,
     #[command(flatten)]
     pub image: ImageArgs,
+    #[command(flatten)]
+    pub video: VideoArgs,
+    #[command(flatten)]
+    pub audio: AudioArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    let domain = detect_domain(&args.input)?;
-    if domain != Domain::Image {
-        bail!("{}: plan supports image folders only (detected {domain:?}); use `convert` for this input", args.input.display());
-    }
+    let domain = match args.domain {
+        Domain::Auto => detect_domain(&args.input)?,
+        d => d,
+    };
+    let request = match domain {
+        Domain::Image => converters_scale::domain::DomainRequest::Image(args.image.options()),
+        Domain::Video => converters_scale::domain::DomainRequest::Video(video_options(&args.image, &args.video)),
+        Domain::Audio => converters_scale::domain::DomainRequest::Audio(audio_options(&args.image, &args.audio, &args.common)?),
+        // docs/SCALE_OUT.md "Text and tables": both need a pass over all the content first.
+        Domain::Text => bail!(
+            "{}: plan does not shard text: the vocabulary is learned from every training document before the first record \
+             is written, so shards cannot convert independently; use `convert` (tokenizing is fast next to media decoding)",
+            args.input.display()
+        ),
+        Domain::Tabular => bail!(
+            "{}: plan does not shard tables: column types, categories and missing-value means are computed over all rows \
+             before the first record is written, so row ranges cannot convert independently; use `convert` (it streams \
+             the rows)",
+            args.input.display()
+        ),
+        Domain::Auto => unreachable!("detect_domain never answers Auto"),
+    };
     if args.out.exists() && !args.common.force {
         bail!("{}: plan file already exists (use --force to replace it)", args.out.display());
     }
@@ -36,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         name: args.common.name.clone(),
         split: args.common.split(),
         policy: args.common.policy(),
-        image: args.image.options(),
+        domain: request,
         shards: args.shards,
     };
     let plan = converters_scale::plan::build_plan(&req).with_context(|| format!("planning {}", args.input.display()))?;
@@ -46,8 +72,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let h = &plan.header;
     eprintln!(
-        "wrote {} (dataset {}, fingerprint {}): {} test + {} train inputs in {} shard(s), {} input(s) rejected by the listing",
+        "wrote {} ({} dataset {}, fingerprint {}): {} test + {} train inputs in {} shard(s), {} input(s) rejected by the listing",
         args.out.display(),
+        h.settings.domain(),
         h.name,
         h.fingerprint,
         h.n_test,

@@ -11,9 +11,9 @@ use converters_common::{ConvertError, ErrorPolicy, ItemError, Result, SkipReport
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 use rayon::prelude::*;
 
-use crate::convert::convert_audio;
+use crate::convert::{convert_audio, ConvertedAudio};
 use crate::decode::probe;
-use crate::options::{is_audio_path, AudioChannels, AudioOptions};
+use crate::options::{is_audio_path, AudioChannels, AudioOptions, CheckedAudioOptions};
 
 /// Everything `convert --domain audio` needs.
 #[derive(Debug, Clone)]
@@ -67,18 +67,7 @@ pub fn convert_audio_folder(req: &AudioRequest) -> Result<AudioOutcome> {
     let (plan, split_warning) = split_items(&items, &req.split)?;
     warnings.extend(split_warning);
 
-    // Dense frames hold C floats, the same C for every record: `keep` takes the most common
-    // channel count from the headers and reports files with another one.
-    let channels = match opts.channels {
-        AudioChannels::Mono => 1,
-        AudioChannels::Keep => {
-            let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
-            for info in items.par_iter().filter_map(|i| probe(&i.path).ok()).collect::<Vec<_>>() {
-                *counts.entry(info.channels).or_default() += 1;
-            }
-            counts.iter().max_by_key(|(c, n)| (**n, usize::MAX - **c)).map(|(c, _)| *c).unwrap_or(1)
-        }
-    };
+    let channels = dataset_channels(&opts, &items);
 
     let target = OutputTarget {
         force: req.force,
@@ -93,13 +82,7 @@ pub fn convert_audio_folder(req: &AudioRequest) -> Result<AudioOutcome> {
     let mut job = DatasetJob::start(target, items.len() as u64)?;
     let (mut source_seconds, mut stored_seconds) = (0.0, 0.0);
     let convert = |item: &converters_common::RawItem| {
-        let a = convert_audio(&item.path, &item.name, &opts)?;
-        if a.channels != channels {
-            return Err(ItemError::new(
-                &item.path,
-                format!("has {} channel(s) but this dataset keeps {channels} (--channels keep); use --channels 1 to down-mix", a.channels),
-            ));
-        }
+        let a = audio_record(&item.path, &item.name, &opts, channels)?;
         Ok(Converted { frames: a.frames, labels: item.labels.clone(), meta: AudioMeta { source_seconds: a.source_seconds, seconds: a.seconds } })
     };
     let mut observe = |m: &AudioMeta| {
@@ -112,6 +95,35 @@ pub fn convert_audio_folder(req: &AudioRequest) -> Result<AudioOutcome> {
     let spec = speech_spec(output_dim, class_names.as_deref(), channels);
     let written = job.finish(spec, class_names.as_deref(), &report)?;
     Ok(AudioOutcome { written, inputs: items.len(), warnings, channels, source_seconds, stored_seconds })
+}
+
+/// The channel count of every record. Dense frames hold C floats, the same C for every record:
+/// mono is 1; `keep` takes the most common channel count from the headers (files with another
+/// count are reported when converted).
+pub fn dataset_channels(opts: &CheckedAudioOptions, items: &[converters_common::RawItem]) -> usize {
+    match opts.channels {
+        AudioChannels::Mono => 1,
+        AudioChannels::Keep => {
+            let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+            for info in items.par_iter().filter_map(|i| probe(&i.path).ok()).collect::<Vec<_>>() {
+                *counts.entry(info.channels).or_default() += 1;
+            }
+            counts.iter().max_by_key(|(c, n)| (**n, usize::MAX - **c)).map(|(c, _)| *c).unwrap_or(1)
+        }
+    }
+}
+
+/// One audio file → its record (`name`, the input's name in its listing, seeds the random
+/// crop); a file whose channel count is not the dataset's `channels` is a bad input.
+pub fn audio_record(path: &std::path::Path, name: &str, opts: &CheckedAudioOptions, channels: usize) -> std::result::Result<ConvertedAudio, ItemError> {
+    let a = convert_audio(path, name, opts)?;
+    if a.channels != channels {
+        return Err(ItemError::new(
+            path,
+            format!("has {} channel(s) but this dataset keeps {channels} (--channels keep); use --channels 1 to down-mix", a.channels),
+        ));
+    }
+    Ok(a)
 }
 
 /// Speech metadata (spec §5.3): DENSE `(−1, 1, 1, C)`, empty `channel_to_index_map` (which

@@ -27,5 +27,5 @@ pub mod options;
 pub mod resample;
 pub mod window;
 
-pub use folder::{convert_audio_folder, speech_spec, AudioOutcome, AudioRequest};
+pub use folder::{audio_record, convert_audio_folder, dataset_channels, speech_spec, AudioOutcome, AudioRequest};
 pub use options::{AudioChannels, AudioOptions, Crop};

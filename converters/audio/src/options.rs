@@ -3,7 +3,7 @@
 use converters_common::{ConvertError, Result};
 
 /// `--channels`: what happens to multi-channel files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum AudioChannels {
     /// Average of all channels (spec §7.2 item 13: the reference crashed on stereo).
     #[default]
@@ -14,7 +14,7 @@ pub enum AudioChannels {
 }
 
 /// `--crop`: which part of a file longer than `--max-seconds` is kept.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Crop {
     /// The beginning (decoding stops once it is read).
     #[default]
@@ -31,7 +31,7 @@ pub const DEFAULT_SAMPLE_RATE: u32 = 16_000;
 /// Default `--silence-db`: a file whose peak stays below −60 dBFS is silent-only.
 pub const DEFAULT_SILENCE_DB: f64 = -60.0;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AudioOptions {
     /// Output sample rate in Hz.
     pub sample_rate: u32,

@@ -12,7 +12,7 @@ use formats::metadata::{DataSpec, Format, MatrixSpec};
 use rayon::prelude::*;
 
 use crate::convert::{convert_image, header_colour, ConvertedImage, Pixels};
-use crate::options::{is_image_path, Channels, ImageOptions, Storage};
+use crate::options::{is_image_path, Channels, CheckedImageOptions, ImageOptions, Storage};
 
 /// Everything `convert --domain image` needs.
 #[derive(Debug, Clone)]
@@ -42,49 +42,73 @@ pub struct ImageOutcome {
     pub shape: (i32, i32, i32),
 }
 
-/// Size and colour facts gathered while records stream by (spec §5.1 metadata).
-#[derive(Default)]
-struct ShapeStats {
-    size: Option<(u32, u32)>,
-    uniform: bool,
-    colour: bool,
+/// Size and colour facts gathered while records stream by (spec §5.1 metadata). A shard of a
+/// scale-out conversion keeps one and the merge combines them with [`ShapeStats::merge`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ShapeStats {
+    /// `(height, width)` of the first image seen.
+    pub size: Option<(u32, u32)>,
+    /// Every image seen had `size`.
+    pub uniform: bool,
+    pub colour: bool,
 }
 
 impl ShapeStats {
-    fn observe(&mut self, img: &ImageMeta) {
+    pub fn observe(&mut self, height: u32, width: u32, colour: bool) {
         match self.size {
             None => {
-                self.size = Some((img.height, img.width));
+                self.size = Some((height, width));
                 self.uniform = true;
             }
-            Some(s) if s != (img.height, img.width) => self.uniform = false,
+            Some(s) if s != (height, width) => self.uniform = false,
             Some(_) => {}
         }
-        self.colour |= img.colour;
+        self.colour |= colour;
+    }
+
+    /// The facts of both streams of images, as if `other`'s images came after `self`'s.
+    pub fn merge(&mut self, other: &ShapeStats) {
+        match (self.size, other.size) {
+            (_, None) => {}
+            (None, Some(_)) => *self = other.clone(),
+            (Some(a), Some(b)) => {
+                self.uniform = self.uniform && other.uniform && a == b;
+                self.colour |= other.colour;
+            }
+        }
     }
 }
 
-struct ImageMeta {
-    height: u32,
-    width: u32,
-    colour: bool,
+/// Size and colour of one converted image.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ImageMeta {
+    pub height: u32,
+    pub width: u32,
+    pub colour: bool,
 }
 
-/// Converts the image folder `req.input` (layouts: [`converters_common::labels`]) into
-/// `req.out_dir`. Unreadable images are skipped or fatal per `req.policy`.
-pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
-    let opts = req.image.check()?;
-    req.split.check()?;
-    let mut report = SkipReport::new(req.policy);
-    let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
-        discover(&req.input, &is_image_path, &mut report)?;
-    let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
-    let (plan, split_warning) = split_items(&items, &req.split)?;
-    warnings.extend(split_warning);
+/// One image file → its record frames (one compressed or dense frame) and its size/colour.
+pub fn image_record(
+    path: &std::path::Path,
+    opts: &CheckedImageOptions,
+    dense_channels: usize,
+) -> std::result::Result<(Frames, ImageMeta), converters_common::ItemError> {
+    let ConvertedImage { pixels, height, width, colour } = convert_image(path, opts, dense_channels)?;
+    let frames = match pixels {
+        Pixels::Encoded(bytes) => Frames::Compressed(vec![bytes]),
+        Pixels::Dense(values) => {
+            let len = values.len();
+            Frames::dense_uniform(values, len).expect("one non-empty dense frame")
+        }
+    };
+    Ok((frames, ImageMeta { height, width, colour }))
+}
 
-    // Dense frames need their channel count before the first one is written; `auto` then
-    // reads the headers first (spec §5.1: the user's choice, colour if any image has colour).
-    let dense_channels = match (opts.storage, opts.channels) {
+/// Channels of dense frames, fixed before the first record is written; 0 for compressed
+/// `auto` (decided from the stored images by [`image_spec`]). `auto` reads the headers
+/// (spec §5.1: the user's choice, colour if any image has colour).
+pub fn dense_channels(opts: &CheckedImageOptions, items: &[converters_common::RawItem]) -> usize {
+    match (opts.storage, opts.channels) {
         (_, Channels::Gray) => 1,
         (_, Channels::Rgb) => 3,
         (Storage::Dense, Channels::Auto) => {
@@ -94,38 +118,19 @@ pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
                 1
             }
         }
-        (Storage::Compressed, Channels::Auto) => 0, // decided from the stored images below
-    };
+        (Storage::Compressed, Channels::Auto) => 0,
+    }
+}
 
-    let target = OutputTarget {
-        force: req.force,
-        quiet: req.quiet,
-        fsync: req.fsync,
-        what: "images".into(),
-        // Dense frames can be large: keep a chunk around 256 MB of floats.
-        chunk_size: match opts.size {
-            Some((h, w)) => (64 * 1024 * 1024 / (u64::from(h) * u64::from(w) * 3).max(1)).clamp(1, 256) as usize,
-            None => 256,
-        },
-        deep_validate: opts.verify,
-        ..OutputTarget::new(&req.out_dir, &name)
-    };
-    let mut job = DatasetJob::start(target, items.len() as u64)?;
-    let mut stats = ShapeStats::default();
-    let convert = |item: &converters_common::RawItem| {
-        let ConvertedImage { pixels, height, width, colour } = convert_image(&item.path, &opts, dense_channels)?;
-        let frames = match pixels {
-            Pixels::Encoded(bytes) => Frames::Compressed(vec![bytes]),
-            Pixels::Dense(values) => {
-                let len = values.len();
-                Frames::dense_uniform(values, len).expect("one non-empty dense frame")
-            }
-        };
-        Ok(Converted { frames, labels: item.labels.clone(), meta: ImageMeta { height, width, colour } })
-    };
-    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |m| stats.observe(m))?;
-    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |m| stats.observe(m))?;
-
+/// The image metadata (spec §5.1) for records converted with `opts` and `dense_channels`
+/// whose sizes and colour are `stats`; also `(row_count, col_count, num_channels)`.
+pub fn image_spec(
+    opts: &CheckedImageOptions,
+    dense_channels: usize,
+    stats: &ShapeStats,
+    output_dim: usize,
+    class_names: Option<&[String]>,
+) -> (DataSpec, (i32, i32, i32)) {
     let (row_count, col_count, num_channels, format) = match opts.storage {
         Storage::Dense => {
             let (h, w) = opts.size.expect("checked options: dense has a size");
@@ -158,6 +163,7 @@ pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
         output_dim: output_dim as i32,
         label_to_index_map: class_names
             .iter()
+            .copied()
             .flatten()
             .enumerate()
             .map(|(i, n)| (n.clone(), i as i32))
@@ -166,11 +172,51 @@ pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
         sequence_size_present: true,
         ..DataSpec::default()
     };
+    (spec, (row_count, col_count, num_channels))
+}
+
+/// Converts the image folder `req.input` (layouts: [`converters_common::labels`]) into
+/// `req.out_dir`. Unreadable images are skipped or fatal per `req.policy`.
+pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
+    let opts = req.image.check()?;
+    req.split.check()?;
+    let mut report = SkipReport::new(req.policy);
+    let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
+        discover(&req.input, &is_image_path, &mut report)?;
+    let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
+    let (plan, split_warning) = split_items(&items, &req.split)?;
+    warnings.extend(split_warning);
+
+    let dense_channels = dense_channels(&opts, &items);
+
+    let target = OutputTarget {
+        force: req.force,
+        quiet: req.quiet,
+        fsync: req.fsync,
+        what: "images".into(),
+        // Dense frames can be large: keep a chunk around 256 MB of floats.
+        chunk_size: match opts.size {
+            Some((h, w)) => (64 * 1024 * 1024 / (u64::from(h) * u64::from(w) * 3).max(1)).clamp(1, 256) as usize,
+            None => 256,
+        },
+        deep_validate: opts.verify,
+        ..OutputTarget::new(&req.out_dir, &name)
+    };
+    let mut job = DatasetJob::start(target, items.len() as u64)?;
+    let mut stats = ShapeStats::default();
+    let convert = |item: &converters_common::RawItem| {
+        let (frames, meta) = image_record(&item.path, &opts, dense_channels)?;
+        Ok(Converted { frames, labels: item.labels.clone(), meta })
+    };
+    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |m| stats.observe(m.height, m.width, m.colour))?;
+    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |m| stats.observe(m.height, m.width, m.colour))?;
+
+    let (spec, shape) = image_spec(&opts, dense_channels, &stats, output_dim, class_names.as_deref());
     if let Some(names) = &class_names {
         if names.len() != output_dim {
             warnings.push(format!("{} class names for {output_dim} classes", names.len()));
         }
     }
     let written = job.finish(spec, class_names.as_deref(), &report)?;
-    Ok(ImageOutcome { written, inputs: items.len(), warnings, shape: (row_count, col_count, num_channels) })
+    Ok(ImageOutcome { written, inputs: items.len(), warnings, shape })
 }

@@ -17,5 +17,5 @@ pub mod folder;
 pub mod options;
 pub mod probe;
 
-pub use folder::{convert_image_folder, ImageOutcome, ImageRequest};
+pub use folder::{convert_image_folder, dense_channels, image_record, image_spec, ImageMeta, ImageOutcome, ImageRequest, ShapeStats};
 pub use options::{Channels, ImageOptions, ResizeFilter, Storage};

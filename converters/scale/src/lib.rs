@@ -1,12 +1,17 @@
-//! Scale-out conversion (images): `plan` lists the input once and fixes every decision that
-//! needs the whole input (split, ids, labels, shard of each item); `convert --plan --shard K`
+//! Scale-out conversion of per-file inputs (images, video, audio): `plan` lists the input once
+//! and fixes every decision that needs the whole input (split, ids, labels, shard of each
+//! item, channel count); `convert --plan --shard K`
 //! converts one shard anywhere; `merge` checks the shards against the plan and writes the
 //! dataset `convert` would have written.
 //!
+//! - [`domain`]: per-domain settings, per-file conversion and metadata facts (the converter
+//!   crates' own functions);
 //! - [`plan`]: the plan file (`plan.jsonl`: a header line, then one line per input);
 //! - [`shard`]: one shard's record parts, solution part and manifest;
-//! - [`merge`]: manifest checks, shape agreement, dense renumbering, validation.
+//! - [`merge`]: manifest checks, record parts copied as framed bytes (renumbered only after a
+//!   skipped input), metadata from the combined observations, validation.
 
+pub mod domain;
 pub mod error;
 pub mod merge;
 pub mod plan;

@@ -2,23 +2,25 @@
 //!
 //! Checks first, before anything is written: the plan (the copy in the folder, or `--plan`),
 //! then every shard's manifest — present, same plan fingerprint, same shard count, planned
-//! counts equal to the plan's, each file's size and CRC32C as recorded. Then the records are
-//! streamed through [`formats::dataset::DatasetWriter`] in plan order (test parts in shard
-//! order, then train parts): the writer numbers them densely, so an input skipped by a shard
-//! leaves no gap in the ids (the same numbering `convert` gives when it skips), and the
-//! solution comes from the per-shard solution parts in the same order. Metadata: summed
-//! counts, the shape every shard agrees on, −1 height/width where shards saw different sizes
-//! (compressed images, spec §5.1); dense frames are fixed by `--size`, so they always agree.
-//! Last, the validator runs; an invalid result is removed.
+//! counts equal to the plan's, each file present with the recorded size, the solution part's
+//! CRC32C. Then the record parts are **copied as framed bytes** into the dataset's record files
+//! (TFRecord framing is self-contained): test parts in shard order (= plan order), then train
+//! parts, each part's CRC32C checked against its manifest while it is copied. The shards wrote
+//! the planned ids, which are the dataset's ids as long as no input was skipped; once a shard
+//! has skipped an input, the records after the gap are decoded and written again with dense ids
+//! (the numbering `convert` gives when it skips, spec §1.4). The solution rows come from the
+//! solution parts in the same order. Metadata: the converter crate's own function (the one
+//! `convert` calls) on the shards' observations combined. Last, the validator runs; an
+//! invalid result is removed.
 
-use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use converters_common::split::check_sizes;
 use converters_common::SkipReport;
-use formats::dataset::{DatasetSummary, DatasetWriter, WriterOptions};
+use formats::dataset::{DatasetSummary, DatasetWriter, Subset, WriterOptions};
 use formats::example::decode;
-use formats::metadata::{DataSpec, Format, MatrixSpec};
 use formats::solution::SolutionStyle;
 use formats::tfrecord::TfRecordReader;
 use formats::validate::{validate, Report, Severity, ValidateOptions};
@@ -44,10 +46,15 @@ pub struct Merged {
     pub skipped: usize,
     pub skip_report: Option<PathBuf>,
     pub validation: Report,
-    /// `(row_count, col_count, num_channels)` written to the metadata.
-    pub shape: (i32, i32, i32),
+    /// `(sequence_size, row_count, col_count, num_channels)` written to the metadata.
+    pub shape: [i32; 4],
     /// Bytes of shard record parts read.
     pub bytes_read: u64,
+    /// Records copied as framed bytes, and records decoded and renumbered after a skip.
+    pub copied: u64,
+    pub renumbered: u64,
+    /// `convert`'s warnings about the records (e.g. video clips cut to the frame cap).
+    pub warnings: Vec<String>,
 }
 
 /// Checks every shard and writes the dataset (see the module docs).
@@ -55,6 +62,7 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     let plan_path = req.plan.clone().unwrap_or_else(|| req.shards_dir.join(PLAN_COPY));
     let plan = Plan::read(&plan_path)?;
     let h = &plan.header;
+    let converter = h.settings.converter()?;
     let manifests = check_manifests(&plan, &req.shards_dir)?;
 
     // Skip report in `convert`'s order: listing, then test inputs, then train inputs.
@@ -75,40 +83,38 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     let n_test: u64 = manifests.iter().map(|m| m.test.count).sum();
     let n_train: u64 = manifests.iter().map(|m| m.train.count).sum();
     check_sizes(n_test as usize, n_train as usize)?;
-    let (spec, shape) = merged_spec(&plan, &manifests)?;
+    let mut observed = converter.empty_observed();
+    for m in &manifests {
+        let path = req.shards_dir.join(ShardNames::new(&h.name, m.shard, h.shards).manifest);
+        observed.merge(&m.observed).map_err(|e| ScaleError::shard(m.shard, &path, e))?;
+    }
+    let (spec, shape, warnings) = converter
+        .dataset_spec(&observed, h.output_dim, h.class_names.as_deref())
+        .map_err(|e| ScaleError::Plan { path: plan_path.clone(), line: 1, message: e })?;
 
     let mut writer = DatasetWriter::create(
         &req.out_dir,
         &h.name,
         WriterOptions { force: req.force, solution_style: SolutionStyle::Generic, ..Default::default() },
     )?;
-    let mut bytes_read = 0;
+    let mut stats = CopyStats::default();
+    // Planned id of the first record of each shard's parts: test ids run 0..n_test in shard
+    // order, train ids follow.
+    let mut planned_next = 0u64;
     for m in &manifests {
-        let labels = read_solution_part(&req.shards_dir.join(&m.solution.file), m.shard)?;
-        let path = req.shards_dir.join(&m.test.file);
-        bytes_read += m.test.bytes;
-        for_each_record(&path, m.shard, |id, ex| {
-            let (index, score) = labels.get(&id).cloned().ok_or_else(|| {
-                ScaleError::shard(m.shard, &path, format!("test record id {id} has no row in {}", m.solution.file))
-            })?;
-            writer.push_test(&ex.frames, &index, &score)?;
-            Ok(())
-        })?;
+        let rows = read_solution_part(&req.shards_dir.join(&m.solution.file), m.shard)?;
+        append_part(&mut writer, Subset::Test, &req.shards_dir, m, &m.test, planned_next, m.skipped_test.is_empty(), &rows, &mut stats)?;
+        planned_next += m.planned_test;
     }
     for m in &manifests {
-        let path = req.shards_dir.join(&m.train.file);
-        bytes_read += m.train.bytes;
-        for_each_record(&path, m.shard, |_, ex| {
-            writer.push_train(&ex.frames, &ex.label_index, &ex.label_score)?;
-            Ok(())
-        })?;
+        append_part(&mut writer, Subset::Train, &req.shards_dir, m, &m.train, planned_next, m.skipped_train.is_empty(), &[], &mut stats)?;
+        planned_next += m.planned_train;
     }
     if !report.is_empty() {
         writer.write_side_file(&SkipReport::file_name(&h.name), report.render().as_bytes())?;
     }
     let summary = writer.finish(spec, h.class_names.as_deref())?;
-    let deep = h.image.verify;
-    let validation = validate(&summary.root, &ValidateOptions { deep, ..Default::default() });
+    let validation = validate(&summary.root, &ValidateOptions { deep: converter.deep_validate(), ..Default::default() });
     if !validation.is_valid() {
         let errors: Vec<String> = validation
             .findings
@@ -125,7 +131,110 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
         .into());
     }
     let skip_report = (!report.is_empty()).then(|| summary.root.join(SkipReport::file_name(&h.name)));
-    Ok(Merged { summary, skipped: report.len(), skip_report, validation, shape, bytes_read })
+    Ok(Merged {
+        summary,
+        skipped: report.len(),
+        skip_report,
+        validation,
+        shape,
+        bytes_read: stats.bytes,
+        copied: stats.copied,
+        renumbered: stats.renumbered,
+        warnings,
+    })
+}
+
+#[derive(Default)]
+struct CopyStats {
+    bytes: u64,
+    copied: u64,
+    renumbered: u64,
+}
+
+/// Appends one record part of shard `m` to `subset`. `planned_first` is the planned id of the
+/// part's first planned input; the part is copied as bytes when its ids are already the dense
+/// ids (nothing skipped before it or inside it), else decoded and renumbered by the writer.
+#[allow(clippy::too_many_arguments)]
+fn append_part(
+    writer: &mut DatasetWriter,
+    subset: Subset,
+    dir: &Path,
+    m: &ShardManifest,
+    part: &PartFile,
+    planned_first: u64,
+    no_skip_inside: bool,
+    rows: &[SolutionRow],
+    stats: &mut CopyStats,
+) -> Result<()> {
+    let path = dir.join(&part.file);
+    let file = File::open(&path).map_err(|e| ScaleError::io(&path, e))?;
+    let mut reader = Crc32cReader { inner: file, crc: 0, len: 0 };
+    let next_dense = writer.test_records() + writer.train_records();
+    let labels: Vec<(Vec<i64>, Vec<f32>)> = rows.iter().map(|r| (r.index.clone(), r.score.clone())).collect();
+    if no_skip_inside && planned_first == next_dense {
+        writer.append_framed(subset, &mut reader, part.count, &labels)?;
+        stats.copied += part.count;
+    } else {
+        let mut records = TfRecordReader::new(BufReader::with_capacity(1 << 20, &mut reader), &path, Some(part.bytes));
+        let mut n = 0usize;
+        let mut last: Option<u64> = None;
+        let corrupt = |e: formats::Error| ScaleError::shard(m.shard, &path, format!("corrupt: {e}"));
+        while let Some(rec) = records.next_record().map_err(corrupt)? {
+            let at = rec.offset;
+            let ex = decode(rec.payload).map_err(|e| ScaleError::shard(m.shard, &path, format!("record at byte {at}: {e}")))?;
+            let id = ex.id.filter(|&i| i >= 0).ok_or_else(|| ScaleError::shard(m.shard, &path, format!("record at byte {at} has no id")))? as u64;
+            if last.is_some_and(|l| id <= l) {
+                return Err(ScaleError::shard(m.shard, &path, format!("record at byte {at}: id {id} out of plan order")));
+            }
+            last = Some(id);
+            match subset {
+                Subset::Test => {
+                    let row = rows.get(n).filter(|r| r.id == id).ok_or_else(|| {
+                        ScaleError::shard(m.shard, &path, format!("test record id {id} has no row {} in {}", n + 1, m.solution.file))
+                    })?;
+                    writer.push_test(&ex.frames, &row.index, &row.score)?;
+                }
+                _ => {
+                    writer.push_train(&ex.frames, &ex.label_index, &ex.label_score)?;
+                }
+            }
+            n += 1;
+        }
+        if n as u64 != part.count {
+            return Err(ScaleError::shard(m.shard, &path, format!("{n} records, manifest says {}", part.count)));
+        }
+        stats.renumbered += part.count;
+    }
+    // Read to the end (framing already checked); the whole file must be what the shard wrote.
+    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| ScaleError::io(&path, e))?;
+    if reader.len != part.bytes || format!("{:08x}", reader.crc) != part.crc32c {
+        return Err(ScaleError::shard(
+            m.shard,
+            &path,
+            format!(
+                "corrupt: {} bytes crc32c {:08x}, manifest says {} bytes crc32c {}",
+                reader.len, reader.crc, part.bytes, part.crc32c
+            ),
+        ));
+    }
+    stats.bytes += part.bytes;
+    Ok(())
+}
+
+/// Passes bytes through and keeps their CRC32C and count.
+struct Crc32cReader<R> {
+    inner: R,
+    crc: u32,
+    len: u64,
+}
+
+impl<R: Read> Read for Crc32cReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.crc = crc32c::crc32c_append(self.crc, &buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
 }
 
 /// Reads and checks the manifest of every shard of the plan, in shard order.
@@ -170,39 +279,52 @@ pub fn check_manifests(plan: &Plan, shards_dir: &Path) -> Result<Vec<ShardManife
         {
             return Err(ScaleError::shard(k, &path, format!("counts disagree with the plan ({pt} test + {pr} train planned)")));
         }
-        for (part, expected) in [(&m.test, &names.test), (&m.train, &names.train), (&m.solution, &names.solution)] {
-            check_part(k, shards_dir, part, expected)?;
+        for (part, expected, crc) in [(&m.test, &names.test, false), (&m.train, &names.train, false), (&m.solution, &names.solution, true)] {
+            check_part(k, shards_dir, part, expected, crc)?;
         }
         out.push(m);
     }
     Ok(out)
 }
 
-fn check_part(k: usize, dir: &Path, part: &PartFile, expected: &str) -> Result<()> {
+fn check_part(k: usize, dir: &Path, part: &PartFile, expected: &str, crc: bool) -> Result<()> {
     let path = dir.join(expected);
     if part.file != expected {
         return Err(ScaleError::shard(k, &path, format!("manifest names {:?}", part.file)));
     }
-    if !path.exists() {
-        return Err(ScaleError::shard(k, &path, "file missing"));
+    let len = match std::fs::metadata(&path) {
+        Ok(m) => m.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ScaleError::shard(k, &path, "file missing")),
+        Err(e) => return Err(ScaleError::io(&path, e)),
+    };
+    if len != part.bytes {
+        return Err(ScaleError::shard(k, &path, format!("corrupt: {len} bytes, manifest says {}", part.bytes)));
     }
-    let (bytes, crc) = file_crc32c(&path)?;
-    if bytes != part.bytes || format!("{crc:08x}") != part.crc32c {
-        return Err(ScaleError::shard(
-            k,
-            &path,
-            format!("corrupt: {bytes} bytes crc32c {crc:08x}, manifest says {} bytes crc32c {}", part.bytes, part.crc32c),
-        ));
+    // Record parts are checked while they are copied (one read); small parts here.
+    if crc {
+        let (bytes, crc) = file_crc32c(&path)?;
+        if bytes != part.bytes || format!("{crc:08x}") != part.crc32c {
+            return Err(ScaleError::shard(
+                k,
+                &path,
+                format!("corrupt: {bytes} bytes crc32c {crc:08x}, manifest says {} bytes crc32c {}", part.bytes, part.crc32c),
+            ));
+        }
     }
     Ok(())
 }
 
-type LabelRow = (Vec<i64>, Vec<f32>);
+/// One row of a solution part: `id<TAB>index:score …`.
+struct SolutionRow {
+    id: u64,
+    index: Vec<i64>,
+    score: Vec<f32>,
+}
 
-/// `id<TAB>index:score …` rows of a solution part.
-fn read_solution_part(path: &Path, k: usize) -> Result<HashMap<u64, LabelRow>> {
+/// The rows of a solution part, in file order.
+fn read_solution_part(path: &Path, k: usize) -> Result<Vec<SolutionRow>> {
     let text = std::fs::read_to_string(path).map_err(|e| ScaleError::io(path, e))?;
-    let mut rows = HashMap::new();
+    let mut rows = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let bad = || ScaleError::shard(k, path, format!("line {}: malformed solution row {line:?}", n + 1));
         let (id, pairs) = line.split_once('\t').ok_or_else(bad)?;
@@ -213,73 +335,7 @@ fn read_solution_part(path: &Path, k: usize) -> Result<HashMap<u64, LabelRow>> {
             index.push(i.parse::<i64>().map_err(|_| bad())?);
             score.push(s.parse::<f32>().map_err(|_| bad())?);
         }
-        rows.insert(id, (index, score));
+        rows.push(SolutionRow { id, index, score });
     }
     Ok(rows)
-}
-
-/// Decodes every record of a part, checking that planned ids increase.
-fn for_each_record<F>(path: &Path, k: usize, mut f: F) -> Result<()>
-where
-    F: FnMut(u64, formats::example::AutoDlExample) -> Result<()>,
-{
-    let mut reader = TfRecordReader::open(path)?;
-    let mut last: Option<u64> = None;
-    while let Some(rec) = reader.next_record()? {
-        let at = rec.offset;
-        let ex = decode(rec.payload).map_err(|e| ScaleError::shard(k, path, format!("record at byte {at}: {e}")))?;
-        let id = ex.id.filter(|&i| i >= 0).ok_or_else(|| ScaleError::shard(k, path, format!("record at byte {at} has no id")))? as u64;
-        if last.is_some_and(|l| id <= l) {
-            return Err(ScaleError::shard(k, path, format!("record at byte {at}: id {id} out of plan order")));
-        }
-        last = Some(id);
-        f(id, ex)?;
-    }
-    Ok(())
-}
-
-/// The metadata `convert` writes for images (spec §5.1), from the shards' observations.
-fn merged_spec(plan: &Plan, manifests: &[ShardManifest]) -> Result<(DataSpec, (i32, i32, i32))> {
-    let h = &plan.header;
-    let opts = h.image.to_options().expect("Plan::read checked the image options");
-    let seen: Vec<_> = manifests.iter().map(|m| &m.observed).filter(|o| o.converted > 0).collect();
-    let colour = seen.iter().any(|o| o.colour);
-    let (row_count, col_count, num_channels, format) = match opts.storage {
-        converters_image::Storage::Dense => {
-            let (hh, ww) = opts.size.expect("checked options: dense has a size");
-            (hh as i32, ww as i32, h.image.dense_channels as i32, Format::Dense)
-        }
-        converters_image::Storage::Compressed => {
-            let channels = match opts.channels {
-                converters_image::Channels::Auto => if colour { 3 } else { 1 },
-                _ => h.image.dense_channels as i32,
-            };
-            // A shard that saw another size (or mixed sizes) turns H and W into −1 (spec §5.1).
-            let first = seen.first().and_then(|o| o.size);
-            let agreed = first.is_some() && seen.iter().all(|o| o.uniform && o.size == first);
-            match (agreed, first) {
-                (true, Some((hh, ww))) => (hh as i32, ww as i32, channels, Format::Compressed),
-                _ => (-1, -1, channels, Format::Compressed),
-            }
-        }
-    };
-    let spec = DataSpec {
-        matrix_spec: vec![MatrixSpec {
-            col_count,
-            row_count,
-            has_locality_col: true,
-            has_locality_row: true,
-            format,
-            num_channels,
-            num_channels_present: true,
-            ..MatrixSpec::default()
-        }],
-        is_sequence: false,
-        output_dim: h.output_dim as i32,
-        label_to_index_map: h.class_names.iter().flatten().enumerate().map(|(i, n)| (n.clone(), i as i32)).collect(),
-        sequence_size: 1,
-        sequence_size_present: true,
-        ..DataSpec::default()
-    };
-    Ok((spec, (row_count, col_count, num_channels)))
 }

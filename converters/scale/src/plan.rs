@@ -1,5 +1,7 @@
-//! The plan: one pass over the input listing (file sizes, labels; no pixel is decoded) that
-//! fixes the split, the record ids, the labels and the shard of every input.
+//! The plan: one pass over the input listing (file sizes, labels; no media is decoded, except
+//! the headers or first frames `convert` also reads to fix the channel count) that fixes the
+//! split, the record ids, the labels and the shard of every input. Per-file domains only:
+//! images, video, audio ([`crate::domain`]).
 //!
 //! `plan.jsonl` = a header line ([`PlanHeader`]) then one [`PlanEntry`] per input in id order:
 //! test ids `0..n_test` in test record order, then train. The split is
@@ -14,17 +16,16 @@ use std::path::{Path, PathBuf};
 use converters_common::labels::{discover, LabeledInput};
 use converters_common::naming::resolve_name;
 use converters_common::split::{split_items, Subset};
-use converters_common::{ErrorPolicy, ItemError, Labels, OnError, SkipReport, SplitOptions};
-use converters_image::convert::header_colour;
-use converters_image::options::is_image_path;
+use converters_common::{ConvertError, ErrorPolicy, ItemError, Labels, OnError, SkipReport, SplitOptions};
 use converters_image::{Channels, ImageOptions, ResizeFilter, Storage};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::{DomainRequest, DomainSettings};
 use crate::error::{Result, ScaleError};
 
 /// Format tag of the header line.
-pub const PLAN_FORMAT: &str = "autodl-format-plan/1";
+pub const PLAN_FORMAT: &str = "autodl-format-plan/2";
 
 /// Image options as written in the plan (what `convert` flags were given to `plan`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,7 +40,8 @@ pub struct ImageSettings {
     pub verify: bool,
     pub max_pixels: u64,
     /// Channels of dense frames, decided by the plan from image headers when `auto`
-    /// (every shard must write the same count); 0 in compressed mode with `auto`.
+    /// (every shard must write the same count); 0 in compressed mode with `auto`
+    /// ([`converters_image::dense_channels`]).
     pub dense_channels: usize,
 }
 
@@ -123,7 +125,6 @@ impl SkippedInput {
 pub struct PlanHeader {
     pub format: String,
     pub name: String,
-    pub domain: String,
     pub input: String,
     pub seed: u64,
     pub test_size: f64,
@@ -135,7 +136,8 @@ pub struct PlanHeader {
     pub n_train: usize,
     pub output_dim: usize,
     pub class_names: Option<Vec<String>>,
-    pub image: ImageSettings,
+    /// Domain and conversion options (`convert`'s flags given to `plan`).
+    pub settings: DomainSettings,
     /// Inputs the listing itself rejected (bad labels.csv rows, …): first in the skip report.
     pub listing_skipped: Vec<SkippedInput>,
     pub warnings: Vec<String>,
@@ -160,6 +162,8 @@ pub struct PlanEntry {
     /// `test` or `train`.
     pub subset: String,
     pub path: String,
+    /// The input's name in the listing (seeds the audio random crop, as in `convert`).
+    pub name: String,
     /// `(class index, score)` pairs, as the record or the solution will hold them.
     pub labels: Vec<(u32, f32)>,
     pub bytes: u64,
@@ -186,38 +190,29 @@ pub struct PlanRequest {
     pub name: Option<String>,
     pub split: SplitOptions,
     pub policy: ErrorPolicy,
-    pub image: ImageOptions,
+    pub domain: DomainRequest,
     pub shards: usize,
 }
 
 /// Lists the input and builds the plan (nothing is written).
 pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
     if req.shards == 0 {
-        return Err(converters_common::ConvertError::Options("--shards must be at least 1".into()).into());
+        return Err(ConvertError::Options("--shards must be at least 1".into()).into());
     }
-    let opts = req.image.check()?;
+    req.domain.check()?;
     req.split.check()?;
     let mut report = SkipReport::new(req.policy);
+    let accepts = |p: &Path| req.domain.accepts(p);
     let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
-        discover(&req.input, &is_image_path, &mut report)?;
+        discover(&req.input, &accepts, &mut report)?;
+    // Same refusal as the video and audio converters (an image folder fails later, on sizes).
+    if items.is_empty() && !matches!(req.domain, DomainRequest::Image(_)) {
+        return Err(ConvertError::input(&req.input, format!("no {} file to convert", req.domain.name())).into());
+    }
     let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
     let (split, split_warning) = split_items(&items, &req.split)?;
     warnings.extend(split_warning);
-
-    let mut image = ImageSettings::from_options(&req.image);
-    // Same rule as `convert` (spec §5.1): dense + auto = 3 channels if any header has colour.
-    image.dense_channels = match (opts.storage, opts.channels) {
-        (_, Channels::Gray) => 1,
-        (_, Channels::Rgb) => 3,
-        (Storage::Dense, Channels::Auto) => {
-            if items.par_iter().any(|i| header_colour(&i.path).unwrap_or(false)) {
-                3
-            } else {
-                1
-            }
-        }
-        (Storage::Compressed, Channels::Auto) => 0,
-    };
+    let settings = req.domain.settle(&items)?;
 
     let size_of = |i: usize| std::fs::metadata(&items[i].path).map(|m| m.len()).unwrap_or(0);
     let mut entries = Vec::with_capacity(items.len());
@@ -229,6 +224,7 @@ pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
                 id: entries.len() as u64,
                 subset: if subset == Subset::Test { "test" } else { "train" }.into(),
                 path: items[i].path.display().to_string(),
+                name: items[i].name.clone(),
                 labels: items[i].labels.pairs.clone(),
                 bytes: b,
                 shard,
@@ -238,7 +234,6 @@ pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
     let mut header = PlanHeader {
         format: PLAN_FORMAT.into(),
         name,
-        domain: "image".into(),
         input: req.input.display().to_string(),
         seed: req.split.seed,
         test_size: req.split.test_size,
@@ -253,7 +248,7 @@ pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
         n_train: split.train.len(),
         output_dim,
         class_names,
-        image,
+        settings,
         listing_skipped: report.entries().iter().map(SkippedInput::from_item_error).collect(),
         warnings,
         fingerprint: String::new(),
@@ -323,8 +318,11 @@ impl Plan {
         if header.format != PLAN_FORMAT {
             return Err(err(1, format!("format {:?}, expected {PLAN_FORMAT:?}", header.format)));
         }
-        if header.image.to_options().is_none() || header.shards == 0 {
-            return Err(err(1, "unknown image options or zero shards".into()));
+        if header.shards == 0 {
+            return Err(err(1, "zero shards".into()));
+        }
+        if let Err(e) = header.settings.converter() {
+            return Err(err(1, format!("{} options: {e}", header.settings.domain())));
         }
         let mut entries = Vec::new();
         for (n, line) in lines.enumerate() {

@@ -1,11 +1,12 @@
 //! Converting one shard of a plan into a shards folder:
 //!
 //! - `sample-<name>-test-KKKKK-of-NNNNN.tfrecord` and `sample-<name>-train-KKKKK-of-NNNNN.tfrecord`:
-//!   records in plan order carrying their planned ids (test records without labels, spec §1.3);
+//!   records in plan order carrying their planned ids (test records without labels, spec §1.3),
+//!   encoded and framed exactly as `convert` writes them, so the merge can copy the bytes;
 //! - `<name>-solution-KKKKK-of-NNNNN.tsv`: `id<TAB>index:score …` per converted test record;
 //! - `manifest-KKKKK-of-NNNNN.json` ([`ShardManifest`]): counts, sizes, CRC32C of each file,
-//!   skipped inputs, plan fingerprint, observed shapes. Written last: a shard without its
-//!   manifest is not done.
+//!   skipped inputs, plan fingerprint, the metadata facts observed ([`Observed`]). Written
+//!   last: a shard without its manifest is not done.
 //!
 //! A rerun first removes the old manifest, then renames fresh files (written under temporary
 //! names) over the old ones, then writes the manifest: other shards are never touched, and a
@@ -17,11 +18,11 @@ use std::path::{Path, PathBuf};
 
 use converters_common::pipeline::convert_ordered;
 use converters_common::SkipReport;
-use converters_image::convert::{convert_image, ConvertedImage, Pixels};
-use formats::example::{try_encode, AutoDlExample, Frames};
+use formats::example::{try_encode, AutoDlExample};
 use formats::tfrecord::TfRecordWriter;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::Observed;
 use crate::error::{Result, ScaleError};
 use crate::plan::{temp_name, write_atomically, Plan, PlanEntry, SkippedInput};
 
@@ -43,31 +44,6 @@ pub struct ShardSkip {
     pub input: SkippedInput,
 }
 
-/// Frame facts seen by a shard (spec §5.1 metadata).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
-pub struct ObservedShape {
-    /// `(height, width)` shared by every converted image of the shard; `None` when they
-    /// differ or nothing was converted.
-    pub size: Option<(u32, u32)>,
-    pub uniform: bool,
-    pub colour: bool,
-    pub converted: u64,
-}
-
-impl ObservedShape {
-    fn observe(&mut self, height: u32, width: u32, colour: bool) {
-        if self.converted == 0 {
-            self.size = Some((height, width));
-            self.uniform = true;
-        } else if self.size != Some((height, width)) {
-            self.uniform = false;
-            self.size = None;
-        }
-        self.colour |= colour;
-        self.converted += 1;
-    }
-}
-
 /// `manifest-KKKKK-of-NNNNN.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardManifest {
@@ -82,7 +58,8 @@ pub struct ShardManifest {
     pub solution: PartFile,
     pub skipped_test: Vec<ShardSkip>,
     pub skipped_train: Vec<ShardSkip>,
-    pub observed: ObservedShape,
+    /// Metadata facts of the shard's converted records (sizes, frame counts, colour).
+    pub observed: Observed,
 }
 
 /// File names of shard `k` of `n` for dataset `name`.
@@ -115,8 +92,7 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
     if k >= h.shards {
         return Err(ScaleError::shard(k, plan_path, format!("the plan has {} shard(s) (0..{})", h.shards, h.shards)));
     }
-    let opts = h.image.to_options().expect("Plan::read checked the image options").check()?;
-    let dense_channels = h.image.dense_channels;
+    let converter = h.settings.converter()?;
     std::fs::create_dir_all(shards_dir).map_err(|e| ScaleError::io(shards_dir, e))?;
     keep_plan_copy(plan_path, &plan, shards_dir)?;
 
@@ -134,7 +110,7 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
     let mut policy = h.policy();
     policy.max_errors = None;
     let mut report = SkipReport::new(policy);
-    let mut observed = ObservedShape::default();
+    let mut observed = converter.empty_observed();
 
     let final_paths = [shards_dir.join(&names.test), shards_dir.join(&names.train), shards_dir.join(&names.solution)];
     let temps: Vec<PathBuf> = final_paths.iter().map(|p| temp_name(p)).collect();
@@ -147,25 +123,17 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
         for (part, items) in [&test, &train].into_iter().enumerate() {
             let path = &temps[part];
             let mut w = TfRecordWriter::create(path)?;
-            let convert = |e: &&PlanEntry| convert_image(Path::new(&e.path), &opts, dense_channels);
-            convert_ordered(items, 64, convert, |i, r| {
+            let convert = |e: &&PlanEntry| converter.convert(Path::new(&e.path), &e.name);
+            convert_ordered(items, converter.chunk_size(), convert, |i, r| {
                 let e = items[i];
-                let img = match r {
-                    Ok(img) => img,
+                let (frames, seen) = match r {
+                    Ok(x) => x,
                     Err(err) => {
                         skips[part].push(ShardSkip { id: e.id, input: SkippedInput::from_item_error(&err) });
                         return report.record(err);
                     }
                 };
-                let ConvertedImage { pixels, height, width, colour } = img;
-                observed.observe(height, width, colour);
-                let frames = match pixels {
-                    Pixels::Encoded(bytes) => Frames::Compressed(vec![bytes]),
-                    Pixels::Dense(values) => {
-                        let len = values.len();
-                        Frames::dense_uniform(values, len).expect("one non-empty dense frame")
-                    }
-                };
+                observed.observe(&seen);
                 let labels = Plan::labels_of(e);
                 let (index, score) = if e.is_test() { (vec![], vec![]) } else { (labels.indices(), labels.scores()) };
                 let ex = AutoDlExample { id: Some(e.id as i64), label_index: index, label_score: score, frames };

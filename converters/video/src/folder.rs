@@ -7,7 +7,9 @@ use converters_common::naming::resolve_name;
 use converters_common::output::{Written};
 use converters_common::{ConvertError, ErrorPolicy, Result, SkipReport, SplitOptions};
 
-use crate::options::VideoOptions;
+use formats::metadata::{DataSpec, Format, MatrixSpec};
+
+use crate::options::{CheckedVideoOptions, VideoOptions, VideoStorage};
 
 /// Everything `convert --domain video` needs.
 #[derive(Debug, Clone)]
@@ -56,11 +58,8 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
 pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
     use converters_common::output::{Converted, DatasetJob, OutputTarget};
     use converters_common::split::{split_items, Subset};
-    use formats::metadata::{DataSpec, Format, MatrixSpec};
-    use rayon::prelude::*;
 
-    use crate::decode::{probe, read_clip};
-    use crate::options::{is_video_path, VideoChannels, VideoStorage};
+    use crate::options::is_video_path;
 
     let opts = req.video.check()?;
     req.split.check()?;
@@ -74,20 +73,7 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
     let (plan, split_warning) = split_items(&items, &req.split)?;
     warnings.extend(split_warning);
 
-    // Every record of a dataset is stored with the same channel count; `auto` looks at the
-    // first frame of each clip (unreadable clips are reported later, when converted).
-    let channels: u8 = match opts.channels {
-        VideoChannels::Gray => 1,
-        VideoChannels::Rgb => 3,
-        VideoChannels::Auto => {
-            let infos: Vec<_> = items.par_iter().filter_map(|i| probe(&i.path).ok()).collect();
-            if !infos.is_empty() && infos.iter().all(|i| i.gray) {
-                1
-            } else {
-                3
-            }
-        }
-    };
+    let channels = dataset_channels(&opts, &items);
 
     let target = OutputTarget {
         force: req.force,
@@ -102,19 +88,54 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
     let mut job = DatasetJob::start(target, items.len() as u64)?;
     let mut stats = ClipStats::default();
     let convert = |item: &converters_common::RawItem| {
-        let clip = read_clip(&item.path, &opts, channels)?;
-        let meta = ClipMeta {
-            frames: clip.frames.num_frames(),
-            height: clip.height,
-            width: clip.width,
-            decoded: clip.decoded,
-            capped: clip.capped,
-        };
-        Ok(Converted { frames: clip.frames, labels: item.labels.clone(), meta })
+        let (frames, meta) = clip_record(&item.path, &opts, channels)?;
+        Ok(Converted { frames, labels: item.labels.clone(), meta })
     };
     job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |m| stats.observe(m))?;
     job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |m| stats.observe(m))?;
 
+    warnings.extend(stats.capped_warning(&opts));
+    let (spec, shape) = video_spec(&opts, channels, &stats, output_dim, class_names.as_deref());
+    let written = job.finish(spec, class_names.as_deref(), &report)?;
+    Ok(VideoOutcome {
+        written,
+        inputs: items.len(),
+        warnings,
+        shape,
+        frames_decoded: stats.decoded,
+        frames_stored: stats.stored,
+    })
+}
+
+/// The stored channel count of every record: forced, or for `auto` 1 when the first frame of
+/// every readable clip is grayscale, else 3 (unreadable clips are reported when converted).
+#[cfg(feature = "ffmpeg")]
+pub fn dataset_channels(opts: &CheckedVideoOptions, items: &[converters_common::RawItem]) -> u8 {
+    use crate::options::VideoChannels;
+    use rayon::prelude::*;
+    match opts.channels {
+        VideoChannels::Gray => 1,
+        VideoChannels::Rgb => 3,
+        VideoChannels::Auto => {
+            let infos: Vec<_> = items.par_iter().filter_map(|i| crate::decode::probe(&i.path).ok()).collect();
+            if !infos.is_empty() && infos.iter().all(|i| i.gray) {
+                1
+            } else {
+                3
+            }
+        }
+    }
+}
+
+/// The video metadata (spec §5.2) for clips converted with `opts` into `channels` channels whose
+/// frame counts and sizes are `stats`; also `(sequence_size, row_count, col_count, num_channels)`.
+pub fn video_spec(
+    opts: &CheckedVideoOptions,
+    channels: u8,
+    stats: &ClipStats,
+    output_dim: usize,
+    class_names: Option<&[String]>,
+) -> (DataSpec, (i32, i32, i32, i32)) {
     let (row_count, col_count, format) = match opts.storage {
         VideoStorage::Dense => {
             let (h, w) = opts.size.expect("checked options: dense has a size");
@@ -131,13 +152,6 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
         Some(Some(t)) => t as i32,
         _ => -1,
     };
-    if stats.capped > 0 {
-        warnings.push(format!(
-            "{} clip(s) had more selected frames than the cap of {}; their first frames were kept",
-            stats.capped,
-            opts.frame_cap().unwrap_or(0)
-        ));
-    }
     let spec = DataSpec {
         matrix_spec: vec![MatrixSpec {
             col_count,
@@ -151,56 +165,96 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
         }],
         is_sequence: false,
         output_dim: output_dim as i32,
-        label_to_index_map: class_names.iter().flatten().enumerate().map(|(i, n)| (n.clone(), i as i32)).collect(),
+        label_to_index_map: class_names.iter().copied().flatten().enumerate().map(|(i, n)| (n.clone(), i as i32)).collect(),
         sequence_size,
         sequence_size_present: true,
         ..DataSpec::default()
     };
-    let written = job.finish(spec, class_names.as_deref(), &report)?;
-    Ok(VideoOutcome {
-        written,
-        inputs: items.len(),
-        warnings,
-        shape: (sequence_size, row_count, col_count, i32::from(channels)),
-        frames_decoded: stats.decoded,
-        frames_stored: stats.stored,
-    })
+    (spec, (sequence_size, row_count, col_count, i32::from(channels)))
 }
 
-#[cfg_attr(not(feature = "ffmpeg"), allow(dead_code))]
-struct ClipMeta {
-    frames: usize,
-    height: u32,
-    width: u32,
-    decoded: usize,
-    capped: bool,
+/// Frame count, frame size and decoding facts of one converted clip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClipMeta {
+    pub frames: usize,
+    pub height: u32,
+    pub width: u32,
+    pub decoded: usize,
+    pub capped: bool,
 }
 
-/// Facts for the metadata gathered while records stream by. `Some(None)` = values differ.
-#[derive(Default)]
-#[cfg_attr(not(feature = "ffmpeg"), allow(dead_code))]
-struct ClipStats {
-    frames: Option<Option<usize>>,
-    size: Option<Option<(u32, u32)>>,
-    decoded: u64,
-    stored: u64,
-    capped: usize,
+/// One video file → its record frames (`channels` channels per frame) and its [`ClipMeta`].
+#[cfg(feature = "ffmpeg")]
+pub fn clip_record(
+    path: &std::path::Path,
+    opts: &CheckedVideoOptions,
+    channels: u8,
+) -> std::result::Result<(formats::example::Frames, ClipMeta), converters_common::ItemError> {
+    let clip = crate::decode::read_clip(path, opts, channels)?;
+    let meta = ClipMeta {
+        frames: clip.frames.num_frames(),
+        height: clip.height,
+        width: clip.width,
+        decoded: clip.decoded,
+        capped: clip.capped,
+    };
+    Ok((clip.frames, meta))
 }
 
-#[cfg_attr(not(feature = "ffmpeg"), allow(dead_code))]
+/// Facts for the metadata gathered while records stream by. `Some(None)` = values differ. A
+/// shard of a scale-out conversion keeps one and the merge combines them with [`ClipStats::merge`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ClipStats {
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "seen")]
+    pub frames: Option<Option<usize>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "seen")]
+    pub size: Option<Option<(u32, u32)>>,
+    pub decoded: u64,
+    pub stored: u64,
+    pub capped: usize,
+}
+
+/// Serialised, "nothing seen" is an absent field and "values differ" is `null`: a present field
+/// is always something seen.
+fn seen<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(d: D) -> std::result::Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+fn agree<T: PartialEq + Copy>(acc: &mut Option<Option<T>>, v: Option<Option<T>>) {
+    match (&*acc, v) {
+        (_, None) => {}
+        (None, v) => *acc = v,
+        (Some(Some(x)), Some(Some(y))) if *x == y => {}
+        _ => *acc = Some(None),
+    }
+}
+
 impl ClipStats {
-    fn observe(&mut self, m: &ClipMeta) {
-        fn merge<T: PartialEq>(acc: &mut Option<Option<T>>, v: T) {
-            match acc {
-                None => *acc = Some(Some(v)),
-                Some(Some(x)) if *x != v => *acc = Some(None),
-                _ => {}
-            }
-        }
-        merge(&mut self.frames, m.frames);
-        merge(&mut self.size, (m.height, m.width));
+    pub fn observe(&mut self, m: &ClipMeta) {
+        agree(&mut self.frames, Some(Some(m.frames)));
+        agree(&mut self.size, Some(Some((m.height, m.width))));
         self.decoded += m.decoded as u64;
         self.stored += m.frames as u64;
         self.capped += usize::from(m.capped);
+    }
+
+    /// The facts of both sets of clips.
+    pub fn merge(&mut self, other: &ClipStats) {
+        agree(&mut self.frames, other.frames);
+        agree(&mut self.size, other.size);
+        self.decoded += other.decoded;
+        self.stored += other.stored;
+        self.capped += other.capped;
+    }
+
+    /// The warning `convert` prints when clips were cut to the frame cap.
+    pub fn capped_warning(&self, opts: &CheckedVideoOptions) -> Option<String> {
+        (self.capped > 0).then(|| {
+            format!(
+                "{} clip(s) had more selected frames than the cap of {}; their first frames were kept",
+                self.capped,
+                opts.frame_cap().unwrap_or(0)
+            )
+        })
     }
 }

@@ -19,5 +19,5 @@ pub mod decode;
 pub mod folder;
 pub mod options;
 
-pub use folder::{convert_video_folder, VideoOutcome, VideoRequest};
+pub use folder::{convert_video_folder, video_spec, ClipMeta, ClipStats, VideoOutcome, VideoRequest};
 pub use options::{FrameSelection, ScaleFilter, VideoChannels, VideoOptions, VideoStorage};

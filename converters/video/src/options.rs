@@ -3,7 +3,7 @@
 use converters_common::{ConvertError, Result};
 
 /// `--fps F` / `--frames N`: which decoded frames become record frames.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub enum FrameSelection {
     /// Every decoded frame, in order (what the reference converter did, spec §5.2).
     #[default]
@@ -17,7 +17,7 @@ pub enum FrameSelection {
 }
 
 /// `--format`: how frames are stored (spec §3.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum VideoStorage {
     /// One JPEG per frame (spec §5.2).
     #[default]
@@ -27,7 +27,7 @@ pub enum VideoStorage {
 }
 
 /// `--channels`: stored channels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum VideoChannels {
     /// 1 when every source is grayscale (pixel format without chroma), else 3.
     #[default]
@@ -39,7 +39,7 @@ pub enum VideoChannels {
 }
 
 /// `--filter` mapped onto swscale's scaling algorithms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ScaleFilter {
     Nearest,
     #[default]
@@ -54,7 +54,7 @@ pub const DEFAULT_JPEG_QUALITY: u8 = 90;
 /// Default frame cap of dense records (a 112×112×3 clip of 512 frames is ~77 MB of floats).
 pub const DEFAULT_DENSE_MAX_FRAMES: usize = 512;
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VideoOptions {
     pub selection: FrameSelection,
     /// `(height, width)` of stored frames; `None` = the clip's own size.
