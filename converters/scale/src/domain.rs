@@ -60,7 +60,7 @@ impl DomainRequest {
     /// Checks the options (before the listing, which can be long).
     pub fn check(&self) -> Result<(), ConvertError> {
         match self {
-            DomainRequest::Image(o) => o.clone().check().map(drop),
+            DomainRequest::Image(o) => o.check().map(drop),
             DomainRequest::Video(o) => o.check().map(drop),
             DomainRequest::Audio(o) => o.check().map(drop),
         }
@@ -71,7 +71,7 @@ impl DomainRequest {
     pub fn settle(&self, items: &[RawItem]) -> Result<DomainSettings, ConvertError> {
         Ok(match self {
             DomainRequest::Image(o) => {
-                let checked = o.clone().check()?;
+                let checked = o.check()?;
                 let mut s = ImageSettings::from_options(o);
                 s.dense_channels = converters_image::dense_channels(&checked, items);
                 DomainSettings::Image(s)
