@@ -25,6 +25,9 @@ use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 use formats::tfrecord::{frame_record, masked_crc32c};
 
+#[path = "support/media.rs"]
+mod support;
+
 /// What a case must produce.
 #[derive(Debug, Clone, Copy)]
 enum Expect {
@@ -39,6 +42,8 @@ enum Expect {
     Converted { records: u64, stderr: &'static str },
     /// `validate --json` exits 1 with a finding `code` located in the file.
     Finding { code: &'static str },
+    /// As `Finding`, and the finding's message holds `message`.
+    FindingSaying { code: &'static str, message: &'static str },
 }
 
 /// A built input: the arguments after the binary name, and a fragment of the path the
@@ -306,6 +311,136 @@ fn non_utf8_name(stem: &[u8], ext: &str) -> OsString {
     let mut v = stem.to_vec();
     v.extend_from_slice(ext.as_bytes());
     OsString::from_vec(v)
+}
+
+/// A compressed dataset `in/d/` (12 records of one 8×8 PNG frame) whose train record 5 holds
+/// `frame` instead, checked by `validate --deep --json`.
+fn deep_frame_case(dir: &Path, frame: Vec<u8>) -> Setup {
+    let root = input(dir).join("d");
+    let mut w = DatasetWriter::create(&root, "d", WriterOptions::default()).unwrap();
+    for i in 0..12 {
+        let png = if i == 5 { frame.clone() } else { fixtures::png(8, 8, i) };
+        let frames = Frames::Compressed(vec![png]);
+        let label = [i64::from(i % 2 == 0)];
+        if i < 4 {
+            w.push_test(&frames, &label, &[1.0]).unwrap();
+        } else {
+            w.push_train(&frames, &label, &[1.0]).unwrap();
+        }
+    }
+    let spec = DataSpec {
+        matrix_spec: vec![MatrixSpec { row_count: 8, col_count: 8, num_channels: 3, format: Format::Compressed, ..MatrixSpec::default() }],
+        output_dim: 2,
+        sequence_size: 1,
+        sequence_size_present: true,
+        ..DataSpec::default()
+    };
+    w.finish(spec, None).unwrap();
+    Setup {
+        args: vec!["validate".into(), "--json".into(), "--quiet".into(), "--deep".into(), root.into()],
+        names: "sample-d-train.tfrecord".into(),
+    }
+}
+
+/// CRC-32 (ISO-HDLC) of PNG chunks.
+fn png_crc(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// A PNG header claiming `w`×`h` pixels of 16-bit RGBA (8 bytes a pixel), no pixel data.
+fn rgba16_png_header(w: u32, h: u32) -> Vec<u8> {
+    let mut png = fixtures::huge_png_header(w, h);
+    // IHDR data is bytes 16..29 (after the signature, length and type): depth, colour type.
+    png[24] = 16;
+    png[25] = 6;
+    let crc = png_crc(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+/// A valid PNG of `w`×`h` black 8-bit RGB pixels, compressed by hand (zlib, one fixed-Huffman
+/// block of 258-byte repeats) so that a 192 MiB image costs ~1.3 MB and no encoding time.
+fn black_rgb8_png(w: u32, h: u32) -> Vec<u8> {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+    impl Bits {
+        // Deflate packs fields LSB first; Huffman codes go in MSB first (RFC 1951 §3.1.1).
+        fn put(&mut self, value: u32, len: u32) {
+            self.acc |= u64::from(value) << self.n;
+            self.n += len;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        fn code(&mut self, code: u32, len: u32) {
+            self.put(code.reverse_bits() >> (32 - len), len);
+        }
+    }
+    let raw = u64::from(h) * (1 + 3 * u64::from(w)); // a filter byte per row, then the pixels: all 0
+    let mut b = Bits { out: vec![0x78, 0x01], acc: 0, n: 0 };
+    b.put(1, 1); // final block
+    b.put(1, 2); // fixed Huffman codes
+    b.code(0x30, 8); // literal 0
+    let (repeats, rest) = ((raw - 1) / 258, (raw - 1) % 258);
+    for _ in 0..repeats {
+        b.code(0b1100_0101, 8); // length symbol 285 = 258 bytes
+        b.code(0, 5); // distance 1
+    }
+    for _ in 0..rest {
+        b.code(0x30, 8);
+    }
+    b.code(0, 7); // end of block
+    if b.n > 0 {
+        b.out.push(b.acc as u8);
+    }
+    let adler = (((raw % 65521) as u32) << 16) | 1; // of `raw` zero bytes
+    b.out.extend_from_slice(&adler.to_be_bytes());
+
+    let mut png = fixtures::huge_png_header(w, h); // 8-bit RGB
+    png.truncate(33); // signature + IHDR
+    for (kind, data) in [(&b"IDAT"[..], &b.out[..]), (b"IEND", &[])] {
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let start = png.len();
+        png.extend_from_slice(kind);
+        png.extend_from_slice(data);
+        let crc = png_crc(&png[start..]);
+        png.extend_from_slice(&crc.to_be_bytes());
+    }
+    png
+}
+
+/// The generated media file `rel` (`video/h264.mp4`, `audio/tone.flac`, …).
+#[cfg(feature = "ffmpeg")]
+fn generated(rel: &str) -> Vec<u8> {
+    let media = support::media().expect("media cases run only when the media were generated");
+    fs::read(media.join(rel)).unwrap()
+}
+
+/// Video class folders `walk/`, `run/` of four generated clips each (H.264 MP4 and MPEG-4
+/// AVI of three sizes), plus the case's file; converted to 4 frames of 24×32.
+#[cfg(feature = "ffmpeg")]
+fn video_case(dir: &Path, rel: &str, bytes: &[u8]) -> Setup {
+    let root = input(dir);
+    for class in ["walk", "run"] {
+        for clip in ["h264.mp4", "red.mp4", "short.mp4", "mpeg4.avi"] {
+            write(&root.join(class).join(clip), &generated(&format!("video/{clip}")));
+        }
+    }
+    write(&root.join(rel), bytes);
+    let extra = ["--domain", "video", "--frames", "4", "--size", "24x32"];
+    Setup { args: convert_args(dir, &root, &extra), names: rel.rsplit('/').next().unwrap().to_string() }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -599,9 +734,14 @@ const CASES: &[Case] = &[
         }, "train.data"),
         expect: Expect::Refused { reason: "documents but" },
     },
-    // --- audio (landed with the audio converter; video inputs need generated clips: not yet here)
+    // --- audio (cases that need generated media, and the video cases, are in MEDIA_CASES)
     Case { name: "audio_zero_byte_wav", build: |d| audio_case(d, "yes/empty.wav", b""), expect: Expect::Skipped { reason: "empty file (0 bytes)" } },
     Case { name: "audio_truncated_wav_header", build: |d| audio_case(d, "no/cut.wav", &wav(1600, 7)[..30]), expect: Expect::Skipped { reason: "" } },
+    Case {
+        name: "audio_text_file_named_wav",
+        build: |d| audio_case(d, "yes/notes.wav", "this is a text file, not audio\n".repeat(20).as_bytes()),
+        expect: Expect::Skipped { reason: "not a known audio container" },
+    },
     // --- TFRecord datasets, metadata and solution (validate)
     Case {
         name: "tfrecord_zero_byte",
@@ -664,6 +804,18 @@ const CASES: &[Case] = &[
         build: |d| dataset_case(d, |r| append(&r.join("d.data/test/metadata.textproto"), b"# \xff\xfe\n"), "test/metadata.textproto"),
         expect: Expect::Finding { code: "META_PARSE" },
     },
+    // --- validate --deep on compressed frames whose header asks for too much memory
+    Case {
+        name: "deep_png_header_claims_huge_size",
+        build: |d| deep_frame_case(d, fixtures::huge_png_header(100_000, 100_000)),
+        expect: Expect::FindingSaying { code: "COMPRESSED_UNDECODABLE", message: "pixel limit" },
+    },
+    Case {
+        // 2^26 pixels (within MAX_IMAGE_PIXELS) of 8 bytes: 512 MiB decoded, over the budget.
+        name: "deep_png_header_rgba16_over_decode_budget",
+        build: |d| deep_frame_case(d, rgba16_png_header(8192, 8192)),
+        expect: Expect::FindingSaying { code: "COMPRESSED_UNDECODABLE", message: "byte limit of deep validation" },
+    },
     Case {
         name: "solution_with_nan",
         build: |d| dataset_case(d, |r| edit(&r.join("d.solution"), |t| t.replacen('1', "nan", 1)), "d.solution"),
@@ -678,6 +830,49 @@ const CASES: &[Case] = &[
         expect: Expect::Finding { code: "SOL_" },
     },
 ];
+
+/// Cases that need the generated media (ffmpeg CLI) and the binary's FFmpeg decoders.
+#[cfg(feature = "ffmpeg")]
+const MEDIA_CASES: &[Case] = &[
+    Case { name: "video_zero_byte_mp4", build: |d| video_case(d, "walk/empty.mp4", b""), expect: Expect::Skipped { reason: "empty file (0 bytes)" } },
+    Case {
+        name: "video_truncated_mp4",
+        build: |d| video_case(d, "run/cut.mp4", &generated("video/truncated.mp4")),
+        expect: Expect::Skipped { reason: "not a readable video container" },
+    },
+    Case {
+        name: "video_with_zero_frames",
+        build: |d| video_case(d, "walk/none.mkv", &generated("video/zero_frames.mkv")),
+        expect: Expect::Skipped { reason: "not a readable video container" },
+    },
+    Case {
+        name: "video_text_file_named_mp4",
+        build: |d| video_case(d, "run/notes.mp4", &generated("video/text.mp4")),
+        expect: Expect::Skipped { reason: "not a readable video container" },
+    },
+    Case {
+        name: "video_lying_extension_mp4_named_avi_is_read_by_content",
+        build: |d| video_case(d, "walk/really_mp4.avi", &generated("video/h264.mp4")),
+        expect: Expect::Converted { records: 9, stderr: "" },
+    },
+    Case {
+        name: "audio_truncated_flac",
+        build: |d| audio_case(d, "no/cut.flac", &generated("audio/truncated.flac")),
+        expect: Expect::Skipped { reason: "zero-length audio" },
+    },
+    Case {
+        name: "audio_wav_with_zero_samples",
+        build: |d| audio_case(d, "yes/none.wav", &generated("audio/empty_samples.wav")),
+        expect: Expect::Skipped { reason: "zero-length audio: no samples" },
+    },
+    Case {
+        name: "audio_lying_extension_mp3_named_wav_is_read_by_content",
+        build: |d| audio_case(d, "yes/really_mp3.wav", &generated("audio/tone.mp3")),
+        expect: Expect::Converted { records: 13, stderr: "" },
+    },
+];
+#[cfg(not(feature = "ffmpeg"))]
+const MEDIA_CASES: &[Case] = &[];
 
 // ---------------------------------------------------------------------------------------------
 // The runner
@@ -798,7 +993,11 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
                 return Err(format!("{n} records, expected {records}\n{ctx}"));
             }
         }
-        Expect::Finding { code: wanted } => {
+        Expect::Finding { code: wanted } | Expect::FindingSaying { code: wanted, .. } => {
+            let saying = match expect {
+                Expect::FindingSaying { message, .. } => message,
+                _ => "",
+            };
             if code != Some(1) {
                 return Err(format!("validate: expected exit 1\n{ctx}"));
             }
@@ -807,9 +1006,10 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
             let hit = report["findings"].as_array().into_iter().flatten().any(|f| {
                 f["code"].as_str().is_some_and(|c| c.starts_with(wanted))
                     && f["location"]["file"].as_str().is_some_and(|p| p.contains(&setup.names))
+                    && f["message"].as_str().is_some_and(|m| m.contains(saying))
             });
             if !hit {
-                return Err(format!("no {wanted} finding located in {:?}\n{ctx}", setup.names));
+                return Err(format!("no {wanted} finding saying {saying:?} located in {:?}\n{ctx}", setup.names));
             }
         }
     }
@@ -830,19 +1030,62 @@ fn check_dataset(out_dir: &Path, leftovers: &[String], ctx: &str) -> Result<(), 
 #[test]
 fn corpus_has_at_least_forty_cases_with_unique_names() {
     assert!(CASES.len() >= 40, "{} cases", CASES.len());
-    let mut names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
+    let mut names: Vec<&str> = CASES.iter().chain(MEDIA_CASES).map(|c| c.name).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), CASES.len(), "case names must be unique");
+    assert_eq!(names.len(), CASES.len() + MEDIA_CASES.len(), "case names must be unique");
+}
+
+/// `validate --deep` on the largest frame it accepts, 2^26 pixels of 8-bit RGB (192 MiB
+/// decoded, = MAX_DEEP_DECODE_BYTES): the frame is decoded (its size is reported against the
+/// metadata) and the process peaks under the 512 MB budget (issue 9).
+#[test]
+fn deep_validation_of_the_largest_accepted_frame_stays_under_512_mb() {
+    let png = black_rgb8_png(8192, 8192);
+    let decoded = image::load_from_memory(&black_rgb8_png(64, 3)).expect("the hand-made PNG decodes");
+    assert_eq!((decoded.width(), decoded.height()), (64, 3));
+    let tmp = tempfile::tempdir().unwrap();
+    let setup = deep_frame_case(tmp.path(), png);
+    let Ok(out) = Command::new("/usr/bin/time").args(["-f", "maxrss_kb=%M"]).arg(env!("CARGO_BIN_EXE_autodl-format")).args(&setup.args).output() else {
+        eprintln!("skipping: /usr/bin/time missing");
+        return;
+    };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("COMPRESSED_SIZE_MISMATCH") && stdout.contains("8192×8192"),
+        "the 8192×8192 frame must be decoded and compared with the metadata's 8×8:\n{stdout}\n{stderr}"
+    );
+    let rss_kb: u64 = stderr.lines().find_map(|l| l.strip_prefix("maxrss_kb=")).and_then(|v| v.trim().parse().ok()).expect("time's report");
+    eprintln!("validate --deep peak RSS: {} MB", rss_kb / 1024);
+    assert!(rss_kb < 512 * 1024, "peak RSS {rss_kb} kB over 512 MB\n{stderr}");
 }
 
 #[test]
 fn every_bad_input_gets_its_expected_outcome() {
+    run_cases(CASES);
+}
+
+#[cfg(feature = "ffmpeg")]
+#[test]
+fn every_bad_media_input_gets_its_expected_outcome() {
+    if support::media().is_none() {
+        return;
+    }
+    run_cases(MEDIA_CASES);
+}
+
+fn run_cases(cases: &[Case]) {
     let tmp = tempfile::tempdir().unwrap();
     // `BAD_INPUT=<name>` runs one case (while adding or debugging one).
     let only = std::env::var("BAD_INPUT").ok();
-    let selected: Vec<&Case> = CASES.iter().filter(|c| only.as_deref().is_none_or(|o| o == c.name)).collect();
-    assert!(!selected.is_empty(), "no case matched BAD_INPUT={only:?}");
+    let selected: Vec<&Case> = cases.iter().filter(|c| only.as_deref().is_none_or(|o| o == c.name)).collect();
+    if selected.is_empty() {
+        // Fine when BAD_INPUT names a case of the other list.
+        let known = only.as_deref().is_some_and(|o| CASES.iter().chain(MEDIA_CASES).any(|c| c.name == o));
+        assert!(known, "no case matched BAD_INPUT={only:?}");
+        return;
+    }
     let ran = selected.len();
     let next = std::sync::atomic::AtomicUsize::new(0);
     let failures = std::sync::Mutex::new(Vec::new());

@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
+
+#[path = "support/media.rs"]
+mod support;
+use support::media;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_autodl-format"))
@@ -23,27 +26,6 @@ fn ok(out: &Output) -> String {
 fn validate_deep(dataset: &Path) {
     let out = bin().arg("validate").arg("--deep").arg(dataset).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-}
-
-/// The generated media (once per test binary), or `None` when ffmpeg/python3 are missing
-/// outside CI (under `CI=true` that is a failure).
-fn media() -> Option<&'static Path> {
-    static DIR: OnceLock<Option<(tempfile::TempDir, PathBuf)>> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("media");
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-fixtures-media.sh");
-        match Command::new("bash").arg(&script).arg(&out).status().unwrap().code() {
-            Some(0) => Some((tmp, out)),
-            Some(3) if std::env::var("CI").map(|v| v != "true").unwrap_or(true) => {
-                eprintln!("skipping: ffmpeg/python3 missing");
-                None
-            }
-            other => panic!("{} failed: {other:?}", script.display()),
-        }
-    })
-    .as_ref()
-    .map(|(_, p)| p.as_path())
 }
 
 fn csv_layout(dir: &Path, files: &[(PathBuf, &str, u32, &str)]) {
