@@ -51,7 +51,13 @@ fn main() {
     }
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Convert(args) => cmd::convert::run(args),
+        Command::Convert(args) => {
+            // Interrupted conversions clean up their temporary folder (issue 9); not under `rate`.
+            if let Err(e) = converters_common::interrupt::install() {
+                eprintln!("warning: cannot handle SIGINT/SIGTERM ({e}); an interrupted run leaves its temporary folder");
+            }
+            cmd::convert::run(args)
+        }
         Command::Validate(args) => cmd::validate::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Score(args) => cmd::score::run(args),

@@ -276,6 +276,18 @@ impl ImageArgs {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    let out = args.out.clone();
+    let result = run_domain(args);
+    // issue 9: after SIGINT/SIGTERM (handler installed by main) the failure is the interruption;
+    // the dataset job removed its temporary folder on the way out.
+    if let (Some(signal), Err(e)) = (converters_common::interrupt::received(), &result) {
+        eprintln!("interrupted by {}: nothing written at {} ({e:#})", converters_common::interrupt::signal_name(signal), out.display());
+        return Ok(converters_common::interrupt::exit_code(signal));
+    }
+    result
+}
+
+fn run_domain(args: Args) -> anyhow::Result<i32> {
     if let Some(plan) = &args.plan {
         return crate::cmd::plan::run_shard(plan, args.shard, &args.out);
     }

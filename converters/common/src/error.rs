@@ -70,6 +70,10 @@ pub enum ConvertError {
     #[error(transparent)]
     Format(#[from] formats::Error),
 
+    /// SIGINT/SIGTERM arrived mid-conversion (see [`crate::interrupt`]); nothing was written.
+    #[error("interrupted by {signal}: the output was not written")]
+    Interrupted { signal: &'static str },
+
     /// The freshly written dataset did not pass the validator.
     #[error("{}: the converted dataset fails validation: {summary}", path.display())]
     Validation { path: PathBuf, summary: String },

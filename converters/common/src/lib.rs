@@ -13,10 +13,12 @@
 //! - [`progress`]: indicatif bars that `--quiet` silences;
 //! - [`pipeline`]: convert items in parallel chunks, hand them over in input order;
 //! - [`order`]: seeded record order for inputs streamed rather than held (tables, corpora);
+//! - [`interrupt`]: SIGINT/SIGTERM stop a conversion between records, leaving no output;
 //! - [`output`]: [`output::DatasetJob`] streams converted examples through the atomic
 //!   `formats` writer, writes the skip report, and validates the result.
 
 pub mod error;
+pub mod interrupt;
 pub mod labels;
 pub mod naming;
 pub mod order;

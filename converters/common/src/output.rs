@@ -14,6 +14,7 @@ use formats::solution::SolutionStyle;
 use formats::validate::{validate, Report, Severity, ValidateOptions};
 
 use crate::error::{ConvertError, ItemError, Result};
+use crate::interrupt::{self, WritingGuard};
 use crate::labels::Labels;
 use crate::pipeline::{convert_ordered, DEFAULT_CHUNK};
 use crate::policy::SkipReport;
@@ -81,19 +82,25 @@ pub struct DatasetJob {
     target: OutputTarget,
     writer: DatasetWriter,
     progress: Progress,
+    // Declared after `writer`: cleared only once the writer's Drop has removed the temp folder.
+    _writing: WritingGuard,
 }
 
 impl DatasetJob {
     /// Prepares the temporary output; `total` sizes the progress bar. Fails when `out_dir`
     /// exists and `force` is off.
     pub fn start(target: OutputTarget, total: u64) -> Result<DatasetJob> {
+        let writing = WritingGuard::new();
         let writer = DatasetWriter::create(
             &target.out_dir,
             &target.name,
             WriterOptions { force: target.force, solution_style: target.solution_style, fsync: target.fsync },
         )?;
         let progress = Progress::new(total, &target.what, target.quiet);
-        Ok(DatasetJob { target, writer, progress })
+        let job = DatasetJob { target, writer, progress, _writing: writing };
+        // A signal that came while the folder was being created: dropping `job` removes it.
+        interrupt::check()?;
+        Ok(job)
     }
 
     pub fn progress(&self) -> &Progress {
@@ -126,7 +133,10 @@ impl DatasetJob {
     {
         let writer = &mut self.writer;
         let progress = &self.progress;
-        convert_ordered(order, self.target.chunk_size, |&i| convert(&items[i]), |_, result| {
+        let interrupted = || ItemError::new("", "interrupted");
+        let convert_one = |&i: &usize| if interrupt::received().is_some() { Err(interrupted()) } else { convert(&items[i]) };
+        convert_ordered(order, self.target.chunk_size, convert_one, |_, result| {
+            interrupt::check()?;
             progress.inc(1);
             let c = match result {
                 Ok(c) => c,
@@ -147,6 +157,7 @@ impl DatasetJob {
     /// An invalid result is removed and reported as [`ConvertError::Validation`].
     pub fn finish(mut self, spec: DataSpec, label_names: Option<&[String]>, report: &SkipReport) -> Result<Written> {
         self.progress.finish();
+        interrupt::check()?;
         check_sizes(self.writer.test_records() as usize, self.writer.train_records() as usize)?;
         let name = self.target.name.clone();
         if !report.is_empty() {

@@ -24,13 +24,26 @@ impl DatasetSink for DatasetWriter {
     }
 }
 
+/// Streaming converters (tables, corpora) stop here on SIGINT/SIGTERM (issue 9).
+fn check_interrupt(job: &DatasetJob) -> formats::Result<()> {
+    match crate::interrupt::received() {
+        Some(s) => Err(formats::Error::Write {
+            path: job.out_dir().to_path_buf(),
+            message: format!("interrupted by {}", crate::interrupt::signal_name(s)),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The shared output job: records go to its writer, each one ticks its progress bar.
 impl DatasetSink for DatasetJob {
     fn push_test(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64> {
+        check_interrupt(self)?;
         self.progress().inc(1);
         self.writer_mut().push_test(frames, label_index, label_score)
     }
     fn push_train(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> formats::Result<i64> {
+        check_interrupt(self)?;
         self.progress().inc(1);
         self.writer_mut().push_train(frames, label_index, label_score)
     }
