@@ -111,7 +111,21 @@ fn decode_clip(record: &ExampleRecord, spec: &DataSpec, prep: &ClipPrep) -> Resu
     }
     let mut frames = Vec::with_capacity(indices.len() * f.example_len());
     for &t in &indices {
-        frames.extend(f.apply(&record.frame_tensor(t, matrix)?));
+        let frame = record.frame_tensor(t, matrix)?;
+        if (frame.height, frame.width, frame.channels) == (f.height, f.width, f.channels) && f.rescale.is_none() {
+            // Already at the input size: HWC → CHW without libtorch calls (most frames of a
+            // converted video are; this keeps the first prediction fast).
+            let plane = f.height * f.width;
+            let start = frames.len();
+            frames.resize(start + plane * f.channels, 0.0);
+            for (p, px) in frame.data.chunks_exact(f.channels).enumerate() {
+                for (c, v) in px.iter().enumerate() {
+                    frames[start + c * plane + p] = if v.is_finite() { *v } else { 0.0 };
+                }
+            }
+        } else {
+            frames.extend(f.apply(&frame));
+        }
     }
     let (m, c, h, w) = (indices.len() as i64, f.channels as i64, f.height as i64, f.width as i64);
     let clip = Tensor::from_slice(&frames).view([m, c, h, w]).permute([1, 0, 2, 3]).unsqueeze(0);
