@@ -46,14 +46,14 @@ fn clip(class: usize, k: u64) -> Vec<f32> {
         .collect()
 }
 
-/// 90 train + 30 test clips; train clips 7, 8 and test clips 5, 6 are silent, train clip 9
+/// 72 train + 30 test clips; train clips 7, 8 and test clips 5, 6 are silent, train clip 9
 /// and test clip 7 hold one sample, train clip 10 and test clip 8 two (a record without any
 /// frame is not valid AutoDL data; empty waveforms are covered by the feature unit tests).
 fn make_speech(dir: &Path) -> (PathBuf, Vec<usize>) {
     let out = dir.join("beeps");
     let mut w = DatasetWriter::create(&out, "beeps", WriterOptions::default()).unwrap();
     let mut test_classes = Vec::new();
-    for (count, is_test) in [(30usize, true), (90, false)] {
+    for (count, is_test) in [(30usize, true), (72, false)] {
         for i in 0..count {
             let class = (i * 7 + usize::from(is_test)) % 3;
             let (silent, single, pair) = if is_test { (5..=6, 7, 8) } else { (7..=8, 9, 10) };
@@ -90,14 +90,15 @@ fn one_hot(classes: &[usize]) -> Vec<f32> {
     classes.iter().flat_map(|&c| (0..3).map(move |j| if j == c { 1.0 } else { 0.0 })).collect()
 }
 
-/// The logistic first prediction, then `rounds` ThinResNet rounds with a prediction each.
-fn run(dataset: &Path, seed: u64, rounds: usize) -> (Vec<PredictionMatrix>, BundleSlot) {
+/// `calls` train/predict pairs: the logistic model on the first 50 clips, refitted on all
+/// clips, then ThinResNet rounds.
+fn run(dataset: &Path, seed: u64, calls: usize) -> (Vec<PredictionMatrix>, BundleSlot) {
     let source = DatasetSource::open(dataset).unwrap();
     let (mut l, slot) = auto_learner(source, AutoConfig { seed, ..Default::default() }).unwrap();
     assert_eq!(l.name(), "auto-speech");
     let c = CancelToken::new();
     let mut out = Vec::new();
-    for _ in 0..=rounds {
+    for _ in 0..=calls {
         l.train(Duration::from_secs(600), &c).unwrap();
         out.push(l.predict(Duration::from_secs(600), &c).unwrap().unwrap());
     }

@@ -18,7 +18,7 @@ use tch::{Device, Kind, Tensor};
 use super::data_cache::{gather, validation_split};
 use super::ensemble::{blend, validation_nauc};
 use super::fast::RidgeModel;
-use super::speech_features::{load_clips, window_into, Clips, PooledExtractor, SpectrogramExtractor, SpectrogramSpec, POOLED_DIM};
+use super::speech_features::{load_clips, window_into, ClipStream, Clips, PooledExtractor, SpectrogramExtractor, SpectrogramSpec, POOLED_DIM};
 use super::speech_net::{self, ThinResnet34};
 use super::{is_multilabel, snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use crate::bundle::{Member, MemberModel};
@@ -161,7 +161,12 @@ struct Data {
     train_idx: Vec<usize>,
     val_idx: Vec<usize>,
     val_y: Vec<f32>,
+    /// Pooled logistic features of `waves` and of the test clips.
+    pooled: Vec<f32>,
+    pooled_test: Vec<f32>,
     test_waves: Vec<Vec<f32>>,
+    /// The rest of the training clips until the second call (and the bytes read so far).
+    stream: Option<(ClipStream, usize)>,
     /// Network spectrograms (train set, test set) for `spectrogram`, computed on first use.
     specs: Option<(SpectrogramSpec, Vec<(usize, Vec<f32>)>, Vec<(usize, Vec<f32>)>)>,
 }
@@ -249,15 +254,18 @@ impl SpeechLearner {
         self.config.device == Device::Cpu
     }
 
-    /// Reads every clip once, fits the logistic model on pooled features (stage 0).
-    fn load_and_fit_fast(&mut self, cancel: &CancelToken) -> Result<()> {
+    /// Stage 0, first call: the whole test set and the first 10 % of the training clips
+    /// (spec §4.1, at least 50), a logistic model on all of them (no validation yet).
+    fn start(&mut self, cancel: &CancelToken) -> Result<()> {
         let k = self.facts.output_dim;
         let channels = channels_of(&self.source.train_spec);
         let dir = self.source.dir.clone();
-        let train: Clips = load_clips(&dir, Subset::Train, channels, k, self.config.memory_cap, cancel)?;
-        if train.skipped > 0 {
-            eprintln!("auto/speech: {} training clips beyond the memory cap of {} MiB are not used", train.skipped, self.config.memory_cap >> 20);
-        }
+        let mut stream = ClipStream::open(&dir, Subset::Train, channels, k)?;
+        let total = usize::try_from(self.source.train_spec.sample_count).unwrap_or(0);
+        let first = if total > 0 { (total / 10).max(total.min(50)) } else { 100 };
+        let mut train = Clips::default();
+        let mut bytes = 0usize;
+        train.append(stream.read(first, cancel)?, &mut bytes, self.config.memory_cap, k);
         if train.waves.is_empty() {
             return Err(Error::Config("the train split has no record".into()));
         }
@@ -267,38 +275,77 @@ impl SpeechLearner {
         let pooled = extractor.features_of(&train.waves);
         let pooled_test = extractor.features_of(&test.waves);
         let n = train.waves.len();
-        let (train_idx, val_idx) = validation_split(n, true, self.config.seed);
         let multilabel = is_multilabel(&train.labels, k);
-        let x = gather(&pooled, POOLED_DIM, &train_idx);
-        let y = gather(&train.labels, k, &train_idx);
-        cancel.check()?;
-        let ridge = RidgeModel::fit_logistic(&x, &y, train_idx.len(), POOLED_DIM, k, multilabel, 300)?;
-        let val_y = gather(&train.labels, k, &val_idx);
-        let val_score = if val_idx.is_empty() {
-            0.0
-        } else {
-            validation_nauc(&val_y, &ridge.predict(&gather(&pooled, POOLED_DIM, &val_idx), val_idx.len())?, k)
-        };
-        self.best_test = ridge.predict(&pooled_test, test.waves.len())?;
-        self.best_score = val_score;
-        self.log(&format!(
-            "{} train / {} validation / {} test clips, {}; logistic regression on pooled log-mel/MFCC: validation NAUC {val_score:.4}",
-            train_idx.len(),
-            val_idx.len(),
-            test.waves.len(),
-            if multilabel { "multi-label" } else { "single-label" }
-        ));
-        self.fast = Some((SpeechLogistic { ridge }, val_score));
         self.data = Some(Data {
             multilabel,
             waves: train.waves,
             labels: train.labels,
-            train_idx,
-            val_idx,
-            val_y,
+            pooled,
+            train_idx: (0..n).collect(),
+            val_idx: Vec::new(),
+            val_y: Vec::new(),
             test_waves: test.waves,
+            pooled_test,
             specs: None,
+            stream: Some((stream, bytes)),
         });
+        self.fit_fast(cancel)?;
+        Ok(())
+    }
+
+    /// Stage 0, second call: the rest of the training clips, the validation split, and the
+    /// logistic model refitted on the training part.
+    fn finish_loading(&mut self, cancel: &CancelToken) -> Result<()> {
+        let k = self.facts.output_dim;
+        let cap = self.config.memory_cap;
+        let d = self.data.as_mut().expect("loaded");
+        let Some((mut stream, mut bytes)) = d.stream.take() else { return Ok(()) };
+        let mut rest = Clips::default();
+        loop {
+            let chunk = stream.read(256, cancel)?;
+            if chunk.waves.is_empty() {
+                break;
+            }
+            rest.append(chunk, &mut bytes, cap, k);
+        }
+        if rest.skipped > 0 {
+            eprintln!("auto/speech: {} training clips beyond the memory cap of {} MiB are not used", rest.skipped, cap >> 20);
+        }
+        d.pooled.extend(PooledExtractor::new().features_of(&rest.waves));
+        d.waves.extend(rest.waves);
+        d.labels.extend(rest.labels);
+        d.multilabel = is_multilabel(&d.labels, k);
+        let (train_idx, val_idx) = validation_split(d.waves.len(), true, self.config.seed);
+        d.val_y = gather(&d.labels, k, &val_idx);
+        d.train_idx = train_idx;
+        d.val_idx = val_idx;
+        self.fit_fast(cancel)
+    }
+
+    /// Logistic regression on the pooled features of the training part, scored on validation.
+    fn fit_fast(&mut self, cancel: &CancelToken) -> Result<()> {
+        cancel.check()?;
+        let k = self.facts.output_dim;
+        let d = self.data.as_ref().expect("loaded");
+        let x = gather(&d.pooled, POOLED_DIM, &d.train_idx);
+        let y = gather(&d.labels, k, &d.train_idx);
+        let ridge = RidgeModel::fit_logistic(&x, &y, d.train_idx.len(), POOLED_DIM, k, d.multilabel, 300)?;
+        let val_score = if d.val_idx.is_empty() {
+            f64::NEG_INFINITY
+        } else {
+            validation_nauc(&d.val_y, &ridge.predict(&gather(&d.pooled, POOLED_DIM, &d.val_idx), d.val_idx.len())?, k)
+        };
+        self.best_test = ridge.predict(&d.pooled_test, d.test_waves.len())?;
+        self.best_score = val_score;
+        self.published = Published::Fast;
+        self.log(&format!(
+            "{} train / {} validation / {} test clips, {}; logistic regression on pooled log-mel/MFCC: validation NAUC {val_score:.4}",
+            d.train_idx.len(),
+            d.val_idx.len(),
+            d.test_waves.len(),
+            if d.multilabel { "multi-label" } else { "single-label" }
+        ));
+        self.fast = Some((SpeechLogistic { ridge }, val_score));
         Ok(())
     }
 
@@ -505,7 +552,11 @@ impl Learner for SpeechLearner {
     fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
         let started = Instant::now();
         if self.data.is_none() {
-            self.load_and_fit_fast(cancel)?;
+            self.start(cancel)?;
+            return Ok(false);
+        }
+        if self.data.as_ref().is_some_and(|d| d.stream.is_some()) {
+            self.finish_loading(cancel)?;
             return Ok(false);
         }
         let d = self.data.as_ref().expect("loaded");

@@ -11,11 +11,14 @@
 //! Clips are read once ([`load_clips`]); both feature kinds are computed in parallel (rayon)
 //! and kept per clip by the learner.
 
-use std::path::Path;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use formats::dataset::{DatasetReader, Subset};
-use formats::example::Frames;
+use formats::dataset::{DatasetLayout, Subset};
+use formats::example::{decode, Frames};
+use formats::tfrecord::TfRecordReader;
 use rayon::prelude::*;
 use realfft::{RealFftPlanner, RealToComplex};
 use serde::{Deserialize, Serialize};
@@ -67,26 +70,96 @@ pub fn load_clips(
     memory_cap: usize,
     cancel: &CancelToken,
 ) -> Result<Clips> {
-    let reader = DatasetReader::open(dir)?;
+    let mut stream = ClipStream::open(dir, subset, channels, output_dim)?;
     let mut clips = Clips::default();
     let mut bytes = 0usize;
-    for record in reader.examples(subset)? {
-        cancel.check()?;
-        let record = record?;
-        let wave = mono_samples(record.frames(), channels).map_err(|message| Error::Data {
-            path: record.file.to_path_buf(),
-            record: record.index,
-            message,
-        })?;
-        bytes += wave.len() * 4;
-        if bytes > memory_cap {
-            clips.skipped += 1;
-            continue;
+    loop {
+        let chunk = stream.read(256, cancel)?;
+        if chunk.waves.is_empty() {
+            return Ok(clips);
         }
-        clips.labels.extend_from_slice(&record.label_vector(output_dim)?);
-        clips.waves.push(wave);
+        clips.append(chunk, &mut bytes, memory_cap, output_dim);
     }
-    Ok(clips)
+}
+
+impl Clips {
+    /// Appends `chunk`, skipping clips once `bytes` (running total) passes `memory_cap`.
+    pub fn append(&mut self, chunk: Clips, bytes: &mut usize, memory_cap: usize, output_dim: usize) {
+        for (wave, label) in chunk.waves.into_iter().zip(chunk.labels.chunks(output_dim.max(1))) {
+            *bytes += wave.len() * 4;
+            if *bytes > memory_cap {
+                self.skipped += 1;
+                continue;
+            }
+            self.labels.extend_from_slice(label);
+            self.waves.push(wave);
+        }
+    }
+}
+
+/// The records of one subset read a chunk at a time (spec §4.1 incremental loading): raw
+/// records are read in file order, then decoded in parallel.
+pub struct ClipStream {
+    subset: Subset,
+    files: Vec<PathBuf>,
+    next_file: usize,
+    reader: Option<TfRecordReader<BufReader<File>>>,
+    channels: usize,
+    output_dim: usize,
+    /// Clips returned so far.
+    pub read: usize,
+}
+
+impl ClipStream {
+    pub fn open(dir: &Path, subset: Subset, channels: usize, output_dim: usize) -> Result<ClipStream> {
+        let layout = DatasetLayout::open(dir)?;
+        let files = layout.subset(subset).map(|s| s.record_files.clone()).unwrap_or_default();
+        Ok(ClipStream { subset, files, next_file: 0, reader: None, channels, output_dim, read: 0 })
+    }
+
+    /// Up to `max` more clips (none at the end of the subset).
+    pub fn read(&mut self, max: usize, cancel: &CancelToken) -> Result<Clips> {
+        let mut raw: Vec<(PathBuf, u64, Vec<u8>)> = Vec::new();
+        while raw.len() < max {
+            if self.reader.is_none() {
+                let Some(path) = self.files.get(self.next_file) else { break };
+                self.next_file += 1;
+                self.reader = Some(TfRecordReader::open(path)?);
+            }
+            let reader = self.reader.as_mut().expect("opened above");
+            match reader.next_record()? {
+                Some(rec) => {
+                    let payload = rec.payload.to_vec();
+                    let index = rec.index;
+                    raw.push((reader.path().to_path_buf(), index, payload));
+                }
+                None => self.reader = None,
+            }
+            if raw.len() % 64 == 0 {
+                cancel.check()?;
+            }
+        }
+        let (channels, k, trusted) = (self.channels, self.output_dim, self.subset.labels_trusted());
+        let decoded: Vec<Result<(Vec<f32>, Vec<f32>)>> = raw
+            .par_iter()
+            .map(|(path, record, payload)| {
+                let fail = |message: String| Error::Data { path: path.clone(), record: *record, message };
+                let example = decode(payload).map_err(|e| fail(e.to_string()))?;
+                let wave = mono_samples(&example.frames, channels).map_err(fail)?;
+                // Test and unlabelled records carry no trusted labels (AUTODL_FORMAT.md §1.3).
+                let labels = if trusted { example.label_vector(k).map_err(|e| fail(e.to_string()))? } else { vec![0.0; k] };
+                Ok((wave, labels))
+            })
+            .collect();
+        let mut clips = Clips::default();
+        for d in decoded {
+            let (wave, labels) = d?;
+            clips.waves.push(wave);
+            clips.labels.extend_from_slice(&labels);
+        }
+        self.read += clips.waves.len();
+        Ok(clips)
+    }
 }
 
 /// Hz → mel on the Slaney scale (linear below 1 kHz, logarithmic above), as librosa/Kapre.
@@ -125,6 +198,32 @@ pub fn mel_filterbank(n_fft: usize, bands: usize, f_min: f32, f_max: f32) -> Vec
         }
     }
     w
+}
+
+/// Mel filters kept as their non-zero spans: (first bin, weights) per band.
+struct MelBands(Vec<(usize, Vec<f32>)>);
+
+impl MelBands {
+    fn new(n_fft: usize, bands: usize) -> MelBands {
+        let bins = n_fft / 2 + 1;
+        let dense = mel_filterbank(n_fft, bands, 20.0, 8000.0);
+        MelBands(
+            dense
+                .chunks(bins)
+                .map(|row| {
+                    let first = row.iter().position(|w| *w > 0.0).unwrap_or(0);
+                    let last = row.iter().rposition(|w| *w > 0.0).map_or(first, |l| l + 1);
+                    (first, row[first..last].to_vec())
+                })
+                .collect(),
+        )
+    }
+
+    /// Energy of band `b` in one power spectrum.
+    fn energy(&self, b: usize, power: &[f32]) -> f32 {
+        let (first, w) = &self.0[b];
+        w.iter().zip(&power[*first..]).map(|(w, v)| w * v).sum()
+    }
 }
 
 /// Periodic Hann window of `len` samples.
@@ -177,7 +276,7 @@ impl Stft {
 /// Computes [`pooled_features`] for many clips with one plan.
 pub struct PooledExtractor {
     stft: Stft,
-    mel: Vec<f32>,
+    mel: MelBands,
     dct: Vec<f32>,
 }
 
@@ -198,7 +297,7 @@ impl PooledExtractor {
                 dct[k * POOLED_MELS + n] = scale * (std::f32::consts::PI * k as f32 * (n as f32 + 0.5) / m).cos();
             }
         }
-        PooledExtractor { stft: Stft::new(POOLED_FFT, POOLED_FFT, POOLED_HOP), mel: mel_filterbank(POOLED_FFT, POOLED_MELS, 20.0, 8000.0), dct }
+        PooledExtractor { stft: Stft::new(POOLED_FFT, POOLED_FFT, POOLED_HOP), mel: MelBands::new(POOLED_FFT, POOLED_MELS), dct }
     }
 
     /// The [`POOLED_DIM`] numbers of one clip (spec §4.2, "for logistic regression").
@@ -213,7 +312,7 @@ impl PooledExtractor {
         for t in 0..frames {
             let p = &power[t * bins..(t + 1) * bins];
             for b in 0..POOLED_MELS {
-                let e: f32 = self.mel[b * bins..(b + 1) * bins].iter().zip(p).map(|(w, v)| w * v).sum();
+                let e = self.mel.energy(b, p);
                 db[t * POOLED_MELS + b] = 10.0 * e.max(1e-10).log10();
             }
         }
@@ -292,12 +391,12 @@ impl SpectrogramSpec {
 pub struct SpectrogramExtractor {
     spec: SpectrogramSpec,
     stft: Stft,
-    mel: Option<Vec<f32>>,
+    mel: Option<MelBands>,
 }
 
 impl SpectrogramExtractor {
     pub fn new(spec: &SpectrogramSpec) -> SpectrogramExtractor {
-        let mel = (spec.mel_bands > 0).then(|| mel_filterbank(spec.n_fft, spec.mel_bands, 20.0, 8000.0));
+        let mel = (spec.mel_bands > 0).then(|| MelBands::new(spec.n_fft, spec.mel_bands));
         SpectrogramExtractor { spec: spec.clone(), stft: Stft::new(spec.n_fft, spec.window, spec.hop), mel }
     }
 
@@ -316,7 +415,7 @@ impl SpectrogramExtractor {
             match &self.mel {
                 Some(mel) => {
                     for (b, c) in column.iter_mut().enumerate() {
-                        *c = mel[b * bins..(b + 1) * bins].iter().zip(p).map(|(w, v)| w * v).sum::<f32>().sqrt();
+                        *c = mel.energy(b, p).sqrt();
                     }
                 }
                 None => column.iter_mut().zip(p).for_each(|(c, v)| *c = v.sqrt()),
