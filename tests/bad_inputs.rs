@@ -675,6 +675,21 @@ const CASES: &[Case] = &[
         expect: Expect::Refused { reason: "rows but" },
     },
     Case {
+        // 1e39 is infinite as f32: one bad row, not a dataset that fails validation.
+        name: "automl_feature_value_infinite_as_f32",
+        build: |d| automl_case(d, |f| {
+            f.insert("t_train.data", f["t_train.data"].replacen("4 1 8\n", "4 1e39 8\n", 1));
+        }, "t_train.data"),
+        expect: Expect::Skipped { reason: "'1e39' is not finite" },
+    },
+    Case {
+        name: "automl_solution_value_infinite_as_f32",
+        build: |d| automl_case(d, |f| {
+            f.insert("t_train.solution", f["t_train.solution"].replacen("0 1", "0 1e39", 1));
+        }, "t_train.solution"),
+        expect: Expect::Skipped { reason: "'1e39' is not finite" },
+    },
+    Case {
         name: "automl_zero_byte_data",
         build: |d| automl_case(d, |f| {
             f.insert("t_train.data", String::new());

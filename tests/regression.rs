@@ -119,6 +119,49 @@ fn automl_nan_solution_value_skips_the_row() {
     assert!(e.path.ends_with("t_train.solution") && e.line == Some(1) && e.reason.contains("not finite"), "{e}");
 }
 
+/// Bug (fuzz automl_reader, second campaign): a solution value like `1e39` (or the fuzzer's
+/// 75-digit `1111…10`) is a finite f64 but an infinite f32; the finiteness check ran on the
+/// f64, so the row kept an infinite `label_score`. libFuzzer reported it as a 1 s timeout: the
+/// target's panic backtrace took longer than the limit to print under ASAN.
+#[test]
+fn automl_solution_value_beyond_f32_range_skips_the_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let mut train = String::new();
+    let mut sol = String::from("0 1e39\n");
+    for i in 0..10 {
+        train.push_str(&format!("{i} 1\n"));
+        if i > 0 {
+            sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
+        }
+    }
+    write(&d.join("t_train.data"), train.as_bytes());
+    write(&d.join("t_train.solution"), sol.as_bytes());
+    write(&d.join("t_test.data"), b"1 1\n2 1\n3 1\n");
+    write(&d.join("t_test.solution"), b"1 0\n0 1\n1 0\n");
+    let layout = converters_tabular::AutoMlLayout::detect(d).unwrap().unwrap();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let mut sink = converters_tabular::MemorySink::default();
+    let summary = converters_tabular::convert_automl(&layout, &Default::default(), &mut sink, &mut report).unwrap();
+    assert_eq!(summary.n_train, 9);
+    let e = &report.entries()[0];
+    assert!(e.path.ends_with("t_train.solution") && e.line == Some(1) && e.reason.contains("1e39"), "{e}");
+
+    // The fuzzer's input, through the target's code and its assertion.
+    let file = regressions("automl_reader").into_iter().find(|f| f.to_string_lossy().contains("f32-overflow")).expect("committed input");
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, part) in AUTOML.iter().zip(split_parts(&fs::read(&file).unwrap(), AUTOML.len())) {
+        write(&tmp.path().join(name), &part);
+    }
+    let layout = converters_tabular::AutoMlLayout::detect(tmp.path()).unwrap().unwrap();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let mut sink = converters_tabular::MemorySink::default();
+    if converters_tabular::convert_automl(&layout, &Default::default(), &mut sink, &mut report).is_ok() {
+        assert!(sink.train.iter().chain(&sink.test).all(|ex| ex.label_score.iter().all(|s| s.is_finite())));
+    }
+    assert!(report.entries().iter().any(|e| e.reason.contains("not finite")), "{:?}", report.entries());
+}
+
 /// Bug (issue 9 corpus): one dense AutoML row with a missing value made the row lengths
 /// unequal, so the format guess switched the whole file to sparse binary (every value read as a
 /// feature index) instead of reporting the one ragged row.
@@ -215,16 +258,6 @@ fn committed_fuzz_regressions_do_not_panic() {
         let _ = converters_common::labels::read_labels_csv(&file);
     }
     // Multi-file targets: parts cut at the separator of fuzz/src/lib.rs, one file each.
-    const AUTOML: &[&str] = &[
-        "t_train.data",
-        "t_train.solution",
-        "t_test.data",
-        "t_test.solution",
-        "t_valid.data",
-        "t_valid.solution",
-        "t_feat.name",
-        "t_label.name",
-    ];
     for file in regressions("automl_reader") {
         let tmp = tempfile::tempdir().unwrap();
         for (name, part) in AUTOML.iter().zip(split_parts(&fs::read(&file).unwrap(), AUTOML.len())) {
@@ -247,6 +280,18 @@ fn committed_fuzz_regressions_do_not_panic() {
         let _ = convert_text(&root);
     }
 }
+
+/// The files of fuzz/fuzz_targets/automl_reader.rs, in the order of the input's parts.
+const AUTOML: &[&str] = &[
+    "t_train.data",
+    "t_train.solution",
+    "t_test.data",
+    "t_test.solution",
+    "t_valid.data",
+    "t_valid.solution",
+    "t_feat.name",
+    "t_label.name",
+];
 
 /// `fuzz/src/lib.rs`'s `split_parts`: at most `max` parts cut at `"\n@@@\n"`.
 fn split_parts(data: &[u8], max: usize) -> Vec<Vec<u8>> {

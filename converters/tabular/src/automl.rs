@@ -139,6 +139,10 @@ fn parse_row(line: &str, format: AutoMlFormat, width: usize) -> std::result::Res
                     tok.parse::<f32>()
                         .map_err(|_| format!("feature {}: '{tok}' is not a number", k + 1))?
                 };
+                // NaN is the missing value; ±inf (or 1e39, infinite as f32) fails validation (spec §5.5).
+                if v.is_infinite() {
+                    return Err(format!("feature {}: '{tok}' is not finite", k + 1));
+                }
                 out.push((k, v));
             }
             AutoMlFormat::Sparse => {
@@ -149,6 +153,9 @@ fn parse_row(line: &str, format: AutoMlFormat, width: usize) -> std::result::Res
                     .parse()
                     .map_err(|_| format!("token {}: '{i}' is not a feature index", k + 1))?;
                 let v: f32 = v.parse().map_err(|_| format!("token {}: '{v}' is not a number", k + 1))?;
+                if v.is_infinite() {
+                    return Err(format!("token {}: '{tok}' is not finite", k + 1));
+                }
                 if i == 0 || (width > 0 && i > width) {
                     return Err(format!("token {}: feature index {i} outside 1..={width}", k + 1));
                 }
@@ -179,7 +186,8 @@ fn parse_solution(line: &str) -> std::result::Result<Vec<f64>, String> {
     line.split_whitespace()
         .map(|t| match t.parse::<f64>() {
             // NaN/inf would become a non-finite label_score (spec §3.2): a bad row, not a label.
-            Ok(v) if v.is_finite() => Ok(v),
+            // Checked as f32, the score's type: 1e74 is a finite f64 but an infinite f32.
+            Ok(v) if (v as f32).is_finite() => Ok(v),
             Ok(_) => Err(format!("'{t}' is not finite")),
             Err(_) => Err(format!("'{t}' is not a number")),
         })
