@@ -154,6 +154,9 @@ pub fn load_net(spec: &SpeechNetSpec, tensors: &HashMap<String, Tensor>, device:
     Ok((vs, net))
 }
 
+/// (frames, `height × frames` values) per clip.
+type Spectrograms = Vec<(usize, Vec<f32>)>;
+
 struct Data {
     multilabel: bool,
     waves: Vec<Vec<f32>>,
@@ -168,7 +171,7 @@ struct Data {
     /// The rest of the training clips until the second call (and the bytes read so far).
     stream: Option<(ClipStream, usize)>,
     /// Network spectrograms (train set, test set) for `spectrogram`, computed on first use.
-    specs: Option<(SpectrogramSpec, Vec<(usize, Vec<f32>)>, Vec<(usize, Vec<f32>)>)>,
+    specs: Option<(SpectrogramSpec, Spectrograms, Spectrograms)>,
 }
 
 struct Network {
@@ -221,7 +224,7 @@ pub struct SpeechLearner {
 impl SpeechLearner {
     pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot) -> Result<Self> {
         let facts = DatasetFacts::of(&source, Domain::Speech)?;
-        let rng = SplitMix64(config.seed ^ 0x5BEE_C4);
+        let rng = SplitMix64(config.seed ^ 0x005B_EEC4);
         Ok(SpeechLearner {
             source,
             config,

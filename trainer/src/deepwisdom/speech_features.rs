@@ -135,7 +135,7 @@ impl ClipStream {
                 }
                 None => self.reader = None,
             }
-            if raw.len() % 64 == 0 {
+            if raw.len().is_multiple_of(64) {
                 cancel.check()?;
             }
         }
