@@ -37,7 +37,7 @@ pub const CPU_EMBED_DIM: i64 = 64;
 pub const CPU_CNN_FILTERS: i64 = 32;
 pub const CPU_GRU_UNITS: i64 = 64;
 /// Longest network input on the CPU (the spec's 301 on CUDA).
-pub const CPU_MAX_SEQUENCE: usize = 128;
+pub const CPU_MAX_SEQUENCE: usize = 64;
 /// Fewest documents of the first reading (README: the spec's rules can give ~60).
 pub const MIN_FIRST_READING: usize = 500;
 
@@ -419,7 +419,12 @@ impl TextLearner {
             target.docs.push(doc);
             target.labels.extend_from_slice(&docs.labels[i * k..(i + 1) * k]);
         }
-        // A class without a training document gets a pseudo-document of one random word (§5.1).
+        // A class without a training document gets a pseudo-document of one random word (§5.1);
+        // single-label only: with many label-less classes (randomtext) the one-word documents
+        // would teach the multi-label model that short documents are negatives.
+        if self.multilabel {
+            return;
+        }
         let mut present = vec![false; k];
         for row in self.train.labels.chunks(k.max(1)) {
             for (c, v) in row.iter().enumerate() {
@@ -688,24 +693,41 @@ impl TextLearner {
                 break;
             }
         }
+        // Mid-epoch checkpoint: a long epoch on the CPU would otherwise keep a better network
+        // from predicting for many slices (the restore and stop rules stay per epoch).
+        let (val, improved) = self.checkpoint()?;
+        if improved {
+            let run = self.run.as_ref().expect("built");
+            self.log(&format!("{:?} epoch {} ({}/{} documents): validation NAUC {val:.4} (best)", run.mode, run.epoch + 1, run.cursor, run.order.len()));
+        }
         Ok(())
     }
 
     /// Validation after an epoch: keep the best, restore it when not improved, LR decay, the
     /// stop rules of spec §5.3 / §5.4.
-    fn end_epoch(&mut self) -> Result<()> {
+    /// Validation NAUC of the current weights; a new best becomes the run's checkpoint (with its
+    /// test scores). Returns (NAUC, new best).
+    fn checkpoint(&mut self) -> Result<(f64, bool)> {
         let device = self.config.device;
         let run = self.run.as_mut().expect("built");
-        run.epoch += 1;
         let val_pred = predict_net(&run.net, &run.spec, &self.val.docs, device)?;
-        let val = if self.val.docs.is_empty() { run.epoch as f64 * 1e-4 } else { validation_nauc(&self.val.labels, &val_pred, self.facts.output_dim) };
+        let val = if self.val.docs.is_empty() { (run.epoch + 1) as f64 * 1e-4 } else { validation_nauc(&self.val.labels, &val_pred, self.facts.output_dim) };
         let improved = run.best.as_ref().is_none_or(|b| val > b.val);
         if improved {
-            run.stale = 0;
             let test_pred = predict_net(&run.net, &run.spec, &self.test, device)?;
             let tensors = snapshot(&run.vs, &run.spec.prefix);
             run.best_weights = Some(snapshot(&run.vs, ""));
             run.best = Some(Scored { val, val_pred, test_pred, member: MemberModel::TextNet(run.spec.clone()), tensors });
+        }
+        Ok((val, improved))
+    }
+
+    fn end_epoch(&mut self) -> Result<()> {
+        let (val, improved) = self.checkpoint()?;
+        let run = self.run.as_mut().expect("built");
+        run.epoch += 1;
+        if improved {
+            run.stale = 0;
         } else {
             run.stale += 1;
             // Not a new best: back to the best weights (spec §5.3).

@@ -44,6 +44,10 @@ pub struct TfidfSpec {
     /// Token id of each feature column.
     pub features: Vec<u32>,
     pub idf: Vec<f32>,
+    /// Mean and standard deviation of ln(1 + tokens) over the training documents: the
+    /// standardised length is one more feature (column `features.len()`), see README.
+    pub length_mean: f32,
+    pub length_std: f32,
     pub classes: usize,
     pub multilabel: bool,
     pub prefix: String,
@@ -78,7 +82,20 @@ impl TfidfSpec {
         by_df.sort_by_key(|(t, _)| *t);
         let n = docs.len() as f64;
         let idf = by_df.iter().map(|(_, d)| (((1.0 + n) / (1.0 + f64::from(*d))).ln() + 1.0) as f32).collect();
-        TfidfSpec { vocab_size, zh, features: by_df.into_iter().map(|(t, _)| t).collect(), idf, classes, multilabel, prefix: prefix.to_string() }
+        let lens: Vec<f64> = docs.iter().map(|d| (clean(d, zh).len() as f64).ln_1p()).collect();
+        let mean = lens.iter().sum::<f64>() / n.max(1.0);
+        let std = (lens.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / n.max(1.0)).sqrt();
+        TfidfSpec {
+            vocab_size,
+            zh,
+            features: by_df.into_iter().map(|(t, _)| t).collect(),
+            idf,
+            length_mean: mean as f32,
+            length_std: if std > 1e-6 { std as f32 } else { 1.0 },
+            classes,
+            multilabel,
+            prefix: prefix.to_string(),
+        }
     }
 
     fn lookup(&self) -> HashMap<u32, u32> {
@@ -101,6 +118,8 @@ impl TfidfSpec {
                 if norm > 0.0 {
                     row.iter_mut().for_each(|(_, v)| *v /= norm);
                 }
+                let length = ((clean(doc, self.zh).len() as f32).ln_1p() - self.length_mean) / self.length_std;
+                row.push((self.features.len() as u32, length));
                 row
             })
             .collect()
@@ -112,7 +131,7 @@ impl TfidfModel {
     /// rows of `docs`, by AdaGrad SGD in a seeded order. The number of epochs depends only on
     /// the data size, so the fit is deterministic (spec §5.2 uses a calibrated LinearSVC).
     pub fn fit(spec: TfidfSpec, docs: &[Vec<u32>], labels: &[f32], seed: u64) -> TfidfModel {
-        let (f, k) = (spec.features.len().max(1), spec.classes);
+        let (f, k) = (spec.features.len() + 1, spec.classes);
         let rows = spec.rows(docs);
         let nnz: usize = rows.iter().map(|r| r.len().max(1)).sum();
         let epochs = (4.0e7 / (nnz.max(1) * k.max(1)) as f64).clamp(3.0, 30.0) as usize;
@@ -154,7 +173,7 @@ impl TfidfModel {
     }
 
     pub fn tensors(&self) -> Vec<(String, Tensor)> {
-        let (f, k) = (self.spec.features.len().max(1) as i64, self.spec.classes as i64);
+        let (f, k) = (self.spec.features.len() as i64 + 1, self.spec.classes as i64);
         vec![
             (format!("{}bias", self.spec.prefix), Tensor::from_slice(&self.bias)),
             (format!("{}weight", self.spec.prefix), Tensor::from_slice(&self.weight).view([f, k])),
@@ -170,7 +189,7 @@ pub fn predict_tfidf_bundle(spec: &TfidfSpec, tensors: &HashMap<String, Tensor>,
         Ok(Vec::<f32>::try_from(t.to_device(Device::Cpu).contiguous().view(-1))?)
     };
     let (w, b) = (get("weight")?, get("bias")?);
-    if w.len() != spec.features.len().max(1) * spec.classes || b.len() != spec.classes {
+    if w.len() != (spec.features.len() + 1) * spec.classes || b.len() != spec.classes {
         return Err(Error::Config(format!("bundle tensors `{}*` do not match the TF-IDF spec", spec.prefix)));
     }
     Ok(predict_tfidf(spec, &w, &b, docs))
