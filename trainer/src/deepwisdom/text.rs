@@ -194,7 +194,6 @@ struct NetRun {
     cursor: usize,
     best: Option<Scored>,
     best_weights: Option<Vec<(String, Tensor)>>,
-    last_val: f64,
 }
 
 /// What was last published (repeated when nothing better came).
@@ -331,8 +330,14 @@ impl TextLearner {
         }
         let mean = counts.iter().sum::<f64>() / k.max(1) as f64;
         let std = (counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / k.max(1) as f64).sqrt();
-        let level = if mean <= 0.0 { 2 } else if std / mean > 0.3 { 2 } else if std / mean > 0.07 { 1 } else { 0 };
-        (level, counts.iter().any(|c| *c == 0.0))
+        let level = if mean <= 0.0 || std / mean > 0.3 {
+            2
+        } else if std / mean > 0.07 {
+            1
+        } else {
+            0
+        };
+        (level, counts.contains(&0.0))
     }
 
     /// Size of the first reading from the snoop sample's label statistics (spec §5.1).
@@ -477,7 +482,7 @@ impl TextLearner {
         }
         self.split_first_reading(docs);
         // spec §5.3: EN with imbalance 2 and multi-label use mode (a) only; ZH (b) then (a).
-        let fasttext = self.pretrained.is_some() && !self.multilabel && !(self.imbalance == 2 && !self.zh);
+        let fasttext = self.pretrained.is_some() && !self.multilabel && (self.zh || self.imbalance != 2);
         self.modes = match (fasttext, self.zh) {
             (true, true) => vec![Mode::CnnFastText, Mode::CnnLearned],
             (true, false) => vec![Mode::CnnLearned, Mode::CnnFastText],
@@ -599,7 +604,7 @@ impl TextLearner {
             arch,
             spec.kept.len() + 2
         ));
-        self.run = Some(NetRun { mode, spec, vs, net, opt, epoch: 0, stale: 0, lr, order: Vec::new(), cursor: 0, best: None, best_weights: None, last_val: f64::NEG_INFINITY });
+        self.run = Some(NetRun { mode, spec, vs, net, opt, epoch: 0, stale: 0, lr, order: Vec::new(), cursor: 0, best: None, best_weights: None });
         Ok(())
     }
 
@@ -636,10 +641,10 @@ impl TextLearner {
         let mut order = Vec::new();
         for members in by_class.iter().filter(|m| !m.is_empty()) {
             let perm = self.rng.permutation(members.len());
-            for j in 0..target {
-                // Rare classes are drawn again (oversampled) up to the common target.
-                let pick = if j < members.len() { perm[j] } else { (self.rng.next() % members.len() as u64) as usize };
-                order.push(members[pick]);
+            order.extend(perm.iter().take(target).map(|&p| members[p]));
+            // Rare classes are drawn again (oversampled) up to the common target.
+            for _ in members.len()..target {
+                order.push(members[(self.rng.next() % members.len() as u64) as usize]);
             }
         }
         let perm = self.rng.permutation(order.len());
@@ -736,17 +741,16 @@ impl TextLearner {
                 super::resnet::load_prefixed(&mut run.vs, &map, "")?;
             }
         }
-        let dropped = val < run.last_val;
-        run.last_val = val;
         let (k, imbalance, multilabel) = (self.facts.output_dim, self.imbalance, self.multilabel);
         let msg = format!("{:?} epoch {}: validation NAUC {val:.4}{}", run.mode, run.epoch, if improved { " (best)" } else { "" });
         let stop = match run.spec.arch {
             TextArch::TextCnn => {
-                if k < 5 && imbalance < 2 && run.epoch % 3 == 0 {
+                if k < 5 && imbalance < 2 && run.epoch.is_multiple_of(3) {
                     run.lr = (run.lr * 0.6).max(1e-4);
                 }
                 let max_epoch = if multilabel { 18 } else if self.mean_len <= 40.0 { 8 } else { 15 };
-                run.stale >= 3 || run.epoch > max_epoch || (dropped && val > 0.96 && run.epoch > max_epoch) || (run.epoch >= 5 && run.stale >= 2)
+                // The spec's third rule (NAUC dropped, > 0.96, epochs > max) is implied by the second.
+                run.stale >= 3 || run.epoch > max_epoch || (run.epoch >= 5 && run.stale >= 2)
             }
             TextArch::Gru => {
                 // lr0 · 0.65^(epoch+1), patience 3, at most 8 epochs (spec §5.4).
