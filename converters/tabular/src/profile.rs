@@ -195,7 +195,9 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
     let mut class_texts: Vec<String> = Vec::new();
     let mut single: Vec<u32> = Vec::new();
     let mut multi: Vec<u64> = Vec::new();
-    let mut usable_rows: Vec<u64> = Vec::new();
+    // Usable rows are counted, not listed: they are the rows not in `bad_rows`, which keeps
+    // the profile at a few bytes per row (the label) for flat memory on large tables.
+    let mut n_usable = 0u64;
     let mut total_rows = 0u64;
     let is_feature = |c: usize| !target_columns.contains(&c) && !dropped.contains(&c);
 
@@ -265,7 +267,7 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
             };
             single.push(id);
         }
-        usable_rows.push(row.index);
+        n_usable += 1;
         for (c, cell) in row.cells.iter().enumerate() {
             if !is_feature(c) {
                 continue;
@@ -400,7 +402,10 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
     cell_errors.dedup_by_key(|(r, _)| *r);
     let bad_cell_rows: HashSet<u64> = cell_errors.iter().map(|(r, _)| *r).collect();
     if !bad_cell_rows.is_empty() {
-        let keep: Vec<bool> = usable_rows.iter().map(|r| !bad_cell_rows.contains(r)).collect();
+        // bad_rows holds the label failures so far, in row order: usable row k is the k-th other row
+        let label_bad: HashSet<u64> = bad_rows.iter().map(|(r, _)| *r).collect();
+        let keep: Vec<bool> =
+            (0..total_rows).filter(|r| !label_bad.contains(r)).map(|r| !bad_cell_rows.contains(&r)).collect();
         let mut k = 0;
         single.retain(|_| {
             k += 1;
@@ -411,7 +416,7 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
             k += 1;
             keep[k - 1]
         });
-        usable_rows.retain(|r| !bad_cell_rows.contains(r));
+        n_usable -= bad_cell_rows.len() as u64;
     }
     bad_rows.extend(cell_errors);
     bad_rows.sort_by_key(|(r, _)| *r);
@@ -419,6 +424,7 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
     // classes: numeric order when every value is a number, else text order
     let (class_names, labels) = if multilabel {
         let names = target_columns.iter().map(|&c| table.columns[c].clone()).collect();
+        multi.shrink_to_fit();
         (names, RowLabels::Multi(multi))
     } else {
         let mut order: Vec<u32> = (0..class_texts.len() as u32).collect();
@@ -433,11 +439,12 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
             remap[old as usize] = new as u32;
         }
         let names = order.iter().map(|&o| class_texts[o as usize].clone()).collect();
-        let labels = single.iter().map(|&id| remap[id as usize]).collect();
-        (names, RowLabels::Single(labels))
+        single.iter_mut().for_each(|id| *id = remap[*id as usize]);
+        single.shrink_to_fit();
+        (names, RowLabels::Single(single))
     };
 
-    let usable = usable_rows.len() as f64;
+    let usable = n_usable as f64;
     let features: f64 = roles
         .iter()
         .map(|r| match r {
