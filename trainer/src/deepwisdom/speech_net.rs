@@ -17,6 +17,11 @@ use tch::{Kind, Tensor};
 
 use crate::error::{Error, Result};
 
+/// Running-statistics update rate of every BatchNorm (PyTorch convention): faster than the
+/// default 0.1 because a network trained from scratch is validated after a few steps, when
+/// slowly updated statistics still sit near their initial values (README: decisions).
+pub const BN_MOMENTUM: f64 = 0.3;
+
 /// Real and ghost clusters of GhostVLAD (spec §9.4: 8 + 2).
 pub const CLUSTERS: i64 = 8;
 pub const GHOSTS: i64 = 2;
@@ -48,7 +53,7 @@ struct ConvBn {
 impl ConvBn {
     fn new(p: nn::Path, i: i64, o: i64, k: i64, stride: i64) -> ConvBn {
         let conv = orthogonal_conv(&p / "conv", i, o, [k, k], stride, [k / 2, k / 2], false);
-        ConvBn { conv, bn: nn::batch_norm2d(&p / "bn", o, Default::default()) }
+        ConvBn { conv, bn: nn::batch_norm2d(&p / "bn", o, nn::BatchNormConfig { momentum: BN_MOMENTUM, ..Default::default() }) }
     }
 
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
