@@ -41,6 +41,8 @@ pub const CPU_MAX_SIDE: usize = 32;
 pub const CPU_WIDTH_DIVISOR: i64 = 4;
 /// Weights file looked for in `--weights DIR` (torchvision `mc3_18` names, Kinetics-400).
 pub const WEIGHTS_FILE: &str = "mc3_18.safetensors";
+/// Consecutive frames per clip the fast model reads.
+pub const FAST_FRAMES: usize = 4;
 /// Stored checkpoints kept per model: the top 2 by validation loss ∪ top 2 by NAUC (§3).
 const TOP: usize = 2;
 
@@ -49,8 +51,24 @@ const TOP: usize = 2;
 pub struct ClipPrep {
     /// Per-frame resize and value range (the image path, spec §2.1.3–2.1.4).
     pub frame: ImagePrep,
-    /// Cached frames per clip: min(median clip length, 12).
+    /// Cached frames per clip: min(median clip length, 12) for the networks, fewer for the
+    /// fast model.
     pub frames: usize,
+    /// Which frames are decoded.
+    #[serde(default)]
+    pub sampling: Sampling,
+}
+
+/// Frames decoded from a clip of `t` frames for a cache of `l` frames.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Sampling {
+    /// All frames when `t ≤ 2l`, else `2l` spread uniformly (first and last included).
+    #[default]
+    Spread,
+    /// `l` consecutive frames from the middle of the clip (the fast model: a third of the
+    /// decoding of the network cache, and consecutive frames keep small motions measurable).
+    Middle,
 }
 
 impl ClipPrep {
@@ -88,9 +106,14 @@ pub fn resample_time(clips: &Tensor, frames: usize) -> Tensor {
         .reshape([s[0], s[1], frames as i64, s[3], s[4]])
 }
 
-/// Frame indices decoded for a clip of `t` frames cached as `l`: all of them when `t ≤ 2l`,
-/// else `2l` spread uniformly (first and last included), so a long clip costs a bounded decode.
-pub fn decode_indices(t: usize, l: usize) -> Vec<usize> {
+/// Frame indices decoded for a clip of `t` frames cached as `l` (see [`Sampling`]), so a long
+/// clip costs a bounded decode.
+pub fn decode_indices(t: usize, l: usize, sampling: Sampling) -> Vec<usize> {
+    if sampling == Sampling::Middle {
+        let m = t.min(l.max(1));
+        let start = (t - m) / 2;
+        return (start..start + m).collect();
+    }
     let m = t.min(2 * l.max(1));
     if m <= 1 {
         return vec![0; usize::from(t > 0)];
@@ -104,7 +127,7 @@ fn decode_clip(record: &ExampleRecord, spec: &DataSpec, prep: &ClipPrep) -> Resu
         .first()
         .ok_or_else(|| Error::Config("metadata has no matrix_spec (AUTODL_FORMAT.md §3.3)".into()))?;
     let f = &prep.frame;
-    let indices = decode_indices(record.frames().num_frames(), prep.frames);
+    let indices = decode_indices(record.frames().num_frames(), prep.frames, prep.sampling);
     if indices.is_empty() {
         // A clip without frames is all black rather than an error (the record is still valid).
         return Ok(vec![0.0; prep.clip_len()]);
@@ -426,6 +449,14 @@ impl Mc3Model {
     }
 }
 
+/// What the scan decided, kept between the fast model's load and the networks' load.
+struct Plan {
+    prep: ClipPrep,
+    median_t: usize,
+    multilabel: bool,
+    shuffle: bool,
+}
+
 struct Data {
     prep: ClipPrep,
     multilabel: bool,
@@ -449,6 +480,7 @@ pub struct VideoLearner {
     config: AutoConfig,
     facts: DatasetFacts,
     slot: BundleSlot,
+    plan: Option<Plan>,
     data: Option<Data>,
     fast: Option<(VideoRidge, f64, Vec<f32>)>,
     models: Vec<Mc3Model>,
@@ -474,6 +506,7 @@ impl VideoLearner {
             config,
             facts,
             slot,
+            plan: None,
             data: None,
             fast: None,
             models: Vec::new(),
@@ -511,16 +544,25 @@ impl VideoLearner {
         budget - self.started.map_or(0.0, |s| s.elapsed().as_secs_f64())
     }
 
-    fn load(&mut self, cancel: &CancelToken) -> Result<()> {
+    /// Scan of the first clips: frame size, value range, median length, label kind (§2.1.1, §3).
+    fn plan(&mut self, cancel: &CancelToken) -> Result<Plan> {
         let k = self.facts.output_dim;
-        let spec = self.source.train_spec.clone();
-        let dir = self.source.dir.clone();
-        let s = scan(&dir, &spec, k, cancel)?;
-        let median_t = median_length(&dir)?;
+        let s = scan(&self.source.dir, &self.source.train_spec, k, cancel)?;
+        let median_t = median_length(&self.source.dir)?;
         let max_side = if self.on_cpu() { CPU_MAX_SIDE } else { 64 };
         let (frame, _extreme) = ImagePrep::from_scan(&s, max_side);
-        let prep = ClipPrep { frame, frames: median_t.min(FRAME_COUNTS[FRAME_COUNTS.len() - 1]) };
-        let train = load_clips(&dir, Subset::Train, &spec, &prep, k, self.config.memory_cap, cancel)?;
+        let prep = ClipPrep { frame, frames: median_t.min(FRAME_COUNTS[FRAME_COUNTS.len() - 1]), sampling: Sampling::Spread };
+        let shuffle = s.missing_class_share >= 0.5;
+        Ok(Plan { prep, median_t, multilabel: s.multilabel, shuffle })
+    }
+
+    /// Decodes train and test clips with `prep` and splits off the validation clips.
+    fn load(&self, plan: &Plan, prep: &ClipPrep, cancel: &CancelToken) -> Result<Data> {
+        let t0 = Instant::now();
+        let k = self.facts.output_dim;
+        let dir = &self.source.dir;
+        let spec = &self.source.train_spec;
+        let train = load_clips(dir, Subset::Train, spec, prep, k, self.config.memory_cap, cancel)?;
         if train.rows == 0 {
             return Err(Error::Config("the train split has no record".into()));
         }
@@ -531,10 +573,8 @@ impl VideoLearner {
                 self.config.memory_cap >> 20
             );
         }
-        let test_spec = self.source.test_spec.clone();
-        let test = load_clips(&dir, Subset::Test, &test_spec, &prep, k, usize::MAX, cancel)?;
-        let shuffle = s.missing_class_share >= 0.5 || train.rows < 10_000;
-        let (tr, va) = validation_split(train.rows, shuffle, self.config.seed);
+        let test = load_clips(dir, Subset::Test, &self.source.test_spec, prep, k, usize::MAX, cancel)?;
+        let (tr, va) = validation_split(train.rows, plan.shuffle || train.rows < 10_000, self.config.seed);
         let len = prep.clip_len();
         let f = &prep.frame;
         let shape = |n: usize| [n as i64, f.channels as i64, prep.frames as i64, f.height as i64, f.width as i64];
@@ -543,27 +583,28 @@ impl VideoLearner {
         let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
         let val_x = Tensor::from_slice(&gather(&train.clips, len, &va)).view(shape(va.len()));
         let val_y = gather(&train.labels, k, &va);
-        let test_x = test.tensor(&prep);
+        let test_x = test.tensor(prep);
         self.log(&format!(
-            "{} train / {} validation / {} test clips, median length {median_t}, cached {}×{}×{}×{} (C×L×H×W), {}",
+            "{} train / {} validation / {} test clips (median length {}) cached as {}×{}×{}×{} (C×L×H×W, {:?} frames), {}, {:.2} s",
             tr.len(),
             va.len(),
             test.rows,
+            plan.median_t,
             f.channels,
             prep.frames,
             f.height,
             f.width,
-            if s.multilabel { "multi-label" } else { "single-label" }
+            prep.sampling,
+            if plan.multilabel { "multi-label" } else { "single-label" },
+            t0.elapsed().as_secs_f64()
         ));
-        self.order = (0..tr.len()).collect();
-        self.data = Some(Data { prep, multilabel: s.multilabel, train_x, train_y, val_x, val_y, test_x });
-        Ok(())
+        Ok(Data { prep: prep.clone(), multilabel: plan.multilabel, train_x, train_y, val_x, val_y, test_x })
     }
 
     /// The fast model: logistic regression on pooled and motion features of the cached clips
     /// (full-batch, from zero weights, deterministic), scored on the validation split.
-    fn fit_fast(&mut self) -> Result<()> {
-        let d = self.data.as_ref().expect("loaded");
+    fn fit_fast(&mut self, d: &Data) -> Result<()> {
+        let t0 = Instant::now();
         let k = self.facts.output_dim;
         let feats = clip_features(&d.train_x.to_device(Device::Cpu));
         let (n, dim) = (feats.size()[0] as usize, feats.size()[1] as usize);
@@ -573,7 +614,10 @@ impl VideoLearner {
         let model = VideoRidge { prep: d.prep.clone(), ridge: lr };
         let val = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &model.predict(&d.val_x)?, k) };
         let test = model.predict(&d.test_x)?;
-        self.log(&format!("fast model: logistic regression on {dim} pooled + motion features, validation NAUC {val:.4}"));
+        self.log(&format!(
+            "fast model: logistic regression on {dim} pooled + motion features, validation NAUC {val:.4}, {:.2} s",
+            t0.elapsed().as_secs_f64()
+        ));
         self.fast = Some((model, val, test));
         Ok(())
     }
@@ -890,12 +934,23 @@ impl Learner for VideoLearner {
 
     fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
         let started = Instant::now();
-        if self.data.is_none() {
+        if self.plan.is_none() {
             self.budget = Some(remaining);
             self.started = Some(started);
-            self.load(cancel)?;
-            self.fit_fast()?;
+            let plan = self.plan(cancel)?;
+            // The fast model reads a few consecutive middle frames only (SCORING.md §3: the
+            // first prediction weighs most); the networks' cache is decoded in the next call.
+            let fast_prep = ClipPrep { frames: plan.prep.frames.min(FAST_FRAMES), sampling: Sampling::Middle, ..plan.prep.clone() };
+            let data = self.load(&plan, &fast_prep, cancel)?;
+            self.plan = Some(plan);
+            self.fit_fast(&data)?;
             return Ok(false);
+        }
+        if self.data.is_none() {
+            let plan = self.plan.as_ref().expect("planned above");
+            let data = self.load(plan, &plan.prep, cancel)?;
+            self.order = (0..data.train_y.size()[0] as usize).collect();
+            self.data = Some(data);
         }
         if self.order.is_empty() {
             // Nothing to train a network on (the only labelled clip went to validation).
@@ -932,8 +987,8 @@ impl Learner for VideoLearner {
     fn predict(&mut self, _remaining: Duration, _cancel: &CancelToken) -> Result<Option<PredictionMatrix>> {
         let t0 = Instant::now();
         let Some((fast, fast_val, fast_test)) = &self.fast else { return Ok(None) };
-        let rows = self.data.as_ref().map_or(0, |d| d.test_x.size()[0] as usize);
         let k = self.facts.output_dim;
+        let rows = fast_test.len() / k.max(1);
         // The networks take over once they beat the fast model on validation (README).
         let nets = self.net_output().filter(|o| o.val_nauc > *fast_val);
         let (scores, member, tensors) = match nets {
@@ -956,12 +1011,16 @@ mod tests {
 
     #[test]
     fn decode_indices_cover_the_clip_and_stay_bounded() {
-        assert_eq!(decode_indices(0, 12), Vec::<usize>::new());
-        assert_eq!(decode_indices(1, 12), vec![0]);
-        assert_eq!(decode_indices(5, 12), vec![0, 1, 2, 3, 4]);
-        let long = decode_indices(300, 12);
+        let spread = Sampling::Spread;
+        assert_eq!(decode_indices(0, 12, spread), Vec::<usize>::new());
+        assert_eq!(decode_indices(1, 12, spread), vec![0]);
+        assert_eq!(decode_indices(5, 12, spread), vec![0, 1, 2, 3, 4]);
+        let long = decode_indices(300, 12, spread);
         assert_eq!(long.len(), 24);
         assert_eq!((long[0], long[23]), (0, 299));
+        assert_eq!(decode_indices(10, 4, Sampling::Middle), vec![3, 4, 5, 6]);
+        assert_eq!(decode_indices(3, 4, Sampling::Middle), vec![0, 1, 2]);
+        assert_eq!(decode_indices(0, 4, Sampling::Middle), Vec::<usize>::new());
     }
 
     #[test]
