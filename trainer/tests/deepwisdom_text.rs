@@ -209,3 +209,38 @@ fn multilabel_with_confidences_runs_and_reproduces() {
     assert!(last > 0.5, "multi-label NAUC {last}");
     reproduce(&slot, a.len() - 1, &dataset, a.last().unwrap(), tmp.path());
 }
+
+#[test]
+fn fasttext_embeddings_feed_the_frozen_textcnn_stage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rng = Rng(21);
+    let train = order_docs(&mut rng, 160);
+    let test = order_docs(&mut rng, 30);
+    let (dataset, _) = write_text(tmp.path(), "order", 50, 2, &train, &test);
+    // A local `.vec` file with 8-d vectors for half of the vocabulary (the rest is random).
+    let vec_file = tmp.path().join("vectors.vec");
+    let mut text = String::from("25 8\n");
+    for i in (0..50).step_by(2) {
+        let v: Vec<String> = (0..8).map(|d| format!("{:.3}", ((i * 7 + d * 3) % 11) as f32 / 11.0 - 0.5)).collect();
+        text.push_str(&format!("w{i} {}\n", v.join(" ")));
+    }
+    std::fs::write(&vec_file, text).unwrap();
+    let source = DatasetSource::open(&dataset).unwrap();
+    let config = AutoConfig { seed: 4, verbose: true, embeddings: Some(vec_file), ..Default::default() };
+    let (mut l, slot) = auto_learner(source, config).unwrap();
+    let c = CancelToken::new();
+    let mut out = Vec::new();
+    // 16 rounds: the learned-embedding TextCNN stops after ~4 epochs here (validation NAUC 1
+    // from the first), then the frozen-fastText TextCNN trains (spec §5.3 mode b).
+    for _ in 0..16 {
+        let done = l.train(Duration::from_secs(600), &c).unwrap();
+        out.push(l.predict(Duration::from_secs(600), &c).unwrap().unwrap());
+        if done {
+            break;
+        }
+    }
+    let last = out.last().unwrap();
+    last.check(30, 2).unwrap();
+    assert!(out.len() >= 8, "the run went past the first TextCNN stage");
+    reproduce(&slot, out.len() - 1, &dataset, last, tmp.path());
+}
