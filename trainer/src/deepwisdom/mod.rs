@@ -1,7 +1,8 @@
 //! DeepWisdom-style learners (spec DEEPWISDOM.md): the dispatcher of §1, the image pipeline
-//! of §2 (ResNet-18 then ResNet-9 on libtorch), the tabular pipeline of §6 (incremental
-//! boosting, then boosting + DNN with the §6.2 blend), and a cheap closed-form model that
-//! makes the first prediction within a second or two (SCORING.md §3).
+//! of §2 (ResNet-18 then ResNet-9 on libtorch), video (§3, MC3-18), speech (§4, ThinResNet34
+//! + GhostVLAD), text (§5, TF-IDF then TextCNN/GRU) and tabular (§6, incremental boosting,
+//! then boosting + DNN with the §6.2 blend). Every domain starts with a cheap model that makes
+//! the first prediction within a second or two (SCORING.md §3).
 //!
 //! Entry point: [`auto_learner`] returns the learner for the dataset's domain and a
 //! [`BundleSlot`] that always holds the model behind the latest prediction, for saving with
@@ -25,17 +26,16 @@ pub mod video;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use formats::dataset::{DatasetReader, Subset};
 use formats::inspect::{infer_domain, Domain};
 use formats::metadata::DataSpec;
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::{BundleConfig, Member, MemberModel, ModelBundle};
+use crate::bundle::{BundleConfig, Member, ModelBundle};
 use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
 use crate::error::{Error, Result};
-use crate::learner::{CancelToken, Learner, PredictionMatrix};
+use crate::learner::{CancelToken, Learner};
 
 /// Settings shared by every DeepWisdom learner (checked once in [`auto_learner`]).
 #[derive(Debug, Clone)]
@@ -97,8 +97,8 @@ pub fn resolve_domain(spec: &DataSpec) -> Domain {
     }
 }
 
-/// Builds the learner of the dataset's domain: image (§2), tabular (§6); other domains get
-/// the closed-form fast model alone (their DeepWisdom pipelines are not part of this crate).
+/// Builds the learner of the dataset's domain: image (§2), video (§3), speech (§4), text (§5),
+/// tabular (§6).
 pub fn auto_learner(source: DatasetSource, config: AutoConfig) -> Result<(Box<dyn Learner>, BundleSlot)> {
     let slot = BundleSlot::default();
     let domain = resolve_domain(&source.train_spec);
@@ -108,12 +108,6 @@ pub fn auto_learner(source: DatasetSource, config: AutoConfig) -> Result<(Box<dy
         Domain::Text => Box::new(text::TextLearner::new(source, config, slot.clone())?),
         Domain::Video => Box::new(video::VideoLearner::new(source, config, slot.clone())?),
         Domain::Speech => Box::new(speech::SpeechLearner::new(source, config, slot.clone())?),
-        other => {
-            if config.verbose {
-                eprintln!("auto: {other} data — no DeepWisdom pipeline here, using the closed-form fast model");
-            }
-            Box::new(FastLearner::new(source, slot.clone(), other)?)
-        }
     };
     Ok((learner, slot))
 }
@@ -286,48 +280,4 @@ pub fn snapshot(vs: &tch::nn::VarStore, prefix: &str) -> Vec<(String, tch::Tenso
         .collect();
     vars.sort_by(|a, b| a.0.cmp(&b.0));
     vars
-}
-
-/// Learner for domains without a DeepWisdom pipeline here: one closed-form ridge fit on the
-/// pooled features, one prediction, done.
-pub struct FastLearner {
-    source: DatasetSource,
-    facts: DatasetFacts,
-    extractor: FeatureExtractor,
-    slot: BundleSlot,
-    model: Option<fast::RidgeModel>,
-}
-
-impl FastLearner {
-    pub fn new(source: DatasetSource, slot: BundleSlot, domain: Domain) -> Result<Self> {
-        let extractor = FeatureExtractor::new(&source.train_spec)?;
-        let facts = DatasetFacts::of(&source, domain)?;
-        Ok(FastLearner { source, facts, extractor, slot, model: None })
-    }
-}
-
-impl Learner for FastLearner {
-    fn name(&self) -> &str {
-        "auto-fast"
-    }
-
-    fn train(&mut self, _remaining: Duration, cancel: &CancelToken) -> Result<bool> {
-        let d = self.facts.output_dim;
-        let train = load_features(&self.source.dir, Subset::Train, &self.extractor, d, None, cancel)?;
-        if train.rows == 0 {
-            return Err(Error::Config("the train split has no record".into()));
-        }
-        self.model = Some(fast::RidgeModel::fit(&train.features, &train.labels, train.rows, train.dim, d)?);
-        Ok(true)
-    }
-
-    fn predict(&mut self, _remaining: Duration, cancel: &CancelToken) -> Result<Option<PredictionMatrix>> {
-        let Some(model) = &self.model else { return Ok(None) };
-        let d = self.facts.output_dim;
-        let test = load_features(&self.source.dir, Subset::Test, &self.extractor, d, None, cancel)?;
-        let scores = model.predict(&test.features, test.rows)?;
-        let members = vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::Ridge(model.clone()) }];
-        self.slot.publish(self.facts.bundle("auto-fast", members, Vec::new()))?;
-        PredictionMatrix::new(test.rows, d, scores).map(Some)
-    }
 }
