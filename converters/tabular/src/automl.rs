@@ -303,7 +303,9 @@ pub fn convert_automl(
         .enumerate()
         .flat_map(|(p, part_bad)| part_bad.iter().enumerate().filter(|(_, b)| !**b).map(move |(i, _)| (p, i)))
         .collect();
-    let (test_rows, train_rows): (Vec<(usize, usize)>, Vec<(usize, usize)>) = if opts.split.resplit {
+    // (part, line) of every row written, per subset
+    type Rows = Vec<(usize, usize)>;
+    let (test_rows, train_rows): (Rows, Rows) = if opts.split.resplit {
         let mut keys = Vec::with_capacity(good.len());
         for &(p, i) in &good {
             let (index, _) = labels_of(p, i)?;

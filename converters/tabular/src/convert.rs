@@ -162,13 +162,11 @@ pub fn convert_table(
         })?;
     }
 
-    if single_target {
-        if output_dim < 2 {
-            warnings.push(format!(
-                "{}: the target has a single class; scoring needs at least two",
-                input.display()
-            ));
-        }
+    if single_target && output_dim < 2 {
+        warnings.push(format!(
+            "{}: the target has a single class; scoring needs at least two",
+            input.display()
+        ));
     }
     Ok(TabularSummary {
         rows_read: prof.total_rows,
