@@ -90,6 +90,39 @@ use crate::metadata::{DataSpec, Format, MetadataNote};
 use crate::solution::Solution;
 use crate::tfrecord::{masked_crc32c, TfRecordReader, FRAMING_BYTES};
 
+/// Record ids seen so far (duplicate check): one bit per id in the dense range
+/// `[0, max(2^20, 8·records))` that real datasets use (ids 0..n), a hash set for the others,
+/// so memory is about a byte per record instead of a hash entry (~30 bytes) per record.
+#[derive(Debug, Default)]
+struct IdSet {
+    bits: Vec<u64>,
+    inserted: u64,
+    outliers: HashSet<i64>,
+}
+
+impl IdSet {
+    /// `false` when `id` was inserted before.
+    fn insert(&mut self, id: i64) -> bool {
+        self.inserted += 1;
+        if self.outliers.contains(&id) {
+            return false;
+        }
+        let dense_limit = self.inserted.saturating_mul(8).max(1 << 20);
+        match u64::try_from(id) {
+            Ok(i) if i < dense_limit => {
+                let (word, mask) = ((i / 64) as usize, 1u64 << (i % 64));
+                if word >= self.bits.len() {
+                    self.bits.resize(word + 1, 0);
+                }
+                let fresh = self.bits[word] & mask == 0;
+                self.bits[word] |= mask;
+                fresh
+            }
+            _ => self.outliers.insert(id),
+        }
+    }
+}
+
 /// How serious a finding is: errors make a dataset invalid, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -332,7 +365,7 @@ pub fn validate(dir: &Path, opts: &ValidateOptions) -> Report {
         opts: opts.clone(),
         out: Collector::new(opts.max_per_code),
         stats: Stats::default(),
-        ids: HashSet::new(),
+        ids: IdSet::default(),
     };
     let name = v.run(dir);
     let (findings, suppressed) = v.out.finish();
@@ -356,7 +389,7 @@ struct Validator {
     opts: ValidateOptions,
     out: Collector,
     stats: Stats,
-    ids: HashSet<i64>,
+    ids: IdSet,
 }
 
 /// Entry names of a folder, sorted; `None` after reporting when it cannot be listed.
@@ -1323,5 +1356,28 @@ fn looks_like_tfrecord(name: &str, path: &Path) -> bool {
             masked_crc32c(&header[..8]) == stored
         }
         Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::IdSet;
+
+    #[test]
+    fn id_set_finds_duplicates_in_the_dense_range_among_outliers_and_across_both() {
+        let mut ids = IdSet::default();
+        assert!(ids.insert(0) && ids.insert(5) && !ids.insert(5));
+        // Far outside the dense range, and negative: kept in the hash set.
+        assert!(ids.insert(1 << 40) && !ids.insert(1 << 40));
+        assert!(ids.insert(-3) && !ids.insert(-3));
+        // An id first seen as an outlier stays a duplicate once the dense range has grown past it.
+        let late = (1 << 20) + 10;
+        assert!(ids.insert(late));
+        for i in 6..200_000 {
+            assert!(ids.insert(i));
+        }
+        assert!(!ids.insert(late));
+        assert!(!ids.insert(199_999));
+        assert!(ids.bits.len() <= (8 * 200_010) / 64 + 1, "bitmap stays within the dense bound");
     }
 }
