@@ -6,9 +6,10 @@
 # - issue 6: miniciao, Monkeys, mini1 (shared data), iris converted from
 #   shared/data/raw/iris-AutoML, `shapes` (2,400 drawn-shape PNGs) and `nonlinear` (6,000 rows
 #   with a non-linear 3-class target), both from trainer/examples/make_bench_datasets.rs;
-# - issue 7: kth (shared/data/raw/mini-kth converted at 5 fps), randomtext (shared/data/raw/
-#   randomtext, multilabel text), speech-sph (shared/data/raw/speech-sph), and the generated
-#   `topics` (text), `tones` (speech) and `motion` (video) sets.
+# - issue 7: kth (shared/data/raw/mini-kth converted at 5 fps, one clip per class), randomtext
+#   (shared/data/raw/randomtext, multilabel text), and the generated `topics` (text), `tones`
+#   (speech) and `motion` (video) sets. (shared/data/raw/speech-sph holds two unlabelled
+#   utterances: nothing to train on.)
 #
 # Usage: scripts/compare-models.sh [WORK_DIR]
 #   env: BUDGET=60, SHARED=../shared, SEED=0, SETS="name ..." (default: all of the above)
@@ -32,7 +33,7 @@ BIN=$ROOT/target/release/autodl-format
 mkdir -p "$WORK"
 "$ROOT/target/release/examples/make_bench_datasets" "$WORK/data" --force >/dev/null
 
-ALL_SETS="miniciao Monkeys mini1 iris shapes nonlinear kth randomtext speech-sph topics tones motion"
+ALL_SETS="miniciao Monkeys mini1 iris shapes nonlinear kth randomtext topics tones motion"
 SETS=${SETS:-$ALL_SETS}
 declare -a NAMES PATHS
 add() { NAMES+=("$1"); PATHS+=("$2"); }
@@ -48,10 +49,9 @@ convert() {
 for set in $SETS; do
   case $set in
     miniciao|Monkeys|mini1) add "$set" "$SHARED/data/autodl/$set" ;;
-    iris) convert iris "$SHARED/data/raw/iris-AutoML" ${IRIS_FLAGS:-} ;;
-    kth) convert kth "$SHARED/data/raw/mini-kth" --fps 5 ;;
+    iris) convert iris "$SHARED/data/raw/iris-AutoML" --resplit ;;
+    kth) convert kth "$SHARED/data/raw/mini-kth" --fps 5 --size 60x80 --test-size 0.34 ;;
     randomtext) convert randomtext "$SHARED/data/raw/randomtext" ;;
-    speech-sph) convert speech-sph "$SHARED/data/raw/speech-sph" ;;
     shapes|nonlinear|topics|tones|motion)
       if [ -d "$WORK/data/$set" ]; then add "$set" "$WORK/data/$set"; else echo "note: $set was not generated; row skipped" >&2; fi ;;
     *) echo "compare-models.sh: unknown set $set (known: $ALL_SETS)" >&2; exit 2 ;;
