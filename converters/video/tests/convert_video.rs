@@ -2,6 +2,8 @@
 //! 6-class dataset; bad inputs reported by file and reason.
 #![cfg(feature = "ffmpeg")]
 
+// The media fixtures and layout helpers are the audio converter's tests' own (same script).
+#[path = "../../audio/tests/support/mod.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};
