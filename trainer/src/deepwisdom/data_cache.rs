@@ -185,15 +185,39 @@ pub fn load_images(
     memory_cap: usize,
     cancel: &CancelToken,
 ) -> Result<ImageSet> {
-    let reader = DatasetReader::open(dir)?;
     let per_example = prep.example_len() * std::mem::size_of::<f32>();
     let capacity = (memory_cap / per_example.max(1)).max(1);
-    let mut set = ImageSet { rows: 0, images: Vec::new(), labels: Vec::new(), skipped: 0 };
-    let mut chunk: Vec<ExampleRecord> = Vec::with_capacity(DECODE_CHUNK);
-    let flush = |chunk: &mut Vec<ExampleRecord>, set: &mut ImageSet| -> Result<()> {
-        let decoded: Vec<Result<Vec<f32>>> = chunk.par_iter().map(|r| Ok(prep.apply(&frame_of(r, spec)?))).collect();
+    let d = decode_capped(dir, subset, output_dim, capacity, DECODE_CHUNK, cancel, |r| Ok(prep.apply(&frame_of(r, spec)?)))?;
+    Ok(ImageSet { rows: d.rows, images: d.values, labels: d.labels, skipped: d.skipped })
+}
+
+/// Records of one subset decoded to flat `f32` values, with their label vectors.
+pub struct DecodedSet {
+    pub rows: usize,
+    pub values: Vec<f32>,
+    pub labels: Vec<f32>,
+    /// Records left out because `capacity` was reached.
+    pub skipped: usize,
+}
+
+/// Reads `subset` in file order and decodes its records `chunk_len` at a time in parallel with
+/// `decode`, keeping at most `capacity` records (the memory cap); the rest are only counted.
+pub fn decode_capped(
+    dir: &Path,
+    subset: Subset,
+    output_dim: usize,
+    capacity: usize,
+    chunk_len: usize,
+    cancel: &CancelToken,
+    decode: impl Fn(&ExampleRecord) -> Result<Vec<f32>> + Sync,
+) -> Result<DecodedSet> {
+    let reader = DatasetReader::open(dir)?;
+    let mut set = DecodedSet { rows: 0, values: Vec::new(), labels: Vec::new(), skipped: 0 };
+    let mut chunk: Vec<ExampleRecord> = Vec::with_capacity(chunk_len);
+    let flush = |chunk: &mut Vec<ExampleRecord>, set: &mut DecodedSet| -> Result<()> {
+        let decoded: Vec<Result<Vec<f32>>> = chunk.par_iter().map(&decode).collect();
         for (r, d) in chunk.iter().zip(decoded) {
-            set.images.extend(d?);
+            set.values.extend(d?);
             set.labels.extend(r.label_vector(output_dim)?);
             set.rows += 1;
         }
@@ -208,7 +232,7 @@ pub fn load_images(
             continue;
         }
         chunk.push(record);
-        if chunk.len() == DECODE_CHUNK {
+        if chunk.len() == chunk_len {
             flush(&mut chunk, &mut set)?;
         }
     }

@@ -13,12 +13,11 @@ use std::time::{Duration, Instant};
 use formats::dataset::{DatasetReader, ExampleRecord, Subset};
 use formats::inspect::Domain;
 use formats::metadata::DataSpec;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
-use super::data_cache::{gather, pooled_features, scan, validation_split, ImagePrep, SCAN};
+use super::data_cache::{decode_capped, gather, pooled_features, scan, validation_split, ImagePrep, SCAN};
 use super::ensemble::validation_nauc;
 use super::fast::RidgeModel;
 use super::mc3::{self, Mc3};
@@ -168,34 +167,9 @@ pub fn load_clips(
     cancel: &CancelToken,
 ) -> Result<ClipSet> {
     const CHUNK: usize = 64;
-    let reader = DatasetReader::open(dir)?;
     let capacity = (memory_cap / (prep.clip_len() * std::mem::size_of::<f32>()).max(1)).max(1);
-    let mut set = ClipSet { rows: 0, clips: Vec::new(), labels: Vec::new(), skipped: 0 };
-    let mut chunk: Vec<ExampleRecord> = Vec::with_capacity(CHUNK);
-    let flush = |chunk: &mut Vec<ExampleRecord>, set: &mut ClipSet| -> Result<()> {
-        let decoded: Vec<Result<Vec<f32>>> = chunk.par_iter().map(|r| decode_clip(r, spec, prep)).collect();
-        for (r, d) in chunk.iter().zip(decoded) {
-            set.clips.extend(d?);
-            set.labels.extend(r.label_vector(output_dim)?);
-            set.rows += 1;
-        }
-        chunk.clear();
-        Ok(())
-    };
-    for record in reader.examples(subset)? {
-        cancel.check()?;
-        let record = record?;
-        if set.rows + chunk.len() >= capacity {
-            set.skipped += 1;
-            continue;
-        }
-        chunk.push(record);
-        if chunk.len() == CHUNK {
-            flush(&mut chunk, &mut set)?;
-        }
-    }
-    flush(&mut chunk, &mut set)?;
-    Ok(set)
+    let d = decode_capped(dir, subset, output_dim, capacity, CHUNK, cancel, |r| decode_clip(r, spec, prep))?;
+    Ok(ClipSet { rows: d.rows, clips: d.values, labels: d.labels, skipped: d.skipped })
 }
 
 /// Median frame count of the first [`SCAN`] train clips (spec §3: T of the scan).
