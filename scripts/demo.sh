@@ -5,8 +5,10 @@
 #   scripts/demo.sh [BUDGET_SECONDS]   (default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/env.sh
-AUTODL_SKIP_PYTHON=1 . scripts/env.sh
+# System packages (as root or through sudo), libtorch: installs what is missing, or stops with
+# the command to run.
+# shellcheck source=scripts/setup.sh
+. scripts/setup.sh demo
 budget="${1:-30}"
 out=demo-output
 rm -rf "$out"

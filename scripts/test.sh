@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace (unit, integration, CLI and the Python interoperability
-# tests, which cargo runs too), after setting up libtorch and Python via scripts/env.sh.
+# tests, which cargo runs too), after scripts/setup.sh has installed what is missing (system
+# packages as root or through sudo, libtorch, the Python venv).
 # Extra arguments go to `cargo test` (e.g. `scripts/test.sh -p trainer`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/env.sh
-. scripts/env.sh
+# shellcheck source=scripts/setup.sh
+. scripts/setup.sh test
 if [ "$#" -eq 0 ]; then
     set -- --workspace
 fi

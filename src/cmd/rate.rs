@@ -46,6 +46,9 @@ pub struct Args {
     /// Folder with pretrained weights (`resnet18.safetensors`) for the image model
     #[arg(long)]
     pub weights: Option<PathBuf>,
+    /// More detail (e.g. why CUDA was not used with `--device auto`)
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Input domain of a raw INPUT
     #[arg(long, value_enum, default_value_t = Domain::Auto)]
     pub domain: Domain,
@@ -276,8 +279,9 @@ fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> an
         DeviceChoice::Cuda => DeviceRequest::Cuda,
     };
     let device = select_device(request)?;
-    if let Some(note) = &device.note {
-        progress.note(&format!("device: {note}"));
+    progress.note(&format!("device: {}", device.describe()));
+    if let (true, Some(why)) = (args.verbose, &device.fallback_reason) {
+        progress.note(&format!("device: CUDA not used: {why}"));
     }
     let source = trainer::data::DatasetSource::open(dataset_dir)
         .with_context(|| format!("cannot open dataset {}", dataset_dir.display()))?;
@@ -294,7 +298,7 @@ fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> an
     };
     let (learner, slot) = trainer::deepwisdom::auto_learner(source, auto)?;
     let learner_name = learner.name().to_string();
-    let device_name = format!("{:?}", device.device);
+    let device_name = device.describe();
     progress.note(&format!("{learner_name} on {device_name}, {test_rows} test rows × {output_dim} classes"));
 
     // The live NAUC needs the test labels; without them progress shows times only.

@@ -71,6 +71,9 @@ pub struct Args {
     /// Skip scoring after the run
     #[arg(long)]
     pub no_score: bool,
+    /// More detail (e.g. why CUDA was not used with `--device auto`)
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -80,10 +83,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         DeviceChoice::Cuda => DeviceRequest::Cuda,
     };
     let device = select_device(request)?;
-    if let Some(note) = &device.note {
-        eprintln!("device: {note}");
+    eprintln!("device: {}", device.describe());
+    if let (true, Some(why)) = (args.verbose, &device.fallback_reason) {
+        eprintln!("device: CUDA not used: {why}");
     }
-    eprintln!("device: {:?}", device.device);
 
     let source = DatasetSource::open(&args.dataset)
         .with_context(|| format!("cannot open dataset {}", args.dataset.display()))?;

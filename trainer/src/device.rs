@@ -32,28 +32,38 @@ impl std::str::FromStr for DeviceRequest {
     }
 }
 
-/// The device chosen, and a note for the user when `auto` fell back to the CPU.
+/// The device chosen; when `auto` fell back to the CPU, why CUDA could not be used.
 #[derive(Debug, Clone)]
 pub struct DeviceChoice {
     pub device: tch::Device,
-    pub note: Option<String>,
+    /// The loader's reason for not using CUDA (detail for `-v`; the normal case on a CPU machine).
+    pub fallback_reason: Option<String>,
 }
 
-/// Resolves the request: `cuda` without a usable GPU is an error, `auto` falls back to the
-/// CPU and says why. Also sets libtorch's CPU thread count to the available cores.
+impl DeviceChoice {
+    /// One calm line for the user: `CPU`, `CPU (no CUDA GPU found)` or `CUDA GPU 0`.
+    pub fn describe(&self) -> String {
+        match (self.device, &self.fallback_reason) {
+            (tch::Device::Cuda(i), _) => format!("CUDA GPU {i}"),
+            (_, Some(_)) => "CPU (no CUDA GPU found)".to_string(),
+            _ => "CPU".to_string(),
+        }
+    }
+}
+
+/// Resolves the request: `cuda` without a usable GPU is an error (with the loader's reason),
+/// `auto` falls back to the CPU and keeps the reason for verbose output. Also sets libtorch's
+/// CPU thread count to the available cores.
 pub fn select_device(request: DeviceRequest) -> Result<DeviceChoice> {
     configure_cpu_threads();
     match request {
-        DeviceRequest::Cpu => Ok(DeviceChoice { device: tch::Device::Cpu, note: None }),
-        DeviceRequest::Cuda => {
-            cuda_device().map(|device| DeviceChoice { device, note: None }).map_err(Error::Device)
-        }
+        DeviceRequest::Cpu => Ok(DeviceChoice { device: tch::Device::Cpu, fallback_reason: None }),
+        DeviceRequest::Cuda => cuda_device()
+            .map(|device| DeviceChoice { device, fallback_reason: None })
+            .map_err(Error::Device),
         DeviceRequest::Auto => match cuda_device() {
-            Ok(device) => Ok(DeviceChoice { device, note: None }),
-            Err(why) => Ok(DeviceChoice {
-                device: tch::Device::Cpu,
-                note: Some(format!("no usable CUDA device ({why}); running on the CPU")),
-            }),
+            Ok(device) => Ok(DeviceChoice { device, fallback_reason: None }),
+            Err(why) => Ok(DeviceChoice { device: tch::Device::Cpu, fallback_reason: Some(why) }),
         },
     }
 }
@@ -140,8 +150,14 @@ mod tests {
     fn cpu_is_always_available_and_auto_never_fails() {
         assert_eq!(select_device(DeviceRequest::Cpu).unwrap().device, tch::Device::Cpu);
         let auto = select_device(DeviceRequest::Auto).unwrap();
-        // Either a GPU was found, or the fallback says why.
-        assert!(auto.device != tch::Device::Cpu || auto.note.is_some());
+        // Either a GPU was found, or the fallback keeps why and says so calmly in one line.
+        if auto.device == tch::Device::Cpu {
+            assert!(auto.fallback_reason.is_some());
+            assert_eq!(auto.describe(), "CPU (no CUDA GPU found)");
+        } else {
+            assert!(auto.describe().starts_with("CUDA GPU"));
+        }
+        assert_eq!(select_device(DeviceRequest::Cpu).unwrap().describe(), "CPU");
     }
 
     #[test]

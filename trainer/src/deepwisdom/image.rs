@@ -341,6 +341,8 @@ impl ImageLearner {
         let replaying = self.network.as_ref().is_some_and(|n| n.arch == Arch::Resnet9 && n.epoch == 0.0) && !self.replay.is_empty();
         let steps = if replaying { 2 * self.replay.len() } else { STEPS_PER_EPOCH };
         let (mut loss_sum, mut nauc_sum, mut nauc_n) = (0.0, 0.0, 0usize);
+        let (epoch_start, mut images_seen) = (Instant::now(), 0usize);
+        let mut batch_shape = Vec::new();
         for step in 0..steps {
             cancel.check()?;
             let (x, y) = if replaying {
@@ -357,6 +359,8 @@ impl ImageLearner {
             // lr(e) = base/2 · (1 + min(e, 5)/5) × plateau × divergence-guard factors (§2.2).
             let lr = base / 2.0 * (1.0 + net.epoch.min(5.0) / 5.0) * net.plateau_factor * net.guard_factor;
             net.opt.set_lr(lr);
+            images_seen += x.size()[0] as usize;
+            batch_shape = x.size();
             let logits = net.net.forward_t(&x, true);
             let loss = self.loss(&logits, &y, multilabel);
             let net = self.network.as_mut().expect("built");
@@ -370,6 +374,15 @@ impl ImageLearner {
         }
         let mean_loss = loss_sum / steps as f64;
         let train_nauc = nauc_sum / nauc_n.max(1) as f64;
+        // Training throughput (forward, backward and step, as run here): scripts/gpu-check.sh
+        // compares it with the same step in PyTorch eager.
+        let seconds = epoch_start.elapsed().as_secs_f64();
+        let arch = self.network.as_ref().expect("built").arch;
+        let shape = batch_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x");
+        self.log(&format!(
+            "training {arch:?}: {steps} steps of batch {shape} in {seconds:.2} s ({:.0} images/s)",
+            images_seen as f64 / seconds.max(1e-9)
+        ));
         let net = self.network.as_mut().expect("built");
         // Reduce-on-plateau of the mean training loss: factor 0.5, patience 10, threshold 1e-4.
         if mean_loss < net.best_loss * (1.0 - 1e-4) {
