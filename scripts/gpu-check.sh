@@ -55,10 +55,16 @@ torch_env() {
     fi
     TORCH_PYTHON=$py
     local torch_dir
-    torch_dir=$("$py" -c 'import os, torch; print(os.path.dirname(torch.__file__))' 2>/dev/null) || {
+    if ! torch_dir=$("$py" -c 'import os, torch; print(os.path.dirname(torch.__file__))' 2>/dev/null); then
+        # A CPU machine with only the libtorch of scripts/env.sh: the binary runs, eager is skipped.
+        if [ -n "${LIBTORCH:-}" ] && [ -e "$LIBTORCH/lib/libtorch_cpu.so" ]; then
+            echo "gpu-check: $py cannot import torch: using LIBTORCH=$LIBTORCH, no PyTorch eager comparison"
+            TORCH_PYTHON=""
+            return 0
+        fi
         echo "gpu-check: $py cannot import torch; set TORCH_PYTHON to a python with torch 2.11.0" >&2
         return 1
-    }
+    fi
     local libs="$torch_dir/lib" d
     for d in "$torch_dir"/../nvidia/*/lib "$torch_dir"/../nvidia/cu13/lib; do
         [ -d "$d" ] && libs="$libs:$(cd "$d" && pwd)"
@@ -68,9 +74,11 @@ torch_env() {
     echo "torch: $("$py" -c 'import torch; print(torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())')"
 }
 
-# Median of the "images/s" figures of one architecture's training log lines.
+# Median "images/s" of one architecture's training epochs after its first (the first one pays
+# for CUDA/cuDNN warm-up), or the first when it is the only one.
 images_per_s() { # log arch
     sed -n "s/.*training $2: .*(\([0-9.]*\) images\/s).*/\1/p" "$1" |
+        awk 'NR == 1 && first == "" { first = $1; next } { print } END { if (NR == 1) print first }' |
         sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else print v[int((NR + 1) / 2)] }'
 }
 
@@ -81,7 +89,7 @@ run() {
     local budget=${BUDGET:-60} n50k=${IMAGES50K:-50000}
     local sets=${SETS:-"Monkeys kth tones motion shapes50k"}
     local device=cuda
-    if ! "$TORCH_PYTHON" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)'; then
+    if [ -z "$TORCH_PYTHON" ] || ! "$TORCH_PYTHON" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)'; then
         device=cpu
         echo "gpu-check: no CUDA GPU here: CPU fallback (same steps, --device cpu)"
     else
@@ -130,8 +138,8 @@ run() {
     shape=$(sed -n 's/.*training Resnet18: [0-9]* steps of batch \([0-9x]*\) .*/\1/p' "$work/shapes50k.log" 2>/dev/null | head -1)
     shape=${shape:-32x3x32x32}
     echo "== PyTorch eager ResNet-18 step at $shape ($device)"
-    local eager
-    eager=$("$TORCH_PYTHON" - "$shape" "$device" <<'PY'
+    local eager=""
+    [ -n "$TORCH_PYTHON" ] && eager=$("$TORCH_PYTHON" - "$shape" "$device" <<'PY'
 import sys, time, torch, torch.nn as nn, torch.nn.functional as F
 shape = [int(v) for v in sys.argv[1].split("x")]
 dev = torch.device(sys.argv[2])
