@@ -96,8 +96,9 @@ fn report_renders_in_chromium_without_leaving_the_file() {
     let raw = tmp.path().join("shapes");
     write_image_folder(&raw, 10);
     let out = tmp.path().join("rated");
-    // 10 s: time for the first prediction, so the page has a verdict and its numbers
-    let o = rate(&raw, &out, &["--time-budget", "10", "-q"]);
+    // 30 s, as in cli_rate: time for the first prediction even on a loaded machine, so the
+    // page has a verdict and its numbers
+    let o = rate(&raw, &out, &["--time-budget", "30", "-q"]);
     assert_eq!(o.status.code(), Some(0), "rate failed");
     let (report, html) = read_report(&out);
     assert_self_contained(&html);
