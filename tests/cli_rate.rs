@@ -25,6 +25,26 @@ fn summary_value(out: &str, key: &str) -> String {
         .to_string()
 }
 
+/// Cell texts of the HTML table `<table id="{id}">`, row by row (header cells included).
+fn table_cells(html: &str, id: &str) -> Vec<Vec<String>> {
+    let start = html.find(&format!("<table id=\"{id}\">")).unwrap_or_else(|| panic!("no table {id}"));
+    let table = &html[start..start + html[start..].find("</table>").unwrap()];
+    table
+        .split("<tr>")
+        .skip(1)
+        .map(|row| {
+            row.split("<t")
+                .skip(1)
+                .filter(|c| c.starts_with('d') || c.starts_with('h'))
+                .map(|c| {
+                    let body = &c[c.find('>').unwrap() + 1..];
+                    body[..body.find("</t").unwrap()].to_string()
+                })
+                .collect()
+        })
+        .collect()
+}
+
 fn count(hay: &str, needle: &str) -> usize {
     hay.matches(needle).count()
 }
@@ -52,7 +72,7 @@ fn rates_a_raw_image_folder_then_the_dataset_it_wrote() {
 
     // One-screen summary.
     assert!(summary_value(&so, "domain").starts_with("image, 3 classes"), "{so}");
-    let alc: f64 = summary_value(&so, "ALC").parse().expect("ALC is a number");
+    let alc: f64 = summary_value(&so, "ALC").split_whitespace().next().unwrap().parse().expect("ALC is a number");
     assert!((-1.0..=1.0).contains(&alc) && alc != 0.0, "ALC {alc}");
     assert!(summary_value(&so, "final NAUC").contains("prediction"), "{so}");
     let first: f64 = summary_value(&so, "first prediction").trim_end_matches(" s").parse().unwrap();
@@ -119,6 +139,38 @@ fn rates_a_table_and_reports_its_skipped_row() {
     // Table rows as examples, with feature names from the conversion.
     assert!(html.contains("<th>length</th>") && html.contains("<th>width</th>"), "feature names");
     assert!(html.contains("Confusion matrix"));
+
+    // Top-1 accuracy is the confusion matrix's diagonal share; the challenge's accuracy is the
+    // scores.txt number, under its own name.
+    let confusion = table_cells(&html, "confusion");
+    let counts: Vec<Vec<u64>> = confusion[1..].iter().map(|r| r[1..].iter().map(|c| c.parse().unwrap()).collect()).collect();
+    let total: u64 = counts.iter().flatten().sum();
+    let diagonal: u64 = (0..counts.len()).map(|j| counts[j][j]).sum();
+    let predictions = table_cells(&html, "predictions");
+    assert_eq!(predictions[0][3..], ["top-1 accuracy".to_string(), "mean probability on the true class".to_string()]);
+    let last = predictions.last().unwrap();
+    let top1: f64 = last[3].parse().unwrap();
+    assert_eq!(format!("{top1:.4}"), format!("{:.4}", diagonal as f64 / total as f64), "top-1 vs diagonal");
+    assert!(top1 >= 0.8, "the model is confident on this table: top-1 {top1}");
+    let scores = std::fs::read_to_string(out.join("scores/scores.txt")).unwrap();
+    let accuracy_line = scores.lines().find_map(|l| l.strip_prefix("accuracy: [")).unwrap();
+    let challenge: f64 = accuracy_line.trim_end_matches(']').rsplit(", ").next().unwrap().parse().unwrap();
+    assert_eq!(last[4], format!("{challenge:.4}"));
+    assert!(html.contains("the AutoDL challenge&#39;s secondary metric"), "the challenge accuracy is explained");
+    assert!(!html.contains("<th>accuracy</th>"), "a bare accuracy column is back");
+    assert!(summary_value(&so, "top-1 accuracy").starts_with(&format!("{top1:.4} (mean probability on the true class")));
+    // Per-class precision and recall, from the same decisions as the matrix.
+    let per_class = table_cells(&html, "per-class");
+    assert_eq!(per_class[0][4..], ["precision".to_string(), "recall".to_string()]);
+    for (j, row) in per_class[1..].iter().enumerate() {
+        let predicted: u64 = counts.iter().map(|r| r[j]).sum();
+        let positives: u64 = counts[j].iter().sum();
+        assert_eq!(row[1], positives.to_string());
+        if predicted > 0 {
+            assert_eq!(row[4], format!("{:.4}", counts[j][j] as f64 / predicted as f64));
+        }
+        assert_eq!(row[5], format!("{:.4}", counts[j][j] as f64 / positives as f64));
+    }
     for class in ["setosa", "versicolor", "virginica"] {
         assert!(html.contains(class), "class {class}");
     }

@@ -1,6 +1,7 @@
 //! The `rate` report in a real browser: headless Chromium (Debian's `chromium`) loads
 //! report.html from disk, takes a screenshot, and records its network log.
 //!
+//! - With the verdict, the "what the numbers mean" table and the small-test-set finding.
 //! - Not blank: the screenshot is decoded and must hold many distinct colours and a fair
 //!   share of non-white pixels (thumbnails, charts, the learning curve).
 //! - Nothing leaves the file: statically, every src/href/url() is a `data:` URI and no
@@ -95,10 +96,17 @@ fn report_renders_in_chromium_without_leaving_the_file() {
     let raw = tmp.path().join("shapes");
     write_image_folder(&raw, 10);
     let out = tmp.path().join("rated");
-    let o = rate(&raw, &out, &["--time-budget", "4", "-q"]);
+    // 30 s, as in cli_rate: time for the first prediction even on a loaded machine, so the
+    // page has a verdict and its numbers
+    let o = rate(&raw, &out, &["--time-budget", "30", "-q"]);
     assert_eq!(o.status.code(), Some(0), "rate failed");
     let (report, html) = read_report(&out);
     assert_self_contained(&html);
+    // The page the browser draws has the verdict, the numbers table and (2 test images per
+    // class) the small-test-set finding.
+    for part in ["id=\"verdict\"", "<h2>What the numbers mean</h2>", "id=\"small-test-set\"", "top-1 accuracy"] {
+        assert!(html.contains(part), "report lacks {part}");
+    }
 
     // Control: remote references in a page are seen in the NetLog (so the check below can fail).
     let control = tmp.path().join("control.html");

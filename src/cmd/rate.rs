@@ -15,7 +15,7 @@ use anyhow::{bail, Context};
 use formats::validate::{validate, ValidateOptions};
 use trainer::device::{select_device, DeviceRequest};
 use trainer::ingestion::{run_ingestion, IngestionConfig, IngestionEvent, Phase, StopReason};
-use trainer::report::{build_report, read_skipped_tsv, ReportInput, RunFacts};
+use trainer::report::{build_report, read_skipped_tsv, Rating, ReportInput, RunFacts};
 use trainer::scoring::files::{read_prediction, read_solution};
 use trainer::scoring::Matrix;
 
@@ -28,8 +28,10 @@ use super::train::DeviceChoice;
 --help` for the layouts). Exit status: 0 rated; 1 the dataset has validation errors (the \
 validator's report is printed, nothing is trained) or the learner failed; 2 the run could not \
 start (conversion failed, output folder taken, …).\n\nreport.html shows: the dataset summary \
-(inspect facts, class balance), validation findings, the learning curve with ALC, per-class AUC, \
-the confusion matrix of single-label tasks, a few examples per class, run facts and the inputs \
+(inspect facts, class balance), a plain verdict (ALC and final NAUC ± their bootstrap spread, \
+against chance and the first model; a finding when the test set is too small), validation \
+findings, the learning curve with ALC, NAUC, top-1 accuracy and the challenge's mean probability \
+on the true class, per-class AUC, precision and recall, the confusion matrix of single-label tasks, a few examples per class, run facts and the inputs \
 the conversion skipped.")]
 pub struct Args {
     /// Raw folder or file to convert, or an AutoDL dataset folder
@@ -226,22 +228,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         println!("skipped inputs   {}", rows.len());
     }
     println!("validation       valid, {} warning(s)", validation.warnings);
-    match &score {
-        Some(s) => {
-            println!("ALC              {:.4}", s.alc);
-            match (s.predictions.first(), s.predictions.last()) {
-                (Some(first), Some(last)) => {
-                    println!("final NAUC       {:.4} (prediction {} at {:.1} s)", last.nauc, last.index, last.time);
-                    println!("first prediction {:.1} s", first.time);
-                }
-                _ => {
-                    println!("final NAUC       - (no prediction)");
-                    println!("first prediction none within the {} s budget", args.time_budget);
-                }
-            }
-        }
-        None => println!("ALC              - (not scored)"),
-    }
+    print_rating(score.as_ref(), args.time_budget);
     println!("run              {} on {}, budget {} s, {}", run.learner, run.device, args.time_budget, run.ingestion);
     println!("report           {}", report_path.display());
     let code = if score.is_none() {
@@ -258,6 +245,46 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         trainer::ingestion::exit_without_teardown(code);
     }
     Ok(code)
+}
+
+/// The rating lines of the one-screen summary: ALC and final NAUC with their bootstrap ± and
+/// references, top-1 accuracy beside the challenge's accuracy, the verdict and the
+/// small-test-set finding (the same words as the top of report.html).
+fn print_rating(score: Option<&trainer::scoring::ScoreReport>, budget: f64) {
+    let Some(s) = score else {
+        println!("ALC              - (not scored)");
+        println!("verdict          not rated: the run was not scored");
+        return;
+    };
+    let (Some(r), Some(first), Some(last)) = (Rating::of(s), s.predictions.first(), s.predictions.last()) else {
+        println!("ALC              {:.4}", s.alc);
+        println!("final NAUC       - (no prediction)");
+        println!("first prediction none within the {budget} s budget");
+        println!("verdict          not rated: no prediction within the budget");
+        return;
+    };
+    println!("ALC              {} (chance 0; first model alone {:.4})", r.alc_text(), r.first_alc);
+    println!(
+        "final NAUC       {} (prediction {} at {:.1} s; chance 0; first model {:.4})",
+        r.nauc_text(),
+        last.index,
+        last.time,
+        r.first_nauc
+    );
+    if let (Some(top1), Some(acc)) = (last.top1_accuracy, last.accuracy) {
+        println!("top-1 accuracy   {top1:.4} ({} {acc:.4})", trainer::report::CHALLENGE_ACCURACY);
+    }
+    println!("first prediction {:.1} s", first.time);
+    println!("verdict          {}", r.verdict_line());
+    if let Some(f) = &r.small_test_set {
+        println!(
+            "finding          test set too small: {} test rows, about {} needed for a stable rating (see report.html)",
+            f.test_rows, f.needed_rows
+        );
+    }
+    if let Some(d) = r.drivers_text() {
+        println!("classes          {d}");
+    }
 }
 
 /// What the training phase tells the report.

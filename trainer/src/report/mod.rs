@@ -1,11 +1,15 @@
 //! `report.html` of `autodl-format rate`: one self-contained page (no external URL; pictures
 //! are `data:` URIs or inline SVG) that puts together what the dataset is, what the validator
-//! found, how the automatic model learned, and what the conversion left out.
+//! found, how the automatic model learned, and what the conversion left out. It opens with a
+//! plain verdict ([`verdict`]) and names every number for what it is.
 //!
 //! The trainer never depends on the converters: the conversion's skipped inputs come in as
 //! plain rows ([`SkippedInput`]), read by the caller from `<name>_skipped.tsv`.
 
+mod learning;
 mod samples;
+mod summary;
+pub mod verdict;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,11 +18,12 @@ use base64::Engine as _;
 use formats::inspect::Inspection;
 use formats::validate::{Report as ValidationReport, Severity};
 
-use crate::scoring::files::{read_prediction, read_solution};
-use crate::scoring::plot::LearningCurveFigure;
 use crate::scoring::ScoreReport;
 
+pub use crate::scoring::html::escape as esc;
+pub use learning::{CHALLENGE_ACCURACY, CHALLENGE_ACCURACY_MEANS, TOP1_MEANS};
 pub use samples::{collect_samples, ClassSamples, Sample};
+pub use verdict::{Rating, Verdict};
 
 /// Examples shown per class.
 pub const SAMPLES_PER_CLASS: usize = 3;
@@ -92,10 +97,10 @@ pub fn build_report(input: &ReportInput<'_>) -> String {
         esc(&title),
         esc(&title)
     );
-    page.push_str(&verdict_section(input));
+    page.push_str(&summary::summary_section(input));
     page.push_str(&dataset_section(insp));
     page.push_str(&validation_section(input.validation));
-    page.push_str(&learning_section(input));
+    page.push_str(&learning::learning_section(input));
     page.push_str(&samples_section(input.dataset_dir, insp));
     page.push_str(&run_section(input.run));
     page.push_str(&skipped_section(input.skipped));
@@ -110,23 +115,10 @@ th{background:#e8eef7}td.l,th.l{text-align:left}.note{color:#666;font-style:ital
 .err{color:#b00020}.warn{color:#a86400}.ok{color:#137333}\
 .cards{display:flex;gap:16px;flex-wrap:wrap}.card{background:#e8eef7;border-radius:8px;padding:10px 16px}\
 .card b{display:block;font-size:1.6em;color:#1a4d8f}.samples img{margin:2px;border:1px solid #999;image-rendering:pixelated}\
-.strip{display:inline-block;margin:4px 10px 4px 0}pre{white-space:pre-wrap;margin:2px 0;font-size:0.9em}";
-
-/// HTML-escapes text.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+.strip{display:inline-block;margin:4px 10px 4px 0}pre{white-space:pre-wrap;margin:2px 0;font-size:0.9em}\
+.verdict{border-left:6px solid;padding:4px 14px;margin:12px 0;background:#f6f8fb}.verdict.ok{border-color:#137333}\
+.verdict.warn{border-color:#a86400}.verdict.err{border-color:#b00020}.verdict p{margin:6px 0;color:#222}\
+.nowrap{white-space:nowrap}.finding{border:1px solid #a86400;border-radius:6px;padding:2px 14px;margin:12px 0;background:#fff8e6}";
 
 /// A `data:` URI holding PNG bytes.
 pub fn png_data_uri(png: &[u8]) -> String {
@@ -138,33 +130,6 @@ fn class_label(insp: &Inspection, j: usize) -> String {
         Some(n) if !n.is_empty() => format!("{j}: {n}"),
         _ => format!("{j}"),
     }
-}
-
-fn verdict_section(input: &ReportInput<'_>) -> String {
-    let insp = input.inspection;
-    let mut s = String::from("<div class=\"cards\">");
-    let mut card = |label: &str, value: String| {
-        let _ = write!(s, "<div class=\"card\">{}<b>{}</b></div>", esc(label), esc(&value));
-    };
-    card("domain", insp.domain.to_string());
-    card("classes", insp.output_dim.to_string());
-    let verdict = if input.validation.valid { "valid" } else { "INVALID" };
-    card("format", verdict.to_string());
-    match input.score {
-        Some(score) => {
-            card("ALC", format!("{:.4}", score.alc));
-            if let Some(last) = score.predictions.last() {
-                card("final NAUC", format!("{:.4}", last.nauc));
-            }
-            if let Some(first) = score.predictions.first() {
-                card("first prediction", format!("{:.1} s", first.time));
-            }
-            card("predictions", score.predictions.len().to_string());
-        }
-        None => card("ALC", "not scored".to_string()),
-    }
-    s.push_str("</div>\n");
-    s
 }
 
 fn dataset_section(insp: &Inspection) -> String {
@@ -325,145 +290,6 @@ fn validation_section(v: &ValidationReport) -> String {
     if v.stats.suppressed > 0 {
         let _ = writeln!(s, "<p class=\"note\">{} repeated findings summarised.</p>", v.stats.suppressed);
     }
-    s
-}
-
-fn learning_section(input: &ReportInput<'_>) -> String {
-    let mut s = String::from("<h2>Learning curve</h2>\n");
-    let Some(score) = input.score else {
-        s.push_str("<p class=\"note\">The run produced no score.</p>\n");
-        return s;
-    };
-    match LearningCurveFigure::from_report(score).png() {
-        Ok(png) => {
-            let _ = writeln!(
-                s,
-                "<img alt=\"learning curve\" width=\"640\" src=\"{}\">",
-                png_data_uri(&png)
-            );
-        }
-        Err(e) => {
-            let _ = writeln!(s, "<p class=\"note\">learning curve not drawn: {}</p>", esc(&e.to_string()));
-        }
-    }
-    let _ = writeln!(
-        s,
-        "<p>ALC {:.4} over a budget of {:.0} s (time axis log-scaled as in the AutoDL challenge); {} prediction(s).</p>",
-        score.alc,
-        score.time_budget,
-        score.predictions.len()
-    );
-    if score.predictions.is_empty() {
-        s.push_str("<p class=\"err\">No prediction was recorded within the budget: the score is 0. A longer --time-budget gives the learner time for a first prediction.</p>\n");
-        return s;
-    }
-    s.push_str("<table><tr><th>prediction</th><th>time (s)</th><th>NAUC</th><th>accuracy</th></tr>");
-    for p in &score.predictions {
-        let acc = p.accuracy.map_or("-".to_string(), |a| format!("{a:.4}"));
-        let late = if p.after_budget { " (after budget)" } else { "" };
-        let _ = write!(
-            s,
-            "<tr><td>{}</td><td>{:.2}{late}</td><td>{:.4}</td><td>{acc}</td></tr>",
-            p.index, p.time, p.nauc
-        );
-    }
-    s.push_str("</table>\n");
-    if let Some(last) = score.predictions.last() {
-        s.push_str(&per_class_section(input.inspection, score, last));
-        if score.multiclass {
-            s.push_str(&confusion_section(input.dataset_dir, input.inspection, last));
-        }
-    }
-    s
-}
-
-fn per_class_section(insp: &Inspection, score: &ScoreReport, last: &crate::scoring::PredictionScore) -> String {
-    let mut s = format!(
-        "<h3>Per-class AUC (prediction {})</h3>\n<p class=\"note\">NAUC of a class = 2·AUC − 1; a class without positives or negatives in the test set has no AUC.</p>\n<table><tr><th class=\"l\">class</th><th>test positives</th><th>AUC</th><th>2·AUC−1</th></tr>",
-        last.index
-    );
-    let test_counts = insp.subset("test").map(|t| t.class_histogram.clone()).unwrap_or_default();
-    for (j, auc) in last.per_class_auc.iter().enumerate() {
-        let name = match score.class_names.get(j) {
-            Some(Some(n)) => format!("{j}: {n}"),
-            _ => class_label(insp, j),
-        };
-        let positives = test_counts.get(j).map_or("-".to_string(), |c| c.to_string());
-        let (a, n) = match auc {
-            Some(a) => (format!("{a:.4}"), format!("{:.4}", 2.0 * a - 1.0)),
-            None => ("-".into(), "-".into()),
-        };
-        let _ = write!(
-            s,
-            "<tr><td class=\"l\">{}</td><td>{positives}</td><td>{a}</td><td>{n}</td></tr>",
-            esc(&name)
-        );
-    }
-    s.push_str("</table>\n");
-    s
-}
-
-/// Rows = true class, columns = arg-max of the last prediction (single-label tasks only).
-fn confusion_section(dataset_dir: &Path, insp: &Inspection, last: &crate::scoring::PredictionScore) -> String {
-    let mut s = format!("<h3>Confusion matrix (prediction {})</h3>\n", last.index);
-    let solution = match read_solution(dataset_dir) {
-        Ok(sol) => sol.matrix,
-        Err(e) => {
-            let _ = writeln!(s, "<p class=\"note\">no confusion matrix: {}</p>", esc(&e.to_string()));
-            return s;
-        }
-    };
-    let prediction = match read_prediction(&last.path, solution.rows, solution.cols) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = writeln!(s, "<p class=\"note\">no confusion matrix: {}</p>", esc(&e.to_string()));
-            return s;
-        }
-    };
-    let n = solution.cols;
-    let argmax = |row: &[f64]| {
-        row.iter()
-            .enumerate()
-            .fold((0usize, f64::NEG_INFINITY), |best, (j, &v)| if v > best.1 { (j, v) } else { best })
-            .0
-    };
-    let mut counts = vec![0u64; n * n];
-    for i in 0..solution.rows {
-        let t = argmax(solution.row(i));
-        let p = argmax(prediction.row(i));
-        counts[t * n + p] += 1;
-    }
-    if n > 40 {
-        let correct: u64 = (0..n).map(|j| counts[j * n + j]).sum();
-        let _ = writeln!(
-            s,
-            "<p>{n} classes: too many to draw; {correct} of {} test examples on the diagonal.</p>",
-            solution.rows
-        );
-        return s;
-    }
-    s.push_str("<p class=\"note\">Rows: true class; columns: class with the highest score.</p>\n<table><tr><th class=\"l\">true \\ predicted</th>");
-    for j in 0..n {
-        let _ = write!(s, "<th>{j}</th>");
-    }
-    s.push_str("</tr>");
-    for t in 0..n {
-        let row_total: u64 = counts[t * n..(t + 1) * n].iter().sum::<u64>().max(1);
-        let _ = write!(s, "<tr><th class=\"l\">{}</th>", esc(&truncate(&class_label(insp, t), 28)));
-        for p in 0..n {
-            let c = counts[t * n + p];
-            let share = c as f64 / row_total as f64;
-            // Darker blue for a larger share of the row; diagonal in green tones.
-            let colour = if t == p {
-                format!("rgba(19,115,51,{:.2})", 0.1 + 0.8 * share)
-            } else {
-                format!("rgba(176,0,32,{:.2})", 0.8 * share)
-            };
-            let _ = write!(s, "<td style=\"background:{colour}\">{c}</td>");
-        }
-        s.push_str("</tr>");
-    }
-    s.push_str("</table>\n");
     s
 }
 

@@ -1,14 +1,15 @@
 //! `detailed_results.html` (SCORING.md §6): a self-contained page — the figure embedded as a
-//! `data:` URI, no external URL — with a table per prediction and the per-class AUC of the
-//! last prediction.
+//! `data:` URI, no external URL — with a table per prediction (NAUC, top-1 accuracy and the
+//! challenge's mean probability on the true class, each named) and the per-class AUC,
+//! precision and recall of the last prediction.
 
 use base64::Engine;
 
 use super::alc::transform_time;
 use super::{python_float, ScoreReport};
 
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
+/// Escapes text for HTML element content and attribute values (also used by report.html).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -48,7 +49,7 @@ fn head(title: &str, auto_refresh: bool) -> String {
 pub fn detailed_results(report: &ScoreReport, png: &[u8], auto_refresh: bool) -> String {
     let mut page = head(&format!("Learning curve for task: {}", report.task), auto_refresh);
     page += &format!("<h1>Task {}</h1>\n<pre>", escape(&report.task));
-    page += &format!("ALC (score): {:.6}\n", report.alc);
+    page += &format!("ALC (score): {:.6}{}\n", report.alc, spread(report.alc_std()));
     if report.alc != report.alc_clipped {
         page += &format!("ALC without predictions after the budget (figure): {:.6}\n", report.alc_clipped);
     }
@@ -64,11 +65,15 @@ pub fn detailed_results(report: &ScoreReport, png: &[u8], auto_refresh: bool) ->
         }
         None => page += "Ingestion: no end.txt (run killed or still going)\n",
     }
+    if let Some(last) = report.predictions.last() {
+        page += &format!("Final NAUC: {:.6}{}\n", last.nauc, spread(report.nauc_std()));
+    }
     if let Some((n, a)) = report.error_bars {
         page += &format!(
             "Bootstrap, last prediction NAUC: mean {:.4}, std {:.4}\nBootstrap ALC: mean {:.4}, std {:.4}\n",
             n.mean, n.std, a.mean, a.std
         );
+        page += "(± is one standard deviation over bootstrap resamples of the test rows: nauc_std and alc_std of scores.txt)\n";
     }
     page += "</pre>\n";
 
@@ -82,7 +87,7 @@ pub fn detailed_results(report: &ScoreReport, png: &[u8], auto_refresh: bool) ->
     page += "<h2>Predictions</h2>\n<table><tr><th>k</th><th>file</th><th>time (s)</th>\
              <th>transformed time</th><th>NAUC</th>";
     if report.multiclass {
-        page += "<th>accuracy</th>";
+        page += "<th>top-1 accuracy</th><th>mean probability on the true class<br>(scores.txt accuracy)</th>";
     }
     page += "<th>note</th></tr>\n";
     for p in &report.predictions {
@@ -96,16 +101,34 @@ pub fn detailed_results(report: &ScoreReport, png: &[u8], auto_refresh: bool) ->
             p.nauc
         );
         if report.multiclass {
-            page += &format!("<td>{:.6}</td>", p.accuracy.unwrap_or(f64::NAN));
+            page += &format!(
+                "<td>{:.6}</td><td>{:.6}</td>",
+                p.top1_accuracy.unwrap_or(f64::NAN),
+                p.accuracy.unwrap_or(f64::NAN)
+            );
         }
         let note = if p.after_budget { "after the budget: not on the curve" } else { "" };
         page += &format!("<td class=\"l\">{note}</td></tr>\n");
     }
     page += "</table>\n";
+    if report.multiclass {
+        page += "<p>Top-1 accuracy: share of test rows whose highest-scored class is the true class. \
+                 Mean probability on the true class: the challenge's secondary metric (the <code>accuracy</code> \
+                 of scores.txt), each prediction row scaled to sum 1 and its share on the true class averaged \
+                 over the test rows; not a share of correct answers.</p>\n";
+    }
 
     if let Some(last) = report.predictions.last() {
+        let decision = if report.multiclass {
+            "the class with the highest score".to_string()
+        } else {
+            format!("every class scored at least {}", super::decisions::MULTILABEL_THRESHOLD)
+        };
         page += &format!(
-            "<h2>Per-class AUC of the last prediction ({})</h2>\n<table><tr><th>class</th><th>label</th><th>AUC</th></tr>\n",
+            "<h2>Per-class AUC of the last prediction ({}), with precision and recall</h2>\n\
+             <p>A test row is predicted as {decision}. Precision: share of the rows predicted as the class \
+             that carry it; recall: share of the rows carrying the class that are predicted as it.</p>\n\
+             <table><tr><th>class</th><th>label</th><th>AUC</th><th>test positives</th><th>precision</th><th>recall</th></tr>\n",
             last.index
         );
         for (class, auc) in last.per_class_auc.iter().enumerate() {
@@ -114,9 +137,13 @@ pub fn detailed_results(report: &ScoreReport, png: &[u8], auto_refresh: bool) ->
                 None => "ignored: one label value only".to_string(),
             };
             let label = report.class_names.get(class).cloned().flatten().unwrap_or_default();
+            let counts = last.class_counts.get(class).copied().unwrap_or_default();
             page += &format!(
-                "<tr><td>{class}</td><td class=\"l\">{}</td><td>{cell}</td></tr>\n",
-                escape(&label)
+                "<tr><td>{class}</td><td class=\"l\">{}</td><td>{cell}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                escape(&label),
+                counts.positives,
+                ratio(counts.precision()),
+                ratio(counts.recall())
             );
         }
         page += "</table>\n";
@@ -131,4 +158,13 @@ pub fn detailed_results(report: &ScoreReport, png: &[u8], auto_refresh: bool) ->
     }
     page += "</body></html>\n";
     page
+}
+
+fn ratio(value: Option<f64>) -> String {
+    value.map_or("-".to_string(), |v| format!("{v:.4}"))
+}
+
+/// ` ± 0.0312` (four decimals, like report.html), or nothing without a bootstrap.
+fn spread(std: Option<f64>) -> String {
+    std.map_or(String::new(), |s| format!(" ± {s:.4}"))
 }

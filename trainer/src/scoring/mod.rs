@@ -6,6 +6,7 @@
 //! atomically. The metric functions ([`nauc::nauc`], [`alc::alc`], …) are usable on their own.
 
 pub mod alc;
+pub mod decisions;
 pub mod files;
 pub mod html;
 pub mod nauc;
@@ -85,8 +86,14 @@ pub struct PredictionScore {
     /// Seconds since ingestion start (from `start.txt`).
     pub time: f64,
     pub nauc: f64,
-    /// Only for multiclass tasks (spec §2 "Secondary metric").
+    /// Only for multiclass tasks (spec §2 "Secondary metric"): the mean probability on the
+    /// true class, the `accuracy` of scores.txt; not arg-max accuracy.
     pub accuracy: Option<f64>,
+    /// Share of test rows whose arg-max class is the true one (multiclass tasks only; not in
+    /// scores.txt).
+    pub top1_accuracy: Option<f64>,
+    /// Decision counts of each class (arg-max or threshold, see [`decisions::class_counts`]).
+    pub class_counts: Vec<decisions::ClassCounts>,
     /// AUC of each class; `None` for classes dropped as degenerate.
     pub per_class_auc: Vec<Option<f64>>,
     /// True when the time exceeds the budget (dropped from the figure and the clipped ALC).
@@ -124,6 +131,8 @@ pub struct ScoreReport {
     /// Relative time of the last prediction, 0 when none (`Duration:` of `scores.txt`).
     pub duration: f64,
     pub multiclass: bool,
+    /// Rows of the solution (test examples).
+    pub test_rows: usize,
     /// Name of each class from the test metadata's `label_to_index_map`, when known.
     pub class_names: Vec<Option<String>>,
     pub predictions: Vec<PredictionScore>,
@@ -140,6 +149,16 @@ impl ScoreReport {
     /// The learning-curve points of every prediction, in prediction order.
     pub fn curve(&self) -> Vec<CurvePoint> {
         self.predictions.iter().map(|p| CurvePoint { time: p.time, score: p.nauc }).collect()
+    }
+
+    /// `nauc_std` of scores.txt; `None` without a bootstrap (not asked, or no prediction).
+    pub fn nauc_std(&self) -> Option<f64> {
+        self.error_bars.map(|(n, _)| n.std).filter(|s| *s >= 0.0)
+    }
+
+    /// `alc_std` of scores.txt; `None` without a bootstrap.
+    pub fn alc_std(&self) -> Option<f64> {
+        self.error_bars.map(|(_, a)| a.std).filter(|s| *s >= 0.0)
     }
 }
 
@@ -211,6 +230,8 @@ pub fn score_run(
             time: relative[k],
             nauc: score.nauc,
             accuracy: multiclass.then(|| accuracy(&solution.matrix, &prediction)),
+            top1_accuracy: multiclass.then(|| decisions::top1_accuracy(&solution.matrix, &prediction)),
+            class_counts: decisions::class_counts(&solution.matrix, &prediction, multiclass),
             per_class_auc: score.per_class_auc,
             after_budget: relative[k] > start.time_budget,
         });
@@ -244,6 +265,7 @@ pub fn score_run(
         alc_clipped,
         duration: predictions.last().map_or(0.0, |p| p.time),
         multiclass,
+        test_rows: rows,
         class_names,
         predictions,
         ingestion,
