@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -12,7 +14,10 @@ from conftest import shared_root, write_speech, write_text_corpus
 def raw(name):
     path = shared_root() / "data" / "raw" / name
     if not path.is_dir():
-        pytest.skip(f"raw input {name} not found under AUTODL_SHARED")
+        msg = f"raw input {name} not found (set AUTODL_SHARED to the folder holding data/raw)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(msg)
+        pytest.skip(msg)
     return path
 
 

@@ -90,3 +90,18 @@ def test_as_torch():
     assert isinstance(ds, torch.utils.data.IterableDataset)
     xs = [x for x, _ in ds]
     assert len(xs) == len(ds) and xs[0].dtype == torch.float32
+
+
+def test_as_torch_without_torch_says_so(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_torch(name, *args, **kwargs):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("no torch here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_torch)
+    with pytest.raises(ImportError, match="needs PyTorch"):
+        adf.Dataset(need_dataset("mini1")).as_torch()
