@@ -14,9 +14,7 @@ parallel with the GIL released. NumPy is imported on first use, not at import ti
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Any, Union
 
 from . import _native
 from ._reports import Finding, Inspection, ValidationReport
@@ -37,7 +35,13 @@ from .errors import (
 
 __version__ = "0.1.0"
 
-PathLike = Union[str, "os.PathLike[str]"]
+# typing and json stay unimported at import time (json pulls in re): `import autodl_format` is
+# kept under 50 ms; annotations are strings and the stubs in __init__.pyi carry the types.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Union
+
+    PathLike = Union[str, os.PathLike[str]]
 
 #: Whether this build can convert video and FFmpeg-only audio (built with the ffmpeg feature).
 HAS_FFMPEG: bool = bool(_native.FFMPEG)
@@ -49,12 +53,16 @@ def validate(path: PathLike, deep: bool = False, max_per_code: int = 20) -> Vali
     Problems inside the dataset are findings in the report (``report.ok`` is False when any is
     an error); only a path that is not a folder raises (``DatasetNotFoundError`` /
     ``LayoutError``). ``deep=True`` also decodes every compressed frame."""
+    import json
+
     return ValidationReport(json.loads(_native.validate_json(os.fspath(path), deep, max_per_code)))
 
 
 def inspect(path: PathLike) -> Inspection:
     """Name, inferred domain, shape, counts, class histograms, frame sizes and bytes of a
     dataset. Raises an ``AutoDLError`` subclass when the dataset cannot be read."""
+    import json
+
     return Inspection(json.loads(_native.inspect_json(os.fspath(path))))
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import copy
-from typing import Any, Dict, List, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 
 class Finding:
@@ -51,6 +52,8 @@ class ValidationReport:
         return self.ok
 
     def to_dict(self) -> Dict[str, Any]:
+        import copy
+
         return copy.deepcopy(self._d)
 
     def __repr__(self) -> str:
@@ -82,6 +85,8 @@ class Inspection:
         return self.subsets[subset]["records"]
 
     def to_dict(self) -> Dict[str, Any]:
+        import copy
+
         return copy.deepcopy(self._d)
 
     def __repr__(self) -> str:

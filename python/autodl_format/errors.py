@@ -4,7 +4,9 @@ starts), ``frame``, ``line`` and ``column``; attributes that do not apply are No
 
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 class AutoDLError(Exception):
