@@ -10,4 +10,9 @@ cd "$(dirname "$0")/.."
 if [ "$#" -eq 0 ]; then
     set -- --workspace
 fi
-exec cargo test "$@"
+cargo test "$@"
+# The whole suite also builds the Python wheel (python/, its own cargo workspace) and runs its
+# pytest suite in a fresh venv; `--json` equality tests there use the CLI binary built above.
+if [ "$*" = "--workspace" ]; then
+    scripts/test-python.sh
+fi
