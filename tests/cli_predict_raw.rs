@@ -248,12 +248,12 @@ fn video_from_a_raw_folder() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let raw = tmp.path().join("clips");
-    for (class, source) in [("red", "color=c=red"), ("bars", "testsrc")] {
+    for (class, source) in [("red", "color=c=red:"), ("bars", "testsrc=")] {
         std::fs::create_dir_all(raw.join(class)).unwrap();
         for k in 0..6 {
             let o = Command::new("ffmpeg")
                 .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
-                .arg(format!("{source}:size=32x24:rate=10"))
+                .arg(format!("{source}size=32x24:rate=10"))
                 .args(["-frames:v", &(8 + k).to_string(), "-c:v", "ffv1"])
                 .arg(raw.join(class).join(format!("{k}.mkv")))
                 .output()

@@ -113,6 +113,15 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     if !report.is_empty() {
         writer.write_side_file(&SkipReport::file_name(&h.name), report.render().as_bytes())?;
     }
+    // `convert`'s recipe and test sources: test records in planned order, skipped ones left out
+    let recipe = crate::raw::recipe_of(&h.settings, shape[3].max(0) as usize)?;
+    writer.write_side_file(&converters_common::recipe::recipe_file_name(&h.name), &recipe.to_json())?;
+    let skipped: std::collections::HashSet<u64> = manifests.iter().flat_map(|m| m.skipped_test.iter().map(|s| s.id)).collect();
+    let mut tests: Vec<&crate::plan::PlanEntry> = plan.entries.iter().filter(|e| e.is_test() && !skipped.contains(&e.id)).collect();
+    tests.sort_by_key(|e| e.id);
+    let names: Vec<String> = tests.iter().map(|e| e.name.clone()).collect();
+    let (file, bytes) = converters_common::recipe::test_sources_file(&h.name, &names);
+    writer.write_side_file(&file, &bytes)?;
     let summary = writer.finish(spec, h.class_names.as_deref())?;
     let validation = validate(&summary.root, &ValidateOptions { deep: converter.deep_validate(), ..Default::default() });
     if !validation.is_valid() {

@@ -15,27 +15,37 @@ use rayon::prelude::*;
 use crate::domain::{DomainRequest, DomainSettings};
 use crate::plan::ImageSettings;
 
-/// The settings `request` converted with, `channels` being the records' channel count (the
-/// metadata's `num_channels`), so new files get the same channels whatever their own.
-pub fn settled_settings(request: &DomainRequest, channels: usize) -> DomainSettings {
-    match request {
-        DomainRequest::Image(o) => {
-            let mut s = ImageSettings::from_options(o);
+/// `settings` with the channel count of the written records (the metadata's `num_channels`)
+/// fixed, so new files get the same channels whatever their own.
+pub fn with_channels(settings: &DomainSettings, channels: usize) -> DomainSettings {
+    match settings {
+        DomainSettings::Image(s) => {
+            let mut s = s.clone();
             if channels == 1 || channels == 3 {
                 s.channels = channels.to_string();
             }
             s.dense_channels = channels;
             DomainSettings::Image(s)
         }
-        DomainRequest::Video(o) => DomainSettings::Video { options: *o, channels: channels as u8 },
-        DomainRequest::Audio(o) => DomainSettings::Audio { options: *o, channels },
+        DomainSettings::Video { options, .. } => DomainSettings::Video { options: *options, channels: channels as u8 },
+        DomainSettings::Audio { options, .. } => DomainSettings::Audio { options: *options, channels },
     }
 }
 
-/// Writes `<root>/<name>_recipe.json` for a finished conversion of `request`.
+/// The recipe of records converted with `settings` into `channels` channels.
+pub fn recipe_of(settings: &DomainSettings, channels: usize) -> Result<Recipe, ConvertError> {
+    let settings = with_channels(settings, channels);
+    Recipe::new(settings.domain(), &settings)
+}
+
+/// Writes `<root>/<name>_recipe.json` for a finished `convert` of `request`.
 pub fn write_recipe(request: &DomainRequest, channels: usize, root: &Path, name: &str) -> Result<PathBuf, ConvertError> {
-    let settings = settled_settings(request, channels);
-    Recipe::new(settings.domain(), &settings)?.write_into(root, &recipe_file_name(name))
+    let settings = match request {
+        DomainRequest::Image(o) => DomainSettings::Image(ImageSettings::from_options(o)),
+        DomainRequest::Video(o) => DomainSettings::Video { options: *o, channels: 0 },
+        DomainRequest::Audio(o) => DomainSettings::Audio { options: *o, channels: 0 },
+    };
+    recipe_of(&settings, channels)?.write_into(root, &recipe_file_name(name))
 }
 
 /// The settings of a file-domain recipe read from `origin`.
