@@ -11,7 +11,6 @@ use formats::dataset::Subset;
 use formats::example::{AutoDlExample, Frames};
 use formats::metadata::DataSpec;
 use formats::tfrecord::TfRecordWriter;
-use formats::validate::{validate, Severity, ValidateOptions};
 
 use crate::error::{ConvertError, Result};
 
@@ -103,18 +102,7 @@ impl UnlabelledWriter {
             let _ = std::fs::remove_dir_all(&kept);
             io(&out_dir, e)
         })?;
-        let report = validate(&out_dir, &ValidateOptions::default());
-        if !report.is_valid() {
-            let errors: Vec<String> = report
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .take(5)
-                .map(|f| format!("{} {}: {}", f.code, f.location.file.display(), f.message))
-                .collect();
-            let _ = std::fs::remove_dir_all(&out_dir);
-            return Err(ConvertError::Validation { path: out_dir, summary: errors.join("; ") });
-        }
+        crate::output::validate_or_remove(&out_dir, false)?;
         Ok(UnlabelledSet { root: out_dir, sources })
     }
 }
