@@ -233,3 +233,19 @@ fn help_documents_table_and_text_layouts() {
         assert!(help.contains(needle), "--help lacks {needle}");
     }
 }
+
+/// A UCI-style table (numbers, class code last, no header line): every row is an example, the
+/// decision is printed, and negative positions pass the command line.
+#[test]
+fn headerless_table_by_position() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("sonar.csv");
+    let rows: String = (0..1000).map(|i| format!("{:.4},{:.4},{},{}\n", (i * 37 % 101) as f64 / 101.0, (i * 53 % 97) as f64 / 97.0, i % 5, ["R", "M"][i % 2])).collect();
+    std::fs::write(&csv, rows).unwrap();
+    let out = tmp.path().join("sonar");
+    let err = ok(&convert(&csv, &out, &["--target", "-1", "--drop-column", "-2"]));
+    assert!(err.contains("no header line detected") && err.contains("--header yes"), "{err}");
+    assert!(err.contains("800 train + 200 test records, 2 features"), "{err}");
+    validate_deep(&out);
+    assert_eq!(std::fs::read_to_string(out.join("sonar_feat.name")).unwrap(), "c0\nc1\n");
+}

@@ -29,10 +29,12 @@ Images (jpg, jpeg, png, bmp, gif, webp, tif, tiff), one of:
            autodl-format convert photos -o out/photos --format dense --size 64x64 --channels 3
 
 Tables: one row = one example, DENSE (1, 1, F, 1) or SPARSE; feature names in <name>_feat.name
-  CSV/TSV file          header row; delimiter detected (, tab ; |) or --delimiter
+  CSV/TSV file          header row detected (--header auto|yes|no; headerless columns are
+                        c0, c1, ...); delimiter detected (, tab ; |) or --delimiter
                           height,weight,colour,species      --target species
                         one class per distinct target value (0/1 gives 2 classes); several
-                        --target columns = multilabel (each 0/1); default target: last column.
+                        --target columns = multilabel (each 0/1); default target: last column;
+                        a column is named or numbered from 0 (--target -1 = the last).
                         Numbers are kept as-is; text columns are categorical (one-hot/index);
                         a few text cells in a numeric column make their rows bad inputs.
                         Missing: empty, NA, NaN, null, ? (see --missing).
@@ -44,6 +46,7 @@ Tables: one row = one example, DENSE (1, 1, F, 1) or SPARSE; feature names in <n
                         column (binary: becomes [1-y, y]); the given split is kept
                         unless --resplit (useful when the given test part lacks classes).
   Example: autodl-format convert iris.csv -o out/iris --target species
+           autodl-format convert sonar.data.csv -o out/sonar --header no --target -1
            autodl-format convert raw/iris-AutoML -o out/iris
 
 Text: one document = one example of T frames holding token indices, (T, 1, 1, 1)
@@ -140,9 +143,23 @@ pub struct Args {
     pub video: VideoArgs,
     #[command(flatten)]
     pub audio: AudioArgs,
+    #[command(flatten)]
+    pub unlabelled: UnlabelledArgs,
 }
 
-/// Flags every domain understands.
+/// `--unlabelled`: new inputs without labels → the AutoDL unlabelled set (spec §1.3).
+#[derive(clap::Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Unlabelled set")]
+pub struct UnlabelledArgs {
+    /// Write the unlabelled set of INPUT (OUT/unlabelled/ and OUT/unlabelled_sources.txt,
+    /// naming the input of each record) converted with the recipe of --recipe
+    #[arg(long, requires = "recipe")]
+    pub unlabelled: bool,
+    /// Where the recipe comes from: a dataset written by `convert`, a run folder of
+    /// `train`/`rate` (its model/recipe.json), or a recipe file
+    #[arg(long, value_name = "PATH", requires = "unlabelled")]
+    pub recipe: Option<PathBuf>,
+}
 #[derive(clap::Args, Debug, Clone)]
 pub struct CommonArgs {
     /// Dataset name (default: name in private.info, else the input's name)
@@ -291,6 +308,9 @@ fn run_domain(args: Args) -> anyhow::Result<i32> {
     if let Some(plan) = &args.plan {
         return crate::cmd::plan::run_shard(plan, args.shard, &args.out);
     }
+    if let Some(origin) = args.unlabelled.recipe.as_deref() {
+        return run_unlabelled(&args, origin);
+    }
     let domain = match args.domain {
         Domain::Auto => detect_domain(&args.input)?,
         d => d,
@@ -303,6 +323,29 @@ fn run_domain(args: Args) -> anyhow::Result<i32> {
         Domain::Video => run_video(&args),
         Domain::Auto => unreachable!("detect_domain never answers Auto"),
     }
+}
+
+fn run_unlabelled(args: &Args, origin: &Path) -> anyhow::Result<i32> {
+    let recipe = converters_common::recipe::find_recipe(origin)
+        .with_context(|| format!("{}: no conversion recipe (<name>_recipe.json or model/recipe.json)", origin.display()))?;
+    let (output_dim, class_names) = super::predict::classes_of(recipe.parent().filter(|_| origin.is_file()).unwrap_or(origin))?;
+    let raw = super::predict::RawArgs { id_column: None, header: args.tabular.header };
+    let set = super::predict::convert_raw(&recipe, &args.input, &args.out, args.common.force, output_dim, &class_names, &raw)
+        .with_context(|| format!("converting {} with the recipe {}", args.input.display(), recipe.display()))?;
+    eprintln!(
+        "wrote {} (unlabelled set): {} records; their inputs are listed in {}",
+        set.set.root.display(),
+        set.set.sources.len(),
+        set.set.root.join(converters_common::unlabelled::SOURCES_FILE).display()
+    );
+    Ok(0)
+}
+
+/// Records the recipe of a finished image/video/audio conversion (`channels`: the records').
+fn write_file_recipe(request: converters_scale::domain::DomainRequest, channels: usize, root: &Path, name: &str) -> anyhow::Result<()> {
+    converters_scale::raw::write_recipe(&request, channels, root, name)
+        .with_context(|| format!("writing the conversion recipe into {}", root.display()))?;
+    Ok(())
 }
 
 fn run_image(args: &Args) -> anyhow::Result<i32> {
@@ -324,6 +367,7 @@ fn run_image(args: &Args) -> anyhow::Result<i32> {
     }
     let s = &outcome.written.summary;
     let (h, w, c) = outcome.shape;
+    write_file_recipe(converters_scale::domain::DomainRequest::Image(args.image.options()), c as usize, &s.root, &s.name)?;
     eprintln!(
         "wrote {} (dataset {}): {} train + {} test records, (1, {h}, {w}, {c}), {} validation warning(s)",
         s.root.display(),
@@ -349,9 +393,14 @@ fn skip_summary(skipped: usize, inputs: usize, report: Option<&Path>) -> String 
 #[derive(clap::Args, Debug, Clone)]
 #[command(next_help_heading = "Table options")]
 pub struct TabularArgs {
-    /// Target column; repeat for multilabel (each then holds 0/1). Default: the last column
-    #[arg(long = "target", value_name = "COLUMN")]
+    /// Target column, by name or 0-based position (-1 = last); repeat for multilabel (each
+    /// then holds 0/1). Default: the last column
+    #[arg(long = "target", value_name = "COLUMN", allow_negative_numbers = true)]
     pub targets: Vec<String>,
+    /// Whether the CSV's first line names the columns: auto (detected; the decision is
+    /// printed), yes, or no (columns are then named c0, c1, …)
+    #[arg(long, value_enum, default_value_t = HeaderArg::Auto)]
+    pub header: HeaderArg,
     /// CSV/TSV delimiter (a character, or `tab`); detected from the first lines when absent
     #[arg(long, value_parser = parse_delimiter, value_name = "CHAR")]
     pub delimiter: Option<u8>,
@@ -362,11 +411,11 @@ pub struct TabularArgs {
     /// Most categories one-hot encoded by --categorical auto
     #[arg(long, default_value_t = converters_tabular::limits::DEFAULT_ONEHOT_MAX_CATEGORIES, value_name = "N")]
     pub onehot_max: usize,
-    /// Treat this column as categorical even if it holds numbers (repeatable)
-    #[arg(long = "categorical-column", value_name = "COLUMN")]
+    /// Treat this column (name or position) as categorical even if it holds numbers (repeatable)
+    #[arg(long = "categorical-column", value_name = "COLUMN", allow_negative_numbers = true)]
     pub categorical_columns: Vec<String>,
-    /// Leave this column out (repeatable)
-    #[arg(long = "drop-column", value_name = "COLUMN")]
+    /// Leave this column (name or position, -1 = last) out (repeatable)
+    #[arg(long = "drop-column", value_name = "COLUMN", allow_negative_numbers = true)]
     pub drop_columns: Vec<String>,
     /// Missing numeric values: the column's mean over the training rows, 0, or NaN (a
     /// missing categorical value has no category); a warning counts them
@@ -376,6 +425,13 @@ pub struct TabularArgs {
     /// input is sparse)
     #[arg(long, value_enum, default_value_t = SparseArg::Auto)]
     pub sparse: SparseArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HeaderArg {
+    Auto,
+    Yes,
+    No,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -465,6 +521,11 @@ fn run_tabular(args: &Args) -> anyhow::Result<i32> {
             onehot_max: t.onehot_max,
         },
         delimiter: t.delimiter,
+        header: match t.header {
+            HeaderArg::Auto => converters_tabular::HeaderMode::Auto,
+            HeaderArg::Yes => converters_tabular::HeaderMode::Yes,
+            HeaderArg::No => converters_tabular::HeaderMode::No,
+        },
         missing: match t.missing {
             MissingArg::Mean => MissingPolicy::Mean,
             MissingArg::Zero => MissingPolicy::Zero,
@@ -488,8 +549,17 @@ fn run_tabular(args: &Args) -> anyhow::Result<i32> {
         .with_context(|| format!("converting the table {}", args.input.display()))?;
     let feat: String = summary.feature_names.iter().map(|n| format!("{n}\n")).collect();
     job.writer_mut().write_side_file(&format!("{name}_feat.name"), feat.as_bytes())?;
+    if let Some(recipe) = &summary.recipe {
+        let json = recipe.to_recipe()?.to_json();
+        job.writer_mut().write_side_file(&converters_common::recipe::recipe_file_name(&name), &json)?;
+        let (file, bytes) = converters_common::recipe::test_sources_file(&name, &summary.test_sources);
+        job.writer_mut().write_side_file(&file, &bytes)?;
+    }
     let names = (!summary.class_names.is_empty()).then_some(summary.class_names.as_slice());
     let written = job.finish(summary.spec.clone(), names, &report)?;
+    if let Some(note) = &summary.header_note {
+        eprintln!("header: {note}");
+    }
     for w in &summary.warnings {
         eprintln!("warning: {w}");
     }
@@ -532,11 +602,17 @@ fn run_text(args: &Args) -> anyhow::Result<i32> {
     let corpus = Corpus::open(&args.input, &opts.columns, &mut report).map_err(converters_common::ConvertError::from)?;
     let suggested = corpus.suggested_name();
     let name = converters_common::naming::resolve_name(args.common.name.as_deref(), suggested.as_deref(), &args.input)?;
-    let target = output_target(args, name, "documents", formats::solution::SolutionStyle::Generic);
+    let target = output_target(args, name.clone(), "documents", formats::solution::SolutionStyle::Generic);
     let mut job = converters_common::output::DatasetJob::start(target, 0)?;
     let summary = convert_corpus(&corpus, &opts, &mut job, &mut report)
         .map_err(converters_common::ConvertError::from)
         .with_context(|| format!("converting the corpus {}", args.input.display()))?;
+    if let Some(recipe) = &summary.recipe {
+        let json = recipe.to_recipe()?.to_json();
+        job.writer_mut().write_side_file(&converters_common::recipe::recipe_file_name(&name), &json)?;
+        let (file, bytes) = converters_common::recipe::test_sources_file(&name, &summary.test_sources);
+        job.writer_mut().write_side_file(&file, &bytes)?;
+    }
     let written = job.finish(summary.spec.clone(), summary.class_names.as_deref(), &report)?;
     for w in &summary.warnings {
         eprintln!("warning: {w}");
@@ -654,6 +730,7 @@ fn run_video(args: &Args) -> anyhow::Result<i32> {
     }
     let s = &outcome.written.summary;
     let (t, h, w, c) = outcome.shape;
+    write_file_recipe(converters_scale::domain::DomainRequest::Video(video_options(&args.image, &args.video)), c as usize, &s.root, &s.name)?;
     eprintln!(
         "wrote {} (dataset {}): {} train + {} test records, ({t}, {h}, {w}, {c}), {} frames stored of {} decoded",
         s.root.display(),
@@ -709,6 +786,7 @@ fn run_audio(args: &Args) -> anyhow::Result<i32> {
         eprintln!("warning: {w}");
     }
     let s = &outcome.written.summary;
+    write_file_recipe(converters_scale::domain::DomainRequest::Audio(audio), outcome.channels, &s.root, &s.name)?;
     eprintln!(
         "wrote {} (dataset {}): {} train + {} test records, (-1, 1, 1, {}) at {} Hz, {:.1} s stored of {:.1} s read",
         s.root.display(),

@@ -1,25 +1,39 @@
-//! `autodl-format predict`: score a dataset with the model bundle a `train --model auto` run
-//! saved, writing one CSV row per example with the class names as columns.
+//! `autodl-format predict`: score a dataset, an unlabelled set, or raw inputs with the model
+//! bundle a `train`/`rate` run saved, writing one CSV row per example with the class names as
+//! columns. Raw inputs are converted first with the run's conversion recipe
+//! (`model/recipe.json`, [`converters_common::recipe`]) by the converter crates.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use trainer::bundle::{prediction_csv, ModelBundle};
+use anyhow::{bail, Context};
+use converters_common::recipe::{find_recipe, Recipe};
+use converters_common::unlabelled::{UnlabelledSet, UnlabelledWriter};
+use trainer::bundle::{named_prediction_csv, prediction_csv, ModelBundle};
 use trainer::device::{select_device, DeviceRequest};
 use trainer::learner::CancelToken;
 
+use super::convert::HeaderArg;
 use super::train::DeviceChoice;
 
 #[derive(clap::Args)]
-#[command(after_long_help = "INPUT is an AutoDL dataset (its test subset is scored) or an \
-unlabelled set (a folder with `unlabelled/`, AUTODL_FORMAT.md §1.3). Rows follow the record \
-order of the input files. Exit status: 0 written; 2 could not run.")]
+#[command(after_long_help = "INPUT is an AutoDL dataset (its test subset is scored), an \
+unlabelled set (a folder with `unlabelled/`, AUTODL_FORMAT.md §1.3), or raw inputs like those \
+`convert` takes, without labels: a folder of images, clips or recordings (flat or nested), a \
+folder of .txt documents or a CSV/TSV/JSONL corpus, a CSV/Parquet/Arrow table with or without \
+the target column. Raw inputs are converted with the recipe the run stored at conversion time \
+(sizes, channels, frames, sample rate, tokenizer and vocabulary, columns, categories, \
+missing-value fills); a file or column it cannot map is an error naming it.\n\n\
+For a dataset or an unlabelled set, rows follow the record order and the columns are the \
+class names. For raw inputs, each row names its input: `path` (below INPUT) for files, `row` \
+(1-based data row; plus --id-column) for tables and corpus files; then `predicted` (the class of \
+highest probability) and one probability column per class. Exit status: 0 written; 2 could \
+not run.")]
 pub struct Args {
-    /// Run folder of `train` (holds `model/`), or the bundle folder itself
+    /// Run folder of `train`/`rate` (holds `model/`), or the bundle folder itself
     #[arg(long)]
     pub run: PathBuf,
-    /// Dataset or unlabelled set to score
+    /// Dataset, unlabelled set or raw inputs to score
     pub input: PathBuf,
     /// Output CSV ("-" = standard output)
     #[arg(short = 'o', long, default_value = "-")]
@@ -27,6 +41,100 @@ pub struct Args {
     /// Compute device
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,
+    #[command(flatten)]
+    pub raw: RawArgs,
+}
+
+/// How raw tables are read (`predict` and `convert --unlabelled`).
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Raw table options")]
+pub struct RawArgs {
+    /// Tables: a column (name or position) naming each row; copied to the output, not a feature
+    #[arg(long, value_name = "COLUMN", allow_negative_numbers = true)]
+    pub id_column: Option<String>,
+    /// Tables: whether the first line names the columns (auto = detected)
+    #[arg(long = "header", value_enum, default_value_t = HeaderArg::Auto, id = "raw_header")]
+    pub header: HeaderArg,
+}
+
+/// Raw inputs converted into an unlabelled set, with the identity of each record.
+pub struct RawSet {
+    pub set: UnlabelledSet,
+    /// Identity column names (`path`, or `row` [+ the id column]).
+    pub id_header: Vec<String>,
+    /// `ids[c][i]`: identity column `c` of record `i`.
+    pub ids: Vec<Vec<String>>,
+}
+
+/// Converts the raw `input` with the recipe at `recipe_path` into the unlabelled set `out`
+/// (for a model of `output_dim` classes named `class_names`); notes go to standard error.
+pub fn convert_raw(
+    recipe_path: &Path,
+    input: &Path,
+    out: &Path,
+    force: bool,
+    output_dim: usize,
+    class_names: &[String],
+    raw: &RawArgs,
+) -> anyhow::Result<RawSet> {
+    let recipe = Recipe::read(recipe_path)?;
+    if !input.exists() {
+        bail!("{}: no such file or folder", input.display());
+    }
+    if raw.id_column.is_some() && recipe.domain != converters_tabular::recipe::DOMAIN {
+        bail!("--id-column applies to tables; this model was trained on {} data", recipe.domain);
+    }
+    let mut writer = UnlabelledWriter::create(out, force)?;
+    let mut notes = Vec::new();
+    let mut id_column = None;
+    let spec = match recipe.domain.as_str() {
+        converters_tabular::recipe::DOMAIN => {
+            let r: converters_tabular::TabularRecipe = recipe.settings(&recipe.domain, recipe_path)?;
+            let opts = converters_tabular::NewRowsOptions {
+                delimiter: None,
+                header: match raw.header {
+                    HeaderArg::Auto => converters_tabular::HeaderMode::Auto,
+                    HeaderArg::Yes => converters_tabular::HeaderMode::Yes,
+                    HeaderArg::No => converters_tabular::HeaderMode::No,
+                },
+                id_column: raw.id_column.clone(),
+            };
+            let (spec, rows) = converters_tabular::convert_new_rows(&r, input, &opts, output_dim, class_names, &mut writer)
+                .map_err(converters_common::ConvertError::from)?;
+            notes.extend(rows.header_note.map(|n| format!("header: {n}")));
+            notes.extend(rows.warnings.into_iter().map(|w| format!("warning: {w}")));
+            id_column = rows.id_column.map(|c| (c, rows.ids));
+            spec
+        }
+        converters_text::unlabelled::DOMAIN => {
+            let r: converters_text::TextRecipe = recipe.settings(&recipe.domain, recipe_path)?;
+            converters_text::convert_new_documents(&r, input, output_dim, class_names, &mut writer)
+                .map_err(converters_common::ConvertError::from)?
+        }
+        _ => {
+            let settings = converters_scale::raw::recipe_settings(&recipe, recipe_path)?;
+            let (spec, warnings) = converters_scale::raw::convert_new_files(&settings, input, output_dim, class_names, &mut writer)?;
+            notes.extend(warnings.into_iter().map(|w| format!("warning: {w}")));
+            spec
+        }
+    };
+    let set = writer.finish(spec)?;
+    for n in notes {
+        eprintln!("{n}");
+    }
+    let by_row = recipe.domain == converters_tabular::recipe::DOMAIN || input.is_file() && recipe.domain == converters_text::unlabelled::DOMAIN;
+    let mut id_header = vec![if by_row { "row" } else { "path" }.to_string()];
+    let mut ids = vec![set.sources.clone()];
+    if let Some((name, values)) = id_column {
+        id_header.push(name);
+        ids.push(values);
+    }
+    Ok(RawSet { set, id_header, ids })
+}
+
+/// True when `input` opens as an AutoDL dataset or unlabelled set.
+fn is_converted(input: &Path) -> bool {
+    formats::dataset::DatasetLayout::open(input).is_ok()
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -37,10 +145,32 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     let device = select_device(request)?;
     let bundle = ModelBundle::load(&args.run).with_context(|| format!("cannot load a model from {}", args.run.display()))?;
-    let matrix = bundle
-        .predict_dataset(&args.input, device.device, &CancelToken::new())
-        .with_context(|| format!("cannot predict {}", args.input.display()))?;
-    let csv = prediction_csv(&matrix, &bundle.config.label_names);
+    let (matrix, csv) = if is_converted(&args.input) {
+        let matrix = bundle
+            .predict_dataset(&args.input, device.device, &CancelToken::new())
+            .with_context(|| format!("cannot predict {}", args.input.display()))?;
+        let csv = prediction_csv(&matrix, &bundle.config.label_names);
+        (matrix, csv)
+    } else {
+        let Some(recipe) = find_recipe(&args.run) else {
+            bail!(
+                "{}: not an AutoDL dataset, and the run {} has no conversion recipe (model/recipe.json) to convert raw inputs with; \
+                 retrain on a dataset converted by this version, or convert the inputs yourself with the training options and \
+                 `convert --unlabelled`",
+                args.input.display(),
+                args.run.display()
+            );
+        };
+        let temp = tempfile::tempdir().context("cannot create a temporary folder")?;
+        let set_dir = temp.path().join("set");
+        let raw = convert_raw(&recipe, &args.input, &set_dir, false, bundle.config.output_dim, &bundle.config.label_names, &args.raw)
+            .with_context(|| format!("cannot convert {} with the recipe {}", args.input.display(), recipe.display()))?;
+        let matrix = bundle
+            .predict_dataset(&raw.set.root, device.device, &CancelToken::new())
+            .with_context(|| format!("cannot predict {}", args.input.display()))?;
+        let csv = named_prediction_csv(&matrix, &bundle.config.label_names, &raw.id_header, &raw.ids);
+        (matrix, csv)
+    };
     if args.output.as_os_str() == "-" {
         let mut out = std::io::stdout().lock();
         // A closed pipe (e.g. `| head`) ends quietly.
@@ -62,4 +192,26 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("{} rows × {} classes written to {}", matrix.rows(), matrix.cols(), args.output.display());
     }
     Ok(0)
+}
+
+/// Output dimension and class names of the model or dataset a recipe came from (for
+/// `convert --unlabelled --recipe`): a run or bundle folder (`bundle.json`), or a dataset.
+pub fn classes_of(origin: &Path) -> anyhow::Result<(usize, Vec<String>)> {
+    let bundle_json = [origin.join(trainer::bundle::CONFIG_FILE), origin.join(trainer::bundle::BUNDLE_DIR).join(trainer::bundle::CONFIG_FILE)]
+        .into_iter()
+        .find(|p| p.is_file());
+    if let Some(path) = bundle_json {
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let config: trainer::bundle::BundleConfig =
+            serde_json::from_str(&text).with_context(|| format!("{}: not a model bundle", path.display()))?;
+        return Ok((config.output_dim, config.label_names));
+    }
+    let reader = formats::dataset::DatasetReader::open(origin)
+        .with_context(|| format!("{}: neither a run, a model bundle nor a converted dataset", origin.display()))?;
+    let spec = reader
+        .spec(formats::dataset::Subset::Train)
+        .with_context(|| format!("{}: no train subset", origin.display()))?;
+    let k = spec.output_dim.max(0) as usize;
+    let names = reader.label_names()?.unwrap_or_else(|| (0..k).map(|i| i.to_string()).collect());
+    Ok((k, names))
 }

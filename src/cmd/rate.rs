@@ -124,6 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             text: args.text.clone(),
             video: args.video.clone(),
             audio: args.audio.clone(),
+            unlabelled: Default::default(),
         };
         let code = convert::run(convert_args).context("conversion failed; nothing was trained")?;
         if code != 0 {
@@ -370,7 +371,9 @@ fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> an
     if let Some(last) = outcome.predictions.last() {
         match slot.take(last.index) {
             Some(bundle) => {
-                bundle.save(&out.join(trainer::bundle::BUNDLE_DIR))?;
+                let dir = bundle.save(&out.join(trainer::bundle::BUNDLE_DIR))?;
+                // the conversion recipe lets `predict --run` take raw inputs
+                converters_common::recipe::copy_into_bundle(dataset_dir, &dir)?;
             }
             None => eprintln!("warning: the model of prediction {} was not kept; no bundle saved", last.index),
         }

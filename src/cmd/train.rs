@@ -130,6 +130,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         match slot.take(last.index) {
             Some(bundle) => {
                 let dir = bundle.save(&args.out.join(trainer::bundle::BUNDLE_DIR))?;
+                // the conversion recipe lets `predict --run` take raw inputs
+                converters_common::recipe::copy_into_bundle(&args.dataset, &dir)?;
                 eprintln!("model bundle of prediction {} saved in {}", last.index, dir.display());
             }
             None => eprintln!("warning: the model of prediction {} was not kept; no bundle saved", last.index),

@@ -227,20 +227,44 @@ impl ModelBundle {
     }
 }
 
+/// One CSV field, quoted when it holds a delimiter, a quote or a line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// CSV of a prediction: a header of class names, then one row per example.
 pub fn prediction_csv(matrix: &PredictionMatrix, label_names: &[String]) -> String {
-    let quote = |s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
+    let quote = |s: &str| csv_field(s);
     let mut out = label_names.iter().map(|n| quote(n)).collect::<Vec<_>>().join(",");
     out.push('\n');
     for i in 0..matrix.rows() {
         let row: Vec<String> = matrix.row(i).iter().map(|v| format!("{v}")).collect();
         out.push_str(&row.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// CSV of a prediction on named inputs: the identity columns (`id_header`; `ids[c][i]` is
+/// column `c` of example `i`), `predicted` (the class of highest probability, the first on a
+/// tie), then one probability column per class, named by class.
+pub fn named_prediction_csv(matrix: &PredictionMatrix, label_names: &[String], id_header: &[String], ids: &[Vec<String>]) -> String {
+    let mut header: Vec<String> = id_header.iter().map(|h| csv_field(h)).collect();
+    header.push("predicted".into());
+    header.extend(label_names.iter().map(|n| csv_field(n)));
+    let mut out = header.join(",");
+    out.push('\n');
+    for i in 0..matrix.rows() {
+        let row = matrix.row(i);
+        let mut cells: Vec<String> = ids.iter().map(|column| csv_field(column.get(i).map(String::as_str).unwrap_or(""))).collect();
+        let best = row.iter().enumerate().fold(0, |b, (k, &v)| if v > row[b] { k } else { b });
+        cells.push(csv_field(label_names.get(best).map(String::as_str).unwrap_or("")));
+        cells.extend(row.iter().map(|v| format!("{v}")));
+        out.push_str(&cells.join(","));
         out.push('\n');
     }
     out

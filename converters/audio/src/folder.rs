@@ -49,6 +49,8 @@ pub struct AudioOutcome {
 struct AudioMeta {
     source_seconds: f64,
     seconds: f64,
+    /// The input's name in its listing, for the test sources side file.
+    name: String,
 }
 
 /// Converts the audio folder `req.input` (layouts: [`converters_common::labels`]) into
@@ -83,14 +85,20 @@ pub fn convert_audio_folder(req: &AudioRequest) -> Result<AudioOutcome> {
     let (mut source_seconds, mut stored_seconds) = (0.0, 0.0);
     let convert = |item: &converters_common::RawItem| {
         let a = audio_record(&item.path, &item.name, &opts, channels)?;
-        Ok(Converted { frames: a.frames, labels: item.labels.clone(), meta: AudioMeta { source_seconds: a.source_seconds, seconds: a.seconds } })
+        Ok(Converted { frames: a.frames, labels: item.labels.clone(), meta: AudioMeta { source_seconds: a.source_seconds, seconds: a.seconds, name: item.name.clone() } })
     };
-    let mut observe = |m: &AudioMeta| {
+    let mut test_sources = Vec::with_capacity(plan.test.len());
+    let mut observe = |m: &AudioMeta, test: bool| {
         source_seconds += m.source_seconds;
         stored_seconds += m.seconds;
+        if test {
+            test_sources.push(m.name.clone());
+        }
     };
-    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, &mut observe)?;
-    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, &mut observe)?;
+    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |m| observe(m, true))?;
+    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |m| observe(m, false))?;
+    let (file, bytes) = converters_common::recipe::test_sources_file(&name, &test_sources);
+    job.writer_mut().write_side_file(&file, &bytes)?;
 
     let spec = speech_spec(output_dim, class_names.as_deref(), channels);
     let written = job.finish(spec, class_names.as_deref(), &report)?;

@@ -15,7 +15,9 @@
 //! - [`order`]: seeded record order for inputs streamed rather than held (tables, corpora);
 //! - [`interrupt`]: SIGINT/SIGTERM stop a conversion between records, leaving no output;
 //! - [`output`]: [`output::DatasetJob`] streams converted examples through the atomic
-//!   `formats` writer, writes the skip report, and validates the result.
+//!   `formats` writer, writes the skip report, and validates the result;
+//! - [`recipe`]: the conversion recipe kept with a dataset and a model, applied to new inputs;
+//! - [`unlabelled`]: writing an unlabelled set (spec §1.3) from new inputs.
 
 pub mod error;
 pub mod interrupt;
@@ -26,8 +28,10 @@ pub mod output;
 pub mod pipeline;
 pub mod policy;
 pub mod progress;
+pub mod recipe;
 pub mod sink;
 pub mod split;
+pub mod unlabelled;
 
 pub use error::{ConvertError, ItemError, Result};
 pub use labels::{Labels, RawItem};

@@ -62,8 +62,14 @@ impl SeededOrder {
 
     /// Adds one record (its labels as the writer takes them).
     pub fn push(&mut self, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> Result<()> {
+        self.push_with_id(None, frames, label_index, label_score)
+    }
+
+    /// As [`SeededOrder::push`], keeping `id` with the record: the drained example carries
+    /// it back, so a converter can tell which input each record came from.
+    pub fn push_with_id(&mut self, id: Option<i64>, frames: &Frames, label_index: &[i64], label_score: &[f32]) -> Result<()> {
         let ex = AutoDlExample {
-            id: None,
+            id,
             label_index: label_index.to_vec(),
             label_score: label_score.to_vec(),
             frames: frames.clone(),

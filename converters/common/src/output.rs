@@ -164,23 +164,7 @@ impl DatasetJob {
             self.writer.write_side_file(&SkipReport::file_name(&name), report.render().as_bytes())?;
         }
         let summary = self.writer.finish(spec, label_names)?;
-        let opts = ValidateOptions { deep: self.target.deep_validate, ..Default::default() };
-        let validation = validate(&summary.root, &opts);
-        if !validation.is_valid() {
-            let errors: Vec<String> = validation
-                .findings
-                .iter()
-                .filter(|f| f.severity == Severity::Error)
-                .take(5)
-                .map(|f| format!("{} {}: {}", f.code, f.location.file.display(), f.message))
-                .collect();
-            // Never leave an invalid dataset behind (output complete or absent).
-            let _ = std::fs::remove_dir_all(&summary.root);
-            return Err(ConvertError::Validation {
-                path: summary.root.clone(),
-                summary: format!("{} error(s): {}", validation.errors, errors.join("; ")),
-            });
-        }
+        let validation = validate_or_remove(&summary.root, self.target.deep_validate)?;
         let skip_report = (!report.is_empty()).then(|| summary.root.join(SkipReport::file_name(&name)));
         Ok(Written { summary, skip_report, skipped: report.len(), validation })
     }
@@ -189,4 +173,25 @@ impl DatasetJob {
     pub fn out_dir(&self) -> &Path {
         &self.target.out_dir
     }
+}
+
+/// Validates the output just moved to `root`; an invalid one is removed (never leave an
+/// invalid dataset behind: output complete or absent) and reported with its first errors.
+pub fn validate_or_remove(root: &Path, deep: bool) -> Result<Report> {
+    let validation = validate(root, &ValidateOptions { deep, ..Default::default() });
+    if !validation.is_valid() {
+        let errors: Vec<String> = validation
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .take(5)
+            .map(|f| format!("{} {}: {}", f.code, f.location.file.display(), f.message))
+            .collect();
+        let _ = std::fs::remove_dir_all(root);
+        return Err(ConvertError::Validation {
+            path: root.to_path_buf(),
+            summary: format!("{} error(s): {}", validation.errors, errors.join("; ")),
+        });
+    }
+    Ok(validation)
 }

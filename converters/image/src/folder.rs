@@ -206,10 +206,16 @@ pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
     let mut stats = ShapeStats::default();
     let convert = |item: &converters_common::RawItem| {
         let (frames, meta) = image_record(&item.path, &opts, dense_channels)?;
-        Ok(Converted { frames, labels: item.labels.clone(), meta })
+        Ok(Converted { frames, labels: item.labels.clone(), meta: (meta, item.name.clone()) })
     };
-    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |m| stats.observe(m.height, m.width, m.colour))?;
-    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |m| stats.observe(m.height, m.width, m.colour))?;
+    let mut test_sources = Vec::with_capacity(plan.test.len());
+    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |(m, name)| {
+        stats.observe(m.height, m.width, m.colour);
+        test_sources.push(name.clone());
+    })?;
+    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |(m, _)| stats.observe(m.height, m.width, m.colour))?;
+    let (file, bytes) = converters_common::recipe::test_sources_file(&name, &test_sources);
+    job.writer_mut().write_side_file(&file, &bytes)?;
 
     let (spec, shape) = image_spec(&opts, dense_channels, &stats, output_dim, class_names.as_deref());
     if let Some(names) = &class_names {

@@ -9,12 +9,15 @@
 //! - [`plan`]: the plan file (`plan.jsonl`: a header line, then one line per input);
 //! - [`shard`]: one shard's record parts, solution part and manifest;
 //! - [`merge`]: manifest checks, record parts copied as framed bytes (renumbered only after a
-//!   skipped input), metadata from the combined observations, validation.
+//!   skipped input), metadata from the combined observations, validation;
+//! - [`raw`]: the conversion recipe of a per-file domain and its use on new files (`predict`
+//!   on raw input, `convert --unlabelled`).
 
 pub mod domain;
 pub mod error;
 pub mod merge;
 pub mod plan;
+pub mod raw;
 pub mod shard;
 
 pub use error::{Result, ScaleError};

@@ -23,7 +23,7 @@ use formats::dataset::{DatasetSummary, DatasetWriter, Subset, WriterOptions};
 use formats::example::decode;
 use formats::solution::SolutionStyle;
 use formats::tfrecord::TfRecordReader;
-use formats::validate::{validate, Report, Severity, ValidateOptions};
+use formats::validate::Report;
 
 use crate::error::{Result, ScaleError};
 use crate::plan::Plan;
@@ -113,23 +113,17 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     if !report.is_empty() {
         writer.write_side_file(&SkipReport::file_name(&h.name), report.render().as_bytes())?;
     }
+    // `convert`'s recipe and test sources: test records in planned order, skipped ones left out
+    let recipe = crate::raw::recipe_of(&h.settings, shape[3].max(0) as usize)?;
+    writer.write_side_file(&converters_common::recipe::recipe_file_name(&h.name), &recipe.to_json())?;
+    let skipped: std::collections::HashSet<u64> = manifests.iter().flat_map(|m| m.skipped_test.iter().map(|s| s.id)).collect();
+    let mut tests: Vec<&crate::plan::PlanEntry> = plan.entries.iter().filter(|e| e.is_test() && !skipped.contains(&e.id)).collect();
+    tests.sort_by_key(|e| e.id);
+    let names: Vec<String> = tests.iter().map(|e| e.name.clone()).collect();
+    let (file, bytes) = converters_common::recipe::test_sources_file(&h.name, &names);
+    writer.write_side_file(&file, &bytes)?;
     let summary = writer.finish(spec, h.class_names.as_deref())?;
-    let validation = validate(&summary.root, &ValidateOptions { deep: converter.deep_validate(), ..Default::default() });
-    if !validation.is_valid() {
-        let errors: Vec<String> = validation
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Error)
-            .take(5)
-            .map(|f| format!("{} {}: {}", f.code, f.location.file.display(), f.message))
-            .collect();
-        let _ = std::fs::remove_dir_all(&summary.root);
-        return Err(converters_common::ConvertError::Validation {
-            path: summary.root.clone(),
-            summary: format!("{} error(s): {}", validation.errors, errors.join("; ")),
-        }
-        .into());
-    }
+    let validation = converters_common::output::validate_or_remove(&summary.root, converter.deep_validate())?;
     let skip_report = (!report.is_empty()).then(|| summary.root.join(SkipReport::file_name(&h.name)));
     Ok(Merged {
         summary,

@@ -421,5 +421,8 @@ pub fn convert_automl(
         class_names,
         feature_names,
         suggested_name: Some(layout.basename.clone()),
+        header_note: None,
+        recipe: None,
+        test_sources: Vec::new(),
     })
 }

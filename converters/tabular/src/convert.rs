@@ -10,6 +10,8 @@ use formats::metadata::{DataSpec, Format, MatrixSpec};
 
 use crate::encode::{frames, MissingPolicy, RowEncoder};
 use crate::error::{Result, TabularError};
+use crate::header::HeaderMode;
+use crate::recipe::TabularRecipe;
 use crate::limits::SPARSE_DENSITY_THRESHOLD;
 use crate::profile::{profile, ColumnChoices, ColumnRole, RowLabels};
 use converters_common::sink::DatasetSink;
@@ -31,6 +33,8 @@ pub struct TabularOptions {
     pub columns: ColumnChoices,
     /// CSV delimiter; detected when `None`.
     pub delimiter: Option<u8>,
+    /// Whether a CSV's first line names the columns (`--header`).
+    pub header: HeaderMode,
     pub missing: MissingPolicy,
     pub sparse: SparseChoice,
     pub split: SplitOptions,
@@ -66,6 +70,12 @@ pub struct TabularSummary {
     pub feature_names: Vec<String>,
     /// Name suggested by the input (AutoML basename).
     pub suggested_name: Option<String>,
+    /// CSV: the header decision as one line for the user (`None` for Parquet/Arrow/AutoML).
+    pub header_note: Option<String>,
+    /// How new rows are encoded like these (`None` for the AutoML layout).
+    pub recipe: Option<TabularRecipe>,
+    /// The 1-based data row of every test record, in record order (empty for AutoML).
+    pub test_sources: Vec<String>,
 }
 
 /// Converts one table file (CSV/TSV, Parquet, Arrow IPC).
@@ -76,7 +86,7 @@ pub fn convert_table(
     report: &mut SkipReport,
 ) -> Result<TabularSummary> {
     opts.check()?;
-    let table = Table::open(input, opts.delimiter)?;
+    let table = Table::open_with(input, opts.delimiter, opts.header)?;
     let mut choices = opts.columns.clone();
     if choices.targets.is_empty() {
         // spec-free default: the last column is the target, as in most ML CSVs
@@ -119,7 +129,7 @@ pub fn convert_table(
         ));
     }
 
-    let encoder = RowEncoder::new(prof.roles.clone(), fill);
+    let encoder = RowEncoder::new(prof.roles.clone(), fill.clone());
     let features = encoder.width();
     let sparse = match opts.sparse {
         SparseChoice::Yes => true,
@@ -132,6 +142,7 @@ pub fn convert_table(
     // test records first (spec §1.4), so the table is streamed once per subset; records
     // reach the sink in the seeded order (converters_common::order), not the file's order
     let mut buf = Vec::with_capacity(features);
+    let mut test_sources = Vec::with_capacity(n_test);
     for (subset, count, stream) in [(Subset::Test, n_test, 1), (Subset::Train, n_train, 2)] {
         let mut order = SeededOrder::new(opts.split.seed, stream, count as u64)?;
         let mut next_bad = bad.iter().peekable();
@@ -150,12 +161,15 @@ pub fn convert_table(
             encoder.encode(row.cells, &mut buf);
             let index: Vec<i64> = set.iter().map(|&c| c as i64).collect();
             let score = vec![1.0f32; index.len()];
-            order.push(&frames(&buf, sparse), &index, &score)?;
+            order.push_with_id(Some(row.index as i64), &frames(&buf, sparse), &index, &score)?;
             Ok(())
         })?;
         order.drain(|ex| {
             match subset {
-                Subset::Test => sink.push_test(&ex.frames, &ex.label_index, &ex.label_score)?,
+                Subset::Test => {
+                    test_sources.push((ex.id.unwrap_or(-1) + 1).to_string());
+                    sink.push_test(&ex.frames, &ex.label_index, &ex.label_score)?
+                }
                 Subset::Train => sink.push_train(&ex.frames, &ex.label_index, &ex.label_score)?,
             };
             Ok(())
@@ -181,6 +195,16 @@ pub fn convert_table(
         feature_names: prof.feature_names(&table.columns),
         class_names: prof.class_names,
         suggested_name: None,
+        header_note: table.header.as_ref().map(|h| h.line(input)),
+        recipe: Some(TabularRecipe {
+            had_header: table.header.as_ref().is_none_or(|h| h.has_header),
+            columns: table.columns.clone(),
+            roles: prof.roles.clone(),
+            fill,
+            sparse,
+            features,
+        }),
+        test_sources,
     })
 }
 

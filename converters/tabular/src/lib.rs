@@ -12,7 +12,10 @@
 //! - `--target COL` (repeatable). One column: one class per distinct value (numeric order when
 //!   all values are numbers, text order otherwise), names in `label_to_index_map` and
 //!   `<name>_label.name`; a 0/1 column gives 2 classes. Several columns: multilabel, each must
-//!   hold 0/1. Default: the last column.
+//!   hold 0/1. Default: the last column. A column is named by its name or by its 0-based
+//!   position (`-1` = last); so are `--drop-column` and `--categorical-column`.
+//! - `--header auto|yes|no`: whether a CSV's first line names the columns ([`header`]: detected
+//!   by default, the decision printed); a headerless table's columns are `c0`, `c1`, ….
 //! - Numeric columns are stored as-is (parsed straight to f32). A column is categorical when
 //!   more than a few of its values are not numbers ([`limits::MAX_BAD_NUMERIC_CELLS`],
 //!   1/[`limits::BAD_NUMERIC_FRACTION_DENOMINATOR`]); otherwise its few text cells make their
@@ -28,15 +31,19 @@ pub mod automl;
 pub mod convert;
 pub mod encode;
 pub mod error;
+pub mod header;
 pub mod limits;
 pub mod profile;
+pub mod recipe;
 pub mod table;
 
 pub use automl::{convert_automl, AutoMlLayout};
 pub use convert::{convert_table, SparseChoice, TabularOptions, TabularSummary};
 pub use encode::MissingPolicy;
 pub use error::{Result, TabularError};
+pub use header::{HeaderDecision, HeaderMode};
 pub use profile::{CategoricalEncoding, ColumnChoices};
+pub use recipe::{convert_new_rows, NewRows, NewRowsOptions, TabularRecipe};
 pub use converters_common::sink::{self, DatasetSink, MemorySink};
 
 /// Converts `input`: an AutoML folder (spec §1.5) or a table file.

@@ -13,7 +13,7 @@ use crate::limits::*;
 use crate::table::{Cell, RowPos, Table};
 
 /// How a kept feature column becomes features.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ColumnRole {
     /// Numbers as-is (f32), missing values imputed.
     Numeric,
@@ -145,14 +145,37 @@ struct ColumnStats {
     numbers: Option<HashSet<String>>,
 }
 
-fn column_index(table: &Table, name: &str) -> Result<usize> {
-    table.columns.iter().position(|c| c == name).ok_or_else(|| {
-        TabularError::Options(format!(
-            "{}: no column named '{name}' (columns: {})",
+/// The column `name` names: a column name, else a 0-based position (`-1` = the last column).
+pub fn column_index(table: &Table, name: &str) -> Result<usize> {
+    if let Some(i) = table.columns.iter().position(|c| c == name) {
+        return Ok(i);
+    }
+    let width = table.columns.len() as i64;
+    if let Ok(k) = name.trim().parse::<i64>() {
+        let i = if k < 0 { width + k } else { k };
+        if (0..width).contains(&i) {
+            return Ok(i as usize);
+        }
+        return Err(TabularError::Options(format!(
+            "{}: column position {k} is outside the table's {width} columns (0..{} or -1..-{width})",
             table.path.display(),
-            table.columns.join(", ")
-        ))
-    })
+            width - 1
+        )));
+    }
+    Err(TabularError::Options(format!(
+        "{}: no column named '{name}' (columns: {}; a position such as 0 or -1 also works)",
+        table.path.display(),
+        preview(&table.columns)
+    )))
+}
+
+/// At most 20 column names for messages.
+fn preview(columns: &[String]) -> String {
+    if columns.len() <= 20 {
+        columns.join(", ")
+    } else {
+        format!("{}, … {} more", columns[..20].join(", "), columns.len() - 20)
+    }
 }
 
 /// Runs the first pass.
@@ -163,7 +186,7 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
     for t in &choices.targets {
         let i = column_index(table, t)?;
         if target_columns.contains(&i) {
-            return Err(TabularError::Options(format!("--target '{t}' given twice")));
+            return Err(TabularError::Options(format!("--target '{t}' given twice (column '{}')", table.columns[i])));
         }
         target_columns.push(i);
     }

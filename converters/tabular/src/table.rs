@@ -13,6 +13,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Schema};
 
 use crate::error::{Result, TabularError};
+use crate::header::{decide_header, positional_names, HeaderDecision, HeaderMode};
 use crate::limits::{ARROW_BATCH_ROWS, MAX_COLUMNS, MAX_CSV_FIELD_BYTES, MAX_CSV_LINE_BYTES};
 
 /// Text that means "no value" in a CSV cell (compared after trimming, case-sensitive forms
@@ -96,26 +97,47 @@ pub struct Table {
     pub columns: Vec<String>,
     /// For Parquet/Arrow: whether each column is typed numeric/boolean (vs text).
     pub typed_numeric: Vec<bool>,
+    /// CSV: whether the first line names the columns (else they are `c0`, `c1`, …) and how
+    /// that was decided; `None` for Parquet/Arrow (the schema names them).
+    pub header: Option<HeaderDecision>,
 }
 
 impl Table {
-    /// Opens `path`, detecting the container from its first bytes and extension.
+    /// Opens `path`, detecting the container from its first bytes and extension; a CSV's
+    /// first line is its header.
     pub fn open(path: &Path, delimiter: Option<u8>) -> Result<Table> {
+        Table::open_with(path, delimiter, HeaderMode::Yes)
+    }
+
+    /// As [`Table::open`], with the CSV header given or detected per `header`.
+    pub fn open_with(path: &Path, delimiter: Option<u8>, header: HeaderMode) -> Result<Table> {
         let kind = detect_kind(path, delimiter)?;
         match kind {
             TableKind::Csv { delimiter } => {
-                let mut reader = csv_reader(path, delimiter)?;
-                let header = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
-                let mut columns = Vec::with_capacity(header.len());
-                for (i, field) in header.iter().enumerate() {
-                    let name = std::str::from_utf8(field).map_err(|_| {
-                        TabularError::table(path, format!("header column {}: invalid UTF-8", i + 1))
-                    })?;
-                    columns.push(name.trim().to_string());
-                }
+                let decision = match header {
+                    HeaderMode::Auto => {
+                        let head = read_head(path)?;
+                        decide_header(header, &head, delimiter, head.len() == HEAD_BYTES)
+                    }
+                    _ => decide_header(header, &[], delimiter, false),
+                };
+                let mut reader = csv_reader(path, delimiter, true)?;
+                let first = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
+                let columns = if decision.has_header {
+                    let mut columns = Vec::with_capacity(first.len());
+                    for (i, field) in first.iter().enumerate() {
+                        let name = std::str::from_utf8(field).map_err(|_| {
+                            TabularError::table(path, format!("header column {}: invalid UTF-8", i + 1))
+                        })?;
+                        columns.push(name.trim().to_string());
+                    }
+                    columns
+                } else {
+                    positional_names(first.len())
+                };
                 check_columns(path, &columns)?;
                 let typed_numeric = vec![false; columns.len()];
-                Ok(Table { path: path.to_path_buf(), kind, columns, typed_numeric })
+                Ok(Table { path: path.to_path_buf(), kind, columns, typed_numeric, header: Some(decision) })
             }
             _ => {
                 let schema = arrow_schema_of(path, kind)?;
@@ -126,9 +148,13 @@ impl Table {
                     columns.push(field.name().clone());
                 }
                 check_columns(path, &columns)?;
-                Ok(Table { path: path.to_path_buf(), kind, columns, typed_numeric })
+                Ok(Table { path: path.to_path_buf(), kind, columns, typed_numeric, header: None })
             }
         }
+    }
+
+    fn has_header(&self) -> bool {
+        self.header.as_ref().is_none_or(|h| h.has_header)
     }
 
     /// Streams every data row through `f`, in file order.
@@ -144,8 +170,10 @@ impl Table {
 
     fn csv_rows(&self, delimiter: u8, f: &mut dyn FnMut(RowRef<'_>) -> Result<()>) -> Result<()> {
         let path = &self.path;
-        let mut reader = csv_reader(path, delimiter)?;
-        reader.byte_headers().map_err(|e| csv_error(path, e))?;
+        let mut reader = csv_reader(path, delimiter, self.has_header())?;
+        if self.has_header() {
+            reader.byte_headers().map_err(|e| csv_error(path, e))?;
+        }
         let width = self.columns.len();
         let mut record = csv::ByteRecord::new();
         let mut index = 0u64;
@@ -245,12 +273,20 @@ fn check_columns(path: &Path, columns: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Bytes read from the start of a file to detect its container, delimiter and header.
+const HEAD_BYTES: usize = 64 * 1024;
+
+fn read_head(path: &Path) -> Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    File::open(path)
+        .and_then(|f| f.take(HEAD_BYTES as u64).read_to_end(&mut head))
+        .map_err(|e| TabularError::io(path, e))?;
+    Ok(head)
+}
+
 /// Parquet (`PAR1`), Arrow IPC file (`ARROW1`) or stream (continuation marker), else CSV.
 pub fn detect_kind(path: &Path, delimiter: Option<u8>) -> Result<TableKind> {
-    let mut head = Vec::with_capacity(64 * 1024);
-    File::open(path)
-        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
-        .map_err(|e| TabularError::io(path, e))?;
+    let head = read_head(path)?;
     if head.starts_with(b"PAR1") {
         return Ok(TableKind::Parquet);
     }
@@ -307,13 +343,13 @@ fn count_unquoted(line: &[u8], d: u8) -> usize {
     n
 }
 
-fn csv_reader(path: &Path, delimiter: u8) -> Result<csv::Reader<LineGuard<BufReader<File>>>> {
+fn csv_reader(path: &Path, delimiter: u8, has_header: bool) -> Result<csv::Reader<LineGuard<BufReader<File>>>> {
     let file = File::open(path).map_err(|e| TabularError::io(path, e))?;
     let guard = LineGuard { inner: BufReader::with_capacity(1 << 20, file), since_newline: 0, line: 1 };
     Ok(csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .flexible(true)
-        .has_headers(true)
+        .has_headers(has_header)
         .from_reader(guard))
 }
 

@@ -13,6 +13,7 @@ use crate::corpus::{Corpus, Layout, TableColumns};
 use crate::error::{Result, TextError};
 use converters_common::sink::DatasetSink;
 use crate::tokenize::{train_fallible, TokenizerKind, DEFAULT_BPE_VOCAB};
+use crate::unlabelled::TextRecipe;
 
 /// `--tokenizer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,6 +72,11 @@ pub struct TextSummary {
     pub spec: DataSpec,
     /// Class names in index order, when the input names its classes.
     pub class_names: Option<Vec<String>>,
+    /// How new documents are tokenized like these.
+    pub recipe: Option<TextRecipe>,
+    /// The source of every test record in record order: the path below the input folder, or
+    /// the 1-based row of a corpus file.
+    pub test_sources: Vec<String>,
 }
 
 /// Converts a text corpus (folder or CSV/TSV/JSONL file).
@@ -142,6 +148,12 @@ pub fn convert_corpus(
 
     let spec = text_spec(&tokenizer.vocab, scan.output_dim, scan.class_names.as_deref(), n_train);
     let (mut unknown, mut truncated) = (0u64, 0u64);
+    let source_of = |s: usize, path: &Path| match &corpus.layout {
+        Layout::Files(_) => relative_name(&corpus.root, path),
+        _ => (s + 1).to_string(),
+    };
+    let mut sources: Vec<String> = Vec::new();
+    let mut test_sources: Vec<String> = Vec::with_capacity(n_test);
     // An AutoNLP layout keeps its parts' input order as the reference does (spec §1.1);
     // otherwise records follow the seeded order (converters_common::order), so documents
     // read class folder by class folder are not written grouped by class.
@@ -177,16 +189,26 @@ pub fn convert_corpus(
                 unknown += ids.iter().filter(|&&i| i == 1).count() as u64;
             }
             let (index, score) = (info.labels.indices(), info.labels.scores());
+            if test {
+                sources.push(source_of(s, &doc.pos.path));
+            }
             match (&mut order, test) {
-                (Some(order), _) => order.push(&frames, &index, &score)?,
-                (None, true) => _ = sink.push_test(&frames, &index, &score)?,
+                (Some(order), _) => order.push_with_id(Some(sources.len() as i64 - 1), &frames, &index, &score)?,
+                (None, true) => {
+                    test_sources.push(sources.last().cloned().unwrap_or_default());
+                    _ = sink.push_test(&frames, &index, &score)?
+                }
                 (None, false) => _ = sink.push_train(&frames, &index, &score)?,
             }
         }
         if let Some(order) = order {
             order.drain(|ex| {
                 match wanted_test {
-                    true => sink.push_test(&ex.frames, &ex.label_index, &ex.label_score)?,
+                    true => {
+                        let k = ex.id.and_then(|i| usize::try_from(i).ok());
+                        test_sources.push(k.and_then(|k| sources.get(k)).cloned().unwrap_or_default());
+                        sink.push_test(&ex.frames, &ex.label_index, &ex.label_score)?
+                    }
                     false => sink.push_train(&ex.frames, &ex.label_index, &ex.label_score)?,
                 };
                 Ok(())
@@ -212,7 +234,21 @@ pub fn convert_corpus(
         warnings,
         spec,
         class_names: scan.class_names.clone(),
+        recipe: Some(TextRecipe {
+            tokenizer: tokenizer.to_json()?,
+            max_length: opts.max_length,
+            text_column: opts.columns.text.clone(),
+            delimiter: opts.columns.delimiter,
+        }),
+        test_sources,
     })
+}
+
+/// `path` below `root` with `/` separators (the file name when it is not below it).
+pub fn relative_name(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    parts.join("/")
 }
 
 /// `usable[s]` for stream position `s`.

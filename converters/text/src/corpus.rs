@@ -317,7 +317,7 @@ pub fn is_cjk(c: char) -> bool {
 }
 
 /// A whole file as one document; invalid UTF-8 and oversize are document errors.
-fn read_document(path: &Path) -> Result<std::result::Result<String, String>> {
+pub(crate) fn read_document(path: &Path) -> Result<std::result::Result<String, String>> {
     let file = File::open(path).map_err(|e| TextError::io(path, e))?;
     let mut bytes = Vec::new();
     file.take(MAX_DOCUMENT_BYTES as u64 + 1)
@@ -345,7 +345,8 @@ fn csv_stream(path: &Path, delimiter: u8, columns: &TableColumns) -> Result<Box<
             TextError::input(path, format!("no column named '{name}' (columns: {})", header.iter().collect::<Vec<_>>().join(", ")))
         })
     };
-    let (tc, lc) = (find(&columns.text)?, find(&columns.label)?);
+    // an empty label name reads documents without labels (new documents to predict)
+    let (tc, lc) = (find(&columns.text)?, if columns.label.is_empty() { None } else { Some(find(&columns.label)?) });
     let width = header.len();
     let path = path.to_path_buf();
     let mut record = csv::ByteRecord::new();
@@ -364,7 +365,7 @@ fn csv_stream(path: &Path, delimiter: u8, columns: &TableColumns) -> Result<Box<
                     Ok(t) => Ok(t.to_string()),
                     Err(_) => Err(format!("column '{}': {}", header[tc].trim(), utf8_reason(&record[tc], line))),
                 };
-                let label = match std::str::from_utf8(&record[lc]).map(str::trim) {
+                let label = match lc.map(|lc| std::str::from_utf8(&record[lc]).map(str::trim)).unwrap_or(Ok("")) {
                     Ok("") => RawLabel::Missing,
                     Ok(l) => RawLabel::Names(vec![l.to_string()]),
                     Err(_) => RawLabel::Missing,

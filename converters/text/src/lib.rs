@@ -23,8 +23,10 @@ pub mod convert;
 pub mod corpus;
 pub mod error;
 pub mod tokenize;
+pub mod unlabelled;
 
 pub use convert::{convert_corpus, convert_text, TextOptions, TextSummary, TokenizerChoice};
 pub use corpus::{Corpus, TableColumns};
 pub use error::{Result, TextError};
+pub use unlabelled::{convert_new_documents, TextRecipe};
 pub use converters_common::sink::{self, DatasetSink, MemorySink};

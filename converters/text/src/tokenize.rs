@@ -101,6 +101,12 @@ where
         }
     }
     tokenizer.train(&mut trainer, documents).map_err(tok_err)?;
+    let vocab = vocabulary(&tokenizer)?;
+    Ok(TrainedTokenizer { tokenizer, vocab })
+}
+
+/// The vocabulary in index order, `<pad>` and `<unk>` first.
+fn vocabulary(tokenizer: &Tokenizer) -> Result<Vec<String>> {
     let mut by_id: Vec<Option<String>> = Vec::new();
     for (token, id) in tokenizer.get_vocab(true) {
         let id = id as usize;
@@ -117,10 +123,23 @@ where
     if vocab.first().map(String::as_str) != Some(PAD) || vocab.get(1).map(String::as_str) != Some(UNK) {
         return Err(TextError::Tokenizer("reserved entries <pad>/<unk> are not at indices 0/1".into()));
     }
-    Ok(TrainedTokenizer { tokenizer, vocab })
+    Ok(vocab)
 }
 
 impl TrainedTokenizer {
+    /// The whole tokenizer (normalizer, pre-tokenizer, model with its vocabulary and merges)
+    /// as JSON, for the conversion recipe.
+    pub fn to_json(&self) -> Result<String> {
+        self.tokenizer.to_string(false).map_err(tok_err)
+    }
+
+    /// A tokenizer saved by [`TrainedTokenizer::to_json`].
+    pub fn from_json(json: &str) -> Result<TrainedTokenizer> {
+        let tokenizer: Tokenizer = json.parse().map_err(tok_err)?;
+        let vocab = vocabulary(&tokenizer)?;
+        Ok(TrainedTokenizer { tokenizer, vocab })
+    }
+
     /// Token indices of `text`, cut to `max_length`; a document without tokens is one
     /// [`PAD`] frame (the format needs at least one frame, spec §3.3).
     pub fn encode(&self, text: &str, max_length: Option<usize>) -> Result<Vec<u32>> {
@@ -198,6 +217,18 @@ mod tests {
         assert!(t.vocab.len() <= 40, "{}", t.vocab.len());
         let ids = t.encode("newest lower", Some(2)).unwrap();
         assert_eq!(ids.len(), 2);
+    }
+
+    #[test]
+    fn saved_tokenizers_encode_the_same() {
+        let corpus: Vec<String> = (0..50).map(|i| format!("lower lowest newer newest {i}")).collect();
+        for kind in [TokenizerKind::Words, TokenizerKind::Chars, TokenizerKind::Bpe { vocab_size: 40 }] {
+            let t = train(kind, None, corpus.clone().into_iter()).unwrap();
+            let back = TrainedTokenizer::from_json(&t.to_json().unwrap()).unwrap();
+            assert_eq!(back.vocab, t.vocab);
+            let text = "Newest LOWER unseen 7";
+            assert_eq!(back.encode(text, None).unwrap(), t.encode(text, None).unwrap());
+        }
     }
 
     #[test]

@@ -89,10 +89,16 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
     let mut stats = ClipStats::default();
     let convert = |item: &converters_common::RawItem| {
         let (frames, meta) = clip_record(&item.path, &opts, channels)?;
-        Ok(Converted { frames, labels: item.labels.clone(), meta })
+        Ok(Converted { frames, labels: item.labels.clone(), meta: (meta, item.name.clone()) })
     };
-    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |m| stats.observe(m))?;
-    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |m| stats.observe(m))?;
+    let mut test_sources = Vec::with_capacity(plan.test.len());
+    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |(m, name)| {
+        stats.observe(m);
+        test_sources.push(name.clone());
+    })?;
+    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |(m, _)| stats.observe(m))?;
+    let (file, bytes) = converters_common::recipe::test_sources_file(&name, &test_sources);
+    job.writer_mut().write_side_file(&file, &bytes)?;
 
     warnings.extend(stats.capped_warning(&opts));
     let (spec, shape) = video_spec(&opts, channels, &stats, output_dim, class_names.as_deref());

@@ -1,0 +1,126 @@
+//! The recipe of an image, video or audio conversion — its [`DomainSettings`] with the channel
+//! count the dataset was written with — and its use on new files: every file of the domain
+//! below a folder (flat or nested), or one file, becomes a record of an unlabelled set through
+//! the converter crate's own per-file function, exactly as in training. A file of another
+//! kind, or one that cannot be converted, is an error naming it.
+
+use std::path::{Path, PathBuf};
+
+use converters_common::recipe::{is_layout_file, recipe_file_name, Recipe};
+use converters_common::unlabelled::UnlabelledWriter;
+use converters_common::ConvertError;
+use formats::metadata::DataSpec;
+use rayon::prelude::*;
+
+use crate::domain::{DomainRequest, DomainSettings};
+use crate::plan::ImageSettings;
+
+/// `settings` with the channel count of the written records (the metadata's `num_channels`)
+/// fixed, so new files get the same channels whatever their own.
+pub fn with_channels(settings: &DomainSettings, channels: usize) -> DomainSettings {
+    match settings {
+        DomainSettings::Image(s) => {
+            let mut s = s.clone();
+            if channels == 1 || channels == 3 {
+                s.channels = channels.to_string();
+            }
+            s.dense_channels = channels;
+            DomainSettings::Image(s)
+        }
+        DomainSettings::Video { options, .. } => DomainSettings::Video { options: *options, channels: channels as u8 },
+        DomainSettings::Audio { options, .. } => DomainSettings::Audio { options: *options, channels },
+    }
+}
+
+/// The recipe of records converted with `settings` into `channels` channels.
+pub fn recipe_of(settings: &DomainSettings, channels: usize) -> Result<Recipe, ConvertError> {
+    let settings = with_channels(settings, channels);
+    Recipe::new(settings.domain(), &settings)
+}
+
+/// Writes `<root>/<name>_recipe.json` for a finished `convert` of `request`.
+pub fn write_recipe(request: &DomainRequest, channels: usize, root: &Path, name: &str) -> Result<PathBuf, ConvertError> {
+    let settings = match request {
+        DomainRequest::Image(o) => DomainSettings::Image(ImageSettings::from_options(o)),
+        DomainRequest::Video(o) => DomainSettings::Video { options: *o, channels: 0 },
+        DomainRequest::Audio(o) => DomainSettings::Audio { options: *o, channels: 0 },
+    };
+    recipe_of(&settings, channels)?.write_into(root, &recipe_file_name(name))
+}
+
+/// The settings of a file-domain recipe read from `origin`.
+pub fn recipe_settings(recipe: &Recipe, origin: &Path) -> Result<DomainSettings, ConvertError> {
+    recipe.settings(&recipe.domain, origin)
+}
+
+fn accepts(settings: &DomainSettings, path: &Path) -> bool {
+    match settings {
+        DomainSettings::Image(_) => converters_image::options::is_image_path(path),
+        DomainSettings::Video { .. } => converters_video::options::is_video_path(path),
+        DomainSettings::Audio { .. } => converters_audio::options::is_audio_path(path),
+    }
+}
+
+/// The files of the domain at `input`, with their names (the path below `input`, `/`
+/// separators), sorted by name.
+pub fn list_new_files(settings: &DomainSettings, input: &Path) -> Result<Vec<(PathBuf, String)>, ConvertError> {
+    let io = |p: &Path, e: std::io::Error| ConvertError::Io { path: p.to_path_buf(), source: e };
+    let wrong = |p: &Path| ConvertError::input(p, format!("the recipe converts only {} files; this is not one", settings.domain()));
+    if input.is_file() {
+        if !accepts(settings, input) {
+            return Err(wrong(input));
+        }
+        let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        return Ok(vec![(input.to_path_buf(), name)]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![input.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).map_err(|e| io(&d, e))? {
+            let p = e.map_err(|e| io(&d, e))?.path();
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if name.starts_with('.') {
+                continue;
+            }
+            if p.is_dir() {
+                stack.push(p);
+            } else if accepts(settings, &p) {
+                let rel = p.strip_prefix(input).unwrap_or(&p);
+                let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                out.push((p, rel.join("/")));
+            } else if !is_layout_file(&name) {
+                return Err(wrong(&p));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(ConvertError::input(input, format!("no {} file", settings.domain())));
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
+/// Converts every file of `input` into `writer` (source = its name) and returns the metadata
+/// of the set for `output_dim` classes named `class_names`, with `convert`'s warnings.
+pub fn convert_new_files(
+    settings: &DomainSettings,
+    input: &Path,
+    output_dim: usize,
+    class_names: &[String],
+    writer: &mut UnlabelledWriter,
+) -> Result<(DataSpec, Vec<String>), ConvertError> {
+    let converter = settings.converter()?;
+    let files = list_new_files(settings, input)?;
+    let mut observed = converter.empty_observed();
+    for chunk in files.chunks(converter.chunk_size()) {
+        let converted: Vec<_> = chunk.par_iter().map(|(path, name)| converter.convert(path, name)).collect();
+        for ((_, name), result) in chunk.iter().zip(converted) {
+            let (frames, observation) = result.map_err(ConvertError::Item)?;
+            observed.observe(&observation);
+            writer.push(&frames, name)?;
+        }
+    }
+    let names = (!class_names.is_empty()).then_some(class_names);
+    let (spec, _, warnings) = converter.dataset_spec(&observed, output_dim, names).map_err(|m| ConvertError::input(input, m))?;
+    Ok((spec, warnings))
+}
