@@ -22,6 +22,8 @@ pub enum TokenizerChoice {
     Auto,
     Words,
     Chars,
+    /// jieba word segmentation (Chinese words, spec DEEPWISDOM.md §5.1).
+    ZhWords,
     Bpe,
 }
 
@@ -109,6 +111,7 @@ pub fn convert_corpus(
     let kind = match opts.tokenizer {
         TokenizerChoice::Words => TokenizerKind::Words,
         TokenizerChoice::Chars => TokenizerKind::Chars,
+        TokenizerChoice::ZhWords => TokenizerKind::ZhWords,
         TokenizerChoice::Bpe => {
             TokenizerKind::Bpe { vocab_size: opts.vocab_size.unwrap_or(DEFAULT_BPE_VOCAB) }
         }
