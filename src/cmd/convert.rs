@@ -468,7 +468,7 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
 #[command(next_help_heading = "Text options")]
 pub struct TextArgs {
     /// words: lower-case, split on whitespace and punctuation; chars: one token per
-    /// character; bpe: byte-pair encoding learned up to --vocab-size; auto: chars for Chinese
+    /// character; zh-words: Chinese words cut by jieba (dictionary built in); bpe: byte-pair encoding learned up to --vocab-size; auto: chars for Chinese
     /// (meta.json ZH/CH or mostly CJK letters), else words
     #[arg(long, value_enum, default_value_t = TokenizerArg::Auto)]
     pub tokenizer: TokenizerArg,
@@ -491,6 +491,7 @@ pub enum TokenizerArg {
     Auto,
     Words,
     Chars,
+    ZhWords,
     Bpe,
 }
 
@@ -591,6 +592,7 @@ fn run_text(args: &Args) -> anyhow::Result<i32> {
             TokenizerArg::Auto => TokenizerChoice::Auto,
             TokenizerArg::Words => TokenizerChoice::Words,
             TokenizerArg::Chars => TokenizerChoice::Chars,
+            TokenizerArg::ZhWords => TokenizerChoice::ZhWords,
             TokenizerArg::Bpe => TokenizerChoice::Bpe,
         },
         vocab_size: t.vocab_size,

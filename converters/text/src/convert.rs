@@ -23,6 +23,8 @@ pub enum TokenizerChoice {
     Auto,
     Words,
     Chars,
+    /// jieba word segmentation (Chinese words, spec DEEPWISDOM.md §5.1).
+    ZhWords,
     Bpe,
 }
 
@@ -115,6 +117,7 @@ pub fn convert_corpus(
     let kind = match opts.tokenizer {
         TokenizerChoice::Words => TokenizerKind::Words,
         TokenizerChoice::Chars => TokenizerKind::Chars,
+        TokenizerChoice::ZhWords => TokenizerKind::ZhWords,
         TokenizerChoice::Bpe => {
             TokenizerKind::Bpe { vocab_size: opts.vocab_size.unwrap_or(DEFAULT_BPE_VOCAB) }
         }
@@ -239,6 +242,7 @@ pub fn convert_corpus(
             max_length: opts.max_length,
             text_column: opts.columns.text.clone(),
             delimiter: opts.columns.delimiter,
+            segment: tokenizer.segments(),
         }),
         test_sources,
     })

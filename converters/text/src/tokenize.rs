@@ -4,13 +4,17 @@
 //!   tokens), one vocabulary entry per word;
 //! - `chars` (default when most letters are CJK, or meta.json says `ZH`/`CH`): one token per
 //!   non-space character;
+//! - `zh-words`: Chinese words cut by jieba (`jieba-rs`, its dictionary compiled in), then split
+//!   on whitespace; other scripts in the text come out as jieba's runs (words, punctuation);
 //! - `bpe`: byte-pair encoding learned up to `--vocab-size` entries, over the `words` split.
 //!
 //! Vocabulary (spec §5.4 `channel_to_index_map`): index 0 is [`PAD`] (the single frame of a
 //! document that yields no token), index 1 is [`UNK`] (every test token the training documents
 //! never showed), then the training tokens, most frequent first (ties in text order).
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use jieba_rs::Jieba;
 
 use tokenizers::models::bpe::{BpeTrainer, BPE};
 use tokenizers::models::wordlevel::{WordLevel, WordLevelTrainer};
@@ -37,6 +41,7 @@ pub const DEFAULT_BPE_VOCAB: usize = 8000;
 pub enum TokenizerKind {
     Words,
     Chars,
+    ZhWords,
     Bpe { vocab_size: usize },
 }
 
@@ -45,6 +50,7 @@ impl std::fmt::Display for TokenizerKind {
         match self {
             TokenizerKind::Words => write!(f, "words"),
             TokenizerKind::Chars => write!(f, "chars"),
+            TokenizerKind::ZhWords => write!(f, "zh-words (jieba)"),
             TokenizerKind::Bpe { vocab_size } => write!(f, "bpe (vocab {vocab_size})"),
         }
     }
@@ -53,7 +59,29 @@ impl std::fmt::Display for TokenizerKind {
 /// A trained tokenizer and its vocabulary in index order.
 pub struct TrainedTokenizer {
     tokenizer: Tokenizer,
+    /// `zh-words`: texts are cut by jieba before the tokenizer splits them on whitespace.
+    segment: bool,
     pub vocab: Vec<String>,
+}
+
+fn jieba() -> &'static Jieba {
+    static JIEBA: OnceLock<Jieba> = OnceLock::new();
+    JIEBA.get_or_init(Jieba::new)
+}
+
+/// The jieba words of `text` joined by single spaces (whitespace runs are dropped).
+pub fn segment_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 2);
+    for token in jieba().cut(text, true) {
+        let word = token.word.trim();
+        if !word.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
+    out
 }
 
 fn tok_err(e: impl std::fmt::Display) -> TextError {
@@ -68,7 +96,7 @@ where
 {
     let specials = vec![AddedToken::from(PAD, true), AddedToken::from(UNK, true)];
     let (model, mut trainer): (tokenizers::models::ModelWrapper, TrainerWrapper) = match kind {
-        TokenizerKind::Words | TokenizerKind::Chars => {
+        TokenizerKind::Words | TokenizerKind::Chars | TokenizerKind::ZhWords => {
             let model = WordLevel::builder().unk_token(UNK.into()).build().map_err(tok_err)?;
             let trainer = WordLevelTrainer::builder()
                 .vocab_size(vocab_limit.unwrap_or(usize::MAX))
@@ -96,13 +124,18 @@ where
                 .map_err(tok_err)?;
             tokenizer.with_pre_tokenizer(Some(Sequence::new(vec![WhitespaceSplit.into(), each_char.into()])));
         }
+        TokenizerKind::ZhWords => {
+            tokenizer.with_pre_tokenizer(Some(WhitespaceSplit));
+        }
         _ => {
             tokenizer.with_pre_tokenizer(Some(BertPreTokenizer));
         }
     }
+    let segment = kind == TokenizerKind::ZhWords;
+    let documents = documents.map(move |d| if segment { segment_words(&d) } else { d });
     tokenizer.train(&mut trainer, documents).map_err(tok_err)?;
     let vocab = vocabulary(&tokenizer)?;
-    Ok(TrainedTokenizer { tokenizer, vocab })
+    Ok(TrainedTokenizer { tokenizer, segment, vocab })
 }
 
 /// The vocabulary in index order, `<pad>` and `<unk>` first.
@@ -133,17 +166,27 @@ impl TrainedTokenizer {
         self.tokenizer.to_string(false).map_err(tok_err)
     }
 
-    /// A tokenizer saved by [`TrainedTokenizer::to_json`].
-    pub fn from_json(json: &str) -> Result<TrainedTokenizer> {
+    /// A tokenizer saved by [`TrainedTokenizer::to_json`]; `segment` as [`Self::segments`] said.
+    pub fn from_json(json: &str, segment: bool) -> Result<TrainedTokenizer> {
         let tokenizer: Tokenizer = json.parse().map_err(tok_err)?;
         let vocab = vocabulary(&tokenizer)?;
-        Ok(TrainedTokenizer { tokenizer, vocab })
+        Ok(TrainedTokenizer { tokenizer, segment, vocab })
+    }
+
+    /// Whether texts are cut into jieba words before tokenizing (`zh-words`).
+    pub fn segments(&self) -> bool {
+        self.segment
     }
 
     /// Token indices of `text`, cut to `max_length`; a document without tokens is one
     /// [`PAD`] frame (the format needs at least one frame, spec §3.3).
     pub fn encode(&self, text: &str, max_length: Option<usize>) -> Result<Vec<u32>> {
-        let enc = self.tokenizer.encode(text, false).map_err(tok_err)?;
+        let enc = if self.segment {
+            self.tokenizer.encode(segment_words(text), false)
+        } else {
+            self.tokenizer.encode(text, false)
+        }
+        .map_err(tok_err)?;
         let mut ids = enc.get_ids().to_vec();
         if let Some(m) = max_length {
             ids.truncate(m);
@@ -211,6 +254,16 @@ mod tests {
     }
 
     #[test]
+    fn zh_words_cut_chinese_into_dictionary_words() {
+        let t = train(TokenizerKind::ZhWords, None, docs(&["我们在北京学习", "北京天安门 很好"])).unwrap();
+        let ids = t.encode("北京我们", None).unwrap();
+        let toks: Vec<&str> = ids.iter().map(|&i| t.vocab[i as usize].as_str()).collect();
+        assert_eq!(toks, vec!["北京", "我们"]);
+        assert!(t.vocab.contains(&"天安门".to_string()), "{:?}", t.vocab);
+        assert_eq!(t.encode("上海", None).unwrap(), vec![1], "a word unseen in training is <unk>");
+    }
+
+    #[test]
     fn bpe_respects_vocab_size_and_max_length() {
         let corpus: Vec<String> = (0..50).map(|i| format!("lower lowest newer newest {i}")).collect();
         let t = train(TokenizerKind::Bpe { vocab_size: 40 }, None, corpus.into_iter()).unwrap();
@@ -224,7 +277,7 @@ mod tests {
         let corpus: Vec<String> = (0..50).map(|i| format!("lower lowest newer newest {i}")).collect();
         for kind in [TokenizerKind::Words, TokenizerKind::Chars, TokenizerKind::Bpe { vocab_size: 40 }] {
             let t = train(kind, None, corpus.clone().into_iter()).unwrap();
-            let back = TrainedTokenizer::from_json(&t.to_json().unwrap()).unwrap();
+            let back = TrainedTokenizer::from_json(&t.to_json().unwrap(), false).unwrap();
             assert_eq!(back.vocab, t.vocab);
             let text = "Newest LOWER unseen 7";
             assert_eq!(back.encode(text, None).unwrap(), t.encode(text, None).unwrap());

@@ -29,6 +29,9 @@ pub struct TextRecipe {
     /// Text field of a CSV/TSV/JSONL corpus.
     pub text_column: String,
     pub delimiter: Option<u8>,
+    /// `zh-words`: jieba cuts each text before the tokenizer (not part of the tokenizer's JSON).
+    #[serde(default)]
+    pub segment: bool,
 }
 
 impl TextRecipe {
@@ -78,7 +81,7 @@ pub fn convert_new_documents(
     class_names: &[String],
     writer: &mut UnlabelledWriter,
 ) -> Result<DataSpec> {
-    let tokenizer = TrainedTokenizer::from_json(&recipe.tokenizer)?;
+    let tokenizer = TrainedTokenizer::from_json(&recipe.tokenizer, recipe.segment)?;
     if input.is_dir() {
         let files = text_files(input)?;
         if files.is_empty() {

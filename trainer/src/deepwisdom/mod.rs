@@ -21,6 +21,9 @@ pub mod speech_net;
 pub mod tabular;
 pub mod tabular_dnn;
 pub mod text;
+pub mod text_data;
+pub mod text_features;
+pub mod text_linear;
 pub mod text_models;
 pub mod video;
 

@@ -10,27 +10,15 @@ use serde::{Deserialize, Serialize};
 use tch::nn::{self, OptimizerConfig, RNN};
 use tch::{Device, Kind, Tensor};
 
+pub use super::text_features::{clean, MAX_SEQUENCE};
+use super::text_features::{all_keys, Analyzer, MAX_NGRAM_FEATURES};
 use super::SplitMix64;
 use crate::error::{Error, Result};
 
 /// Most TF-IDF features (spec §5.2: unigrams, max 20 000).
 pub const MAX_TFIDF_FEATURES: usize = 20_000;
-/// Longest sequence of the networks (spec §5.3, §9.5).
-pub const MAX_SEQUENCE: usize = 301;
 /// Batch size of network evaluation (validation and test passes).
 pub const EVAL_BATCH: i64 = 128;
-
-/// The part of a document the models read (spec §5.1 cleaning): EN keeps the first
-/// max(10 % of the words, 301) tokens; ZH keeps the first 128 + last 128 characters of a long
-/// text, then at most 301.
-pub fn clean(doc: &[u32], zh: bool) -> &[u32] {
-    if zh {
-        // First + last 128 are not contiguous; the first 256 stand in for them (README).
-        &doc[..doc.len().min(256)]
-    } else {
-        &doc[..doc.len().min((doc.len() / 10).max(MAX_SEQUENCE))]
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // Stage 0: TF-IDF + linear model (spec §5.2)
@@ -41,16 +29,25 @@ pub fn clean(doc: &[u32], zh: bool) -> &[u32] {
 pub struct TfidfSpec {
     pub vocab_size: usize,
     pub zh: bool,
-    /// Token id of each feature column.
+    /// Key of each feature column: a token id (unigram analyzer) or an n-gram hash bucket.
     pub features: Vec<u32>,
     pub idf: Vec<f32>,
-    /// Mean and standard deviation of ln(1 + tokens) over the training documents: the
+    /// Mean and standard deviation of ln(1 + keys) over the training documents: the
     /// standardised length is one more feature (column `features.len()`), see README.
     pub length_mean: f32,
     pub length_std: f32,
     pub classes: usize,
     pub multilabel: bool,
     pub prefix: String,
+    /// Feature analyzer (absent in older bundles: stored-token unigrams).
+    #[serde(default)]
+    pub analyzer: Analyzer,
+    /// Term frequency 1 + ln(tf) instead of raw counts.
+    #[serde(default)]
+    pub sublinear: bool,
+    /// Vocabulary strings by token id, for the jieba word analyzer only.
+    #[serde(default)]
+    pub words: Vec<String>,
 }
 
 /// A fitted stage-0 model.
@@ -61,64 +58,89 @@ pub struct TfidfModel {
     pub bias: Vec<f32>,
 }
 
-type SparseRow = Vec<(u32, f32)>;
+pub type SparseRow = Vec<(u32, f32)>;
 
 impl TfidfSpec {
-    /// Unigram TF-IDF fitted on `docs` (sklearn defaults: smooth idf, raw counts, L2 rows),
-    /// keeping the `MAX_TFIDF_FEATURES` tokens of highest document frequency.
-    pub fn fit(docs: &[Vec<u32>], vocab_size: usize, zh: bool, classes: usize, multilabel: bool, prefix: &str) -> TfidfSpec {
+    /// TF-IDF fitted on `docs` (smooth idf, L2 rows; raw counts for the unigram analyzer,
+    /// sublinear counts for n-grams), see [`TfidfSpec::fit_keys`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn fit(docs: &[Vec<u32>], vocab_size: usize, zh: bool, classes: usize, multilabel: bool, prefix: &str, analyzer: Analyzer, words: Vec<String>) -> TfidfSpec {
+        let base = TfidfSpec::unfitted(vocab_size, zh, classes, multilabel, prefix, analyzer, words);
+        let keys = all_keys(analyzer, zh, &base.words, docs);
+        base.fit_keys(&keys)
+    }
+
+    /// A spec without features yet (see [`TfidfSpec::fit_keys`]); `words` is kept only for
+    /// analyzers that read jieba words.
+    pub fn unfitted(vocab_size: usize, zh: bool, classes: usize, multilabel: bool, prefix: &str, analyzer: Analyzer, words: Vec<String>) -> TfidfSpec {
+        TfidfSpec {
+            vocab_size,
+            zh,
+            features: Vec::new(),
+            idf: Vec::new(),
+            length_mean: 0.0,
+            length_std: 1.0,
+            classes,
+            multilabel,
+            prefix: prefix.to_string(),
+            analyzer,
+            sublinear: !analyzer.legacy(),
+            words: if analyzer.word_ngrams > 0 { words } else { Vec::new() },
+        }
+    }
+
+    /// Features and idf from the keys of the training documents: unigrams keep the
+    /// `MAX_TFIDF_FEATURES` tokens of highest document frequency (spec §5.2); n-grams keep
+    /// keys seen in ≥ 2 documents, at most `MAX_NGRAM_FEATURES`.
+    pub fn fit_keys(mut self, keys: &[Vec<u32>]) -> TfidfSpec {
         let mut df: HashMap<u32, u32> = HashMap::new();
-        for doc in docs {
-            let mut seen: Vec<u32> = clean(doc, zh).to_vec();
+        for doc in keys {
+            let mut seen: Vec<u32> = doc.clone();
             seen.sort_unstable();
             seen.dedup();
             for t in seen {
                 *df.entry(t).or_default() += 1;
             }
         }
-        let mut by_df: Vec<(u32, u32)> = df.into_iter().collect();
+        let legacy = self.analyzer.legacy();
+        let mut by_df: Vec<(u32, u32)> = df.into_iter().filter(|(_, d)| legacy || *d >= 2).collect();
         by_df.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        by_df.truncate(MAX_TFIDF_FEATURES);
+        by_df.truncate(if legacy { MAX_TFIDF_FEATURES } else { MAX_NGRAM_FEATURES });
         by_df.sort_by_key(|(t, _)| *t);
-        let n = docs.len() as f64;
-        let idf = by_df.iter().map(|(_, d)| (((1.0 + n) / (1.0 + f64::from(*d))).ln() + 1.0) as f32).collect();
-        let lens: Vec<f64> = docs.iter().map(|d| (clean(d, zh).len() as f64).ln_1p()).collect();
+        let n = keys.len() as f64;
+        self.idf = by_df.iter().map(|(_, d)| (((1.0 + n) / (1.0 + f64::from(*d))).ln() + 1.0) as f32).collect();
+        self.features = by_df.into_iter().map(|(t, _)| t).collect();
+        let lens: Vec<f64> = keys.iter().map(|d| (d.len() as f64).ln_1p()).collect();
         let mean = lens.iter().sum::<f64>() / n.max(1.0);
         let std = (lens.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / n.max(1.0)).sqrt();
-        TfidfSpec {
-            vocab_size,
-            zh,
-            features: by_df.into_iter().map(|(t, _)| t).collect(),
-            idf,
-            length_mean: mean as f32,
-            length_std: if std > 1e-6 { std as f32 } else { 1.0 },
-            classes,
-            multilabel,
-            prefix: prefix.to_string(),
-        }
-    }
-
-    fn lookup(&self) -> HashMap<u32, u32> {
-        self.features.iter().enumerate().map(|(i, t)| (*t, i as u32)).collect()
+        self.length_mean = mean as f32;
+        self.length_std = if std > 1e-6 { std as f32 } else { 1.0 };
+        self
     }
 
     fn rows(&self, docs: &[Vec<u32>]) -> Vec<SparseRow> {
-        let lookup = self.lookup();
-        docs.iter()
+        self.rows_from_keys(&all_keys(self.analyzer, self.zh, &self.words, docs))
+    }
+
+    /// TF-IDF rows (plus the length column) of documents given by their keys.
+    pub fn rows_from_keys(&self, keys: &[Vec<u32>]) -> Vec<SparseRow> {
+        let lookup: HashMap<u32, u32> = self.features.iter().enumerate().map(|(i, t)| (*t, i as u32)).collect();
+        keys.iter()
             .map(|doc| {
                 let mut counts: HashMap<u32, f32> = HashMap::new();
-                for t in clean(doc, self.zh) {
+                for t in doc {
                     if let Some(&f) = lookup.get(t) {
                         *counts.entry(f).or_default() += 1.0;
                     }
                 }
-                let mut row: SparseRow = counts.into_iter().map(|(f, c)| (f, c * self.idf[f as usize])).collect();
+                let tf = |c: f32| if self.sublinear { 1.0 + c.ln() } else { c };
+                let mut row: SparseRow = counts.into_iter().map(|(f, c)| (f, tf(c) * self.idf[f as usize])).collect();
                 row.sort_by_key(|(f, _)| *f);
                 let norm = row.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
                 if norm > 0.0 {
                     row.iter_mut().for_each(|(_, v)| *v /= norm);
                 }
-                let length = ((clean(doc, self.zh).len() as f32).ln_1p() - self.length_mean) / self.length_std;
+                let length = ((doc.len() as f32).ln_1p() - self.length_mean) / self.length_std;
                 row.push((self.features.len() as u32, length));
                 row
             })
@@ -126,16 +148,25 @@ impl TfidfSpec {
     }
 }
 
+/// Per-document L2 strength of the first fit (spec §5.2 stage, before any search).
+pub const DEFAULT_L2: f32 = 1e-5;
+
 impl TfidfModel {
     /// Logistic regression (softmax; one sigmoid per class when multi-label) on the TF-IDF
-    /// rows of `docs`, by AdaGrad SGD in a seeded order. The number of epochs depends only on
-    /// the data size, so the fit is deterministic (spec §5.2 uses a calibrated LinearSVC).
+    /// rows of `docs`, by AdaGrad SGD in a seeded order (spec §5.2 uses a calibrated LinearSVC).
     pub fn fit(spec: TfidfSpec, docs: &[Vec<u32>], labels: &[f32], seed: u64) -> TfidfModel {
-        let (f, k) = (spec.features.len() + 1, spec.classes);
         let rows = spec.rows(docs);
-        let nnz: usize = rows.iter().map(|r| r.len().max(1)).sum();
+        let all: Vec<usize> = (0..rows.len()).collect();
+        TfidfModel::fit_rows(spec, &rows, labels, &all, DEFAULT_L2, seed)
+    }
+
+    /// The same on the rows `idx` of precomputed `rows`, with per-document L2 strength `l2`.
+    /// The number of epochs depends only on the data size, so the fit is deterministic.
+    pub fn fit_rows(spec: TfidfSpec, rows: &[SparseRow], labels: &[f32], idx: &[usize], l2: f32, seed: u64) -> TfidfModel {
+        let (f, k) = (spec.features.len() + 1, spec.classes);
+        let nnz: usize = idx.iter().map(|&i| rows[i].len().max(1)).sum();
         let epochs = (4.0e7 / (nnz.max(1) * k.max(1)) as f64).clamp(3.0, 30.0) as usize;
-        let (lr, l2) = (0.5f32, 1e-5f32);
+        let lr = 0.5f32;
         let mut w = vec![0f32; f * k];
         let mut g2 = vec![0f32; f * k];
         let mut b = vec![0f32; k];
@@ -143,7 +174,8 @@ impl TfidfModel {
         let mut rng = SplitMix64(seed ^ 0x7F1D);
         let mut p = vec![0f32; k];
         for _ in 0..epochs {
-            for i in rng.permutation(rows.len()) {
+            for j in rng.permutation(idx.len()) {
+                let i = idx[j];
                 scores_into(&rows[i], &w, &b, k, spec.multilabel, &mut p);
                 let y = &labels[i * k..(i + 1) * k];
                 let target = if spec.multilabel { None } else { Some(argmax(y)) };
@@ -165,6 +197,11 @@ impl TfidfModel {
             }
         }
         TfidfModel { spec, weight: w, bias: b }
+    }
+
+    /// Scores of one precomputed row into `out` (classes wide).
+    pub fn scores_row(&self, row: &[(u32, f32)], out: &mut [f32]) {
+        scores_into(row, &self.weight, &self.bias, self.spec.classes, self.spec.multilabel, out);
     }
 
     /// Scores (rows × classes, probabilities).
@@ -437,7 +474,7 @@ mod tests {
         }
         docs.push(Vec::new());
         labels.extend_from_slice(&[1.0, 0.0]);
-        let spec = TfidfSpec::fit(&docs, 11, false, 2, false, "t.");
+        let spec = TfidfSpec::fit(&docs, 11, false, 2, false, "t.", Analyzer::UNIGRAMS, Vec::new());
         let m = TfidfModel::fit(spec.clone(), &docs, &labels, 1);
         let p = m.predict(&docs[..4]);
         assert!(p[0] > 0.5 && p[3] > 0.5, "{p:?}");
