@@ -332,3 +332,82 @@ fn text_and_tables_are_refused_with_the_reason() {
     assert!(stderr(&o).contains("does not shard tables") && stderr(&o).contains("all rows"), "{}", stderr(&o));
     assert!(!plan.exists());
 }
+
+#[test]
+fn two_attempts_of_one_shard_at_once_leave_a_sound_shard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("flowers");
+    fixtures::class_folders(&raw, &["rose", "tulip"], 12, 24, 20, true, false).unwrap();
+    let single = tmp.path().join("single");
+    ok(run(&["convert", "--quiet", s(&raw), "-o", s(&single)]));
+    let plan = tmp.path().join("plan.jsonl");
+    ok(run(&["plan", s(&raw), "-o", s(&plan), "--shards", "2"]));
+    let dir = tmp.path().join("shards");
+    ok(run(&["convert", "--quiet", "--plan", s(&plan), "--shard", "0", "-o", s(&dir)]));
+    // Shard 1 by three attempts racing each other (an engine that retried a task it thought
+    // lost), three rounds: each attempt writes its own temporaries, any rename order leaves the
+    // same bytes, the last manifest describes them.
+    for _ in 0..3 {
+        let attempts: Vec<_> = (0..3)
+            .map(|_| bin().args(["convert", "--quiet", "--plan", s(&plan), "--shard", "1", "-o", s(&dir)]).spawn().unwrap())
+            .collect();
+        for mut a in attempts {
+            assert!(a.wait().unwrap().success());
+        }
+        let merged = tmp.path().join("merged");
+        let _ = fs::remove_dir_all(&merged);
+        ok(run(&["merge", s(&dir), "-o", s(&merged)]));
+        assert_eq!(tree(&single), tree(&merged));
+        assert!(!fs::read_dir(&dir).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".tmp-")));
+    }
+}
+
+/// `path<TAB>bytes` lines of every file below `raw`, relative, in `find` order.
+fn listing_of(raw: &Path) -> String {
+    let mut out = String::new();
+    for (rel, bytes) in tree(raw) {
+        out.push_str(&format!("{}\t{}\n", rel.display(), bytes.len()));
+    }
+    out
+}
+
+#[test]
+fn a_listing_plans_exactly_as_the_folder_walk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("flowers");
+    fixtures::class_folders(&raw, &["rose", "tulip", "iris"], 9, 20, 14, true, false).unwrap();
+    fs::write(raw.join("rose/notes.txt"), "not an image").unwrap(); // rejected, reported
+    let listing = tmp.path().join("listing.tsv");
+    // Lines shuffled (object stores list in any order): the plan sorts as the walk does.
+    let mut lines: Vec<String> = listing_of(&raw).lines().rev().map(String::from).collect();
+    lines.insert(0, "# key<TAB>bytes".into());
+    fs::write(&listing, lines.join("\n") + "\n").unwrap();
+    let (walked, listed) = (tmp.path().join("walked.jsonl"), tmp.path().join("listed.jsonl"));
+    ok(run(&["plan", s(&raw), "-o", s(&walked), "--shards", "3", "--seed", "5", "--domain", "image"]));
+    ok(run(&["plan", s(&raw), "--listing", s(&listing), "-o", s(&listed), "--shards", "3", "--seed", "5"]));
+    assert_eq!(fs::read_to_string(&walked).unwrap(), fs::read_to_string(&listed).unwrap());
+
+    // Train/test folders, same again; and the listed plan converts and merges to `convert`'s bytes.
+    let raw2 = tmp.path().join("split");
+    fixtures::class_folders(&raw2.join("train"), &["a", "b"], 8, 16, 16, false, false).unwrap();
+    fixtures::class_folders(&raw2.join("test"), &["a", "b"], 3, 16, 16, false, false).unwrap();
+    fs::write(&listing, listing_of(&raw2)).unwrap();
+    ok(run(&["plan", s(&raw2), "-o", s(&walked), "--shards", "2", "--force"]));
+    ok(run(&["plan", s(&raw2), "--listing", s(&listing), "-o", s(&listed), "--shards", "2", "--force"]));
+    assert_eq!(fs::read_to_string(&walked).unwrap(), fs::read_to_string(&listed).unwrap());
+    let dir = tmp.path().join("shards");
+    convert_shards_with_two_workers(&listed, &dir, 2);
+    ok(run(&["merge", s(&dir), "-o", s(&tmp.path().join("merged"))]));
+    ok(run(&["convert", "--quiet", s(&raw2), "-o", s(&tmp.path().join("single"))]));
+    assert_eq!(tree(&tmp.path().join("single")), tree(&tmp.path().join("merged")));
+
+    // Refusals name the line or the reason.
+    fs::write(&listing, "a/x.jpg\tlots\n").unwrap();
+    let o = run(&["plan", s(&raw2), "--listing", s(&listing), "-o", s(&listed), "--force"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("listing.tsv:1") && stderr(&o).contains("not a number"), "{}", stderr(&o));
+    fs::write(&listing, "a/x.wav\nb/y.wav\n").unwrap();
+    let o = run(&["plan", s(&raw2), "--listing", s(&listing), "-o", s(&listed), "--force", "--domain", "audio"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("images only"), "{}", stderr(&o));
+}

@@ -884,7 +884,19 @@ impl DatasetWriter {
     /// `metadata.textproto` (identical but for `sample_count`, filled here), `<name>.solution`
     /// (one row per test record), `<name>_label.name` when names are given, then moves the
     /// folder into place (replacing an old one only with `force`).
-    pub fn finish(mut self, spec: DataSpec, label_names: Option<&[String]>) -> Result<DatasetSummary> {
+    pub fn finish(self, spec: DataSpec, label_names: Option<&[String]>) -> Result<DatasetSummary> {
+        self.finish_checked(spec, label_names, |_| Ok(()))
+    }
+
+    /// [`DatasetWriter::finish`], with `check` run on the complete temporary folder just before
+    /// it is moved into place; an error from `check` removes the folder (nothing appears at
+    /// the output path). `merge` fills and validates the record files there.
+    pub fn finish_checked(
+        mut self,
+        spec: DataSpec,
+        label_names: Option<&[String]>,
+        check: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<DatasetSummary> {
         let output_dim = spec.output_dim;
         let data_dir = self.tmp_root.join(format!("{}.data", self.name));
         let meta_path = data_dir.join("train").join(METADATA_FILE);
@@ -940,6 +952,7 @@ impl DatasetWriter {
             }
             fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
         }
+        check(&self.tmp_root)?;
         if self.options.fsync {
             sync_tree(&self.tmp_root)?;
         }

@@ -76,7 +76,7 @@
 //! and `LEGACY_TEST_LABELS` (its test file keeps the true class with score 0).
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
+use std::fs::{self, File};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -361,11 +361,23 @@ struct SubsetLayout {
 
 /// Validates the dataset folder `dir` (the one holding `<name>.data/` and `<name>.solution`).
 pub fn validate(dir: &Path, opts: &ValidateOptions) -> Report {
+    validate_with_source(dir, opts, None)
+}
+
+/// Where the validator reads a record file from instead of opening it: called with the file's
+/// path, answers `Some((reader, byte length))` to supply its bytes, `None` to let the file be
+/// opened as usual. `merge` copies shard parts into the dataset's record files through such a
+/// reader, so the validator's one read of each part is also the copy.
+pub type RecordSource = Box<dyn FnMut(&Path) -> Option<(Box<dyn Read>, u64)>>;
+
+/// [`validate`], with record files read through `source` when it supplies them.
+pub fn validate_with_source(dir: &Path, opts: &ValidateOptions, source: Option<RecordSource>) -> Report {
     let mut v = Validator {
         opts: opts.clone(),
         out: Collector::new(opts.max_per_code),
         stats: Stats::default(),
         ids: IdSet::default(),
+        source,
     };
     let name = v.run(dir);
     let (findings, suppressed) = v.out.finish();
@@ -390,6 +402,7 @@ struct Validator {
     out: Collector,
     stats: Stats,
     ids: IdSet,
+    source: Option<RecordSource>,
 }
 
 /// Entry names of a folder, sorted; `None` after reporting when it cannot be listed.
@@ -954,14 +967,24 @@ impl Validator {
         test_position: &mut u64,
     ) -> FileStats {
         let mut stats = FileStats { file: path.to_path_buf(), ..FileStats::default() };
-        let mut reader = match TfRecordReader::open(path) {
-            Ok(r) => r,
-            Err(e) => {
-                self.out.error("TFR_IO", Location::file(path), strip_path(&e));
-                return stats;
+        let supplied = self.source.as_mut().and_then(|source| source(path));
+        let mut reader = match supplied {
+            Some((r, len)) => {
+                stats.bytes = len;
+                TfRecordReader::new(r, path, Some(len))
             }
+            None => match File::open(path).and_then(|f| Ok((f.metadata()?.len(), f))) {
+                Ok((len, f)) => {
+                    stats.bytes = len;
+                    let r: Box<dyn Read> = Box::new(std::io::BufReader::with_capacity(1 << 16, f));
+                    TfRecordReader::new(r, path, Some(len))
+                }
+                Err(e) => {
+                    self.out.error("TFR_IO", Location::file(path), strip_path(&Error::io(path, e)));
+                    return stats;
+                }
+            },
         };
-        stats.bytes = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         let mut labelled_tests = 0u64;
         let mut reported = 0u64;
         loop {

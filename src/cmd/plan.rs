@@ -15,6 +15,10 @@ pub struct Args {
     /// Plan file to write (JSON lines: a header, then one line per input)
     #[arg(short, long, value_name = "PLAN")]
     pub out: PathBuf,
+    /// Plan from this listing instead of walking INPUT: one path per line, relative to INPUT,
+    /// optionally `<TAB>bytes` (an object store's listing; images only; docs/SCALE_OUT.md)
+    #[arg(long, value_name = "FILE")]
+    pub listing: Option<PathBuf>,
     /// Number of shards, balanced by input bytes
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub shards: usize,
@@ -33,6 +37,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let domain = match args.domain {
+        // A listed INPUT need not exist here (an object store's mount on the workers).
+        Domain::Auto if args.listing.is_some() => Domain::Image,
         Domain::Auto => detect_domain(&args.input)?,
         d => d,
     };
@@ -65,12 +71,19 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         domain: request,
         shards: args.shards,
     };
-    let plan = converters_scale::plan::build_plan(&req).with_context(|| format!("planning {}", args.input.display()))?;
-    plan.write(&args.out)?;
-    for w in &plan.header.warnings {
+    let header = match &args.listing {
+        Some(listing) => converters_scale::listing::plan_from_listing(&req, listing, &args.out)
+            .with_context(|| format!("planning {} from {}", args.input.display(), listing.display()))?,
+        None => {
+            let plan = converters_scale::plan::build_plan(&req).with_context(|| format!("planning {}", args.input.display()))?;
+            plan.write(&args.out)?;
+            plan.header
+        }
+    };
+    for w in &header.warnings {
         eprintln!("warning: {w}");
     }
-    let h = &plan.header;
+    let h = &header;
     eprintln!(
         "wrote {} ({} dataset {}, fingerprint {}): {} test + {} train inputs in {} shard(s), {} input(s) rejected by the listing",
         args.out.display(),

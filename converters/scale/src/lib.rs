@@ -4,17 +4,23 @@
 //! converts one shard anywhere; `merge` checks the shards against the plan and writes the
 //! dataset `convert` would have written.
 //!
+//! - [`atomic`]: files written under unique temporary names and renamed into place;
 //! - [`domain`]: per-domain settings, per-file conversion and metadata facts (the converter
 //!   crates' own functions);
+//! - [`listing`]: planning from a listing file (object stores), for millions of inputs;
 //! - [`plan`]: the plan file (`plan.jsonl`: a header line, then one line per input);
 //! - [`shard`]: one shard's record parts, solution part and manifest;
 //! - [`merge`]: manifest checks, record parts copied as framed bytes (renumbered only after a
 //!   skipped input), metadata from the combined observations, validation;
+//! - [`copy`]: the merge's one pass over the parts: the validator reads them while they are copied;
 //! - [`raw`]: the conversion recipe of a per-file domain and its use on new files (`predict`
 //!   on raw input, `convert --unlabelled`).
 
+pub mod atomic;
+pub mod copy;
 pub mod domain;
 pub mod error;
+pub mod listing;
 pub mod merge;
 pub mod plan;
 pub mod raw;

@@ -3,15 +3,21 @@
 //! Checks first, before anything is written: the plan (the copy in the folder, or `--plan`),
 //! then every shard's manifest — present, same plan fingerprint, same shard count, planned
 //! counts equal to the plan's, each file present with the recorded size, the solution part's
-//! CRC32C. Then the record parts are **copied as framed bytes** into the dataset's record files
-//! (TFRecord framing is self-contained): test parts in shard order (= plan order), then train
-//! parts, each part's CRC32C checked against its manifest while it is copied. The shards wrote
-//! the planned ids, which are the dataset's ids as long as no input was skipped; once a shard
-//! has skipped an input, the records after the gap are decoded and written again with dense ids
-//! (the numbering `convert` gives when it skips, spec §1.4). The solution rows come from the
-//! solution parts in the same order. Metadata: the converter crate's own function (the one
-//! `convert` calls) on the shards' observations combined. Last, the validator runs; an
-//! invalid result is removed.
+//! CRC32C. Metadata: the converter crate's own function (the one `convert` calls) on the
+//! shards' observations combined; the solution rows come from the solution parts in shard
+//! order.
+//!
+//! Records, when no input was skipped (the usual case): the shards wrote the planned ids,
+//! which are the dataset's ids, so the record files are the parts' bytes concatenated (TFRecord
+//! framing is self-contained): test parts in shard order (= plan order), then train parts. The
+//! validator reads each record file through [`crate::copy::PartsCopier`], which copies the
+//! parts into it as they are read and checks each part's length and CRC32C against its
+//! manifest: framing, CRCs, record checks and the copy are one sequential read of the shards
+//! plus one write, and the dataset is moved into place only when all of it passed.
+//!
+//! Once a shard has skipped an input, the records after the gap are decoded and written again
+//! with dense ids (the numbering `convert` gives when it skips, spec §1.4); then the record
+//! files are written first and validated afterwards, and an invalid result is removed.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -23,8 +29,9 @@ use formats::dataset::{DatasetSummary, DatasetWriter, Subset, WriterOptions};
 use formats::example::decode;
 use formats::solution::SolutionStyle;
 use formats::tfrecord::TfRecordReader;
-use formats::validate::Report;
+use formats::validate::{validate, validate_with_source, RecordSource, Report, Severity, ValidateOptions};
 
+use crate::copy::{CopyLog, PartSource, PartsCopier, SharedLog};
 use crate::error::{Result, ScaleError};
 use crate::plan::Plan;
 use crate::shard::{file_crc32c, PartFile, ShardManifest, ShardNames, PLAN_COPY};
@@ -92,27 +99,12 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
         .dataset_spec(&observed, h.output_dim, h.class_names.as_deref())
         .map_err(|e| ScaleError::Plan { path: plan_path.clone(), line: 1, message: e })?;
 
+    let opts = ValidateOptions { deep: converter.deep_validate(), ..Default::default() };
     let mut writer = DatasetWriter::create(
         &req.out_dir,
         &h.name,
         WriterOptions { force: req.force, solution_style: SolutionStyle::Generic, ..Default::default() },
     )?;
-    let mut stats = CopyStats::default();
-    // Planned id of the first record of each shard's parts: test ids run 0..n_test in shard
-    // order, train ids follow.
-    let mut planned_next = 0u64;
-    for m in &manifests {
-        let rows = read_solution_part(&req.shards_dir.join(&m.solution.file), m.shard)?;
-        append_part(&mut writer, Subset::Test, &req.shards_dir, m, &m.test, planned_next, m.skipped_test.is_empty(), &rows, &mut stats)?;
-        planned_next += m.planned_test;
-    }
-    for m in &manifests {
-        append_part(&mut writer, Subset::Train, &req.shards_dir, m, &m.train, planned_next, m.skipped_train.is_empty(), &[], &mut stats)?;
-        planned_next += m.planned_train;
-    }
-    if !report.is_empty() {
-        writer.write_side_file(&SkipReport::file_name(&h.name), report.render().as_bytes())?;
-    }
     // `convert`'s recipe and test sources: test records in planned order, skipped ones left out
     let recipe = crate::raw::recipe_of(&h.settings, shape[3].max(0) as usize)?;
     writer.write_side_file(&converters_common::recipe::recipe_file_name(&h.name), &recipe.to_json())?;
@@ -122,8 +114,12 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     let names: Vec<String> = tests.iter().map(|e| e.name.clone()).collect();
     let (file, bytes) = converters_common::recipe::test_sources_file(&h.name, &names);
     writer.write_side_file(&file, &bytes)?;
-    let summary = writer.finish(spec, h.class_names.as_deref())?;
-    let validation = converters_common::output::validate_or_remove(&summary.root, converter.deep_validate())?;
+    let skipped_any = manifests.iter().any(|m| !m.skipped_test.is_empty() || !m.skipped_train.is_empty());
+    let (summary, validation, stats) = if skipped_any {
+        copy_then_validate(writer, req, &manifests, &report, spec, h.class_names.as_deref(), &opts)?
+    } else {
+        copy_while_validating(writer, req, &manifests, &report, spec, h.class_names.as_deref(), &opts)?
+    };
     let skip_report = (!report.is_empty()).then(|| summary.root.join(SkipReport::file_name(&h.name)));
     Ok(Merged {
         summary,
@@ -136,6 +132,151 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
         renumbered: stats.renumbered,
         warnings,
     })
+}
+
+/// Nothing skipped: every planned id is the dense id, so the parts are the record files'
+/// bytes. The metadata and solution are written first; then the validator reads each record
+/// file through a [`PartsCopier`] that copies the parts into it as they are read (one pass),
+/// and the dataset is moved into place only when the validation and every part's CRC32C pass.
+fn copy_while_validating(
+    mut writer: DatasetWriter,
+    req: &MergeRequest,
+    manifests: &[ShardManifest],
+    report: &SkipReport,
+    spec: formats::metadata::DataSpec,
+    class_names: Option<&[String]>,
+    opts: &ValidateOptions,
+) -> Result<(DatasetSummary, Report, CopyStats)> {
+    let dir = &req.shards_dir;
+    let source = |m: &ShardManifest, p: &PartFile| PartSource { shard: m.shard, path: dir.join(&p.file), bytes: p.bytes, crc32c: p.crc32c.clone() };
+    let (mut test_parts, mut train_parts) = (Vec::new(), Vec::new());
+    for m in manifests {
+        let rows = read_solution_part(&dir.join(&m.solution.file), m.shard)?;
+        let labels: Vec<(Vec<i64>, Vec<f32>)> = rows.into_iter().map(|r| (r.index, r.score)).collect();
+        writer.append_framed(Subset::Test, &mut std::io::empty(), m.test.count, &labels)?;
+        test_parts.push(source(m, &m.test));
+    }
+    for m in manifests {
+        writer.append_framed(Subset::Train, &mut std::io::empty(), m.train.count, &[])?;
+        train_parts.push(source(m, &m.train));
+    }
+    let (n_parts, total): (usize, u64) = (2 * manifests.len(), test_parts.iter().chain(&train_parts).map(|p| p.bytes).sum());
+    let records = writer.test_records() + writer.train_records();
+    let name = writer_name(manifests);
+    if !report.is_empty() {
+        writer.write_side_file(&SkipReport::file_name(&name), report.render().as_bytes())?;
+    }
+    let log: SharedLog = Default::default();
+    let mut outcome: Option<std::result::Result<Report, ScaleError>> = None;
+    let finished = writer.finish_checked(spec, class_names, |tmp| {
+        let files = [(format!("sample-{name}-test.tfrecord"), test_parts), (format!("sample-{name}-train.tfrecord"), train_parts)];
+        let mut files: Vec<(String, Option<Vec<PartSource>>)> = files.into_iter().map(|(n, p)| (n, Some(p))).collect();
+        let log2 = log.clone();
+        let source: RecordSource = Box::new(move |path: &Path| {
+            let file = path.file_name()?.to_str()?;
+            let parts = files.iter_mut().find(|(n, _)| n == file)?.1.take()?;
+            match PartsCopier::new(path, parts, log2.clone()) {
+                Ok((copier, len)) => Some((Box::new(copier) as Box<dyn Read>, len)),
+                Err(e) => {
+                    log2.borrow_mut().error.get_or_insert(ScaleError::io(path, e));
+                    None
+                }
+            }
+        });
+        let validation = validate_with_source(tmp, opts, Some(source));
+        let judged = judge(validation, &mut log.borrow_mut(), n_parts, total, &req.out_dir);
+        let failed = judged.is_err();
+        outcome = Some(judged);
+        if failed {
+            return Err(formats::Error::Write { path: tmp.to_path_buf(), message: "merge check failed".into() });
+        }
+        Ok(())
+    });
+    match (finished, outcome) {
+        (_, Some(Err(e))) => Err(e),
+        (Err(e), _) => Err(e.into()),
+        (Ok(summary), Some(Ok(validation))) => Ok((summary, validation, CopyStats { bytes: total, copied: records, renumbered: 0 })),
+        (Ok(_), None) => unreachable!("finish_checked runs the check before it succeeds"),
+    }
+}
+
+fn writer_name(manifests: &[ShardManifest]) -> String {
+    manifests.first().map(|m| m.name.clone()).unwrap_or_default()
+}
+
+/// The merge's verdict on the single pass: a shard problem the copier met, else the
+/// validator's errors (naming the shard part it was reading when it stopped, if any), else
+/// every part read to its end.
+fn judge(validation: Report, log: &mut CopyLog, n_parts: usize, total: u64, out_dir: &Path) -> Result<Report> {
+    if let Some(e) = log.error.take() {
+        return Err(e);
+    }
+    if !validation.is_valid() {
+        let errors = first_errors(&validation, out_dir);
+        if let Some((k, path)) = log.unfinished.iter_mut().find_map(Option::take) {
+            return Err(ScaleError::shard(k, path, format!("corrupt: {errors}")));
+        }
+        return Err(converters_common::ConvertError::Validation { path: out_dir.to_path_buf(), summary: errors }.into());
+    }
+    let copied: u64 = log.copied.iter().map(|c| c.1).sum();
+    if log.parts_done != n_parts || copied != total {
+        return Err(converters_common::ConvertError::Validation {
+            path: out_dir.to_path_buf(),
+            summary: format!("{} of {n_parts} shard parts, {copied} of {total} bytes read by the validator", log.parts_done),
+        }
+        .into());
+    }
+    Ok(validation)
+}
+
+/// The first errors of a report, with paths under `out_dir` (the folder the dataset goes to,
+/// not the temporary one it was validated in).
+fn first_errors(validation: &Report, out_dir: &Path) -> String {
+    let shown = |p: &Path| p.strip_prefix(&validation.dataset).map_or_else(|_| p.to_path_buf(), |rest| out_dir.join(rest));
+    let errors: Vec<String> = validation
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .take(5)
+        .map(|f| format!("{} {}: {}", f.code, shown(&f.location.file).display(), f.message))
+        .collect();
+    format!("{} error(s): {}", validation.errors, errors.join("; "))
+}
+
+/// Some input was skipped: records after the first skip are renumbered (decoded and written
+/// again), so the record files are written first and then validated as `convert` does.
+fn copy_then_validate(
+    mut writer: DatasetWriter,
+    req: &MergeRequest,
+    manifests: &[ShardManifest],
+    report: &SkipReport,
+    spec: formats::metadata::DataSpec,
+    class_names: Option<&[String]>,
+    opts: &ValidateOptions,
+) -> Result<(DatasetSummary, Report, CopyStats)> {
+    let mut stats = CopyStats::default();
+    // Planned id of the first record of each shard's parts: test ids run 0..n_test in shard
+    // order, train ids follow.
+    let mut planned_next = 0u64;
+    for m in manifests {
+        let rows = read_solution_part(&req.shards_dir.join(&m.solution.file), m.shard)?;
+        append_part(&mut writer, Subset::Test, &req.shards_dir, m, &m.test, planned_next, m.skipped_test.is_empty(), &rows, &mut stats)?;
+        planned_next += m.planned_test;
+    }
+    for m in manifests {
+        append_part(&mut writer, Subset::Train, &req.shards_dir, m, &m.train, planned_next, m.skipped_train.is_empty(), &[], &mut stats)?;
+        planned_next += m.planned_train;
+    }
+    if !report.is_empty() {
+        writer.write_side_file(&SkipReport::file_name(&writer_name(manifests)), report.render().as_bytes())?;
+    }
+    let summary = writer.finish(spec, class_names)?;
+    let validation = validate(&summary.root, opts);
+    if !validation.is_valid() {
+        let _ = std::fs::remove_dir_all(&summary.root);
+        return Err(converters_common::ConvertError::Validation { path: summary.root.clone(), summary: first_errors(&validation, &req.out_dir) }.into());
+    }
+    Ok((summary, validation, stats))
 }
 
 #[derive(Default)]

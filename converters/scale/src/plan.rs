@@ -10,7 +10,7 @@
 //! of the train order, cut where the running byte count crosses `k/N` of the total, so shard
 //! `k` holds test part `k` and train part `k` and the merge is a concatenation in shard order.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use converters_common::labels::{discover, LabeledInput};
@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{DomainRequest, DomainSettings};
+use crate::atomic::write_atomically;
 use crate::error::{Result, ScaleError};
 
 /// Format tag of the header line.
@@ -260,40 +261,72 @@ pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
 /// Contiguous runs balanced by bytes: an item goes to the shard where the middle of its byte
 /// range falls (each item weighs at least 1, so empty files still spread).
 pub fn assign_shards(bytes: &[u64], shards: usize) -> Vec<usize> {
-    let weights: Vec<u128> = bytes.iter().map(|&b| u128::from(b) + 1).collect();
-    let total: u128 = weights.iter().sum();
+    let total: u128 = bytes.iter().map(|&b| u128::from(b) + 1).sum();
     let mut before = 0u128;
-    weights
+    bytes
         .iter()
-        .map(|&w| {
-            let middle = 2 * before + w; // twice the midpoint, to stay in integers
+        .map(|&b| {
+            let w = u128::from(b) + 1;
+            let k = shard_of(before, w, total, shards);
             before += w;
-            ((middle * shards as u128) / (2 * total.max(1))).min(shards as u128 - 1) as usize
+            k
         })
         .collect()
 }
 
-fn header_line(h: &PlanHeader) -> String {
+/// The shard of an item of weight `w` (bytes + 1) after `before` weight, of `total`.
+pub fn shard_of(before: u128, w: u128, total: u128, shards: usize) -> usize {
+    let middle = 2 * before + w; // twice the midpoint, to stay in integers
+    ((middle * shards as u128) / (2 * total.max(1))).min(shards as u128 - 1) as usize
+}
+
+pub fn header_line(h: &PlanHeader) -> String {
     serde_json::to_string(h).expect("plan header serialises (plain data)")
 }
 
-fn entry_line(e: &PlanEntry) -> String {
+pub fn entry_line(e: &PlanEntry) -> String {
     serde_json::to_string(e).expect("plan entry serialises (plain data)")
 }
 
-/// CRC32C of the header (fingerprint blanked) and entry lines, with the byte count.
-pub fn fingerprint(header: &PlanHeader, entries: &[PlanEntry]) -> String {
-    let mut h = header.clone();
-    h.fingerprint = String::new();
-    let mut crc = crc32c::crc32c(header_line(&h).as_bytes());
-    let mut len = 0u64;
-    for e in entries {
-        let line = entry_line(e);
-        crc = crc32c::crc32c_append(crc, line.as_bytes());
-        crc = crc32c::crc32c_append(crc, b"\n");
-        len += line.len() as u64 + 1;
+/// The plan's fingerprint, summed line by line: CRC32C of the header (fingerprint blanked)
+/// and of each entry line with its newline, the entry count and their byte count.
+pub struct Fingerprint {
+    crc: u32,
+    entries: u64,
+    len: u64,
+}
+
+impl Fingerprint {
+    pub fn new(header: &PlanHeader) -> Fingerprint {
+        let mut h = header.clone();
+        h.fingerprint = String::new();
+        Fingerprint { crc: crc32c::crc32c(header_line(&h).as_bytes()), entries: 0, len: 0 }
     }
-    format!("{crc:08x}-{}-{len}", entries.len())
+
+    pub fn add(&mut self, line: &str) {
+        self.add_bytes(line.as_bytes());
+    }
+
+    /// An entry line without its newline.
+    pub fn add_bytes(&mut self, line: &[u8]) {
+        self.crc = crc32c::crc32c_append(self.crc, line);
+        self.crc = crc32c::crc32c_append(self.crc, b"\n");
+        self.entries += 1;
+        self.len += line.len() as u64 + 1;
+    }
+
+    pub fn finish(&self) -> String {
+        format!("{:08x}-{}-{}", self.crc, self.entries, self.len)
+    }
+}
+
+/// The fingerprint of a whole plan ([`Fingerprint`]).
+pub fn fingerprint(header: &PlanHeader, entries: &[PlanEntry]) -> String {
+    let mut fp = Fingerprint::new(header);
+    for e in entries {
+        fp.add(&entry_line(e));
+    }
+    fp.finish()
 }
 
 impl Plan {
@@ -351,27 +384,6 @@ impl Plan {
     pub fn labels_of(e: &PlanEntry) -> Labels {
         Labels { pairs: e.labels.clone() }
     }
-}
-
-/// Writes `bytes` to `<path>.tmp-<pid>`, syncs, renames over `path`.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = temp_name(path);
-    let run = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    };
-    run().map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        ScaleError::io(path, e)
-    })
-}
-
-/// `.<file name>.tmp-<pid>` next to `path`.
-pub fn temp_name(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
 #[cfg(test)]

@@ -9,8 +9,11 @@
 //!   last: a shard without its manifest is not done.
 //!
 //! A rerun first removes the old manifest, then renames fresh files (written under temporary
-//! names) over the old ones, then writes the manifest: other shards are never touched, and a
-//! half-replaced shard has no manifest.
+//! names unique to the attempt, [`crate::atomic`]) over the old ones, then writes the
+//! manifest: other shards are never touched, and a half-replaced shard has no manifest. Two
+//! attempts of one shard running at once write the same bytes (conversion is deterministic),
+//! so whichever renames last leaves the same shard; a manifest that does not describe the
+//! files beside it (sizes, CRC32C) is refused by `merge`.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
@@ -24,7 +27,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Observed;
 use crate::error::{Result, ScaleError};
-use crate::plan::{temp_name, write_atomically, Plan, PlanEntry, SkippedInput};
+use crate::atomic::{remove_stale_temps, temp_name, write_atomically};
+use crate::plan::{Plan, PlanEntry, SkippedInput};
 
 /// One file of a shard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +101,8 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
     keep_plan_copy(plan_path, &plan, shards_dir)?;
 
     let names = ShardNames::new(&h.name, k, h.shards);
+    // Leftovers of an attempt of this shard killed on this machine (see `crate::atomic`).
+    remove_stale_temps(shards_dir, &[&names.test, &names.train, &names.solution, &names.manifest, PLAN_COPY]);
     let manifest_path = shards_dir.join(&names.manifest);
     // Not done any more until the new manifest lands (see module docs).
     match std::fs::remove_file(&manifest_path) {

@@ -1,0 +1,140 @@
+//! Running the scale-out recipes of docs/SCALE_OUT.md as written (included with `#[path]` by
+//! tests/slurm.rs and tests/gnu_parallel.rs): the fenced blocks of the doc, a stand-in
+//! `autodl-format` on PATH that stops the first attempt of one shard mid-way, the comparison
+//! with `convert`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn real_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_autodl-format")
+}
+
+/// The `n`-th fenced code block (0-based) after the heading line `heading` of SCALE_OUT.md.
+pub fn doc_block(heading: &str, n: usize) -> String {
+    let doc = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/SCALE_OUT.md")).unwrap();
+    let start = doc.find(&format!("\n{heading}\n")).unwrap_or_else(|| panic!("no heading {heading:?} in SCALE_OUT.md"));
+    let section = &doc[start + heading.len() + 2..];
+    let section = section.find("\n## ").map_or(section, |end| &section[..end]);
+    let blocks: Vec<&str> = section.split("```").skip(1).step_by(2).collect();
+    let block = blocks.get(n).unwrap_or_else(|| panic!("no block {n} under {heading:?}"));
+    // Drop the info string (`bash`, `yaml`) of the opening fence.
+    block.split_once('\n').map(|(_, body)| body.to_string()).unwrap_or_default()
+}
+
+/// `text` with each `(from, to)` replaced; fails when `from` is missing (the doc changed).
+pub fn substitute(text: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = text.to_string();
+    for (from, to) in pairs {
+        assert!(out.contains(from), "{from:?} not found in the documented recipe:\n{text}");
+        out = out.replace(from, to);
+    }
+    out
+}
+
+/// Writes `dir/autodl-format`, a stand-in for the binary: it runs the real one, except for the
+/// first attempt of shard `victim` (shard from `--shard K` or `$SLURM_ARRAY_TASK_ID`), which it
+/// stops (SIGSTOP) once that shard's temporary files exist in `shards`, records `midway` (no
+/// manifest yet) or `late` in `dir/victim.state`, then runs `kill_cmd` (the engine's way of
+/// killing the attempt). Every attempt appends `shard=K restart=R` to `dir/attempts.log`.
+pub fn stand_in(dir: &Path, shards: &Path, victim: usize, kill_cmd: &str) -> PathBuf {
+    fs::create_dir_all(dir).unwrap();
+    let d = dir.display();
+    let script = format!(
+        r#"#!/bin/bash
+real='{real}'
+shard="${{SLURM_ARRAY_TASK_ID:-}}"
+prev=
+for a in "$@"; do [ "$prev" = --shard ] && shard="$a"; prev="$a"; done
+if [ "${{1:-}}" = convert ]; then
+    echo "shard=$shard restart=${{SLURM_RESTART_COUNT:-0}}" >> '{d}/attempts.log'
+fi
+if [ "${{1:-}}" = convert ] && [ "$shard" = {victim} ] && mkdir '{d}/victim.first' 2>/dev/null; then
+    "$real" "$@" &
+    pid=$!
+    tag=$(printf '%05d' {victim})
+    for _ in $(seq 3000); do
+        compgen -G '{shards}/.sample-*-'"$tag"'-of-*.tmp-*' > /dev/null && break
+        sleep 0.01
+    done
+    kill -STOP "$pid"
+    if compgen -G '{shards}/manifest-'"$tag"'-of-*.json' > /dev/null; then state=late; else state=midway; fi
+    echo "$state" > '{d}/victim.state'
+    {kill_cmd}
+    wait "$pid"
+    exit 1
+fi
+exec "$real" "$@"
+"#,
+        real = real_bin(),
+        shards = shards.display(),
+    );
+    let path = dir.join("autodl-format");
+    fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+    dir.to_path_buf()
+}
+
+/// PATH with `first` in front.
+pub fn path_with(first: &Path) -> String {
+    format!("{}:{}", first.display(), std::env::var("PATH").unwrap_or_default())
+}
+
+/// Every file below `dir` with its bytes, sorted by relative path.
+pub fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `convert` of `raw` into `out` with the real binary.
+pub fn convert(raw: &Path, out: &Path) {
+    let o = Command::new(real_bin())
+        .args(["convert", "--quiet", raw.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .env_remove("SLURM_ARRAY_TASK_ID")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "convert: {}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Asserts `merged` holds the same files with the same bytes as `single`.
+pub fn assert_same_dataset(single: &Path, merged: &Path) {
+    let (a, b) = (tree(single), tree(merged));
+    assert_eq!(a.iter().map(|x| &x.0).collect::<Vec<_>>(), b.iter().map(|x| &x.0).collect::<Vec<_>>());
+    for ((path, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{} differs between convert and merge ({} vs {} bytes)", path.display(), x.len(), y.len());
+    }
+}
+
+/// Names of leftover temporary files in `dir`.
+pub fn temporaries(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-"))
+        .collect()
+}
+
+/// Runs `script` with bash (`set -euo pipefail`) in `cwd` with `envs`; returns its output.
+pub fn bash(script: &str, cwd: &Path, envs: &[(&str, &str)]) -> std::process::Output {
+    let mut c = Command::new("bash");
+    c.arg("-c").arg(format!("set -euo pipefail\n{script}")).current_dir(cwd);
+    c.env_remove("SLURM_ARRAY_TASK_ID").env_remove("JOB_COMPLETION_INDEX");
+    for (k, v) in envs {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
