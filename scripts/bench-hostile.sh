@@ -100,8 +100,8 @@ def wav(path, rate, n):
     hdr = b'RIFF' + struct.pack('<I', 36 + len(data)) + b'WAVEfmt ' + struct.pack('<IHHIIHH', 16, 1, 1, rate, rate * 2, 2, 16)
     open(path, 'wb').write(hdr + b'data' + struct.pack('<I', len(data)) + data)
 for c in ('yes', 'no'):
-    for i in range(4):
-        wav(f'{root}/{c}/{i}.wav', 16000, 1600)
+    for i in range(6):
+        wav(f'{root}/{c}/{i}.wav', 16000, 1600 + 160 * i)
 wav(f'{root}/yes/slow.wav', 1, 20)
 PY
 measure item7_wav_declaring_1Hz "$d" -- "$BIN" convert "$d" -o "$W/i7w/out" --quiet

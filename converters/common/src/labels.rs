@@ -369,6 +369,15 @@ fn discover_folders(
     let class_names: Vec<String> = classes.keys().cloned().collect();
     let mut items = Vec::new();
     let mut visited = HashSet::new();
+    visited.insert(crate::walk::folder_key(root)?);
+    for (dir, _) in parts {
+        visited.insert(crate::walk::folder_key(dir)?);
+    }
+    for dirs in classes.values() {
+        for (_, dir) in dirs {
+            visited.insert(crate::walk::folder_key(dir)?);
+        }
+    }
     for (index, (class, dirs)) in classes.iter().enumerate() {
         let before = items.len();
         for (pi, dir) in dirs {

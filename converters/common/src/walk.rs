@@ -21,17 +21,21 @@ pub struct Walk {
     pub left_out: Vec<(PathBuf, String)>,
 }
 
-/// Walks `dir`. `visited` holds the (device, inode) of folders already entered, shared by the
-/// walks of one input so that two class folders linking to one place are walked once.
+/// Walks `dir` (always entered). `visited` holds the (device, inode) of folders not to enter
+/// again, shared by the walks of one input: callers put the input root and every class folder
+/// in it first ([`folder_key`]), so a link into another class is reported, not followed (its
+/// files would otherwise be labelled with the wrong class).
 pub fn walk(dir: &Path, visited: &mut HashSet<(u64, u64)>) -> Result<Walk> {
     let mut w = Walk::default();
-    let meta = std::fs::metadata(dir).map_err(|e| ConvertError::io(dir, e))?;
-    if !visited.insert((meta.dev(), meta.ino())) {
-        w.left_out.push((dir.to_path_buf(), LOOP.into()));
-        return Ok(w);
-    }
+    visited.insert(folder_key(dir)?);
     walk_into(dir, 0, visited, &mut w)?;
     Ok(w)
+}
+
+/// The (device, inode) of a folder, links followed.
+pub fn folder_key(dir: &Path) -> Result<(u64, u64)> {
+    let meta = std::fs::metadata(dir).map_err(|e| ConvertError::io(dir, e))?;
+    Ok((meta.dev(), meta.ino()))
 }
 
 const LOOP: &str = "folder reached a second time through a symbolic link (a loop?): not followed";
