@@ -253,6 +253,48 @@ fn audio_case(dir: &Path, rel: &str, bytes: &[u8]) -> Setup {
     Setup { args: convert_args(dir, &root, &["--domain", "audio"]), names: rel.rsplit('/').next().unwrap().to_string() }
 }
 
+/// A 16 kHz-style WAV header with any `rate`, `format` (1 = PCM, 3 = IEEE float) and raw
+/// sample bytes `data` of `bits`-bit mono samples.
+fn wav_with(rate: u32, format: u16, bits: u16, data: &[u8]) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(b"RIFF");
+    b.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
+    b.extend_from_slice(b"WAVEfmt ");
+    b.extend_from_slice(&16u32.to_le_bytes());
+    b.extend_from_slice(&format.to_le_bytes());
+    b.extend_from_slice(&1u16.to_le_bytes());
+    b.extend_from_slice(&rate.to_le_bytes());
+    b.extend_from_slice(&(rate * u32::from(bits / 8)).to_le_bytes());
+    b.extend_from_slice(&(bits / 8).to_le_bytes());
+    b.extend_from_slice(&bits.to_le_bytes());
+    b.extend_from_slice(b"data");
+    b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    b.extend_from_slice(data);
+    b
+}
+
+/// A float WAV of 1600 samples at 16 kHz with one NaN in the middle.
+fn float_wav_with_nan() -> Vec<u8> {
+    let mut data = Vec::new();
+    for i in 0..1600u32 {
+        let v = if i == 800 { f32::NAN } else { ((i % 50) as f32 - 25.0) / 50.0 };
+        data.extend_from_slice(&v.to_le_bytes());
+    }
+    wav_with(16_000, 3, 32, &data)
+}
+
+/// The image class folders plus a non-regular entry `cat/<name>` made by `make`.
+fn image_special_case(dir: &Path, name: &str, make: fn(&Path)) -> Setup {
+    let root = image_folder(dir);
+    make(&root.join("cat").join(name));
+    Setup { args: convert_args(dir, &root, &[]), names: name.to_string() }
+}
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo").arg(path).status().is_ok_and(|s| s.success());
+    assert!(ok, "mkfifo {}", path.display());
+}
+
 /// A valid dense dataset `in/d/` (4 test + 8 train records of 2 floats, 2 classes), built
 /// with the format's own writer; `damage` then breaks one file of it.
 fn dataset_case(dir: &Path, damage: fn(&Path), names: &str) -> Setup {
@@ -757,6 +799,94 @@ const CASES: &[Case] = &[
         build: |d| audio_case(d, "yes/notes.wav", "this is a text file, not audio\n".repeat(20).as_bytes()),
         expect: Expect::Skipped { reason: "not a known audio container" },
     },
+    // --- issue 22: inputs that reach outside the input, block, never end, or cost unbounded memory
+    Case {
+        name: "labels_csv_row_with_parent_path",
+        build: |d| {
+            write(&d.join("other/x.png"), &fixtures::png(12, 10, 3));
+            labels_csv_case(d, "../other/x.png,1\n", "../other/x.png")
+        },
+        expect: Expect::Skipped { reason: "path with .." },
+    },
+    Case {
+        name: "labels_csv_row_with_absolute_path",
+        build: |d| {
+            let outside = d.join("abs.png");
+            write(&outside, &fixtures::png(12, 10, 3));
+            let row = format!("{},1\n", outside.display());
+            let s = labels_csv_case(d, "", "abs.png");
+            edit(&input(d).join("labels.csv"), |t| format!("{t}{row}"));
+            s
+        },
+        expect: Expect::Skipped { reason: "absolute path" },
+    },
+    Case {
+        name: "labels_csv_row_naming_a_link_to_outside",
+        build: |d| {
+            write(&d.join("secret.png"), &fixtures::png(12, 10, 3));
+            let s = labels_csv_case(d, "img9.png,1\n", "img9.png");
+            std::os::unix::fs::symlink(d.join("secret.png"), input(d).join("img9.png")).unwrap();
+            s
+        },
+        expect: Expect::Skipped { reason: "symbolic link to a file outside" },
+    },
+    Case {
+        name: "labels_csv_index_far_above_the_example_count",
+        build: |d| {
+            let s = labels_csv_case(d, "img9.png,100000000\n", "labels.csv");
+            write(&input(d).join("img9.png"), &fixtures::png(12, 10, 9));
+            fs::remove_file(input(d).join("label.name")).unwrap();
+            s
+        },
+        expect: Expect::Refused { reason: "class index 100000000 would make 100000001 classes" },
+    },
+    Case {
+        name: "labels_csv_index_2_pow_32",
+        build: |d| {
+            let s = labels_csv_case(d, "img9.png,4294967296\n", "img9.png");
+            write(&input(d).join("img9.png"), &fixtures::png(12, 10, 9));
+            s
+        },
+        expect: Expect::Skipped { reason: "class index 4294967296 is too large" },
+    },
+    Case {
+        name: "labels_csv_folder_with_unlisted_image",
+        build: |d| {
+            let s = labels_csv_case(d, "", "stray.png");
+            write(&input(d).join("stray.png"), &fixtures::png(12, 10, 9));
+            s
+        },
+        expect: Expect::Skipped { reason: "not listed in labels.csv" },
+    },
+    Case { name: "image_fifo_in_class_folder", build: |d| image_special_case(d, "p.jpg", mkfifo), expect: Expect::Skipped { reason: "a FIFO, not a regular file" } },
+    Case {
+        name: "image_symlink_to_dev_zero",
+        build: |d| image_special_case(d, "z.jpg", |p| std::os::unix::fs::symlink("/dev/zero", p).unwrap()),
+        expect: Expect::Skipped { reason: "a character device, not a regular file" },
+    },
+    Case { name: "image_hidden_file_is_reported", build: |d| image_case(d, "cat/.hidden.jpg", &encoded(image::ImageFormat::Jpeg), &[]), expect: Expect::Skipped { reason: "hidden" } },
+    Case {
+        name: "image_folder_chain_deeper_than_the_limit",
+        build: |d| {
+            let root = image_folder(d);
+            let deep = root.join("cat").join(["n"; 80].join("/"));
+            write(&deep.join("x.jpg"), &encoded(image::ImageFormat::Jpeg));
+            Setup { args: convert_args(d, &root, &[]), names: "n/n/n".into() }
+        },
+        expect: Expect::Skipped { reason: "levels deep: not entered" },
+    },
+    Case { name: "audio_wav_declaring_1_hz", build: |d| audio_case(d, "yes/slow.wav", &wav_with(1, 1, 16, &[1, 2, 3, 4, 5, 6, 7, 8])), expect: Expect::Skipped { reason: "sample rate 1 Hz outside" } },
+    Case { name: "audio_float_wav_with_nan", build: |d| audio_case(d, "no/nan.wav", &float_wav_with_nan()), expect: Expect::Skipped { reason: "non-finite sample (NaN) at frame 800" } },
+    Case {
+        name: "table_infinite_cell",
+        build: |d| table_case(d, "t.csv", table_csv().replacen("3.5,", "inf,", 1).as_bytes(), &[]),
+        expect: Expect::Skipped { reason: "column 'a': 'inf' is not a finite number" },
+    },
+    Case {
+        name: "table_cell_beyond_f32",
+        build: |d| table_case(d, "t.csv", table_csv().replacen(",10,", ",1e400,", 1).as_bytes(), &[]),
+        expect: Expect::Skipped { reason: "column 'b': '1e400' is not a finite number" },
+    },
     // --- TFRecord datasets, metadata and solution (validate)
     Case {
         name: "tfrecord_zero_byte",
@@ -914,6 +1044,9 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
                 out.insert(p.clone(), fs::read_link(&p).unwrap().into_os_string().into_vec());
             } else if ft.is_dir() {
                 stack.push(p);
+            } else if !ft.is_file() {
+                // A FIFO or device: reading it would block or never end.
+                out.insert(p.clone(), format!("special: {ft:?}").into_bytes());
             } else {
                 out.insert(p.clone(), fs::read(&p).unwrap_or_else(|e| format!("unreadable: {e}").into_bytes()));
             }

@@ -310,3 +310,176 @@ fn split_parts(data: &[u8], max: usize) -> Vec<Vec<u8>> {
     parts.push(rest.to_vec());
     parts
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 22 (hostile input II): data loss, unbounded cost, wrong output without an error.
+
+fn bin(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_autodl-format")).args(args).env_remove("RUST_BACKTRACE").output().unwrap()
+}
+
+/// Every file below `dir` (links as their target) with its bytes: the "checksum" of a tree.
+fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let (p, ft) = (e.path(), e.file_type().unwrap());
+            if ft.is_symlink() {
+                out.insert(p.clone(), fs::read_link(&p).unwrap().into_os_string().into_encoded_bytes());
+            } else if ft.is_dir() {
+                out.insert(p.clone(), b"<dir>".to_vec());
+                stack.push(p);
+            } else if ft.is_file() {
+                out.insert(p.clone(), fs::read(&p).unwrap());
+            } else {
+                out.insert(p.clone(), b"<special>".to_vec());
+            }
+        }
+    }
+    out
+}
+
+fn table(rows: usize) -> String {
+    let mut s = String::from("a,b,species\n");
+    for i in 0..rows {
+        s.push_str(&format!("{i}.5,{},{}\n", i * 2, ["x", "y"][i % 2]));
+    }
+    s
+}
+
+fn names_of(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    v.sort();
+    v
+}
+
+/// Bug (issue 22, item 1): `convert d/wine.csv -o d --force` removed `d` with the input in it
+/// (and OUT = INPUT, OUT = a parent of INPUT did the same); `--force` also replaced any folder.
+#[test]
+fn force_never_removes_the_input_nor_a_folder_it_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("d");
+    write(&d.join("wine.csv"), table(30).as_bytes());
+    write(&d.join("notes"), b"x\n");
+    let raw = tmp.path().join("raw");
+    fixtures_images(&raw);
+    let before = tree(tmp.path());
+    let csv = d.join("wine.csv");
+    for (input, out, why) in [
+        (&csv, d.clone(), "contains the input"),
+        (&raw, raw.clone(), "is the input"),
+        (&raw, tmp.path().to_path_buf(), "contains the input"),
+        (&raw, raw.join("cat/../ds"), "is inside the input"),
+    ] {
+        let o = bin(&["convert".as_ref(), input.as_os_str(), "-o".as_ref(), out.as_os_str(), "--force".as_ref(), "--quiet".as_ref()]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(why), "{out:?}: {err}");
+        assert_eq!(tree(tmp.path()), before, "the input changed");
+    }
+    // An arbitrary folder is kept even with --force; an earlier dataset is replaced.
+    let mine = tmp.path().join("mine");
+    write(&mine.join("thesis.tex"), b"years of work");
+    let before = tree(tmp.path());
+    let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), mine.as_os_str(), "--force".as_ref(), "--quiet".as_ref()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a folder that is not one"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(tree(tmp.path()), before);
+    let ds = tmp.path().join("out/ds");
+    for _ in 0..2 {
+        let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), ds.as_os_str(), "--force".as_ref(), "--quiet".as_ref()]);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(names_of(&tmp.path().join("out")), vec!["ds"], "nothing but the dataset next to it");
+}
+
+fn fixtures_images(root: &Path) {
+    converters_image::fixtures::class_folders(root, &["cat", "dog"], 6, 16, 16, false, true).unwrap();
+}
+
+/// Bug (issue 22, item 2): `-o existing_file --force` wrote the dataset, exited 2 and left the
+/// old file as `.afile.tmp-PID-0.old`. A file is now refused before any work, and a replaced
+/// dataset leaves nothing behind.
+#[test]
+fn force_onto_a_file_is_refused_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("in/t.csv");
+    write(&csv, table(30).as_bytes());
+    let afile = tmp.path().join("out/afile");
+    write(&afile, b"keep me");
+    let before = tree(tmp.path());
+    let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), afile.as_os_str(), "--force".as_ref(), "--quiet".as_ref()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("afile") && err.contains("a file that is not one"), "{err}");
+    assert_eq!(tree(tmp.path()), before);
+    // `plan` and `merge` use the same rule.
+    let o = bin(&["plan".as_ref(), tmp.path().join("in").as_os_str(), "-o".as_ref(), afile.as_os_str(), "--force".as_ref()]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = bin(&["merge".as_ref(), tmp.path().join("in").as_os_str(), "-o".as_ref(), tmp.path().join("in/sub").as_os_str(), "--force".as_ref()]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("inside the input"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(tree(tmp.path()), before);
+}
+
+/// Bug (issue 22, item 9): folders `n\xffu` and `n\xfeu` became one class, and a class folder
+/// name with a newline took two lines of `_label.name`, shifting every later name.
+#[test]
+fn class_names_stay_distinct_and_one_per_line() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let raw = tmp.path().join("raw");
+    let classes: [&[u8]; 4] = [b"n\xffu", b"n\xfeu", b"two\nlines", b"plain"];
+    for (k, c) in classes.iter().enumerate() {
+        let dir = raw.join(std::ffi::OsStr::from_bytes(c));
+        for i in 0..4 {
+            write(&dir.join(format!("{i}.png")), &converters_image::fixtures::png(8, 8, (k * 4 + i) as u32));
+        }
+    }
+    let out = tmp.path().join("ds");
+    let o = bin(&["convert".as_ref(), raw.as_os_str(), "-o".as_ref(), out.as_os_str(), "--name".as_ref(), "c".as_ref(), "--quiet".as_ref()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let names = fs::read_to_string(out.join("c_label.name")).unwrap();
+    let lines: Vec<&str> = names.lines().collect();
+    assert_eq!(lines.len(), 4, "{names:?}");
+    assert!(lines.contains(&"n\\xffu") && lines.contains(&"n\\xfeu") && lines.contains(&"two\\x0alines"), "{lines:?}");
+}
+
+/// Bug (issue 22, item 9): a `_label.name` / `_feat.name` whose line count differs from the
+/// data was not reported by the validator (feature names were not checked at all).
+#[test]
+fn validator_counts_feature_name_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("t.csv");
+    write(&csv, table(30).as_bytes());
+    let out = tmp.path().join("ds");
+    let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), out.as_os_str(), "--name".as_ref(), "t".as_ref(), "--quiet".as_ref()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let feat = out.join("t_feat.name");
+    let text = fs::read_to_string(&feat).unwrap();
+    fs::write(&feat, format!("extra\n{text}")).unwrap();
+    let report = formats::validate::validate(&out, &Default::default());
+    assert!(report.findings.iter().any(|f| f.code == "FEAT_NAMES_COUNT"), "{:?}", report.findings);
+}
+
+/// Bug (issue 22, item 5): one edited metadata line, `output_dim: 100000000`, made `inspect`
+/// abort on a 300 MB allocation and `validate` allocate one flag per declared class.
+#[test]
+fn huge_declared_output_dim_allocates_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("t.csv");
+    write(&csv, table(30).as_bytes());
+    let out = tmp.path().join("ds");
+    let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), out.as_os_str(), "--name".as_ref(), "t".as_ref(), "--quiet".as_ref()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    for sub in ["train", "test"] {
+        let p = out.join(format!("t.data/{sub}/metadata.textproto"));
+        let t = fs::read_to_string(&p).unwrap();
+        fs::write(&p, t.replace("output_dim: 2", "output_dim: 2147483647")).unwrap();
+    }
+    let report = formats::validate::validate(&out, &Default::default());
+    assert!(!report.is_valid());
+    let inspection = formats::inspect::inspect(&out).unwrap();
+    assert!(inspection.subsets.iter().all(|s| s.class_histogram.len() <= 1 << 16));
+}

@@ -945,11 +945,8 @@ impl DatasetWriter {
         fs::remove_file(&self.test_labels_path).map_err(|e| Error::io(&self.test_labels_path, e))?;
         if let Some(names) = label_names {
             let path = self.tmp_root.join(format!("{}_label.name", self.name));
-            let mut text = String::new();
-            for n in names {
-                text.push_str(n);
-                text.push('\n');
-            }
+            // One line per class, distinct once escaped (issue 22).
+            let text = crate::names::name_lines(names).map_err(|m| self.write_error(&path, m))?;
             fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
         }
         check(&self.tmp_root)?;
@@ -1056,17 +1053,20 @@ impl DatasetWriter {
             if !self.options.force {
                 return Err(self.write_error(out, "output folder already exists (use --force to replace it)"));
             }
-            let old = self.tmp_root.with_file_name(format!(
-                "{}.old",
-                self.tmp_root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-            ));
+            // The old output goes into a fresh temporary folder (named like the writer's, so a
+            // killed process leaves something the next run's stale sweep removes), which is
+            // dropped as a whole: file or folder, nothing of it stays behind.
+            let parent = self.tmp_root.parent().unwrap_or(Path::new("."));
+            let prefix = format!("{}-old-", self.tmp_root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
+            let holder = tempfile::Builder::new().prefix(&prefix).tempdir_in(parent).map_err(|e| Error::io(parent, e))?;
+            let old = holder.path().join("old");
             fs::rename(out, &old).map_err(|e| Error::io(out, e))?;
             if let Err(e) = fs::rename(&self.tmp_root, out) {
-                // Put the old dataset back so a failed replace leaves things as they were.
+                // Put the old output back so a failed replace leaves things as they were.
                 let _ = fs::rename(&old, out);
                 return Err(Error::io(out, e));
             }
-            fs::remove_dir_all(&old).map_err(|e| Error::io(&old, e))?;
+            holder.close().map_err(|e| Error::io(&old, e))?;
         } else {
             fs::rename(&self.tmp_root, out).map_err(|e| Error::io(out, e))?;
         }

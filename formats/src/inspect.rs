@@ -182,6 +182,10 @@ fn serialize_path<S: serde::Serializer>(p: &Path, s: S) -> std::result::Result<S
     s.serialize_str(&p.to_string_lossy())
 }
 
+/// Up to this many classes the histogram has one entry per declared class; past it, only as
+/// many as the records and the solution show (a declared output_dim allocates nothing).
+const MAX_PLAIN_HISTOGRAM: usize = 1 << 16;
+
 /// Summarises the dataset folder `dir` (reads every record once; no image is decoded).
 pub fn inspect(dir: &Path) -> Result<Inspection> {
     let reader = DatasetReader::open(dir)?;
@@ -212,7 +216,10 @@ pub fn inspect(dir: &Path) -> Result<Inspection> {
         let mut frames = BTreeMap::new();
         let mut heights = BTreeMap::new();
         let mut widths = BTreeMap::new();
-        let mut histogram = vec![0u64; output_dim];
+        // Counts of the classes met; the dense histogram is sized at the end by what the
+        // files hold, never by the declared output_dim alone (issue 22).
+        let mut counts: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut sol_cols = 0usize;
         let mut unlabelled = 0;
         let mut records = 0u64;
         for record in reader.examples(subset)? {
@@ -233,8 +240,8 @@ pub fn inspect(dir: &Path) -> Result<Inspection> {
                     unlabelled += 1;
                 }
                 for (i, _) in labels {
-                    if let Some(c) = usize::try_from(i).ok().and_then(|i| histogram.get_mut(i)) {
-                        *c += 1;
+                    if let Some(i) = usize::try_from(i).ok().filter(|&i| i < output_dim) {
+                        *counts.entry(i).or_insert(0) += 1;
                     }
                 }
             }
@@ -243,6 +250,7 @@ pub fn inspect(dir: &Path) -> Result<Inspection> {
             Subset::Train => HistogramSource::Records,
             Subset::Test => match reader.solution()? {
                 Some(sol) => {
+                    sol_cols = sol.cols;
                     for r in 0..sol.rows {
                         let row = sol.row(r);
                         if !row.contains(&1.0) {
@@ -250,10 +258,8 @@ pub fn inspect(dir: &Path) -> Result<Inspection> {
                         }
                         for (c, &v) in row.iter().enumerate() {
                             // spec §6: the scorer counts a cell as positive only when it equals 1.
-                            if v == 1.0 {
-                                if let Some(h) = histogram.get_mut(c) {
-                                    *h += 1;
-                                }
+                            if v == 1.0 && c < output_dim {
+                                *counts.entry(c).or_insert(0) += 1;
                             }
                         }
                     }
@@ -263,8 +269,13 @@ pub fn inspect(dir: &Path) -> Result<Inspection> {
             },
             Subset::Unlabelled => HistogramSource::None,
         };
-        if source == HistogramSource::None {
-            histogram.clear();
+        let mut histogram = Vec::new();
+        if source != HistogramSource::None {
+            let met = counts.keys().next_back().map_or(0, |&i| i + 1);
+            histogram = vec![0u64; output_dim.min(MAX_PLAIN_HISTOGRAM.max(met).max(sol_cols))];
+            for (i, n) in counts {
+                histogram[i] = n;
+            }
         }
         summaries.push(SubsetInspection {
             subset: subset.dir_name().to_string(),

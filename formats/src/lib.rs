@@ -17,6 +17,7 @@ pub mod proto;
 pub mod tfrecord;
 pub mod example;
 pub mod metadata;
+pub mod names;
 pub mod solution;
 pub mod dataset;
 pub mod validate;

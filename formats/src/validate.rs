@@ -64,6 +64,8 @@
 //! | `TEST_ID_NOT_POSITION` [W] | test id ≠ its position, so id ≠ solution row (§1.4) |
 //! | `TEXT_TOKEN_OUT_OF_RANGE` [W] | text data: a dense value that is not a vocabulary index (§5.4) |
 //! | `LABEL_NAMES_COUNT` [W] | `<name>_label.name` lines ≠ `output_dim` (§7.2 #10) |
+//! | `SOL_NOT_A_FILE` | a `*.solution` entry that is not a regular file (issue 22) |
+//! | `FEAT_NAMES_COUNT` [W] | `<name>_feat.name` lines ≠ the features of a frame (issue 22) |
 //! | `SOL_MISSING` [W] | no `*.solution` (allowed: CodaLab keeps it apart, §1.1) |
 //! | `SOL_MULTIPLE` | several `*.solution` files (§1.1, §7.2 #8) |
 //! | `SOL_NAME_MISMATCH` | solution stem ≠ dataset name (§1.1) |
@@ -447,6 +449,10 @@ impl Validator {
             entries.iter().filter(|(n, _)| n.ends_with(".data")).collect();
         let solutions: Vec<&(String, PathBuf)> =
             entries.iter().filter(|(n, p)| n.ends_with(".solution") && p.is_file()).collect();
+        // A `.solution` that is a folder, FIFO or device is an error, not a missing file (issue 22).
+        for (n, p) in entries.iter().filter(|(n, p)| n.ends_with(".solution") && !p.is_file()) {
+            self.out.error("SOL_NOT_A_FILE", Location::file(p), format!("`{n}` is not a regular file"));
+        }
 
         // spec §1.3: an unlabelled dataset has `unlabelled/` instead of `<name>.data/`.
         if data_dirs.is_empty() && dir.join(Subset::Unlabelled.name()).is_dir() {
@@ -504,6 +510,7 @@ impl Validator {
         }
         if let (Some(name), Some(spec)) = (&name, train.as_ref().and_then(|t| t.spec.as_ref())) {
             self.check_label_names_file(dir, name, spec);
+            self.check_feat_names_file(dir, name, spec);
         }
 
         let total: u64 = [&train, &test]
@@ -604,6 +611,30 @@ impl Validator {
                 }
             }
             Err(e) => self.out.warn("LABEL_NAMES_COUNT", Location::file(&path), format!("cannot read: {e}")),
+        }
+    }
+
+    /// `<name>_feat.name`, when present: one feature name per line, one line per value of a
+    /// frame (rows × columns × channels), so a name holding a newline cannot shift the rest.
+    fn check_feat_names_file(&mut self, dir: &Path, name: &str, spec: &DataSpec) {
+        let path = dir.join(format!("{name}_feat.name"));
+        let Some(m) = spec.matrix_spec.first() else { return };
+        let (r, c, ch) = (i64::from(m.row_count), i64::from(m.col_count), i64::from(m.effective_channels()));
+        if !path.is_file() || r < 1 || c < 1 || ch < 1 {
+            return;
+        }
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                let lines = text.lines().count() as i64;
+                if lines != r * c * ch {
+                    self.out.warn(
+                        "FEAT_NAMES_COUNT",
+                        Location::file(&path),
+                        format!("{lines} feature names but a frame holds {} values ({r}×{c}×{ch})", r * c * ch),
+                    );
+                }
+            }
+            Err(e) => self.out.warn("FEAT_NAMES_COUNT", Location::file(&path), format!("cannot read: {e}")),
         }
     }
 
@@ -918,7 +949,10 @@ impl Validator {
             ..SubsetStats::default()
         };
         let mut complete = true;
-        let mut class_seen = vec![false; ctx.as_ref().map_or(0, |c| c.output_dim)];
+        // The classes met, not one flag per declared class: memory follows the records, never
+        // a declared output_dim (issue 22: output_dim 2147483647 cost 16.9 GB).
+        let mut class_seen: HashSet<u64> = HashSet::new();
+        let output_dim = ctx.as_ref().map_or(0, |c| c.output_dim);
         let mut test_position = 0u64;
         for path in &layout.record_files {
             let fs_stats = self.check_file(
@@ -942,15 +976,16 @@ impl Validator {
                 );
             }
         }
-        if layout.subset == Subset::Train && complete && records > 0 && !class_seen.is_empty() {
-            let unused: Vec<usize> = (0..class_seen.len()).filter(|&i| !class_seen[i]).collect();
-            if !unused.is_empty() {
-                let list: Vec<String> = unused.iter().take(10).map(|i| i.to_string()).collect();
-                let more = if unused.len() > 10 { ", …" } else { "" };
+        if layout.subset == Subset::Train && complete && records > 0 && output_dim > 0 {
+            let unused = output_dim - class_seen.len().min(output_dim);
+            if unused > 0 {
+                // At most 10 + |seen| steps, whatever output_dim says.
+                let list: Vec<String> = (0..output_dim as u64).filter(|i| !class_seen.contains(i)).take(10).map(|i| i.to_string()).collect();
+                let more = if unused > 10 { ", …" } else { "" };
                 self.out.warn(
                     "LABEL_CLASS_UNUSED",
                     Location::field(&layout.metadata_path, "output_dim"),
-                    format!("{} of {} classes never appear in training records: {}{more}", unused.len(), class_seen.len(), list.join(", ")),
+                    format!("{unused} of {output_dim} classes never appear in training records: {}{more}", list.join(", ")),
                 );
             }
         }
@@ -963,7 +998,7 @@ impl Validator {
         path: &Path,
         subset: Subset,
         rules: Option<&RecordRules>,
-        class_seen: &mut [bool],
+        class_seen: &mut HashSet<u64>,
         test_position: &mut u64,
     ) -> FileStats {
         let mut stats = FileStats { file: path.to_path_buf(), ..FileStats::default() };
@@ -1054,7 +1089,7 @@ impl Validator {
         loc: Location,
         subset: Subset,
         rules: Option<&RecordRules>,
-        class_seen: &mut [bool],
+        class_seen: &mut HashSet<u64>,
         test_position: u64,
     ) -> bool {
         if let Some(id) = ex.id {
@@ -1092,9 +1127,7 @@ impl Validator {
                             format!("label index {i} listed twice"),
                         );
                     }
-                    if let Some(c) = class_seen.get_mut(i as usize) {
-                        *c = true;
-                    }
+                    class_seen.insert(i as u64);
                     if !s.is_finite() {
                         self.out.error(
                             "LABEL_SCORE_NON_FINITE",

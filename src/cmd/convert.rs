@@ -91,8 +91,9 @@ Audio / speech (wav, flac, mp3, ogg, oga, opus, m4a, aac, aif, aiff, caf, mka, s
 
 OUTPUT: OUT is the dataset folder to create: OUT/<name>.data/{train,test}/, OUT/<name>.solution,
   OUT/<name>_label.name when class names are known, OUT/<name>_skipped.tsv when inputs were
-  skipped (path, line, reason). OUT is never overwritten without --force; it appears only when
-  the conversion succeeded and the validator found no error.
+  skipped (path, line, reason). OUT is never overwritten without --force, and --force replaces
+  only an earlier dataset folder (never another folder or a file); OUT may not be, hold or lie
+  inside INPUT. OUT appears only when the conversion succeeded and the validator found no error.
 
 SPLIT: unless forced by a subset column or train/ and test/ folders (or AutoML/AutoNLP parts;
   --resplit ignores all of these), examples are grouped by
@@ -308,6 +309,8 @@ fn run_domain(args: Args) -> anyhow::Result<i32> {
     if let Some(plan) = &args.plan {
         return crate::cmd::plan::run_shard(plan, args.shard, &args.out);
     }
+    // Before any work: OUT is never the input, and --force replaces only an earlier dataset.
+    converters_common::outdir::check_output(&args.out, &[&args.input], args.common.force, converters_common::outdir::OutputKind::Dataset)?;
     if let Some(origin) = args.unlabelled.recipe.as_deref() {
         return run_unlabelled(&args, origin);
     }
@@ -376,14 +379,18 @@ fn run_image(args: &Args) -> anyhow::Result<i32> {
         s.test_records,
         outcome.written.validation.warnings
     );
-    eprintln!("{}", skip_summary(outcome.written.skipped, outcome.inputs, outcome.written.skip_report.as_deref()));
+    eprintln!("{}", skip_summary(&outcome.written));
     Ok(0)
 }
 
-fn skip_summary(skipped: usize, inputs: usize, report: Option<&Path>) -> String {
-    match report {
-        Some(p) => format!("skipped {skipped} of {inputs} inputs (see {})", p.display()),
-        None => format!("skipped 0 of {inputs} inputs"),
+/// "converted C, skipped S of N inputs": N counts every input the listing saw (files left out
+/// while listing included), so the numbers add up (issue 22: "skipped 5 of 19" with 24 inputs).
+fn skip_summary(written: &converters_common::output::Written) -> String {
+    let converted = (written.summary.train_records + written.summary.test_records) as usize;
+    let total = converted + written.skipped;
+    match &written.skip_report {
+        Some(p) => format!("converted {converted}, skipped {} of {total} inputs (see {})", written.skipped, p.display()),
+        None => format!("converted {converted}, skipped 0 of {total} inputs"),
     }
 }
 
@@ -548,7 +555,7 @@ fn run_tabular(args: &Args) -> anyhow::Result<i32> {
     let summary = converters_tabular::convert(&args.input, &opts, &mut job, &mut report)
         .map_err(converters_common::ConvertError::from)
         .with_context(|| format!("converting the table {}", args.input.display()))?;
-    let feat: String = summary.feature_names.iter().map(|n| format!("{n}\n")).collect();
+    let feat = formats::names::name_lines(&summary.feature_names).map_err(|m| anyhow::anyhow!("{}: feature names: {m}", args.input.display()))?;
     job.writer_mut().write_side_file(&format!("{name}_feat.name"), feat.as_bytes())?;
     if let Some(recipe) = &summary.recipe {
         let json = recipe.to_recipe()?.to_json();
@@ -742,7 +749,7 @@ fn run_video(args: &Args) -> anyhow::Result<i32> {
         outcome.frames_stored,
         outcome.frames_decoded
     );
-    eprintln!("{}", skip_summary(outcome.written.skipped, outcome.inputs, outcome.written.skip_report.as_deref()));
+    eprintln!("{}", skip_summary(&outcome.written));
     Ok(0)
 }
 
@@ -800,7 +807,7 @@ fn run_audio(args: &Args) -> anyhow::Result<i32> {
         outcome.stored_seconds,
         outcome.source_seconds
     );
-    eprintln!("{}", skip_summary(outcome.written.skipped, outcome.inputs, outcome.written.skip_report.as_deref()));
+    eprintln!("{}", skip_summary(&outcome.written));
     Ok(0)
 }
 

@@ -15,12 +15,14 @@ pub struct Args {
     /// Plan file (default: SHARDS_DIR/plan.jsonl, the copy the shard runs keep)
     #[arg(long, value_name = "PLAN")]
     pub plan: Option<PathBuf>,
-    /// Replace DATASET if it exists
+    /// Replace DATASET if it is an earlier dataset folder
     #[arg(long)]
     pub force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    let plan_input = args.plan.clone().unwrap_or_else(|| args.shards_dir.join("plan.jsonl"));
+    converters_common::outdir::check_output(&args.out, &[&args.shards_dir, &plan_input], args.force, converters_common::outdir::OutputKind::Dataset)?;
     let req = converters_scale::merge::MergeRequest {
         shards_dir: args.shards_dir.clone(),
         plan: args.plan.clone(),

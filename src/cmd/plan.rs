@@ -36,6 +36,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    // --force replaces only an earlier plan file (its JSON header), never the input or a folder.
+    let header = format!("{{\"format\":\"{}\"", converters_scale::plan::PLAN_FORMAT);
+    converters_common::outdir::check_output(&args.out, &[&args.input], args.common.force, converters_common::outdir::OutputKind::FileStartingWith(&header))?;
     let domain = match args.domain {
         // A listed INPUT need not exist here (an object store's mount on the workers).
         Domain::Auto if args.listing.is_some() => Domain::Image,
@@ -60,9 +63,6 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ),
         Domain::Auto => unreachable!("detect_domain never answers Auto"),
     };
-    if args.out.exists() && !args.common.force {
-        bail!("{}: plan file already exists (use --force to replace it)", args.out.display());
-    }
     let req = converters_scale::plan::PlanRequest {
         input: args.input.clone(),
         name: args.common.name.clone(),

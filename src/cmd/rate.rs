@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use formats::validate::{validate, ValidateOptions};
 use trainer::device::{select_device, DeviceRequest};
 use trainer::ingestion::{run_ingestion, IngestionConfig, IngestionEvent, Phase, StopReason};
@@ -106,6 +106,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .unwrap_or_else(|| "input".to_string());
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("rate-{input_name}")));
     prepare_out(&out, &args.input, args.common.force)?;
+    let _no_empty_out = RemoveIfEmpty(out.clone());
 
     // 1. Conversion (raw input only).
     let converted = !is_autodl_dataset(&args.input);
@@ -405,23 +406,32 @@ fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> an
     })
 }
 
-/// Refuses an output folder that is taken (unless `force`) or that holds the input.
+/// Refuses an output folder that holds, is or lies inside the input, or that is taken by
+/// anything but an earlier `rate` output (shared rule: [`converters_common::outdir`]).
 fn prepare_out(out: &Path, input: &Path, force: bool) -> anyhow::Result<()> {
-    if let (Ok(o), Ok(i)) = (out.canonicalize(), input.canonicalize()) {
-        if i.starts_with(&o) {
-            bail!("{}: the output folder holds the input; choose another --out", out.display());
-        }
-    }
-    let taken = out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some());
-    if taken {
-        if !force {
-            bail!("{} already exists; give --force to replace it, or another --out", out.display());
-        }
+    let kind = converters_common::outdir::OutputKind::Entries(RATE_ENTRIES);
+    converters_common::outdir::check_output(out, &[input], force, kind)?;
+    if out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some()) {
         std::fs::remove_dir_all(out).with_context(|| format!("removing {}", out.display()))?;
     }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     Ok(())
 }
+
+/// Removes the output folder on the way out when nothing was written into it (a run that
+/// failed before its first file leaves no empty `--out` behind, issue 22).
+struct RemoveIfEmpty(PathBuf);
+
+impl Drop for RemoveIfEmpty {
+    fn drop(&mut self) {
+        if std::fs::read_dir(&self.0).is_ok_and(|mut d| d.next().is_none()) {
+            let _ = std::fs::remove_dir(&self.0);
+        }
+    }
+}
+
+/// What `rate` writes in its output folder: what `--force` may replace.
+const RATE_ENTRIES: &[&str] = &["dataset", "scores", "predictions", "report.html", trainer::bundle::BUNDLE_DIR];
 
 /// Writes through a temporary file and a rename, so a half-written report never appears.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -474,10 +484,15 @@ mod tests {
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("old"), "x").unwrap();
         assert!(prepare_out(&out, &input, false).unwrap_err().to_string().contains("--force"));
+        // A folder rate did not write is kept even with --force.
+        assert!(prepare_out(&out, &input, true).unwrap_err().to_string().contains("not one"));
+        std::fs::remove_file(out.join("old")).unwrap();
+        std::fs::create_dir_all(out.join("scores")).unwrap();
+        std::fs::write(out.join("report.html"), "x").unwrap();
         prepare_out(&out, &input, true).unwrap();
-        assert!(!out.join("old").exists());
+        assert!(!out.join("report.html").exists());
         // An output folder around the input is never removed.
-        assert!(prepare_out(d.path(), &input, true).unwrap_err().to_string().contains("holds the input"));
+        assert!(prepare_out(d.path(), &input, true).unwrap_err().to_string().contains("contains the input"));
         assert!(input.exists());
     }
 

@@ -24,6 +24,11 @@ pub struct ConvertedAudio {
     pub seconds: f64,
 }
 
+/// Source rates accepted: below, a file is taken for a broken header (telephony is 8 kHz,
+/// the slowest bio-acoustic loggers 1 kHz); above, for a rate no audio interface records.
+pub const MIN_SOURCE_RATE: u32 = 1_000;
+pub const MAX_SOURCE_RATE: u32 = 768_000;
+
 /// Converts `path`; `name` (the input's name in its listing) seeds the random crop.
 pub fn convert_audio(path: &Path, name: &str, opts: &CheckedAudioOptions) -> Result<ConvertedAudio, ItemError> {
     let seed = item_seed(opts.seed, name);
@@ -37,6 +42,17 @@ pub fn convert_audio(path: &Path, name: &str, opts: &CheckedAudioOptions) -> Res
     }
     if collected.rate == 0 {
         return Err(fail("the stream has no sample rate".into()));
+    }
+    if !(MIN_SOURCE_RATE..=MAX_SOURCE_RATE).contains(&collected.rate) {
+        // The resampler's work and memory grow with the rate ratio: 1 Hz → 16 kHz cost 865 MB.
+        return Err(fail(format!(
+            "sample rate {} Hz outside {MIN_SOURCE_RATE}..={MAX_SOURCE_RATE} Hz: not a usable recording",
+            collected.rate
+        )));
+    }
+    if let Some(at) = collected.samples.iter().position(|v| !v.is_finite()) {
+        let c = collected.channels.max(1);
+        return Err(fail(format!("non-finite sample ({}) at frame {} channel {}", collected.samples[at], at / c, at % c)));
     }
     let c = collected.channels.max(1);
     let mut samples = resample(&collected.samples, c, collected.rate, opts.sample_rate).map_err(fail)?;

@@ -59,7 +59,8 @@ pub fn probe(path: &Path) -> Result<AudioInfo, ItemError> {
 }
 
 fn check_not_empty(path: &Path) -> Result<(), ItemError> {
-    let len = std::fs::metadata(path).map_err(|e| ItemError::new(path, format!("cannot read: {e}")))?.len();
+    // Only regular files: a FIFO would block the decoder, a device would never end.
+    let len = converters_common::read::regular_file(path).map_err(|why| ItemError::new(path, why))?;
     if len == 0 {
         return Err(ItemError::new(path, "empty file (0 bytes)"));
     }

@@ -25,6 +25,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{ConvertError, ItemError, Result};
 use crate::policy::SkipReport;
 use crate::split::Subset;
+use crate::walk::{read_dir_sorted, walk};
+
+pub use crate::labels_csv::{parse_labels, read_labels_csv, CsvRow, LabelsCsv};
 
 /// Labels of one example: `(class index, score)` pairs in source order (spec §3.2, §5.7).
 /// Plain labels have score 1.0; label-confidence pairs keep their confidence.
@@ -142,158 +145,6 @@ pub fn read_private_info_name(path: &Path) -> Result<Option<String>> {
     Ok(None)
 }
 
-/// One parsed row of a labels CSV.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CsvRow {
-    /// 1-based line of the row in the CSV.
-    pub line: usize,
-    pub file_name: String,
-    pub labels: Labels,
-    pub subset: Option<Subset>,
-}
-
-/// A parsed labels CSV; rows that cannot be read are in `bad` (path = the CSV, with line).
-#[derive(Debug, Clone)]
-pub struct LabelsCsv {
-    pub path: PathBuf,
-    pub confidences: bool,
-    pub rows: Vec<CsvRow>,
-    pub bad: Vec<ItemError>,
-}
-
-/// Reads a `FileName,Labels[,subset]` or `FileName,LabelConfidencePairs[,subset]` CSV
-/// (spec §1.5). Header names are matched case-insensitively; a bad header is an error for the
-/// whole file, a bad row is reported in [`LabelsCsv::bad`].
-pub fn read_labels_csv(path: &Path) -> Result<LabelsCsv> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| csv_error(path, e))?;
-    let header = reader.headers().map_err(|e| csv_error(path, e))?.clone();
-    let cols: Vec<String> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
-    let confidences = match cols.get(1).map(String::as_str) {
-        Some("labels") => false,
-        Some("labelconfidencepairs") => true,
-        _ => {
-            return Err(ConvertError::input(
-                path,
-                format!("line 1: header must be FileName,Labels[,subset] or FileName,LabelConfidencePairs[,subset], found {:?}", header.iter().collect::<Vec<_>>().join(",")),
-            ))
-        }
-    };
-    if cols[0] != "filename" || (cols.len() == 3 && cols[2] != "subset") || cols.len() > 3 {
-        return Err(ConvertError::input(
-            path,
-            format!("line 1: header must be FileName,Labels[,subset] or FileName,LabelConfidencePairs[,subset], found {:?}", header.iter().collect::<Vec<_>>().join(",")),
-        ));
-    }
-    let has_subset = cols.len() == 3;
-    let mut rows = Vec::new();
-    let mut bad = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-                bad.push(ItemError::at_line(path, line, format!("unreadable CSV row: {e}")));
-                continue;
-            }
-        };
-        let line = record.position().map(|p| p.line() as usize).unwrap_or(0);
-        // A blank line is not an example.
-        if record.len() == 1 && record[0].trim().is_empty() {
-            continue;
-        }
-        if record.len() != cols.len() && !(has_subset && record.len() == 2) {
-            bad.push(ItemError::at_line(
-                path,
-                line,
-                format!("{} fields, the header has {}", record.len(), cols.len()),
-            ));
-            continue;
-        }
-        let file_name = record[0].trim().to_string();
-        if file_name.is_empty() {
-            bad.push(ItemError::at_line(path, line, "empty FileName"));
-            continue;
-        }
-        let labels = match parse_labels(&record[1], confidences) {
-            Ok(l) => l,
-            Err(reason) => {
-                bad.push(ItemError::at_line(path, line, format!("{file_name}: {reason}")));
-                continue;
-            }
-        };
-        let subset = match record.get(2).map(|s| s.trim().to_ascii_lowercase()) {
-            None => None,
-            Some(s) if s.is_empty() => None,
-            Some(s) if s == "train" => Some(Subset::Train),
-            Some(s) if s == "test" => Some(Subset::Test),
-            Some(s) => {
-                bad.push(ItemError::at_line(path, line, format!("{file_name}: subset must be train or test, found {s:?}")));
-                continue;
-            }
-        };
-        if !seen.insert(file_name.clone()) {
-            bad.push(ItemError::at_line(path, line, format!("{file_name}: listed twice")));
-            continue;
-        }
-        rows.push(CsvRow { line, file_name, labels, subset });
-    }
-    Ok(LabelsCsv { path: path.to_path_buf(), confidences, rows, bad })
-}
-
-/// Parses a `Labels` cell (`"3"`, `"1 4"`, `""`) or a `LabelConfidencePairs` cell
-/// (`"68 0.3196 13 0.3564"`).
-pub fn parse_labels(cell: &str, confidences: bool) -> std::result::Result<Labels, String> {
-    let tokens: Vec<&str> = cell.split_whitespace().collect();
-    let mut pairs = Vec::new();
-    if confidences {
-        if !tokens.len().is_multiple_of(2) {
-            return Err(format!("odd number of values in label-confidence pairs {cell:?}"));
-        }
-        for pair in tokens.chunks(2) {
-            let index = parse_index(pair[0])?;
-            let score: f32 = pair[1].parse().map_err(|_| format!("confidence {:?} is not a number", pair[1]))?;
-            if !score.is_finite() {
-                return Err(format!("confidence {:?} is not finite", pair[1]));
-            }
-            pairs.push((index, score));
-        }
-    } else {
-        for t in tokens {
-            pairs.push((parse_index(t)?, 1.0));
-        }
-    }
-    let mut seen = HashSet::new();
-    for (i, _) in &pairs {
-        if !seen.insert(*i) {
-            return Err(format!("class index {i} listed twice"));
-        }
-    }
-    Ok(Labels { pairs })
-}
-
-fn parse_index(token: &str) -> std::result::Result<u32, String> {
-    token
-        .parse::<u32>()
-        .ok()
-        .filter(|&i| i < i32::MAX as u32)
-        .ok_or_else(|| format!("class index {token:?} is not a non-negative integer"))
-}
-
-fn csv_error(path: &Path, e: csv::Error) -> ConvertError {
-    match e.kind() {
-        csv::ErrorKind::Io(_) => match e.into_kind() {
-            csv::ErrorKind::Io(io) => ConvertError::io(path, io),
-            _ => unreachable!("kind checked above"),
-        },
-        _ => ConvertError::input(path, e.to_string()),
-    }
-}
-
 /// Reads an input folder in one of the three layouts (module docs). `accept` says which files
 /// the modality can convert (by path, usually the extension). Rows and files that cannot be
 /// used (bad CSV row, listed file missing, unknown class index, unsupported file type) go to
@@ -342,8 +193,17 @@ fn discover_csv(root: &Path, csv_path: &Path, accept: &dyn Fn(&Path) -> bool, re
     let names_path = root.join("label.name");
     let class_names = if names_path.is_file() { Some(read_label_names(&names_path)?) } else { None };
     let mut items = Vec::new();
+    let real_root = std::fs::canonicalize(root).map_err(|e| ConvertError::io(root, e))?;
+    // (largest class index, its row, its FileName): an index far above the example count is refused.
+    let mut top: Option<(u32, usize, String)> = None;
+    // Files some row names (even a rejected one): the rest of the folder is reported as unlisted.
+    let listed: HashSet<PathBuf> = csv.named.iter().map(|n| root.join(n)).map(|p| std::fs::canonicalize(&p).unwrap_or(p)).collect();
     for row in csv.rows {
         let path = root.join(&row.file_name);
+        if let Some(why) = outside(&real_root, &row.file_name, &path) {
+            report.record(ItemError::at_line(csv_path, row.line, format!("{}: {why}: a labels file may name only files inside {}", row.file_name, root.display())))?;
+            continue;
+        }
         if let (Some(names), Some(max)) = (&class_names, row.labels.max_index()) {
             if max as usize >= names.len() {
                 report.record(ItemError::at_line(
@@ -354,17 +214,40 @@ fn discover_csv(root: &Path, csv_path: &Path, accept: &dyn Fn(&Path) -> bool, re
                 continue;
             }
         }
-        if !path.is_file() {
+        if std::fs::symlink_metadata(&path).is_err() {
             report.record(ItemError::at_line(csv_path, row.line, format!("{}: listed in {} but missing", row.file_name, file_name(csv_path))))?;
+            continue;
+        }
+        if let Err(why) = crate::read::regular_file(&path) {
+            report.record(ItemError::at_line(csv_path, row.line, format!("{}: {why}", row.file_name)))?;
             continue;
         }
         if !accept(&path) {
             report.record(ItemError::at_line(csv_path, row.line, format!("{}: unsupported file type", row.file_name)))?;
             continue;
         }
+        if let Some(max) = row.labels.max_index() {
+            if top.as_ref().is_none_or(|t| max > t.0) {
+                top = Some((max, row.line, row.file_name.clone()));
+            }
+        }
         items.push(RawItem { path, name: row.file_name, labels: row.labels, subset: row.subset });
     }
+    report_unlisted(root, csv_path, &listed, report)?;
     let used: BTreeSet<u32> = items.iter().flat_map(|i| i.labels.pairs.iter().map(|p| p.0)).collect();
+    if let (None, Some((max, line, file))) = (&class_names, &top) {
+        let limit = max_plausible_classes(items.len());
+        if *max as usize >= limit {
+            return Err(ConvertError::input(
+                csv_path,
+                format!(
+                    "line {line}: {file}: class index {max} would make {} classes for {} example(s) (at most {limit} without label.name); fix the row or list the classes in label.name",
+                    *max as u64 + 1,
+                    items.len()
+                ),
+            ));
+        }
+    }
     let output_dim = match &class_names {
         Some(n) => n.len(),
         None => used.iter().next_back().map(|m| *m as usize + 1).unwrap_or(0),
@@ -373,12 +256,12 @@ fn discover_csv(root: &Path, csv_path: &Path, accept: &dyn Fn(&Path) -> bool, re
         return Err(ConvertError::input(csv_path, "no usable labelled row: cannot tell the number of classes"));
     }
     let mut warnings = Vec::new();
-    let unused: Vec<String> = (0..output_dim as u32).filter(|i| !used.contains(i)).map(|i| i.to_string()).collect();
+    let unused: Vec<u32> = (0..output_dim as u32).filter(|i| !used.contains(i)).collect();
     if !unused.is_empty() {
         warnings.push(format!(
             "{}: no example has class {} of 0..{}; kept as classes without examples",
             csv_path.display(),
-            unused.join(", "),
+            bounded_list(&unused, 20),
             output_dim - 1
         ));
     }
@@ -391,6 +274,63 @@ fn discover_csv(root: &Path, csv_path: &Path, accept: &dyn Fn(&Path) -> bool, re
         private_name: None,
         warnings,
     })
+}
+
+/// Without `label.name` the class count is `max index + 1`; past this many classes for `n`
+/// examples the index is taken for a typo (one row could otherwise ask for 10^8 columns).
+pub fn max_plausible_classes(n: usize) -> usize {
+    (n.saturating_mul(10)).max(10_000)
+}
+
+/// `1, 2, 3 … and 17 more`: warnings never print unbounded lists.
+pub fn bounded_list<T: std::fmt::Display>(values: &[T], shown: usize) -> String {
+    let head: Vec<String> = values.iter().take(shown).map(|v| v.to_string()).collect();
+    match values.len().saturating_sub(shown) {
+        0 => head.join(", "),
+        more => format!("{} … and {more} more", head.join(", ")),
+    }
+}
+
+/// Every file of a labels-CSV folder that no row names is reported, so that the skip report
+/// accounts for all the walk saw (issue 22: 20 images, "skipped 0 of 20").
+fn report_unlisted(root: &Path, csv_path: &Path, listed: &HashSet<PathBuf>, report: &mut SkipReport) -> Result<()> {
+    let found = walk(root, &mut HashSet::new())?;
+    for (path, why) in found.left_out {
+        report.record(ItemError::new(&path, why))?;
+    }
+    for f in found.files {
+        if f.parent() == Some(root) && is_listing_file(&file_name(&f)) {
+            continue;
+        }
+        let real = std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone());
+        if !listed.contains(&real) {
+            report.record(ItemError::new(&f, format!("not listed in {}", file_name(csv_path))))?;
+        }
+    }
+    Ok(())
+}
+
+/// Files of the input folder's top level that describe it rather than being inputs.
+fn is_listing_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "private.info" || lower == "label.name" || (lower.contains("labels") && lower.ends_with(".csv"))
+}
+
+/// Why a labels-file `FileName` leads outside the input folder (absolute, `..`, or a link
+/// whose target is elsewhere), or `None` when it stays inside (or does not exist yet: the
+/// missing-file check reports that).
+fn outside(real_root: &Path, file_name: &str, path: &Path) -> Option<&'static str> {
+    let rel = Path::new(file_name);
+    if rel.is_absolute() {
+        return Some("absolute path");
+    }
+    if rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        return Some("path with ..");
+    }
+    match std::fs::canonicalize(path) {
+        Ok(real) if !real.starts_with(real_root) => Some("symbolic link to a file outside the input folder"),
+        _ => None,
+    }
 }
 
 fn discover_folders(
@@ -406,12 +346,17 @@ fn discover_folders(
         for entry in read_dir_sorted(dir)? {
             let name = file_name(&entry);
             if name.starts_with('.') {
+                report.record(ItemError::new(&entry, "hidden (name starts with '.'): not an input"))?;
                 continue;
             }
             if entry.is_dir() {
-                classes.entry(name).or_default().push((pi, entry));
-            } else if accept(&entry) {
-                report.record(ItemError::new(&entry, "not inside a class folder"))?;
+                // Lossless: folders `n\xffu` and `n\xfeu` stay two classes (issue 22).
+                use std::os::unix::ffi::OsStrExt;
+                let class = formats::names::escape_bytes(entry.file_name().map(|n| n.as_bytes()).unwrap_or_default());
+                classes.entry(class).or_default().push((pi, entry));
+            } else if pi > 0 || dir != root || !is_listing_file(&name) {
+                let why = if accept(&entry) { "not inside a class folder" } else { "not inside a class folder (and not a supported file type)" };
+                report.record(ItemError::new(&entry, why))?;
             }
         }
     }
@@ -423,17 +368,25 @@ fn discover_folders(
     }
     let class_names: Vec<String> = classes.keys().cloned().collect();
     let mut items = Vec::new();
+    let mut visited = HashSet::new();
+    visited.insert(crate::walk::folder_key(root)?);
+    for (dir, _) in parts {
+        visited.insert(crate::walk::folder_key(dir)?);
+    }
+    for dirs in classes.values() {
+        for (_, dir) in dirs {
+            visited.insert(crate::walk::folder_key(dir)?);
+        }
+    }
     for (index, (class, dirs)) in classes.iter().enumerate() {
         let before = items.len();
         for (pi, dir) in dirs {
             let subset = parts[*pi].1;
-            let mut files = Vec::new();
-            let mut revisits = Vec::new();
-            walk_files(dir, &mut files, &mut HashSet::new(), &mut revisits)?;
-            for again in revisits {
-                report.record(ItemError::new(&again, "folder reached a second time through a symbolic link (a loop?): not followed"))?;
+            let found = walk(dir, &mut visited)?;
+            for (path, why) in found.left_out {
+                report.record(ItemError::new(&path, why))?;
             }
-            for f in files {
+            for f in found.files {
                 let rel = f.strip_prefix(root).unwrap_or(&f).components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/");
                 if !accept(&f) {
                     report.record(ItemError::new(&f, "unsupported file type"))?;
@@ -456,37 +409,6 @@ fn discover_folders(
         private_name: None,
         warnings,
     })
-}
-
-/// All files below `dir` (hidden entries skipped), sorted by path. Symbolic links are
-/// followed, but a folder whose real path was already walked is listed in `revisits` instead
-/// of entered again, so a link loop cannot recurse without end.
-fn walk_files(dir: &Path, out: &mut Vec<PathBuf>, visited: &mut HashSet<PathBuf>, revisits: &mut Vec<PathBuf>) -> Result<()> {
-    let real = std::fs::canonicalize(dir).map_err(|e| ConvertError::io(dir, e))?;
-    if !visited.insert(real) {
-        revisits.push(dir.to_path_buf());
-        return Ok(());
-    }
-    for entry in read_dir_sorted(dir)? {
-        if file_name(&entry).starts_with('.') {
-            continue;
-        }
-        if entry.is_dir() {
-            walk_files(&entry, out, visited, revisits)?;
-        } else {
-            out.push(entry);
-        }
-    }
-    Ok(())
-}
-
-fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(|e| ConvertError::io(dir, e))? {
-        v.push(e.map_err(|e| ConvertError::io(dir, e))?.path());
-    }
-    v.sort();
-    Ok(v)
 }
 
 fn file_name(p: &Path) -> String {
@@ -615,8 +537,10 @@ mod tests {
         let got: Vec<(String, Vec<u32>)> = input.items.iter().map(|i| (i.name.clone(), i.labels.key())).collect();
         assert_eq!(got, vec![("ant/2.png".into(), vec![0]), ("ant/sub/3.png".into(), vec![0]), ("zebra/1.png".into(), vec![1])]);
         assert_eq!(input.private_name.as_deref(), Some("zoo"));
-        assert_eq!(report.len(), 1);
-        assert!(report.entries()[0].reason.contains("unsupported"));
+        // The hidden file is listed too (issue 22: every file the walk saw is accounted for).
+        assert_eq!(report.len(), 2);
+        assert!(report.entries().iter().any(|e| e.reason.contains("unsupported") && e.path.ends_with("notes.txt")));
+        assert!(report.entries().iter().any(|e| e.reason.contains("hidden") && e.path.ends_with(".DS_Store")));
     }
 
     #[test]

@@ -10,8 +10,12 @@
 //!   labelled raw items;
 //! - [`split`]: deterministic, seeded, stratified train/test split honouring forced subsets;
 //! - [`naming`]: the dataset name (`--name`, `private.info`, input folder name);
+//! - [`read`]: reading one input: regular files only, bounded by the size seen before reading;
+//! - [`walk`]: listing an input folder in linear time, reporting what it leaves out;
 //! - [`progress`]: indicatif bars that `--quiet` silences;
 //! - [`pipeline`]: convert items in parallel chunks, hand them over in input order;
+//! - [`outdir`]: the OUT check every writing command runs first (not the input, `--force`
+//!   replaces only an earlier output);
 //! - [`order`]: seeded record order for inputs streamed rather than held (tables, corpora);
 //! - [`interrupt`]: SIGINT/SIGTERM stop a conversion between records, leaving no output;
 //! - [`output`]: [`output::DatasetJob`] streams converted examples through the atomic
@@ -22,16 +26,20 @@
 pub mod error;
 pub mod interrupt;
 pub mod labels;
+pub mod labels_csv;
 pub mod naming;
 pub mod order;
+pub mod outdir;
 pub mod output;
 pub mod pipeline;
 pub mod policy;
 pub mod progress;
+pub mod read;
 pub mod recipe;
 pub mod sink;
 pub mod split;
 pub mod unlabelled;
+pub mod walk;
 
 pub use error::{ConvertError, ItemError, Result};
 pub use labels::{Labels, RawItem};

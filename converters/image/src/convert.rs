@@ -111,8 +111,11 @@ pub fn convert_image(path: &Path, opts: &CheckedImageOptions, dense_channels: us
     }
 }
 
+/// Larger image files are refused before reading (the biggest real photo formats stay far below).
+const MAX_IMAGE_FILE_BYTES: u64 = 1 << 30;
+
 fn read(path: &Path) -> Result<Vec<u8>, ItemError> {
-    std::fs::read(path).map_err(|e| ItemError::new(path, format!("cannot read: {e}")))
+    converters_common::read::read_bounded(path, MAX_IMAGE_FILE_BYTES)
 }
 
 fn reader<'a>(bytes: &'a [u8], path: &Path) -> Result<ImageReader<Cursor<&'a [u8]>>, ItemError> {

@@ -139,6 +139,8 @@ struct ColumnStats {
     /// Rows whose cell is text in a (so far) numeric-looking column, capped.
     bad_cells: Vec<(u64, RowPos, String)>,
     bad_count: u64,
+    /// Of `bad_count`: cells that parse but are not finite f32 (`inf`, `1e400`).
+    nonfinite: u64,
     /// Distinct text values (None once above MAX_CATEGORIES).
     texts: Option<HashSet<String>>,
     /// Distinct numbers as text, for a column that turns out categorical (None once above cap).
@@ -298,6 +300,16 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
             let s = &mut stats[c];
             match *cell {
                 Cell::Missing => s.missing += 1,
+                // NaN in a typed column is how Arrow writers spell missing.
+                Cell::Num(v) if v.is_nan() => s.missing += 1,
+                Cell::Num(v) if !(v as f32).is_finite() => {
+                    // issue 22: an infinite value is a bad input, its row is left out.
+                    s.bad_count += 1;
+                    s.nonfinite += 1;
+                    if s.bad_cells.len() as u64 <= MAX_BAD_NUMERIC_CELLS {
+                        s.bad_cells.push((row.index, row.pos, format_number(v)));
+                    }
+                }
                 Cell::Num(v) => {
                     s.numeric_ok += 1;
                     if v != 0.0 {
@@ -317,6 +329,14 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
                     }
                 }
                 Cell::Text(t) => match t.parse::<f64>() {
+                    // `inf`, `1e400` parse, but as f32 features they are no numbers (issue 22).
+                    Ok(v) if !(v as f32).is_finite() => {
+                        s.bad_count += 1;
+                        s.nonfinite += 1;
+                        if s.bad_cells.len() as u64 <= MAX_BAD_NUMERIC_CELLS {
+                            s.bad_cells.push((row.index, row.pos, t.to_string()));
+                        }
+                    }
                     Ok(v) => {
                         s.numeric_ok += 1;
                         if v != 0.0 {
@@ -365,28 +385,22 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
         } else if dropped.contains(&c) {
             ColumnRole::Dropped("--drop-column".into())
         } else if table.typed_numeric[c] && !forced_categorical.contains(&c) {
+            for (row, pos, text) in &s.bad_cells {
+                cell_errors.push((*row, bad_number(path, pos, name, text)));
+            }
             ColumnRole::Numeric
         } else {
             let non_missing = s.numeric_ok + s.bad_count;
             let allowance = (non_missing / BAD_NUMERIC_FRACTION_DENOMINATOR)
                 .clamp(1, MAX_BAD_NUMERIC_CELLS);
+            // Non-finite cells never make a column categorical: they are numbers gone wrong.
+            let text_cells = s.bad_count - s.nonfinite;
             let categorical = forced_categorical.contains(&c)
-                || (s.bad_count > 0 && (s.bad_count > allowance || s.numeric_ok == 0));
+                || (text_cells > 0 && (text_cells > allowance || s.numeric_ok == 0));
             if !categorical {
-                // numeric column with a few text cells: those rows are bad inputs
+                // numeric column with a few text or non-finite cells: those rows are bad inputs
                 for (row, pos, text) in &s.bad_cells {
-                    cell_errors.push((
-                        *row,
-                        ItemError {
-                            path: path.clone(),
-                            line: pos.line(),
-                            reason: format!(
-                                "{}column '{name}': '{}' is not a number (numeric column)",
-                                pos.prefix(),
-                                shorten(text)
-                            ),
-                        },
-                    ));
+                    cell_errors.push((*row, bad_number(path, pos, name, text)));
                 }
                 ColumnRole::Numeric
             } else {
@@ -543,4 +557,17 @@ pub fn shorten(t: &str) -> String {
         s.push('…');
     }
     s
+}
+
+/// The skip reason of a numeric column's cell that is text or not finite.
+fn bad_number(path: &std::path::Path, pos: &RowPos, name: &str, text: &str) -> ItemError {
+    let what = match text.parse::<f64>() {
+        Ok(_) => "is not a finite number",
+        Err(_) => "is not a number",
+    };
+    ItemError {
+        path: path.to_path_buf(),
+        line: pos.line(),
+        reason: format!("{}column '{name}': '{}' {what} (numeric column)", pos.prefix(), shorten(text)),
+    }
 }

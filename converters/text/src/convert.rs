@@ -146,6 +146,14 @@ pub fn convert_corpus(
             }
             Some(doc.and_then(|d| d.text.map_err(|r| TextError::input(&d.pos.path, r))))
         })
+        // The tokenizer keeps per-byte alignments of what it is given: feed it bounded pieces
+        // (cut at whitespace, so the tokens are the same) to keep memory near the text size.
+        .flat_map(|doc: Result<String>| -> Vec<Result<String>> {
+            match doc {
+                Ok(text) if text.len() > PIECE_BYTES => pieces(&text, PIECE_BYTES).map(|p| Ok(p.to_string())).collect(),
+                other => vec![other],
+            }
+        })
     };
     let tokenizer = train_fallible(kind, vocab_limit, train_docs)?;
 
@@ -177,7 +185,7 @@ pub fn convert_corpus(
                 continue;
             }
             let text = doc.text.map_err(|r| TextError::input(&doc.pos.path, r))?;
-            let mut ids = tokenizer.encode(&text, None)?;
+            let mut ids = encode_in_pieces(&tokenizer, &text, opts.max_length)?;
             if let Some(m) = opts.max_length {
                 if ids.len() > m {
                     truncated += 1;
@@ -253,6 +261,70 @@ pub fn relative_name(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     parts.join("/")
+}
+
+/// Longest text handed to the tokenizer at once (issue 22: a 50 MB document cost 4.86 GB).
+const PIECE_BYTES: usize = 1 << 16;
+
+/// `text` cut into pieces of at most `max` bytes, each ending at a whitespace when one is in
+/// reach (else at a character boundary), so word tokens are not split.
+fn pieces(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = rest.len().min(max);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        if end < rest.len() {
+            if let Some(ws) = rest[..end].rfind(char::is_whitespace) {
+                end = ws + rest[ws..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        let (piece, tail) = rest.split_at(end.max(1).min(rest.len()));
+        rest = tail;
+        Some(piece)
+    })
+}
+
+/// Token ids of `text`, encoded piece by piece ([`pieces`]), stopping once past `max_length`;
+/// a text without tokens is one `<pad>` frame as in [`crate::tokenize::TrainedTokenizer::encode`].
+fn encode_in_pieces(tokenizer: &crate::tokenize::TrainedTokenizer, text: &str, max_length: Option<usize>) -> Result<Vec<u32>> {
+    if text.len() <= PIECE_BYTES {
+        return tokenizer.encode(text, None);
+    }
+    let mut ids = Vec::new();
+    for piece in pieces(text, PIECE_BYTES) {
+        if piece.trim().is_empty() {
+            continue;
+        }
+        ids.extend(tokenizer.encode(piece, None)?.into_iter().filter(|&i| i != 0));
+        if max_length.is_some_and(|m| ids.len() > m) {
+            break;
+        }
+    }
+    if ids.is_empty() {
+        ids.push(0);
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod piece_tests {
+    use super::*;
+
+    #[test]
+    fn pieces_end_at_whitespace_and_cover_the_text() {
+        let text = "alpha beta gamma delta épsilon zeta ".repeat(50);
+        let parts: Vec<&str> = pieces(&text, 64).collect();
+        assert_eq!(parts.concat(), text);
+        assert!(parts.iter().all(|p| p.len() <= 64));
+        assert!(parts[..parts.len() - 1].iter().all(|p| p.ends_with(' ')), "{parts:?}");
+        let solid = "x".repeat(200);
+        assert_eq!(pieces(&solid, 64).map(str::len).collect::<Vec<_>>(), vec![64, 64, 64, 8]);
+    }
 }
 
 /// `usable[s]` for stream position `s`.

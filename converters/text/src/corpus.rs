@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use converters_common::labels::{discover, LabeledInput, Labels};
@@ -318,14 +318,16 @@ pub fn is_cjk(c: char) -> bool {
 
 /// A whole file as one document; invalid UTF-8 and oversize are document errors.
 pub(crate) fn read_document(path: &Path) -> Result<std::result::Result<String, String>> {
-    let file = File::open(path).map_err(|e| TextError::io(path, e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_DOCUMENT_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| TextError::io(path, e))?;
-    if bytes.len() > MAX_DOCUMENT_BYTES {
-        return Ok(Err(format!("document larger than {MAX_DOCUMENT_BYTES} bytes")));
-    }
+    // Only regular files, read up to the size they had before reading (a FIFO would block).
+    let bytes = match converters_common::read::read_bounded(path, MAX_DOCUMENT_BYTES as u64) {
+        Ok(b) => b,
+        Err(e) => return Ok(Err(e.reason)),
+    };
+    // A leading byte-order mark is an encoding marker, not part of the first word (issue 22).
+    let bytes = match bytes.strip_prefix("\u{feff}".as_bytes()) {
+        Some(rest) => rest.to_vec(),
+        None => bytes,
+    };
     Ok(String::from_utf8(bytes).map_err(|e| utf8_reason(&e.into_bytes(), None)))
 }
 
