@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 WORK=${1:-${TMPDIR:-/tmp}/autodl-bench-gbdt}
 ROWS=${ROWS:-10000 1000000}
 VENV=${VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/autodl-format/venv-tabular}
+# LightGBM's OpenMP threads spin while waiting; on a shared CPU that starves everything.
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 if [ -z "${LIBTORCH:-}" ]; then AUTODL_SKIP_PYTHON=1 . scripts/env.sh; fi
 if ! "$VENV/bin/python" -c 'import lightgbm, sklearn' 2>/dev/null; then
   python3 -m venv "$VENV" && "$VENV/bin/pip" install --quiet --disable-pip-version-check scikit-learn lightgbm

@@ -37,7 +37,7 @@ const SELECT_ROUNDS: usize = 25;
 /// OOF rows used by ensemble selection on large tables.
 const SELECT_ROWS: usize = 20_000;
 /// Steps of the fixed tour in [`TabularLearner::job`].
-const TOUR: usize = 7;
+const TOUR: usize = 8;
 
 /// One step of the search.
 enum Job {
@@ -192,6 +192,7 @@ impl TabularLearner {
             Some(Job::Forest("extra trees".into(), forest(true, 0.0, 1, seed ^ 0xe7))),
             Some(Job::Forest("random forest".into(), forest(false, 0.0, 1, seed ^ 0xf0))),
             (rows <= 30_000).then_some(Job::Knn),
+            Some(Job::Gbdt("gbdt spec-6.2".into(), GbdtParams::phase_b(seed ^ 0x62))),
             Some(Job::Gbdt(
                 "gbdt small-leaves".into(),
                 GbdtParams { num_leaves: 15, min_child_samples: 10, learning_rate: 0.05, feature_fraction: 0.8, bagging_fraction: 0.8, lambda_l2: 1.0, ..lgbm.clone() },
@@ -263,7 +264,13 @@ impl TabularLearner {
                 let n = train.rows as f64;
                 let grid: Vec<f64> = if train.rows < CV_ROWS { vec![1e-1, 10.0 / n, 1.0 / n, 0.1 / n, 1e-5] } else { vec![1.0 / n, 1e-6] };
                 let iters = if train.rows < CV_ROWS { 300 } else { 100 };
-                search::linear(&data, &grid, iters, cancel)?
+                let mut c = search::linear(&data, &grid, iters, cancel)?;
+                // A quick boosted model beside it, so the first published blend is never worse
+                // than Phase A's boosting on non-linear targets.
+                if train.rows <= 100_000 {
+                    c.push(search::gbdt(&data, "gbdt quick", &GbdtParams::phase_a(2020 ^ self.config.seed), 40, deadline, cancel)?);
+                }
+                c
             }
             Job::Gbdt(name, p) => vec![search::gbdt(&data, &name, &p, 3000, deadline, cancel)?],
             Job::Forest(name, p) => vec![search::forest(&data, &name, &p)],
@@ -299,6 +306,10 @@ impl TabularLearner {
         order.sort_by(|&a, &b| self.pool[b].score.total_cmp(&self.pool[a].score).then(a.cmp(&b)));
         order.truncate(POOL);
         let oofs: Vec<&[f32]> = order.iter().map(|&c| &self.pool[c].oof[..rows * k]).collect();
+        // Phase A's boosting stays published until a boosted candidate can stand against it.
+        if !self.pool.iter().any(|c| c.name.starts_with("gbdt")) {
+            return 0.0;
+        }
         let (counts, quality) = select(&oofs, &labels, k, SELECT_ROUNDS);
         // NAUC gains count from 1e-6; on a NAUC tie a log-loss gain of 1e-4 publishes too.
         if !quality.beats(&self.published, 1e-6, 1e-4) {

@@ -154,7 +154,8 @@ impl FoldAcc {
 }
 
 /// Boosting per fold, early stopped on the fold's validation rows (checked every 10 rounds,
-/// patience 30 rounds, at most `max_rounds`).
+/// patience 50 rounds, at most `max_rounds`); with a holdout plan the test model is refitted
+/// on every row.
 pub fn gbdt(d: &Data, name: &str, params: &GbdtParams, max_rounds: usize, deadline: Instant, cancel: &CancelToken) -> Result<Candidate> {
     let mut acc = FoldAcc::new(d);
     let k = d.classes;
@@ -183,13 +184,21 @@ pub fn gbdt(d: &Data, name: &str, params: &GbdtParams, max_rounds: usize, deadli
             if auc > best + 1e-7 {
                 (best, best_round) = (auc, t.model.rounds());
             }
-            if t.model.rounds() >= best_round + 30 || Instant::now() > deadline {
+            if t.model.rounds() >= best_round + 50 || Instant::now() > deadline {
                 break;
             }
         }
         let mut model = t.model;
         model.trees.truncate(best_round.max(1) * k);
         let val = model.predict(&vx, va.len());
+        if d.plan.folds == 1 && Instant::now() < deadline {
+            // Holdout: refit on every row with 1.1× the early-stopped rounds (spec §6.2 run 1),
+            // so the test scores see the validation rows too; the OOF stays the holdout's.
+            let rounds = (best_round.max(1) as f64 * 1.1).ceil() as usize;
+            let mut all = GbdtTrainer::new(params.clone(), d.x, d.y, d.rows, d.dim, k, d.multilabel);
+            all.boost(rounds);
+            model = all.model;
+        }
         let test = model.predict(d.test, d.test_rows);
         acc.add(d, &va, &val, &test, MemberModel::Gbdt(model));
     }
