@@ -50,6 +50,8 @@ pub enum MemberModel {
     Gbdt(Gbdt),
     /// The §9.6 DNN on tabular features.
     TabularDnn(DnnSpec),
+    /// Linear, k-NN or forest model on tabular features (issue 16).
+    Tabular(crate::deepwisdom::tabular_models::TabularModel),
     /// ResNet-18 / ResNet-9 on preprocessed images.
     ImageNet(NetSpec),
     /// TF-IDF + linear model on token documents (text stage 0).
@@ -159,7 +161,7 @@ impl ModelBundle {
         let mut parts: Vec<(f64, f64, Vec<f32>)> = Vec::new();
         let mut rows = None;
         for member in &self.config.members {
-            let needs_features = matches!(member.model, MemberModel::Ridge(_) | MemberModel::Gbdt(_) | MemberModel::TabularDnn(_));
+            let needs_features = matches!(member.model, MemberModel::Ridge(_) | MemberModel::Gbdt(_) | MemberModel::TabularDnn(_) | MemberModel::Tabular(_));
             if needs_features && features.is_none() {
                 let extractor = FeatureExtractor::new(&train_spec)?;
                 features = Some(load_features(dataset, subset, &extractor, k, None, cancel)?);
@@ -186,6 +188,10 @@ impl ModelBundle {
                     (f.rows, m.predict(&f.features, f.rows)?)
                 }
                 MemberModel::Gbdt(m) => {
+                    let f = feature_rows()?;
+                    (f.rows, m.predict(&f.features, f.rows))
+                }
+                MemberModel::Tabular(m) => {
                     let f = feature_rows()?;
                     (f.rows, m.predict(&f.features, f.rows))
                 }

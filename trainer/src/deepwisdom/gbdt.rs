@@ -5,8 +5,10 @@
 //! per-tree feature fraction and row bagging — the LightGBM parameters the spec lists.
 //! Single-label data use a softmax over the classes (one tree per class per round);
 //! multi-label data use one sigmoid per class (§6.1: one binary model per class).
-//! Single-threaded and seeded, so the same seed gives the same model.
+//! Split search runs over features in parallel (rayon) with a fixed reduction order, and the
+//! sampling is seeded, so the same seed gives the same model on any number of threads.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::SplitMix64;
@@ -288,39 +290,53 @@ impl GbdtTrainer {
             return None;
         }
         let parent = leaf_gain(g, h, p);
+        // Features are scanned in parallel; the fold below keeps the first best in feature
+        // order, so the tree is the same on any number of threads.
+        let per_feature: Vec<Option<Candidate>> = features
+            .par_iter()
+            .with_min_len(4)
+            .map(|&f| self.best_split_of(f, rows, grad, hess, g, h, parent))
+            .collect();
+        per_feature.into_iter().flatten().fold(None, |best: Option<Candidate>, c| match best {
+            Some(b) if b.gain >= c.gain => Some(b),
+            _ => Some(c),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn best_split_of(&self, f: usize, rows: &[u32], grad: &[f64], hess: &[f64], g: f64, h: f64, parent: f64) -> Option<Candidate> {
+        let p = &self.params;
+        let nb = self.binned.edges[f].len() + 1;
+        if nb < 2 {
+            return None;
+        }
+        let mut hg = vec![0f64; nb];
+        let mut hh = vec![0f64; nb];
+        let mut hc = vec![0usize; nb];
+        let col = &self.binned.bins[f];
+        for &r in rows {
+            let b = col[r as usize] as usize;
+            hg[b] += grad[r as usize];
+            hh[b] += hess[r as usize];
+            hc[b] += 1;
+        }
         let mut best: Option<Candidate> = None;
-        for &f in features {
-            let nb = self.binned.edges[f].len() + 1;
-            if nb < 2 {
+        let (mut gl, mut hl, mut cl) = (0.0, 0.0, 0usize);
+        for b in 0..nb - 1 {
+            gl += hg[b];
+            hl += hh[b];
+            cl += hc[b];
+            let cr = rows.len() - cl;
+            if cl < p.min_child_samples || cr < p.min_child_samples {
                 continue;
             }
-            let mut hg = vec![0f64; nb];
-            let mut hh = vec![0f64; nb];
-            let mut hc = vec![0usize; nb];
-            let col = &self.binned.bins[f];
-            for &r in rows {
-                let b = col[r as usize] as usize;
-                hg[b] += grad[r as usize];
-                hh[b] += hess[r as usize];
-                hc[b] += 1;
+            let (gr, hr) = (g - gl, h - hl);
+            if hl < p.min_child_weight || hr < p.min_child_weight {
+                continue;
             }
-            let (mut gl, mut hl, mut cl) = (0.0, 0.0, 0usize);
-            for b in 0..nb - 1 {
-                gl += hg[b];
-                hl += hh[b];
-                cl += hc[b];
-                let cr = rows.len() - cl;
-                if cl < p.min_child_samples || cr < p.min_child_samples {
-                    continue;
-                }
-                let (gr, hr) = (g - gl, h - hl);
-                if hl < p.min_child_weight || hr < p.min_child_weight {
-                    continue;
-                }
-                let gain = leaf_gain(gl, hl, p) + leaf_gain(gr, hr, p) - parent;
-                if gain > p.min_split_gain && best.as_ref().map_or(true, |c| gain > c.gain) {
-                    best = Some(Candidate { gain, feature: f, bin: b });
-                }
+            let gain = leaf_gain(gl, hl, p) + leaf_gain(gr, hr, p) - parent;
+            if gain > p.min_split_gain && best.as_ref().map_or(true, |c| gain > c.gain) {
+                best = Some(Candidate { gain, feature: f, bin: b });
             }
         }
         best

@@ -20,6 +20,8 @@ pub mod speech_features;
 pub mod speech_net;
 pub mod tabular;
 pub mod tabular_dnn;
+pub mod tabular_models;
+pub mod tabular_search;
 pub mod text;
 pub mod text_data;
 pub mod text_features;

@@ -1,10 +1,11 @@
-//! Tabular pipeline (spec §6): Phase A boosts small fresh models on a growing prefix of the
-//! rows (first prediction in well under a second), Phase B explores models on a stratified
-//! 80/20 split and blends their best test predictions with the §6.2 weights.
-//!
-//! Phase B model order: GBDT (LightGBM settings, early stopped on the 20 %) → the same GBDT
-//! refitted on all rows → a depth-wise GBDT in place of XGBoost → the §9.6 DNN, 5 epochs per
-//! call while it improves. CatBoost has no counterpart (README: decisions).
+//! Tabular pipeline (spec §6, issue 16). Phase A boosts small fresh models on a growing
+//! prefix of the rows (first prediction in well under a second). Then a search validates one
+//! model configuration per `train` call on out-of-fold rows (5-fold CV below 5,000 rows, a
+//! 20 % holdout above): a linear model, LightGBM-default boosting, extra trees, a random
+//! forest, k-NN, a second boosting setting and the §9.6 DNN, then a seeded random search over
+//! boosting settings with re-seeded forests. After each step greedy ensemble selection
+//! (tabular_search) picks the blend; it is published only when its OOF quality improves.
+//! The search stops by the convergence rule in trainer/README.md (tabular).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -12,29 +13,56 @@ use std::time::{Duration, Instant};
 use formats::dataset::Subset;
 use formats::inspect::Domain;
 
-use super::ensemble::{blend, blend_weights, global_mean, validation_nauc};
-use super::gbdt::{Gbdt, GbdtParams, GbdtTrainer};
-use super::tabular_dnn::DnnTrainer;
-use super::{is_multilabel, load_features, snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
+use super::gbdt::{GbdtParams, GbdtTrainer};
+use super::tabular_models::ForestParams;
+use super::tabular_search::{self as search, select, Candidate, Data, Plan, Quality};
+use super::{is_multilabel, load_features, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use crate::bundle::{Member, MemberModel};
 use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
 
-/// Phase B rounds after which training is declared done (spec §6.2).
-const MAX_PHASE_B_ROUNDS: usize = 50;
+/// Below this many training rows candidates are validated by 5-fold cross-validation, above
+/// by one stratified 20 % holdout (k fits would cost too much of the budget).
+const CV_ROWS: usize = 5000;
+/// Phase A keeps doubling its row prefix up to this many rows on large tables.
+const PHASE_A_MAX_ROWS: usize = 65_536;
+/// Consecutive search candidates without an ensemble gain ≥ [`MIN_GAIN`] before training is
+/// declared done (README: convergence rule).
+const PATIENCE: usize = 10;
+const MIN_GAIN: f64 = 1e-4;
+/// Candidates (best first) offered to ensemble selection, and its rounds.
+const POOL: usize = 15;
+const SELECT_ROUNDS: usize = 25;
+/// OOF rows used by ensemble selection on large tables.
+const SELECT_ROWS: usize = 20_000;
+/// Steps of the fixed tour in [`TabularLearner::job`].
+const TOUR: usize = 8;
 
-/// A Phase B model's best result.
-struct Explored {
-    val_auc: f64,
-    test: Vec<f32>,
-    model: MemberModel,
-    tensors: Vec<(String, tch::Tensor)>,
+/// One step of the search.
+enum Job {
+    Linear,
+    Gbdt(String, GbdtParams),
+    Forest(String, ForestParams),
+    Knn,
+    Dnn,
+}
+
+impl Job {
+    fn kind(&self) -> &'static str {
+        match self {
+            Job::Linear => "linear",
+            Job::Gbdt(..) => "gbdt",
+            Job::Forest(..) => "forest",
+            Job::Knn => "knn",
+            Job::Dnn => "dnn",
+        }
+    }
 }
 
 enum Stage {
     PhaseA { call: usize, rows: usize },
-    PhaseB { step: usize },
+    Search { step: usize },
 }
 
 pub struct TabularLearner {
@@ -49,48 +77,13 @@ pub struct TabularLearner {
     stage: Stage,
     /// Latest prediction's members, ready for `predict`.
     current: Option<(Vec<f32>, Vec<Member>, Vec<(String, tch::Tensor)>)>,
-    explored: BTreeMap<&'static str, Explored>,
-    split: Option<(Vec<usize>, Vec<usize>)>,
-    gbdt_rounds: usize,
-    dnn: Option<DnnTrainer>,
-    dnn_calls: usize,
-    dnn_stale: usize,
-    phase_b_rounds: usize,
-}
-
-fn rows_of(x: &SplitFeatures, idx: &[usize]) -> (Vec<f32>, Vec<f32>) {
-    let (d, k) = (x.dim, x.output_dim);
-    let mut f = Vec::with_capacity(idx.len() * d);
-    let mut y = Vec::with_capacity(idx.len() * k);
-    for &i in idx {
-        f.extend_from_slice(&x.features[i * d..(i + 1) * d]);
-        y.extend_from_slice(&x.labels[i * k..(i + 1) * k]);
-    }
-    (f, y)
-}
-
-/// Stratified (by arg-max label) seeded 80/20 split of `0..n` (spec §6.2).
-fn stratified_split(labels: &[f32], classes: usize, seed: u64) -> (Vec<usize>, Vec<usize>) {
-    let n = labels.len() / classes.max(1);
-    let mut by_class: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for i in 0..n {
-        let row = &labels[i * classes..(i + 1) * classes];
-        let c = row.iter().enumerate().fold(0, |b, (j, v)| if *v > row[b] { j } else { b });
-        by_class.entry(c).or_default().push(i);
-    }
-    let mut rng = SplitMix64(seed);
-    let (mut train, mut val) = (Vec::new(), Vec::new());
-    for (_, mut members) in by_class {
-        let order = rng.permutation(members.len());
-        members = order.into_iter().map(|j| members[j]).collect();
-        let n_val = (members.len() as f64 * 0.2).round() as usize;
-        let n_val = if members.len() >= 2 { n_val.max(1) } else { 0 };
-        val.extend_from_slice(&members[..n_val]);
-        train.extend_from_slice(&members[n_val..]);
-    }
-    train.sort_unstable();
-    val.sort_unstable();
-    (train, val)
+    plan: Option<Plan>,
+    pool: Vec<Candidate>,
+    /// OOF quality of the published ensemble ([`Quality::NONE`] while Phase A's model is).
+    published: Quality,
+    stale: usize,
+    /// Duration of the last step of each job kind (for the "enough time for one more" test).
+    cost: BTreeMap<&'static str, Duration>,
 }
 
 impl TabularLearner {
@@ -108,13 +101,11 @@ impl TabularLearner {
             multilabel: false,
             stage: Stage::PhaseA { call: 0, rows: 0 },
             current: None,
-            explored: BTreeMap::new(),
-            split: None,
-            gbdt_rounds: 0,
-            dnn: None,
-            dnn_calls: 0,
-            dnn_stale: 0,
-            phase_b_rounds: 0,
+            plan: None,
+            pool: Vec::new(),
+            published: Quality::NONE,
+            stale: 0,
+            cost: BTreeMap::new(),
         })
     }
 
@@ -167,140 +158,183 @@ impl TabularLearner {
         Ok(rows)
     }
 
-    /// Early-stopped boosting on the 80 % part; returns the model at its best round count
-    /// and the validation AUC.
-    fn boost_with_validation(&self, params: GbdtParams, max_rounds: usize, deadline: Instant, cancel: &CancelToken) -> Result<(Gbdt, f64, usize)> {
-        let train = self.train.as_ref().expect("loaded");
-        let (tr, va) = self.split.as_ref().expect("split made");
-        let (x, y) = rows_of(train, tr);
-        let (vx, vy) = rows_of(train, va);
-        let k = train.output_dim;
-        let mut t = GbdtTrainer::new(params, &x, &y, tr.len(), train.dim, k, self.multilabel);
-        let (mut best, mut best_round, mut stale) = (f64::NEG_INFINITY, 0usize, 0usize);
-        let step = 10;
-        while t.model.rounds() < max_rounds {
-            cancel.check()?;
-            t.boost(step);
-            let p = t.model.predict(&vx, va.len());
-            let auc = (validation_nauc(&vy, &p, k) + 1.0) / 2.0;
-            if auc > best + 1e-6 {
-                best = auc;
-                best_round = t.model.rounds();
-                stale = 0;
-            } else {
-                stale += step;
-            }
-            // spec §6.2: early stopping 20 rounds.
-            if stale >= 20 || Instant::now() > deadline {
-                break;
-            }
-        }
-        let mut model = t.model;
-        model.trees.truncate(best_round.max(1) * k);
-        Ok((model, best, best_round.max(1)))
-    }
-
-    fn fit_all_rows(&self, params: GbdtParams, rounds: usize) -> Gbdt {
-        let train = self.train.as_ref().expect("loaded");
-        let mut t = GbdtTrainer::new(params, &train.features, &train.labels, train.rows, train.dim, train.output_dim, self.multilabel);
-        t.boost(rounds);
-        t.model
-    }
-
-    /// One Phase B step; `Ok(false)` when there is nothing left to explore.
-    fn phase_b(&mut self, step: usize, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
-        if self.split.is_none() {
-            let train = self.train.as_ref().expect("loaded");
-            self.split = Some(stratified_split(&train.labels, train.output_dim, self.config.seed));
-        }
-        let deadline = Instant::now() + remaining.mul_f64(0.3);
+    /// The `step`-th job: a fixed tour of every family, then a seeded random search over
+    /// boosting settings with a re-seeded forest every fourth step (bagging).
+    fn job(&self, step: usize, rows: usize) -> Option<Job> {
         let seed = self.config.seed;
-        match step {
-            0 => {
-                let (model, auc, rounds) = self.boost_with_validation(GbdtParams::phase_b(seed), 1000, deadline, cancel)?;
-                self.gbdt_rounds = rounds;
-                let test = self.test_features(cancel)?;
-                let p = model.predict(&test.features, test.rows);
-                self.log(&format!("phase B gbdt: {rounds} rounds, val AUC {auc:.4}"));
-                self.explored.insert("gbdt", Explored { val_auc: auc, test: p, model: MemberModel::Gbdt(model), tensors: Vec::new() });
-            }
-            1 => {
-                // spec §6.2 run 1: the same settings on all training rows (validation AUC kept).
-                let rounds = (self.gbdt_rounds as f64 * 1.1).ceil() as usize;
-                let model = self.fit_all_rows(GbdtParams::phase_b(seed), rounds);
-                let test = self.test_features(cancel)?;
-                let p = model.predict(&test.features, test.rows);
-                if let Some(e) = self.explored.get_mut("gbdt") {
-                    e.test = p;
-                    e.model = MemberModel::Gbdt(model);
-                }
-            }
-            2 => {
-                // Depth-wise trees (XGBoost's default shape) instead of XGBoost itself.
-                let params = GbdtParams { num_leaves: 64, max_depth: 6, learning_rate: 0.1, bagging_fraction: 0.8, ..GbdtParams::phase_b(seed ^ 7) };
-                let (model, auc, rounds) = self.boost_with_validation(params, 600, deadline, cancel)?;
-                let test = self.test_features(cancel)?;
-                let p = model.predict(&test.features, test.rows);
-                self.log(&format!("phase B depth-wise gbdt: {rounds} rounds, val AUC {auc:.4}"));
-                self.explored.insert("gbdt_depthwise", Explored { val_auc: auc, test: p, model: MemberModel::Gbdt(model), tensors: Vec::new() });
-            }
-            _ => {
-                if self.dnn_stale >= 3 || self.dnn_calls >= 20 {
-                    return Ok(false);
-                }
-                let train = self.train.as_ref().expect("loaded");
-                let (tr, va) = self.split.clone().expect("split made");
-                if self.dnn.is_none() {
-                    let (x, y) = rows_of(train, &tr);
-                    let device = self.config.device;
-                    self.dnn = Some(DnnTrainer::new(&x, &y, tr.len(), train.dim, train.output_dim, self.multilabel, seed, device)?);
-                }
-                let (vx, vy) = rows_of(train, &va);
-                let k = train.output_dim;
-                let dnn = self.dnn.as_mut().expect("built above");
-                dnn.epochs(5, cancel)?;
-                self.dnn_calls += 1;
-                let auc = (validation_nauc(&vy, &dnn.predict(&vx, va.len())?, k) + 1.0) / 2.0;
-                let best = self.explored.get("dnn").map_or(f64::NEG_INFINITY, |e| e.val_auc);
-                self.log(&format!("phase B dnn call {}: val AUC {auc:.4}", self.dnn_calls));
-                if auc > best + 1e-6 {
-                    self.dnn_stale = 0;
-                    let test = self.test.as_ref().expect("test loaded in step 0");
-                    let dnn = self.dnn.as_ref().expect("built above");
-                    let p = dnn.predict(&test.features, test.rows)?;
-                    let mut spec = dnn.spec.clone();
-                    spec.prefix = "dnn.".into();
-                    let tensors = snapshot(&dnn.vs, "dnn.");
-                    self.explored.insert("dnn", Explored { val_auc: auc, test: p, model: MemberModel::TabularDnn(spec), tensors });
-                } else {
-                    self.dnn_stale += 1;
-                }
-            }
+        let big = rows >= CV_ROWS;
+        let trees = if big { 100 } else { 300 };
+        let forest = |extra: bool, max_features: f64, min_leaf: usize, seed: u64| ForestParams {
+            trees,
+            extra,
+            max_features,
+            min_leaf: if rows > 50_000 { min_leaf.max(3) } else { min_leaf },
+            max_samples: 100_000,
+            seed,
+        };
+        let lgbm = GbdtParams {
+            num_leaves: 31,
+            max_depth: -1,
+            min_child_samples: 20,
+            min_child_weight: 1e-3,
+            min_split_gain: 0.0,
+            lambda_l1: 0.0,
+            lambda_l2: 0.0,
+            learning_rate: 0.1,
+            feature_fraction: 1.0,
+            bagging_fraction: 1.0,
+            max_bin: 255,
+            seed: seed ^ 0x6b,
+        };
+        let fixed = [
+            Some(Job::Linear),
+            Some(Job::Gbdt("gbdt lightgbm-defaults".into(), lgbm.clone())),
+            Some(Job::Forest("extra trees".into(), forest(true, 0.0, 1, seed ^ 0xe7))),
+            Some(Job::Forest("random forest".into(), forest(false, 0.0, 1, seed ^ 0xf0))),
+            (rows <= 30_000).then_some(Job::Knn),
+            Some(Job::Gbdt("gbdt spec-6.2".into(), GbdtParams::phase_b(seed ^ 0x62))),
+            Some(Job::Gbdt(
+                "gbdt small-leaves".into(),
+                GbdtParams { num_leaves: 15, min_child_samples: 10, learning_rate: 0.05, feature_fraction: 0.8, bagging_fraction: 0.8, lambda_l2: 1.0, ..lgbm.clone() },
+            )),
+            (rows <= 100_000).then_some(Job::Dnn),
+        ];
+        debug_assert_eq!(fixed.len(), TOUR);
+        if step < TOUR {
+            return fixed.into_iter().nth(step).flatten();
         }
-        self.blend_explored();
-        Ok(true)
+        let s = step - TOUR;
+        let mut rng = SplitMix64(seed ^ (step as u64).wrapping_mul(0xA076_1D64_78BD_642F));
+        let mut pick = |v: &[f64]| v[(rng.next() % v.len() as u64) as usize];
+        if s % 4 == 3 {
+            let (extra, mf, leaf) = (pick(&[0.0, 1.0]) > 0.5, pick(&[0.0, 0.3, 0.5, 0.8]), pick(&[1.0, 2.0, 4.0]) as usize);
+            return Some(Job::Forest(format!("forest #{s} extra={extra} mf={mf} leaf={leaf}"), forest(extra, mf, leaf, seed ^ step as u64)));
+        }
+        let p = GbdtParams {
+            num_leaves: pick(&[4.0, 8.0, 15.0, 31.0, 63.0]) as usize,
+            max_depth: pick(&[-1.0, -1.0, 4.0, 6.0, 8.0]) as i32,
+            min_child_samples: pick(&[2.0, 5.0, 10.0, 20.0, 40.0]) as usize,
+            lambda_l2: pick(&[0.0, 0.1, 1.0, 10.0]),
+            feature_fraction: pick(&[0.5, 0.6, 0.7, 0.8, 0.9, 1.0]),
+            bagging_fraction: pick(&[0.7, 0.8, 0.9, 1.0]),
+            learning_rate: pick(&[0.02, 0.03, 0.05, 0.07, 0.1, 0.15]),
+            seed: seed ^ step as u64,
+            ..lgbm
+        };
+        Some(Job::Gbdt(format!("gbdt #{s} leaves={} depth={} lr={}", p.num_leaves, p.max_depth, p.learning_rate), p))
     }
 
-    /// §6.2 output: weights from validation AUCs, each member divided by its global mean.
-    fn blend_explored(&mut self) {
-        let names: Vec<&'static str> = self.explored.keys().copied().collect();
-        let aucs: Vec<f64> = names.iter().map(|n| self.explored[n].val_auc).collect();
-        let weights = blend_weights(&aucs);
-        let mut parts = Vec::new();
-        let mut members = Vec::new();
-        let mut tensors = Vec::new();
-        for (name, w) in names.iter().zip(&weights) {
-            if *w == 0.0 {
+    /// Runs search step `step`; `Ok(false)` once the convergence rule says stop.
+    fn search(&mut self, step: usize, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
+        let started = Instant::now();
+        let rows = self.train.as_ref().map_or(0, |t| t.rows);
+        let Some(job) = self.job(step, rows) else {
+            return Ok(true);
+        };
+        // Stop when the last step of this kind, with a margin, would not fit in what is left.
+        let expected = self.cost.get(job.kind()).copied().unwrap_or_default();
+        if remaining < expected.mul_f64(1.5) + Duration::from_secs(1) {
+            self.log(&format!("stopping: a {} step ({:.1} s last time) would not fit in the budget", job.kind(), expected.as_secs_f64()));
+            return Ok(false);
+        }
+        let kind = job.kind();
+        let train = self.train.as_ref().expect("loaded");
+        let test = self.test.as_ref().expect("loaded");
+        if self.plan.is_none() {
+            let folds = if train.rows < CV_ROWS { 5 } else { 1 };
+            self.plan = Some(Plan::new(&train.labels, train.output_dim, folds, self.config.seed));
+        }
+        let plan = self.plan.as_ref().expect("made above");
+        let data = Data {
+            x: &train.features,
+            y: &train.labels,
+            rows: train.rows,
+            dim: train.dim,
+            classes: train.output_dim,
+            multilabel: self.multilabel,
+            test: &test.features,
+            test_rows: test.rows,
+            plan,
+        };
+        let deadline = started + remaining.mul_f64(0.6);
+        let candidates = match job {
+            Job::Linear => {
+                // sklearn's C maps to l2 = 1 / (C · n): the grid spans C ≈ 0.01 … 100 around
+                // its default C = 1.
+                let n = train.rows as f64;
+                let grid: Vec<f64> = if train.rows < CV_ROWS { vec![1e-1, 10.0 / n, 1.0 / n, 0.1 / n, 1e-5] } else { vec![1.0 / n, 1e-6] };
+                let iters = if train.rows < CV_ROWS { 300 } else { 100 };
+                let mut c = search::linear(&data, &grid, iters, cancel)?;
+                // A quick boosted model beside it, so the first published blend is never worse
+                // than Phase A's boosting on non-linear targets.
+                if train.rows <= 100_000 {
+                    c.push(search::gbdt(&data, "gbdt quick", &GbdtParams::phase_a(2020 ^ self.config.seed), 40, deadline, cancel)?);
+                }
+                c
+            }
+            Job::Gbdt(name, p) => vec![search::gbdt(&data, &name, &p, 3000, deadline, cancel)?],
+            Job::Forest(name, p) => vec![search::forest(&data, &name, &p)],
+            Job::Knn => vec![search::knn(&data)],
+            Job::Dnn => search::dnn(&data, step, self.config.seed, 20, self.config.device, deadline, cancel)?.into_iter().collect(),
+        };
+        self.cost.insert(kind, started.elapsed());
+        if candidates.is_empty() {
+            self.log(&format!("step {step}: {kind} abandoned at its deadline"));
+            return Ok(true);
+        }
+        for c in candidates {
+            self.log(&format!("step {step}: {} OOF NAUC {:.4} in {:.1} s", c.name, c.score, started.elapsed().as_secs_f64()));
+            self.pool.push(c);
+        }
+        let gain = self.select_ensemble();
+        if step >= TOUR {
+            self.stale = if gain >= MIN_GAIN { 0 } else { self.stale + 1 };
+        }
+        let perfect = self.published.nauc >= 1.0 - 1e-9;
+        Ok(!(step >= TOUR && (self.stale >= PATIENCE || perfect)))
+    }
+
+    /// Ensemble selection over the best [`POOL`] candidates; publishes the blend when its
+    /// OOF NAUC beats the published one. Returns the gain (0 when not published).
+    fn select_ensemble(&mut self) -> f64 {
+        let k = self.facts.output_dim;
+        let plan = self.plan.as_ref().expect("made before the first candidate");
+        let train = self.train.as_ref().expect("loaded");
+        let rows = plan.eval.len().min(SELECT_ROWS);
+        let labels: Vec<f32> = plan.eval[..rows].iter().flat_map(|&i| train.labels[i * k..(i + 1) * k].iter().copied()).collect();
+        let mut order: Vec<usize> = (0..self.pool.len()).collect();
+        order.sort_by(|&a, &b| self.pool[b].score.total_cmp(&self.pool[a].score).then(a.cmp(&b)));
+        order.truncate(POOL);
+        let oofs: Vec<&[f32]> = order.iter().map(|&c| &self.pool[c].oof[..rows * k]).collect();
+        // Phase A's boosting stays published until a boosted candidate can stand against it.
+        if !self.pool.iter().any(|c| c.name.starts_with("gbdt")) {
+            return 0.0;
+        }
+        let (counts, quality) = select(&oofs, &labels, k, SELECT_ROUNDS);
+        // NAUC gains count from 1e-6; on a NAUC tie a log-loss gain of 1e-4 publishes too.
+        if !quality.beats(&self.published, 1e-6, 1e-4) {
+            return 0.0;
+        }
+        let total = counts.iter().sum::<usize>().max(1) as f64;
+        let test_len = self.pool[order[0]].test.len();
+        let mut test = vec![0f64; test_len];
+        let (mut members, mut tensors, mut names) = (Vec::new(), Vec::new(), Vec::new());
+        for (&c, &n) in order.iter().zip(&counts) {
+            if n == 0 {
                 continue;
             }
-            let e = &self.explored[name];
-            let divisor = global_mean(&e.test);
-            parts.push((*w, divisor, e.test.as_slice()));
-            members.push(Member { weight: *w, divisor, model: e.model.clone() });
-            tensors.extend(e.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())));
+            let cand = &self.pool[c];
+            let w = n as f64 / total;
+            test.iter_mut().zip(&cand.test).for_each(|(a, b)| *a += w * f64::from(*b));
+            members.extend(cand.members.iter().map(|m| Member { weight: m.weight * w, ..m.clone() }));
+            tensors.extend(cand.tensors.iter().map(|(name, t)| (name.clone(), t.shallow_clone())));
+            names.push(format!("{}×{n}", cand.name));
         }
-        let p = blend(&parts);
-        self.current = Some((p, members, tensors));
+        let gain = if self.published.nauc.is_finite() { quality.nauc - self.published.nauc } else { 1.0 };
+        self.log(&format!("ensemble OOF NAUC {:.4} log-loss {:.4}: {}", quality.nauc, quality.log_loss, names.join(", ")));
+        self.published = quality;
+        self.current = Some((test.into_iter().map(|v| v as f32).collect(), members, tensors));
+        gain
     }
 }
 
@@ -324,15 +358,16 @@ impl Learner for TabularLearner {
         match self.stage {
             Stage::PhaseA { call, rows } => {
                 let rows = self.phase_a(call, rows, cancel)?;
-                self.stage = if rows >= n { Stage::PhaseB { step: 0 } } else { Stage::PhaseA { call: call + 1, rows } };
+                // Small tables go straight to the search: it is as fast and validated.
+                let next = rows < n.min(PHASE_A_MAX_ROWS) && n >= CV_ROWS;
+                self.stage = if next { Stage::PhaseA { call: call + 1, rows } } else { Stage::Search { step: 0 } };
                 Ok(false)
             }
-            Stage::PhaseB { step } => {
+            Stage::Search { step } => {
                 self.test_features(cancel)?;
-                let more = self.phase_b(step, remaining, cancel)?;
-                self.phase_b_rounds += 1;
-                self.stage = Stage::PhaseB { step: step + 1 };
-                Ok(!more || self.phase_b_rounds >= MAX_PHASE_B_ROUNDS)
+                let more = self.search(step, remaining, cancel)?;
+                self.stage = Stage::Search { step: step + 1 };
+                Ok(!more)
             }
         }
     }
@@ -343,23 +378,5 @@ impl Learner for TabularLearner {
         let bundle = self.facts.bundle("auto-tabular", members.clone(), tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect());
         self.slot.publish(bundle)?;
         PredictionMatrix::new(rows, self.facts.output_dim, p.clone()).map(Some)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn split_is_stratified_and_seeded() {
-        let mut labels = Vec::new();
-        for i in 0..100 {
-            labels.extend_from_slice(if i % 4 == 0 { &[1.0, 0.0] } else { &[0.0, 1.0] });
-        }
-        let (tr, va) = stratified_split(&labels, 2, 5);
-        assert_eq!(tr.len() + va.len(), 100);
-        assert_eq!(va.iter().filter(|&&i| i % 4 == 0).count(), 5);
-        assert_eq!(va.len(), 20);
-        assert_eq!(stratified_split(&labels, 2, 5), (tr, va));
     }
 }
