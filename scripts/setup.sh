@@ -18,8 +18,10 @@ _autodl_setup() {
     local build=(pkg-config libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
         libswresample-dev libavfilter-dev libavdevice-dev libclang-dev)
     # Tests: `ffmpeg` and `sox` make media fixtures; `chromium` renders the report
-    # (tests/report_browser.rs).
-    local tests=(ffmpeg sox chromium)
+    # (tests/report_browser.rs); Slurm (one-node cluster with munge) and GNU parallel run the
+    # scale-out recipes (tests/slurm.rs, tests/gnu_parallel.rs); python3-yaml parses the
+    # Kubernetes manifest.
+    local tests=(ffmpeg sox chromium slurm-wlm munge parallel python3-yaml)
     local wanted=()
     case "$job" in
         demo) wanted=("${build[@]}") ;;
