@@ -32,7 +32,8 @@ fn csv_layout(dir: &Path, files: &[(PathBuf, &str, u32, &str)]) {
     std::fs::create_dir_all(dir).unwrap();
     let mut csv = String::from("FileName,Labels,subset\n");
     for (src, name, class, subset) in files {
-        std::os::unix::fs::symlink(src, dir.join(name)).unwrap();
+        // A copy, not a link: a labels file may name only files inside its folder (issue 22).
+        std::fs::copy(src, dir.join(name)).unwrap();
         csv.push_str(&format!("{name},{class},{subset}\n"));
     }
     std::fs::write(dir.join("labels.csv"), csv).unwrap();

@@ -251,12 +251,13 @@ fn a_shard_from_another_plan_or_corrupt_is_refused() {
     assert!(!out.exists());
 }
 
-/// A labels.csv folder of symlinks: `(source, name, class, subset)`.
+/// A labels.csv folder of copies: `(source, name, class, subset)`.
 fn csv_layout(dir: &Path, files: &[(PathBuf, &str, u32, &str)]) {
     fs::create_dir_all(dir).unwrap();
     let mut csv = String::from("FileName,Labels,subset\n");
     for (src, name, class, subset) in files {
-        std::os::unix::fs::symlink(src, dir.join(name)).unwrap();
+        // A copy, not a link: a labels file may name only files inside its folder (issue 22).
+        std::fs::copy(src, dir.join(name)).unwrap();
         csv.push_str(&format!("{name},{class},{subset}\n"));
     }
     fs::write(dir.join("labels.csv"), csv).unwrap();
