@@ -167,7 +167,12 @@ fn cuda_without_a_gpu_is_a_clear_error_and_auto_falls_back() {
         let output = train(&dataset, &out.path().join("auto"), &["--time-budget", "5", "--model", "baseline0", "--device", "auto", "--no-score"]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0));
-        assert!(stderr.contains("running on the CPU"), "{stderr}");
+        // The normal case on a CPU machine: one calm line, the loader's reason only with -v.
+        assert!(stderr.contains("device: CPU (no CUDA GPU found)"), "{stderr}");
+        assert!(!stderr.contains("libtorch_cuda"), "{stderr}");
+        let output = train(&dataset, &out.path().join("auto-v"), &["--time-budget", "2", "--model", "baseline0", "--device", "auto", "--no-score", "-v"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("device: CUDA not used: cannot load libtorch_cuda.so"), "{stderr}");
     }
 }
 

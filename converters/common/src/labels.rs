@@ -313,7 +313,8 @@ fn report_unlisted(root: &Path, csv_path: &Path, listed: &HashSet<PathBuf>, repo
 /// Files of the input folder's top level that describe it rather than being inputs.
 fn is_listing_file(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower == "private.info" || lower == "label.name" || (lower.contains("labels") && lower.ends_with(".csv"))
+    // The original converters' side files (`feat.name` beside AutoNLP/AutoML-style kits).
+    lower == "private.info" || lower == "label.name" || lower == "feat.name" || (lower.contains("labels") && lower.ends_with(".csv"))
 }
 
 /// Why a labels-file `FileName` leads outside the input folder (absolute, `..`, or a link

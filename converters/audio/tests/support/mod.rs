@@ -27,13 +27,14 @@ pub fn media_dir() -> Option<&'static Path> {
     .map(|(_, p)| p.as_path())
 }
 
-/// A `labels.csv` layout in `dir`: symlinks to `files` (`(source, name, class, subset)`) and
+/// A `labels.csv` layout in `dir`: copies of `files` (`(source, name, class, subset)`; copies,
+/// since a labels file may name only files inside its folder) and
 /// `FileName,Labels,subset` rows; `label.name` when `names` is given.
 pub fn csv_layout(dir: &Path, files: &[(&Path, &str, u32, &str)], names: Option<&[&str]>) {
     std::fs::create_dir_all(dir).unwrap();
     let mut csv = String::from("FileName,Labels,subset\n");
     for (src, name, class, subset) in files {
-        std::os::unix::fs::symlink(src, dir.join(name)).unwrap();
+        std::fs::copy(src, dir.join(name)).unwrap();
         csv.push_str(&format!("{name},{class},{subset}\n"));
     }
     std::fs::write(dir.join("labels.csv"), csv).unwrap();
