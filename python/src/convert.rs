@@ -213,6 +213,11 @@ fn tabular_options(o: &Opts<'_>, split: SplitOptions) -> PyResult<converters_tab
             onehot_max: o.or("onehot_max", converters_tabular::limits::DEFAULT_ONEHOT_MAX_CATEGORIES)?,
         },
         delimiter: delimiter(o)?,
+        header: match o.choice("header", "auto", &["auto", "yes", "no"])? {
+            "yes" => converters_tabular::HeaderMode::Yes,
+            "no" => converters_tabular::HeaderMode::No,
+            _ => converters_tabular::HeaderMode::Auto,
+        },
         missing: match o.choice("missing", "mean", &["mean", "zero", "nan"])? {
             "zero" => MissingPolicy::Zero,
             "nan" => MissingPolicy::Nan,
