@@ -6,7 +6,8 @@
 # seconds per run (the shared machine's load moves wall times; CPU seconds less so) and, on
 # LightGBM's lines, ours/LightGBM at the same thread count.
 #
-# Usage: scripts/bench-gbdt.sh [WORK_DIR]   env: ROWS="10000 1000000", VENV (as compare-tabular.sh)
+# Usage: scripts/bench-gbdt.sh [WORK_DIR]   env: ROWS="10000 1000000", VENV (as compare-tabular.sh),
+#        EXAMPLE (a built bench_gbdt example; default: build it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${1:-${TMPDIR:-/tmp}/autodl-bench-gbdt}
@@ -18,8 +19,10 @@ if [ -z "${LIBTORCH:-}" ]; then AUTODL_SKIP_PYTHON=1 . scripts/env.sh; fi
 if ! "$VENV/bin/python" -c 'import lightgbm, sklearn' 2>/dev/null; then
   python3 -m venv "$VENV" && "$VENV/bin/pip" install --quiet --disable-pip-version-check scikit-learn lightgbm
 fi
-cargo build --release --quiet -p trainer --example bench_gbdt
-EXAMPLE=${CARGO_TARGET_DIR:-target}/release/examples/bench_gbdt
+if [ -z "${EXAMPLE:-}" ]; then
+  cargo build --release --quiet -p trainer --example bench_gbdt
+  EXAMPLE=${CARGO_TARGET_DIR:-target}/release/examples/bench_gbdt
+fi
 CORES=$(nproc)
 for rows in $ROWS; do
   mkdir -p "$WORK/$rows"
