@@ -24,8 +24,10 @@ measure() {
     for _ in $(seq "$R"); do
         /usr/bin/time -f "%e %M" -o "$WORK/time.txt" "$@" > /dev/null 2>&1 || true
         cat "$WORK/time.txt"
-    done | awk '{ t[NR] = $1; m[NR] = $2 } END {
-        n = asort(t); asort(m); printf "%s %s\n", t[int((n + 1) / 2)], m[int((n + 1) / 2)] }'
+    done > "$WORK/runs.txt"
+    # medians of each column separately (POSIX sort; mawk has no asort)
+    local mid=$(( (R + 1) / 2 ))
+    echo "$(cut -d' ' -f1 "$WORK/runs.txt" | sort -g | sed -n "${mid}p") $(cut -d' ' -f2 "$WORK/runs.txt" | sort -g | sed -n "${mid}p")"
 }
 row() { # label, "s kib" of main, "s kib" of train
     read -r ts tm <<< "$2"; read -r us um <<< "$3"
