@@ -17,9 +17,12 @@ pub mod nauc;
 pub mod plot;
 pub mod pyfloat;
 pub mod report;
+pub mod rng;
 pub mod run_layout;
 
 use std::path::{Path, PathBuf};
+
+use rng::SplitMix64;
 
 pub use alc::{alc, transform_time, AlcVariant, CurvePoint, DEFAULT_TIME_BUDGET, T0};
 pub use files::EndRecord;
@@ -324,23 +327,6 @@ fn prediction_files(
         paths.push(path);
     }
     Ok(paths)
-}
-
-/// A small deterministic generator (SplitMix64) for bootstrap indices; quality is ample for
-/// informative error bars and it keeps reports reproducible without another dependency.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn indices(&mut self, n: usize) -> Vec<usize> {
-        (0..n).map(|_| (self.next() % n as u64) as usize).collect()
-    }
 }
 
 /// Bootstrap error bars of spec §1.5: 10 row-resamples of the last prediction's NAUC, and 5
