@@ -42,7 +42,7 @@ if ! "$VENV/bin/python" -c 'import sklearn, tfrecord, zhconv' 2>/dev/null; then
 fi
 PY=$VENV/bin/python
 
-cargo build --release --quiet --bin autodl-format -p autodl-format
+cargo build --release --quiet --bins -p autodl-format
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/autodl-format
 mkdir -p "$WORK/pkg" "$WORK/corpora"
 
