@@ -66,20 +66,7 @@ fn main() {
     write(&dir.join("x_test.f32"), &tx);
     write(&dir.join("y_test.f32"), &ty);
     let two = |v: &[f32]| v.iter().flat_map(|&c| [1.0 - c, c]).collect::<Vec<f32>>();
-    let params = GbdtParams {
-        num_leaves: 31,
-        max_depth: -1,
-        min_child_samples: 20,
-        min_child_weight: 1e-3,
-        min_split_gain: 0.0,
-        lambda_l1: 0.0,
-        lambda_l2: 0.0,
-        learning_rate: 0.1,
-        feature_fraction: 1.0,
-        bagging_fraction: 1.0,
-        max_bin: 255,
-        seed: 1,
-    };
+    let params = GbdtParams::lightgbm_defaults(1);
     let (started, cpu) = (Instant::now(), cpu_seconds());
     let mut t = GbdtTrainer::new(params, &x, &two(&y), rows, DIM, 2, false);
     t.boost(100);

@@ -56,6 +56,19 @@ impl GbdtParams {
         }
     }
 
+    /// LightGBM's own defaults (what `LGBMClassifier()` uses), the peer the tabular search and
+    /// the boosting bench measure against.
+    pub fn lightgbm_defaults(seed: u64) -> Self {
+        GbdtParams {
+            min_split_gain: 0.0,
+            lambda_l1: 0.0,
+            lambda_l2: 0.0,
+            feature_fraction: 1.0,
+            max_bin: 255,
+            ..Self::phase_a(seed)
+        }
+    }
+
     /// Phase B LightGBM run parameters (spec §6.2: lr 0.08, max_bin 200, bagging 0.9).
     pub fn phase_b(seed: u64) -> Self {
         GbdtParams { learning_rate: 0.08, max_bin: 200, bagging_fraction: 0.9, ..Self::phase_a(seed) }

@@ -175,20 +175,7 @@ impl TabularLearner {
             max_samples: 100_000,
             seed,
         };
-        let lgbm = GbdtParams {
-            num_leaves: 31,
-            max_depth: -1,
-            min_child_samples: 20,
-            min_child_weight: 1e-3,
-            min_split_gain: 0.0,
-            lambda_l1: 0.0,
-            lambda_l2: 0.0,
-            learning_rate: 0.1,
-            feature_fraction: 1.0,
-            bagging_fraction: 1.0,
-            max_bin: 255,
-            seed: seed ^ 0x6b,
-        };
+        let lgbm = GbdtParams::lightgbm_defaults(seed ^ 0x6b);
         let fixed = [
             Some(Job::Linear),
             Some(Job::Gbdt("gbdt lightgbm-defaults".into(), lgbm.clone())),
