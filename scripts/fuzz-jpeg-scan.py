@@ -49,6 +49,29 @@ def positions(b, start, wanted):
     return [i for i in range(start, len(b) - 1) if b[i] == 0xFF and b[i + 1] in wanted]
 
 
+def damage_marker(b, r, start, end, wanted, actions):
+    """Damages one marker FF xx (xx in wanted) after start in place; False when there is none."""
+    found = positions(b, start, wanted)
+    if not found:
+        return False
+    i = r.choice(found)
+    what = r.choice(actions)
+    if what == "zero":  # the marker erased
+        b[i] = b[i + 1] = 0
+    elif what == "swap":  # another restart number
+        b[i + 1] = 0xD0 + (b[i + 1] - 0xD0 + r.randint(1, 7)) % 8
+    elif what == "drop":  # the marker removed, the data after it moved up
+        del b[i:i + 2]
+    elif what == "header":  # the segment after the marker garbled
+        for j in range(i + 2, min(end, i + 2 + r.randint(1, 14))):
+            b[j] = r.randrange(256)
+    else:  # a zeroed run across the marker
+        lo = max(start, i - r.randint(1, 40))
+        for j in range(lo, min(end, i + r.randint(2, 40))):
+            b[j] = 0
+    return True
+
+
 def damage(b, r):
     """(mode, damaged bytes) for one trial."""
     b = bytearray(b)
@@ -89,32 +112,11 @@ def damage(b, r):
         i = r.randrange(start, end)
         b = b[:i] + b"\xff\xd9"
     elif mode == "rst":
-        rst = positions(b, start, range(0xD0, 0xD8))
-        if not rst:
+        if not damage_marker(b, r, start, end, range(0xD0, 0xD8), ["zero", "swap", "drop"]):
             return damage(bytes(b), r)
-        i = r.choice(rst)
-        what = r.choice(["zero", "swap", "drop"])
-        if what == "zero":
-            b[i] = b[i + 1] = 0
-        elif what == "swap":
-            b[i + 1] = 0xD0 + (b[i + 1] - 0xD0 + r.randint(1, 7)) % 8
-        else:
-            del b[i:i + 2]
     elif mode == "sos":
-        later = positions(b, start, [0xDA, 0xC4])
-        if not later:
+        if not damage_marker(b, r, start, end, [0xDA, 0xC4], ["zero", "header", "around"]):
             return damage(bytes(b), r)
-        i = r.choice(later)
-        what = r.choice(["zero", "header", "around"])
-        if what == "zero":
-            b[i] = b[i + 1] = 0
-        elif what == "header":
-            for j in range(i + 2, min(end, i + 2 + r.randint(1, 14))):
-                b[j] = r.randrange(256)
-        else:
-            lo = max(start, i - r.randint(1, 40))
-            for j in range(lo, min(end, i + r.randint(2, 40))):
-                b[j] = 0
     return mode, bytes(b)
 
 

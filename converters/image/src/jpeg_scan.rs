@@ -116,13 +116,16 @@ fn walk_entropy_data(b: &[u8], start: usize, restart_interval: u16) -> Result<(u
 fn find_ff(b: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // non-zero when one of the 8 bytes at `at` is 0xFF (a zero byte of the inverted word)
+    let has_ff = |at: usize| {
+        let inv = !u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+        inv.wrapping_sub(ONES) & !inv & HIGHS
+    };
     let mut i = from;
-    while i + 8 <= b.len() {
-        // a zero byte of !word is an 0xFF byte of word
-        let inv = !u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
-        if inv.wrapping_sub(ONES) & !inv & HIGHS != 0 {
-            break;
-        }
+    while i + 32 <= b.len() && has_ff(i) | has_ff(i + 8) | has_ff(i + 16) | has_ff(i + 24) == 0 {
+        i += 32;
+    }
+    while i + 8 <= b.len() && has_ff(i) == 0 {
         i += 8;
     }
     b.get(i..)?.iter().position(|&x| x == 0xFF).map(|p| i + p)
