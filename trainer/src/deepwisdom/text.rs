@@ -144,13 +144,6 @@ pub struct TextLearner {
     /// Keys of the labelled (train then validation) and test documents for one analyzer.
     keys: Option<KeyCache>,
     search_secs: f64,
-    /// The linear candidate's model when it came from the search (bagging averages into it).
-    linear_model: Option<TfidfModel>,
-    /// Labelled documents when the search ranked its configurations (bagging needs the same).
-    search_rows: usize,
-    /// Bagging rounds of the best linear configuration done, and whether the last one helped.
-    bag_rounds: usize,
-    bag_converged: bool,
     /// Rounds of the network stages planned, and (best validation NAUC, seconds left) when
     /// the current round began.
     net_rounds: usize,
@@ -219,10 +212,6 @@ impl TextLearner {
             words,
             keys: None,
             search_secs: 0.0,
-            search_rows: 0,
-            linear_model: None,
-            bag_rounds: 0,
-            bag_converged: false,
             net_rounds: 1,
             round_start: (0.0, 0.0),
             budget: Duration::from_secs(1200),
@@ -453,7 +442,7 @@ impl TextLearner {
         let k = self.classes();
         let analyzer = self.search.analyzers.first().copied().unwrap_or_default();
         let spec = TfidfSpec::fit(&self.train.docs, self.vocab_size, self.zh, k, self.multilabel, "tfidf.", analyzer, self.words.clone());
-        let model = TfidfModel::fit(spec, &self.train.docs, &self.train.labels, self.config.seed);
+        let model = TfidfModel::fit(spec, &self.train.docs, &self.train.labels);
         let val_pred = model.predict(&self.val.docs);
         let val = self.score(&val_pred);
         self.log(&format!("TF-IDF linear model ({}) on {} documents: validation NAUC {val:.4}", analyzer.label(), self.train.docs.len()));
@@ -461,8 +450,6 @@ impl TextLearner {
         let better = self.linear.as_ref().is_none_or(|l| val > l.val);
         if better {
             let test_pred = model.predict(&self.test);
-            // Bagging averages into the search's model only.
-            self.linear_model = None;
             self.linear = Some(Scored { val, val_pred, test_pred, tensors: model.tensors(), member: MemberModel::TextTfidf(model.spec) });
         }
     }
@@ -614,11 +601,11 @@ impl Learner for TextLearner {
             let next = (self.finished.len() < planned).then(|| self.modes[self.finished.len() % self.modes.len()]);
             match next {
                 Some(mode) => self.build_run(mode)?,
-                None => return self.after_networks(left, cancel),
+                None => return Ok(self.after_networks(left)),
             }
             if self.run.as_ref().is_some_and(|r| r.spec.frozen_embedding && self.pretrained.is_none()) {
                 self.run = None;
-                return self.after_networks(left, cancel);
+                return Ok(self.after_networks(left));
             }
         }
         let deadline = started + Duration::from_secs_f64(slice.min((left - 1.0).max(0.1)));

@@ -54,18 +54,18 @@ pub fn evaluate(
         let mut oof = vec![0f32; n * k];
         for f in 0..3 {
             let idx: Vec<usize> = (0..n).filter(|i| fold[*i] != f).collect();
-            let m = TfidfModel::fit_rows(spec.clone(), &rows, labels, &idx, l2, seed + f as u64);
+            let m = TfidfModel::fit_rows(spec.clone(), &rows, labels, &idx, l2);
             for i in (0..n).filter(|i| fold[*i] == f) {
                 m.scores_row(&rows[i], &mut oof[i * k..(i + 1) * k]);
             }
         }
         let all: Vec<usize> = (0..n).collect();
-        let model = TfidfModel::fit_rows(spec.clone(), &rows, labels, &all, l2, seed);
+        let model = TfidfModel::fit_rows(spec.clone(), &rows, labels, &all, l2);
         let rank = validation_nauc(labels, &oof, k);
         (oof[n_train * k..].to_vec(), rank, model)
     } else {
         let idx: Vec<usize> = (0..n_train).collect();
-        let model = TfidfModel::fit_rows(spec.clone(), &rows, labels, &idx, l2, seed);
+        let model = TfidfModel::fit_rows(spec.clone(), &rows, labels, &idx, l2);
         let mut val_pred = vec![0f32; n_val * k];
         for (i, out) in (n_train..n).zip(val_pred.chunks_mut(k.max(1))) {
             model.scores_row(&rows[i], out);
