@@ -51,13 +51,13 @@ use super::text_data::read_documents;
 // ---------------------------------------------------------------------------------------
 // The learner
 
-/// N-gram keys of the documents for one analyzer (the linear search's cache).
+/// N-gram keys of the labelled documents for one analyzer (the linear search's cache).
 struct KeyCache {
     analyzer: Analyzer,
     spec: TfidfSpec,
-    /// Train documents, then validation documents.
+    /// Train documents, then validation documents (test documents are keyed chunk by chunk
+    /// when a model scores them, so a large test set is never held as n-gram keys).
     labelled: Vec<Vec<u32>>,
-    test: Vec<Vec<u32>>,
 }
 
 impl KeyCache {

@@ -28,17 +28,8 @@ pub struct LinearResult {
 
 /// Fits and scores one (analyzer, L2) configuration. `train` and `val` are the learner's
 /// split; under CV (`train + val ≤ CV_MAX_DOCUMENTS`) the folds run over both and the
-/// published model is refitted on both.
-#[allow(clippy::too_many_arguments)]
-pub fn evaluate(
-    spec: &TfidfSpec,
-    keys: &[Vec<u32>],
-    n_train: usize,
-    labels: &[f32],
-    l2: f32,
-    seed: u64,
-    test_keys: &[Vec<u32>],
-) -> (LinearResult, Vec<f32>) {
+/// published model is refitted on both. `seed` orders the folds.
+pub fn evaluate(spec: &TfidfSpec, keys: &[Vec<u32>], n_train: usize, labels: &[f32], l2: f32, seed: u64) -> LinearResult {
     let k = spec.classes;
     let n = keys.len();
     let rows = spec.rows_from_keys(keys);
@@ -73,12 +64,7 @@ pub fn evaluate(
         let rank = if n_val > 0 { validation_nauc(&labels[n_train * k..], &val_pred, k) } else { 0.0 };
         (val_pred, rank, model)
     };
-    let test_rows = spec.rows_from_keys(test_keys);
-    let mut test_pred = vec![0f32; test_rows.len() * k];
-    for (row, out) in test_rows.iter().zip(test_pred.chunks_mut(k.max(1))) {
-        model.scores_row(row, out);
-    }
-    (LinearResult { analyzer: spec.analyzer, l2, val_pred, rank_score, model }, test_pred)
+    LinearResult { analyzer: spec.analyzer, l2, val_pred, rank_score, model }
 }
 
 /// The search plan: every analyzer at the default L2, then the other strengths for the best
@@ -149,8 +135,9 @@ mod tests {
         let score = |a: Analyzer| {
             let keys = crate::deepwisdom::text_features::all_keys(a, false, &[], &docs);
             let spec = TfidfSpec::unfitted(50, false, 2, false, "t.", a, Vec::new()).fit_keys(&keys);
-            let (r, test) = evaluate(&spec, &keys[..250], 200, &labels[..500], L2_GRID[0], 1, &keys[250..]);
-            assert_eq!((r.val_pred.len(), test.len()), (100, 100));
+            let r = evaluate(&spec, &keys[..250], 200, &labels[..500], L2_GRID[0], 1);
+            assert_eq!(r.val_pred.len(), 100);
+            assert_eq!(r.model.predict(&docs[250..]).len(), 100);
             r.rank_score
         };
         let bigrams = score(Analyzer { token_ngrams: 2, word_ngrams: 0 });

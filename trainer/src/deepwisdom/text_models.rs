@@ -213,11 +213,16 @@ pub fn predict_tfidf_bundle(spec: &TfidfSpec, tensors: &HashMap<String, Tensor>,
     Ok(predict_tfidf(spec, &w, &b, docs))
 }
 
+/// Documents keyed and scored per chunk: a large test set is never held as n-gram rows.
+const PREDICT_CHUNK: usize = 4096;
+
 fn predict_tfidf(spec: &TfidfSpec, w: &[f32], b: &[f32], docs: &[Vec<u32>]) -> Vec<f32> {
     let k = spec.classes;
     let mut out = vec![0f32; docs.len() * k];
-    for (row, o) in spec.rows(docs).iter().zip(out.chunks_mut(k.max(1))) {
-        scores_into(row, w, b, k, spec.multilabel, o);
+    for (chunk, o) in docs.chunks(PREDICT_CHUNK).zip(out.chunks_mut((PREDICT_CHUNK * k).max(1))) {
+        for (row, o) in spec.rows(chunk).iter().zip(o.chunks_mut(k.max(1))) {
+            scores_into(row, w, b, k, spec.multilabel, o);
+        }
     }
     out
 }
@@ -453,21 +458,24 @@ impl TextNet {
 
 /// Probabilities of `docs`, evaluated in fixed batches (same numbers in training and `predict`).
 pub fn predict_net(net: &TextNet, spec: &TextNetSpec, docs: &[Vec<u32>], device: Device) -> Result<Vec<f32>> {
-    let ids = spec.encode(docs);
-    let n = docs.len() as i64;
     let mut out = Vec::with_capacity(docs.len() * spec.classes);
-    for start in (0..n).step_by(EVAL_BATCH as usize) {
-        let len = EVAL_BATCH.min(n - start);
-        let x = ids.narrow(0, start, len).to_device(device);
-        let p = tch::no_grad(|| {
-            let logits = net.forward_t(&x, false);
-            if spec.multilabel {
-                logits.sigmoid()
-            } else {
-                logits.softmax(1, Kind::Float)
-            }
-        });
-        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+    // Encoded a chunk at a time (a multiple of the batch, so the batches are the same).
+    for chunk in docs.chunks(EVAL_BATCH as usize * 32) {
+        let ids = spec.encode(chunk);
+        let n = chunk.len() as i64;
+        for start in (0..n).step_by(EVAL_BATCH as usize) {
+            let len = EVAL_BATCH.min(n - start);
+            let x = ids.narrow(0, start, len).to_device(device);
+            let p = tch::no_grad(|| {
+                let logits = net.forward_t(&x, false);
+                if spec.multilabel {
+                    logits.sigmoid()
+                } else {
+                    logits.softmax(1, Kind::Float)
+                }
+            });
+            out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+        }
     }
     Ok(out)
 }

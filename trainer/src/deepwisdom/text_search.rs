@@ -28,9 +28,8 @@ impl TextLearner {
         let words = if analyzer.word_ngrams > 0 { self.words.clone() } else { Vec::new() };
         let mut labelled = all_keys(analyzer, self.zh, &words, &self.train.docs);
         labelled.extend(all_keys(analyzer, self.zh, &words, &self.val.docs));
-        let test = all_keys(analyzer, self.zh, &words, &self.test);
         let spec = TfidfSpec::unfitted(self.vocab_size, self.zh, self.classes(), self.multilabel, "tfidf.", analyzer, words).fit_keys(&labelled);
-        KeyCache { analyzer, spec, labelled, test }
+        KeyCache { analyzer, spec, labelled }
     }
 
     fn labelled_rows(&self) -> Vec<f32> {
@@ -48,7 +47,7 @@ impl TextLearner {
         let cache = self.cache_for(analyzer);
         let labels = self.labelled_rows();
         let n_train = self.train.docs.len();
-        let (result, test_pred) = evaluate(&cache.spec, &cache.labelled, n_train, &labels, l2, self.config.seed, &cache.test);
+        let result = evaluate(&cache.spec, &cache.labelled, n_train, &labels, l2, self.config.seed);
         self.keys = Some(cache);
         let val = self.score(&result.val_pred);
         let best_before = self.search.best().map(|b| b.2);
@@ -65,6 +64,8 @@ impl TextLearner {
             }
         }
         if best_before.is_none_or(|b| result.rank_score > b) {
+            // Test scores only for a new best (the test set may be large).
+            let test_pred = result.model.predict(&self.test);
             self.set_linear(val, result.val_pred, test_pred, result.model);
         }
         self.search_secs = t0.elapsed().as_secs_f64();
