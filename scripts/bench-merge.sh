@@ -15,7 +15,7 @@ WORK="${3:-$(mktemp -d)}"
 R="${4:-5}"
 mkdir -p "$WORK"
 BIN="${AUTODL_BIN:-${CARGO_TARGET_DIR:-target}/release/autodl-format}"
-[ -x "$BIN" ] || { echo "build first: cargo build --release --bin autodl-format" >&2; exit 2; }
+[ -x "$BIN" ] || { echo "build first: cargo build --release --bins" >&2; exit 2; }
 if [ ! -d "$WORK/raw" ]; then
     # N noisy 256×256 JPEGs (~47 kB each, like photos) from FFmpeg's test source, 10 classes.
     mkdir -p "$WORK/gen"

@@ -27,7 +27,7 @@ export LD_LIBRARY_PATH=$LIBTORCH/lib:$(dirname "$LIBTORCH")/nvidia/cu13/lib:${LD
 # libgomp threads spin while waiting; on a shared CPU that starves everyone (README).
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 
-cargo build --release --quiet --bin autodl-format -p autodl-format
+cargo build --release --quiet --bins -p autodl-format
 cargo build --release --quiet -p trainer --example make_bench_datasets
 BIN=$ROOT/target/release/autodl-format
 mkdir -p "$WORK"

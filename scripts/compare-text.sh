@@ -44,7 +44,7 @@ fi
 PY=$VENV/bin/python
 
 if [ -z "${BIN:-}" ]; then
-  cargo build --release --quiet --bin autodl-format -p autodl-format
+  cargo build --release --quiet --bins -p autodl-format
   BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/autodl-format
 fi
 # Conversion does not depend on the learner: another build may convert (same dataset bytes).

@@ -15,7 +15,7 @@ rm -rf "$out"
 mkdir -p "$out"
 
 echo "== 1/3 build"
-cargo build --quiet --release --bin autodl-format --example make_demo_raw
+cargo build --quiet --release --bins --example make_demo_raw
 bin="${CARGO_TARGET_DIR:-target}/release/autodl-format"
 
 echo "== 2/3 generate a raw image folder (4 classes of drawn shapes)"

@@ -31,13 +31,14 @@ prepare() {
     local shared=${AUTODL_SHARED:-$ROOT/../shared}
     mkdir -p "$DIR/bin" "$DIR/data"
     echo "== build (release, no FFmpeg: the GPU machine has no FFmpeg libraries)"
-    cargo build --quiet --release --no-default-features --bin autodl-format --example make_demo_raw
+    # both executables: autodl-format starts autodl-format-train (beside it) for train/predict/rate
+    cargo build --quiet --release --no-default-features --features train --bins --example make_demo_raw
     cargo build --quiet --release -p trainer --example make_bench_datasets
-    for exe in "$target/release/autodl-format" "$target/release/examples/make_demo_raw" "$target/release/examples/make_bench_datasets"; do
+    for exe in "$target/release/autodl-format" "$target/release/autodl-format-train" "$target/release/examples/make_demo_raw" "$target/release/examples/make_bench_datasets"; do
         strip -o "$DIR/bin/$(basename "$exe")" "$exe"
     done
     echo "== data: shared Monkeys (image), mini-kth converted at 5 fps (video, needs FFmpeg: debug build)"
-    cargo build --quiet --bin autodl-format
+    cargo build --quiet --bins
     rm -rf "$DIR/data/Monkeys" "$DIR/data/kth"
     cp -r "$shared/data/autodl/Monkeys" "$DIR/data/Monkeys"
     "$target/debug/autodl-format" convert "$shared/data/raw/mini-kth" --out "$DIR/data/kth" \

@@ -15,4 +15,5 @@ cargo test "$@"
 # pytest suite in a fresh venv; `--json` equality tests there use the CLI binary built above.
 if [ "$*" = "--workspace" ]; then
     scripts/test-python.sh
+    scripts/test-minimal.sh  # the --no-default-features build (no libtorch, no FFmpeg), issue 15
 fi

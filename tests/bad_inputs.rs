@@ -35,9 +35,9 @@ enum Expect {
     /// `reason`; the output folder's parent stays empty.
     Refused { reason: &'static str },
     /// `convert` succeeds under the default policy (skip) and the skip report lists the file
-    /// with `reason`; the dataset validates.
+    /// with `reason`; the dataset passes `validate --deep`.
     Skipped { reason: &'static str },
-    /// `convert` succeeds and skips nothing; the dataset validates and holds `records`
+    /// `convert` succeeds and skips nothing; the dataset passes `validate --deep`, holds `records`
     /// records; `stderr` (when not empty) appears on stderr and names the file.
     Converted { records: u64, stderr: &'static str },
     /// `validate --json` exits 1 with a finding `code` located in the file.
@@ -137,9 +137,14 @@ fn table_case(dir: &Path, file: &str, bytes: &[u8], extra: &[&str]) -> Setup {
 }
 
 fn parquet_bytes(nested: bool) -> Vec<u8> {
+    parquet_with(nested, false)
+}
+
+/// As [`parquet_bytes`]; `null_target` makes every `y` null.
+fn parquet_with(nested: bool, null_target: bool) -> Vec<u8> {
     use arrow_array::{ArrayRef, Float64Array, Int32Array, ListArray, RecordBatch};
     use std::sync::Arc;
-    let y: Int32Array = (0..20).map(|i| Some(i % 2)).collect();
+    let y: Int32Array = (0..20).map(|i| (!null_target).then_some(i % 2)).collect();
     let feature: ArrayRef = if nested {
         Arc::new(ListArray::from_iter_primitive::<arrow_array::types::Int32Type, _, _>(
             (0..20).map(|i| Some(vec![Some(i), Some(i + 1)])),
@@ -405,6 +410,42 @@ fn rgba16_png_header(w: u32, h: u32) -> Vec<u8> {
     let crc = png_crc(&png[12..29]);
     png[29..33].copy_from_slice(&crc.to_be_bytes());
     png
+}
+
+/// A good 16×16 PNG whose IDAT holds bytes that are not a zlib stream (CRCs recomputed).
+fn png_with_junk_idat() -> Vec<u8> {
+    let png = fixtures::png(16, 16, 3);
+    let mut out = png[..8].to_vec();
+    let mut pos = 8;
+    while pos + 12 <= png.len() {
+        let len = u32::from_be_bytes(png[pos..pos + 4].try_into().unwrap()) as usize;
+        let kind = &png[pos + 4..pos + 8];
+        let data: Vec<u8> = if kind == b"IDAT" { vec![0x5A; len] } else { png[pos + 8..pos + 8 + len].to_vec() };
+        let mut chunk = kind.to_vec();
+        chunk.extend_from_slice(&data);
+        out.extend_from_slice(&(len as u32).to_be_bytes());
+        out.extend_from_slice(&chunk);
+        out.extend_from_slice(&png_crc(&chunk).to_be_bytes());
+        pos += 12 + len;
+    }
+    out
+}
+
+/// A good 16×16 PNG with its IHDR data edited by `edit` (CRC recomputed).
+fn png_with_ihdr(edit: fn(&mut [u8])) -> Vec<u8> {
+    let mut png = fixtures::png(16, 16, 3);
+    edit(&mut png[16..29]);
+    let crc = png_crc(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+/// A good 16×16 JPEG whose frame header marker is changed to `sof` (e.g. 0xC9, arithmetic).
+fn jpeg_with_sof(sof: u8) -> Vec<u8> {
+    let mut jpeg = encoded(image::ImageFormat::Jpeg);
+    let at = jpeg.windows(2).position(|w| w == [0xFF, 0xC0]).expect("a baseline SOF0");
+    jpeg[at + 1] = sof;
+    jpeg
 }
 
 /// A valid PNG of `w`×`h` black 8-bit RGB pixels, compressed by hand (zlib, one fixed-Huffman
@@ -694,6 +735,17 @@ const CASES: &[Case] = &[
         build: |d| table_case(d, "t.parquet", &parquet_bytes(true), &["--target", "y"]),
         expect: Expect::Refused { reason: "column 'tags'" },
     },
+    Case {
+        // issue 22, item 12: used to say "test subset would hold 0 example(s)"
+        name: "parquet_target_all_null",
+        build: |d| table_case(d, "t.parquet", &parquet_with(false, true), &["--target", "y"]),
+        expect: Expect::Refused { reason: "column 'y': the target column has no values" },
+    },
+    Case {
+        name: "csv_target_all_empty",
+        build: |d| table_case(d, "t.csv", table_csv().replace(",x\n", ",\n").replace(",y\n", ",\n").as_bytes(), &[]),
+        expect: Expect::Refused { reason: "column 'species': the target column has no values" },
+    },
     Case { name: "zero_byte_arrow", build: |d| table_case(d, "t.arrow", b"", &[]), expect: Expect::Refused { reason: "" } },
     Case {
         name: "automl_solution_with_nan",
@@ -874,6 +926,37 @@ const CASES: &[Case] = &[
             Setup { args: convert_args(d, &root, &[]), names: "n/n/n".into() }
         },
         expect: Expect::Skipped { reason: "levels deep: not entered" },
+    },
+    // --- issue 22, item 10: what the default check accepts, `validate --deep` accepts
+    Case {
+        name: "image_png_header_with_token_data",
+        build: |d| image_case(d, "cat/bomb.png", &fixtures::huge_png_header(64, 64), &[]),
+        expect: Expect::Skipped { reason: "PNG image data does not decode" },
+    },
+    Case {
+        name: "image_png_idat_that_is_not_zlib",
+        build: |d| image_case(d, "cat/junk.png", &png_with_junk_idat(), &[]),
+        expect: Expect::Skipped { reason: "PNG image data does not decode" },
+    },
+    Case {
+        name: "image_png_palette_without_plte",
+        build: |d| image_case(d, "dog/nopal.png", &png_with_ihdr(|ihdr| ihdr[9] = 3), &[]),
+        expect: Expect::Skipped { reason: "Missing palette" },
+    },
+    Case {
+        name: "image_png_rgba16_8192_over_the_deep_bound",
+        build: |d| image_case(d, "cat/big.png", &rgba16_png_header(8192, 8192), &[]),
+        expect: Expect::Skipped { reason: "byte limit of deep validation" },
+    },
+    Case {
+        name: "image_png_rgba16_8192_under_verify",
+        build: |d| image_case(d, "cat/big.png", &rgba16_png_header(8192, 8192), &["--verify"]),
+        expect: Expect::Skipped { reason: "byte limit of deep validation" },
+    },
+    Case {
+        name: "image_jpeg_arithmetic_coding",
+        build: |d| image_case(d, "dog/arith.jpg", &jpeg_with_sof(0xC9), &[]),
+        expect: Expect::Skipped { reason: "not decodable" },
     },
     Case { name: "audio_wav_declaring_1_hz", build: |d| audio_case(d, "yes/slow.wav", &wav_with(1, 1, 16, &[1, 2, 3, 4, 5, 6, 7, 8])), expect: Expect::Skipped { reason: "sample rate 1 Hz outside" } },
     Case { name: "audio_float_wav_with_nan", build: |d| audio_case(d, "no/nan.wav", &float_wav_with_nan()), expect: Expect::Skipped { reason: "non-finite sample (NaN) at frame 800" } },
@@ -1168,9 +1251,10 @@ fn check_dataset(out_dir: &Path, leftovers: &[String], ctx: &str) -> Result<(), 
     if leftovers != ["ds"] {
         return Err(format!("the output's parent must hold only the dataset, found {leftovers:?}\n{ctx}"));
     }
-    let v = run(&["validate".into(), "--quiet".into(), out_dir.into()]);
+    // deep: a dataset the tool wrote must pass its own deepest check (issue 22, item 10)
+    let v = run(&["validate".into(), "--quiet".into(), "--deep".into(), out_dir.into()]);
     if v.status.code() != Some(0) {
-        return Err(format!("the converted dataset does not validate:\n{}\n{ctx}", String::from_utf8_lossy(&v.stdout)));
+        return Err(format!("the converted dataset does not validate --deep:\n{}\n{ctx}", String::from_utf8_lossy(&v.stdout)));
     }
     Ok(())
 }

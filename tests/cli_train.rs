@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use trainer::scoring::files::{read_prediction, read_solution};
-use trainer::scoring::nauc::nauc;
+use scoring::files::{read_prediction, read_solution};
+use scoring::nauc::nauc;
 
 const BIN: &str = env!("CARGO_BIN_EXE_autodl-format");
 

@@ -21,6 +21,7 @@ pub mod names;
 pub mod solution;
 pub mod dataset;
 pub mod validate;
+pub mod validate_decode;
 pub mod inspect;
 pub mod testing;
 

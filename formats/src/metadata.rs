@@ -859,6 +859,9 @@ impl<'a> Parser<'a> {
         let mut seen = HashMap::new();
         // Entry blocks seen per map (label, feature, channel), for field locations.
         let mut entries = [0usize; 3];
+        // Per map: key → its slot in the map, so a repeated key is found in O(1) (a vocabulary
+        // of 20,000 words made a linear search quadratic, issue 22 item 7).
+        let mut key_slots: [HashMap<String, usize>; 3] = Default::default();
         const MSG: &str = "Message type \"autodl.DataSpecification\"";
         while self.token.kind != Kind::End {
             let name = self.field_name()?;
@@ -875,14 +878,14 @@ impl<'a> Parser<'a> {
                     Ok(())
                 })?,
                 "label_to_index_map" | "feature_to_index_map" | "channel_to_index_map" => {
-                    let (map, count) = match name.text {
-                        "label_to_index_map" => (&mut spec.label_to_index_map, &mut entries[0]),
-                        "feature_to_index_map" => (&mut spec.feature_to_index_map, &mut entries[1]),
-                        _ => (&mut spec.channel_to_index_map, &mut entries[2]),
+                    let (map, count, keys) = match name.text {
+                        "label_to_index_map" => (&mut spec.label_to_index_map, &mut entries[0], &mut key_slots[0]),
+                        "feature_to_index_map" => (&mut spec.feature_to_index_map, &mut entries[1], &mut key_slots[1]),
+                        _ => (&mut spec.channel_to_index_map, &mut entries[2], &mut key_slots[2]),
                     };
                     self.fields.pop();
                     self.repeated_message(|p| {
-                        p.map_entry(name, *count, map)?;
+                        p.map_entry(name, *count, map, keys)?;
                         *count += 1;
                         Ok(())
                     })?;
@@ -986,6 +989,7 @@ impl<'a> Parser<'a> {
         name: Token<'_>,
         index: usize,
         map: &mut Vec<(String, i32)>,
+        slots: &mut HashMap<String, usize>,
     ) -> Result<()> {
         let (field, line, column) = (name.text, name.line, name.column);
         self.fields.push(FieldLocation {
@@ -1022,7 +1026,7 @@ impl<'a> Parser<'a> {
             self.separator()?;
         }
         self.advance()?;
-        if let Some(slot) = map.iter_mut().find(|(k, _)| *k == key) {
+        if let Some(slot) = slots.get(&key).map(|&i| &mut map[i]) {
             let old = slot.1;
             slot.1 = value;
             self.note(
@@ -1035,6 +1039,7 @@ impl<'a> Parser<'a> {
                 ),
             );
         } else {
+            slots.insert(key.clone(), map.len());
             map.push((key, value));
         }
         Ok(())

@@ -51,7 +51,7 @@
 //! | `SPARSE_INDEX_OUT_OF_RANGE` | a sparse coordinate outside the shape (Appendix B.5) |
 //! | `COMPRESSED_UNKNOWN_FORMAT` | a compressed frame that is not a known image file |
 //! | `COMPRESSED_GIF` [W] | a GIF frame: breaks the reference decoder path (§3.3) |
-//! | `COMPRESSED_UNDECODABLE` | (`--deep`) a compressed frame that does not decode, or is over [`MAX_IMAGE_PIXELS`] or [`MAX_DEEP_DECODE_BYTES`] |
+//! | `COMPRESSED_UNDECODABLE` | (`--deep`) a compressed frame that does not decode, or is over [`MAX_IMAGE_PIXELS`](crate::example::MAX_IMAGE_PIXELS) or [`MAX_DEEP_DECODE_BYTES`] |
 //! | `COMPRESSED_SIZE_MISMATCH` | (`--deep`) decoded size ≠ `row_count × col_count` when fixed |
 //! | `COMPRESSED_FRAME_SIZES_DIFFER` | (`--deep`) frames of one example of different sizes (§7.2 #15) |
 //! | `LABEL_INDEX_OUT_OF_RANGE` | a training label outside `[0, output_dim)` (§3.2) |
@@ -86,7 +86,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::example::{self, AutoDlExample, Frames, MAX_IMAGE_PIXELS};
+use crate::example::{self, AutoDlExample, Frames};
+pub use crate::validate_decode::{decode_frame, MAX_DEEP_DECODE_BYTES};
 use crate::inspect::{infer_domain, Domain};
 use crate::metadata::{DataSpec, Format, MetadataNote};
 use crate::solution::Solution;
@@ -1324,44 +1325,6 @@ impl RecordRules {
                 .then_some(spec.channel_to_index_map.len()),
         }
     }
-}
-
-/// Most bytes one frame may decode to under `--deep` (issue 9): 8-bit RGB at
-/// [`MAX_IMAGE_PIXELS`]. A 2^26-pixel RGBA16 header would otherwise ask for 512 MiB; with this
-/// bound `validate --deep` peaks near 370 MB (binary ~175 MB + one frame), under 512 MB.
-pub const MAX_DEEP_DECODE_BYTES: u64 = 3 * MAX_IMAGE_PIXELS;
-
-/// Fully decodes one image file (pixel limit of [`MAX_IMAGE_PIXELS`], decoded-size limit of
-/// [`MAX_DEEP_DECODE_BYTES`]); returns (width, height).
-fn decode_frame(bytes: &[u8]) -> Result<(u32, u32), String> {
-    use image::ImageDecoder;
-    let reader = || {
-        image::ImageReader::new(std::io::Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| e.to_string())
-    };
-    let header = reader()?.into_decoder().map_err(|e| e.to_string())?;
-    let (w, h) = header.dimensions();
-    if u64::from(w) * u64::from(h) > MAX_IMAGE_PIXELS {
-        return Err(format!("{w}×{h} image exceeds the {MAX_IMAGE_PIXELS}-pixel limit"));
-    }
-    let needed = header.total_bytes();
-    if needed > MAX_DEEP_DECODE_BYTES {
-        return Err(format!(
-            "{w}×{h} {:?} image would decode to {needed} bytes, over the {MAX_DEEP_DECODE_BYTES}-byte limit of deep validation",
-            header.color_type()
-        ));
-    }
-    drop(header);
-    let mut r = reader()?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(w);
-    limits.max_image_height = Some(h);
-    // Also bounds what the decoder allocates beside the output buffer.
-    limits.max_alloc = Some(MAX_DEEP_DECODE_BYTES);
-    r.limits(limits);
-    let img = r.decode().map_err(|e| e.to_string())?;
-    Ok((img.width(), img.height()))
 }
 
 /// The solution's task name: its file name up to the first `.` (spec §1.1).

@@ -3,15 +3,16 @@
 //! columns. Raw inputs are converted first with the run's conversion recipe
 //! (`model/recipe.json`, [`converters_common::recipe`]) by the converter crates.
 
-use std::io::Write;
+//!
+//! Arguments and raw-input conversion only: the prediction runs in the `autodl-format-train`
+//! binary (`src/train/predict.rs`).
+
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use converters_common::recipe::{find_recipe, Recipe};
+use converters_common::recipe::Recipe;
 use converters_common::unlabelled::{UnlabelledSet, UnlabelledWriter};
-use trainer::bundle::{named_prediction_csv, prediction_csv, ModelBundle};
-use trainer::device::{select_device, DeviceRequest};
-use trainer::learner::CancelToken;
+use scoring::run_layout::{BUNDLE_DIR, CONFIG_FILE};
 
 use super::convert::HeaderArg;
 use super::train::DeviceChoice;
@@ -132,77 +133,15 @@ pub fn convert_raw(
     Ok(RawSet { set, id_header, ids })
 }
 
-/// True when `input` opens as an AutoDL dataset or unlabelled set.
-fn is_converted(input: &Path) -> bool {
-    formats::dataset::DatasetLayout::open(input).is_ok()
-}
-
-pub fn run(args: Args) -> anyhow::Result<i32> {
-    let request = match args.device {
-        DeviceChoice::Auto => DeviceRequest::Auto,
-        DeviceChoice::Cpu => DeviceRequest::Cpu,
-        DeviceChoice::Cuda => DeviceRequest::Cuda,
-    };
-    let device = select_device(request)?;
-    let bundle = ModelBundle::load(&args.run).with_context(|| format!("cannot load a model from {}", args.run.display()))?;
-    let (matrix, csv) = if is_converted(&args.input) {
-        let matrix = bundle
-            .predict_dataset(&args.input, device.device, &CancelToken::new())
-            .with_context(|| format!("cannot predict {}", args.input.display()))?;
-        let csv = prediction_csv(&matrix, &bundle.config.label_names);
-        (matrix, csv)
-    } else {
-        let Some(recipe) = find_recipe(&args.run) else {
-            bail!(
-                "{}: not an AutoDL dataset, and the run {} has no conversion recipe (model/recipe.json) to convert raw inputs with; \
-                 retrain on a dataset converted by this version, or convert the inputs yourself with the training options and \
-                 `convert --unlabelled`",
-                args.input.display(),
-                args.run.display()
-            );
-        };
-        let temp = tempfile::tempdir().context("cannot create a temporary folder")?;
-        let set_dir = temp.path().join("set");
-        let raw = convert_raw(&recipe, &args.input, &set_dir, false, bundle.config.output_dim, &bundle.config.label_names, &args.raw)
-            .with_context(|| format!("cannot convert {} with the recipe {}", args.input.display(), recipe.display()))?;
-        let matrix = bundle
-            .predict_dataset(&raw.set.root, device.device, &CancelToken::new())
-            .with_context(|| format!("cannot predict {}", args.input.display()))?;
-        let csv = named_prediction_csv(&matrix, &bundle.config.label_names, &raw.id_header, &raw.ids);
-        (matrix, csv)
-    };
-    if args.output.as_os_str() == "-" {
-        let mut out = std::io::stdout().lock();
-        // A closed pipe (e.g. `| head`) ends quietly.
-        if let Err(e) = out.write_all(csv.as_bytes()).and_then(|_| out.flush()) {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                return Err(e.into());
-            }
-        }
-    } else {
-        // Written next to the target and renamed, so a failure never leaves half a file.
-        let mut name = args.output.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".tmp-{}", std::process::id()));
-        let temp = args.output.with_file_name(name);
-        std::fs::write(&temp, csv.as_bytes()).with_context(|| format!("cannot write {}", temp.display()))?;
-        if let Err(e) = std::fs::rename(&temp, &args.output) {
-            let _ = std::fs::remove_file(&temp);
-            return Err(e).with_context(|| format!("cannot write {}", args.output.display()));
-        }
-        eprintln!("{} rows × {} classes written to {}", matrix.rows(), matrix.cols(), args.output.display());
-    }
-    Ok(0)
-}
-
 /// Output dimension and class names of the model or dataset a recipe came from (for
 /// `convert --unlabelled --recipe`): a run or bundle folder (`bundle.json`), or a dataset.
 pub fn classes_of(origin: &Path) -> anyhow::Result<(usize, Vec<String>)> {
-    let bundle_json = [origin.join(trainer::bundle::CONFIG_FILE), origin.join(trainer::bundle::BUNDLE_DIR).join(trainer::bundle::CONFIG_FILE)]
+    let bundle_json = [origin.join(CONFIG_FILE), origin.join(BUNDLE_DIR).join(CONFIG_FILE)]
         .into_iter()
         .find(|p| p.is_file());
     if let Some(path) = bundle_json {
         let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let config: trainer::bundle::BundleConfig =
+        let config: BundleClasses =
             serde_json::from_str(&text).with_context(|| format!("{}: not a model bundle", path.display()))?;
         return Ok((config.output_dim, config.label_names));
     }
@@ -214,4 +153,11 @@ pub fn classes_of(origin: &Path) -> anyhow::Result<(usize, Vec<String>)> {
     let k = spec.output_dim.max(0) as usize;
     let names = reader.label_names()?.unwrap_or_else(|| (0..k).map(|i| i.to_string()).collect());
     Ok((k, names))
+}
+
+/// The fields of `bundle.json` (trainer's `BundleConfig`) that name the model's classes.
+#[derive(serde::Deserialize)]
+struct BundleClasses {
+    output_dim: usize,
+    label_names: Vec<String>,
 }

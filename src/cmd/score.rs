@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Parser;
-use trainer::scoring::{self, AlcVariant, ScoreOptions};
+use scoring::{self, AlcVariant, ScoreOptions};
 
 #[derive(Parser, Debug)]
 #[command(

@@ -4,7 +4,8 @@
 //! Writes `DIR/x_train.f32`, `y_train.f32`, `x_test.f32`, `y_test.f32` (little-endian, row
 //! major, 50 features, 1 label per row), then trains 100 rounds with LightGBM's default
 //! settings (31 leaves, learning rate 0.1, 20 rows per leaf, 255 bins) and prints one line:
-//! `ours rows=N threads=1 seconds=S nauc=A`.
+//! `ours rows=N threads=T seconds=S cpu=C nauc=A` (wall and CPU seconds of training and
+//! predicting; T = rayon's threads, set with RAYON_NUM_THREADS).
 //!
 //! Usage: `cargo run --release -p trainer --example bench_gbdt -- DIR ROWS`
 
@@ -39,6 +40,15 @@ fn write(path: &Path, v: &[f32]) {
     }
 }
 
+/// CPU seconds of this process so far (all threads), from /proc (Linux); 0 elsewhere.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let ticks: f64 = rest.split_whitespace().skip(11).take(2).filter_map(|v| v.parse::<f64>().ok()).sum();
+    ticks / 100.0
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(dir), Some(rows)) = (args.get(1), args.get(2).and_then(|r| r.parse::<usize>().ok())) else {
@@ -56,25 +66,14 @@ fn main() {
     write(&dir.join("x_test.f32"), &tx);
     write(&dir.join("y_test.f32"), &ty);
     let two = |v: &[f32]| v.iter().flat_map(|&c| [1.0 - c, c]).collect::<Vec<f32>>();
-    let params = GbdtParams {
-        num_leaves: 31,
-        max_depth: -1,
-        min_child_samples: 20,
-        min_child_weight: 1e-3,
-        min_split_gain: 0.0,
-        lambda_l1: 0.0,
-        lambda_l2: 0.0,
-        learning_rate: 0.1,
-        feature_fraction: 1.0,
-        bagging_fraction: 1.0,
-        max_bin: 255,
-        seed: 1,
-    };
-    let started = Instant::now();
+    let params = GbdtParams::lightgbm_defaults(1);
+    let (started, cpu) = (Instant::now(), cpu_seconds());
     let mut t = GbdtTrainer::new(params, &x, &two(&y), rows, DIM, 2, false);
     t.boost(100);
     let p = t.model.predict(&tx, test_rows);
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu;
     let nauc = validation_nauc(&two(&ty), &p, 2);
-    println!("ours rows={rows} threads=1 seconds={seconds:.2} nauc={nauc:.4}");
+    let threads = rayon::current_num_threads();
+    println!("ours rows={rows} threads={threads} seconds={seconds:.2} cpu={cpu:.2} nauc={nauc:.4}");
 }

@@ -15,6 +15,7 @@ use tch::{Device, Kind, Tensor};
 use crate::data::{DatasetSource, FeatureExtractor, Split, SplitFeatures, Standardizer};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
+use scoring::rng::SplitMix64;
 
 /// baseline0: one constant row (uniform scores) for every test example.
 #[derive(Debug, Clone)]
@@ -246,31 +247,6 @@ impl Learner for LinearBaseline {
             }
         });
         PredictionMatrix::from_tensor(&scores).map(Some)
-    }
-}
-
-/// Small seeded generator for the batch order (SplitMix64), so the same seed gives the same
-/// order and therefore the same predictions on the CPU.
-#[derive(Debug, Clone)]
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Fisher–Yates shuffle of `0..n`.
-    fn permutation(&mut self, n: usize) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..n).collect();
-        for i in (1..n).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            order.swap(i, j);
-        }
-        order
     }
 }
 

@@ -25,10 +25,8 @@ use crate::error::{Error, Result};
 use crate::learner::{CancelToken, PredictionMatrix};
 
 pub const FORMAT_VERSION: u32 = 1;
-pub const CONFIG_FILE: &str = "bundle.json";
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
-/// Folder of the bundle inside a run folder.
-pub const BUNDLE_DIR: &str = "model";
+pub use scoring::run_layout::{BUNDLE_DIR, CONFIG_FILE};
 
 /// One scored member of a bundle.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

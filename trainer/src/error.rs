@@ -1,4 +1,4 @@
-//! The trainer crate's single error type: scoring, ingestion, learners, devices.
+//! The trainer crate's single error type: ingestion, learners, devices (scoring errors wrapped).
 //! Every variant that concerns a file names it.
 
 use std::path::PathBuf;
@@ -46,23 +46,9 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(String),
 
-    /// A prediction file the scorer cannot score: unparsable, wrong shape, NaN/inf, missing
-    /// (SCORING.md §1.2). `line` is 1-based when the problem sits on one line.
-    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
-    PredictionFile { path: PathBuf, line: Option<usize>, message: String },
-
-    /// `start.txt` / `end.txt` that does not follow SCORING.md §1.3–1.4 (1-based line).
-    #[error("{}:{line}: {message}", path.display())]
-    IngestionRecord { path: PathBuf, line: usize, message: String },
-
-    /// The solution or prediction folder layout is not scorable (no/several `.solution`, no
-    /// `start.txt`, …).
-    #[error("{}: {message}", path.display())]
-    ScoringLayout { path: PathBuf, message: String },
-
-    /// Writing the score folder failed (figure, page, `scores.txt`).
-    #[error("{}: {message}", path.display())]
-    ScoreOutput { path: PathBuf, message: String },
+    /// Scoring a run or writing its report failed (the scoring crate names the file).
+    #[error(transparent)]
+    Scoring(#[from] scoring::Error),
 }
 
 impl Error {

@@ -1,4 +1,4 @@
-//! Training and scoring of AutoDL datasets on libtorch (spec: `../shared/spec/SCORING.md`).
+//! Training of AutoDL datasets on libtorch (spec: `../shared/spec/SCORING.md`).
 //!
 //! - [`learner`]: the `Learner` trait, cancellation token and prediction matrix;
 //! - [`ingestion`]: the train/test loop of SCORING.md §4 with a hard deadline;
@@ -7,8 +7,8 @@
 //! - [`device`]: CPU/CUDA selection and libtorch thread set-up;
 //! - [`deepwisdom`]: DeepWisdom image/tabular learners and the `--model auto` dispatcher;
 //! - [`bundle`]: saved models (safetensors + JSON) and prediction from them;
-//! - [`scoring`]: NAUC, ALC, learning-curve figure and report of a run (SCORING.md §1–3, §6);
-//! - [`report`]: the self-contained `report.html` of `autodl-format rate`.
+//! - [`scoring`], [`report`]: re-exports of the `scoring` crate (NAUC, ALC, score pages and
+//!   `report.html`; no libtorch), so `trainer::scoring::…` paths keep working.
 
 pub mod error;
 pub mod learner;
@@ -16,9 +16,9 @@ pub mod ingestion;
 pub mod baselines;
 pub mod data;
 pub mod device;
-pub mod scoring;
 pub mod deepwisdom;
 pub mod bundle;
-pub mod report;
 
 pub use error::{Error, Result};
+pub use ::scoring;
+pub use ::scoring::report;

@@ -96,9 +96,11 @@ fn same_seed_gives_the_same_phase_a_predictions() {
         let (mut l, _) = auto_learner(DatasetSource::open(&dataset).unwrap(), AutoConfig { seed: 4, ..Default::default() }).unwrap();
         let c = CancelToken::new();
         let mut out = Vec::new();
+        // Steps stop early at a deadline taken from the time left; a long allowance keeps a
+        // loaded machine from cutting one run's step short and not the other's.
         for _ in 0..3 {
-            l.train(Duration::from_secs(60), &c).unwrap();
-            out.push(l.predict(Duration::from_secs(60), &c).unwrap().unwrap());
+            l.train(Duration::from_secs(3600), &c).unwrap();
+            out.push(l.predict(Duration::from_secs(3600), &c).unwrap().unwrap());
         }
         out
     };

@@ -8,6 +8,7 @@ use image::{ColorType, DynamicImage, ImageFormat, ImageReader, Limits};
 
 use crate::options::{CheckedImageOptions, Storage};
 use crate::probe::{check_jpeg, check_png, sniff, Container};
+use formats::validate_decode::{decode_header, MAX_DEEP_DECODE_BYTES};
 
 /// The converted pixels of one image.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,11 +78,17 @@ pub fn convert_image(path: &Path, opts: &CheckedImageOptions, dense_channels: us
         Storage::Compressed => match (container, header_colour) {
             (Container::Jpeg | Container::Png, Some(colour)) => {
                 if opts.verify {
+                    // the bounds of `validate --deep` first: at most MAX_DEEP_DECODE_BYTES of pixels
+                    decode_header(&bytes).map_err(|e| fail(format!("not decodable: {e}")))?;
                     decode(&bytes, path, width, height)?;
+                } else {
+                    deep_check_without_pixels(&bytes, container).map_err(fail)?;
                 }
                 Ok(ConvertedImage { pixels: Pixels::Encoded(bytes), height, width, colour })
             }
             _ => {
+                // re-encoded as PNG, which `validate --deep` decodes within its bounds
+                decode_header(&bytes).map_err(|e| fail(format!("not decodable: {e}")))?;
                 let img = decode(&bytes, path, width, height)?;
                 let colour = has_colour(img.color());
                 let png = encode_png(img).map_err(|e| fail(format!("cannot re-encode as PNG: {e}")))?;
@@ -141,6 +148,29 @@ fn decode(bytes: &[u8], path: &Path, width: u32, height: u32) -> Result<DynamicI
         ));
     }
     Ok(img)
+}
+
+/// What `validate --deep` would refuse in a JPEG/PNG stored as is, found without holding its
+/// pixels (issue 22, item 10): the decoder's header pass with the deep size bounds (coding
+/// process, tables, colour type), and for PNG every row inflated and unfiltered one at a time.
+/// JPEG entropy-coded data is only decoded under `--verify`.
+pub fn deep_check_without_pixels(bytes: &[u8], container: Container) -> Result<(), String> {
+    decode_header(bytes).map_err(|e| format!("not decodable: {e}"))?;
+    if container == Container::Png {
+        png_rows(bytes).map_err(|e| format!("PNG image data does not decode: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Decodes a PNG row by row as the `image` crate does (same `EXPAND` transformation), keeping
+/// one row (the decoder's own buffers bounded by [`MAX_DEEP_DECODE_BYTES`]).
+fn png_rows(bytes: &[u8]) -> Result<(), png::DecodingError> {
+    let limits = png::Limits { bytes: MAX_DEEP_DECODE_BYTES as usize };
+    let mut decoder = png::Decoder::new_with_limits(Cursor::new(bytes), limits);
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info()?;
+    while reader.next_row()?.is_some() {}
+    Ok(())
 }
 
 fn has_colour(c: ColorType) -> bool {

@@ -256,8 +256,10 @@ fn dense_auto_channels_and_exact_pixels() {
     }
 }
 
+/// Issue 22, item 10: the default check used to accept this file (its chunks are sound) and
+/// write a dataset `validate --deep` rejects; it now inflates PNG rows, and `--verify` decodes.
 #[test]
-fn verify_decodes_and_catches_what_the_structure_check_cannot() {
+fn damaged_png_data_is_skipped_with_and_without_verify() {
     let tmp = tempfile::tempdir().unwrap();
     let raw = tmp.path().join("raw");
     fixtures::class_folders(&raw, &["a", "b"], 5, 16, 16, false, true).unwrap();
@@ -266,7 +268,9 @@ fn verify_decodes_and_catches_what_the_structure_check_cannot() {
     std::fs::write(&p, damaged_png()).unwrap();
     let out = tmp.path().join("out");
     let outcome = convert_image_folder(&request(&raw, &out)).unwrap();
-    assert_eq!(outcome.written.skipped, 0, "the structural check accepts it");
+    assert_eq!(outcome.written.skipped, 1, "the default check decodes PNG rows");
+    let report = std::fs::read_to_string(outcome.written.skip_report.unwrap()).unwrap();
+    assert!(report.contains("damaged.png") && report.contains("PNG image data does not decode"), "{report}");
     let out2 = tmp.path().join("out2");
     let mut req = request(&raw, &out2);
     req.image.verify = true;

@@ -224,6 +224,8 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
     // the profile at a few bytes per row (the label) for flat memory on large tables.
     let mut n_usable = 0u64;
     let mut total_rows = 0u64;
+    // Per target column: whether any row gave it a value (an all-empty target is named, issue 22).
+    let mut target_has_value = vec![false; target_columns.len()];
     let is_feature = |c: usize| !target_columns.contains(&c) && !dropped.contains(&c);
 
     table.for_each_row(|row| {
@@ -236,6 +238,9 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
         if let Some(problem) = &row.problem {
             bad_rows.push((row.index, item(problem.clone())));
             return Ok(());
+        }
+        for (seen, &c) in target_has_value.iter_mut().zip(&target_columns) {
+            *seen |= !matches!(row.cells[c], Cell::Missing);
         }
         // labels first: a row without a usable label is out, whatever its features
         if multilabel {
@@ -372,6 +377,13 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
         }
         Ok(())
     })?;
+    if let Some(k) = target_has_value.iter().position(|&seen| !seen).filter(|_| total_rows > 0) {
+        return Err(TabularError::column(
+            path,
+            &table.columns[target_columns[k]],
+            format!("the target column has no values: it is empty (null) in all {total_rows} row(s)"),
+        ));
+    }
 
     // decide column roles
     let mut roles = Vec::with_capacity(width);

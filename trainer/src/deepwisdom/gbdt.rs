@@ -5,13 +5,19 @@
 //! per-tree feature fraction and row bagging — the LightGBM parameters the spec lists.
 //! Single-label data use a softmax over the classes (one tree per class per round);
 //! multi-label data use one sigmoid per class (§6.1: one binary model per class).
-//! Split search runs over features in parallel (rayon) with a fixed reduction order, and the
-//! sampling is seeded, so the same seed gives the same model on any number of threads.
+//! Features are binned once into a `u8` matrix; each leaf keeps its rows as a range of one index
+//! array and its gradient histogram, and a split builds only the smaller child's histogram (the
+//! sibling is the parent minus it). Histograms of big leaves are summed over fixed row blocks in
+//! parallel (rayon) in block order, and the sampling is seeded, so the same seed gives the same
+//! model on any number of threads.
+
+mod hist;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::SplitMix64;
+use hist::{partition, subtract, Binned, Cell};
 
 /// Booster parameters (names as in LightGBM).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -47,6 +53,19 @@ impl GbdtParams {
             bagging_fraction: 1.0,
             max_bin: 110,
             seed,
+        }
+    }
+
+    /// LightGBM's own defaults (what `LGBMClassifier()` uses), the peer the tabular search and
+    /// the boosting bench measure against.
+    pub fn lightgbm_defaults(seed: u64) -> Self {
+        GbdtParams {
+            min_split_gain: 0.0,
+            lambda_l1: 0.0,
+            lambda_l2: 0.0,
+            feature_fraction: 1.0,
+            max_bin: 255,
+            ..Self::phase_a(seed)
         }
     }
 
@@ -101,14 +120,17 @@ impl Gbdt {
         let k = self.classes;
         let mut out = vec![0f32; rows * k];
         let rounds = rounds.min(self.rounds());
-        for i in 0..rows {
+        if k == 0 {
+            return out;
+        }
+        out.par_chunks_mut(k).enumerate().with_min_len(256).for_each(|(i, o)| {
             let row = &x[i * self.dim..(i + 1) * self.dim];
             for r in 0..rounds {
-                for c in 0..k {
-                    out[i * k + c] += self.trees[r * k + c].predict(row);
+                for (c, v) in o.iter_mut().enumerate() {
+                    *v += self.trees[r * k + c].predict(row);
                 }
             }
-        }
+        });
         out
     }
 
@@ -137,45 +159,6 @@ pub fn activate(scores: &mut [f32], classes: usize, multilabel: bool) {
     }
 }
 
-/// Quantile bin edges of every feature, and the binned matrix (column-major, u8).
-struct Binned {
-    /// `edges[f][b]` = upper bound of bin `b` (the last bin is open).
-    edges: Vec<Vec<f32>>,
-    bins: Vec<Vec<u8>>,
-}
-
-fn bin_features(x: &[f32], rows: usize, dim: usize, max_bin: usize) -> Binned {
-    let max_bin = max_bin.clamp(2, 255);
-    let mut edges = Vec::with_capacity(dim);
-    let mut bins = Vec::with_capacity(dim);
-    for f in 0..dim {
-        let mut col: Vec<f32> = (0..rows).map(|i| x[i * dim + f]).filter(|v| !v.is_nan()).collect();
-        col.sort_by(|a, b| a.partial_cmp(b).expect("NaN filtered above"));
-        col.dedup();
-        let e: Vec<f32> = if col.len() <= max_bin {
-            // Midpoints between distinct values: exact splits for low-cardinality columns.
-            col.windows(2).map(|w| w[0] + (w[1] - w[0]) / 2.0).collect()
-        } else {
-            let mut e: Vec<f32> = (1..max_bin).map(|b| col[b * col.len() / max_bin]).collect();
-            e.dedup();
-            e
-        };
-        let column: Vec<u8> = (0..rows)
-            .map(|i| {
-                let v = x[i * dim + f];
-                if v.is_nan() {
-                    0
-                } else {
-                    e.partition_point(|edge| *edge < v) as u8
-                }
-            })
-            .collect();
-        edges.push(e);
-        bins.push(column);
-    }
-    Binned { edges, bins }
-}
-
 fn threshold_l1(g: f64, l1: f64) -> f64 {
     if g > l1 {
         g - l1
@@ -195,18 +178,24 @@ fn leaf_output(g: f64, h: f64, p: &GbdtParams) -> f64 {
     -threshold_l1(g, p.lambda_l1) / (h + p.lambda_l2)
 }
 
+/// The best split of a leaf, with the left side's sums.
 struct Candidate {
     gain: f64,
     feature: usize,
     bin: usize,
+    gl: f64,
+    hl: f64,
 }
 
+/// A leaf still open for splitting: its rows are `index[start..start + len]`.
 struct Open {
     node: usize,
-    rows: Vec<u32>,
+    start: usize,
+    len: usize,
     depth: i32,
     g: f64,
     h: f64,
+    hist: Option<Vec<Cell>>,
     best: Option<Candidate>,
 }
 
@@ -218,13 +207,18 @@ pub struct GbdtTrainer {
     labels: Vec<f32>,
     scores: Vec<f32>,
     rng: SplitMix64,
+    /// Row indices grouped by leaf while a tree grows, and the partition's scratch.
+    index: Vec<u32>,
+    scratch: Vec<u32>,
+    /// Spare histograms, reused so growing a tree allocates nothing per split.
+    pool: Vec<Vec<Cell>>,
     pub model: Gbdt,
 }
 
 impl GbdtTrainer {
     /// `x` is `rows × dim` row-major, `y` is `rows × classes` (0/1 scores).
     pub fn new(params: GbdtParams, x: &[f32], y: &[f32], rows: usize, dim: usize, classes: usize, multilabel: bool) -> Self {
-        let binned = bin_features(x, rows, dim, params.max_bin);
+        let binned = Binned::new(x, rows, dim, params.max_bin);
         let rng = SplitMix64(params.seed);
         GbdtTrainer {
             binned,
@@ -232,6 +226,9 @@ impl GbdtTrainer {
             labels: y.to_vec(),
             scores: vec![0.0; rows * classes],
             rng,
+            index: Vec::with_capacity(rows),
+            scratch: Vec::with_capacity(rows),
+            pool: Vec::new(),
             model: Gbdt { classes, multilabel, trees: Vec::new(), dim },
             params,
         }
@@ -241,6 +238,12 @@ impl GbdtTrainer {
     pub fn boost(&mut self, rounds: usize) {
         let k = self.model.classes;
         let n = self.rows;
+        // Two-class softmax: the class-0 tree is exactly the negated class-1 tree (opposite
+        // gradients, equal Hessians), so one tree per round is grown, as LightGBM's binary mode.
+        let mirrored = k == 2 && !self.model.multilabel;
+        // Softmax Hessian scaled by K/(K−1) as LightGBM does; the floor keeps leaves finite.
+        let factor = if self.model.multilabel || k < 2 { 1.0 } else { k as f32 / (k as f32 - 1.0) };
+        let mut gh = vec![[0f32; 2]; n];
         for _ in 0..rounds {
             let mut probs = self.scores.clone();
             activate(&mut probs, k, self.model.multilabel);
@@ -249,112 +252,95 @@ impl GbdtTrainer {
             } else {
                 (0..n as u32).collect()
             };
-            for c in 0..k {
-                let mut grad = vec![0f64; n];
-                let mut hess = vec![0f64; n];
-                for i in 0..n {
-                    let p = f64::from(probs[i * k + c]);
-                    grad[i] = p - f64::from(self.labels[i * k + c]);
-                    // Softmax Hessian scaled by K/(K−1) as LightGBM does; floor keeps leaves finite.
-                    let factor = if self.model.multilabel || k < 2 { 1.0 } else { k as f64 / (k as f64 - 1.0) };
-                    hess[i] = (factor * p * (1.0 - p)).max(1e-6);
+            let classes: Vec<usize> = if mirrored { vec![1] } else { (0..k).collect() };
+            for c in classes {
+                for (i, v) in gh.iter_mut().enumerate() {
+                    let p = probs[i * k + c];
+                    *v = [p - self.labels[i * k + c], (factor * p * (1.0 - p)).max(1e-6)];
                 }
-                let tree = self.grow(&grad, &hess, &bag);
-                for i in 0..n {
-                    let row = i;
-                    // Scores are updated from the binned data through the tree's thresholds.
-                    let v = self.tree_value_binned(&tree, row);
+                let (tree, leaf_of) = self.grow(&gh, &bag);
+                for (i, leaf) in leaf_of.iter().enumerate() {
+                    let v = tree.value[*leaf as usize];
+                    if mirrored {
+                        self.scores[i * k] -= v;
+                    }
                     self.scores[i * k + c] += v;
+                }
+                if mirrored {
+                    let mut neg = tree.clone();
+                    neg.value.iter_mut().for_each(|v| *v = -*v);
+                    self.model.trees.push(neg);
                 }
                 self.model.trees.push(tree);
             }
         }
     }
 
-    fn tree_value_binned(&self, tree: &Tree, row: usize) -> f32 {
-        let mut node = 0usize;
-        while tree.feature[node] >= 0 {
-            let f = tree.feature[node] as usize;
-            let bin = self.binned.bins[f][row] as usize;
-            let edges = &self.binned.edges[f];
-            // bin b holds values ≤ edges[b]; the split threshold is an edge value.
-            let upper = if bin < edges.len() { edges[bin] } else { f32::INFINITY };
-            node = if upper <= tree.threshold[node] { tree.left[node] } else { tree.right[node] } as usize;
-        }
-        tree.value[node]
+    fn take_hist(&mut self) -> Vec<Cell> {
+        self.pool.pop().unwrap_or_else(|| vec![Cell::default(); self.binned.cells()])
     }
 
-    fn best_split(&self, rows: &[u32], grad: &[f64], hess: &[f64], features: &[usize], g: f64, h: f64) -> Option<Candidate> {
+    /// Best split over `features` from a leaf's histogram; the first best in feature order
+    /// wins ties.
+    fn best_split(&self, hist: &[Cell], features: &[usize], g: f64, h: f64, rows: usize) -> Option<Candidate> {
         let p = &self.params;
-        if rows.len() < 2 * p.min_child_samples.max(1) {
+        if rows < 2 * p.min_child_samples.max(1) {
             return None;
         }
         let parent = leaf_gain(g, h, p);
-        // Features are scanned in parallel; the fold below keeps the first best in feature
-        // order, so the tree is the same on any number of threads.
-        let per_feature: Vec<Option<Candidate>> = features
-            .par_iter()
-            .with_min_len(4)
-            .map(|&f| self.best_split_of(f, rows, grad, hess, g, h, parent))
-            .collect();
-        per_feature.into_iter().flatten().fold(None, |best: Option<Candidate>, c| match best {
-            Some(b) if b.gain >= c.gain => Some(b),
-            _ => Some(c),
-        })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn best_split_of(&self, f: usize, rows: &[u32], grad: &[f64], hess: &[f64], g: f64, h: f64, parent: f64) -> Option<Candidate> {
-        let p = &self.params;
-        let nb = self.binned.edges[f].len() + 1;
-        if nb < 2 {
-            return None;
-        }
-        let mut hg = vec![0f64; nb];
-        let mut hh = vec![0f64; nb];
-        let mut hc = vec![0usize; nb];
-        let col = &self.binned.bins[f];
-        for &r in rows {
-            let b = col[r as usize] as usize;
-            hg[b] += grad[r as usize];
-            hh[b] += hess[r as usize];
-            hc[b] += 1;
-        }
         let mut best: Option<Candidate> = None;
-        let (mut gl, mut hl, mut cl) = (0.0, 0.0, 0usize);
-        for b in 0..nb - 1 {
-            gl += hg[b];
-            hl += hh[b];
-            cl += hc[b];
-            let cr = rows.len() - cl;
-            if cl < p.min_child_samples || cr < p.min_child_samples {
-                continue;
-            }
-            let (gr, hr) = (g - gl, h - hl);
-            if hl < p.min_child_weight || hr < p.min_child_weight {
-                continue;
-            }
-            let gain = leaf_gain(gl, hl, p) + leaf_gain(gr, hr, p) - parent;
-            if gain > p.min_split_gain && best.as_ref().map_or(true, |c| gain > c.gain) {
-                best = Some(Candidate { gain, feature: f, bin: b });
+        for &f in features {
+            let cells = &hist[self.binned.offsets[f]..self.binned.offsets[f + 1]];
+            let (mut gl, mut hl, mut cl) = (0.0, 0.0, 0usize);
+            for (b, cell) in cells[..cells.len() - 1].iter().enumerate() {
+                // An empty bin repeats the previous split's gain, which cannot beat it.
+                if cell.n == 0 {
+                    continue;
+                }
+                gl += cell.g;
+                hl += cell.h;
+                cl += cell.n as usize;
+                let cr = rows - cl;
+                if cr < p.min_child_samples {
+                    break;
+                }
+                if cl < p.min_child_samples {
+                    continue;
+                }
+                let (gr, hr) = (g - gl, h - hl);
+                if hl < p.min_child_weight || hr < p.min_child_weight {
+                    continue;
+                }
+                let gain = leaf_gain(gl, hl, p) + leaf_gain(gr, hr, p) - parent;
+                if gain > p.min_split_gain && best.as_ref().map_or(true, |c| gain > c.gain) {
+                    best = Some(Candidate { gain, feature: f, bin: b, gl, hl });
+                }
             }
         }
         best
     }
 
-    fn grow(&mut self, grad: &[f64], hess: &[f64], bag: &[u32]) -> Tree {
+    /// Grows one tree on the bagged rows; also returns every row's leaf (out-of-bag rows are
+    /// routed through the binned splits).
+    fn grow(&mut self, gh: &[[f32; 2]], bag: &[u32]) -> (Tree, Vec<u32>) {
         let p = self.params.clone();
         let dim = self.model.dim;
         let mut features: Vec<usize> = (0..dim).filter(|_| self.rng.unit() < p.feature_fraction).collect();
         if features.is_empty() && dim > 0 {
             features.push((self.rng.next() % dim as u64) as usize);
         }
-        let g: f64 = bag.iter().map(|&r| grad[r as usize]).sum();
-        let h: f64 = bag.iter().map(|&r| hess[r as usize]).sum();
+        let g: f64 = bag.iter().map(|&r| f64::from(gh[r as usize][0])).sum();
+        let h: f64 = bag.iter().map(|&r| f64::from(gh[r as usize][1])).sum();
         let lr = p.learning_rate;
         let mut tree = Tree::leaf((leaf_output(g, h, &p) * lr) as f32);
-        let best = self.best_split(bag, grad, hess, &features, g, h);
-        let mut open = vec![Open { node: 0, rows: bag.to_vec(), depth: 0, g, h, best }];
+        // Split bin per node, to route rows the way the thresholds do.
+        let mut split_bin = vec![0u8];
+        self.index.clear();
+        self.index.extend_from_slice(bag);
+        let mut root = self.take_hist();
+        self.binned.histogram(&self.index, gh, &mut root);
+        let best = self.best_split(&root, &features, g, h, bag.len());
+        let mut open = vec![Open { node: 0, start: 0, len: bag.len(), depth: 0, g, h, hist: Some(root), best }];
         let mut leaves = 1usize;
         while leaves < p.num_leaves {
             // Leaf-wise: split the open leaf with the largest gain.
@@ -370,13 +356,14 @@ impl GbdtTrainer {
             else {
                 break;
             };
-            let leaf = open.swap_remove(pick);
-            let cand = leaf.best.expect("filtered on is_some");
-            let col = &self.binned.bins[cand.feature];
-            let (left_rows, right_rows): (Vec<u32>, Vec<u32>) =
-                leaf.rows.iter().partition(|&&r| (col[r as usize] as usize) <= cand.bin);
-            let sum = |rows: &[u32], v: &[f64]| rows.iter().map(|&r| v[r as usize]).sum::<f64>();
-            let (gl, hl) = (sum(&left_rows, grad), sum(&left_rows, hess));
+            let mut leaf = open.swap_remove(pick);
+            let cand = leaf.best.take().expect("filtered on is_some");
+            let binned = &self.binned;
+            let (f, sb) = (cand.feature, cand.bin);
+            let nl = partition(&mut self.index[leaf.start..leaf.start + leaf.len], &mut self.scratch, |r| {
+                binned.bin(r as usize, f) as usize <= sb
+            });
+            let (gl, hl) = (cand.gl, cand.hl);
             let (gr, hr) = (leaf.g - gl, leaf.h - hl);
             let li = tree.feature.len();
             for (gg, hh) in [(gl, hl), (gr, hr)] {
@@ -385,20 +372,66 @@ impl GbdtTrainer {
                 tree.left.push(0);
                 tree.right.push(0);
                 tree.value.push((leaf_output(gg, hh, &p) * lr) as f32);
+                split_bin.push(0);
             }
-            tree.feature[leaf.node] = cand.feature as i32;
-            tree.threshold[leaf.node] = self.binned.edges[cand.feature][cand.bin];
+            tree.feature[leaf.node] = f as i32;
+            tree.threshold[leaf.node] = self.binned.edges[f][sb];
             tree.left[leaf.node] = li as u32;
             tree.right[leaf.node] = li as u32 + 1;
+            split_bin[leaf.node] = sb as u8;
             leaves += 1;
             let depth = leaf.depth + 1;
             let can_split = p.max_depth < 0 || depth < p.max_depth;
-            for (node, rows, gg, hh) in [(li, left_rows, gl, hl), (li + 1, right_rows, gr, hr)] {
-                let best = if can_split { self.best_split(&rows, grad, hess, &features, gg, hh) } else { None };
-                open.push(Open { node, rows, depth, g: gg, h: hh, best });
+            let (ls, ln, rs, rn) = (leaf.start, nl, leaf.start + nl, leaf.len - nl);
+            let parent_hist = leaf.hist.take().expect("open leaves that can split keep a histogram");
+            let (lh, rh) = if can_split {
+                // Build the smaller child's histogram; the larger one is the parent minus it.
+                let mut small = self.take_hist();
+                let (ss, sn) = if ln <= rn { (ls, ln) } else { (rs, rn) };
+                self.binned.histogram(&self.index[ss..ss + sn], gh, &mut small);
+                let mut large = parent_hist;
+                subtract(&mut large, &small);
+                if ln <= rn {
+                    (Some(small), Some(large))
+                } else {
+                    (Some(large), Some(small))
+                }
+            } else {
+                self.pool.push(parent_hist);
+                (None, None)
+            };
+            for (node, start, len, gg, hh, hist) in [(li, ls, ln, gl, hl, lh), (li + 1, rs, rn, gr, hr, rh)] {
+                let best = hist.as_ref().and_then(|hs| self.best_split(hs, &features, gg, hh, len));
+                let hist = if best.is_some() {
+                    hist
+                } else {
+                    hist.into_iter().for_each(|hs| self.pool.push(hs));
+                    None
+                };
+                open.push(Open { node, start, len, depth, g: gg, h: hh, hist, best });
             }
         }
-        tree
+        let n = self.rows;
+        let mut leaf_of = vec![u32::MAX; n];
+        for o in open {
+            if let Some(hs) = o.hist {
+                self.pool.push(hs);
+            }
+            for &r in &self.index[o.start..o.start + o.len] {
+                leaf_of[r as usize] = o.node as u32;
+            }
+        }
+        if bag.len() < n {
+            for (r, leaf) in leaf_of.iter_mut().enumerate().filter(|(_, l)| **l == u32::MAX) {
+                let mut node = 0usize;
+                while tree.feature[node] >= 0 {
+                    let b = self.binned.bin(r, tree.feature[node] as usize);
+                    node = if b <= split_bin[node] { tree.left[node] } else { tree.right[node] } as usize;
+                }
+                *leaf = node as u32;
+            }
+        }
+        (tree, leaf_of)
     }
 }
 
@@ -436,6 +469,37 @@ mod tests {
         for (a, b) in raw.iter().zip(&t.scores) {
             assert!((a - b).abs() < 1e-4);
         }
+    }
+
+    #[test]
+    fn big_leaves_bagging_and_threads_agree() {
+        // Past two histogram blocks, with bagging (out-of-bag rows routed through the bins),
+        // feature sampling and three classes.
+        let n = 70_000;
+        let mut rng = SplitMix64(5);
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for _ in 0..n {
+            let (a, b) = (rng.unit() as f32, rng.unit() as f32);
+            x.extend_from_slice(&[a, b, rng.unit() as f32]);
+            let c = if a + b < 0.7 { 0 } else if a > b { 1 } else { 2 };
+            y.extend((0..3).map(|j| if j == c { 1.0 } else { 0.0 }));
+        }
+        let params = GbdtParams { bagging_fraction: 0.8, feature_fraction: 0.7, ..GbdtParams::phase_a(9) };
+        let fit = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                let mut t = GbdtTrainer::new(params.clone(), &x, &y, n, 3, 3, false);
+                t.boost(3);
+                t
+            })
+        };
+        let (one, two) = (fit(1), fit(2));
+        assert_eq!(one.model, two.model);
+        let raw = one.model.raw_scores(&x, n, usize::MAX);
+        for (a, b) in raw.iter().zip(&one.scores) {
+            assert!((a - b).abs() < 1e-4);
+        }
+        assert!(one.model.trees.iter().all(|t| t.feature.len() > 1), "every tree splits");
     }
 
     #[test]

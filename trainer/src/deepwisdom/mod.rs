@@ -249,33 +249,7 @@ impl Scaler {
     }
 }
 
-/// Seeded generator (SplitMix64) for splits, batch orders and feature sampling.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(pub u64);
-
-impl SplitMix64 {
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn permutation(&mut self, n: usize) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..n).collect();
-        for i in (1..n).rev() {
-            let j = (self.next() % (i as u64 + 1)) as usize;
-            order.swap(i, j);
-        }
-        order
-    }
-}
+pub use scoring::rng::SplitMix64;
 
 /// Copies of a model's tensors under `prefix` (for a bundle snapshot).
 pub fn snapshot(vs: &tch::nn::VarStore, prefix: &str) -> Vec<(String, tch::Tensor)> {

@@ -72,6 +72,8 @@ pub struct TabularLearner {
     extractor: FeatureExtractor,
     slot: BundleSlot,
     train: Option<SplitFeatures>,
+    /// Only a prefix of the train split is loaded yet (Phase A's first call on a big table).
+    partial: bool,
     test: Option<SplitFeatures>,
     multilabel: bool,
     stage: Stage,
@@ -97,6 +99,7 @@ impl TabularLearner {
             extractor,
             slot,
             train: None,
+            partial: false,
             test: None,
             multilabel: false,
             stage: Stage::PhaseA { call: 0, rows: 0 },
@@ -172,20 +175,7 @@ impl TabularLearner {
             max_samples: 100_000,
             seed,
         };
-        let lgbm = GbdtParams {
-            num_leaves: 31,
-            max_depth: -1,
-            min_child_samples: 20,
-            min_child_weight: 1e-3,
-            min_split_gain: 0.0,
-            lambda_l1: 0.0,
-            lambda_l2: 0.0,
-            learning_rate: 0.1,
-            feature_fraction: 1.0,
-            bagging_fraction: 1.0,
-            max_bin: 255,
-            seed: seed ^ 0x6b,
-        };
+        let lgbm = GbdtParams::lightgbm_defaults(seed ^ 0x6b);
         let fixed = [
             Some(Job::Linear),
             Some(Job::Gbdt("gbdt lightgbm-defaults".into(), lgbm.clone())),
@@ -344,8 +334,14 @@ impl Learner for TabularLearner {
     }
 
     fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
-        if self.train.is_none() {
-            let t = load_features(&self.source.dir, Subset::Train, &self.extractor, self.facts.output_dim, None, cancel)?;
+        let expected = usize::try_from(self.source.train_spec.sample_count).unwrap_or(0);
+        let first = matches!(self.stage, Stage::PhaseA { call: 0, .. });
+        if self.train.is_none() || (self.partial && !first) {
+            // Phase A's first model uses 500 rows: on a big table only those are read before
+            // the first prediction, the whole split on the next call.
+            let limit = (first && expected >= CV_ROWS).then_some(500);
+            let t = load_features(&self.source.dir, Subset::Train, &self.extractor, self.facts.output_dim, limit, cancel)?;
+            self.partial = limit.is_some();
             if t.rows == 0 {
                 return Err(Error::Config("the train split has no record".into()));
             }
@@ -354,7 +350,7 @@ impl Learner for TabularLearner {
             self.multilabel = is_multilabel(&t.labels[..scan], t.output_dim);
             self.train = Some(t);
         }
-        let n = self.train.as_ref().map_or(0, |t| t.rows);
+        let n = self.train.as_ref().map_or(0, |t| t.rows).max(expected);
         match self.stage {
             Stage::PhaseA { call, rows } => {
                 let rows = self.phase_a(call, rows, cancel)?;

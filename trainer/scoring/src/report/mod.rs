@@ -18,9 +18,9 @@ use base64::Engine as _;
 use formats::inspect::Inspection;
 use formats::validate::{Report as ValidationReport, Severity};
 
-use crate::scoring::ScoreReport;
+use crate::ScoreReport;
 
-pub use crate::scoring::html::escape as esc;
+pub use crate::html::escape as esc;
 pub use learning::{CHALLENGE_ACCURACY, CHALLENGE_ACCURACY_MEANS, TOP1_MEANS};
 pub use samples::{collect_samples, ClassSamples, Sample};
 pub use verdict::{Rating, Verdict};

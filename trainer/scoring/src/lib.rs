@@ -1,24 +1,35 @@
-//! The AutoDL scorer (SCORING.md §1–3, §6): NAUC of every prediction, the area under the
-//! learning curve (ALC), `scores.txt`, the learning-curve figure and `detailed_results.html`.
+//! The AutoDL scorer and the `rate` report, without libtorch (SCORING.md §1–3, §6): NAUC of
+//! every prediction, the area under the learning curve (ALC), `scores.txt`, the learning-curve
+//! figure, `detailed_results.html` and (module [`report`]) the self-contained `report.html`.
+//! `autodl-format score` uses it directly; the `trainer` crate re-exports it.
 //!
 //! Entry point for a finished run: [`score_run`] reads the dataset's `.solution` and the
 //! ingestion layout (`start.txt`, `<task>.predict_<k>`, `end.txt`) and writes the score folder
-//! atomically. The metric functions ([`nauc::nauc`], [`alc::alc`], …) are usable on their own.
+//! atomically. The metric functions ([`nauc::nauc`], [`alc::alc`], …) are usable on their own;
+//! [`python_float`] prints floats as Python's `repr` does.
 
+pub mod error;
 pub mod alc;
 pub mod decisions;
 pub mod files;
 pub mod html;
 pub mod nauc;
 pub mod plot;
+pub mod pyfloat;
+pub mod report;
+pub mod rng;
+pub mod run_layout;
 
 use std::path::{Path, PathBuf};
+
+use rng::SplitMix64;
 
 pub use alc::{alc, transform_time, AlcVariant, CurvePoint, DEFAULT_TIME_BUDGET, T0};
 pub use files::EndRecord;
 pub use nauc::{accuracy, is_multiclass, nauc, NaucScore};
+pub use pyfloat::python_float;
+pub use error::{Error, Result};
 
-use crate::error::{Error, Result};
 
 /// A dense row-major matrix of the solution or of one prediction.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -318,23 +329,6 @@ fn prediction_files(
     Ok(paths)
 }
 
-/// A small deterministic generator (SplitMix64) for bootstrap indices; quality is ample for
-/// informative error bars and it keeps reports reproducible without another dependency.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn indices(&mut self, n: usize) -> Vec<usize> {
-        (0..n).map(|_| (self.next() % n as u64) as usize).collect()
-    }
-}
-
 /// Bootstrap error bars of spec §1.5: 10 row-resamples of the last prediction's NAUC, and 5
 /// curves each using one row-resample for every prediction.
 fn error_bars(
@@ -369,48 +363,6 @@ fn error_bars(
     }
     let alc_samples: Vec<f64> = curves.iter().map(|c| alc(c, time_budget, opts.alc_variant)).collect();
     Ok((Spread::of(&nauc_samples), Spread::of(&alc_samples)))
-}
-
-/// A float as Python's `repr` prints it (shortest round-trip digits; scientific notation when
-/// the exponent is below −4 or at least 16), so `scores.txt` reads like the reference's.
-pub fn python_float(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
-    }
-    // Rust's `{:e}` already gives the shortest round-trip digits, e.g. "-7.9147e-1"
-    let sci = format!("{:e}", x);
-    let (mantissa, exponent) = sci.split_once('e').expect("{:e} always has an exponent");
-    let exponent: i32 = exponent.parse().expect("{:e} exponent is an integer");
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    if (-4..16).contains(&exponent) {
-        if exponent >= 0 {
-            let point = exponent as usize + 1;
-            let (int_part, frac_part) = if digits.len() > point {
-                (digits[..point].to_string(), digits[point..].to_string())
-            } else {
-                (format!("{digits:0<point$}"), "0".to_string())
-            };
-            format!("{sign}{int_part}.{frac_part}")
-        } else {
-            let zeros = "0".repeat((-exponent - 1) as usize);
-            format!("{sign}0.{zeros}{digits}")
-        }
-    } else {
-        let rest = &digits[1..];
-        let exp_sign = if exponent < 0 { '-' } else { '+' };
-        let dot = if rest.is_empty() { String::new() } else { format!(".{rest}") };
-        format!("{sign}{}{dot}e{exp_sign}{:02}", &digits[..1], exponent.abs())
-    }
 }
 
 /// A list of floats as Python's `repr` prints it: `[0.5, 0.8]`.

@@ -3,7 +3,7 @@
 //! bootstrap spread of `scores.txt` as ±, a sentence on learnability, and the small-test-set
 //! finding. Thresholds are the `pub const`s below, documented in README "Rating a dataset".
 
-use crate::scoring::{alc, AlcVariant, CurvePoint, ScoreReport};
+use crate::{alc, AlcVariant, CurvePoint, ScoreReport};
 
 /// Final NAUC from which data are called strongly learnable (per-class AUC 0.8 on average)…
 pub const STRONG_NAUC: f64 = 0.6;
@@ -294,8 +294,8 @@ fn drivers(per_class_auc: &[Option<f64>]) -> Drivers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scoring::decisions::ClassCounts;
-    use crate::scoring::{PredictionScore, Spread};
+    use crate::decisions::ClassCounts;
+    use crate::{PredictionScore, Spread};
 
     /// A scored run: NAUC `naucs` at 10 s, 20 s, …; per-class test positives of a single-label
     /// task (multi-label when `per_class_auc` is given).

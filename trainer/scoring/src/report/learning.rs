@@ -8,10 +8,10 @@ use std::path::Path;
 use formats::inspect::Inspection;
 
 use super::{class_label, esc, png_data_uri, truncate, ReportInput};
-use crate::scoring::decisions::{Confusion, MULTILABEL_THRESHOLD};
-use crate::scoring::files::{read_prediction, read_solution};
-use crate::scoring::plot::LearningCurveFigure;
-use crate::scoring::{PredictionScore, ScoreReport};
+use crate::decisions::{Confusion, MULTILABEL_THRESHOLD};
+use crate::files::{read_prediction, read_solution};
+use crate::plot::LearningCurveFigure;
+use crate::{PredictionScore, ScoreReport};
 
 /// The column header of the challenge's secondary metric, never called plain "accuracy".
 pub const CHALLENGE_ACCURACY: &str = "mean probability on the true class";

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::learning::{capitalised, CHALLENGE_ACCURACY, CHALLENGE_ACCURACY_MEANS, TOP1_MEANS};
 use super::verdict::Rating;
 use super::{esc, ReportInput};
-use crate::scoring::ScoreReport;
+use crate::ScoreReport;
 
 pub(super) fn summary_section(input: &ReportInput<'_>) -> String {
     let insp = input.inspection;

@@ -4,11 +4,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use trainer::scoring::{
+use scoring::{
     self, alc, files, nauc, python_float, python_list, transform_time, AlcVariant, CurvePoint,
     Matrix, ScoreOptions,
 };
-use trainer::Error;
+use scoring::Error;
 
 fn curve(points: &[(f64, f64)]) -> Vec<CurvePoint> {
     points.iter().map(|&(time, score)| CurvePoint { time, score }).collect()

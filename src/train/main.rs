@@ -1,0 +1,39 @@
+//! `autodl-format-train`: the commands that train or load a model (`train`, `predict`, `rate`),
+//! linked with libtorch. `autodl-format` starts it with its own arguments; it parses the same
+//! command line (`autodl_format::cli`) and runs the other commands too, as the same library
+//! calls (so it is the whole CLI with libtorch mapped: the start-up bench compares the two).
+
+use autodl_format::cli::{exit_with, run_without_trainer, Cli, Command};
+use autodl_format::cmd::train::DeviceChoice;
+use clap::Parser;
+use trainer::device::{select_device, DeviceRequest};
+
+mod predict;
+mod rate;
+mod train;
+
+fn main() {
+    // libtorch's OpenMP threads otherwise spin while idle, which made training steps 5–20×
+    // slower on a busy 2-core machine (trainer/README.md); read once at OpenMP start-up.
+    if std::env::var_os("OMP_WAIT_POLICY").is_none() {
+        std::env::set_var("OMP_WAIT_POLICY", "PASSIVE");
+    }
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(args) => train::run(args),
+        Command::Predict(args) => predict::run(args),
+        Command::Rate(args) => rate::run(args),
+        other => run_without_trainer(other),
+    };
+    exit_with(result)
+}
+
+/// The device of `--device` (shared by train, predict and rate).
+fn device(choice: DeviceChoice) -> anyhow::Result<trainer::device::DeviceChoice> {
+    let request = match choice {
+        DeviceChoice::Auto => DeviceRequest::Auto,
+        DeviceChoice::Cpu => DeviceRequest::Cpu,
+        DeviceChoice::Cuda => DeviceRequest::Cuda,
+    };
+    Ok(select_device(request)?)
+}

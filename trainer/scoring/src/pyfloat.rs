@@ -1,0 +1,77 @@
+//! Python's `repr(float)` for the files the reference programs write (`scores.txt`,
+//! `start.txt`, `end.txt`): the one float printer shared by scoring and ingestion.
+
+/// Python's `str(float)` / `repr(float)`: shortest round-trip digits (ties between two
+/// shortest candidates go to the correctly rounded one, as in Python), fixed notation for
+/// decimal exponents in [−4, 16) with `.0` on integral values, else `1e-05` / `1.5e+16`.
+pub fn python_float(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    }
+    // Rust's shortest digits may end on the upper of two equally near candidates; the
+    // correctly rounded (half-even) string of the same length is what Python prints.
+    let shortest = format!("{:e}", x.abs());
+    let (mantissa, _) = shortest.split_once('e').expect("`{:e}` always has an exponent");
+    let n_digits = mantissa.chars().filter(|c| c.is_ascii_digit()).count();
+    let rounded = format!("{:.*e}", n_digits - 1, x.abs());
+    let chosen = if rounded.parse::<f64>() == Ok(x.abs()) { rounded } else { shortest };
+    let (mantissa, exponent) = chosen.split_once('e').expect("`{:e}` always has an exponent");
+    let exponent: i32 = exponent.parse().expect("`{:e}` exponent is an integer");
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    let digits = digits.trim_end_matches('0');
+    let digits = if digits.is_empty() { "0" } else { digits };
+    let sign = if x < 0.0 { "-" } else { "" };
+    if (-4..16).contains(&exponent) {
+        let body = if exponent >= 0 {
+            let point = exponent as usize + 1;
+            if digits.len() <= point {
+                format!("{digits}{}.0", "0".repeat(point - digits.len()))
+            } else {
+                format!("{}.{}", &digits[..point], &digits[point..])
+            }
+        } else {
+            format!("0.{}{digits}", "0".repeat((-exponent - 1) as usize))
+        };
+        format!("{sign}{body}")
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        format!("{sign}{first}{fraction}e{exp_sign}{:02}", exponent.abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_float_matches_repr() {
+        let cases: &[(f64, &str)] = &[
+            (1200.0, "1200.0"),
+            (20.0, "20.0"),
+            (1557923830.3012087, "1557923830.3012087"),
+            (0.1, "0.1"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (1e16, "1e+16"),
+            (0.0, "0.0"),
+            (12.345, "12.345"),
+            (-0.5, "-0.5"),
+            (1e22, "1e+22"),
+            (1.5e-7, "1.5e-07"),
+            (123456789012345.0, "123456789012345.0"),
+            // Exactly halfway between two 17-digit candidates: Python rounds half to even.
+            (1795949400.75390625, "1795949400.7539062"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(python_float(*x), *want, "python_float({x:e})");
+        }
+    }
+}
