@@ -58,7 +58,7 @@ awk -v c="$t_cat" -v m="$t_merge" -v v="$t_validate" -v st="$t_start" -v by="$by
     gb = by / 1e9
     printf "cat       %.3f s  (%.2f s/GB)\n", c, c / gb
     printf "merge     %.3f s  (%.2f s/GB)\n", m, m / gb
-    printf "start-up  %.3f s  (autodl-format --version: loading libtorch, paid by every command)\n", st
+    printf "start-up  %.3f s  (autodl-format --version: start-up of the binary alone, paid by every command)\n", st
     printf "validate  %.3f s  (%.2f s/GB; the separate pass merge no longer makes)\n", v, v / gb
     printf "ratio merge / cat = %.2f whole process (target <= 1.5); %.2f without the start-up\n", m / c, (m - st) / c }'
 grep -o '[0-9]* copied as bytes, [0-9]* renumbered' "$WORK/merge.log" || true

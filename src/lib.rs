@@ -4,8 +4,10 @@
 //!
 //! Nothing in this library uses the `trainer` crate, so the `autodl-format` binary never maps
 //! libtorch: `train`, `predict` and `rate` run in the sibling `autodl-format-train`
-//! (`src/train/`, built with the `train` feature), started by [`sibling::run_trainer`].
+//! (`src/train/`, built with the `train` feature), started by [`sibling::run_trainer`]. Nor does
+//! it install FFmpeg: conversions that need it continue in the sibling too ([`media`]).
 
 pub mod cli;
 pub mod cmd;
+pub mod media;
 pub mod sibling;

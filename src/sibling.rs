@@ -1,5 +1,6 @@
-//! Starts `autodl-format-train`, the executable that links libtorch, for the commands that
-//! train or load a model, so `autodl-format` itself starts without libtorch (issue 15).
+//! Starts `autodl-format-train`, the executable that links libtorch and installs FFmpeg, for the
+//! commands that train or load a model and the conversions that need FFmpeg, so `autodl-format`
+//! itself starts without either (issue 15).
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -40,6 +40,13 @@ fn inspect_json(py: Python<'_>, path: PathBuf) -> PyResult<String> {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The converters reach FFmpeg through the decoders a program installs (video; audio symphonia
+    // cannot open); this module maps FFmpeg when built with it.
+    #[cfg(feature = "ffmpeg")]
+    {
+        converters_video::decode::install();
+        converters_audio::ffmpeg::install();
+    }
     m.add_function(wrap_pyfunction!(validate_json, m)?)?;
     m.add_function(wrap_pyfunction!(inspect_json, m)?)?;
     m.add_function(wrap_pyfunction!(convert::convert, m)?)?;

@@ -318,6 +318,7 @@ fn run_domain(args: Args) -> anyhow::Result<i32> {
         Domain::Auto => detect_domain(&args.input)?,
         d => d,
     };
+    crate::media::hand_over_if_needed(domain)?;
     match domain {
         Domain::Image => run_image(&args),
         Domain::Tabular => run_tabular(&args),
@@ -331,6 +332,7 @@ fn run_domain(args: Args) -> anyhow::Result<i32> {
 fn run_unlabelled(args: &Args, origin: &Path) -> anyhow::Result<i32> {
     let recipe = converters_common::recipe::find_recipe(origin)
         .with_context(|| format!("{}: no conversion recipe (<name>_recipe.json or model/recipe.json)", origin.display()))?;
+    crate::media::hand_over_if_needed_for(&converters_common::recipe::Recipe::read(&recipe)?.domain)?;
     let (output_dim, class_names) = super::predict::classes_of(recipe.parent().filter(|_| origin.is_file()).unwrap_or(origin))?;
     let raw = super::predict::RawArgs { id_column: None, header: args.tabular.header };
     let set = super::predict::convert_raw(&recipe, &args.input, &args.out, args.common.force, output_dim, &class_names, &raw)

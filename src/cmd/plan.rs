@@ -45,6 +45,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Domain::Auto => detect_domain(&args.input)?,
         d => d,
     };
+    // The plan probes clips (video channels, audio headers): FFmpeg may be needed.
+    crate::media::hand_over_if_needed(domain)?;
     let request = match domain {
         Domain::Image => converters_scale::domain::DomainRequest::Image(args.image.options()),
         Domain::Video => converters_scale::domain::DomainRequest::Video(video_options(&args.image, &args.video)),
@@ -104,6 +106,9 @@ pub fn run_shard(plan: &std::path::Path, shard: Option<usize>, shards_dir: &std:
         Some(k) => k,
         None => shard_from_env()?,
     };
+    if let Some(domain) = converters_scale::plan::Plan::domain_of(plan) {
+        crate::media::hand_over_if_needed_for(domain)?;
+    }
     let m = converters_scale::shard::convert_shard(plan, k, shards_dir)
         .with_context(|| format!("converting shard {k} of {}", plan.display()))?;
     eprintln!(

@@ -1,7 +1,8 @@
 //! `autodl-format-train`: the commands that train or load a model (`train`, `predict`, `rate`),
-//! linked with libtorch. `autodl-format` starts it with its own arguments; it parses the same
-//! command line (`autodl_format::cli`) and runs the other commands too, as the same library
-//! calls (so it is the whole CLI with libtorch mapped: the start-up bench compares the two).
+//! linked with libtorch, and the conversions that need FFmpeg (`autodl_format::media`).
+//! `autodl-format` starts it with its own arguments; it parses the same command line
+//! (`autodl_format::cli`) and runs the other commands too, as the same library calls (so it is
+//! the whole CLI with libtorch and FFmpeg mapped: the start-up bench compares the two).
 
 use autodl_format::cli::{exit_with, run_without_trainer, Cli, Command};
 use autodl_format::cmd::train::DeviceChoice;
@@ -18,6 +19,8 @@ fn main() {
     if std::env::var_os("OMP_WAIT_POLICY").is_none() {
         std::env::set_var("OMP_WAIT_POLICY", "PASSIVE");
     }
+    // This executable maps FFmpeg: video and FFmpeg-only audio are converted here.
+    autodl_format::media::install_ffmpeg();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => train::run(args),

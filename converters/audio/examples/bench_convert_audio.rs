@@ -13,6 +13,7 @@ use std::time::Instant;
 use converters_audio::{convert_audio_folder, AudioOptions, AudioRequest, Crop};
 
 fn main() {
+    converters_audio::ffmpeg::install();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 2 {
         eprintln!("usage: bench_convert_audio INPUT OUT [--max-seconds S] [--crop start|center|random]");

@@ -2,7 +2,8 @@
 //!
 //! - Inputs: wav, flac, mp3, ogg/vorbis, m4a/aac, aiff, caf, mka through symphonia; NIST
 //!   SPHERE (`.sph`) and whatever else FFmpeg opens through `ffmpeg-next` (cargo feature
-//!   `ffmpeg`, on by default), in any layout of [`converters_common::labels`].
+//!   `ffmpeg`, on by default, installed by the executable: `ffmpeg::install`), in any layout
+//!   of [`converters_common::labels`].
 //! - Channels are averaged to mono (default) or kept (`--channels keep`: every file must
 //!   then have the dataset's channel count).
 //! - `--max-seconds` keeps a window chosen by `--crop` (start, center, random-seeded).
@@ -22,6 +23,8 @@
 //! truncated files are bad inputs, skipped and listed or fatal per the error policy.
 pub mod convert;
 pub mod decode;
+#[cfg(feature = "ffmpeg")]
+pub mod ffmpeg;
 pub mod folder;
 pub mod options;
 pub mod resample;

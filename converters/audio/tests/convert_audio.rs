@@ -58,8 +58,16 @@ fn zero_crossing_freq(x: &[f32], rate: f64) -> f64 {
     rate * count as f64 / (last - first.expect("a crossing"))
 }
 
+
+/// The FFmpeg fallback decoder, installed as the executables install it (when built with it).
+fn install_ffmpeg() {
+    #[cfg(feature = "ffmpeg")]
+    converters_audio::ffmpeg::install();
+}
+
 #[test]
 fn every_format_gives_the_tone_at_16k() {
+    install_ffmpeg();
     let Some(_) = media_dir() else { return };
     // (file, tone Hz, seconds, exact length): ffmpeg's sine source has amplitude 1/8.
     for (file, freq, secs, exact) in [
@@ -90,6 +98,7 @@ fn every_format_gives_the_tone_at_16k() {
 
 #[test]
 fn keep_channels_and_other_rates() {
+    install_ffmpeg();
     let Some(stereo) = audio("stereo_44k.wav") else { return };
     let a = conv(&stereo, AudioOptions { channels: AudioChannels::Keep, sample_rate: 22_050, ..Default::default() });
     assert_eq!(a.channels, 2);
@@ -106,6 +115,7 @@ fn keep_channels_and_other_rates() {
 
 #[test]
 fn max_seconds_windows() {
+    install_ffmpeg();
     let Some(stereo) = audio("stereo_44k.wav") else { return };
     let full = conv(&stereo, AudioOptions::default());
     let full = values(&full.frames);
@@ -135,6 +145,7 @@ fn max_seconds_windows() {
 
 #[test]
 fn sphere_samples_are_exact() {
+    install_ffmpeg();
     let Some(data) = formats::testing::shared_data_dir() else { return };
     for (file, count) in [("example1.sph", 46_797usize), ("example2.sph", 0)] {
         let path = data.join("raw/speech-sph").join(file);
@@ -173,6 +184,7 @@ fn request(input: &Path, out: &Path) -> AudioRequest {
 #[cfg(feature = "ffmpeg")]
 #[test]
 fn speech_sph_dataset() {
+    install_ffmpeg();
     let Some(data) = formats::testing::shared_data_dir() else { return };
     let sph = data.join("raw/speech-sph");
     let (a, b) = (sph.join("example1.sph"), sph.join("example2.sph"));
@@ -209,6 +221,7 @@ fn speech_sph_dataset() {
 
 #[test]
 fn generated_folder_and_bad_inputs() {
+    install_ffmpeg();
     let Some(dir) = media_dir() else { return };
     let a = dir.join("audio");
     let tmp = tempfile::tempdir().unwrap();

@@ -2,7 +2,9 @@
 //! record file through a [`PartsCopier`], which serves the shard parts' bytes in order and
 //! writes every byte it serves into the record file, checking each part's length and CRC32C
 //! against its manifest at the part's end. The validator's framing, CRC and record checks and
-//! the copy are thus one sequential read of the shards plus one write.
+//! the copy are thus one sequential read of the shards plus one write. The reading, the parts'
+//! CRC32C and the writing run on a thread of their own, a few chunks ahead of the validator,
+//! so the two passes over the bytes use two cores.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -10,6 +12,8 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 use crate::error::ScaleError;
 
@@ -25,7 +29,8 @@ pub struct PartSource {
 /// What the copiers of one merge saw (shared with the merge, which reads it afterwards).
 #[derive(Debug, Default)]
 pub struct CopyLog {
-    /// Bytes served (= copied) per record file, in the order the files were asked for.
+    /// Bytes served to the validator per record file, in the order the files were asked for
+    /// (the copy runs at most one chunk ahead of it).
     pub copied: Vec<(PathBuf, u64)>,
     /// Parts read to their end with the manifest's length and CRC32C.
     pub parts_done: usize,
@@ -38,16 +43,39 @@ pub struct CopyLog {
 
 pub type SharedLog = Rc<RefCell<CopyLog>>;
 
+/// Bytes read from a part (and written to the record file) at a time: big chunks keep the
+/// copy at `cat`'s syscall count however small the validator's reads are (headers: 12 bytes).
+const CHUNK: usize = 1 << 20;
+
+/// Chunks the copying thread may run ahead of the validator.
+const AHEAD: usize = 4;
+
+/// What the copying thread tells the validator's side, in stream order.
+enum Event {
+    /// A part was opened (its shard and path).
+    PartStart(usize, PathBuf),
+    /// The next bytes of the stream (already written to the record file).
+    Chunk(Vec<u8>),
+    /// The current part was read to its end with the manifest's length and CRC32C.
+    PartDone,
+    /// The stream stops here: a shard problem or a write failure.
+    Failed(ScaleError),
+    /// Every part was served and the record file flushed.
+    End,
+}
+
 /// Serves `parts` in order as one stream and writes what it serves to `out`.
 pub struct PartsCopier {
-    parts: VecDeque<PartSource>,
-    current: Option<(PartSource, File, u32, u64)>,
-    out_path: PathBuf,
-    /// Unbuffered on both sides: the validator reads whole payloads, so each chunk goes
-    /// from the part to the record file with no copy in between.
-    out: File,
+    events: Option<Receiver<Event>>,
+    /// Empty buffers handed back to the copying thread.
+    spare: Option<SyncSender<Vec<u8>>>,
+    thread: Option<JoinHandle<()>>,
     log: SharedLog,
     slot: usize,
+    /// The chunk being served and the next byte of it to serve.
+    chunk: Vec<u8>,
+    pos: usize,
+    ended: bool,
 }
 
 impl PartsCopier {
@@ -61,61 +89,146 @@ impl PartsCopier {
             l.unfinished.push(None);
             l.copied.len() - 1
         };
-        Ok((PartsCopier { parts: parts.into(), current: None, out_path: out_path.to_path_buf(), out, log, slot }, total))
+        let (events_tx, events) = sync_channel(AHEAD);
+        let (spare, spare_rx) = sync_channel(AHEAD + 2);
+        let out_path = out_path.to_path_buf();
+        let thread = std::thread::Builder::new()
+            .name("merge-copy".into())
+            .spawn(move || copy_parts(parts.into(), out, &out_path, &events_tx, &spare_rx))?;
+        Ok((
+            PartsCopier {
+                events: Some(events),
+                spare: Some(spare),
+                thread: Some(thread),
+                log,
+                slot,
+                chunk: Vec::new(),
+                pos: 0,
+                ended: false,
+            },
+            total,
+        ))
     }
 
-    fn fail(&mut self, e: ScaleError) -> std::io::Error {
-        let msg = e.to_string();
-        self.log.borrow_mut().error.get_or_insert(e);
-        std::io::Error::new(std::io::ErrorKind::InvalidData, msg)
+    /// The next chunk of the stream in `self.chunk` (empty at the end), logging part events.
+    fn refill(&mut self) -> std::io::Result<()> {
+        let done = std::mem::take(&mut self.chunk);
+        if let Some(spare) = &self.spare {
+            let _ = spare.try_send(done);
+        }
+        self.pos = 0;
+        loop {
+            if self.ended {
+                return Ok(());
+            }
+            let event = self.events.as_ref().and_then(|rx| rx.recv().ok());
+            match event {
+                Some(Event::PartStart(shard, path)) => {
+                    self.log.borrow_mut().unfinished[self.slot] = Some((shard, path));
+                }
+                Some(Event::Chunk(bytes)) => {
+                    self.chunk = bytes;
+                    return Ok(());
+                }
+                Some(Event::PartDone) => {
+                    let mut l = self.log.borrow_mut();
+                    l.parts_done += 1;
+                    l.unfinished[self.slot] = None;
+                }
+                Some(Event::End) => self.ended = true,
+                Some(Event::Failed(e)) => {
+                    self.ended = true;
+                    let msg = e.to_string();
+                    self.log.borrow_mut().error.get_or_insert(e);
+                    return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, msg));
+                }
+                None => {
+                    self.ended = true;
+                    return Err(std::io::Error::other("the merge's copying thread stopped"));
+                }
+            }
+        }
     }
+}
+
+impl Drop for PartsCopier {
+    /// Stops the copying thread and waits for it, so nothing writes into the record file (and
+    /// its temporary folder) once the validator is done with it.
+    fn drop(&mut self) {
+        self.events.take();
+        self.spare.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// The copying thread: reads the parts in order a chunk at a time, checks each part's length
+/// and CRC32C against its manifest, writes every chunk to `out` and sends it on. Stops at the
+/// first problem, or when the validator's side hangs up.
+fn copy_parts(mut parts: VecDeque<PartSource>, mut out: File, out_path: &Path, events: &SyncSender<Event>, spare: &Receiver<Vec<u8>>) {
+    let outcome = (|| -> Result<(), ScaleError> {
+        while let Some(part) = parts.pop_front() {
+            let mut reader = File::open(&part.path).map_err(|e| ScaleError::io(&part.path, e))?;
+            if events.send(Event::PartStart(part.shard, part.path.clone())).is_err() {
+                return Ok(());
+            }
+            let (mut crc, mut len) = (0u32, 0u64);
+            loop {
+                let mut buf = spare.try_recv().unwrap_or_default();
+                buf.resize(CHUNK, 0);
+                let n = read_full(&mut reader, &mut buf).map_err(|e| ScaleError::io(&part.path, e))?;
+                if n == 0 {
+                    break;
+                }
+                buf.truncate(n);
+                crc = crc32c::crc32c_append(crc, &buf);
+                len += n as u64;
+                out.write_all(&buf).map_err(|e| ScaleError::io(out_path, e))?;
+                if events.send(Event::Chunk(buf)).is_err() {
+                    return Ok(());
+                }
+            }
+            if len != part.bytes || format!("{crc:08x}") != part.crc32c {
+                let msg = format!("corrupt: {len} bytes crc32c {crc:08x}, manifest says {} bytes crc32c {}", part.bytes, part.crc32c);
+                return Err(ScaleError::shard(part.shard, &part.path, msg));
+            }
+            if events.send(Event::PartDone).is_err() {
+                return Ok(());
+            }
+        }
+        out.flush().map_err(|e| ScaleError::io(out_path, e))?;
+        let _ = events.send(Event::End);
+        Ok(())
+    })();
+    if let Err(e) = outcome {
+        let _ = events.send(Event::Failed(e));
+    }
+}
+
+/// Reads until `buf` is full or the file ends; the byte count.
+fn read_full(reader: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 impl Read for PartsCopier {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        loop {
-            if self.current.is_none() {
-                let Some(part) = self.parts.pop_front() else {
-                    self.out.flush().map_err(|e| {
-                        let e2 = std::io::Error::new(e.kind(), e.to_string());
-                        self.log.borrow_mut().error.get_or_insert(ScaleError::io(&self.out_path, e));
-                        e2
-                    })?;
-                    return Ok(0);
-                };
-                match File::open(&part.path) {
-                    Ok(f) => {
-                        self.log.borrow_mut().unfinished[self.slot] = Some((part.shard, part.path.clone()));
-                        self.current = Some((part, f, 0, 0));
-                    }
-                    Err(e) => return Err(self.fail(ScaleError::io(&part.path, e))),
-                }
-            }
-            let (part, reader, crc, len) = self.current.as_mut().expect("a current part");
-            let n = reader.read(buf)?;
-            if n == 0 {
-                let (part, _, crc, len) = self.current.take().expect("a current part");
-                if len != part.bytes || format!("{crc:08x}") != part.crc32c {
-                    let msg = format!(
-                        "corrupt: {len} bytes crc32c {crc:08x}, manifest says {} bytes crc32c {}",
-                        part.bytes, part.crc32c
-                    );
-                    return Err(self.fail(ScaleError::shard(part.shard, &part.path, msg)));
-                }
-                let mut l = self.log.borrow_mut();
-                l.parts_done += 1;
-                l.unfinished[self.slot] = None;
-                continue;
-            }
-            *crc = crc32c::crc32c_append(*crc, &buf[..n]);
-            *len += n as u64;
-            let _ = part;
-            if let Err(e) = self.out.write_all(&buf[..n]) {
-                let path = self.out_path.clone();
-                return Err(self.fail(ScaleError::io(path, e)));
-            }
-            self.log.borrow_mut().copied[self.slot].1 += n as u64;
-            return Ok(n);
+        if self.pos == self.chunk.len() {
+            self.refill()?;
         }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        self.log.borrow_mut().copied[self.slot].1 += n as u64;
+        Ok(n)
     }
 }

@@ -88,19 +88,11 @@ impl DomainRequest {
     }
 }
 
-#[cfg(feature = "ffmpeg")]
 fn video_channels(opts: &CheckedVideoOptions, items: &[RawItem]) -> Result<u8, ConvertError> {
+    if converters_video::backend::installed().is_none() {
+        return Err(ConvertError::Options(converters_video::backend::NO_DECODER.into()));
+    }
     Ok(converters_video::folder::dataset_channels(opts, items))
-}
-
-#[cfg(not(feature = "ffmpeg"))]
-fn video_channels(_: &CheckedVideoOptions, _: &[RawItem]) -> Result<u8, ConvertError> {
-    Err(no_ffmpeg())
-}
-
-#[cfg_attr(feature = "ffmpeg", allow(dead_code))]
-fn no_ffmpeg() -> ConvertError {
-    ConvertError::Options("this build has no FFmpeg support (cargo feature `ffmpeg` off): video cannot be converted".into())
 }
 
 /// Converts one planned input of a domain.
@@ -181,6 +173,15 @@ impl DomainSettings {
         }
     }
 
+    /// The checked converter for reading inputs: as [`DomainSettings::converter`], and an error
+    /// when the domain needs a decoder this process has not installed (video without FFmpeg).
+    pub fn input_converter(&self) -> Result<FileConverter, ConvertError> {
+        if matches!(self, DomainSettings::Video { .. }) && converters_video::backend::installed().is_none() {
+            return Err(ConvertError::Options(converters_video::backend::NO_DECODER.into()));
+        }
+        self.converter()
+    }
+
     /// The checked converter; an error for options this build cannot honour.
     pub fn converter(&self) -> Result<FileConverter, ConvertError> {
         Ok(match self {
@@ -189,9 +190,6 @@ impl DomainSettings {
                 FileConverter::Image { opts: opts.check()?, dense_channels: s.dense_channels }
             }
             DomainSettings::Video { options, channels } => {
-                if cfg!(not(feature = "ffmpeg")) {
-                    return Err(no_ffmpeg());
-                }
                 FileConverter::Video { opts: options.check()?, channels: *channels }
             }
             DomainSettings::Audio { options, channels } => {
@@ -271,15 +269,9 @@ impl FileConverter {
     }
 }
 
-#[cfg(feature = "ffmpeg")]
 fn convert_clip(path: &Path, opts: &CheckedVideoOptions, channels: u8) -> Result<(Frames, Observation), ItemError> {
     let (frames, meta) = converters_video::folder::clip_record(path, opts, channels)?;
     Ok((frames, Observation::Video(meta)))
-}
-
-#[cfg(not(feature = "ffmpeg"))]
-fn convert_clip(path: &Path, _: &CheckedVideoOptions, _: u8) -> Result<(Frames, Observation), ItemError> {
-    Err(ItemError::new(path, no_ffmpeg().to_string()))
 }
 
 #[cfg(test)]

@@ -341,6 +341,15 @@ impl Plan {
         write_atomically(path, text.as_bytes())
     }
 
+    /// The domain a plan converts ("image", "video", "audio"), from its header line alone; `None`
+    /// when that line cannot be read ([`Plan::read`] then says why).
+    pub fn domain_of(path: &Path) -> Option<&'static str> {
+        let f = std::fs::File::open(path).ok()?;
+        let first = BufReader::new(f).lines().next()?.ok()?;
+        let header: PlanHeader = serde_json::from_str(&first).ok()?;
+        Some(header.settings.domain())
+    }
+
     /// Reads a plan and checks its fingerprint, ids and shard numbers.
     pub fn read(path: &Path) -> Result<Plan> {
         let err = |line: usize, message: String| ScaleError::Plan { path: path.to_path_buf(), line, message };

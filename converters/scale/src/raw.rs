@@ -109,7 +109,7 @@ pub fn convert_new_files(
     class_names: &[String],
     writer: &mut UnlabelledWriter,
 ) -> Result<(DataSpec, Vec<String>), ConvertError> {
-    let converter = settings.converter()?;
+    let converter = settings.input_converter()?;
     let files = list_new_files(settings, input)?;
     let mut observed = converter.empty_observed();
     for chunk in files.chunks(converter.chunk_size()) {

@@ -96,7 +96,7 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
     if k >= h.shards {
         return Err(ScaleError::shard(k, plan_path, format!("the plan has {} shard(s) (0..{})", h.shards, h.shards)));
     }
-    let converter = h.settings.converter()?;
+    let converter = h.settings.input_converter()?;
     std::fs::create_dir_all(shards_dir).map_err(|e| ScaleError::io(shards_dir, e))?;
     keep_plan_copy(plan_path, &plan, shards_dir)?;
 

@@ -12,6 +12,7 @@ use std::time::Instant;
 use converters_video::{convert_video_folder, FrameSelection, VideoOptions, VideoRequest};
 
 fn main() {
+    converters_video::decode::install();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.len() < 2 {
         eprintln!("usage: bench_convert_video INPUT OUT [--fps F] [--size HxW] [--max-frames N]");

@@ -14,27 +14,12 @@ use ffmpeg::media::Type;
 use ffmpeg::software::scaling;
 use formats::example::Frames;
 
+pub use crate::backend::{Clip, ClipInfo};
 use crate::options::{uniform_indices, CheckedVideoOptions, FrameSelection, ScaleFilter, VideoStorage};
 
-/// What the channel choice needs to know about a clip before conversion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClipInfo {
-    /// The decoded pixel format has no chroma (gray, gray + alpha).
-    pub gray: bool,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// The frames of one record.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Clip {
-    pub frames: Frames,
-    pub height: u32,
-    pub width: u32,
-    /// Frames decoded from the source (before selection).
-    pub decoded: usize,
-    /// Selected frames were dropped by the frame cap.
-    pub capped: bool,
+/// Installs FFmpeg as this process's video decoder ([`crate::backend`]).
+pub fn install() {
+    crate::backend::install(crate::backend::Decoder { probe, read_clip });
 }
 
 fn init() {

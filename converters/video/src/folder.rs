@@ -43,18 +43,8 @@ pub struct VideoOutcome {
 }
 
 /// Converts the video folder `req.input` (layouts: [`converters_common::labels`]) into
-/// `req.out_dir`. Unreadable clips are skipped or fatal per `req.policy`.
-#[cfg(not(feature = "ffmpeg"))]
-pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
-    req.video.check()?;
-    Err(ConvertError::Options(
-        "this build has no FFmpeg support (cargo feature `ffmpeg` off): video cannot be converted".into(),
-    ))
-}
-
-/// Converts the video folder `req.input` (layouts: [`converters_common::labels`]) into
-/// `req.out_dir`. Unreadable clips are skipped or fatal per `req.policy`.
-#[cfg(feature = "ffmpeg")]
+/// `req.out_dir`. Unreadable clips are skipped or fatal per `req.policy`. Needs an installed
+/// decoder ([`crate::backend`]).
 pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
     use converters_common::output::{Converted, DatasetJob, OutputTarget};
     use converters_common::split::{split_items, Subset};
@@ -62,6 +52,9 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
     use crate::options::is_video_path;
 
     let opts = req.video.check()?;
+    if crate::backend::installed().is_none() {
+        return Err(ConvertError::Options(crate::backend::NO_DECODER.into()));
+    }
     req.split.check()?;
     let mut report = SkipReport::new(req.policy);
     let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
@@ -115,7 +108,6 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
 
 /// The stored channel count of every record: forced, or for `auto` 1 when the first frame of
 /// every readable clip is grayscale, else 3 (unreadable clips are reported when converted).
-#[cfg(feature = "ffmpeg")]
 pub fn dataset_channels(opts: &CheckedVideoOptions, items: &[converters_common::RawItem]) -> u8 {
     use crate::options::VideoChannels;
     use rayon::prelude::*;
@@ -123,7 +115,7 @@ pub fn dataset_channels(opts: &CheckedVideoOptions, items: &[converters_common::
         VideoChannels::Gray => 1,
         VideoChannels::Rgb => 3,
         VideoChannels::Auto => {
-            let infos: Vec<_> = items.par_iter().filter_map(|i| crate::decode::probe(&i.path).ok()).collect();
+            let infos: Vec<_> = items.par_iter().filter_map(|i| crate::backend::decoder(&i.path).and_then(|d| (d.probe)(&i.path)).ok()).collect();
             if !infos.is_empty() && infos.iter().all(|i| i.gray) {
                 1
             } else {
@@ -190,13 +182,12 @@ pub struct ClipMeta {
 }
 
 /// One video file → its record frames (`channels` channels per frame) and its [`ClipMeta`].
-#[cfg(feature = "ffmpeg")]
 pub fn clip_record(
     path: &std::path::Path,
     opts: &CheckedVideoOptions,
     channels: u8,
 ) -> std::result::Result<(formats::example::Frames, ClipMeta), converters_common::ItemError> {
-    let clip = crate::decode::read_clip(path, opts, channels)?;
+    let clip = (crate::backend::decoder(path)?.read_clip)(path, opts, channels)?;
     let meta = ClipMeta {
         frames: clip.frames.num_frames(),
         height: clip.height,

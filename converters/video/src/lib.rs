@@ -12,8 +12,10 @@
 //!   stored with 1 channel keeps its luma, a gray clip stored with 3 channels is expanded.
 //! - Metadata: `sequence_size` = the common frame count or −1, `row_count`/`col_count` = the
 //!   common size or −1 (dense: the `--size`).
-//! - Without the `ffmpeg` cargo feature the crate builds with no FFmpeg libraries, and
-//!   [`convert_video_folder`] refuses to run.
+//! - Decoding goes through the decoder the executable installed ([`backend`]): FFmpeg's is
+//!   [`decode::install`] (cargo feature `ffmpeg`). Without one, [`convert_video_folder`]
+//!   refuses to run, so a binary that never installs it does not map FFmpeg.
+pub mod backend;
 #[cfg(feature = "ffmpeg")]
 pub mod decode;
 pub mod folder;

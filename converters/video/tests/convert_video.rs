@@ -69,6 +69,7 @@ fn records(dir: &Path) -> Vec<(usize, Vec<i64>, Frames)> {
 
 #[test]
 fn every_frame_by_default_and_audio_track_ignored() {
+    converters_video::decode::install();
     let Some(h264) = video("h264.mp4") else { return };
     let c = clip(&h264, VideoOptions::default(), 3);
     assert_eq!(c.frames.num_frames(), ffprobe_frames(&h264));
@@ -84,6 +85,7 @@ fn every_frame_by_default_and_audio_track_ignored() {
 
 #[test]
 fn fps_selection_counts() {
+    converters_video::decode::install();
     let Some(h264) = video("h264.mp4") else { return };
     // 50 frames at 25 fps = 2 s.
     for (fps, want) in [(10.0, 20), (5.0, 10), (1.0, 2), (25.0, 50), (100.0, 50)] {
@@ -95,6 +97,7 @@ fn fps_selection_counts() {
 
 #[test]
 fn frames_n_uniform_and_short_clip_repeats() {
+    converters_video::decode::install();
     let Some(h264) = video("h264.mp4") else { return };
     let c = clip(&h264, VideoOptions { selection: FrameSelection::Count(7), ..Default::default() }, 3);
     assert_eq!(c.frames.num_frames(), 7);
@@ -116,6 +119,7 @@ fn frames_n_uniform_and_short_clip_repeats() {
 
 #[test]
 fn size_dense_and_cap() {
+    converters_video::decode::install();
     let Some(h264) = video("h264.mp4") else { return };
     let opts = VideoOptions {
         selection: FrameSelection::Count(4),
@@ -142,6 +146,7 @@ fn size_dense_and_cap() {
 
 #[test]
 fn gray_sources_and_luma_not_blue() {
+    converters_video::decode::install();
     let Some(gray) = video("gray.mkv") else { return };
     assert!(probe(&gray).unwrap().gray);
     let red = video("red.mp4").unwrap();
@@ -166,6 +171,7 @@ fn gray_sources_and_luma_not_blue() {
 
 #[test]
 fn generated_folder_with_frames_and_size() {
+    converters_video::decode::install();
     let Some(dir) = media_dir() else { return };
     let v = dir.join("video");
     let tmp = tempfile::tempdir().unwrap();
@@ -210,6 +216,7 @@ fn generated_folder_with_frames_and_size() {
 
 #[test]
 fn all_gray_folder_is_one_channel() {
+    converters_video::decode::install();
     let Some(dir) = media_dir() else { return };
     let gray = dir.join("video/gray.mkv");
     let tmp = tempfile::tempdir().unwrap();
@@ -231,6 +238,7 @@ fn all_gray_folder_is_one_channel() {
 
 #[test]
 fn bad_inputs_are_named_with_reasons() {
+    converters_video::decode::install();
     let Some(dir) = media_dir() else { return };
     let v = dir.join("video");
     let tmp = tempfile::tempdir().unwrap();
@@ -276,6 +284,7 @@ fn bad_inputs_are_named_with_reasons() {
 
 #[test]
 fn mini_kth_six_classes_at_5_fps() {
+    converters_video::decode::install();
     let Some(data) = formats::testing::shared_data_dir() else { return };
     if media_dir().is_none() {
         return; // no ffprobe for the expected counts
