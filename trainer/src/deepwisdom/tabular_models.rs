@@ -132,69 +132,12 @@ fn loss_grad(w: &[f64], x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize,
     (loss, g)
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
 /// Fits by L-BFGS (memory 10, Armijo backtracking) for at most `max_iter` iterations;
 /// `l2` is per example (sklearn's C = 1 / (l2 · n)).
 pub fn fit_linear(x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize, multilabel: bool, l2: f64, max_iter: usize) -> LinearModel {
     let scaler = Scaler::fit(x, rows, dim);
     let xs = scaler.apply(&x[..rows * dim], dim);
-    let mut w = vec![0f64; k * (dim + 1)];
-    let (mut f, mut g) = loss_grad(&w, &xs, y, rows, dim, k, multilabel, l2);
-    let mut hist: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new();
-    for _ in 0..max_iter {
-        // Two-loop recursion for the search direction.
-        let mut q = g.clone();
-        let mut alphas = Vec::with_capacity(hist.len());
-        for (s, yv, rho) in hist.iter().rev() {
-            let a = rho * dot(s, &q);
-            q.iter_mut().zip(yv).for_each(|(qi, yi)| *qi -= a * yi);
-            alphas.push(a);
-        }
-        if let Some((s, yv, _)) = hist.last() {
-            let gamma = dot(s, yv) / dot(yv, yv).max(1e-300);
-            q.iter_mut().for_each(|v| *v *= gamma);
-        }
-        for ((s, yv, rho), a) in hist.iter().zip(alphas.iter().rev()) {
-            let b = rho * dot(yv, &q);
-            q.iter_mut().zip(s).for_each(|(qi, si)| *qi += (a - b) * si);
-        }
-        let mut dir: Vec<f64> = q.iter().map(|v| -v).collect();
-        let mut slope = dot(&g, &dir);
-        if slope >= 0.0 {
-            dir = g.iter().map(|v| -v).collect();
-            slope = -dot(&g, &g);
-            hist.clear();
-        }
-        let mut step = if hist.is_empty() { 1.0 / dot(&g, &g).sqrt().max(1.0) } else { 1.0 };
-        let mut accepted = None;
-        for _ in 0..30 {
-            let wn: Vec<f64> = w.iter().zip(&dir).map(|(a, d)| a + step * d).collect();
-            let (fn_, gn) = loss_grad(&wn, &xs, y, rows, dim, k, multilabel, l2);
-            if fn_ <= f + 1e-4 * step * slope {
-                accepted = Some((wn, fn_, gn));
-                break;
-            }
-            step *= 0.5;
-        }
-        let Some((wn, fn_, gn)) = accepted else { break };
-        let s: Vec<f64> = wn.iter().zip(&w).map(|(a, b)| a - b).collect();
-        let yv: Vec<f64> = gn.iter().zip(&g).map(|(a, b)| a - b).collect();
-        let sy = dot(&s, &yv);
-        if sy > 1e-12 {
-            hist.push((s, yv, 1.0 / sy));
-            if hist.len() > 10 {
-                hist.remove(0);
-            }
-        }
-        let done = (f - fn_).abs() <= 1e-9 * f.abs().max(1.0) || dot(&gn, &gn).sqrt() < 1e-6;
-        (w, f, g) = (wn, fn_, gn);
-        if done {
-            break;
-        }
-    }
+    let w = super::lbfgs::minimize(vec![0f64; k * (dim + 1)], max_iter, |w| loss_grad(w, &xs, y, rows, dim, k, multilabel, l2));
     LinearModel { scaler, dim, classes: k, multilabel, weights: w.into_iter().map(|v| v as f32).collect() }
 }
 
