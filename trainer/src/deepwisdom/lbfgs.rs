@@ -9,8 +9,22 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// Minimises `loss_grad` (value and gradient at a point) from `w` for at most `max_iter`
 /// iterations; stops earlier when the loss decreases by less than 1e-9 relative or the
 /// gradient norm is under 1e-6.
-pub fn minimize(mut w: Vec<f64>, max_iter: usize, mut loss_grad: impl FnMut(&[f64]) -> (f64, Vec<f64>)) -> Vec<f64> {
+pub fn minimize(w: Vec<f64>, max_iter: usize, loss_grad: impl FnMut(&[f64]) -> (f64, Vec<f64>)) -> Vec<f64> {
+    minimize_until(w, max_iter, |g| dot(g, g).sqrt() < 1e-6, loss_grad)
+}
+
+/// As [`minimize`], with the gradient test `converged` in place of the norm under 1e-6; it is
+/// also checked at `w` itself, so a warm start that is already optimal costs one evaluation.
+pub fn minimize_until(
+    mut w: Vec<f64>,
+    max_iter: usize,
+    converged: impl Fn(&[f64]) -> bool,
+    mut loss_grad: impl FnMut(&[f64]) -> (f64, Vec<f64>),
+) -> Vec<f64> {
     let (mut f, mut g) = loss_grad(&w);
+    if converged(&g) {
+        return w;
+    }
     let mut hist: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new();
     for _ in 0..max_iter {
         // Two-loop recursion for the search direction.
@@ -57,7 +71,7 @@ pub fn minimize(mut w: Vec<f64>, max_iter: usize, mut loss_grad: impl FnMut(&[f6
                 hist.remove(0);
             }
         }
-        let done = (f - fn_).abs() <= 1e-9 * f.abs().max(1.0) || dot(&gn, &gn).sqrt() < 1e-6;
+        let done = (f - fn_).abs() <= 1e-9 * f.abs().max(1.0) || converged(&gn);
         (w, f, g) = (wn, fn_, gn);
         if done {
             break;

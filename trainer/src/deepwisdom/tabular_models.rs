@@ -77,11 +77,15 @@ fn loss_grad(w: &[f64], x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize,
         .map(|chunk| {
             let mut g = vec![0f64; w.len()];
             let mut loss = 0f64;
+            // Per-row buffers reused across the chunk (the fit calls this hundreds of times).
+            let (mut z, mut d) = (vec![0f64; k], vec![0f64; k]);
             for &i in chunk {
                 let row = &x[i * dim..(i + 1) * dim];
-                let z = logits(w, row, dim, k);
+                for (c, zc) in z.iter_mut().enumerate() {
+                    let wc = &w[c * (dim + 1)..(c + 1) * (dim + 1)];
+                    *zc = wc[dim] + row.iter().zip(wc).map(|(x, w)| f64::from(*x) * w).sum::<f64>();
+                }
                 let t = &y[i * k..(i + 1) * k];
-                let mut d = vec![0f64; k];
                 if multilabel {
                     for c in 0..k {
                         let p = 1.0 / (1.0 + (-z[c]).exp());
@@ -135,10 +139,25 @@ fn loss_grad(w: &[f64], x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize,
 /// Fits by L-BFGS (memory 10, Armijo backtracking) for at most `max_iter` iterations;
 /// `l2` is per example (sklearn's C = 1 / (l2 · n)).
 pub fn fit_linear(x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize, multilabel: bool, l2: f64, max_iter: usize) -> LinearModel {
+    fit_linear_path(x, y, rows, dim, k, multilabel, &[l2], max_iter).pop().expect("one strength")
+}
+
+/// One model per L2 strength of `grid` (strongest first is fastest): the scaler is fitted
+/// once and each fit starts from the previous strength's weights (a regularisation path).
+pub fn fit_linear_path(x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize, multilabel: bool, grid: &[f64], max_iter: usize) -> Vec<LinearModel> {
     let scaler = Scaler::fit(x, rows, dim);
     let xs = scaler.apply(&x[..rows * dim], dim);
-    let w = super::lbfgs::minimize(vec![0f64; k * (dim + 1)], max_iter, |w| loss_grad(w, &xs, y, rows, dim, k, multilabel, l2));
-    LinearModel { scaler, dim, classes: k, multilabel, weights: w.into_iter().map(|v| v as f32).collect() }
+    let mut w = vec![0f64; k * (dim + 1)];
+    let mut out = Vec::with_capacity(grid.len());
+    for &l2 in grid {
+        // Largest gradient entry under 1e-5 (sklearn's lbfgs stops at 1e-4 on the same
+        // mean-loss objective).
+        w = super::lbfgs::minimize_until(w, max_iter, |g| g.iter().all(|v| v.abs() < 1e-5), |w| {
+            loss_grad(w, &xs, y, rows, dim, k, multilabel, l2)
+        });
+        out.push(LinearModel { scaler: scaler.clone(), dim, classes: k, multilabel, weights: w.iter().map(|v| *v as f32).collect() });
+    }
+    out
 }
 
 // ---------------------------------------------------------------- k-nearest neighbours
