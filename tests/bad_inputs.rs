@@ -448,6 +448,38 @@ fn jpeg_with_sof(sof: u8) -> Vec<u8> {
     jpeg
 }
 
+/// A 64×64 baseline JPEG with `bytes` written over its entropy-coded data, 20 bytes in: a
+/// marker segment where scan data should be (issue 22, item 10).
+fn jpeg_with_scan_bytes(bytes: &[u8]) -> Vec<u8> {
+    let img = image::DynamicImage::ImageRgb8(fixtures::pattern(64, 64, 3));
+    let mut jpeg = fixtures::encode(&img, image::ImageFormat::Jpeg);
+    let at = converters_image::probe::jpeg_header(&jpeg).expect("a JPEG").data_start + 20;
+    jpeg[at..at + bytes.len()].copy_from_slice(bytes);
+    jpeg
+}
+
+/// The first progressive JPEG of the shared Monkeys photos with the middle fifth of its first
+/// scan zeroed: zeros decode as short codes, so that scan ends before its data does, which the
+/// decoder refuses (issue 22, item 10). `clean` leaves it whole.
+fn shared_progressive_jpeg(clean: bool) -> Vec<u8> {
+    let data = formats::testing::shared_data_dir().expect("checked by the test");
+    let mut names: Vec<PathBuf> = fs::read_dir(data.join("raw/monkeys")).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    let mut jpeg = names
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .map(|p| fs::read(p).unwrap())
+        .find(|b| converters_image::probe::jpeg_header(b).is_ok_and(|h| h.sof == 0xC2))
+        .expect("a progressive JPEG among the Monkeys photos");
+    if !clean {
+        let start = converters_image::probe::jpeg_header(&jpeg).unwrap().data_start;
+        let end = start + jpeg[start..].windows(2).position(|w| w[0] == 0xFF && w[1] != 0).expect("a marker after the first scan");
+        let fifth = (end - start) / 5;
+        jpeg[start + 2 * fifth..start + 3 * fifth].fill(0);
+    }
+    jpeg
+}
+
 /// A valid PNG of `w`×`h` black 8-bit RGB pixels, compressed by hand (zlib, one fixed-Huffman
 /// block of 258-byte repeats) so that a 192 MiB image costs ~1.3 MB and no encoding time.
 fn black_rgb8_png(w: u32, h: u32) -> Vec<u8> {
@@ -958,6 +990,39 @@ const CASES: &[Case] = &[
         build: |d| image_case(d, "dog/arith.jpg", &jpeg_with_sof(0xC9), &[]),
         expect: Expect::Skipped { reason: "not decodable" },
     },
+    // a marker segment read from damaged scan data: the default check walks the scan and sends
+    // such a file to the full decode of `validate --deep`, which refuses it
+    Case {
+        name: "image_jpeg_dht_marker_in_scan_data",
+        build: |d| image_case(d, "cat/dht.jpg", &jpeg_with_scan_bytes(&[0xFF, 0xC4, 0x00, 0x13, 0x25]), &[]),
+        expect: Expect::Skipped { reason: "JPEG image data does not decode (marker 0xFFC4 inside the entropy-coded data" },
+    },
+    Case {
+        name: "image_jpeg_dqt_marker_in_scan_data",
+        build: |d| image_case(d, "dog/dqt.jpg", &jpeg_with_scan_bytes(&[0xFF, 0xDB, 0x00, 0x04, 0x20]), &[]),
+        expect: Expect::Skipped { reason: "Error parsing DQT segment" },
+    },
+    Case {
+        name: "image_jpeg_sof_marker_in_scan_data",
+        build: |d| image_case(d, "cat/sof.jpg", &jpeg_with_scan_bytes(&[0xFF, 0xC0]), &[]),
+        expect: Expect::Skipped { reason: "Two Start of Frame Markers" },
+    },
+    Case {
+        name: "image_jpeg_sos_marker_in_scan_data",
+        build: |d| image_case(d, "dog/sos.jpg", &jpeg_with_scan_bytes(&[0xFF, 0xDA, 0x00, 0x05]), &[]),
+        expect: Expect::Skipped { reason: "Bad SOS length 5" },
+    },
+    Case {
+        name: "image_jpeg_app_segment_past_the_end_in_scan_data",
+        build: |d| image_case(d, "dog/app.jpg", &jpeg_with_scan_bytes(&[0xFF, 0xE0, 0xFF, 0xF0]), &[]),
+        expect: Expect::Skipped { reason: "Exhausted data in the image" },
+    },
+    Case {
+        name: "image_jpeg_comment_marker_in_scan_data_still_decodes",
+        // the walk cannot vouch for it, the full decode can: kept
+        build: |d| image_case(d, "cat/com.jpg", &jpeg_with_scan_bytes(&[0xFF, 0xFE, 0x00, 0x02]), &[]),
+        expect: Expect::Converted { records: 13, stderr: "" },
+    },
     Case { name: "audio_wav_declaring_1_hz", build: |d| audio_case(d, "yes/slow.wav", &wav_with(1, 1, 16, &[1, 2, 3, 4, 5, 6, 7, 8])), expect: Expect::Skipped { reason: "sample rate 1 Hz outside" } },
     Case { name: "audio_float_wav_with_nan", build: |d| audio_case(d, "no/nan.wav", &float_wav_with_nan()), expect: Expect::Skipped { reason: "non-finite sample (NaN) at frame 800" } },
     Case {
@@ -1101,6 +1166,20 @@ const MEDIA_CASES: &[Case] = &[
 ];
 #[cfg(not(feature = "ffmpeg"))]
 const MEDIA_CASES: &[Case] = &[];
+
+/// Cases built from the shared real data (skipped without it, failing under CI=true).
+const SHARED_CASES: &[Case] = &[
+    Case {
+        name: "image_progressive_jpeg_with_a_short_first_scan",
+        build: |d| image_case(d, "dog/prog.jpg", &shared_progressive_jpeg(false), &[]),
+        expect: Expect::Skipped { reason: "Marker missing where expected" },
+    },
+    Case {
+        name: "image_progressive_jpeg_whole",
+        build: |d| image_case(d, "dog/prog.jpg", &shared_progressive_jpeg(true), &[]),
+        expect: Expect::Converted { records: 13, stderr: "" },
+    },
+];
 
 // ---------------------------------------------------------------------------------------------
 // The runner
@@ -1262,10 +1341,10 @@ fn check_dataset(out_dir: &Path, leftovers: &[String], ctx: &str) -> Result<(), 
 #[test]
 fn corpus_has_at_least_forty_cases_with_unique_names() {
     assert!(CASES.len() >= 40, "{} cases", CASES.len());
-    let mut names: Vec<&str> = CASES.iter().chain(MEDIA_CASES).map(|c| c.name).collect();
+    let mut names: Vec<&str> = CASES.iter().chain(MEDIA_CASES).chain(SHARED_CASES).map(|c| c.name).collect();
     names.sort_unstable();
     names.dedup();
-    assert_eq!(names.len(), CASES.len() + MEDIA_CASES.len(), "case names must be unique");
+    assert_eq!(names.len(), CASES.len() + MEDIA_CASES.len() + SHARED_CASES.len(), "case names must be unique");
 }
 
 /// `validate --deep` on the largest frame it accepts, 2^26 pixels of 8-bit RGB (192 MiB
@@ -1298,6 +1377,14 @@ fn every_bad_input_gets_its_expected_outcome() {
     run_cases(CASES);
 }
 
+#[test]
+fn every_bad_real_photo_gets_its_expected_outcome() {
+    if formats::testing::shared_data_dir().is_none() {
+        return;
+    }
+    run_cases(SHARED_CASES);
+}
+
 #[cfg(feature = "ffmpeg")]
 #[test]
 fn every_bad_media_input_gets_its_expected_outcome() {
@@ -1314,7 +1401,7 @@ fn run_cases(cases: &[Case]) {
     let selected: Vec<&Case> = cases.iter().filter(|c| only.as_deref().is_none_or(|o| o == c.name)).collect();
     if selected.is_empty() {
         // Fine when BAD_INPUT names a case of the other list.
-        let known = only.as_deref().is_some_and(|o| CASES.iter().chain(MEDIA_CASES).any(|c| c.name == o));
+        let known = only.as_deref().is_some_and(|o| CASES.iter().chain(MEDIA_CASES).chain(SHARED_CASES).any(|c| c.name == o));
         assert!(known, "no case matched BAD_INPUT={only:?}");
         return;
     }

@@ -6,9 +6,10 @@ use std::path::Path;
 use converters_common::ItemError;
 use image::{ColorType, DynamicImage, ImageFormat, ImageReader, Limits};
 
+use crate::jpeg_scan::{walk_scan, Unvouched};
 use crate::options::{CheckedImageOptions, Storage};
 use crate::probe::{check_jpeg, check_png, sniff, Container};
-use formats::validate_decode::{decode_header, MAX_DEEP_DECODE_BYTES};
+use formats::validate_decode::{decode_frame, decode_header, MAX_DEEP_DECODE_BYTES};
 
 /// The converted pixels of one image.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,13 +152,26 @@ fn decode(bytes: &[u8], path: &Path, width: u32, height: u32) -> Result<DynamicI
 }
 
 /// What `validate --deep` would refuse in a JPEG/PNG stored as is, found without holding its
-/// pixels (issue 22, item 10): the decoder's header pass with the deep size bounds (coding
-/// process, tables, colour type), and for PNG every row inflated and unfiltered one at a time.
-/// JPEG entropy-coded data is only decoded under `--verify`.
+/// pixels when the file allows (issue 22, item 10): the decoder's header pass with the deep
+/// size bounds (coding process, tables, colour type); for PNG every row inflated and unfiltered
+/// one at a time; for JPEG a walk of the entropy-coded data by its markers ([`walk_scan`]),
+/// and the full decode of `validate --deep` for any file the walk does not vouch for.
 pub fn deep_check_without_pixels(bytes: &[u8], container: Container) -> Result<(), String> {
     decode_header(bytes).map_err(|e| format!("not decodable: {e}"))?;
-    if container == Container::Png {
-        png_rows(bytes).map_err(|e| format!("PNG image data does not decode: {e}"))?;
+    match container {
+        Container::Png => png_rows(bytes).map_err(|e| format!("PNG image data does not decode: {e}"))?,
+        Container::Jpeg => {
+            match walk_scan(bytes) {
+                Ok(()) => {}
+                Err(Unvouched::Shape(_)) => {
+                    decode_frame(bytes).map_err(|e| format!("JPEG image data does not decode: {e}"))?;
+                }
+                Err(Unvouched::Data(found)) => {
+                    decode_frame(bytes).map_err(|e| format!("JPEG image data does not decode ({found}): {e}"))?;
+                }
+            }
+        }
+        Container::Other => {}
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! - Inputs: jpg/jpeg, png, bmp, gif, webp, tif/tiff in any layout of
 //!   [`converters_common::labels`] (class folders, `train/`+`test/`, `labels.csv`).
 //! - `compressed` (default): JPEG and PNG bytes are stored unchanged after a structural check
-//!   ([`probe`]); other formats are decoded and re-encoded as PNG (GIF: first frame). The
+//!   ([`probe`], [`jpeg_scan`]: a JPEG it cannot vouch for is fully decoded); other formats are decoded and re-encoded as PNG (GIF: first frame). The
 //!   metadata's `row_count`/`col_count` are the common height/width, or −1 when sizes differ;
 //!   `num_channels` is `--channels` (auto: 3 if any image has colour, else 1) — the stored
 //!   bytes keep their own channels and the reader converts on decode (spec §3.3).
@@ -14,6 +14,7 @@
 pub mod convert;
 pub mod fixtures;
 pub mod folder;
+pub mod jpeg_scan;
 pub mod options;
 pub mod probe;
 

@@ -6,7 +6,8 @@
 //!   SOFn segment gives height, width and component count (1, 3 or 4); an EOI marker after the
 //!   first SOS (entropy-coded data stuffs every `FF` as `FF 00`, so an `FF D9` there is a real
 //!   marker: a truncated file has none). Bytes after the EOI are tolerated, as decoders ignore
-//!   them. Damage inside the entropy-coded data is only found by a full decode (`--verify`).
+//!   them. The entropy-coded data itself is walked by [`crate::jpeg_scan`] in the default
+//!   conversion (and fully decoded under `--verify`).
 //! - **PNG**: signature; IHDR first with non-zero size and a valid bit depth/colour type; every
 //!   chunk's length in bounds and CRC-32 correct; at least one IDAT; IEND present.
 //!
@@ -46,13 +47,47 @@ pub fn sniff(bytes: &[u8]) -> Container {
 
 const PNG_SIGNATURE: &[u8] = &[0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1A, b'\n'];
 
+/// What the marker segments before the first scan say, for the checks that follow them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JpegHeader {
+    /// The SOFn marker's second byte (0xC0 baseline, 0xC2 progressive, …).
+    pub sof: u8,
+    /// Sample precision in bits.
+    pub precision: u8,
+    pub width: u32,
+    pub height: u32,
+    /// Frame components: (identifier, horizontal, vertical sampling factor).
+    pub components: Vec<(u8, u8, u8)>,
+    /// Restart interval in MCUs from the last DRI segment (0: no restart markers).
+    pub restart_interval: u16,
+    /// Huffman tables defined so far, one bit per destination 0–3 (DC, AC); `None` when a DHT
+    /// segment could not be read table by table.
+    pub huffman_tables: Option<(u8, u8)>,
+    /// The first scan header's bytes (after the length field).
+    pub scan: Vec<u8>,
+    /// Offset of the first byte of entropy-coded data.
+    pub data_start: usize,
+}
+
 /// Structural check of a JPEG file (module docs).
 pub fn check_jpeg(b: &[u8]) -> Result<HeaderInfo, String> {
+    let h = jpeg_header(b)?;
+    let has_eoi = b[h.data_start..].windows(2).rev().any(|w| w == [0xFF, 0xD9]);
+    if !has_eoi {
+        return Err("truncated JPEG: no end-of-image marker (EOI) after the image data".into());
+    }
+    Ok(HeaderInfo { container: Container::Jpeg, width: h.width, height: h.height, colour: h.components.len() >= 3 })
+}
+
+/// Walks the marker segments of a JPEG by their lengths up to the end of the first SOS.
+pub fn jpeg_header(b: &[u8]) -> Result<JpegHeader, String> {
     if b.len() < 4 || b[0] != 0xFF || b[1] != 0xD8 {
         return Err("not a JPEG file (no SOI marker)".into());
     }
     let mut pos = 2;
-    let mut sof: Option<(u32, u32, u8)> = None;
+    let mut sof: Option<JpegHeader> = None;
+    let mut restart_interval = 0u16;
+    let mut huffman_tables = Some((0u8, 0u8));
     loop {
         // Markers may be preceded by fill bytes 0xFF.
         if pos >= b.len() {
@@ -109,20 +144,49 @@ pub fn check_jpeg(b: &[u8]) -> Result<HeaderInfo, String> {
             if seg.len() < 6 + 3 * comps as usize {
                 return Err("corrupt JPEG: SOF segment too short for its components".into());
             }
-            sof = Some((width, height, comps));
+            let components = seg[6..6 + 3 * comps as usize].chunks_exact(3).map(|c| (c[0], c[1] >> 4, c[1] & 0x0F)).collect();
+            sof = Some(JpegHeader {
+                sof: marker,
+                precision: seg[0],
+                width,
+                height,
+                components,
+                restart_interval: 0,
+                huffman_tables: None,
+                scan: Vec::new(),
+                data_start: 0,
+            });
+        }
+        match marker {
+            0xDD if seg.len() == 2 => restart_interval = u16::from_be_bytes([seg[0], seg[1]]),
+            0xDD => huffman_tables = None, // an odd DRI: let the decoder judge the file
+            0xC4 => huffman_tables = huffman_tables.and_then(|t| define_huffman_tables(seg, t)),
+            _ => {}
         }
         pos += len;
         if marker == 0xDA {
-            let Some((width, height, comps)) = sof else {
+            let Some(header) = sof else {
                 return Err("corrupt JPEG: image data (SOS) before the frame header (SOF)".into());
             };
-            let has_eoi = b[pos..].windows(2).rev().any(|w| w == [0xFF, 0xD9]);
-            if !has_eoi {
-                return Err("truncated JPEG: no end-of-image marker (EOI) after the image data".into());
-            }
-            return Ok(HeaderInfo { container: Container::Jpeg, width, height, colour: comps >= 3 });
+            return Ok(JpegHeader { restart_interval, huffman_tables, scan: seg.to_vec(), data_start: pos, ..header });
         }
     }
+}
+
+/// The (DC, AC) destination masks after a DHT segment, or `None` when its tables do not fill
+/// it exactly (B.2.4.2: class/destination byte, 16 counts, the values).
+fn define_huffman_tables(mut seg: &[u8], (mut dc, mut ac): (u8, u8)) -> Option<(u8, u8)> {
+    while !seg.is_empty() {
+        let (class, dest) = (seg[0] >> 4, seg[0] & 0x0F);
+        let counts = seg.get(1..17)?;
+        let values: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        if dest > 3 || class > 1 || values > 256 {
+            return None;
+        }
+        seg = seg.get(17 + values..)?;
+        if class == 0 { dc |= 1 << dest } else { ac |= 1 << dest }
+    }
+    Some((dc, ac))
 }
 
 /// Structural check of a PNG file (module docs).

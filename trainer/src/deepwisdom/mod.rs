@@ -12,6 +12,7 @@ pub mod data_cache;
 pub mod ensemble;
 pub mod fast;
 pub mod gbdt;
+pub mod lbfgs;
 pub mod image;
 pub mod mc3;
 pub mod resnet;

@@ -77,11 +77,15 @@ fn loss_grad(w: &[f64], x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize,
         .map(|chunk| {
             let mut g = vec![0f64; w.len()];
             let mut loss = 0f64;
+            // Per-row buffers reused across the chunk (the fit calls this hundreds of times).
+            let (mut z, mut d) = (vec![0f64; k], vec![0f64; k]);
             for &i in chunk {
                 let row = &x[i * dim..(i + 1) * dim];
-                let z = logits(w, row, dim, k);
+                for (c, zc) in z.iter_mut().enumerate() {
+                    let wc = &w[c * (dim + 1)..(c + 1) * (dim + 1)];
+                    *zc = wc[dim] + row.iter().zip(wc).map(|(x, w)| f64::from(*x) * w).sum::<f64>();
+                }
                 let t = &y[i * k..(i + 1) * k];
-                let mut d = vec![0f64; k];
                 if multilabel {
                     for c in 0..k {
                         let p = 1.0 / (1.0 + (-z[c]).exp());
@@ -132,70 +136,28 @@ fn loss_grad(w: &[f64], x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize,
     (loss, g)
 }
 
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
 /// Fits by L-BFGS (memory 10, Armijo backtracking) for at most `max_iter` iterations;
 /// `l2` is per example (sklearn's C = 1 / (l2 · n)).
 pub fn fit_linear(x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize, multilabel: bool, l2: f64, max_iter: usize) -> LinearModel {
+    fit_linear_path(x, y, rows, dim, k, multilabel, &[l2], max_iter).pop().expect("one strength")
+}
+
+/// One model per L2 strength of `grid` (strongest first is fastest): the scaler is fitted
+/// once and each fit starts from the previous strength's weights (a regularisation path).
+pub fn fit_linear_path(x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize, multilabel: bool, grid: &[f64], max_iter: usize) -> Vec<LinearModel> {
     let scaler = Scaler::fit(x, rows, dim);
     let xs = scaler.apply(&x[..rows * dim], dim);
     let mut w = vec![0f64; k * (dim + 1)];
-    let (mut f, mut g) = loss_grad(&w, &xs, y, rows, dim, k, multilabel, l2);
-    let mut hist: Vec<(Vec<f64>, Vec<f64>, f64)> = Vec::new();
-    for _ in 0..max_iter {
-        // Two-loop recursion for the search direction.
-        let mut q = g.clone();
-        let mut alphas = Vec::with_capacity(hist.len());
-        for (s, yv, rho) in hist.iter().rev() {
-            let a = rho * dot(s, &q);
-            q.iter_mut().zip(yv).for_each(|(qi, yi)| *qi -= a * yi);
-            alphas.push(a);
-        }
-        if let Some((s, yv, _)) = hist.last() {
-            let gamma = dot(s, yv) / dot(yv, yv).max(1e-300);
-            q.iter_mut().for_each(|v| *v *= gamma);
-        }
-        for ((s, yv, rho), a) in hist.iter().zip(alphas.iter().rev()) {
-            let b = rho * dot(yv, &q);
-            q.iter_mut().zip(s).for_each(|(qi, si)| *qi += (a - b) * si);
-        }
-        let mut dir: Vec<f64> = q.iter().map(|v| -v).collect();
-        let mut slope = dot(&g, &dir);
-        if slope >= 0.0 {
-            dir = g.iter().map(|v| -v).collect();
-            slope = -dot(&g, &g);
-            hist.clear();
-        }
-        let mut step = if hist.is_empty() { 1.0 / dot(&g, &g).sqrt().max(1.0) } else { 1.0 };
-        let mut accepted = None;
-        for _ in 0..30 {
-            let wn: Vec<f64> = w.iter().zip(&dir).map(|(a, d)| a + step * d).collect();
-            let (fn_, gn) = loss_grad(&wn, &xs, y, rows, dim, k, multilabel, l2);
-            if fn_ <= f + 1e-4 * step * slope {
-                accepted = Some((wn, fn_, gn));
-                break;
-            }
-            step *= 0.5;
-        }
-        let Some((wn, fn_, gn)) = accepted else { break };
-        let s: Vec<f64> = wn.iter().zip(&w).map(|(a, b)| a - b).collect();
-        let yv: Vec<f64> = gn.iter().zip(&g).map(|(a, b)| a - b).collect();
-        let sy = dot(&s, &yv);
-        if sy > 1e-12 {
-            hist.push((s, yv, 1.0 / sy));
-            if hist.len() > 10 {
-                hist.remove(0);
-            }
-        }
-        let done = (f - fn_).abs() <= 1e-9 * f.abs().max(1.0) || dot(&gn, &gn).sqrt() < 1e-6;
-        (w, f, g) = (wn, fn_, gn);
-        if done {
-            break;
-        }
+    let mut out = Vec::with_capacity(grid.len());
+    for &l2 in grid {
+        // Largest gradient entry under 1e-5 (sklearn's lbfgs stops at 1e-4 on the same
+        // mean-loss objective).
+        w = super::lbfgs::minimize_until(w, max_iter, |g| g.iter().all(|v| v.abs() < 1e-5), |w| {
+            loss_grad(w, &xs, y, rows, dim, k, multilabel, l2)
+        });
+        out.push(LinearModel { scaler: scaler.clone(), dim, classes: k, multilabel, weights: w.iter().map(|v| *v as f32).collect() });
     }
-    LinearModel { scaler, dim, classes: k, multilabel, weights: w.into_iter().map(|v| v as f32).collect() }
+    out
 }
 
 // ---------------------------------------------------------------- k-nearest neighbours

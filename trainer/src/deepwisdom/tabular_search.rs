@@ -11,7 +11,7 @@ use std::time::Instant;
 use super::ensemble::validation_nauc;
 use super::gbdt::{activate, GbdtParams, GbdtTrainer};
 use super::tabular_dnn::DnnTrainer;
-use super::tabular_models::{fit_forest, fit_linear, ForestParams, KnnModel, TabularModel};
+use super::tabular_models::{fit_forest, fit_linear_path, ForestParams, KnnModel, TabularModel};
 use super::{snapshot, SplitMix64};
 use crate::bundle::{Member, MemberModel};
 use crate::error::Result;
@@ -205,24 +205,23 @@ pub fn gbdt(d: &Data, name: &str, params: &GbdtParams, max_rounds: usize, deadli
     Ok(acc.finish(d, name.to_string(), Vec::new()))
 }
 
-/// Linear model per fold for each L2 strength of `grid` (per example): one candidate each,
-/// so ensemble selection weighs the strengths on the OOF rows.
+/// Linear model per fold for each L2 strength of `grid` (per example, strongest first: the
+/// fits of a fold are warm-started along the grid): one candidate each, so ensemble
+/// selection weighs the strengths on the OOF rows.
 pub fn linear(d: &Data, grid: &[f64], max_iter: usize, cancel: &CancelToken) -> Result<Vec<Candidate>> {
-    let mut out = Vec::with_capacity(grid.len());
-    for &l2 in grid {
+    let mut accs: Vec<FoldAcc> = grid.iter().map(|_| FoldAcc::new(d)).collect();
+    for f in 0..d.plan.folds {
         cancel.check()?;
-        let mut acc = FoldAcc::new(d);
-        for f in 0..d.plan.folds {
-            let (tr, va) = d.plan.fold(f);
-            let (x, y) = d.gather(&tr);
-            let (vx, _) = d.gather(&va);
-            let m = fit_linear(&x, &y, tr.len(), d.dim, d.classes, d.multilabel, l2, max_iter);
+        let (tr, va) = d.plan.fold(f);
+        let (x, y) = d.gather(&tr);
+        let (vx, _) = d.gather(&va);
+        let models = fit_linear_path(&x, &y, tr.len(), d.dim, d.classes, d.multilabel, grid, max_iter);
+        for (acc, m) in accs.iter_mut().zip(models) {
             let (val, test) = (m.predict(&vx, va.len()), m.predict(d.test, d.test_rows));
             acc.add(d, &va, &val, &test, MemberModel::Tabular(TabularModel::Linear(m)));
         }
-        out.push(acc.finish(d, format!("linear l2={l2:.0e}"), Vec::new()));
     }
-    Ok(out)
+    Ok(accs.into_iter().zip(grid).map(|(acc, l2)| acc.finish(d, format!("linear l2={l2:.0e}"), Vec::new())).collect())
 }
 
 /// One forest on every row; its out-of-bag scores are the OOF.
@@ -274,8 +273,21 @@ pub fn dnn(d: &Data, id: usize, seed: u64, max_epochs: usize, device: tch::Devic
         let mut best: Option<(f64, Vec<f32>, Vec<f32>, Vec<(String, tch::Tensor)>)> = None;
         let (mut epochs, mut stale) = (0usize, 0usize);
         while epochs < max_epochs && stale < 2 && Instant::now() < deadline {
-            t.epochs(5, cancel)?;
-            epochs += 5;
+            // One epoch at a time: on a loaded CPU five epochs can overrun the deadline by far.
+            let start = epochs;
+            while epochs < start + 5 && Instant::now() < deadline {
+                let began = Instant::now();
+                t.epochs(1, cancel)?;
+                epochs += 1;
+                // Give up at once when the first epoch says that every fold's epochs cannot
+                // fit before the deadline (the step would be abandoned there anyway).
+                if f == 0 && epochs == 1 && began + began.elapsed() * (max_epochs * d.plan.folds) as u32 > deadline {
+                    return Ok(None);
+                }
+            }
+            if epochs < start + 5 {
+                break;
+            }
             let val = t.predict(&vx, va.len())?;
             let auc = validation_nauc(&vy, &val, k);
             if best.as_ref().map_or(true, |b| auc > b.0 + 1e-6) {

@@ -39,6 +39,10 @@ pub const SEARCH_READ_CAP: usize = 50_000;
 pub const MAX_NET_ROUNDS: usize = 3;
 /// Fewest documents of the first reading (README: the spec's rules can give ~60).
 pub const MIN_FIRST_READING: usize = 500;
+/// A combination giving a cross-validated linear model less than this weight must beat the
+/// best one giving it more by the validation noise (README "Ensemble"): out-of-fold scores
+/// understate the linear model, best-epoch validation scores overstate a network.
+pub const CV_LINEAR_WEIGHT_FLOOR: f64 = 0.5;
 
 #[path = "text_nets.rs"]
 mod nets;
@@ -51,13 +55,13 @@ use super::text_data::read_documents;
 // ---------------------------------------------------------------------------------------
 // The learner
 
-/// N-gram keys of the documents for one analyzer (the linear search's cache).
+/// N-gram keys of the labelled documents for one analyzer (the linear search's cache).
 struct KeyCache {
     analyzer: Analyzer,
     spec: TfidfSpec,
-    /// Train documents, then validation documents.
+    /// Train documents, then validation documents (test documents are keyed chunk by chunk
+    /// when a model scores them, so a large test set is never held as n-gram keys).
     labelled: Vec<Vec<u32>>,
-    test: Vec<Vec<u32>>,
 }
 
 impl KeyCache {
@@ -132,6 +136,8 @@ pub struct TextLearner {
     net_call: usize,
     mean_len: f64,
     linear: Option<Scored>,
+    /// The linear candidate was ranked by cross-validation over every labelled document.
+    linear_cv: bool,
     linear_rows: usize,
     modes: Vec<Mode>,
     run: Option<NetRun>,
@@ -144,13 +150,6 @@ pub struct TextLearner {
     /// Keys of the labelled (train then validation) and test documents for one analyzer.
     keys: Option<KeyCache>,
     search_secs: f64,
-    /// The linear candidate's model when it came from the search (bagging averages into it).
-    linear_model: Option<TfidfModel>,
-    /// Labelled documents when the search ranked its configurations (bagging needs the same).
-    search_rows: usize,
-    /// Bagging rounds of the best linear configuration done, and whether the last one helped.
-    bag_rounds: usize,
-    bag_converged: bool,
     /// Rounds of the network stages planned, and (best validation NAUC, seconds left) when
     /// the current round began.
     net_rounds: usize,
@@ -209,6 +208,7 @@ impl TextLearner {
             net_call: 3,
             mean_len: 0.0,
             linear: None,
+            linear_cv: false,
             linear_rows: 0,
             modes: Vec::new(),
             run: None,
@@ -219,10 +219,6 @@ impl TextLearner {
             words,
             keys: None,
             search_secs: 0.0,
-            search_rows: 0,
-            linear_model: None,
-            bag_rounds: 0,
-            bag_converged: false,
             net_rounds: 1,
             round_start: (0.0, 0.0),
             budget: Duration::from_secs(1200),
@@ -453,7 +449,7 @@ impl TextLearner {
         let k = self.classes();
         let analyzer = self.search.analyzers.first().copied().unwrap_or_default();
         let spec = TfidfSpec::fit(&self.train.docs, self.vocab_size, self.zh, k, self.multilabel, "tfidf.", analyzer, self.words.clone());
-        let model = TfidfModel::fit(spec, &self.train.docs, &self.train.labels, self.config.seed);
+        let model = TfidfModel::fit(spec, &self.train.docs, &self.train.labels);
         let val_pred = model.predict(&self.val.docs);
         let val = self.score(&val_pred);
         self.log(&format!("TF-IDF linear model ({}) on {} documents: validation NAUC {val:.4}", analyzer.label(), self.train.docs.len()));
@@ -461,8 +457,7 @@ impl TextLearner {
         let better = self.linear.as_ref().is_none_or(|l| val > l.val);
         if better {
             let test_pred = model.predict(&self.test);
-            // Bagging averages into the search's model only.
-            self.linear_model = None;
+            self.linear_cv = false;
             self.linear = Some(Scored { val, val_pred, test_pred, tensors: model.tensors(), member: MemberModel::TextTfidf(model.spec) });
         }
     }
@@ -478,7 +473,8 @@ impl TextLearner {
     /// with the linear model, the mean of the TextCNNs, and with stage 2 when it reaches 97 %
     /// of the best first-stage NAUC; beyond the spec, the linear model with the best network at
     /// linear weights ¼, ½ and ¾. The one with the best validation NAUC is returned, as
-    /// (weight, member) pairs.
+    /// (weight, member) pairs; one that gives a cross-validated linear model less than
+    /// `CV_LINEAR_WEIGHT_FLOOR` only when it wins by more than [`Self::validation_noise`].
     fn best_combination(&self) -> Option<(f64, Vec<(f64, &Scored)>)> {
         fn equal(m: Vec<&Scored>) -> Vec<(f64, &Scored)> {
             let w = 1.0 / m.len().max(1) as f64;
@@ -528,7 +524,7 @@ impl TextLearner {
             }
         }
         let k = self.classes();
-        candidates
+        let scored: Vec<(f64, Vec<(f64, &Scored)>)> = candidates
             .into_iter()
             .map(|members| {
                 let val = if members.len() == 1 {
@@ -540,10 +536,43 @@ impl TextLearner {
                 };
                 (val, members)
             })
-            .fold(None, |best: Option<(f64, Vec<(f64, &Scored)>)>, c| match best {
+            .collect();
+        let best_of = |light: Option<bool>| {
+            let light_of = |m: &[(f64, &Scored)]| {
+                let lw: f64 = m.iter().filter(|(_, s)| linear.is_some_and(|l| std::ptr::eq(*s, l))).map(|(w, _)| *w).sum();
+                lw < CV_LINEAR_WEIGHT_FLOOR
+            };
+            scored.iter().filter(|c| light.is_none_or(|x| light_of(&c.1) == x)).fold(None, |best: Option<&(f64, Vec<(f64, &Scored)>)>, c| match best {
                 Some(b) if b.0 >= c.0 => Some(b),
                 _ => Some(c),
             })
+        };
+        let best = best_of(None)?;
+        if self.linear_cv {
+            if let Some(heavy) = best_of(Some(false)) {
+                if best.0 <= heavy.0 + self.validation_noise(heavy.0) {
+                    return Some(heavy.clone());
+                }
+            }
+        }
+        Some(best.clone())
+    }
+
+    /// One standard error of a validation NAUC near `nauc`, from the bound A(1 − A) / m on an
+    /// AUC's variance (m: the smallest positive or negative count of a class).
+    fn validation_noise(&self, nauc: f64) -> f64 {
+        let k = self.classes().max(1);
+        let n = self.val.docs.len();
+        let m = (0..k)
+            .map(|c| {
+                let pos = self.val.labels.chunks(k).filter(|row| row[c] > 0.0).count();
+                pos.min(n - pos)
+            })
+            .filter(|m| *m > 0)
+            .min();
+        let Some(m) = m else { return 0.0 };
+        let a = ((nauc + 1.0) / 2.0).clamp(0.0, 1.0);
+        2.0 * (a * (1.0 - a) / m as f64).sqrt()
     }
 }
 
@@ -614,11 +643,11 @@ impl Learner for TextLearner {
             let next = (self.finished.len() < planned).then(|| self.modes[self.finished.len() % self.modes.len()]);
             match next {
                 Some(mode) => self.build_run(mode)?,
-                None => return self.after_networks(left, cancel),
+                None => return Ok(self.after_networks(left)),
             }
             if self.run.as_ref().is_some_and(|r| r.spec.frozen_embedding && self.pretrained.is_none()) {
                 self.run = None;
-                return self.after_networks(left, cancel);
+                return Ok(self.after_networks(left));
             }
         }
         let deadline = started + Duration::from_secs_f64(slice.min((left - 1.0).max(0.1)));

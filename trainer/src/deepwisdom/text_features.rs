@@ -83,12 +83,22 @@ fn hash_str(s: &str) -> u64 {
     s.bytes().fold(0xCBF2_9CE4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01B3))
 }
 
+/// Single tokens and words hash into the lower half of the buckets, longer n-grams into the
+/// upper half, so the feature selection can tell them apart (see [`is_single_unit`]).
+const HALF: u32 = HASH_BUCKETS / 2;
+
+/// Whether a hashed key is a single token or word (not a longer n-gram).
+pub fn is_single_unit(key: u32) -> bool {
+    key < HALF
+}
+
 /// Bucket ids of the 1..=n-grams of `units` (order and `salt` are part of the key).
 fn push_ngrams(units: &[u64], n: u8, salt: u64, out: &mut Vec<u32>) {
     for order in 1..=n as usize {
+        let base = if order == 1 { 0 } else { HALF };
         for w in units.windows(order) {
             let key = w.iter().fold(mix(salt ^ order as u64), |h, u| mix(h ^ u));
-            out.push((key % u64::from(HASH_BUCKETS)) as u32);
+            out.push(base + (key % u64::from(HALF)) as u32);
         }
     }
 }
@@ -129,6 +139,7 @@ mod tests {
         let keys = doc_keys(a, false, &[], &[5, 6, 7, 5]);
         assert_eq!(keys.len(), 4 + 3 + 2);
         assert!(keys.iter().all(|k| *k < HASH_BUCKETS));
+        assert!(keys[..4].iter().all(|k| is_single_unit(*k)) && !keys[4..].iter().any(|k| is_single_unit(*k)));
         // Same bigram twice gives the same key; a different order a different one.
         let again = doc_keys(a, false, &[], &[5, 6, 5, 6]);
         assert_eq!(again[4], again[6]);

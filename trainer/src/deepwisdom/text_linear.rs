@@ -10,8 +10,9 @@ use super::SplitMix64;
 /// At most this many labelled documents: L2 strength by 3-fold cross-validation; above, by
 /// the validation split.
 pub const CV_MAX_DOCUMENTS: usize = 20_000;
-/// Per-document L2 strengths tried (about sklearn C = 1/(λ·n)), the first is the default.
-pub const L2_GRID: [f32; 5] = [1e-5, 1e-4, 1e-6, 1e-3, 1e-7];
+/// Per-document L2 strengths tried (about sklearn C = 1/(λ·n)), the first is the default;
+/// after it, alternately stronger and weaker, nearest first.
+pub const L2_GRID: [f32; 7] = [1e-5, 1e-4, 1e-6, 1e-3, 1e-7, 1e-2, 1e-1];
 
 /// One evaluated configuration of the linear stage.
 pub struct LinearResult {
@@ -28,17 +29,8 @@ pub struct LinearResult {
 
 /// Fits and scores one (analyzer, L2) configuration. `train` and `val` are the learner's
 /// split; under CV (`train + val ≤ CV_MAX_DOCUMENTS`) the folds run over both and the
-/// published model is refitted on both.
-#[allow(clippy::too_many_arguments)]
-pub fn evaluate(
-    spec: &TfidfSpec,
-    keys: &[Vec<u32>],
-    n_train: usize,
-    labels: &[f32],
-    l2: f32,
-    seed: u64,
-    test_keys: &[Vec<u32>],
-) -> (LinearResult, Vec<f32>) {
+/// published model is refitted on both. `seed` orders the folds.
+pub fn evaluate(spec: &TfidfSpec, keys: &[Vec<u32>], n_train: usize, labels: &[f32], l2: f32, seed: u64) -> LinearResult {
     let k = spec.classes;
     let n = keys.len();
     let rows = spec.rows_from_keys(keys);
@@ -54,18 +46,18 @@ pub fn evaluate(
         let mut oof = vec![0f32; n * k];
         for f in 0..3 {
             let idx: Vec<usize> = (0..n).filter(|i| fold[*i] != f).collect();
-            let m = TfidfModel::fit_rows(spec.clone(), &rows, labels, &idx, l2, seed + f as u64);
+            let m = TfidfModel::fit_rows(spec.clone(), &rows, labels, &idx, l2);
             for i in (0..n).filter(|i| fold[*i] == f) {
                 m.scores_row(&rows[i], &mut oof[i * k..(i + 1) * k]);
             }
         }
         let all: Vec<usize> = (0..n).collect();
-        let model = TfidfModel::fit_rows(spec.clone(), &rows, labels, &all, l2, seed);
+        let model = TfidfModel::fit_rows(spec.clone(), &rows, labels, &all, l2);
         let rank = validation_nauc(labels, &oof, k);
         (oof[n_train * k..].to_vec(), rank, model)
     } else {
         let idx: Vec<usize> = (0..n_train).collect();
-        let model = TfidfModel::fit_rows(spec.clone(), &rows, labels, &idx, l2, seed);
+        let model = TfidfModel::fit_rows(spec.clone(), &rows, labels, &idx, l2);
         let mut val_pred = vec![0f32; n_val * k];
         for (i, out) in (n_train..n).zip(val_pred.chunks_mut(k.max(1))) {
             model.scores_row(&rows[i], out);
@@ -73,12 +65,7 @@ pub fn evaluate(
         let rank = if n_val > 0 { validation_nauc(&labels[n_train * k..], &val_pred, k) } else { 0.0 };
         (val_pred, rank, model)
     };
-    let test_rows = spec.rows_from_keys(test_keys);
-    let mut test_pred = vec![0f32; test_rows.len() * k];
-    for (row, out) in test_rows.iter().zip(test_pred.chunks_mut(k.max(1))) {
-        model.scores_row(row, out);
-    }
-    (LinearResult { analyzer: spec.analyzer, l2, val_pred, rank_score, model }, test_pred)
+    LinearResult { analyzer: spec.analyzer, l2, val_pred, rank_score, model }
 }
 
 /// The search plan: every analyzer at the default L2, then the other strengths for the best
@@ -103,16 +90,19 @@ impl LinearSearch {
             return Some((*a, L2_GRID[0]));
         }
         let (best, _, _) = self.best()?;
-        // Strengths past one that scored worse than its neighbour toward the default are skipped.
         let score = |l: f32| self.tried.iter().find(|(a, tl, _)| *a == best && *tl == l).map(|t| t.2);
-        let base = score(L2_GRID[0])?;
         for &l in &L2_GRID[1..] {
             if done(best, l) {
                 continue;
             }
+            // The strengths between the default and `l`, nearest to the default first: `l` is
+            // tried only while each step away from the default scored at least the one before.
             let stronger = l > L2_GRID[0];
-            let blocked = self.tried.iter().any(|(a, tl, s)| *a == best && *tl != L2_GRID[0] && (*tl > L2_GRID[0]) == stronger && ((stronger && *tl < l) || (!stronger && *tl > l)) && *s < base);
-            if !blocked {
+            let mut path: Vec<f32> = L2_GRID.iter().copied().filter(|&t| t == L2_GRID[0] || ((t > L2_GRID[0]) == stronger && (if stronger { t < l } else { t > l }))).collect();
+            path.sort_by(|a, b| if stronger { a.total_cmp(b) } else { b.total_cmp(a) });
+            let scores: Option<Vec<f64>> = path.iter().map(|t| score(*t)).collect();
+            let improving = scores.is_some_and(|s| s.windows(2).all(|w| w[1] >= w[0]));
+            if improving {
                 return Some((best, l));
             }
         }
@@ -149,8 +139,9 @@ mod tests {
         let score = |a: Analyzer| {
             let keys = crate::deepwisdom::text_features::all_keys(a, false, &[], &docs);
             let spec = TfidfSpec::unfitted(50, false, 2, false, "t.", a, Vec::new()).fit_keys(&keys);
-            let (r, test) = evaluate(&spec, &keys[..250], 200, &labels[..500], L2_GRID[0], 1, &keys[250..]);
-            assert_eq!((r.val_pred.len(), test.len()), (100, 100));
+            let r = evaluate(&spec, &keys[..250], 200, &labels[..500], L2_GRID[0], 1);
+            assert_eq!(r.val_pred.len(), 100);
+            assert_eq!(r.model.predict(&docs[250..]).len(), 100);
             r.rank_score
         };
         let bigrams = score(Analyzer { token_ngrams: 2, word_ngrams: 0 });
@@ -170,5 +161,21 @@ mod tests {
         }
         assert_eq!(seen.len(), 3 + 4);
         assert_eq!(s.best().map(|b| (b.0.token_ngrams, b.1)), Some((2, 1e-4)));
+    }
+
+    /// Scores that keep rising with the strength walk the grid to its strongest end; the
+    /// weaker side stops after its first loss.
+    #[test]
+    fn search_follows_rising_strengths_to_the_end_of_the_grid() {
+        let mut s = LinearSearch::new(false, false);
+        let mut seen = Vec::new();
+        while let Some((a, l)) = s.next() {
+            seen.push(l);
+            let score = if a.token_ngrams == 1 { 0.7 } else { 0.6 } + f64::from(l).log10() / 100.0;
+            s.tried.push((a, l, score));
+            assert!(seen.len() < 20);
+        }
+        assert_eq!(&seen[3..], &[1e-4, 1e-6, 1e-3, 1e-2, 1e-1]);
+        assert_eq!(s.best().map(|b| (b.0.token_ngrams, b.1)), Some((1, 1e-1)));
     }
 }

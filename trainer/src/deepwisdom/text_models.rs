@@ -6,13 +6,13 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, OptimizerConfig, RNN};
 use tch::{Device, Kind, Tensor};
 
 pub use super::text_features::{clean, MAX_SEQUENCE};
-use super::text_features::{all_keys, Analyzer, MAX_NGRAM_FEATURES};
-use super::SplitMix64;
+use super::text_features::{all_keys, is_single_unit, Analyzer, MAX_NGRAM_FEATURES};
 use crate::error::{Error, Result};
 
 /// Most TF-IDF features (spec §5.2: unigrams, max 20 000).
@@ -91,7 +91,9 @@ impl TfidfSpec {
 
     /// Features and idf from the keys of the training documents: unigrams keep the
     /// `MAX_TFIDF_FEATURES` tokens of highest document frequency (spec §5.2); n-grams keep
-    /// keys seen in ≥ 2 documents, at most `MAX_NGRAM_FEATURES`.
+    /// single tokens / words of any document frequency and longer n-grams seen in ≥ 2
+    /// documents, at most `MAX_NGRAM_FEATURES` by document frequency, ties by key (README:
+    /// rare words matter on small corpora; rare n-grams are most of the keys and mostly noise).
     pub fn fit_keys(mut self, keys: &[Vec<u32>]) -> TfidfSpec {
         let mut df: HashMap<u32, u32> = HashMap::new();
         for doc in keys {
@@ -103,7 +105,7 @@ impl TfidfSpec {
             }
         }
         let legacy = self.analyzer.legacy();
-        let mut by_df: Vec<(u32, u32)> = df.into_iter().filter(|(_, d)| legacy || *d >= 2).collect();
+        let mut by_df: Vec<(u32, u32)> = df.into_iter().filter(|(t, d)| legacy || *d >= 2 || is_single_unit(*t)).collect();
         by_df.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         by_df.truncate(if legacy { MAX_TFIDF_FEATURES } else { MAX_NGRAM_FEATURES });
         by_df.sort_by_key(|(t, _)| *t);
@@ -151,52 +153,33 @@ impl TfidfSpec {
 /// Per-document L2 strength of the first fit (spec §5.2 stage, before any search).
 pub const DEFAULT_L2: f32 = 1e-5;
 
+/// Iteration cap of the L-BFGS fit (sklearn's lbfgs needs ~30–100 on the issue-24 corpora).
+pub const MAX_LBFGS_ITER: usize = 200;
+/// Rows per parallel chunk of the loss: fixed, so sums are gathered in the same order.
+const LOSS_CHUNK: usize = 2048;
+
 impl TfidfModel {
     /// Logistic regression (softmax; one sigmoid per class when multi-label) on the TF-IDF
-    /// rows of `docs`, by AdaGrad SGD in a seeded order (spec §5.2 uses a calibrated LinearSVC).
-    pub fn fit(spec: TfidfSpec, docs: &[Vec<u32>], labels: &[f32], seed: u64) -> TfidfModel {
+    /// rows of `docs` (spec §5.2 uses a calibrated LinearSVC), see [`TfidfModel::fit_rows`].
+    pub fn fit(spec: TfidfSpec, docs: &[Vec<u32>], labels: &[f32]) -> TfidfModel {
         let rows = spec.rows(docs);
         let all: Vec<usize> = (0..rows.len()).collect();
-        TfidfModel::fit_rows(spec, &rows, labels, &all, DEFAULT_L2, seed)
+        TfidfModel::fit_rows(spec, &rows, labels, &all, DEFAULT_L2)
     }
 
-    /// The same on the rows `idx` of precomputed `rows`, with per-document L2 strength `l2`.
-    /// The number of epochs depends only on the data size, so the fit is deterministic.
-    pub fn fit_rows(spec: TfidfSpec, rows: &[SparseRow], labels: &[f32], idx: &[usize], l2: f32, seed: u64) -> TfidfModel {
+    /// The same on the rows `idx` of precomputed `rows`, with per-document L2 strength `l2`
+    /// (sklearn's C = 1 / (l2 · n)): mean log-loss + l2/2·‖W‖² minimised by L-BFGS, a
+    /// deterministic full-batch fit (the earlier AdaGrad SGD stopped short of the optimum,
+    /// README). Large sets get fewer iterations, so one fit costs at most ~4·10⁹ row·class
+    /// products.
+    pub fn fit_rows(spec: TfidfSpec, rows: &[SparseRow], labels: &[f32], idx: &[usize], l2: f32) -> TfidfModel {
         let (f, k) = (spec.features.len() + 1, spec.classes);
         let nnz: usize = idx.iter().map(|&i| rows[i].len().max(1)).sum();
-        let epochs = (4.0e7 / (nnz.max(1) * k.max(1)) as f64).clamp(3.0, 30.0) as usize;
-        let lr = 0.5f32;
-        let mut w = vec![0f32; f * k];
-        let mut g2 = vec![0f32; f * k];
-        let mut b = vec![0f32; k];
-        let mut gb = vec![0f32; k];
-        let mut rng = SplitMix64(seed ^ 0x7F1D);
-        let mut p = vec![0f32; k];
-        for _ in 0..epochs {
-            for j in rng.permutation(idx.len()) {
-                let i = idx[j];
-                scores_into(&rows[i], &w, &b, k, spec.multilabel, &mut p);
-                let y = &labels[i * k..(i + 1) * k];
-                let target = if spec.multilabel { None } else { Some(argmax(y)) };
-                for c in 0..k {
-                    let yc = match target {
-                        Some(t) => f32::from(t == c),
-                        None => f32::from(y[c] > 0.0),
-                    };
-                    let g = p[c] - yc;
-                    gb[c] += g * g;
-                    b[c] -= lr * g / (gb[c].sqrt() + 1e-6);
-                    for &(j, x) in &rows[i] {
-                        let at = j as usize * k + c;
-                        let gw = g * x + l2 * w[at];
-                        g2[at] += gw * gw;
-                        w[at] -= lr * gw / (g2[at].sqrt() + 1e-6);
-                    }
-                }
-            }
-        }
-        TfidfModel { spec, weight: w, bias: b }
+        let max_iter = (4.0e9 / (2 * nnz.max(1) * k.max(1)) as f64).clamp(15.0, MAX_LBFGS_ITER as f64) as usize;
+        let w = super::lbfgs::minimize(vec![0f64; f * k + k], max_iter, |w| sparse_loss_grad(w, rows, labels, idx, k, spec.multilabel, f64::from(l2)));
+        let weight = w[..f * k].iter().map(|v| *v as f32).collect();
+        let bias = w[f * k..].iter().map(|v| *v as f32).collect();
+        TfidfModel { spec, weight, bias }
     }
 
     /// Scores of one precomputed row into `out` (classes wide).
@@ -232,13 +215,76 @@ pub fn predict_tfidf_bundle(spec: &TfidfSpec, tensors: &HashMap<String, Tensor>,
     Ok(predict_tfidf(spec, &w, &b, docs))
 }
 
+/// Documents keyed and scored per chunk: a large test set is never held as n-gram rows.
+const PREDICT_CHUNK: usize = 4096;
+
 fn predict_tfidf(spec: &TfidfSpec, w: &[f32], b: &[f32], docs: &[Vec<u32>]) -> Vec<f32> {
     let k = spec.classes;
     let mut out = vec![0f32; docs.len() * k];
-    for (row, o) in spec.rows(docs).iter().zip(out.chunks_mut(k.max(1))) {
-        scores_into(row, w, b, k, spec.multilabel, o);
+    for (chunk, o) in docs.chunks(PREDICT_CHUNK).zip(out.chunks_mut((PREDICT_CHUNK * k).max(1))) {
+        for (row, o) in spec.rows(chunk).iter().zip(o.chunks_mut(k.max(1))) {
+            scores_into(row, w, b, k, spec.multilabel, o);
+        }
     }
     out
+}
+
+/// Mean log-loss of rows `idx` + `l2`/2·‖W‖² (biases free) and its gradient; `w` holds the
+/// weights (feature-major, `features × k`) then the k biases. Single-label targets are the
+/// arg-max class.
+fn sparse_loss_grad(w: &[f64], rows: &[SparseRow], labels: &[f32], idx: &[usize], k: usize, multilabel: bool, l2: f64) -> (f64, Vec<f64>) {
+    let fk = w.len() - k;
+    let parts: Vec<(f64, Vec<f64>)> = idx
+        .par_chunks(LOSS_CHUNK)
+        .map(|chunk| {
+            let mut g = vec![0f64; w.len()];
+            let mut loss = 0f64;
+            let (mut z, mut d) = (vec![0f64; k], vec![0f64; k]);
+            for &i in chunk {
+                z.copy_from_slice(&w[fk..]);
+                for &(j, x) in &rows[i] {
+                    let wr = &w[j as usize * k..(j as usize + 1) * k];
+                    z.iter_mut().zip(wr).for_each(|(zc, wc)| *zc += f64::from(x) * wc);
+                }
+                let y = &labels[i * k..(i + 1) * k];
+                if multilabel {
+                    for c in 0..k {
+                        let yc = f64::from(u8::from(y[c] > 0.0));
+                        loss += z[c].max(0.0) - z[c] * yc + (-z[c].abs()).exp().ln_1p();
+                        d[c] = 1.0 / (1.0 + (-z[c]).exp()) - yc;
+                    }
+                } else {
+                    let t = argmax(y);
+                    let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                    let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+                    loss += lse - z[t];
+                    for c in 0..k {
+                        d[c] = (z[c] - lse).exp() - f64::from(u8::from(c == t));
+                    }
+                }
+                for &(j, x) in &rows[i] {
+                    let gr = &mut g[j as usize * k..(j as usize + 1) * k];
+                    gr.iter_mut().zip(&d).for_each(|(gc, dc)| *gc += f64::from(x) * dc);
+                }
+                g[fk..].iter_mut().zip(&d).for_each(|(gc, dc)| *gc += dc);
+            }
+            (loss, g)
+        })
+        .collect();
+    let n = idx.len().max(1) as f64;
+    let mut loss = 0.0;
+    let mut g = vec![0f64; w.len()];
+    for (l, gp) in parts {
+        loss += l;
+        g.iter_mut().zip(gp).for_each(|(a, b)| *a += b);
+    }
+    loss /= n;
+    g.iter_mut().for_each(|v| *v /= n);
+    for (gj, wj) in g[..fk].iter_mut().zip(&w[..fk]) {
+        loss += 0.5 * l2 * wj * wj;
+        *gj += l2 * wj;
+    }
+    (loss, g)
 }
 
 fn scores_into(row: &[(u32, f32)], w: &[f32], b: &[f32], k: usize, multilabel: bool, out: &mut [f32]) {
@@ -414,21 +460,24 @@ impl TextNet {
 
 /// Probabilities of `docs`, evaluated in fixed batches (same numbers in training and `predict`).
 pub fn predict_net(net: &TextNet, spec: &TextNetSpec, docs: &[Vec<u32>], device: Device) -> Result<Vec<f32>> {
-    let ids = spec.encode(docs);
-    let n = docs.len() as i64;
     let mut out = Vec::with_capacity(docs.len() * spec.classes);
-    for start in (0..n).step_by(EVAL_BATCH as usize) {
-        let len = EVAL_BATCH.min(n - start);
-        let x = ids.narrow(0, start, len).to_device(device);
-        let p = tch::no_grad(|| {
-            let logits = net.forward_t(&x, false);
-            if spec.multilabel {
-                logits.sigmoid()
-            } else {
-                logits.softmax(1, Kind::Float)
-            }
-        });
-        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+    // Encoded a chunk at a time (a multiple of the batch, so the batches are the same).
+    for chunk in docs.chunks(EVAL_BATCH as usize * 32) {
+        let ids = spec.encode(chunk);
+        let n = chunk.len() as i64;
+        for start in (0..n).step_by(EVAL_BATCH as usize) {
+            let len = EVAL_BATCH.min(n - start);
+            let x = ids.narrow(0, start, len).to_device(device);
+            let p = tch::no_grad(|| {
+                let logits = net.forward_t(&x, false);
+                if spec.multilabel {
+                    logits.sigmoid()
+                } else {
+                    logits.softmax(1, Kind::Float)
+                }
+            });
+            out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+        }
     }
     Ok(out)
 }
@@ -475,10 +524,10 @@ mod tests {
         docs.push(Vec::new());
         labels.extend_from_slice(&[1.0, 0.0]);
         let spec = TfidfSpec::fit(&docs, 11, false, 2, false, "t.", Analyzer::UNIGRAMS, Vec::new());
-        let m = TfidfModel::fit(spec.clone(), &docs, &labels, 1);
+        let m = TfidfModel::fit(spec.clone(), &docs, &labels);
         let p = m.predict(&docs[..4]);
         assert!(p[0] > 0.5 && p[3] > 0.5, "{p:?}");
-        let again = TfidfModel::fit(spec, &docs, &labels, 1);
+        let again = TfidfModel::fit(spec, &docs, &labels);
         assert_eq!(m.weight, again.weight);
         let empty = m.predict(&[Vec::new()]);
         assert!(empty.iter().all(|v| v.is_finite()));

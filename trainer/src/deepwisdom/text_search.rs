@@ -1,6 +1,6 @@
 //! The linear stage of the text learner beyond spec §5.2 (issue 24): the search over analyzers
-//! and L2 strengths (text_linear.rs) before the networks, and bagging of the best linear
-//! configuration after them, until the convergence rule of trainer/README.md holds.
+//! and L2 strengths (text_linear.rs) before the networks, and further rounds of the networks
+//! after them, until the convergence rule of trainer/README.md holds.
 
 use std::time::Instant;
 
@@ -12,10 +12,9 @@ use crate::deepwisdom::text_models::{TfidfModel, TfidfSpec};
 use crate::error::Result;
 use crate::learner::CancelToken;
 
-/// Most bagging rounds of the best linear configuration after the networks.
-pub const MAX_BAG_ROUNDS: usize = 4;
-/// A bagging round must raise the validation NAUC by this much, else the learner stops.
-pub const BAG_MIN_GAIN: f64 = 5e-4;
+/// A round of the network stages must raise the best validation NAUC by this much, else the
+/// learner stops.
+pub const ROUND_MIN_GAIN: f64 = 5e-4;
 
 impl TextLearner {
     /// The key cache for `analyzer`, rebuilt when another analyzer was cached (one at a time
@@ -29,9 +28,8 @@ impl TextLearner {
         let words = if analyzer.word_ngrams > 0 { self.words.clone() } else { Vec::new() };
         let mut labelled = all_keys(analyzer, self.zh, &words, &self.train.docs);
         labelled.extend(all_keys(analyzer, self.zh, &words, &self.val.docs));
-        let test = all_keys(analyzer, self.zh, &words, &self.test);
         let spec = TfidfSpec::unfitted(self.vocab_size, self.zh, self.classes(), self.multilabel, "tfidf.", analyzer, words).fit_keys(&labelled);
-        KeyCache { analyzer, spec, labelled, test }
+        KeyCache { analyzer, spec, labelled }
     }
 
     fn labelled_rows(&self) -> Vec<f32> {
@@ -49,12 +47,11 @@ impl TextLearner {
         let cache = self.cache_for(analyzer);
         let labels = self.labelled_rows();
         let n_train = self.train.docs.len();
-        let (result, test_pred) = evaluate(&cache.spec, &cache.labelled, n_train, &labels, l2, self.config.seed, &cache.test);
+        let result = evaluate(&cache.spec, &cache.labelled, n_train, &labels, l2, self.config.seed);
         self.keys = Some(cache);
         let val = self.score(&result.val_pred);
         let best_before = self.search.best().map(|b| b.2);
         self.search.tried.push((analyzer, l2, result.rank_score));
-        self.search_rows = labels.len() / self.classes().max(1);
         let how = if labels.len() / self.classes().max(1) <= CV_MAX_DOCUMENTS { "3-fold CV" } else { "validation" };
         self.log(&format!("linear search: {}, L2 {l2:e}: {how} NAUC {:.4}, validation NAUC {val:.4}", analyzer.label(), result.rank_score));
         let cv = labels.len() / self.classes().max(1) <= CV_MAX_DOCUMENTS && !self.val.docs.is_empty();
@@ -67,6 +64,9 @@ impl TextLearner {
             }
         }
         if best_before.is_none_or(|b| result.rank_score > b) {
+            // Test scores only for a new best (the test set may be large).
+            let test_pred = result.model.predict(&self.test);
+            self.linear_cv = cv;
             self.set_linear(val, result.val_pred, test_pred, result.model);
         }
         self.search_secs = t0.elapsed().as_secs_f64();
@@ -79,76 +79,22 @@ impl TextLearner {
     }
 
     fn set_linear(&mut self, val: f64, val_pred: Vec<f32>, test_pred: Vec<f32>, model: TfidfModel) {
-        self.linear = Some(Scored { val, val_pred, test_pred, tensors: model.tensors(), member: MemberModel::TextTfidf(model.spec.clone()) });
-        self.linear_model = Some(model);
-        self.bag_rounds = 0;
+        self.linear = Some(Scored { val, val_pred, test_pred, tensors: model.tensors(), member: MemberModel::TextTfidf(model.spec) });
     }
 
-    /// After the network stages: bagging rounds of the best linear configuration (another
-    /// seed and fold assignment, weights averaged). Returns whether training is done: the
-    /// convergence rule (trainer/README.md) or too little time left.
-    pub(super) fn after_networks(&mut self, left: f64, cancel: &CancelToken) -> Result<bool> {
-        let bagging = self.search.best().is_some_and(|(analyzer, _, _)| {
-            let same_documents = self.search_rows == self.train.docs.len() + self.val.docs.len();
-            let same_model = self.linear_model.as_ref().is_some_and(|m| m.spec.analyzer == analyzer);
-            same_documents && same_model && !self.bag_converged && self.bag_rounds < MAX_BAG_ROUNDS
-        });
-        if bagging && left > 2.0 * self.search_secs.max(0.3) + self.predict_secs + 1.0 {
-            self.bag_step(cancel)?;
-            return Ok(false);
-        }
-        // Another round of the network stages while the last one raised the best validation
-        // NAUC enough and a round of the same length still fits.
+    /// After the network stages: another round of them while the last one raised the best
+    /// validation NAUC by `ROUND_MIN_GAIN` and a round of the same length still fits (the
+    /// convergence rule, trainer/README.md). Returns whether training is done.
+    pub(super) fn after_networks(&mut self, left: f64) -> bool {
         let best = self.best_combination().map_or(0.0, |b| b.0);
         let (start_val, start_left) = self.round_start;
         let round_secs = (start_left - left).max(0.0);
-        if self.net_rounds < super::MAX_NET_ROUNDS && best - start_val >= BAG_MIN_GAIN && left > 1.5 * round_secs + self.predict_secs + 1.0 {
+        if self.net_rounds < super::MAX_NET_ROUNDS && best - start_val >= ROUND_MIN_GAIN && left > 1.5 * round_secs + self.predict_secs + 1.0 {
             self.log(&format!("network round {} (the last one raised validation NAUC {start_val:.4} → {best:.4})", self.net_rounds + 1));
             self.net_rounds += 1;
             self.round_start = (best, left);
-            return Ok(false);
+            return false;
         }
-        Ok(true)
-    }
-
-    /// One bagging round of the best linear configuration.
-    fn bag_step(&mut self, cancel: &CancelToken) -> Result<()> {
-        let Some((analyzer, l2, _)) = self.search.best() else { return Ok(()) };
-        let Some(current) = self.linear_model.as_ref() else { return Ok(()) };
-        debug_assert_eq!(current.spec.analyzer, analyzer);
-        cancel.check()?;
-        let t0 = Instant::now();
-        let cache = self.cache_for(analyzer);
-        let labels = self.labelled_rows();
-        let seed = self.config.seed.wrapping_add(7919 * (self.bag_rounds as u64 + 1));
-        let (result, _) = evaluate(&cache.spec, &cache.labelled, self.train.docs.len(), &labels, l2, seed, &[]);
-        let current = self.linear_model.as_ref().expect("checked above");
-        let linear = self.linear.as_ref().expect("set with the model");
-        // Running mean over the bag: the current model stands for `bag_rounds + 1` fits.
-        let m = self.bag_rounds as f32 + 1.0;
-        let mean = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x * m + y) / (m + 1.0)).collect::<Vec<f32>>();
-        let mut model = current.clone();
-        model.weight = mean(&current.weight, &result.model.weight);
-        model.bias = mean(&current.bias, &result.model.bias);
-        let val_pred = mean(&linear.val_pred, &result.val_pred);
-        let val = self.score(&val_pred);
-        let gain = val - linear.val;
-        self.log(&format!("linear bagging round {}: validation NAUC {val:.4} ({gain:+.4})", self.bag_rounds + 1));
-        if gain >= BAG_MIN_GAIN {
-            let rows = cache.spec.rows_from_keys(&cache.test);
-            let k = self.classes();
-            let mut test_pred = vec![0f32; rows.len() * k];
-            for (row, out) in rows.iter().zip(test_pred.chunks_mut(k.max(1))) {
-                model.scores_row(row, out);
-            }
-            let rounds = self.bag_rounds + 1;
-            self.set_linear(val, val_pred, test_pred, model);
-            self.bag_rounds = rounds;
-        } else {
-            self.bag_converged = true;
-        }
-        self.keys = Some(cache);
-        self.search_secs = self.search_secs.max(t0.elapsed().as_secs_f64());
-        Ok(())
+        true
     }
 }
