@@ -9,5 +9,6 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod detect;
 pub mod media;
 pub mod sibling;

@@ -3,7 +3,7 @@
 //! in `autodl-format-train`, which installs the decoders at start, as `train` does. A build
 //! without the trainer installs them in `autodl-format` itself.
 
-use crate::cmd::convert::Domain;
+use crate::cmd::args::Domain;
 
 /// Installs the FFmpeg decoders (video; audio that symphonia cannot open) in this process.
 /// Executables that never call it do not map FFmpeg.

@@ -1,4 +1,5 @@
-//! One module per subcommand.
+//! One module per subcommand, and the flag groups they share (`args`).
+pub mod args;
 pub mod inspect;
 pub mod validate;
 pub mod score;

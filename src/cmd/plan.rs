@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::cmd::convert::{audio_options, detect_domain, video_options, AudioArgs, CommonArgs, Domain, ImageArgs, VideoArgs};
+use crate::cmd::args::{audio_options, video_options, AudioArgs, CommonArgs, Domain, ImageArgs, VideoArgs};
+use crate::detect::detect_domain;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -14,7 +14,7 @@ use converters_common::recipe::Recipe;
 use converters_common::unlabelled::{UnlabelledSet, UnlabelledWriter};
 use scoring::run_layout::{BUNDLE_DIR, CONFIG_FILE};
 
-use super::convert::HeaderArg;
+use super::args::HeaderArg;
 use super::train::DeviceChoice;
 
 #[derive(clap::Args)]

@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::convert::{self, CommonArgs, Domain, ImageArgs, TabularArgs, TextArgs};
+use super::args::{AudioArgs, CommonArgs, Domain, ImageArgs, TabularArgs, TextArgs, VideoArgs};
 use super::train::DeviceChoice;
 
 #[derive(clap::Args)]
@@ -58,9 +58,9 @@ pub struct Args {
     #[command(flatten)]
     pub text: TextArgs,
     #[command(flatten)]
-    pub video: convert::VideoArgs,
+    pub video: VideoArgs,
     #[command(flatten)]
-    pub audio: convert::AudioArgs,
+    pub audio: AudioArgs,
 }
 
 /// A folder holding exactly one `<name>.data/` folder is an AutoDL dataset (spec §1.1).

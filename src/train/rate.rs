@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::Context;
-use autodl_format::cmd::convert::{self, CommonArgs};
+use autodl_format::cmd::args::CommonArgs;
+use autodl_format::cmd::convert;
 use autodl_format::cmd::rate::{is_autodl_dataset, Args};
 use formats::validate::{validate, ValidateOptions};
 use trainer::ingestion::{run_ingestion, IngestionConfig, IngestionEvent, Phase, StopReason};

@@ -1,0 +1,172 @@
+//! Which converter an input needs: the extensions each domain reads, and the layouts of
+//! INPUT LAYOUTS in `convert --help` (AutoML/AutoNLP folders, corpora, class folders).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+
+use crate::cmd::args::Domain;
+
+const IMAGE_EXT: &[&str] = converters_image::options::EXTENSIONS;
+const TABLE_EXT: &[&str] = &["csv", "tsv", "parquet", "arrow", "feather", "ipc"];
+const TEXT_EXT: &[&str] = &["txt", "jsonl", "ndjson"];
+const VIDEO_EXT: &[&str] = converters_video::options::EXTENSIONS;
+const AUDIO_EXT: &[&str] = converters_audio::options::EXTENSIONS;
+
+/// The domain of `input` (see INPUT LAYOUTS in the help); an error that says what was seen
+/// when it cannot tell or the input mixes domains.
+pub fn detect_domain(input: &Path) -> anyhow::Result<Domain> {
+    if input.is_file() {
+        let ext = extension(input);
+        return match ext.as_str() {
+            "csv" | "tsv" => Ok(if looks_like_corpus(input) { Domain::Text } else { Domain::Tabular }),
+            e if TABLE_EXT.contains(&e) => Ok(Domain::Tabular),
+            e if TEXT_EXT.contains(&e) => Ok(Domain::Text),
+            e if VIDEO_EXT.contains(&e) || AUDIO_EXT.contains(&e) => {
+                bail!("{}: audio and video are converted from a folder (class folders or a labels.csv), not from one file", input.display())
+            }
+            _ => bail!("{}: cannot tell the domain of a .{ext} file; give --domain", input.display()),
+        };
+    }
+    if !input.is_dir() {
+        bail!("{}: no such file or folder", input.display());
+    }
+    let top: Vec<PathBuf> = std::fs::read_dir(input)
+        .with_context(|| format!("reading {}", input.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if top.iter().any(|p| p.is_file() && name_of(p).ends_with("_train.data")) {
+        return Ok(Domain::Tabular); // AutoML layout (spec §1.5)
+    }
+    if top.iter().any(|p| p.is_dir() && name_of(p).ends_with(".data") && p.join("meta.json").is_file()) {
+        return Ok(Domain::Text); // AutoNLP layout (spec §1.5)
+    }
+    let (mut images, mut texts, mut tables, mut videos, mut audios, mut seen) = (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut stack = vec![input.to_path_buf()];
+    'walk: while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let n = name_of(&p).to_ascii_lowercase();
+            if n.contains("labels") && n.ends_with(".csv") {
+                continue; // the label listing of the file-format layout
+            }
+            let ext = extension(&p);
+            let e = ext.as_str();
+            if IMAGE_EXT.contains(&e) {
+                images += 1;
+            } else if e == "txt" {
+                texts += 1;
+            } else if TABLE_EXT.contains(&e) {
+                tables += 1;
+            } else if VIDEO_EXT.contains(&e) {
+                videos += 1;
+            } else if AUDIO_EXT.contains(&e) {
+                audios += 1;
+            }
+            seen += 1;
+            if seen >= 20_000 {
+                break 'walk; // enough to tell
+            }
+        }
+    }
+    let found = format!(
+        "{images} image file(s), {texts} .txt file(s), {tables} table file(s), {videos} video file(s), {audios} audio file(s)"
+    );
+    let kinds = [(images, Domain::Image), (texts, Domain::Text), (videos, Domain::Video), (audios, Domain::Audio)];
+    let present: Vec<Domain> = kinds.iter().filter(|(n, _)| *n > 0).map(|(_, d)| *d).collect();
+    match present.as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("{}: cannot tell the domain ({found}); give --domain", input.display()),
+        _ => bail!(
+            "{}: ambiguous input ({found}); give --domain {}",
+            input.display(),
+            present.iter().map(|d| format!("{d:?}").to_lowercase()).collect::<Vec<_>>().join(" or --domain ")
+        ),
+    }
+}
+
+fn extension(p: &Path) -> String {
+    p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
+}
+
+/// A CSV/TSV whose cells are mostly prose (some column averages ≥ 4 words over the first
+/// rows) is a text corpus; otherwise a table.
+fn looks_like_corpus(path: &Path) -> bool {
+    // The first 64 KiB are enough for 100 rows of most files; reading the whole file here made
+    // the peak memory of a table conversion grow with the input size.
+    use std::io::Read;
+    let mut head = Vec::new();
+    if std::fs::File::open(path).and_then(|f| f.take(65536).read_to_end(&mut head)).is_err() {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&head);
+    let delimiter = if extension(path) == "tsv" { '\t' } else { ',' };
+    let mut words: Vec<usize> = Vec::new();
+    let mut rows = 0;
+    for line in text.lines().skip(1).take(100) {
+        for (i, cell) in line.split(delimiter).enumerate() {
+            if words.len() <= i {
+                words.resize(i + 1, 0);
+            }
+            words[i] += cell.split_whitespace().count();
+        }
+        rows += 1;
+    }
+    rows > 0 && words.iter().any(|&w| w >= 4 * rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn touch(p: &Path) {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, "x y z w v\n").unwrap();
+    }
+
+    #[test]
+    fn detects_domains() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        touch(&r.join("img/cat/1.jpg"));
+        touch(&r.join("img/labels.csv"));
+        assert_eq!(detect_domain(&r.join("img")).unwrap(), Domain::Image);
+        touch(&r.join("txt/pos/1.txt"));
+        assert_eq!(detect_domain(&r.join("txt")).unwrap(), Domain::Text);
+        touch(&r.join("mixed/a/1.txt"));
+        touch(&r.join("mixed/a/1.png"));
+        let err = detect_domain(&r.join("mixed")).unwrap_err().to_string();
+        assert!(err.contains("ambiguous") && err.contains("--domain"), "{err}");
+        touch(&r.join("automl/iris_train.data"));
+        assert_eq!(detect_domain(&r.join("automl")).unwrap(), Domain::Tabular);
+        touch(&r.join("nlp/O1.data/meta.json"));
+        assert_eq!(detect_domain(&r.join("nlp")).unwrap(), Domain::Text);
+        touch(&r.join("video/a/x.avi"));
+        touch(&r.join("video/labels.csv"));
+        assert_eq!(detect_domain(&r.join("video")).unwrap(), Domain::Video);
+        touch(&r.join("speech/b/y.SPH"));
+        touch(&r.join("speech/b/z.wav"));
+        assert_eq!(detect_domain(&r.join("speech")).unwrap(), Domain::Audio);
+        touch(&r.join("av/a/x.mp4"));
+        touch(&r.join("av/a/y.mp3"));
+        let err = detect_domain(&r.join("av")).unwrap_err().to_string();
+        assert!(err.contains("--domain video or --domain audio"), "{err}");
+        assert!(detect_domain(&r.join("speech/b/z.wav")).unwrap_err().to_string().contains("from a folder"));
+        std::fs::create_dir_all(r.join("empty")).unwrap();
+        assert!(detect_domain(&r.join("empty")).unwrap_err().to_string().contains("cannot tell"));
+        std::fs::write(r.join("t.csv"), "a,b\n1,2\n3,4\n").unwrap();
+        assert_eq!(detect_domain(&r.join("t.csv")).unwrap(), Domain::Tabular);
+        std::fs::write(r.join("c.csv"), "text,label\nthis film was really good,1\nboring and far too long,0\n").unwrap();
+        assert_eq!(detect_domain(&r.join("c.csv")).unwrap(), Domain::Text);
+        std::fs::write(r.join("p.parquet"), "").unwrap();
+        assert_eq!(detect_domain(&r.join("p.parquet")).unwrap(), Domain::Tabular);
+        std::fs::write(r.join("d.jsonl"), "").unwrap();
+        assert_eq!(detect_domain(&r.join("d.jsonl")).unwrap(), Domain::Text);
+    }
+}
