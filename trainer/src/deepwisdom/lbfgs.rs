@@ -6,6 +6,20 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
+/// The mean loss and gradient over `n` examples from per-chunk sums of both (the parallel
+/// evaluations of the linear models' objectives); `len` is the gradient's length.
+pub fn mean_of_parts(parts: impl IntoIterator<Item = (f64, Vec<f64>)>, len: usize, n: usize) -> (f64, Vec<f64>) {
+    let n = n.max(1) as f64;
+    let mut loss = 0.0;
+    let mut g = vec![0f64; len];
+    for (l, gp) in parts {
+        loss += l;
+        g.iter_mut().zip(gp).for_each(|(a, b)| *a += b);
+    }
+    g.iter_mut().for_each(|v| *v /= n);
+    (loss / n, g)
+}
+
 /// Minimises `loss_grad` (value and gradient at a point) from `w` for at most `max_iter`
 /// iterations; stops earlier when the loss decreases by less than 1e-9 relative or the
 /// gradient norm is under 1e-6.

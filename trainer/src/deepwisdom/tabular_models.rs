@@ -116,16 +116,8 @@ fn loss_grad(w: &[f64], x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize,
             }
             (loss, g)
         })
-        .collect();
-    let n = rows.max(1) as f64;
-    let mut loss = 0.0;
-    let mut g = vec![0f64; w.len()];
-    for (l, gp) in parts {
-        loss += l;
-        g.iter_mut().zip(gp).for_each(|(a, b)| *a += b);
-    }
-    loss /= n;
-    g.iter_mut().for_each(|v| *v /= n);
+        .collect::<Vec<_>>();
+    let (mut loss, mut g) = super::lbfgs::mean_of_parts(parts, w.len(), rows);
     for c in 0..k {
         for j in 0..dim {
             let idx = c * (dim + 1) + j;

@@ -270,16 +270,8 @@ fn sparse_loss_grad(w: &[f64], rows: &[SparseRow], labels: &[f32], idx: &[usize]
             }
             (loss, g)
         })
-        .collect();
-    let n = idx.len().max(1) as f64;
-    let mut loss = 0.0;
-    let mut g = vec![0f64; w.len()];
-    for (l, gp) in parts {
-        loss += l;
-        g.iter_mut().zip(gp).for_each(|(a, b)| *a += b);
-    }
-    loss /= n;
-    g.iter_mut().for_each(|v| *v /= n);
+        .collect::<Vec<_>>();
+    let (mut loss, mut g) = super::lbfgs::mean_of_parts(parts, w.len(), idx.len());
     for (gj, wj) in g[..fk].iter_mut().zip(&w[..fk]) {
         loss += 0.5 * l2 * wj * wj;
         *gj += l2 * wj;
