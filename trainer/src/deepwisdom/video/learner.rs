@@ -1,40 +1,31 @@
-//! Video pipeline (spec §3): clips are decoded once into a RAM cache of `L` frames each
-//! (uniformly spread frames, resized per frame with the image path of `data_cache.rs`, then
-//! bicubic interpolation along time); a ridge model on pooled frames plus motion features of 4
-//! middle frames per clip makes the first prediction, then the sequence of MC3-18 models (§9.3) with
-//! F = min(T, [3, 10, 12, 12]) frames trains in 30-step epochs. The networks' combined
-//! prediction (§3 ensembling) replaces the fast model's only when its validation NAUC is
-//! higher.
+//! The video learner: the ridge model first, then the MC3-18 sequence in 30-step epochs under
+//! the deadline, checkpoints kept by validation, and the ensemble of the networks.
 
-use std::collections::HashMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use formats::dataset::{DatasetReader, ExampleRecord, Subset};
+use formats::dataset::Subset;
 use formats::inspect::Domain;
-use formats::metadata::DataSpec;
-use serde::{Deserialize, Serialize};
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
-use super::data_cache::{decode_capped, gather, pooled_features, scan, validation_split, ImagePrep, SCAN};
-use super::ensemble::validation_nauc;
-use super::fast::RidgeModel;
-use super::mc3::{self, Mc3};
-use super::resnet::load_prefixed;
-use super::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
+use crate::deepwisdom::data_cache::{gather, scan, validation_split, ImagePrep};
+use crate::deepwisdom::ensemble::validation_nauc;
+use crate::deepwisdom::fast::RidgeModel;
+use crate::deepwisdom::mc3::{self, Mc3};
+use crate::deepwisdom::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use crate::bundle::{Member, MemberModel};
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
+
+use super::clips::*;
+use super::members::*;
 
 /// Frames per clip of the MC3 model sequence (spec §3), capped by the median clip length.
 pub const FRAME_COUNTS: [usize; 4] = [3, 10, 12, 12];
 /// Mini-batches per epoch and batch size (spec §3: 32 halved for video).
 pub const STEPS_PER_EPOCH: usize = 30;
 pub const BATCH: usize = 16;
-/// Clips per validation / test forward pass.
-pub const EVAL_BATCH: i64 = 32;
 /// Longest frame side and MC3 width divisor on the CPU (README: decisions); spec sizes on CUDA.
 pub const CPU_MAX_SIDE: usize = 32;
 pub const CPU_WIDTH_DIVISOR: i64 = 4;
@@ -44,318 +35,6 @@ pub const WEIGHTS_FILE: &str = "mc3_18.safetensors";
 pub const FAST_FRAMES: usize = 4;
 /// Stored checkpoints kept per model: the top 2 by validation loss ∪ top 2 by NAUC (§3).
 const TOP: usize = 2;
-
-/// How a clip becomes a cached `C × L × H × W` tensor; stored in bundles.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ClipPrep {
-    /// Per-frame resize and value range (the image path, spec §2.1.3–2.1.4).
-    pub frame: ImagePrep,
-    /// Cached frames per clip: min(median clip length, 12) for the networks, fewer for the
-    /// fast model.
-    pub frames: usize,
-    /// Which frames are decoded.
-    #[serde(default)]
-    pub sampling: Sampling,
-}
-
-/// Frames decoded from a clip of `t` frames for a cache of `l` frames.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Sampling {
-    /// All frames when `t ≤ 2l`, else `2l` spread uniformly (first and last included).
-    #[default]
-    Spread,
-    /// `l` consecutive frames from the middle of the clip (the fast model: a third of the
-    /// decoding of the network cache, and consecutive frames keep small motions measurable).
-    Middle,
-}
-
-impl ClipPrep {
-    pub fn clip_len(&self) -> usize {
-        self.frame.example_len() * self.frames
-    }
-}
-
-/// Decoded clips of one subset, `rows × C × L × H × W` on the CPU, plus label vectors.
-pub struct ClipSet {
-    pub rows: usize,
-    pub clips: Vec<f32>,
-    pub labels: Vec<f32>,
-    /// Records left out because of the memory cap.
-    pub skipped: usize,
-}
-
-impl ClipSet {
-    pub fn tensor(&self, prep: &ClipPrep) -> Tensor {
-        let f = &prep.frame;
-        Tensor::from_slice(&self.clips).view([self.rows as i64, f.channels as i64, prep.frames as i64, f.height as i64, f.width as i64])
-    }
-}
-
-/// Resamples `N × C × T × H × W` clips to `frames` frames by bicubic interpolation along
-/// time (spec §3: interpolation, not frame picking); the end frames are kept exactly.
-pub fn resample_time(clips: &Tensor, frames: usize) -> Tensor {
-    let s = clips.size();
-    if s[2] == frames as i64 {
-        return clips.shallow_clone();
-    }
-    clips
-        .reshape([s[0], s[1], s[2], s[3] * s[4]])
-        .upsample_bicubic2d([frames as i64, s[3] * s[4]], true, None, None)
-        .reshape([s[0], s[1], frames as i64, s[3], s[4]])
-}
-
-/// Frame indices decoded for a clip of `t` frames cached as `l` (see [`Sampling`]), so a long
-/// clip costs a bounded decode.
-pub fn decode_indices(t: usize, l: usize, sampling: Sampling) -> Vec<usize> {
-    if sampling == Sampling::Middle {
-        let m = t.min(l.max(1));
-        let start = (t - m) / 2;
-        return (start..start + m).collect();
-    }
-    let m = t.min(2 * l.max(1));
-    if m <= 1 {
-        return vec![0; usize::from(t > 0)];
-    }
-    (0..m).map(|j| ((j * (t - 1)) as f64 / (m - 1) as f64).round() as usize).collect()
-}
-
-fn decode_clip(record: &ExampleRecord, spec: &DataSpec, prep: &ClipPrep) -> Result<Vec<f32>> {
-    let matrix = spec
-        .matrix_spec
-        .first()
-        .ok_or_else(|| Error::Config("metadata has no matrix_spec (AUTODL_FORMAT.md §3.3)".into()))?;
-    let f = &prep.frame;
-    let indices = decode_indices(record.frames().num_frames(), prep.frames, prep.sampling);
-    if indices.is_empty() {
-        // A clip without frames is all black rather than an error (the record is still valid).
-        return Ok(vec![0.0; prep.clip_len()]);
-    }
-    let mut frames = Vec::with_capacity(indices.len() * f.example_len());
-    for &t in &indices {
-        let frame = record.frame_tensor(t, matrix)?;
-        if (frame.height, frame.width, frame.channels) == (f.height, f.width, f.channels) && f.rescale.is_none() {
-            // Already at the input size: HWC → CHW without libtorch calls (most frames of a
-            // converted video are; this keeps the first prediction fast).
-            let plane = f.height * f.width;
-            let start = frames.len();
-            frames.resize(start + plane * f.channels, 0.0);
-            for (p, px) in frame.data.chunks_exact(f.channels).enumerate() {
-                for (c, v) in px.iter().enumerate() {
-                    frames[start + c * plane + p] = if v.is_finite() { *v } else { 0.0 };
-                }
-            }
-        } else {
-            frames.extend(f.apply(&frame));
-        }
-    }
-    let (m, c, h, w) = (indices.len() as i64, f.channels as i64, f.height as i64, f.width as i64);
-    let clip = Tensor::from_slice(&frames).view([m, c, h, w]).permute([1, 0, 2, 3]).unsqueeze(0);
-    let clip = resample_time(&clip, prep.frames);
-    Ok(Vec::<f32>::try_from(clip.contiguous().view(-1))?)
-}
-
-/// Reads, decodes (clips in parallel) and caches the clips of `subset`, keeping at most
-/// `memory_cap` bytes; the rest are counted in [`ClipSet::skipped`].
-pub fn load_clips(
-    dir: &Path,
-    subset: Subset,
-    spec: &DataSpec,
-    prep: &ClipPrep,
-    output_dim: usize,
-    memory_cap: usize,
-    cancel: &CancelToken,
-) -> Result<ClipSet> {
-    const CHUNK: usize = 64;
-    let capacity = (memory_cap / (prep.clip_len() * std::mem::size_of::<f32>()).max(1)).max(1);
-    let d = decode_capped(dir, subset, output_dim, capacity, CHUNK, cancel, |r| decode_clip(r, spec, prep))?;
-    Ok(ClipSet { rows: d.rows, clips: d.values, labels: d.labels, skipped: d.skipped })
-}
-
-/// Median frame count of the first [`SCAN`] train clips (spec §3: T of the scan).
-fn median_length(dir: &Path) -> Result<usize> {
-    let reader = DatasetReader::open(dir)?;
-    let mut lengths = Vec::new();
-    for record in reader.examples(Subset::Train)?.take(SCAN) {
-        lengths.push(record?.frames().num_frames());
-    }
-    lengths.sort_unstable();
-    Ok(lengths.get(lengths.len() / 2).copied().unwrap_or(1).max(1))
-}
-
-/// The fast model's features of `N × C × L × H × W` clips: pooled grids of the mean frame,
-/// the 4×4 grid of (last third − first third), and motion cues that a single frame cannot
-/// give: a least-squares velocity Σ∂t·∂x / Σ∂x² (and y) on 1×1, 2×2 and 4×4 grids, and the
-/// mean |∂t| on a 4×4 grid.
-pub fn clip_features(clips: &Tensor) -> Tensor {
-    let s = clips.size();
-    let (n, l) = (s[0], s[2]);
-    let mean_frame = clips.mean_dim(2, false, Kind::Float);
-    let third = (l / 3).max(1);
-    let first = clips.narrow(2, 0, third).mean_dim(2, false, Kind::Float);
-    let last = clips.narrow(2, l - third, third).mean_dim(2, false, Kind::Float);
-    let drift = (last - first).adaptive_avg_pool2d([4, 4]).reshape([n, -1]);
-    let mut parts = vec![pooled_features(&mean_frame), drift];
-    let motion_dim = 2 * (1 + 4 + 16) + 16;
-    if l >= 2 && s[3] >= 3 && s[4] >= 3 {
-        let grey = clips.mean_dim(1, false, Kind::Float);
-        let (h, w) = (s[3], s[4]);
-        let it = grey.narrow(1, 1, l - 1) - grey.narrow(1, 0, l - 1);
-        let mid = (grey.narrow(1, 1, l - 1) + grey.narrow(1, 0, l - 1)) / 2.0;
-        // Central differences on the interior pixels; ∂t cropped to match.
-        let ix = (mid.narrow(3, 2, w - 2) - mid.narrow(3, 0, w - 2)).narrow(2, 1, h - 2) / 2.0;
-        let iy = (mid.narrow(2, 2, h - 2) - mid.narrow(2, 0, h - 2)).narrow(3, 1, w - 2) / 2.0;
-        let itc = it.narrow(2, 1, h - 2).narrow(3, 1, w - 2);
-        let cell = |t: &Tensor, g: i64| t.mean_dim(1, false, Kind::Float).adaptive_avg_pool2d([g, g]).reshape([n, -1]);
-        for g in [1i64, 2, 4] {
-            for grad in [&ix, &iy] {
-                // ∂t = −v·∇I for a translating pattern, hence the minus: positive = right/down.
-                let num = cell(&(&itc * grad), g);
-                let den = cell(&(grad * grad), g) + 1e-4;
-                parts.push(-num / den);
-            }
-        }
-        parts.push(cell(&it.abs(), 4));
-    } else {
-        parts.push(Tensor::zeros([n, motion_dim], (Kind::Float, clips.device())));
-    }
-    Tensor::cat(&parts, 1).to_kind(Kind::Float)
-}
-
-/// The fast model of video data: ridge regression on [`clip_features`].
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct VideoRidge {
-    pub prep: ClipPrep,
-    pub ridge: RidgeModel,
-}
-
-impl VideoRidge {
-    pub fn predict(&self, clips: &Tensor) -> Result<Vec<f32>> {
-        let mut out = Vec::new();
-        let n = clips.size()[0];
-        // Chunks bound the memory of the difference tensors on large test sets.
-        for start in (0..n).step_by(256) {
-            let len = 256.min(n - start);
-            let f = clip_features(&clips.narrow(0, start, len).to_device(Device::Cpu));
-            let v = Vec::<f32>::try_from(f.contiguous().view(-1))?;
-            out.extend(self.ridge.predict(&v, len as usize)?);
-        }
-        Ok(out)
-    }
-}
-
-/// One MC3 model of the sequence in a bundle: its checkpoints (weights under each prefix)
-/// are averaged, then min–max normalised with the values frozen at training time.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Mc3Group {
-    pub frames: usize,
-    pub width_divisor: i64,
-    pub prefixes: Vec<String>,
-    /// `(min, max)` of the group's averaged test scores, or `None` for a lone group.
-    pub normalise: Option<(f32, f32)>,
-}
-
-/// The networks' member: the mean over groups (spec §3 ensembling, intended mean).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct VideoNets {
-    pub prep: ClipPrep,
-    pub classes: usize,
-    pub multilabel: bool,
-    pub groups: Vec<Mc3Group>,
-}
-
-/// Scores of `clips` (N × C × L × H × W, resampled to `frames`): softmax or sigmoid of the
-/// temperature-divided logits, BatchNorm in eval mode (README: decisions).
-pub fn predict_clips(net: &dyn ModuleT, clips: &Tensor, frames: usize, multilabel: bool, device: Device) -> Result<Vec<f32>> {
-    let n = clips.size()[0];
-    let mut out = Vec::new();
-    for start in (0..n).step_by(EVAL_BATCH as usize) {
-        let len = EVAL_BATCH.min(n - start);
-        let x = resample_time(&clips.narrow(0, start, len), frames).to_device(device);
-        let p = tch::no_grad(|| {
-            let logits = net.forward_t(&x, false);
-            if multilabel {
-                logits.sigmoid()
-            } else {
-                logits.softmax(1, Kind::Float)
-            }
-        });
-        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
-    }
-    Ok(out)
-}
-
-fn min_max(p: &[f32]) -> (f32, f32) {
-    p.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)))
-}
-
-/// `(p − min) / (max − min)`; a constant matrix maps to 0.5.
-fn apply_min_max(p: &[f32], (lo, hi): (f32, f32)) -> Vec<f32> {
-    let span = hi - lo;
-    p.iter().map(|v| if span > 1e-12 { (v - lo) / span } else { 0.5 }).collect()
-}
-
-fn mean_of(parts: &[&[f32]]) -> Vec<f32> {
-    let len = parts.first().map_or(0, |p| p.len());
-    let mut out = vec![0f32; len];
-    for p in parts {
-        for (o, v) in out.iter_mut().zip(p.iter()) {
-            *o += v;
-        }
-    }
-    out.iter_mut().for_each(|o| *o /= parts.len().max(1) as f32);
-    out
-}
-
-impl VideoNets {
-    /// Scores of cached clips with the bundle's tensors.
-    pub fn predict(&self, clips: &Tensor, tensors: &HashMap<String, Tensor>, device: Device) -> Result<Vec<f32>> {
-        let mut groups = Vec::new();
-        for g in &self.groups {
-            let mut outs = Vec::new();
-            for prefix in &g.prefixes {
-                let mut vs = nn::VarStore::new(device);
-                let net = Mc3::new(&vs.root(), self.prep.frame.channels as i64, self.classes as i64, g.width_divisor);
-                load_prefixed(&mut vs, tensors, prefix)?;
-                outs.push(predict_clips(&net, clips, g.frames, self.multilabel, device)?);
-            }
-            let refs: Vec<&[f32]> = outs.iter().map(|o| o.as_slice()).collect();
-            let avg = mean_of(&refs);
-            groups.push(match g.normalise {
-                Some(range) => apply_min_max(&avg, range),
-                None => avg,
-            });
-        }
-        let refs: Vec<&[f32]> = groups.iter().map(|o| o.as_slice()).collect();
-        Ok(mean_of(&refs))
-    }
-}
-
-/// Scores of a bundle's video member on the records of `subset` (bundle `predict`).
-pub fn predict_member(
-    model: &MemberModel,
-    dataset: &Path,
-    subset: Subset,
-    input_spec: &DataSpec,
-    tensors: &HashMap<String, Tensor>,
-    output_dim: usize,
-    device: Device,
-    cancel: &CancelToken,
-) -> Result<(usize, Vec<f32>)> {
-    let prep = match model {
-        MemberModel::VideoRidge(m) => &m.prep,
-        MemberModel::VideoNets(m) => &m.prep,
-        _ => return Err(Error::Config("not a video member".into())),
-    };
-    let set = load_clips(dataset, subset, input_spec, prep, output_dim, usize::MAX, cancel)?;
-    let clips = set.tensor(prep);
-    let scores = match model {
-        MemberModel::VideoRidge(m) => m.predict(&clips)?,
-        MemberModel::VideoNets(m) => m.predict(&clips, tensors, device)?,
-        _ => unreachable!("checked above"),
-    };
-    Ok((set.rows, scores))
-}
 
 /// A checkpoint kept for the ensemble: its scores on validation and test data and weights.
 struct Stored {

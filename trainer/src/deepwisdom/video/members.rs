@@ -1,0 +1,158 @@
+//! The bundle members of the video learner (the ridge model, the MC3 networks) and their
+//! predictions, as `predict` replays them.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use formats::dataset::Subset;
+use formats::metadata::DataSpec;
+use serde::{Deserialize, Serialize};
+use tch::nn::{self, ModuleT};
+use tch::{Device, Kind, Tensor};
+
+use crate::deepwisdom::fast::RidgeModel;
+use crate::deepwisdom::mc3::Mc3;
+use crate::deepwisdom::resnet::load_prefixed;
+use crate::bundle::MemberModel;
+use crate::error::{Error, Result};
+use crate::learner::CancelToken;
+
+use super::clips::*;
+
+/// Clips per validation / test forward pass.
+pub const EVAL_BATCH: i64 = 32;
+
+/// The fast model of video data: ridge regression on [`clip_features`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VideoRidge {
+    pub prep: ClipPrep,
+    pub ridge: RidgeModel,
+}
+
+impl VideoRidge {
+    pub fn predict(&self, clips: &Tensor) -> Result<Vec<f32>> {
+        let mut out = Vec::new();
+        let n = clips.size()[0];
+        // Chunks bound the memory of the difference tensors on large test sets.
+        for start in (0..n).step_by(256) {
+            let len = 256.min(n - start);
+            let f = clip_features(&clips.narrow(0, start, len).to_device(Device::Cpu));
+            let v = Vec::<f32>::try_from(f.contiguous().view(-1))?;
+            out.extend(self.ridge.predict(&v, len as usize)?);
+        }
+        Ok(out)
+    }
+}
+
+/// One MC3 model of the sequence in a bundle: its checkpoints (weights under each prefix)
+/// are averaged, then min–max normalised with the values frozen at training time.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Mc3Group {
+    pub frames: usize,
+    pub width_divisor: i64,
+    pub prefixes: Vec<String>,
+    /// `(min, max)` of the group's averaged test scores, or `None` for a lone group.
+    pub normalise: Option<(f32, f32)>,
+}
+
+/// The networks' member: the mean over groups (spec §3 ensembling, intended mean).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VideoNets {
+    pub prep: ClipPrep,
+    pub classes: usize,
+    pub multilabel: bool,
+    pub groups: Vec<Mc3Group>,
+}
+
+/// Scores of `clips` (N × C × L × H × W, resampled to `frames`): softmax or sigmoid of the
+/// temperature-divided logits, BatchNorm in eval mode (README: decisions).
+pub fn predict_clips(net: &dyn ModuleT, clips: &Tensor, frames: usize, multilabel: bool, device: Device) -> Result<Vec<f32>> {
+    let n = clips.size()[0];
+    let mut out = Vec::new();
+    for start in (0..n).step_by(EVAL_BATCH as usize) {
+        let len = EVAL_BATCH.min(n - start);
+        let x = resample_time(&clips.narrow(0, start, len), frames).to_device(device);
+        let p = tch::no_grad(|| {
+            let logits = net.forward_t(&x, false);
+            if multilabel {
+                logits.sigmoid()
+            } else {
+                logits.softmax(1, Kind::Float)
+            }
+        });
+        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+    }
+    Ok(out)
+}
+
+pub(super) fn min_max(p: &[f32]) -> (f32, f32) {
+    p.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)))
+}
+
+/// `(p − min) / (max − min)`; a constant matrix maps to 0.5.
+pub(super) fn apply_min_max(p: &[f32], (lo, hi): (f32, f32)) -> Vec<f32> {
+    let span = hi - lo;
+    p.iter().map(|v| if span > 1e-12 { (v - lo) / span } else { 0.5 }).collect()
+}
+
+pub(super) fn mean_of(parts: &[&[f32]]) -> Vec<f32> {
+    let len = parts.first().map_or(0, |p| p.len());
+    let mut out = vec![0f32; len];
+    for p in parts {
+        for (o, v) in out.iter_mut().zip(p.iter()) {
+            *o += v;
+        }
+    }
+    out.iter_mut().for_each(|o| *o /= parts.len().max(1) as f32);
+    out
+}
+
+impl VideoNets {
+    /// Scores of cached clips with the bundle's tensors.
+    pub fn predict(&self, clips: &Tensor, tensors: &HashMap<String, Tensor>, device: Device) -> Result<Vec<f32>> {
+        let mut groups = Vec::new();
+        for g in &self.groups {
+            let mut outs = Vec::new();
+            for prefix in &g.prefixes {
+                let mut vs = nn::VarStore::new(device);
+                let net = Mc3::new(&vs.root(), self.prep.frame.channels as i64, self.classes as i64, g.width_divisor);
+                load_prefixed(&mut vs, tensors, prefix)?;
+                outs.push(predict_clips(&net, clips, g.frames, self.multilabel, device)?);
+            }
+            let refs: Vec<&[f32]> = outs.iter().map(|o| o.as_slice()).collect();
+            let avg = mean_of(&refs);
+            groups.push(match g.normalise {
+                Some(range) => apply_min_max(&avg, range),
+                None => avg,
+            });
+        }
+        let refs: Vec<&[f32]> = groups.iter().map(|o| o.as_slice()).collect();
+        Ok(mean_of(&refs))
+    }
+}
+
+/// Scores of a bundle's video member on the records of `subset` (bundle `predict`).
+pub fn predict_member(
+    model: &MemberModel,
+    dataset: &Path,
+    subset: Subset,
+    input_spec: &DataSpec,
+    tensors: &HashMap<String, Tensor>,
+    output_dim: usize,
+    device: Device,
+    cancel: &CancelToken,
+) -> Result<(usize, Vec<f32>)> {
+    let prep = match model {
+        MemberModel::VideoRidge(m) => &m.prep,
+        MemberModel::VideoNets(m) => &m.prep,
+        _ => return Err(Error::Config("not a video member".into())),
+    };
+    let set = load_clips(dataset, subset, input_spec, prep, output_dim, usize::MAX, cancel)?;
+    let clips = set.tensor(prep);
+    let scores = match model {
+        MemberModel::VideoRidge(m) => m.predict(&clips)?,
+        MemberModel::VideoNets(m) => m.predict(&clips, tensors, device)?,
+        _ => unreachable!("checked above"),
+    };
+    Ok((set.rows, scores))
+}
