@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{ConvertError, ItemError, Result};
 use crate::policy::SkipReport;
-use crate::split::Subset;
+use crate::split::{split_with_fallback, SplitKey, SplitOptions, SplitPlan, Subset};
 use crate::walk::{read_dir_sorted, walk};
 
 pub use crate::labels_csv::{parse_labels, read_labels_csv, CsvRow, LabelsCsv};
@@ -414,6 +414,14 @@ fn discover_folders(
 
 fn file_name(p: &Path) -> String {
     p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+
+/// The seeded split ([`split_with_fallback`]) of labelled raw items found by [`discover`]:
+/// forced subsets kept, the rest stratified by label set.
+pub fn split_items(items: &[RawItem], opts: &SplitOptions) -> Result<(SplitPlan, Option<String>)> {
+    let keys: Vec<SplitKey> = items.iter().map(|i| SplitKey { forced: i.subset, label_set: i.labels.key() }).collect();
+    split_with_fallback(&keys, opts)
 }
 
 #[cfg(test)]

@@ -269,12 +269,6 @@ pub fn split_compact_with_fallback(compact: &CompactKeys, opts: &SplitOptions) -
     }
 }
 
-/// [`split_with_fallback`] over labelled raw items ([`crate::labels::discover`]).
-pub fn split_items(items: &[crate::labels::RawItem], opts: &SplitOptions) -> Result<(SplitPlan, Option<String>)> {
-    let keys: Vec<SplitKey> = items.iter().map(|i| SplitKey { forced: i.subset, label_set: i.labels.key() }).collect();
-    split_with_fallback(&keys, opts)
-}
-
 /// Refuses subsets the scorer or trainer cannot use: fewer than 2 test rows (spec §6) or no
 /// training example. Also called after conversion, when skipped inputs may have shrunk them.
 pub fn check_sizes(n_test: usize, n_train: usize) -> Result<()> {

@@ -12,14 +12,13 @@ use converters_audio::options::CheckedAudioOptions;
 use converters_audio::AudioOptions;
 use converters_common::{ConvertError, ItemError, RawItem};
 use converters_image::options::CheckedImageOptions;
-use converters_image::{ImageMeta, ShapeStats};
+use converters_image::{Channels, ImageMeta, ImageOptions, ResizeFilter, ShapeStats, Storage};
 use converters_video::options::CheckedVideoOptions;
 use converters_video::{ClipMeta, ClipStats, VideoOptions};
 use formats::example::Frames;
 use formats::metadata::DataSpec;
 use serde::{Deserialize, Serialize};
 
-use crate::plan::ImageSettings;
 
 /// The conversion options of a plan, with the channel count fixed for the whole dataset.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -272,6 +271,82 @@ impl FileConverter {
 fn convert_clip(path: &Path, opts: &CheckedVideoOptions, channels: u8) -> Result<(Frames, Observation), ItemError> {
     let (frames, meta) = converters_video::folder::clip_record(path, opts, channels)?;
     Ok((frames, Observation::Video(meta)))
+}
+
+/// Image options as written in the plan (what `convert` flags were given to `plan`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageSettings {
+    /// `compressed` or `dense`.
+    pub storage: String,
+    pub size: Option<(u32, u32)>,
+    /// `nearest`, `triangle`, `catmullrom`, `gaussian`, `lanczos3`.
+    pub filter: String,
+    /// `auto`, `1` or `3`.
+    pub channels: String,
+    pub verify: bool,
+    pub max_pixels: u64,
+    /// Channels of dense frames, decided by the plan from image headers when `auto`
+    /// (every shard must write the same count); 0 in compressed mode with `auto`
+    /// ([`converters_image::dense_channels`]).
+    pub dense_channels: usize,
+}
+
+impl ImageSettings {
+    pub fn from_options(o: &ImageOptions) -> ImageSettings {
+        ImageSettings {
+            storage: match o.storage {
+                Storage::Compressed => "compressed",
+                Storage::Dense => "dense",
+            }
+            .into(),
+            size: o.size,
+            filter: match o.filter {
+                ResizeFilter::Nearest => "nearest",
+                ResizeFilter::Triangle => "triangle",
+                ResizeFilter::CatmullRom => "catmullrom",
+                ResizeFilter::Gaussian => "gaussian",
+                ResizeFilter::Lanczos3 => "lanczos3",
+            }
+            .into(),
+            channels: match o.channels {
+                Channels::Auto => "auto",
+                Channels::Gray => "1",
+                Channels::Rgb => "3",
+            }
+            .into(),
+            verify: o.verify,
+            max_pixels: o.max_pixels,
+            dense_channels: 0,
+        }
+    }
+
+    /// Back to converter options; `None` for a value this version does not know.
+    pub fn to_options(&self) -> Option<ImageOptions> {
+        Some(ImageOptions {
+            storage: match self.storage.as_str() {
+                "compressed" => Storage::Compressed,
+                "dense" => Storage::Dense,
+                _ => return None,
+            },
+            size: self.size,
+            filter: match self.filter.as_str() {
+                "nearest" => ResizeFilter::Nearest,
+                "triangle" => ResizeFilter::Triangle,
+                "catmullrom" => ResizeFilter::CatmullRom,
+                "gaussian" => ResizeFilter::Gaussian,
+                "lanczos3" => ResizeFilter::Lanczos3,
+                _ => return None,
+            },
+            channels: match self.channels.as_str() {
+                "auto" => Channels::Auto,
+                "1" => Channels::Gray,
+                "3" => Channels::Rgb,
+                _ => return None,
+            },
+            verify: self.verify,
+            max_pixels: self.max_pixels,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //!
 //! `plan.jsonl` = a header line ([`PlanHeader`]) then one [`PlanEntry`] per input in id order:
 //! test ids `0..n_test` in test record order, then train. The split is
-//! [`converters_common::split::split_items`], the very function `convert` calls, so the
+//! [`converters_common::labels::split_items`], the very function `convert` calls, so the
 //! plan's order is `convert`'s record order. Shards are contiguous runs of the test order and
 //! of the train order, cut where the running byte count crosses `k/N` of the total, so shard
 //! `k` holds test part `k` and train part `k` and the merge is a concatenation in shard order.
@@ -15,9 +15,9 @@ use std::path::{Path, PathBuf};
 
 use converters_common::labels::{discover, LabeledInput};
 use converters_common::naming::resolve_name;
-use converters_common::split::{split_items, Subset};
+use converters_common::labels::split_items;
+use converters_common::split::Subset;
 use converters_common::{ConvertError, ErrorPolicy, ItemError, Labels, OnError, SkipReport, SplitOptions};
-use converters_image::{Channels, ImageOptions, ResizeFilter, Storage};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -27,82 +27,6 @@ use crate::error::{Result, ScaleError};
 
 /// Format tag of the header line.
 pub const PLAN_FORMAT: &str = "autodl-format-plan/2";
-
-/// Image options as written in the plan (what `convert` flags were given to `plan`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ImageSettings {
-    /// `compressed` or `dense`.
-    pub storage: String,
-    pub size: Option<(u32, u32)>,
-    /// `nearest`, `triangle`, `catmullrom`, `gaussian`, `lanczos3`.
-    pub filter: String,
-    /// `auto`, `1` or `3`.
-    pub channels: String,
-    pub verify: bool,
-    pub max_pixels: u64,
-    /// Channels of dense frames, decided by the plan from image headers when `auto`
-    /// (every shard must write the same count); 0 in compressed mode with `auto`
-    /// ([`converters_image::dense_channels`]).
-    pub dense_channels: usize,
-}
-
-impl ImageSettings {
-    pub fn from_options(o: &ImageOptions) -> ImageSettings {
-        ImageSettings {
-            storage: match o.storage {
-                Storage::Compressed => "compressed",
-                Storage::Dense => "dense",
-            }
-            .into(),
-            size: o.size,
-            filter: match o.filter {
-                ResizeFilter::Nearest => "nearest",
-                ResizeFilter::Triangle => "triangle",
-                ResizeFilter::CatmullRom => "catmullrom",
-                ResizeFilter::Gaussian => "gaussian",
-                ResizeFilter::Lanczos3 => "lanczos3",
-            }
-            .into(),
-            channels: match o.channels {
-                Channels::Auto => "auto",
-                Channels::Gray => "1",
-                Channels::Rgb => "3",
-            }
-            .into(),
-            verify: o.verify,
-            max_pixels: o.max_pixels,
-            dense_channels: 0,
-        }
-    }
-
-    /// Back to converter options; `None` for a value this version does not know.
-    pub fn to_options(&self) -> Option<ImageOptions> {
-        Some(ImageOptions {
-            storage: match self.storage.as_str() {
-                "compressed" => Storage::Compressed,
-                "dense" => Storage::Dense,
-                _ => return None,
-            },
-            size: self.size,
-            filter: match self.filter.as_str() {
-                "nearest" => ResizeFilter::Nearest,
-                "triangle" => ResizeFilter::Triangle,
-                "catmullrom" => ResizeFilter::CatmullRom,
-                "gaussian" => ResizeFilter::Gaussian,
-                "lanczos3" => ResizeFilter::Lanczos3,
-                _ => return None,
-            },
-            channels: match self.channels.as_str() {
-                "auto" => Channels::Auto,
-                "1" => Channels::Gray,
-                "3" => Channels::Rgb,
-                _ => return None,
-            },
-            verify: self.verify,
-            max_pixels: self.max_pixels,
-        })
-    }
-}
 
 /// An input left out, as the skip report lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,7 +13,7 @@ use formats::metadata::DataSpec;
 use rayon::prelude::*;
 
 use crate::domain::{DomainRequest, DomainSettings};
-use crate::plan::ImageSettings;
+use crate::domain::ImageSettings;
 
 /// `settings` with the channel count of the written records (the metadata's `num_channels`)
 /// fixed, so new files get the same channels whatever their own.

@@ -47,7 +47,8 @@ pub struct VideoOutcome {
 /// decoder ([`crate::backend`]).
 pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
     use converters_common::output::{Converted, DatasetJob, OutputTarget};
-    use converters_common::split::{split_items, Subset};
+    use converters_common::labels::split_items;
+    use converters_common::split::Subset;
 
     use crate::options::is_video_path;
 
