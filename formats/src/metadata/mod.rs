@@ -393,5 +393,6 @@ pub fn vocab_key_unescape(key: &str) -> String {
     out
 }
 
-// The strict textproto parser and DataSpec::parse/read (§4.3).
+// The strict textproto parser and DataSpec::parse/read (§4.3), and its literals.
+mod literals;
 mod parse;
