@@ -3,10 +3,12 @@
 //! Layers, bottom up:
 //! - [`tfrecord`]: record framing with masked CRC32C (§2);
 //! - [`example`]: `tf.train.SequenceExample` ⇄ [`example::AutoDlExample`] (§3);
-//! - [`metadata`]: `metadata.textproto` parser and printer (§4);
+//! - [`metadata`]: `metadata.textproto` printer (`metadata/mod.rs`) and strict parser
+//!   (`metadata/parse.rs`, `literals.rs`) (§4);
 //! - [`solution`]: `.solution` files (§6);
-//! - [`dataset`]: the folder layout, reader and atomic writer (§1);
-//! - [`validate`]: every check of Appendix B and §7 as findings with stable codes;
+//! - [`dataset`]: the folder layout, reader and atomic writer, one file each (§1);
+//! - [`validate`]: every check of Appendix B and §7 as findings with stable codes (folder
+//!   walk, metadata checks and record checks in their own files);
 //! - [`inspect`]: summary facts about a dataset.
 //!
 //! One error type, [`Error`], for the whole crate; it names the file and, where it applies,
