@@ -474,7 +474,9 @@ impl TextLearner {
     /// of the best first-stage NAUC; beyond the spec, the linear model with the best network at
     /// linear weights ¼, ½ and ¾. The one with the best validation NAUC is returned, as
     /// (weight, member) pairs; one that gives a cross-validated linear model less than
-    /// `CV_LINEAR_WEIGHT_FLOOR` only when it wins by more than [`Self::validation_noise`].
+    /// `CV_LINEAR_WEIGHT_FLOOR` only when it wins by more than [`Self::validation_noise`], and
+    /// one that adds networks to such a linear model only when it beats the linear model alone
+    /// by as much.
     fn best_combination(&self) -> Option<(f64, Vec<(f64, &Scored)>)> {
         fn equal(m: Vec<&Scored>) -> Vec<(f64, &Scored)> {
             let w = 1.0 / m.len().max(1) as f64;
@@ -547,15 +549,23 @@ impl TextLearner {
                 _ => Some(c),
             })
         };
-        let best = best_of(None)?;
+        let mut pick = best_of(None)?;
         if self.linear_cv {
             if let Some(heavy) = best_of(Some(false)) {
-                if best.0 <= heavy.0 + self.validation_noise(heavy.0) {
-                    return Some(heavy.clone());
+                if pick.0 <= heavy.0 + self.validation_noise(heavy.0) {
+                    pick = heavy;
+                }
+            }
+            // The same holds against the linear model alone: its validation predictions come
+            // from fold models on two thirds of the documents, its test predictions from the
+            // refit on all of them, so its validation NAUC understates it next to the networks.
+            if let Some(alone) = scored.iter().find(|c| c.1.len() == 1 && linear.is_some_and(|l| std::ptr::eq(c.1[0].1, l))) {
+                if !std::ptr::eq(pick, alone) && pick.0 <= alone.0 + self.validation_noise(alone.0) {
+                    pick = alone;
                 }
             }
         }
-        Some(best.clone())
+        Some(pick.clone())
     }
 
     /// One standard error of a validation NAUC near `nauc`, from the bound A(1 − A) / m on an
