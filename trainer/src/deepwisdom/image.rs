@@ -184,7 +184,7 @@ impl ImageLearner {
 
     /// Spec's absolute seconds (tuned for 1200 s) scaled to this run's budget.
     fn seconds(&self, s: f64) -> f64 {
-        s * self.budget.map_or(1200.0, |b| b.as_secs_f64()) / 1200.0
+        super::spec_seconds(s, self.budget)
     }
 
     fn load(&mut self, cancel: &CancelToken) -> Result<()> {

@@ -204,6 +204,19 @@ pub fn load_features(
     Ok(SplitFeatures { rows, dim, features, labels, output_dim })
 }
 
+/// The budget the spec's absolute seconds were tuned for (the challenge's 20 minutes).
+pub const SPEC_BUDGET_SECS: f64 = 1200.0;
+
+/// `budget` in seconds, the spec's 1200 s while it is not known yet.
+pub fn budget_secs(budget: Option<std::time::Duration>) -> f64 {
+    budget.map_or(SPEC_BUDGET_SECS, |b| b.as_secs_f64())
+}
+
+/// The spec's absolute seconds `s` scaled to this run's `budget`.
+pub fn spec_seconds(s: f64, budget: Option<std::time::Duration>) -> f64 {
+    s * budget_secs(budget) / SPEC_BUDGET_SECS
+}
+
 /// Multi-label when some row has more than one positive (spec §7.3).
 pub fn is_multilabel(labels: &[f32], classes: usize) -> bool {
     labels.chunks(classes.max(1)).any(|r| r.iter().filter(|v| **v > 0.5).count() > 1)

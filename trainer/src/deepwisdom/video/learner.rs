@@ -188,13 +188,12 @@ impl VideoLearner {
 
     /// Spec's absolute seconds (tuned for 1200 s) scaled to this run's budget.
     fn seconds(&self, s: f64) -> f64 {
-        s * self.budget.map_or(1200.0, |b| b.as_secs_f64()) / 1200.0
+        crate::deepwisdom::spec_seconds(s, self.budget)
     }
 
     /// Seconds left of the whole run.
     fn left(&self) -> f64 {
-        let budget = self.budget.map_or(1200.0, |b| b.as_secs_f64());
-        budget - self.started.map_or(0.0, |s| s.elapsed().as_secs_f64())
+        crate::deepwisdom::budget_secs(self.budget) - self.started.map_or(0.0, |s| s.elapsed().as_secs_f64())
     }
 
     /// Scan of the first clips: frame size, value range, median length, label kind (§2.1.1, §3).
