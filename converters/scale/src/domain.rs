@@ -88,9 +88,7 @@ impl DomainRequest {
 }
 
 fn video_channels(opts: &CheckedVideoOptions, items: &[RawItem]) -> Result<u8, ConvertError> {
-    if converters_video::backend::installed().is_none() {
-        return Err(ConvertError::Options(converters_video::backend::NO_DECODER.into()));
-    }
+    converters_video::backend::require()?;
     Ok(converters_video::folder::dataset_channels(opts, items))
 }
 
@@ -175,8 +173,8 @@ impl DomainSettings {
     /// The checked converter for reading inputs: as [`DomainSettings::converter`], and an error
     /// when the domain needs a decoder this process has not installed (video without FFmpeg).
     pub fn input_converter(&self) -> Result<FileConverter, ConvertError> {
-        if matches!(self, DomainSettings::Video { .. }) && converters_video::backend::installed().is_none() {
-            return Err(ConvertError::Options(converters_video::backend::NO_DECODER.into()));
+        if matches!(self, DomainSettings::Video { .. }) {
+            converters_video::backend::require()?;
         }
         self.converter()
     }

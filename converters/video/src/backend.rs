@@ -56,6 +56,12 @@ pub fn installed() -> Option<&'static Decoder> {
 pub const NO_DECODER: &str = "no video decoder in this executable: video is converted by a build with FFmpeg \
 (cargo feature `ffmpeg`; `autodl-format` hands it to `autodl-format-train`)";
 
+/// Before any work on video: the installed decoder, or the options error that says it is
+/// missing.
+pub fn require() -> Result<&'static Decoder, converters_common::ConvertError> {
+    installed().ok_or_else(|| converters_common::ConvertError::Options(NO_DECODER.into()))
+}
+
 /// The installed decoder, or the item error a clip gets without one.
 pub(crate) fn decoder(path: &Path) -> Result<&'static Decoder, ItemError> {
     installed().ok_or_else(|| ItemError::new(path, NO_DECODER))

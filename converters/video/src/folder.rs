@@ -53,9 +53,7 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
     use crate::options::is_video_path;
 
     let opts = req.video.check()?;
-    if crate::backend::installed().is_none() {
-        return Err(ConvertError::Options(crate::backend::NO_DECODER.into()));
-    }
+    crate::backend::require()?;
     req.split.check()?;
     let mut report = SkipReport::new(req.policy);
     let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
