@@ -2,8 +2,8 @@
 //! (slurmctld + slurmd + munged, `scripts/slurm-setup.sh`, all state in a temporary folder,
 //! stopped at the end even when the test fails), the documented `sbatch --array` script and
 //! submission block run as written (paths, shard count, CPUs and memory scaled down), one array
-//! task requeued by `scontrol requeue` while its conversion is half done, the dependent merge
-//! job; the merged dataset must equal `convert`'s byte for byte. Also: the Kubernetes Indexed
+//! task's first attempt dying half-way through its records and requeued by `scontrol requeue`
+//! (Slurm runs it again), the dependent merge job; the merged dataset must equal `convert`'s byte for byte. Also: the Kubernetes Indexed
 //! Job manifest of the doc is checked (YAML, Indexed, no `--shard`: the index comes from
 //! `JOB_COMPLETION_INDEX`).
 //!
@@ -100,7 +100,7 @@ fn documented_slurm_array_with_a_requeued_task_and_dependent_merge_gives_the_con
     let Some(cluster) = Cluster::start(&work.join("slurm-state")) else { return };
     let shared = work.join("shared");
     let raw = shared.join("raw/flowers");
-    fixtures::class_folders(&raw, &["rose", "tulip", "iris"], 14, 40, 32, true, false).unwrap();
+    fixtures::class_folders(&raw, &["rose", "tulip", "iris"], 14, 120, 96, true, false).unwrap();
     convert(&raw, &work.join("single"));
 
     fs::create_dir_all(shared.join("plans")).unwrap();
@@ -111,7 +111,7 @@ fn documented_slurm_array_with_a_requeued_task_and_dependent_merge_gives_the_con
     );
     fs::write(work.join("convert-shards.sbatch"), sbatch).unwrap();
     let submit = substitute(&doc_block("## Slurm job array", 1), &[("/shared/", &root), ("--shards 64", "--shards 4"), ("--array=0-63", "--array=0-3")]);
-    // Shard 1's first attempt: stopped half-way, then requeued by Slurm (which kills it).
+    // Shard 1's first attempt dies half-way (file-size limit); the stand-in then requeues it.
     let requeue = "scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"";
     let wrap = stand_in(&work.join("bin"), &shared.join("shards/flowers"), 1, requeue);
     let o = bash(&submit, work, &[("PATH", &path_with(&wrap)), ("SLURM_CONF", &cluster.conf)]);
@@ -133,7 +133,12 @@ fn documented_slurm_array_with_a_requeued_task_and_dependent_merge_gives_the_con
     assert_same_dataset(&work.join("single"), &merged);
 
     // The requeue happened while shard 1 was half-written, and Slurm ran it again.
-    assert_eq!(fs::read_to_string(wrap.join("victim.state")).unwrap().trim(), "midway");
+    assert_eq!(
+        fs::read_to_string(wrap.join("victim.state")).unwrap().trim(),
+        "midway",
+        "{}",
+        fs::read_to_string(wrap.join("victim.files")).unwrap_or_default()
+    );
     assert!(log.contains("shard=1 restart=0") && log.contains("shard=1 restart=1"), "{log}");
     let array_job = log.lines().count(); // 4 tasks + 1 rerun
     assert_eq!(array_job, 5, "{log}");

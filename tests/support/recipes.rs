@@ -34,10 +34,12 @@ pub fn substitute(text: &str, pairs: &[(&str, &str)]) -> String {
 }
 
 /// Writes `dir/autodl-format`, a stand-in for the binary: it runs the real one, except for the
-/// first attempt of shard `victim` (shard from `--shard K` or `$SLURM_ARRAY_TASK_ID`), which it
-/// stops (SIGSTOP) once that shard's temporary files exist in `shards`, records `midway` (no
-/// manifest yet) or `late` in `dir/victim.state`, then runs `kill_cmd` (the engine's way of
-/// killing the attempt). Every attempt appends `shard=K restart=R` to `dir/attempts.log`.
+/// first attempt of shard `victim` (shard from `--shard K` or `$SLURM_ARRAY_TASK_ID`), which
+/// runs under a file-size limit (the plan's size + 2 KiB) so that it dies while writing its
+/// first record file;
+/// it records `midway` (temporary files, no manifest), `late` (manifest written) or `early`
+/// (no temporary file) in `dir/victim.state`, runs `kill_cmd` (the engine's reaction, e.g. a
+/// requeue) and exits 1. Every attempt appends `shard=K restart=R` to `dir/attempts.log`.
 pub fn stand_in(dir: &Path, shards: &Path, victim: usize, kill_cmd: &str) -> PathBuf {
     fs::create_dir_all(dir).unwrap();
     let d = dir.display();
@@ -51,18 +53,22 @@ if [ "${{1:-}}" = convert ]; then
     echo "shard=$shard restart=${{SLURM_RESTART_COUNT:-0}}" >> '{d}/attempts.log'
 fi
 if [ "${{1:-}}" = convert ] && [ "$shard" = {victim} ] && mkdir '{d}/victim.first' 2>/dev/null; then
-    "$real" "$@" &
+    # A file-size limit kills the attempt (SIGXFSZ) while it writes its first record file:
+    # always half-way, however fast or loaded the machine is. The limit lets the plan copy
+    # (the largest file a shard writes before its records) through.
+    plan=; prev=
+    for a in "$@"; do [ "$prev" = --plan ] && plan="$a"; prev="$a"; done
+    kib=$(( $(stat -c %s "$plan") / 1024 + 2 ))
+    ( ulimit -c 0; ulimit -f "$kib"; exec "$real" "$@" ) &
     pid=$!
-    tag=$(printf '%05d' {victim})
-    for _ in $(seq 3000); do
-        compgen -G '{shards}/.sample-*-'"$tag"'-of-*.tmp-*' > /dev/null && break
-        sleep 0.01
-    done
-    kill -STOP "$pid"
-    if compgen -G '{shards}/manifest-'"$tag"'-of-*.json' > /dev/null; then state=late; else state=midway; fi
-    echo "$state" > '{d}/victim.state'
-    {kill_cmd}
     wait "$pid"
+    tag=$(printf '%05d' {victim})
+    if compgen -G '{shards}/manifest-'"$tag"'-of-*.json' > /dev/null; then state=late
+    elif compgen -G '{shards}/.sample-*-'"$tag"'-of-*.tmp-*' > /dev/null; then state=midway
+    else state=early; fi
+    echo "$state" > '{d}/victim.state'
+    {{ echo "limit ${{kib}} KiB"; ls -la '{shards}'; }} > '{d}/victim.files'
+    {kill_cmd}
     exit 1
 fi
 exec "$real" "$@"
