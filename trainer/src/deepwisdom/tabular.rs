@@ -17,7 +17,7 @@ use formats::inspect::Domain;
 
 use super::gbdt::{GbdtParams, GbdtTrainer};
 use super::tabular_models::ForestParams;
-use super::tabular_search::{self as search, select, Candidate, Data, Plan, Quality};
+use super::tabular_search::{self as search, blend_of, fold_gain, select, Candidate, Data, Plan, Quality};
 use super::{is_multilabel, load_features, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use crate::bundle::{Member, MemberModel};
 use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
@@ -90,6 +90,8 @@ pub struct TabularLearner {
     pool: Vec<Candidate>,
     /// OOF quality of the published ensemble ([`Quality::NONE`] while Phase A's model is).
     published: Quality,
+    /// OOF scores of the published ensemble (eval rows used by selection), once there is one.
+    published_oof: Option<Vec<f32>>,
     stale: usize,
     /// Duration of the last step of each job kind (for the "enough time for one more" test).
     cost: BTreeMap<&'static str, Duration>,
@@ -114,6 +116,7 @@ impl TabularLearner {
             plan: None,
             pool: Vec::new(),
             published: Quality::NONE,
+            published_oof: None,
             stale: 0,
             cost: BTreeMap::new(),
         })
@@ -325,6 +328,15 @@ impl TabularLearner {
             self.log(&format!("ensemble OOF NAUC {:.4} not published: log-loss {:.4} > {:.4}", quality.nauc, quality.log_loss, self.published.log_loss));
             return 0.0;
         }
+        // With k-fold OOF, the gain must exceed its standard error across folds: smaller gains
+        // are selection fitting the noise of a small table (README: publishing rule).
+        let blend = blend_of(&oofs, &counts);
+        if let Some((mean, se)) = self.published_oof.as_ref().and_then(|p| fold_gain(plan, &labels, &blend, p, k)) {
+            if mean <= se {
+                self.log(&format!("ensemble OOF NAUC {:.4} not published: per-fold gain {mean:+.4} within its standard error {se:.4}", quality.nauc));
+                return 0.0;
+            }
+        }
         let total = counts.iter().sum::<usize>().max(1) as f64;
         let test_len = self.pool[order[0]].test.len();
         let mut test = vec![0f64; test_len];
@@ -343,6 +355,7 @@ impl TabularLearner {
         let gain = if self.published.nauc.is_finite() { quality.nauc - self.published.nauc } else { 1.0 };
         self.log(&format!("ensemble OOF NAUC {:.4} log-loss {:.4}: {}", quality.nauc, quality.log_loss, names.join(", ")));
         self.published = quality;
+        self.published_oof = Some(blend);
         self.current = Some((test.into_iter().map(|v| v as f32).collect(), members, tensors));
         gain
     }

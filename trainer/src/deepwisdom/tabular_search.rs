@@ -343,6 +343,41 @@ impl Quality {
     }
 }
 
+/// Mean over folds of the per-fold NAUC difference `a − b` between two OOF score vectors
+/// (rows of `plan.eval[..rows]`, row-major with `classes` columns), and its standard error;
+/// `None` for a holdout plan (one fold: no spread to measure).
+pub fn fold_gain(plan: &Plan, labels: &[f32], a: &[f32], b: &[f32], classes: usize) -> Option<(f64, f64)> {
+    if plan.folds < 2 {
+        return None;
+    }
+    let rows = labels.len() / classes.max(1);
+    let diffs: Vec<f64> = (0..plan.folds)
+        .map(|f| {
+            let pick = |v: &[f32]| -> Vec<f32> {
+                (0..rows).filter(|&j| plan.fold_of[plan.eval[j]] == f).flat_map(|j| v[j * classes..(j + 1) * classes].iter().copied()).collect()
+            };
+            let y = pick(labels);
+            validation_nauc(&y, &pick(a), classes) - validation_nauc(&y, &pick(b), classes)
+        })
+        .collect();
+    let k = diffs.len() as f64;
+    let mean = diffs.iter().sum::<f64>() / k;
+    let var = diffs.iter().map(|d| (d - mean) * (d - mean)).sum::<f64>() / (k - 1.0);
+    Some((mean, (var / k).sqrt()))
+}
+
+/// The mean of `oofs` weighted by `counts` (the blend [`select`] describes).
+pub fn blend_of(oofs: &[&[f32]], counts: &[usize]) -> Vec<f32> {
+    let total = counts.iter().sum::<usize>().max(1) as f64;
+    let mut out = vec![0f64; oofs.first().map_or(0, |o| o.len())];
+    for (o, &n) in oofs.iter().zip(counts) {
+        if n > 0 {
+            out.iter_mut().zip(o.iter()).for_each(|(s, x)| *s += n as f64 * f64::from(*x));
+        }
+    }
+    out.into_iter().map(|v| (v / total) as f32).collect()
+}
+
 /// Greedy ensemble selection with replacement: start from the best candidate, then add
 /// (again and again) whichever candidate most improves the running mean's [`Quality`], for at
 /// most `rounds` additions; returns per-candidate counts of the best prefix and its quality.
@@ -394,6 +429,23 @@ mod tests {
         let h = Plan::new(&labels, 2, 1, 9);
         assert_eq!(h.eval.len(), 20, "20 % of each class, rounded: 5 + 15");
         assert_eq!(h.fold(0).1, h.eval);
+    }
+
+    #[test]
+    fn fold_gain_measures_the_spread_of_a_gain_across_folds() {
+        let labels: Vec<f32> = (0..100).flat_map(|i| if i % 2 == 0 { [1.0, 0.0] } else { [0.0, 1.0] }).collect();
+        let plan = Plan::new(&labels, 2, 5, 3);
+        let truth: Vec<f32> = labels.clone();
+        let coin: Vec<f32> = (0..100).flat_map(|i| if i % 3 == 0 { [0.8, 0.2] } else { [0.3, 0.7] }).collect();
+        // A perfect ranker against a poor one: a large gain, well beyond its standard error.
+        let (gain, se) = fold_gain(&plan, &labels, &truth, &coin, 2).unwrap();
+        assert!(gain > 0.5 && se < gain / 3.0, "{gain} {se}");
+        // Against itself: no gain, no spread.
+        assert_eq!(fold_gain(&plan, &labels, &coin, &coin, 2), Some((0.0, 0.0)));
+        assert_eq!(fold_gain(&Plan::new(&labels, 2, 1, 3), &labels[..40], &truth[..40], &coin[..40], 2), None);
+        // The blend of counts [1, 3] is the 1:3 mean.
+        let b = blend_of(&[&[0.0f32, 1.0], &[1.0, 0.0]], &[1, 3]);
+        assert_eq!(b, vec![0.75, 0.25]);
     }
 
     #[test]
