@@ -6,6 +6,27 @@ use clap::ValueEnum;
 use converters_common::{ErrorPolicy, OnError, SplitOptions};
 use converters_image::{Channels, ImageOptions, ResizeFilter, Storage};
 
+/// The one default seed of every command that takes `--seed` (split and record order in
+/// `convert`/`plan`/`rate`, weight initialisation and batch order in `train`/`rate`).
+pub const DEFAULT_SEED: u64 = 42;
+
+/// `train`'s default time budget: the AutoDL challenge's T, which the ALC's time axis assumes.
+pub const TRAIN_TIME_BUDGET: f64 = 1200.0;
+
+/// `rate`'s default time budget: a quick check; `rate` reads and plots the same ALC, and a
+/// longer run is `--time-budget 1200`.
+pub const RATE_TIME_BUDGET: f64 = 300.0;
+
+/// `--time-budget`: a positive, finite number of seconds (refused by the parser, before any work).
+pub fn parse_time_budget(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("the time budget must be a positive number of seconds, got {s}"))
+    }
+}
+
 /// Which converter runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Domain {
@@ -23,14 +44,14 @@ pub struct CommonArgs {
     /// Dataset name (default: name in private.info, else the input's name)
     #[arg(long)]
     pub name: Option<String>,
-    /// Replace OUT if it exists
+    /// Replace OUT if it is an earlier output of this command
     #[arg(long)]
     pub force: bool,
     /// Fraction of each label-set group sent to test when the input does not force the split
-    #[arg(long, default_value_t = 0.2, value_name = "FRACTION")]
+    #[arg(long, default_value_t = 0.2, value_name = "FRACTION", allow_negative_numbers = true)]
     pub test_size: f64,
-    /// Seed of the split and of the record order
-    #[arg(long, default_value_t = 42)]
+    /// Seed of the split and of the record order (`rate`: of training too)
+    #[arg(long, default_value_t = DEFAULT_SEED, allow_negative_numbers = true)]
     pub seed: u64,
     /// Ignore the split the input gives (subset column, train/ and test/ folders, AutoML and
     /// AutoNLP parts): pool every labelled example and split it with --test-size/--seed
@@ -40,7 +61,7 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = OnErrorArg::Skip)]
     pub on_error: OnErrorArg,
     /// Fail when more than N inputs are skipped
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_errors: Option<usize>,
     /// No progress bars
     #[arg(long, short)]

@@ -103,9 +103,9 @@ SPLIT: unless forced by a subset column or train/ and test/ folders (or AutoML/A
 
 
 #[derive(clap::Args)]
-#[command(after_long_help = LAYOUTS)]
+#[command(after_long_help = format!("{LAYOUTS}\n\n{}", super::exit_codes::CONVERT))]
 pub struct Args {
-    /// Raw input: a folder (images, text, AutoML/AutoNLP layouts) or a file (table, corpus)
+    /// Raw input: a folder (images, video, audio, text, AutoML/AutoNLP layouts) or a file (table, corpus)
     #[arg(required_unless_present = "plan", default_value = "-", hide_default_value = true)]
     pub input: PathBuf,
     /// Dataset folder to create (holds <name>.data/, <name>.solution and side files); with

@@ -36,8 +36,8 @@ pub struct Args {
     pub run: PathBuf,
     /// Dataset, unlabelled set or raw inputs to score
     pub input: PathBuf,
-    /// Output CSV ("-" = standard output)
-    #[arg(short = 'o', long, default_value = "-")]
+    /// Output CSV ("-" = standard output); `--output` is the old spelling
+    #[arg(short = 'o', long = "out", alias = "output", value_name = "CSV", default_value = "-")]
     pub output: PathBuf,
     /// Compute device
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]

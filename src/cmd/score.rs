@@ -22,14 +22,15 @@ pub struct Args {
     #[arg(long, value_name = "PRED_DIR")]
     pub predictions: PathBuf,
     /// Score folder to write (replaced as a whole) [default: scoring_output next to PRED_DIR]
-    #[arg(long, value_name = "SCORE_DIR")]
+    #[arg(short = 'o', long, value_name = "SCORE_DIR")]
     pub out: Option<PathBuf>,
     /// Keep predictions made after the time budget in `score:`, like the reference scores.txt
     /// (the figure always drops them); for bit-compatibility checks only
     #[arg(long)]
     pub unclipped_alc: bool,
-    /// Seed of the bootstrap error bars appended to scores.txt
-    #[arg(long, default_value_t = 0)]
+    /// Seed of the bootstrap error bars appended to scores.txt (default 0, not the 42 of the
+    /// other commands: the seed `train` and `rate` score with, so a rescore prints the same bars)
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
     /// Do not compute the bootstrap error bars
     #[arg(long)]

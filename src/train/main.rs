@@ -9,6 +9,7 @@ use autodl_format::cmd::train::DeviceChoice;
 use clap::Parser;
 use trainer::device::{select_device, DeviceRequest};
 
+mod leftovers;
 mod predict;
 mod rate;
 mod train;
