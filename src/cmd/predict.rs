@@ -36,7 +36,7 @@ pub struct Args {
     pub run: PathBuf,
     /// Dataset, unlabelled set or raw inputs to score
     pub input: PathBuf,
-    /// Output CSV ("-" = standard output); `--output` is the old spelling
+    /// Output CSV ("-" = standard output)
     #[arg(short = 'o', long = "out", alias = "output", value_name = "CSV", default_value = "-")]
     pub output: PathBuf,
     /// Compute device

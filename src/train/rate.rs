@@ -366,12 +366,16 @@ fn train(
         StopReason::Failed => "learner failed",
         StopReason::Interrupted => "interrupted",
     };
-    let mut ingestion = format!(
-        "{} prediction(s) in {:.1} s, {why}, ingestion_success {}",
-        outcome.predictions.len(),
-        outcome.duration,
-        u8::from(outcome.success)
-    );
+    let mut ingestion = if outcome.predictions.is_empty() {
+        format!("no prediction in {:.1} s, {why}", outcome.duration)
+    } else {
+        format!(
+            "{} prediction(s) in {:.1} s, {why}, ingestion_success {}",
+            outcome.predictions.len(),
+            outcome.duration,
+            u8::from(outcome.success)
+        )
+    };
     if let Some(failure) = &outcome.failure {
         eprintln!("error: {failure}");
         ingestion.push_str(&format!(" ({failure})"));

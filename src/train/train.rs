@@ -82,6 +82,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             None => no_prediction_reason(outcome.stop, args.time_budget),
         };
         eprintln!("error: no prediction was recorded: {why}; nothing to score");
+        drop(debris);
+        if outcome.abandoned {
+            exit_without_teardown(1);
+        }
         return Ok(1);
     }
     // A run with predictions (or an interrupted one) keeps them: they are its result.
@@ -176,7 +180,7 @@ fn report_progress(event: &IngestionEvent<'_>) {
     };
     match event {
         IngestionEvent::Started { task, budget } => {
-            eprintln!("ingestion: {task} started, budget {:.1} s", budget.as_secs_f64())
+            eprintln!("ingestion: {task} started, budget {} s", budget.as_secs_f64())
         }
         IngestionEvent::Training { round, elapsed, remaining } => {
             eprintln!("{} train round {round}", clock(*elapsed, *remaining))
