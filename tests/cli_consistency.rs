@@ -250,7 +250,7 @@ fn item_4_one_vocabulary_of_flags() {
             what: "… the second run into it",
             args: &["train", "{ds}", "--time-budget", "5", "--model", "baseline0", "--device", "cpu", "--no-score", "-o", "t5"],
             code: 2,
-            stderr_has: &["already holds a run (predictions)", "--force"],
+            stderr_has: &["already holds a run (predictions/ not empty)", "--force"],
             output_lacks: &[],
             disk: &[Disk::Present("t5/predictions/end.txt")],
         },
@@ -269,6 +269,14 @@ fn item_4_one_vocabulary_of_flags() {
             stderr_has: &["no-such-run"],
             output_lacks: &[NOT_A_FLAG],
             disk: &[Disk::Absent("p.csv")],
+        },
+        Case {
+            what: "predict refuses to replace a CSV without --force, before any work",
+            args: &["predict", "--run", "no-such-run", "{ds}", "-o", "busy/notes.txt"],
+            code: 2,
+            stderr_has: &["busy/notes.txt: already exists; give --force"],
+            output_lacks: &["no-such-run"],
+            disk: &[Disk::Present("busy/notes.txt")],
         },
         Case {
             what: "predict takes --out",
@@ -299,7 +307,7 @@ fn item_4_one_vocabulary_of_flags() {
         assert!(h.contains("-o, --out"), "{cmd} --help lacks -o, --out:\n{h}");
         assert!(!h.contains("--output"), "{cmd} --help still shows --output");
     }
-    for cmd in ["convert", "plan", "merge", "train", "rate"] {
+    for cmd in ["convert", "plan", "merge", "train", "rate", "predict"] {
         assert!(help(&[cmd, "--help"]).contains("--force"), "{cmd} has no --force");
     }
     // Every command lists its exit codes, in -h and --help.

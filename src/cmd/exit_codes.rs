@@ -27,7 +27,7 @@ interrupted by SIGINT (Ctrl-C) / SIGTERM: the learner is stopped and the predict
 
 /// `predict`.
 pub const PREDICT: &str = "Exit status: 0 predictions written; 2 could not run (the run has no model, the input \
-does not fit the model, an unreadable input, …).";
+does not fit the model, an unreadable input, the CSV exists and no --force, …).";
 
 /// `rate`.
 pub const RATE: &str = "Exit status: 0 rated (at least one prediction recorded and scored, report.html written); \

@@ -39,6 +39,9 @@ pub struct Args {
     /// Output CSV ("-" = standard output)
     #[arg(short = 'o', long = "out", alias = "output", value_name = "CSV", default_value = "-")]
     pub output: PathBuf,
+    /// Replace the CSV if it exists
+    #[arg(long)]
+    pub force: bool,
     /// Compute device
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,

@@ -139,9 +139,9 @@ fn prepare_out(args: &Args) -> anyhow::Result<()> {
     }
     if !args.force {
         bail!(
-            "{} already holds a run ({}); give --force to replace it, or choose another --out",
+            "{} already holds a run ({}/ not empty); give --force to replace it, or choose another --out",
             args.out.display(),
-            taken.join(", ")
+            taken.join("/, ")
         );
     }
     for name in taken {
