@@ -64,7 +64,7 @@ impl Command {
 pub fn run_without_trainer(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Convert(args) => {
-            // Interrupted conversions clean up their temporary folder (issue 9); not under `rate`.
+            // Interrupted conversions clean up their temporary folder (issue 9); rate and train install it themselves.
             if let Err(e) = converters_common::interrupt::install() {
                 eprintln!("warning: cannot handle SIGINT/SIGTERM ({e}); an interrupted run leaves its temporary folder");
             }

@@ -169,7 +169,7 @@ fn item_2_options_are_refused_before_any_work_and_nothing_is_left() {
         },
         Case {
             what: "train with no prediction removes the folder it created",
-            args: &["train", "{ds}", "--time-budget", "0.02", "--device", "cpu", "-o", "t1"],
+            args: &["train", "{ds}", "--time-budget", "0.005", "--device", "cpu", "-o", "t1"],
             code: 1,
             stderr_has: &["error: no prediction was recorded", "budget ran out before the learner's first prediction", "removed t1"],
             output_lacks: &["ALC 0.0000", "ingestion_success: 1"],
@@ -177,7 +177,7 @@ fn item_2_options_are_refused_before_any_work_and_nothing_is_left() {
         },
         Case {
             what: "… but only its own folders in one that existed",
-            args: &["train", "{ds}", "--time-budget", "0.02", "--device", "cpu", "-o", "busy"],
+            args: &["train", "{ds}", "--time-budget", "0.005", "--device", "cpu", "-o", "busy"],
             code: 1,
             stderr_has: &["error: no prediction was recorded"],
             output_lacks: &["ALC 0.0000"],
@@ -185,7 +185,7 @@ fn item_2_options_are_refused_before_any_work_and_nothing_is_left() {
         },
         Case {
             what: "… and --keep keeps the record of the run",
-            args: &["train", "{ds}", "--time-budget", "0.02", "--device", "cpu", "-o", "t2", "--keep"],
+            args: &["train", "{ds}", "--time-budget", "0.005", "--device", "cpu", "-o", "t2", "--keep"],
             code: 1,
             stderr_has: &["error: no prediction was recorded"],
             output_lacks: &["removed"],
@@ -203,7 +203,7 @@ fn item_3_a_run_without_a_prediction_is_not_a_success() {
     let cases = [
         Case {
             what: "rate with no prediction within the budget: exit 1 and the reason, no ALC 0.0000",
-            args: &["rate", "{ds}", "--time-budget", "0.02", "--device", "cpu", "-o", "r3"],
+            args: &["rate", "{ds}", "--time-budget", "0.005", "--device", "cpu", "-o", "r3"],
             code: 1,
             stderr_has: &["not rated: no prediction was recorded", "--time-budget"],
             output_lacks: &["ALC              0.0000", "ALC 0.0000", "ingestion_success 1"],
@@ -212,7 +212,7 @@ fn item_3_a_run_without_a_prediction_is_not_a_success() {
         },
         Case {
             what: "train with no prediction: exit 1, the reason, no ingestion_success: 1",
-            args: &["train", "{ds}", "--time-budget", "0.02", "--device", "cpu", "-o", "t3"],
+            args: &["train", "{ds}", "--time-budget", "0.005", "--device", "cpu", "-o", "t3"],
             code: 1,
             stderr_has: &["with no prediction", "error: no prediction was recorded"],
             output_lacks: &["ingestion_success: 1", "ALC 0.0000"],
