@@ -120,6 +120,22 @@ fn item_2_options_are_refused_before_any_work_and_nothing_is_left() {
             disk: &[Disk::Absent("r0")],
         },
         Case {
+            what: "rate --fps -2: a value, refused by the video options before the conversion",
+            args: &["rate", "shapes", "--domain", "video", "--fps", "-2", "-o", "r0"],
+            code: 2,
+            stderr_has: &["--fps must be > 0, got -2"],
+            output_lacks: &[NOT_A_FLAG, "converting"],
+            disk: &[Disk::Absent("r0")],
+        },
+        Case {
+            what: "rate --onehot-max 0: the table options are checked before the conversion",
+            args: &["rate", "wine.csv", "--onehot-max", "0", "-o", "r0"],
+            code: 2,
+            stderr_has: &["--onehot-max must be at least 1"],
+            output_lacks: &["converting"],
+            disk: &[Disk::Absent("r0")],
+        },
+        Case {
             what: "rate --weights on a missing folder: refused before the conversion",
             args: &["rate", "wine.csv", "--weights", "no-such-folder", "-o", "r0"],
             code: 2,

@@ -115,7 +115,7 @@ pub struct ImageArgs {
     #[arg(long)]
     pub verify: bool,
     /// Refuse images whose header announces more pixels than this (decompression bombs)
-    #[arg(long, default_value_t = converters_image::options::DEFAULT_MAX_PIXELS, value_name = "N")]
+    #[arg(long, default_value_t = converters_image::options::DEFAULT_MAX_PIXELS, value_name = "N", allow_negative_numbers = true)]
     pub max_pixels: u64,
 }
 
@@ -193,7 +193,7 @@ pub struct TabularArgs {
     #[arg(long, value_enum, default_value_t = CategoricalArg::Auto)]
     pub categorical: CategoricalArg,
     /// Most categories one-hot encoded by --categorical auto
-    #[arg(long, default_value_t = converters_tabular::limits::DEFAULT_ONEHOT_MAX_CATEGORIES, value_name = "N")]
+    #[arg(long, default_value_t = converters_tabular::limits::DEFAULT_ONEHOT_MAX_CATEGORIES, value_name = "N", allow_negative_numbers = true)]
     pub onehot_max: usize,
     /// Treat this column (name or position) as categorical even if it holds numbers (repeatable)
     #[arg(long = "categorical-column", value_name = "COLUMN", allow_negative_numbers = true)]
@@ -257,10 +257,10 @@ pub struct TextArgs {
     #[arg(long, value_enum, default_value_t = TokenizerArg::Auto)]
     pub tokenizer: TokenizerArg,
     /// bpe: vocabulary size (default 8000); words/chars: keep at most N entries (most frequent)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub vocab_size: Option<usize>,
     /// Keep at most N tokens per document
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_length: Option<usize>,
     /// Text field of a CSV/TSV/JSONL corpus
     #[arg(long, default_value = "text", value_name = "COLUMN")]
@@ -286,16 +286,16 @@ pub enum TokenizerArg {
 #[command(next_help_heading = "Video options")]
 pub struct VideoArgs {
     /// Keep at most F frames per second (the first frame of each 1/F s interval)
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
     pub fps: Option<f64>,
     /// Exactly N frames per clip, spread uniformly (a shorter clip repeats frames)
-    #[arg(long, value_name = "N", conflicts_with = "fps")]
+    #[arg(long, value_name = "N", conflicts_with = "fps", allow_negative_numbers = true)]
     pub frames: Option<usize>,
     /// Keep at most the first N selected frames of a clip (dense default: 512)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_frames: Option<usize>,
     /// JPEG quality of compressed frames
-    #[arg(long, default_value_t = converters_video::options::DEFAULT_JPEG_QUALITY, value_name = "Q")]
+    #[arg(long, default_value_t = converters_video::options::DEFAULT_JPEG_QUALITY, value_name = "Q", allow_negative_numbers = true)]
     pub jpeg_quality: u8,
 }
 
@@ -304,10 +304,10 @@ pub struct VideoArgs {
 #[command(next_help_heading = "Audio options")]
 pub struct AudioArgs {
     /// Output sample rate in Hz (the rate is not stored in the dataset)
-    #[arg(long, default_value_t = converters_audio::options::DEFAULT_SAMPLE_RATE, value_name = "HZ")]
+    #[arg(long, default_value_t = converters_audio::options::DEFAULT_SAMPLE_RATE, value_name = "HZ", allow_negative_numbers = true)]
     pub sample_rate: u32,
     /// Keep at most S seconds per file (window chosen by --crop)
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub max_seconds: Option<f64>,
     /// Which part of a longer file --max-seconds keeps
     #[arg(long, value_enum, default_value_t = CropArg::Start)]

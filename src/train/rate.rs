@@ -46,30 +46,30 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     // Before any work: every option, the device, the output folder (issue 21).
     let _signals = leftovers::catch_signals();
     let converted = !is_autodl_dataset(&args.input);
-    check_options(&args, converted)?;
-    let device = crate::device(args.device)?;
     let out_existed = out.exists();
+    let convert_args = convert::Args {
+        input: args.input.clone(),
+        out: out.join("dataset"),
+        plan: None,
+        shard: None,
+        domain: args.domain,
+        common: CommonArgs { force: true, ..args.common.clone() },
+        image: args.image.clone(),
+        tabular: args.tabular.clone(),
+        text: args.text.clone(),
+        video: args.video.clone(),
+        audio: args.audio.clone(),
+        unlabelled: Default::default(),
+    };
+    check_options(&args, &convert_args, converted)?;
+    let device = crate::device(args.device)?;
     prepare_out(&out, &args.input, args.common.force)?;
     let mut debris = Leftovers::new(&out, out_existed, RATE_ENTRIES, args.keep);
 
     // 1. Conversion (raw input only).
     let dataset_dir = if converted {
         progress.phase(1, &format!("converting {} (raw input)", args.input.display()));
-        let dataset_dir = out.join("dataset");
-        let convert_args = convert::Args {
-            input: args.input.clone(),
-            out: dataset_dir.clone(),
-            plan: None,
-            shard: None,
-            domain: args.domain,
-            common: CommonArgs { force: true, ..args.common.clone() },
-            image: args.image.clone(),
-            tabular: args.tabular.clone(),
-            text: args.text.clone(),
-            video: args.video.clone(),
-            audio: args.audio.clone(),
-            unlabelled: Default::default(),
-        };
+        let dataset_dir = convert_args.out.clone();
         let result = convert::run(convert_args);
         if let Some((code, name)) = leftovers::signal() {
             eprintln!("interrupted by {name} during the conversion; nothing was trained");
@@ -411,8 +411,8 @@ fn prepare_out(out: &Path, input: &Path, force: bool) -> anyhow::Result<()> {
 }
 
 /// Every option that can be refused, checked before anything is created or converted: the
-/// input, the split, the domain of a raw input and its options, the weights folder.
-fn check_options(args: &Args, converted: bool) -> anyhow::Result<()> {
+/// input, the weights folder, the domain of a raw input and every conversion option.
+fn check_options(args: &Args, convert_args: &convert::Args, converted: bool) -> anyhow::Result<()> {
     if !args.input.exists() {
         bail!("{}: no such file or folder", args.input.display());
     }
@@ -424,15 +424,11 @@ fn check_options(args: &Args, converted: bool) -> anyhow::Result<()> {
     if !converted {
         return Ok(());
     }
-    args.common.split().check()?;
     let domain = match args.domain {
         Domain::Auto => autodl_format::detect::detect_domain(&args.input)?,
         d => d,
     };
-    if domain == Domain::Audio {
-        autodl_format::cmd::args::audio_options(&args.image, &args.audio, &args.common)?;
-    }
-    Ok(())
+    convert::check_options(convert_args, domain)
 }
 
 /// What `rate` writes in its output folder: what `--force` may replace.
