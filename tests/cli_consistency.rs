@@ -323,7 +323,7 @@ fn item_4_one_vocabulary_of_flags() {
         assert!(h.contains("-o, --out"), "{cmd} --help lacks -o, --out:\n{h}");
         assert!(!h.contains("--output"), "{cmd} --help still shows --output");
     }
-    for cmd in ["convert", "plan", "merge", "train", "rate", "predict"] {
+    for cmd in ["convert", "plan", "merge", "train", "rate", "predict", "score"] {
         assert!(help(&[cmd, "--help"]).contains("--force"), "{cmd} has no --force");
     }
     // Every command lists its exit codes, in -h and --help.
@@ -359,4 +359,24 @@ fn item_4_one_vocabulary_of_flags() {
     for cmd in ["train", "rate"] {
         assert!(line(cmd).contains("(images, video, audio, text, tables)"), "{cmd}: {}", line(cmd));
     }
+}
+
+#[test]
+fn item_4_score_replaces_earlier_scores_only_with_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/scoring/multiclass");
+    let (dataset, predictions) = (fixture.join("multiclass"), fixture.join("res"));
+    let score = |extra: &[&str]| {
+        let mut args = vec!["score", "--dataset", dataset.to_str().unwrap(), "--predictions", predictions.to_str().unwrap(), "-o", "s"];
+        args.extend_from_slice(extra);
+        run(&args, tmp.path())
+    };
+    assert_eq!(score(&[]).status.code(), Some(0));
+    let first = std::fs::read_to_string(tmp.path().join("s/scores.txt")).unwrap();
+    let o = score(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("s: already holds scores; give --force"), "{}", text(&o).1);
+    assert_eq!(std::fs::read_to_string(tmp.path().join("s/scores.txt")).unwrap(), first, "refused run keeps the scores");
+    assert_eq!(score(&["--force"]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(tmp.path().join("s/scores.txt")).unwrap(), first);
 }

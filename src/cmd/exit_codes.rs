@@ -14,7 +14,8 @@ pub const VALIDATE: &str = "Exit status: 0 valid (warnings allowed); 1 the datas
 pub const INSPECT: &str = "Exit status: 0 summarised; 2 the dataset could not be read (`validate` says why).";
 
 /// `score`.
-pub const SCORE: &str = "Exit status: 0 scored; 2 could not score (the message names the file at fault).";
+pub const SCORE: &str = "Exit status: 0 scored; 2 could not score (the message names the file at fault; SCORE_DIR \
+holds scores and no --force).";
 
 /// `train`.
 pub const TRAIN: &str = "Exit status: 0 at least one prediction was recorded and scored; 1 the run ended without \

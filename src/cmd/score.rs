@@ -24,6 +24,9 @@ pub struct Args {
     /// Score folder to write (replaced as a whole) [default: scoring_output next to PRED_DIR]
     #[arg(short = 'o', long, value_name = "SCORE_DIR")]
     pub out: Option<PathBuf>,
+    /// Replace SCORE_DIR when it already holds scores (only a folder of scorer outputs is replaced)
+    #[arg(long)]
+    pub force: bool,
     /// Keep predictions made after the time budget in `score:`, like the reference scores.txt
     /// (the figure always drops them); for bit-compatibility checks only
     #[arg(long)]
@@ -49,6 +52,9 @@ fn default_out(predictions: &std::path::Path) -> PathBuf {
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.predictions));
+    if !args.force && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        anyhow::bail!("{}: already holds scores; give --force to replace them, or choose another -o", out.display());
+    }
     let opts = ScoreOptions {
         alc_variant: if args.unclipped_alc {
             AlcVariant::ReferenceUnclipped
@@ -89,6 +95,7 @@ mod tests {
             dataset: root.join("toy"),
             predictions: root.join("res"),
             out: None,
+            force: false,
             unclipped_alc: false,
             seed: 0,
             no_error_bars: false,
