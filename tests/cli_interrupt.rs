@@ -21,6 +21,12 @@ fn kill(child: &Child, signal: &str) {
 /// Starts `args`, sends `signal` once stderr shows the first recorded prediction and at least
 /// 5 s have passed, and returns the exit status, stdout and stderr.
 fn interrupt(args: &[&str], cwd: &Path, signal: &str) -> (Option<i32>, String, String) {
+    interrupt_with(args, cwd, &[signal])
+}
+
+/// As [`interrupt`], sending each further signal once the run reports that it is stopping.
+fn interrupt_with(args: &[&str], cwd: &Path, signals: &[&str]) -> (Option<i32>, String, String) {
+    let signal = signals.join("+");
     let started = Instant::now();
     let mut child = Command::new(BIN)
         .args(args)
@@ -53,7 +59,20 @@ fn interrupt(args: &[&str], cwd: &Path, signal: &str) -> (Option<i32>, String, S
     }
     assert!(child.try_wait().unwrap().is_none(), "the 30 s run ended before the signal");
     let sent = Instant::now();
-    kill(&child, signal);
+    for (k, s) in signals.iter().enumerate() {
+        if k > 0 {
+            // The next one once the run says it is stopping (the first was handled, not fatal).
+            let mut stopping = false;
+            while !stopping {
+                match rx.recv_timeout(Duration::from_secs(30)) {
+                    Ok(line) => stopping = line.contains("stopping the learner"),
+                    Err(_) => break,
+                }
+            }
+            assert!(stopping, "the first {} did not start an orderly stop", signals[0]);
+        }
+        kill(&child, s);
+    }
     let output = child.wait_with_output().unwrap();
     let took = sent.elapsed().as_secs_f64();
     let err = reader.join().unwrap();
@@ -110,4 +129,16 @@ fn sigterm_during_train_scores_what_was_made() {
     assert!(so.starts_with("ALC "), "the predictions made are scored: {so}");
     assert!(tmp.path().join("run/scores/scores.txt").is_file());
     assert!(tmp.path().join("run/predictions/shapes.predict_0").is_file());
+}
+
+#[test]
+fn a_second_sigint_ends_the_run_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_image_folder(&tmp.path().join("shapes"), 16);
+    let args = ["rate", "shapes", "-o", "rated", "--time-budget", "30", "--device", "cpu", "--seed", "3"];
+    let (code, _, se) = interrupt_with(&args, tmp.path(), &["INT", "INT"]);
+    assert_eq!(code, Some(130));
+    // The first signal started the orderly stop; the second ended the process before the report.
+    assert!(!se.contains("[rate 5/5") && !se.contains("are scored in the report"), "the run went on after the second SIGINT");
+    assert!(!tmp.path().join("rated/report.html").exists());
 }
