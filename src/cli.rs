@@ -20,25 +20,35 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Every command's exit status is listed after its help (`-h` and `--help`).
 #[derive(Subcommand)]
 pub enum Command {
-    /// Convert a raw folder or file (images, tables, text) into a validated AutoDL dataset
+    /// Convert a raw folder or file (images, video, audio, text, tables) into a validated AutoDL dataset
+    #[command(after_help = cmd::exit_codes::CONVERT)]
     Convert(cmd::convert::Args),
     /// Check a dataset against the AutoDL format (exit 0 valid, 1 errors found, 2 could not run)
+    #[command(after_help = cmd::exit_codes::VALIDATE)]
     Validate(cmd::validate::Args),
     /// Summarise a dataset: domain, shape, counts, class histogram, sizes
+    #[command(after_help = cmd::exit_codes::INSPECT)]
     Inspect(cmd::inspect::Args),
     /// Score an ingestion run: NAUC per prediction, ALC, learning-curve figure, HTML report
+    #[command(after_help = cmd::exit_codes::SCORE)]
     Score(cmd::score::Args),
-    /// Train a learner on a dataset under the AutoDL time budget, then score the run
+    /// Train a learner on a dataset (images, video, audio, text, tables) under the AutoDL time budget, then score the run
+    #[command(after_help = cmd::exit_codes::TRAIN)]
     Train(cmd::train::Args),
-    /// Score a dataset (test subset) or an unlabelled set with a trained run's model; writes CSV
+    /// Score a dataset (test subset), an unlabelled set or raw inputs with a trained run's model; writes CSV
+    #[command(after_help = cmd::exit_codes::PREDICT)]
     Predict(cmd::predict::Args),
-    /// One shot: convert a raw folder (or take a dataset), validate, train, score; writes report.html
+    /// One shot: convert raw input (images, video, audio, text, tables) or take a dataset, validate, train, score; writes report.html
+    #[command(after_help = cmd::exit_codes::RATE)]
     Rate(cmd::rate::Args),
     /// Scale-out: list an input once and assign every item its subset, id and shard (plan.jsonl)
+    #[command(after_help = cmd::exit_codes::PLAN)]
     Plan(cmd::plan::Args),
     /// Scale-out: check the shards of a plan and merge them into one validated dataset
+    #[command(after_help = cmd::exit_codes::MERGE)]
     Merge(cmd::merge::Args),
 }
 
@@ -54,7 +64,7 @@ impl Command {
 pub fn run_without_trainer(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Convert(args) => {
-            // Interrupted conversions clean up their temporary folder (issue 9); not under `rate`.
+            // Interrupted conversions clean up their temporary folder (issue 9); rate and train install it themselves.
             if let Err(e) = converters_common::interrupt::install() {
                 eprintln!("warning: cannot handle SIGINT/SIGTERM ({e}); an interrupted run leaves its temporary folder");
             }

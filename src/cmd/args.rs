@@ -6,6 +6,27 @@ use clap::ValueEnum;
 use converters_common::{ErrorPolicy, OnError, SplitOptions};
 use converters_image::{Channels, ImageOptions, ResizeFilter, Storage};
 
+/// The one default seed of every command that takes `--seed` (split and record order in
+/// `convert`/`plan`/`rate`, weight initialisation and batch order in `train`/`rate`).
+pub const DEFAULT_SEED: u64 = 42;
+
+/// `train`'s default time budget: the AutoDL challenge's T, which the ALC's time axis assumes.
+pub const TRAIN_TIME_BUDGET: f64 = 1200.0;
+
+/// `rate`'s default time budget: a quick check; `rate` reads and plots the same ALC, and a
+/// longer run is `--time-budget 1200`.
+pub const RATE_TIME_BUDGET: f64 = 300.0;
+
+/// `--time-budget`: a positive, finite number of seconds (refused by the parser, before any work).
+pub fn parse_time_budget(s: &str) -> Result<f64, String> {
+    let v: f64 = s.trim().parse().map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("the time budget must be a positive number of seconds, got {s}"))
+    }
+}
+
 /// Which converter runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Domain {
@@ -23,14 +44,14 @@ pub struct CommonArgs {
     /// Dataset name (default: name in private.info, else the input's name)
     #[arg(long)]
     pub name: Option<String>,
-    /// Replace OUT if it exists
+    /// Replace OUT if it is an earlier output of this command
     #[arg(long)]
     pub force: bool,
     /// Fraction of each label-set group sent to test when the input does not force the split
-    #[arg(long, default_value_t = 0.2, value_name = "FRACTION")]
+    #[arg(long, default_value_t = 0.2, value_name = "FRACTION", allow_negative_numbers = true)]
     pub test_size: f64,
-    /// Seed of the split and of the record order
-    #[arg(long, default_value_t = 42)]
+    /// Seed of the split and of the record order (`rate`: of training too)
+    #[arg(long, default_value_t = DEFAULT_SEED, allow_negative_numbers = true)]
     pub seed: u64,
     /// Ignore the split the input gives (subset column, train/ and test/ folders, AutoML and
     /// AutoNLP parts): pool every labelled example and split it with --test-size/--seed
@@ -40,7 +61,7 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = OnErrorArg::Skip)]
     pub on_error: OnErrorArg,
     /// Fail when more than N inputs are skipped
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_errors: Option<usize>,
     /// No progress bars
     #[arg(long, short)]
@@ -94,7 +115,7 @@ pub struct ImageArgs {
     #[arg(long)]
     pub verify: bool,
     /// Refuse images whose header announces more pixels than this (decompression bombs)
-    #[arg(long, default_value_t = converters_image::options::DEFAULT_MAX_PIXELS, value_name = "N")]
+    #[arg(long, default_value_t = converters_image::options::DEFAULT_MAX_PIXELS, value_name = "N", allow_negative_numbers = true)]
     pub max_pixels: u64,
 }
 
@@ -172,7 +193,7 @@ pub struct TabularArgs {
     #[arg(long, value_enum, default_value_t = CategoricalArg::Auto)]
     pub categorical: CategoricalArg,
     /// Most categories one-hot encoded by --categorical auto
-    #[arg(long, default_value_t = converters_tabular::limits::DEFAULT_ONEHOT_MAX_CATEGORIES, value_name = "N")]
+    #[arg(long, default_value_t = converters_tabular::limits::DEFAULT_ONEHOT_MAX_CATEGORIES, value_name = "N", allow_negative_numbers = true)]
     pub onehot_max: usize,
     /// Treat this column (name or position) as categorical even if it holds numbers (repeatable)
     #[arg(long = "categorical-column", value_name = "COLUMN", allow_negative_numbers = true)]
@@ -236,10 +257,10 @@ pub struct TextArgs {
     #[arg(long, value_enum, default_value_t = TokenizerArg::Auto)]
     pub tokenizer: TokenizerArg,
     /// bpe: vocabulary size (default 8000); words/chars: keep at most N entries (most frequent)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub vocab_size: Option<usize>,
     /// Keep at most N tokens per document
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_length: Option<usize>,
     /// Text field of a CSV/TSV/JSONL corpus
     #[arg(long, default_value = "text", value_name = "COLUMN")]
@@ -265,16 +286,16 @@ pub enum TokenizerArg {
 #[command(next_help_heading = "Video options")]
 pub struct VideoArgs {
     /// Keep at most F frames per second (the first frame of each 1/F s interval)
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
     pub fps: Option<f64>,
     /// Exactly N frames per clip, spread uniformly (a shorter clip repeats frames)
-    #[arg(long, value_name = "N", conflicts_with = "fps")]
+    #[arg(long, value_name = "N", conflicts_with = "fps", allow_negative_numbers = true)]
     pub frames: Option<usize>,
     /// Keep at most the first N selected frames of a clip (dense default: 512)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub max_frames: Option<usize>,
     /// JPEG quality of compressed frames
-    #[arg(long, default_value_t = converters_video::options::DEFAULT_JPEG_QUALITY, value_name = "Q")]
+    #[arg(long, default_value_t = converters_video::options::DEFAULT_JPEG_QUALITY, value_name = "Q", allow_negative_numbers = true)]
     pub jpeg_quality: u8,
 }
 
@@ -283,10 +304,10 @@ pub struct VideoArgs {
 #[command(next_help_heading = "Audio options")]
 pub struct AudioArgs {
     /// Output sample rate in Hz (the rate is not stored in the dataset)
-    #[arg(long, default_value_t = converters_audio::options::DEFAULT_SAMPLE_RATE, value_name = "HZ")]
+    #[arg(long, default_value_t = converters_audio::options::DEFAULT_SAMPLE_RATE, value_name = "HZ", allow_negative_numbers = true)]
     pub sample_rate: u32,
     /// Keep at most S seconds per file (window chosen by --crop)
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub max_seconds: Option<f64>,
     /// Which part of a longer file --max-seconds keeps
     #[arg(long, value_enum, default_value_t = CropArg::Start)]

@@ -103,9 +103,9 @@ SPLIT: unless forced by a subset column or train/ and test/ folders (or AutoML/A
 
 
 #[derive(clap::Args)]
-#[command(after_long_help = LAYOUTS)]
+#[command(after_long_help = format!("{LAYOUTS}\n\n{}", super::exit_codes::CONVERT))]
 pub struct Args {
-    /// Raw input: a folder (images, text, AutoML/AutoNLP layouts) or a file (table, corpus)
+    /// Raw input: a folder (images, video, audio, text, AutoML/AutoNLP layouts) or a file (table, corpus)
     #[arg(required_unless_present = "plan", default_value = "-", hide_default_value = true)]
     pub input: PathBuf,
     /// Dataset folder to create (holds <name>.data/, <name>.solution and side files); with
@@ -267,10 +267,24 @@ fn output_target(args: &Args, name: String, what: &str, style: formats::solution
     target
 }
 
-fn run_tabular(args: &Args) -> anyhow::Result<i32> {
+/// Every option of `domain` checked without reading the input: `rate` runs it before any work.
+pub fn check_options(args: &Args, domain: Domain) -> anyhow::Result<()> {
+    args.common.split().check()?;
+    match domain {
+        Domain::Image => drop(args.image.options().check()?),
+        Domain::Video => drop(video_options(&args.image, &args.video).check()?),
+        Domain::Audio => drop(audio_options(&args.image, &args.audio, &args.common)?.check()?),
+        Domain::Tabular => tabular_options(args).check().map_err(converters_common::ConvertError::from)?,
+        Domain::Text => text_options(args).check().map_err(converters_common::ConvertError::from)?,
+        Domain::Auto => {}
+    }
+    Ok(())
+}
+
+fn tabular_options(args: &Args) -> converters_tabular::TabularOptions {
     use converters_tabular::{CategoricalEncoding, ColumnChoices, MissingPolicy, SparseChoice, TabularOptions};
     let t = &args.tabular;
-    let opts = TabularOptions {
+    TabularOptions {
         columns: ColumnChoices {
             targets: t.targets.clone(),
             categorical: t.categorical_columns.clone(),
@@ -299,7 +313,11 @@ fn run_tabular(args: &Args) -> anyhow::Result<i32> {
             SparseArg::No => SparseChoice::No,
         },
         split: args.common.split(),
-    };
+    }
+}
+
+fn run_tabular(args: &Args) -> anyhow::Result<i32> {
+    let opts = tabular_options(args);
     opts.check().map_err(converters_common::ConvertError::from)?;
     let suggested = converters_tabular::suggested_name(&args.input);
     let name = converters_common::naming::resolve_name(args.common.name.as_deref(), suggested.as_deref(), &args.input)?;
@@ -340,10 +358,10 @@ fn run_tabular(args: &Args) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn run_text(args: &Args) -> anyhow::Result<i32> {
-    use converters_text::{convert_corpus, Corpus, TableColumns, TextOptions, TokenizerChoice};
+fn text_options(args: &Args) -> converters_text::TextOptions {
+    use converters_text::{TableColumns, TextOptions, TokenizerChoice};
     let t = &args.text;
-    let opts = TextOptions {
+    TextOptions {
         columns: TableColumns {
             text: t.text_column.clone(),
             label: t.label_column.clone(),
@@ -359,7 +377,12 @@ fn run_text(args: &Args) -> anyhow::Result<i32> {
         vocab_size: t.vocab_size,
         max_length: t.max_length,
         split: args.common.split(),
-    };
+    }
+}
+
+fn run_text(args: &Args) -> anyhow::Result<i32> {
+    use converters_text::{convert_corpus, Corpus};
+    let opts = text_options(args);
     opts.check().map_err(converters_common::ConvertError::from)?;
     let mut report = converters_common::SkipReport::new(args.common.policy());
     let corpus = Corpus::open(&args.input, &opts.columns, &mut report).map_err(converters_common::ConvertError::from)?;

@@ -1,5 +1,6 @@
 //! One module per subcommand, and the flag groups they share (`args`).
 pub mod args;
+pub mod exit_codes;
 pub mod inspect;
 pub mod validate;
 pub mod score;

@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub listing: Option<PathBuf>,
     /// Number of shards, balanced by input bytes
-    #[arg(long, default_value_t = 1, value_name = "N")]
+    #[arg(long, default_value_t = 1, value_name = "N", allow_negative_numbers = true)]
     pub shards: usize,
     /// Input domain (per-file domains only: image, video, audio)
     #[arg(long, value_enum, default_value_t = Domain::Auto)]

@@ -37,8 +37,11 @@ pub struct Args {
     /// Dataset, unlabelled set or raw inputs to score
     pub input: PathBuf,
     /// Output CSV ("-" = standard output)
-    #[arg(short = 'o', long, default_value = "-")]
+    #[arg(short = 'o', long = "out", alias = "output", value_name = "CSV", default_value = "-")]
     pub output: PathBuf,
+    /// Replace the CSV if it exists
+    #[arg(long)]
+    pub force: bool,
     /// Compute device
     #[arg(long, value_enum, default_value_t = DeviceChoice::Cpu)]
     pub device: DeviceChoice,

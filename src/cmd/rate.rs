@@ -1,4 +1,4 @@
-//! `autodl-format rate INPUT [--time-budget 300] [--out DIR] [convert options…]`: the
+//! `autodl-format rate INPUT [--time-budget 300] [-o DIR] [convert options…]`: the
 //! self-service check of a dataset in one command: a raw folder/file is converted (same options
 //! as `convert`), the dataset is validated (errors stop the run), the automatic model is trained
 //! under the AutoDL protocol and scored, and everything lands in one `report.html`.
@@ -18,25 +18,29 @@ use super::args::{AudioArgs, CommonArgs, Domain, ImageArgs, TabularArgs, TextArg
 use super::train::DeviceChoice;
 
 #[derive(clap::Args)]
-#[command(after_long_help = "INPUT is an AutoDL dataset when it is a folder holding exactly one \
-<name>.data/ folder; anything else is raw input, converted first (see `autodl-format convert \
---help` for the layouts). Exit status: 0 rated; 1 the dataset has validation errors (the \
-validator's report is printed, nothing is trained) or the learner failed; 2 the run could not \
-start (conversion failed, output folder taken, …).\n\nreport.html shows: the dataset summary \
+#[command(after_long_help = format!("INPUT is an AutoDL dataset when it is a folder holding exactly one \
+<name>.data/ folder; anything else is raw input (images, video, audio, text, tables), converted \
+first (see `autodl-format convert --help` for the layouts). Every option is checked before the \
+conversion starts.\n\n{}\n\nreport.html shows: the dataset summary \
 (inspect facts, class balance), a plain verdict (ALC and final NAUC ± their bootstrap spread, \
 against chance and the first model; a finding when the test set is too small), validation \
 findings, the learning curve with ALC, NAUC, top-1 accuracy and the challenge's mean probability \
 on the true class, per-class AUC, precision and recall, the confusion matrix of single-label tasks, a few examples per class, run facts and the inputs \
-the conversion skipped.")]
+the conversion skipped.", super::exit_codes::RATE))]
 pub struct Args {
     /// Raw folder or file to convert, or an AutoDL dataset folder
     pub input: PathBuf,
-    /// Time budget T of the training run, seconds
-    #[arg(long, default_value_t = 300.0)]
+    /// Time budget T of the training run, seconds (default: a quick 300 s; `train` defaults to
+    /// the AutoDL challenge's 1200 s)
+    #[arg(long, default_value_t = super::args::RATE_TIME_BUDGET, value_name = "SECONDS",
+          value_parser = super::args::parse_time_budget, allow_negative_numbers = true)]
     pub time_budget: f64,
     /// Output folder (default: rate-<input name> in the current folder); --force replaces it
-    #[arg(long)]
+    #[arg(short = 'o', long)]
     pub out: Option<PathBuf>,
+    /// Keep what a run that stops before its report created (by default it is removed)
+    #[arg(long)]
+    pub keep: bool,
     /// Compute device of the training run
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,

@@ -22,14 +22,18 @@ pub struct Args {
     #[arg(long, value_name = "PRED_DIR")]
     pub predictions: PathBuf,
     /// Score folder to write (replaced as a whole) [default: scoring_output next to PRED_DIR]
-    #[arg(long, value_name = "SCORE_DIR")]
+    #[arg(short = 'o', long, value_name = "SCORE_DIR")]
     pub out: Option<PathBuf>,
+    /// Replace SCORE_DIR when it already holds scores (only a folder of scorer outputs is replaced)
+    #[arg(long)]
+    pub force: bool,
     /// Keep predictions made after the time budget in `score:`, like the reference scores.txt
     /// (the figure always drops them); for bit-compatibility checks only
     #[arg(long)]
     pub unclipped_alc: bool,
-    /// Seed of the bootstrap error bars appended to scores.txt
-    #[arg(long, default_value_t = 0)]
+    /// Seed of the bootstrap error bars appended to scores.txt (default 0, not the 42 of the
+    /// other commands: the seed `train` and `rate` score with, so a rescore prints the same bars)
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub seed: u64,
     /// Do not compute the bootstrap error bars
     #[arg(long)]
@@ -48,6 +52,9 @@ fn default_out(predictions: &std::path::Path) -> PathBuf {
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let out = args.out.clone().unwrap_or_else(|| default_out(&args.predictions));
+    if !args.force && std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_some()) {
+        anyhow::bail!("{}: already holds scores; give --force to replace them, or choose another -o", out.display());
+    }
     let opts = ScoreOptions {
         alc_variant: if args.unclipped_alc {
             AlcVariant::ReferenceUnclipped
@@ -88,6 +95,7 @@ mod tests {
             dataset: root.join("toy"),
             predictions: root.join("res"),
             out: None,
+            force: false,
             unclipped_alc: false,
             seed: 0,
             no_error_bars: false,

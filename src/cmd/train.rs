@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ModelChoice {
-    /// DeepWisdom pipeline of the dataset's domain (image, tabular; a closed-form model otherwise)
+    /// DeepWisdom pipeline of the dataset's domain (images, video, audio, text, tables)
     Auto,
     /// Constant scores for every example (NAUC 0): checks the plumbing
     Baseline0,
@@ -34,21 +34,33 @@ pub enum DeviceChoice {
     Cuda,
 }
 
+/// What `train` writes in its output folder: what `--force` replaces (nothing else in OUT is touched).
+pub const TRAIN_ENTRIES: &[&str] = &["predictions", "scores", scoring::run_layout::BUNDLE_DIR];
+
 #[derive(clap::Args)]
-#[command(after_long_help = "Exit status: 0 the run succeeded; 1 the learner failed \
-(ingestion_success: 0; predictions made before the failure are kept and scored); 2 the run \
-could not start or scoring failed.\n\nLayout written under --out: predictions/ (start.txt, \
-<task>.predict_<k>, end.txt in the original AutoDL format) and scores/ (scores.txt, \
-learning-curve-<task>.png/.svg, detailed_results.html).")]
+#[command(after_long_help = format!("{}\n\nLayout written under --out: predictions/ (start.txt, \
+<task>.predict_<k>, end.txt in the original AutoDL format), scores/ (scores.txt, \
+learning-curve-<task>.png/.svg, detailed_results.html) and model/ (--model auto). --force replaces \
+these three and leaves anything else in OUT alone.", super::exit_codes::TRAIN))]
 pub struct Args {
     /// Dataset folder (holds `<name>.data/` and `<name>.solution`)
     pub dataset: PathBuf,
     /// Time budget T in seconds; no prediction is recorded after T and the run stops by then
-    #[arg(long, default_value_t = 1200.0)]
+    /// (default: the AutoDL challenge's 1200 s, which the ALC's time axis assumes; `rate`
+    /// defaults to a quicker 300 s)
+    #[arg(long, default_value_t = super::args::TRAIN_TIME_BUDGET, value_name = "SECONDS",
+          value_parser = super::args::parse_time_budget, allow_negative_numbers = true)]
     pub time_budget: f64,
-    /// Output folder; gets `predictions/` and `scores/` (predictions/ must not hold a run)
-    #[arg(long)]
+    /// Output folder; gets `predictions/`, `scores/` and `model/`
+    #[arg(short = 'o', long)]
     pub out: PathBuf,
+    /// Replace the predictions/, scores/ and model/ of an earlier run in OUT
+    #[arg(long)]
+    pub force: bool,
+    /// Keep what a failed run created (by default a run that fails before it scored anything
+    /// removes the folders it created)
+    #[arg(long)]
+    pub keep: bool,
     /// Learner to run
     #[arg(long, value_enum, default_value_t = ModelChoice::Auto)]
     pub model: ModelChoice,
@@ -62,7 +74,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = DeviceChoice::Auto)]
     pub device: DeviceChoice,
     /// Seed of weight initialisation and batch order (same seed ⇒ same predictions on CPU)
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = super::args::DEFAULT_SEED, allow_negative_numbers = true)]
     pub seed: u64,
     /// Skip scoring after the run
     #[arg(long)]

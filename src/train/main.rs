@@ -9,6 +9,7 @@ use autodl_format::cmd::train::DeviceChoice;
 use clap::Parser;
 use trainer::device::{select_device, DeviceRequest};
 
+mod leftovers;
 mod predict;
 mod rate;
 mod train;
@@ -24,11 +25,23 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(args) => train::run(args),
-        Command::Predict(args) => predict::run(args),
+        Command::Predict(args) => check_predict_out(&args).and_then(|()| predict::run(args)),
         Command::Rate(args) => rate::run(args),
         other => run_without_trainer(other),
     };
     exit_with(result)
+}
+
+/// Before any work: `predict -o CSV` replaces an existing file only with `--force` (issue 21).
+fn check_predict_out(args: &autodl_format::cmd::predict::Args) -> anyhow::Result<()> {
+    let out = &args.output;
+    if out.as_os_str() != "-" && std::fs::symlink_metadata(out).is_ok() && !args.force {
+        anyhow::bail!("{}: already exists; give --force to replace it, or choose another -o", out.display());
+    }
+    if out.is_dir() {
+        anyhow::bail!("{}: is a folder; -o names the CSV file to write", out.display());
+    }
+    Ok(())
 }
 
 /// The device of `--device` (shared by train, predict and rate).

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
-use autodl_format::cmd::args::CommonArgs;
+use anyhow::{bail, Context};
+use autodl_format::cmd::args::{CommonArgs, Domain};
 use autodl_format::cmd::convert;
 use autodl_format::cmd::rate::{is_autodl_dataset, Args};
 use formats::validate::{validate, ValidateOptions};
@@ -13,6 +13,8 @@ use trainer::ingestion::{run_ingestion, IngestionConfig, IngestionEvent, Phase, 
 use trainer::report::{build_report, read_skipped_tsv, Rating, ReportInput, RunFacts};
 use trainer::scoring::files::{read_prediction, read_solution};
 use trainer::scoring::Matrix;
+
+use crate::leftovers::{self, Leftovers};
 
 /// Phase headers and budget progress on stderr, with a clock since the command started.
 struct Progress {
@@ -41,29 +43,39 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "input".to_string());
     let out = args.out.clone().unwrap_or_else(|| PathBuf::from(format!("rate-{input_name}")));
+    // Before any work: every option, the device, the output folder (issue 21).
+    let _signals = leftovers::catch_signals();
+    let converted = !is_autodl_dataset(&args.input);
+    let out_existed = out.exists();
+    let convert_args = convert::Args {
+        input: args.input.clone(),
+        out: out.join("dataset"),
+        plan: None,
+        shard: None,
+        domain: args.domain,
+        common: CommonArgs { force: true, ..args.common.clone() },
+        image: args.image.clone(),
+        tabular: args.tabular.clone(),
+        text: args.text.clone(),
+        video: args.video.clone(),
+        audio: args.audio.clone(),
+        unlabelled: Default::default(),
+    };
+    check_options(&args, &convert_args, converted)?;
+    let device = crate::device(args.device)?;
     prepare_out(&out, &args.input, args.common.force)?;
-    let _no_empty_out = RemoveIfEmpty(out.clone());
+    let mut debris = Leftovers::new(&out, out_existed, RATE_ENTRIES, args.keep);
 
     // 1. Conversion (raw input only).
-    let converted = !is_autodl_dataset(&args.input);
     let dataset_dir = if converted {
         progress.phase(1, &format!("converting {} (raw input)", args.input.display()));
-        let dataset_dir = out.join("dataset");
-        let convert_args = convert::Args {
-            input: args.input.clone(),
-            out: dataset_dir.clone(),
-            plan: None,
-            shard: None,
-            domain: args.domain,
-            common: CommonArgs { force: true, ..args.common.clone() },
-            image: args.image.clone(),
-            tabular: args.tabular.clone(),
-            text: args.text.clone(),
-            video: args.video.clone(),
-            audio: args.audio.clone(),
-            unlabelled: Default::default(),
-        };
-        let code = convert::run(convert_args).context("conversion failed; nothing was trained")?;
+        let dataset_dir = convert_args.out.clone();
+        let result = convert::run(convert_args);
+        if let Some((code, name)) = leftovers::signal() {
+            eprintln!("interrupted by {name} during the conversion; nothing was trained");
+            return Ok(code);
+        }
+        let code = result.context("conversion failed; nothing was trained")?;
         if code != 0 {
             eprintln!("error: conversion of {} failed (exit {code}); nothing was trained", args.input.display());
             return Ok(2);
@@ -90,6 +102,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         return Ok(1);
     }
     progress.note(&format!("valid: 0 errors, {} warning(s)", validation.warnings));
+    if let Some((code, name)) = leftovers::signal() {
+        eprintln!("interrupted by {name} before training; nothing was trained");
+        return Ok(code);
+    }
     let inspection = formats::inspect::inspect(&dataset_dir)
         .with_context(|| format!("inspecting {}", dataset_dir.display()))?;
     progress.note(&format!(
@@ -107,7 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
 
     // 3. Training under the budget, with the NAUC of each recorded prediction.
     progress.phase(3, &format!("training the automatic model, budget {} s", args.time_budget));
-    let run = train(&args, &dataset_dir, &out, &progress)?;
+    let run = train(&args, device, &dataset_dir, &out, &progress)?;
 
     // 4. Scoring.
     progress.phase(4, "scoring");
@@ -146,6 +162,12 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         ],
         started,
         ingestion: run.ingestion.clone(),
+        interrupted: run.interrupted.map(|(_, name, at)| {
+            format!(
+                "by {name} at {at:.1} s of the {} s budget; the {} prediction(s) made before it are scored below",
+                args.time_budget, run.predictions
+            )
+        }),
     };
     let html = build_report(&ReportInput {
         dataset_dir: &dataset_dir,
@@ -157,6 +179,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     });
     let report_path = out.join("report.html");
     write_atomically(&report_path, html.as_bytes())?;
+    // The report explains the run, whatever its outcome: the run's files stay with it.
+    debris.disarm();
 
     // One-screen summary.
     println!();
@@ -169,8 +193,14 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     print_rating(score.as_ref(), args.time_budget);
     println!("run              {} on {}, budget {} s, {}", run.learner, run.device, args.time_budget, run.ingestion);
     println!("report           {}", report_path.display());
-    let code = if score.is_none() {
+    let code = if let Some((code, name, _)) = run.interrupted {
+        eprintln!("interrupted by {name}: the {} prediction(s) made before it are scored in the report", run.predictions);
+        code
+    } else if score.is_none() {
         2
+    } else if run.predictions == 0 {
+        eprintln!("error: not rated: no prediction was recorded: {}", run.no_prediction_reason);
+        1
     } else if run.success {
         0
     } else {
@@ -195,7 +225,7 @@ fn print_rating(score: Option<&trainer::scoring::ScoreReport>, budget: f64) {
         return;
     };
     let (Some(r), Some(first), Some(last)) = (Rating::of(s), s.predictions.first(), s.predictions.last()) else {
-        println!("ALC              {:.4}", s.alc);
+        println!("ALC              - (no prediction)");
         println!("final NAUC       - (no prediction)");
         println!("first prediction none within the {budget} s budget");
         println!("verdict          not rated: no prediction within the budget");
@@ -231,14 +261,25 @@ struct TrainFacts {
     learner: String,
     ingestion: String,
     success: bool,
-    /// The learner ignored the deadline and its thread was left running (spec SCORING.md §4).
+    /// The learner ignored the deadline (or the interrupt) and its thread was left running.
     abandoned: bool,
+    /// Predictions recorded.
+    predictions: usize,
+    /// Why none was recorded, in words (read when `predictions` is 0).
+    no_prediction_reason: String,
+    /// (exit status, signal name, seconds into the run) of an interrupted run.
+    interrupted: Option<(i32, &'static str, f64)>,
 }
 
 /// `train --model auto` without its scoring: the same steps (spec SCORING.md §4) with
 /// progress that also shows the NAUC of each recorded prediction.
-fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> anyhow::Result<TrainFacts> {
-    let device = crate::device(args.device)?;
+fn train(
+    args: &Args,
+    device: trainer::device::DeviceChoice,
+    dataset_dir: &Path,
+    out: &Path,
+    progress: &Progress,
+) -> anyhow::Result<TrainFacts> {
     progress.note(&format!("device: {}", device.describe()));
     if let (true, Some(why)) = (args.verbose, &device.fallback_reason) {
         progress.note(&format!("device: CUDA not used: {why}"));
@@ -248,7 +289,8 @@ fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> an
     let (test_rows, output_dim) = source.prediction_shape()?;
     let task = source.name.clone();
     let predictions_dir = out.join("predictions");
-    let config = IngestionConfig::new(&task, args.time_budget, &predictions_dir, test_rows, output_dim)?;
+    let config = IngestionConfig::new(&task, args.time_budget, &predictions_dir, test_rows, output_dim)?
+        .with_interrupt(leftovers::interrupted);
     let auto = trainer::deepwisdom::AutoConfig {
         seed: args.common.seed,
         device: device.device,
@@ -264,6 +306,7 @@ fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> an
     // The live NAUC needs the test labels; without them progress shows times only.
     let solution: Option<Matrix> = read_solution(dataset_dir).ok().map(|s| s.matrix);
     let mut latest: Option<f64> = None;
+    let mut interrupted_at = 0.0;
     let budget = args.time_budget;
     let outcome = run_ingestion(&config, learner, |event: &IngestionEvent<'_>| {
         let nauc_text = |latest: Option<f64>| latest.map_or("-".to_string(), |n| format!("{n:.4}"));
@@ -297,6 +340,10 @@ fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> an
             IngestionEvent::LatePredictionDropped { elapsed } => {
                 eprintln!("    prediction returned at {:.2} s, after the budget: not recorded", elapsed.as_secs_f64())
             }
+            IngestionEvent::Interrupted { elapsed } => {
+                interrupted_at = elapsed.as_secs_f64();
+                eprintln!("    interrupted at {interrupted_at:.1} s: stopping the learner (Ctrl-C again ends at once)")
+            }
             IngestionEvent::Started { .. } | IngestionEvent::Finished { .. } => {}
         }
     })?;
@@ -317,13 +364,18 @@ fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> an
         StopReason::DeadlineCancelled => "stopped at the deadline",
         StopReason::LearnerAbandoned => "learner abandoned at the deadline",
         StopReason::Failed => "learner failed",
+        StopReason::Interrupted => "interrupted",
     };
-    let mut ingestion = format!(
-        "{} prediction(s) in {:.1} s, {why}, ingestion_success {}",
-        outcome.predictions.len(),
-        outcome.duration,
-        u8::from(outcome.success)
-    );
+    let mut ingestion = if outcome.predictions.is_empty() {
+        format!("no prediction in {:.1} s, {why}", outcome.duration)
+    } else {
+        format!(
+            "{} prediction(s) in {:.1} s, {why}, ingestion_success {}",
+            outcome.predictions.len(),
+            outcome.duration,
+            u8::from(outcome.success)
+        )
+    };
     if let Some(failure) = &outcome.failure {
         eprintln!("error: {failure}");
         ingestion.push_str(&format!(" ({failure})"));
@@ -333,7 +385,16 @@ fn train(args: &Args, dataset_dir: &Path, out: &Path, progress: &Progress) -> an
         learner: learner_name,
         ingestion,
         success: outcome.success,
-        abandoned: outcome.stop == StopReason::LearnerAbandoned,
+        abandoned: outcome.abandoned,
+        predictions: outcome.predictions.len(),
+        no_prediction_reason: match &outcome.failure {
+            Some(f) => format!("the learner failed before its first prediction ({f})"),
+            None => crate::train::no_prediction_reason(outcome.stop, args.time_budget),
+        },
+        interrupted: match (outcome.stop, leftovers::signal()) {
+            (StopReason::Interrupted, Some((code, name))) => Some((code, name, interrupted_at)),
+            _ => None,
+        },
     })
 }
 
@@ -349,16 +410,25 @@ fn prepare_out(out: &Path, input: &Path, force: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Removes the output folder on the way out when nothing was written into it (a run that
-/// failed before its first file leaves no empty `--out` behind, issue 22).
-struct RemoveIfEmpty(PathBuf);
-
-impl Drop for RemoveIfEmpty {
-    fn drop(&mut self) {
-        if std::fs::read_dir(&self.0).is_ok_and(|mut d| d.next().is_none()) {
-            let _ = std::fs::remove_dir(&self.0);
+/// Every option that can be refused, checked before anything is created or converted: the
+/// input, the weights folder, the domain of a raw input and every conversion option.
+fn check_options(args: &Args, convert_args: &convert::Args, converted: bool) -> anyhow::Result<()> {
+    if !args.input.exists() {
+        bail!("{}: no such file or folder", args.input.display());
+    }
+    if let Some(w) = &args.weights {
+        if !w.is_dir() {
+            bail!("--weights {}: not a folder (it holds resnet18.safetensors)", w.display());
         }
     }
+    if !converted {
+        return Ok(());
+    }
+    let domain = match args.domain {
+        Domain::Auto => autodl_format::detect::detect_domain(&args.input)?,
+        d => d,
+    };
+    convert::check_options(convert_args, domain)
 }
 
 /// What `rate` writes in its output folder: what `--force` may replace.

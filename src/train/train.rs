@@ -3,14 +3,19 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Context;
-use autodl_format::cmd::train::{Args, ModelChoice};
+use anyhow::{bail, Context};
+use autodl_format::cmd::train::{Args, ModelChoice, TRAIN_ENTRIES};
 use trainer::baselines::{ConstantBaseline, LinearBaseline, LinearConfig};
 use trainer::data::DatasetSource;
 use trainer::ingestion::{exit_without_teardown, run_ingestion, IngestionConfig, IngestionEvent, Phase, StopReason};
 use trainer::learner::Learner;
 
+use crate::leftovers::{self, Leftovers};
+
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    // Before any work: the output, then the device (the options were checked by the parser).
+    let _signals = leftovers::catch_signals();
+    prepare_out(&args)?;
     let device = crate::device(args.device)?;
     eprintln!("device: {}", device.describe());
     if let (true, Some(why)) = (args.verbose, &device.fallback_reason) {
@@ -23,7 +28,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     let task = source.name.clone();
     let predictions_dir = args.out.join("predictions");
     let scores_dir = args.out.join("scores");
-    let config = IngestionConfig::new(&task, args.time_budget, &predictions_dir, test_rows, output_dim)?;
+    let config = IngestionConfig::new(&task, args.time_budget, &predictions_dir, test_rows, output_dim)?
+        .with_interrupt(leftovers::interrupted);
+    let mut debris = Leftovers::new(&args.out, args.out.exists(), TRAIN_ENTRIES, args.keep);
 
     // spec §4 step 3: the learner is built before the clock starts.
     let mut bundle_slot = None;
@@ -67,17 +74,84 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
     }
 
+    let interrupted = if outcome.stop == StopReason::Interrupted { leftovers::signal() } else { None };
+    if outcome.predictions.is_empty() && interrupted.is_none() {
+        // Nothing to score: say why, exit 1 and leave nothing behind (issue 21).
+        let why = match outcome.failure {
+            Some(_) => "the learner failed before its first prediction (error above)".to_string(),
+            None => no_prediction_reason(outcome.stop, args.time_budget),
+        };
+        eprintln!("error: no prediction was recorded: {why}; nothing to score");
+        drop(debris);
+        if outcome.abandoned {
+            exit_without_teardown(1);
+        }
+        return Ok(1);
+    }
+    // A run with predictions (or an interrupted one) keeps them: they are its result.
+    debris.disarm();
     let mut code = if outcome.success { 0 } else { 1 };
     if !args.no_score {
         code = score(&args, &predictions_dir, &scores_dir).unwrap_or(code);
     } else {
         eprintln!("predictions in {}", predictions_dir.display());
     }
-    if outcome.stop == StopReason::LearnerAbandoned {
+    if let Some((signal_code, name)) = interrupted {
+        eprintln!(
+            "interrupted by {name}: {} prediction(s) made before it were kept{}",
+            outcome.predictions.len(),
+            if args.no_score { "" } else { " and scored" }
+        );
+        code = signal_code;
+    }
+    if outcome.abandoned {
         // Everything is written; the abandoned thread may still be inside libtorch.
         exit_without_teardown(code);
     }
     Ok(code)
+}
+
+/// Why a run ended without a prediction, in words, with what to do about it.
+pub(crate) fn no_prediction_reason(stop: StopReason, budget: f64) -> String {
+    match stop {
+        StopReason::NoPrediction => "the learner declined to predict (it returned no prediction)".into(),
+        StopReason::DoneTraining => "the learner stopped before predicting".into(),
+        _ => format!("the {budget} s budget ran out before the learner's first prediction; give a larger --time-budget"),
+    }
+}
+
+/// Refuses, before any work, an OUT that holds an earlier run unless `--force`, which removes
+/// only that run's predictions/, scores/ and model/ folders.
+fn prepare_out(args: &Args) -> anyhow::Result<()> {
+    if args.out.exists() && !args.out.is_dir() {
+        bail!("{}: exists and is not a folder; choose another --out", args.out.display());
+    }
+    let taken: Vec<&str> = TRAIN_ENTRIES
+        .iter()
+        .copied()
+        .filter(|e| {
+            let p = args.out.join(e);
+            p.exists() && std::fs::read_dir(&p).map_or(true, |mut d| d.next().is_some())
+        })
+        .collect();
+    if taken.is_empty() {
+        return Ok(());
+    }
+    if !args.force {
+        bail!(
+            "{} already holds a run ({}/ not empty); give --force to replace it, or choose another --out",
+            args.out.display(),
+            taken.join("/, ")
+        );
+    }
+    for name in taken {
+        let path = args.out.join(name);
+        if !path.is_dir() {
+            bail!("{}: not a folder, so --force does not remove it; remove it yourself", path.display());
+        }
+        std::fs::remove_dir_all(&path).with_context(|| format!("removing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 /// Scores the run into `scores_dir`; `Some(2)` when scoring failed.
@@ -106,7 +180,7 @@ fn report_progress(event: &IngestionEvent<'_>) {
     };
     match event {
         IngestionEvent::Started { task, budget } => {
-            eprintln!("ingestion: {task} started, budget {:.1} s", budget.as_secs_f64())
+            eprintln!("ingestion: {task} started, budget {} s", budget.as_secs_f64())
         }
         IngestionEvent::Training { round, elapsed, remaining } => {
             eprintln!("{} train round {round}", clock(*elapsed, *remaining))
@@ -126,6 +200,10 @@ fn report_progress(event: &IngestionEvent<'_>) {
             "  prediction returned at {:.2} s, after the budget: not recorded",
             elapsed.as_secs_f64()
         ),
+        IngestionEvent::Interrupted { elapsed } => eprintln!(
+            "  interrupted at {:.1} s: stopping the learner (Ctrl-C again ends at once)",
+            elapsed.as_secs_f64()
+        ),
         IngestionEvent::Finished { outcome } => {
             let why = match outcome.stop {
                 StopReason::DoneTraining => "learner done",
@@ -134,13 +212,18 @@ fn report_progress(event: &IngestionEvent<'_>) {
                 StopReason::DeadlineCancelled => "deadline reached",
                 StopReason::LearnerAbandoned => "deadline reached; learner did not stop and was abandoned",
                 StopReason::Failed => "learner failed",
+                StopReason::Interrupted => "interrupted",
             };
-            eprintln!(
-                "ingestion: finished after {:.2} s ({why}), {} predictions, ingestion_success: {}",
-                outcome.duration,
-                outcome.predictions.len(),
-                u8::from(outcome.success)
-            );
+            if outcome.predictions.is_empty() {
+                eprintln!("ingestion: finished after {:.2} s ({why}) with no prediction", outcome.duration);
+            } else {
+                eprintln!(
+                    "ingestion: finished after {:.2} s ({why}), {} predictions, ingestion_success: {}",
+                    outcome.duration,
+                    outcome.predictions.len(),
+                    u8::from(outcome.success)
+                );
+            }
             if let Some(failure) = &outcome.failure {
                 eprintln!("error: {failure}");
             }

@@ -296,3 +296,35 @@ fn invalid_configurations_are_rejected_up_front() {
     assert!(IngestionConfig::new("task", 5.0, dir.path(), 1, 0).is_err());
     assert!(IngestionConfig::new("a/b", 5.0, dir.path(), 1, 1).is_err());
 }
+
+/// Raised by the test below: the interrupt predicate must be a plain `fn`.
+static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[test]
+fn an_interrupt_cancels_the_learner_and_keeps_what_was_recorded() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().unwrap();
+    let config = IngestionConfig::new("task", 30.0, dir.path().join("pred"), ROWS, COLS)
+        .unwrap()
+        .with_interrupt(|| INTERRUPT.load(Ordering::SeqCst));
+    let (learner, _) = Scripted::new(vec![Step::Train(false), Step::Predict(0.4), Step::UntilCancelled]);
+    let started = Instant::now();
+    let raiser = std::thread::spawn(|| {
+        std::thread::sleep(Duration::from_millis(600));
+        INTERRUPT.store(true, Ordering::SeqCst);
+    });
+    let mut seen = false;
+    let outcome = run_ingestion(&config, learner, |e| {
+        seen |= matches!(e, trainer::ingestion::IngestionEvent::Interrupted { .. });
+    })
+    .unwrap();
+    raiser.join().unwrap();
+    let wall = started.elapsed().as_secs_f64();
+    assert_eq!(outcome.stop, StopReason::Interrupted);
+    assert!(seen, "no Interrupted event");
+    assert!(!outcome.abandoned, "a cooperative learner returns");
+    assert_eq!(outcome.predictions.len(), 1, "the prediction made before the interrupt stays");
+    assert!(wall < 3.0, "the run took {wall} s after an interrupt at 0.6 s of a 30 s budget");
+    let (duration, _, _) = end_fields(&dir);
+    assert!(duration < 3.0, "end.txt written with ingestion_duration {duration}");
+}

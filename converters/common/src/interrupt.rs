@@ -9,14 +9,15 @@
 //!
 //! [`DatasetJob`]: crate::output::DatasetJob
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 
 use crate::error::ConvertError;
 
 /// The first signal received (0: none).
 static RECEIVED: AtomicI32 = AtomicI32::new(0);
-/// A dataset job holds a temporary folder that only an orderly return can remove.
-static WRITING: AtomicBool = AtomicBool::new(false);
+/// How many guards (dataset jobs, [`defer`]) want a first signal handled by an orderly return;
+/// a count, so that a job ending inside a longer guard does not end the deferral.
+static WRITING: AtomicUsize = AtomicUsize::new(0);
 
 const SIGNALS: [i32; 2] = [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM];
 
@@ -31,7 +32,7 @@ pub fn install() -> std::io::Result<()> {
         unsafe {
             signal_hook::low_level::register(signal, move || {
                 let first = RECEIVED.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst).is_ok();
-                if !first || !WRITING.load(Ordering::SeqCst) {
+                if !first || WRITING.load(Ordering::SeqCst) == 0 {
                     signal_hook::low_level::exit(exit_code(signal));
                 }
             })?;
@@ -72,17 +73,23 @@ pub fn signal_name(signal: i32) -> &'static str {
 /// Marks the lifetime of a temporary output folder: while one lives, a first signal is
 /// deferred to the conversion loop instead of ending the process.
 #[derive(Debug)]
-pub(crate) struct WritingGuard(());
+pub struct WritingGuard(());
 
 impl WritingGuard {
     pub(crate) fn new() -> Self {
-        WRITING.store(true, Ordering::SeqCst);
+        WRITING.fetch_add(1, Ordering::SeqCst);
         WritingGuard(())
     }
 }
 
 impl Drop for WritingGuard {
     fn drop(&mut self) {
-        WRITING.store(false, Ordering::SeqCst);
+        WRITING.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// While the guard lives, a first signal only raises the flag ([`received`]) for the caller to
+/// act on (e.g. `rate`: stop the learner, score, write the report); a second one still exits.
+pub fn defer() -> WritingGuard {
+    WritingGuard::new()
 }

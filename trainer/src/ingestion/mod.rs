@@ -6,7 +6,8 @@
 //! deadline it sets the [`CancelToken`], waits a short grace period, and if the learner still
 //! has not returned it abandons the worker thread, writes `end.txt` and returns, so a run
 //! ends within a few percent of `T` whatever the learner does. No prediction is recorded
-//! after `T` (spec §3 recommendation).
+//! after `T` (spec §3 recommendation). An interrupt (Ctrl-C, given as a predicate by the
+//! binary) stops the run the same way at once: the predictions recorded so far stay.
 
 pub mod files;
 
@@ -27,6 +28,7 @@ pub struct IngestionConfig {
     test_rows: usize,
     output_dim: usize,
     grace: Duration,
+    interrupted: fn() -> bool,
 }
 
 impl IngestionConfig {
@@ -60,7 +62,15 @@ impl IngestionConfig {
             test_rows,
             output_dim,
             grace: default_grace(time_budget),
+            interrupted: || false,
         })
+    }
+
+    /// A predicate the watchdog polls (every [`INTERRUPT_POLL`]): once it answers true the
+    /// learner is cancelled and the run ends with [`StopReason::Interrupted`].
+    pub fn with_interrupt(mut self, interrupted: fn() -> bool) -> Self {
+        self.interrupted = interrupted;
+        self
     }
 
     /// How long the watchdog waits for a cancelled learner before abandoning it.
@@ -79,6 +89,9 @@ impl IngestionConfig {
         &self.prediction_dir
     }
 }
+
+/// How often the watchdog looks at the interrupt predicate while the learner works.
+pub const INTERRUPT_POLL: Duration = Duration::from_millis(100);
 
 /// 1 % of the budget, at most 10 s: the run then ends by 1.01·T plus the time to write
 /// `end.txt`, inside the 2 % the project allows.
@@ -103,6 +116,9 @@ pub enum StopReason {
     LearnerAbandoned,
     /// `train`/`predict` failed, panicked, or returned a bad matrix (ingestion_success: 0).
     Failed,
+    /// The interrupt predicate answered true (Ctrl-C / SIGTERM): the learner was cancelled
+    /// (and abandoned if it ignored that for the grace period); what was recorded stays.
+    Interrupted,
 }
 
 /// One prediction written to the folder.
@@ -126,6 +142,9 @@ pub struct IngestionOutcome {
     pub failure: Option<String>,
     pub start_time: f64,
     pub duration: f64,
+    /// The learner's thread was left running (deadline or interrupt): it may still be inside
+    /// libtorch, so the process should end with [`exit_without_teardown`].
+    pub abandoned: bool,
 }
 
 /// Progress notifications, delivered on the calling thread.
@@ -139,6 +158,8 @@ pub enum IngestionEvent<'a> {
     DeadlineReached { phase: Phase },
     /// A prediction returned after the deadline was discarded.
     LatePredictionDropped { elapsed: Duration },
+    /// The interrupt predicate answered true: the learner has been told to stop.
+    Interrupted { elapsed: Duration },
     Finished { outcome: &'a IngestionOutcome },
 }
 
@@ -157,15 +178,16 @@ enum Command {
 struct Halt {
     stop: StopReason,
     failure: Option<String>,
+    abandoned: bool,
 }
 
 impl Halt {
     fn stop(stop: StopReason) -> Halt {
-        Halt { stop, failure: None }
+        Halt { stop, failure: None, abandoned: false }
     }
 
     fn failed(message: String) -> Halt {
-        Halt { stop: StopReason::Failed, failure: Some(message) }
+        Halt { stop: StopReason::Failed, failure: Some(message), abandoned: false }
     }
 }
 
@@ -214,17 +236,35 @@ pub fn run_ingestion<L: Learner + 'static>(
         if command_tx.send(command).is_err() {
             return Err(worker_gone());
         }
-        let wait = deadline.saturating_duration_since(Instant::now());
-        match reply_rx.recv_timeout(wait) {
-            Ok(reply) => return Ok((reply, false)),
-            Err(RecvTimeoutError::Disconnected) => return Err(worker_gone()),
-            Err(RecvTimeoutError::Timeout) => {}
-        }
+        // Waits in slices so that an interrupt is seen within INTERRUPT_POLL.
+        let interrupted = loop {
+            if (config.interrupted)() {
+                break true;
+            }
+            let wait = deadline.saturating_duration_since(Instant::now());
+            if wait.is_zero() {
+                break false;
+            }
+            match reply_rx.recv_timeout(wait.min(INTERRUPT_POLL)) {
+                Ok(reply) => return Ok((reply, false)),
+                Err(RecvTimeoutError::Disconnected) => return Err(worker_gone()),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+        };
         cancel.cancel();
-        observe(&IngestionEvent::DeadlineReached { phase });
+        if interrupted {
+            observe(&IngestionEvent::Interrupted { elapsed: start_instant.elapsed() });
+        } else {
+            observe(&IngestionEvent::DeadlineReached { phase });
+        }
         match reply_rx.recv_timeout(config.grace) {
+            // whatever the learner returns after an interrupt is not recorded
+            Ok(_) if interrupted => Err(Halt::stop(StopReason::Interrupted)),
             Ok(reply) => Ok((reply, true)),
-            Err(RecvTimeoutError::Timeout) => Err(Halt { stop: StopReason::LearnerAbandoned, failure: None }),
+            Err(RecvTimeoutError::Timeout) => {
+                let stop = if interrupted { StopReason::Interrupted } else { StopReason::LearnerAbandoned };
+                Err(Halt { stop, failure: None, abandoned: true })
+            }
             Err(RecvTimeoutError::Disconnected) => Err(worker_gone()),
         }
     };
@@ -233,6 +273,10 @@ pub fn run_ingestion<L: Learner + 'static>(
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
             break Halt::stop(StopReason::BudgetSpent);
+        }
+        if (config.interrupted)() {
+            observe(&IngestionEvent::Interrupted { elapsed: start_instant.elapsed() });
+            break Halt::stop(StopReason::Interrupted);
         }
         observe(&IngestionEvent::Training { round, elapsed: start_instant.elapsed(), remaining });
         let (reply, late) = match exchange(Command::Train(remaining), Phase::Train, &mut observe) {
@@ -300,8 +344,7 @@ pub fn run_ingestion<L: Learner + 'static>(
             break Halt::stop(StopReason::BudgetSpent);
         }
     };
-    let Halt { stop, failure } = halt;
-    let abandoned = stop == StopReason::LearnerAbandoned;
+    let Halt { stop, failure, abandoned } = halt;
 
     // Closing the command channel lets an idle worker return; a busy one is not waited for.
     drop(command_tx);
@@ -314,7 +357,7 @@ pub fn run_ingestion<L: Learner + 'static>(
     let duration = end_time - start_time;
     let success = failure.is_none();
     files::write_end(dir, duration, success, end_time)?;
-    let outcome = IngestionOutcome { predictions, success, stop, failure, start_time, duration };
+    let outcome = IngestionOutcome { predictions, success, stop, failure, start_time, duration, abandoned };
     observe(&IngestionEvent::Finished { outcome: &outcome });
     Ok(outcome)
 }

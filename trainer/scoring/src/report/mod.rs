@@ -71,6 +71,8 @@ pub struct RunFacts {
     pub started: String,
     /// Ingestion outcome in words (stop reason, success).
     pub ingestion: String,
+    /// Why and when the run was interrupted (Ctrl-C / SIGTERM); `None` for a run that ended by itself.
+    pub interrupted: Option<String>,
 }
 
 /// Everything the page shows.
@@ -97,6 +99,9 @@ pub fn build_report(input: &ReportInput<'_>) -> String {
         esc(&title),
         esc(&title)
     );
+    if let Some(why) = &input.run.interrupted {
+        let _ = writeln!(page, "<p class=\"verdict err\" id=\"interrupted\"><b>Interrupted:</b> {}</p>", esc(why));
+    }
     page.push_str(&summary::summary_section(input));
     page.push_str(&dataset_section(insp));
     page.push_str(&validation_section(input.validation));
