@@ -161,3 +161,28 @@ struct BundleClasses {
     output_dim: usize,
     label_names: Vec<String>,
 }
+
+/// `--run` must hold a model: a run folder (the `--out` of `train` or `rate`, with
+/// `model/bundle.json`) or the bundle folder itself. Otherwise one line saying what the folder
+/// is instead, so a swapped or mistyped argument is seen at once.
+pub fn check_run_folder(run: &Path) -> anyhow::Result<()> {
+    if run.join(CONFIG_FILE).is_file() || run.join(BUNDLE_DIR).join(CONFIG_FILE).is_file() {
+        return Ok(());
+    }
+    let what = if !run.exists() {
+        "does not exist".to_string()
+    } else if formats::dataset::DatasetLayout::open(run).is_ok() {
+        "is an AutoDL dataset, not a run (did you swap --run and the input?)".to_string()
+    } else if let Some(guidance) = crate::detect::raw_input_guidance(run) {
+        format!("is not a run: it {}", guidance.strip_prefix(&run.display().to_string()).unwrap_or(&guidance).trim_start())
+    } else if run.join("predictions").is_dir() {
+        format!("has no {BUNDLE_DIR}/{CONFIG_FILE}: its run saved no model (no prediction was recorded, or it was trained with a baseline)")
+    } else {
+        format!("has no {BUNDLE_DIR}/{CONFIG_FILE}")
+    };
+    bail!(
+        "--run {} {what}. A run folder is the --out of `autodl-format train DATASET --out RUN` or `autodl-format rate INPUT --out RUN`; \
+         its {BUNDLE_DIR}/ holds the model",
+        run.display()
+    )
+}

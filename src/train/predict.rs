@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use autodl_format::cmd::predict::{convert_raw, Args};
+use autodl_format::cmd::predict::{check_run_folder, convert_raw, Args};
 use converters_common::recipe::find_recipe;
 use trainer::bundle::{named_prediction_csv, prediction_csv, ModelBundle};
 use trainer::learner::CancelToken;
@@ -16,6 +16,7 @@ fn is_converted(input: &Path) -> bool {
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    check_run_folder(&args.run)?;
     let device = crate::device(args.device)?;
     let bundle = ModelBundle::load(&args.run).with_context(|| format!("cannot load a model from {}", args.run.display()))?;
     let (matrix, csv) = if is_converted(&args.input) {

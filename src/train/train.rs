@@ -11,6 +11,10 @@ use trainer::ingestion::{exit_without_teardown, run_ingestion, IngestionConfig, 
 use trainer::learner::Learner;
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    // A raw folder or file: say what it looks like and what to run instead (issue 21).
+    if let Some(guidance) = autodl_format::detect::raw_input_guidance(&args.dataset) {
+        anyhow::bail!("cannot train: {guidance}");
+    }
     let device = crate::device(args.device)?;
     eprintln!("device: {}", device.describe());
     if let (true, Some(why)) = (args.verbose, &device.fallback_reason) {
