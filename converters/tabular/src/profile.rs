@@ -487,6 +487,9 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
         for (new, &old) in order.iter().enumerate() {
             remap[old as usize] = new as u32;
         }
+        if let Some(note) = numeric.as_deref().and_then(|v| continuous_target(path, &table.columns[target_columns[0]], v, n_usable)) {
+            warnings.push(note);
+        }
         let names = order.iter().map(|&o| class_texts[o as usize].clone()).collect();
         single.iter_mut().for_each(|id| *id = remap[*id as usize]);
         single.shrink_to_fit();
@@ -530,6 +533,36 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
         warnings,
     })
 }
+
+/// A numeric target that looks like a quantity rather than classes: more than a few distinct
+/// fractional values, or so many distinct numbers that classes average under
+/// [`CONTINUOUS_ROWS_PER_CLASS`] rows (wine's `proline`: 121 values in 178 rows). The warning
+/// says how to get classes from it, or to pick another column.
+fn continuous_target(path: &std::path::Path, name: &str, values: &[f64], rows: u64) -> Option<String> {
+    let k = values.len();
+    let fractional = values.iter().any(|v| v.fract() != 0.0);
+    let sparse = k >= CONTINUOUS_MIN_CLASSES && (k as u64) * CONTINUOUS_ROWS_PER_CLASS > rows;
+    if !(fractional && k > 10 || sparse) {
+        return None;
+    }
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some(format!(
+        "{}: target column '{name}' looks continuous ({k} distinct numbers in {rows} rows, from {} to {}): \
+         it makes {k} classes of {:.1} rows each on average. Classification needs a few classes: bin it into \
+         ranges first (a new column such as low/medium/high, given to --target), or pick another column \
+         with --target",
+        path.display(),
+        format_number(lo),
+        format_number(hi),
+        rows as f64 / k as f64
+    ))
+}
+
+/// [`continuous_target`]: distinct values from which a sparse target is suspect …
+const CONTINUOUS_MIN_CLASSES: usize = 20;
+/// … and the rows per class below which it is.
+const CONTINUOUS_ROWS_PER_CLASS: u64 = 5;
 
 /// 0/1 (also `true`/`false`, `yes`/`no`) of a multilabel target cell.
 fn binary_value(cell: &Cell<'_>) -> Option<bool> {
