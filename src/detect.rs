@@ -149,13 +149,7 @@ pub fn raw_input_guidance(path: &Path) -> Option<String> {
         return None;
     }
     let domain = detect_domain(path).ok()?;
-    let noun = match domain {
-        Domain::Image => "images",
-        Domain::Text => "text",
-        Domain::Video => "video clips",
-        Domain::Audio => "audio recordings",
-        Domain::Tabular | Domain::Auto => "a table",
-    };
+    let noun = domain_noun(domain);
     let what = if path.is_file() {
         format!("{noun} (a .{} file)", extension(path))
     } else if automl_layout(path) {
@@ -179,6 +173,17 @@ pub fn raw_input_guidance(path: &Path) -> Option<String> {
         path.display(),
         shell_word(&path.with_file_name(format!("{stem}-dataset"))),
     ))
+}
+
+/// What inputs of `domain` are, in a few words ("images", "a table"), for messages.
+pub fn domain_noun(domain: Domain) -> &'static str {
+    match domain {
+        Domain::Image => "images",
+        Domain::Text => "text",
+        Domain::Video => "video clips",
+        Domain::Audio => "audio recordings",
+        Domain::Tabular | Domain::Auto => "a table",
+    }
 }
 
 /// The AutoML (`<b>_train.data`) or AutoNLP (`<b>.data/meta.json`) layouts of spec §1.5.

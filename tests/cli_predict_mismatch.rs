@@ -12,6 +12,10 @@ use formats::dataset::{DatasetWriter, WriterOptions};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 
+#[path = "support/predictions.rs"]
+mod predictions;
+use predictions::last_prediction;
+
 const BIN: &str = env!("CARGO_BIN_EXE_autodl-format");
 
 /// A deterministic stream of numbers in [-1, 1).
@@ -21,6 +25,15 @@ impl Lcg {
     fn unit(&mut self) -> f32 {
         self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         ((self.0 >> 33) as f32) / (1u64 << 31) as f32 * 2.0 - 1.0
+    }
+}
+
+/// One single-label record into the test or the train subset.
+fn push(w: &mut DatasetWriter, test: bool, frames: &Frames, class: usize) {
+    if test {
+        w.push_test(frames, &[class as i64], &[1.0]).unwrap();
+    } else {
+        w.push_train(frames, &[class as i64], &[1.0]).unwrap();
     }
 }
 
@@ -34,12 +47,7 @@ fn table(dir: &Path, name: &str, features: usize, classes: usize, feature_names:
         for _ in 0..count {
             let x: Vec<f32> = (0..features).map(|_| rng.unit()).collect();
             let class = (usize::from(x[0] > 0.0) + 2 * usize::from(x[1] > 0.0)) % classes;
-            let frames = Frames::dense_uniform(x, features).unwrap();
-            if test {
-                w.push_test(&frames, &[class as i64], &[1.0]).unwrap();
-            } else {
-                w.push_train(&frames, &[class as i64], &[1.0]).unwrap();
-            }
+            push(&mut w, test, &Frames::dense_uniform(x, features).unwrap(), class);
         }
     }
     w.write_side_file(&format!("{name}_feat.name"), (feature_names.join("\n") + "\n").as_bytes()).unwrap();
@@ -71,12 +79,7 @@ fn text(dir: &Path, name: &str, vocabulary: &[&str]) -> PathBuf {
             let tokens: Vec<f32> = (0..8)
                 .map(|_| (1 + class * half + ((rng.unit() + 1.0) * 0.5 * half as f32) as usize % half) as f32)
                 .collect();
-            let frames = Frames::dense_from_frames(tokens.iter().map(|t| [*t]));
-            if test {
-                w.push_test(&frames, &[class as i64], &[1.0]).unwrap();
-            } else {
-                w.push_train(&frames, &[class as i64], &[1.0]).unwrap();
-            }
+            push(&mut w, test, &Frames::dense_from_frames(tokens.iter().map(|t| [*t])), class);
         }
     }
     let spec = DataSpec {
@@ -99,12 +102,7 @@ fn audio(dir: &Path, name: &str) -> PathBuf {
     for (count, test) in [(4, true), (8, false)] {
         for i in 0..count {
             let wave: Vec<f32> = (0..800).map(|_| rng.unit() * 0.1).collect();
-            let frames = Frames::dense_from_frames(wave.iter().map(|v| [*v]));
-            if test {
-                w.push_test(&frames, &[(i % 2) as i64], &[1.0]).unwrap();
-            } else {
-                w.push_train(&frames, &[(i % 2) as i64], &[1.0]).unwrap();
-            }
+            push(&mut w, test, &Frames::dense_from_frames(wave.iter().map(|v| [*v])), i % 2);
         }
     }
     let spec = DataSpec {
@@ -154,18 +152,6 @@ fn assert_refused(out: &Output, csv: &Path, needles: &[&str]) {
     assert!(debris.is_empty(), "left behind: {debris:?}");
 }
 
-/// The run's last `*.predict_N` file as numbers.
-fn last_prediction(run: &Path) -> Vec<f64> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(run.join("predictions"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(".predict_"))
-        .collect();
-    files.sort_by_key(|p| p.to_string_lossy().rsplit('_').next().unwrap().parse::<usize>().unwrap());
-    let text = std::fs::read_to_string(files.last().expect("a prediction")).unwrap();
-    text.split_whitespace().map(|v| v.parse().unwrap()).collect()
-}
-
 fn csv_numbers(path: &Path) -> Vec<f64> {
     let text = std::fs::read_to_string(path).unwrap();
     text.lines().skip(1).flat_map(|l| l.split(',').map(|v| v.parse::<f64>().unwrap()).collect::<Vec<_>>()).collect()
@@ -213,7 +199,7 @@ fn a_table_model_refuses_other_domains_classes_and_features() {
     // The matching dataset still reproduces the last prediction.
     let out = predict(&run, &trained, &csv);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_close(&csv_numbers(&csv), &last_prediction(&run));
+    assert_close(&csv_numbers(&csv), &last_prediction(&run).concat());
 
     // A bundle from before the recorded facts: still predicts, says what it cannot verify,
     // and still refuses what its train metadata shows (13 features).
@@ -226,7 +212,7 @@ fn a_table_model_refuses_other_domains_classes_and_features() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("note:") && err.contains("feature names cannot be verified"), "{err}");
-    assert_close(&csv_numbers(&csv), &last_prediction(&run));
+    assert_close(&csv_numbers(&csv), &last_prediction(&run).concat());
     std::fs::remove_file(&csv).unwrap();
     assert_refused(&predict(&run, &thirteen, &csv), &csv, &["13 features per row"]);
     assert_refused(&predict(&run, &three_classes, &csv), &csv, &["3 classes"]);
@@ -270,5 +256,5 @@ fn a_text_model_refuses_another_vocabulary_and_audio() {
 
     let out = predict(&run, &trained, &csv);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_close(&csv_numbers(&csv), &last_prediction(&run));
+    assert_close(&csv_numbers(&csv), &last_prediction(&run).concat());
 }

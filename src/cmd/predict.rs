@@ -28,8 +28,11 @@ missing-value fills); a file or column it cannot map is an error naming it.\n\n\
 For a dataset or an unlabelled set, rows follow the record order and the columns are the \
 class names. For raw inputs, each row names its input: `path` (below INPUT) for files, `row` \
 (1-based data row; plus --id-column) for tables and corpus files; then `predicted` (the class of \
-highest probability) and one probability column per class. Exit status: 0 written; 2 could \
-not run.")]
+highest probability) and one probability column per class.\n\n\
+The input must be the kind of data the model was trained on: the same domain, classes, \
+features (tables) and vocabulary (text), as recorded in model/bundle.json; otherwise nothing \
+is written and the message names both sides. Exit status: 0 written; 2 could not run, or the \
+input does not match the model.")]
 pub struct Args {
     /// Run folder of `train`/`rate` (holds `model/`), or the bundle folder itself
     #[arg(long)]

@@ -95,29 +95,26 @@ fn refuse_mismatch(bundle: &ModelBundle, dataset: &Path, run: &Path, shown: &Pat
 /// before any conversion, by the same detection `convert` uses.
 fn raw_domain_matches(bundle: &ModelBundle, run: &Path, input: &Path) -> anyhow::Result<()> {
     use autodl_format::cmd::args::Domain as Raw;
+    use autodl_format::detect::domain_noun;
     let Ok(raw) = autodl_format::detect::detect_domain(input) else { return Ok(()) };
-    let (trained, model_words) = match bundle.config.domain.as_str() {
-        "image" => (Raw::Image, "images"),
-        "video" => (Raw::Video, "video"),
-        "text" => (Raw::Text, "text"),
-        "speech" => (Raw::Audio, "audio"),
-        "tabular" => (Raw::Tabular, "a table"),
+    let trained = match bundle.config.domain.as_str() {
+        "image" => Raw::Image,
+        "video" => Raw::Video,
+        "text" => Raw::Text,
+        "speech" => Raw::Audio,
+        "tabular" => Raw::Tabular,
         _ => return Ok(()),
     };
     // A CSV of prose columns is detected as a corpus, yet a table model may have been made of it.
     let table_or_corpus = matches!((raw, trained), (Raw::Text, Raw::Tabular) | (Raw::Tabular, Raw::Text));
     if raw != trained && !table_or_corpus {
-        let input_words = match raw {
-            Raw::Image => "raw images",
-            Raw::Video => "raw video",
-            Raw::Text => "raw text",
-            Raw::Audio => "raw audio",
-            Raw::Tabular | Raw::Auto => "a raw table",
-        };
+        let input_words = domain_noun(raw);
         bail!(
-            "nothing predicted: the model of {} was trained on {model_words} but {} looks like {input_words}",
+            "nothing predicted: the model of {} was trained on {} but {} looks like {}{input_words}",
             run.display(),
-            input.display()
+            domain_noun(trained),
+            input.display(),
+            if input_words.starts_with("a ") { "" } else { "raw " }
         );
     }
     Ok(())
