@@ -140,14 +140,35 @@ fn name_of(p: &Path) -> String {
     p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// When `path` is raw input rather than an AutoDL dataset, what it looks like and the commands
-/// that turn it into one, for `validate`, `train` and `predict --run` given the wrong folder:
-/// e.g. "raw looks like raw images (3 files in 2 class folders): convert it first with …".
+/// When `path` is not an AutoDL dataset but raw input or a run folder, what it looks like and
+/// what to run instead, for `validate`, `train` and `predict --run` given the wrong folder:
+/// e.g. "raw looks like raw images (3 files in 2 class folders), …: convert it first with …".
 /// `None` for a dataset, or when nothing in it is an input the converters read.
-pub fn raw_input_guidance(path: &Path) -> Option<String> {
+pub fn wrong_folder_guidance(path: &Path) -> Option<String> {
     if !path.exists() || formats::dataset::DatasetLayout::open(path).is_ok() {
         return None;
     }
+    run_folder_guidance(path).or_else(|| raw_input_guidance(path))
+}
+
+/// The `--out` folder of `train` or `rate` (a model, predictions), given where a dataset goes.
+fn run_folder_guidance(path: &Path) -> Option<String> {
+    if !path.join("model").join("bundle.json").is_file() && !path.join("predictions").is_dir() {
+        return None;
+    }
+    let dataset = path.join("dataset");
+    let its = if formats::dataset::DatasetLayout::open(&dataset).is_ok() {
+        format!("; the dataset it was made from is {}", dataset.display())
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{} looks like a run folder (the --out of `autodl-format train` or `rate`: model/, predictions/), not an AutoDL dataset{its}",
+        path.display()
+    ))
+}
+
+fn raw_input_guidance(path: &Path) -> Option<String> {
     let domain = detect_domain(path).ok()?;
     let noun = domain_noun(domain);
     let what = if path.is_file() {

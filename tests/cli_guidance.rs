@@ -113,6 +113,13 @@ fn wrong_folders_and_weak_splits_are_explained() {
     split_dataset(t, "notrain", &[0, 1, 0, 1, 0, 1], &[0, 1, 2, 0, 1, 2]);
     split_dataset(t, "small", &[0, 1, 2, 0, 1, 2], &[0, 1, 2]);
     split_dataset(t, "fine", &[0, 1, 2, 0, 1, 2], &[0, 1, 2, 0, 1, 2]);
+    // A rate run folder: its dataset, predictions and model (the bundle's content is not read).
+    split_dataset(&t.join("oldrun"), "dataset", &[0, 1, 2, 0, 1, 2], &[0, 1, 2, 0, 1, 2]);
+    std::fs::create_dir_all(t.join("oldrun/predictions")).unwrap();
+    std::fs::create_dir_all(t.join("oldrun/model")).unwrap();
+    std::fs::write(t.join("oldrun/model/bundle.json"), "{}").unwrap();
+    // A run that recorded no prediction: no model.
+    std::fs::create_dir_all(t.join("nomodel/predictions")).unwrap();
     let raw_look = "looks like raw images (3 files in 2 class folders), not an AutoDL dataset";
     let this_folder = format!("this folder {raw_look}");
     let convert = "`autodl-format convert photos --out photos-dataset`";
@@ -136,6 +143,15 @@ fn wrong_folders_and_weak_splits_are_explained() {
         case("predict --run raw folder", &["predict", "--run", "photos", "fine"], 2, &[&format!("error: --run photos is not a run: it looks like raw images (3 files in 2 class folders)")]),
         case("predict --run dataset", &["predict", "--run", "fine", "photos"], 2, &["error: --run fine is an AutoDL dataset, not a run (did you swap --run and the input?)"]),
         case("predict --run missing", &["predict", "--run", "nowhere", "fine"], 2, &["error: --run nowhere does not exist."]),
+        case("predict --run run without model", &["predict", "--run", "nomodel", "fine"], 2, &[
+            "error: --run nomodel has no model/bundle.json: its run saved no model",
+        ]),
+        // item 5: a run folder where a dataset goes
+        case("validate run folder", &["validate", "oldrun"], 1, &[
+            "error[LAYOUT_NO_DATA_DIR] oldrun:",
+            "this folder looks like a run folder (the --out of `autodl-format train` or `rate`: model/, predictions/), not an AutoDL dataset; the dataset it was made from is oldrun/dataset",
+        ]),
+        case("train run folder", &["train", "oldrun", "--out", "run3"], 2, &["error: cannot train: oldrun looks like a run folder"]),
         // item 9: validator warnings
         case("class without test example", &["validate", "notest"], 0, &[
             "warning[TEST_CLASS_MISSING] notest/notest.solution: 1 of 3 classes have no test example (2)",

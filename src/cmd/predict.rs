@@ -176,10 +176,10 @@ pub fn check_run_folder(run: &Path) -> anyhow::Result<()> {
         "does not exist".to_string()
     } else if formats::dataset::DatasetLayout::open(run).is_ok() {
         "is an AutoDL dataset, not a run (did you swap --run and the input?)".to_string()
-    } else if let Some(guidance) = crate::detect::raw_input_guidance(run) {
-        format!("is not a run: it {}", guidance.strip_prefix(&run.display().to_string()).unwrap_or(&guidance).trim_start())
     } else if run.join("predictions").is_dir() {
         format!("has no {BUNDLE_DIR}/{CONFIG_FILE}: its run saved no model (no prediction was recorded, or it was trained with a baseline)")
+    } else if let Some(guidance) = crate::detect::wrong_folder_guidance(run) {
+        format!("is not a run: it {}", guidance.strip_prefix(&run.display().to_string()).unwrap_or(&guidance).trim_start())
     } else {
         format!("has no {BUNDLE_DIR}/{CONFIG_FILE}")
     };

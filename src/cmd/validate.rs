@@ -30,7 +30,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     // it is a finding.
     if !args.dir.is_dir() {
         let why = if args.dir.exists() { "is not a folder" } else { "does not exist" };
-        match crate::detect::raw_input_guidance(&args.dir) {
+        match crate::detect::wrong_folder_guidance(&args.dir) {
             Some(guidance) => eprintln!("error: {} {why}; it {}", args.dir.display(), after_name(&guidance, &args.dir)),
             None => eprintln!("error: {} {why}", args.dir.display()),
         }
@@ -50,7 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    add_raw_input_guidance(&mut report, &args.dir);
+    add_wrong_folder_guidance(&mut report, &args.dir);
     let code = if report.valid { 0 } else { 1 };
     let printed = if args.json { print_json(&report) } else { print_text(&report) };
     match printed {
@@ -61,11 +61,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
 }
 
-/// A folder without `<name>.data` that holds raw inputs: its finding says so and names the
-/// commands that make a dataset of it (the finding's code stays `LAYOUT_NO_DATA_DIR`).
-fn add_raw_input_guidance(report: &mut Report, dir: &std::path::Path) {
+/// A folder without `<name>.data` that holds raw inputs (or is a run folder): its finding says
+/// so and what to run instead (the finding's code stays `LAYOUT_NO_DATA_DIR`).
+fn add_wrong_folder_guidance(report: &mut Report, dir: &std::path::Path) {
     let Some(finding) = report.findings.iter_mut().find(|f| f.code == "LAYOUT_NO_DATA_DIR") else { return };
-    if let Some(guidance) = crate::detect::raw_input_guidance(dir) {
+    if let Some(guidance) = crate::detect::wrong_folder_guidance(dir) {
         finding.message = format!("{}; this folder {}", finding.message, after_name(&guidance, dir));
     }
 }

@@ -11,8 +11,8 @@ use trainer::ingestion::{exit_without_teardown, run_ingestion, IngestionConfig, 
 use trainer::learner::Learner;
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
-    // A raw folder or file: say what it looks like and what to run instead (issue 21).
-    if let Some(guidance) = autodl_format::detect::raw_input_guidance(&args.dataset) {
+    // A raw folder or file, or a run folder: say what it looks like and what to run instead (issue 21).
+    if let Some(guidance) = autodl_format::detect::wrong_folder_guidance(&args.dataset) {
         anyhow::bail!("cannot train: {guidance}");
     }
     let device = crate::device(args.device)?;
