@@ -181,11 +181,14 @@ fn a_table_model_refuses_other_domains_classes_and_features() {
     let three_classes = table(t, "three", 4, 3, &names4);
     let thirteen = table(t, "wide", 13, 2, &feature_names("x", 13));
     let renamed = table(t, "renamed", 4, 2, &["x0", "x1", "colour=red", "colour=blue"].map(String::from));
+    let relabelled = table(t, "relabelled", 4, 2, &names4);
+    std::fs::write(relabelled.join("relabelled_label.name"), "no\nyes\n").unwrap();
     let words = text(t, "words", &["<pad>", "good", "fine", "great", "bad", "poor", "awful"]);
     let csv = t.join("out.csv");
     let cases: Vec<(&str, &PathBuf, Vec<String>)> = vec![
         ("domain", &words, vec![format!("the model of {run_s} was trained on a table of 4 features"), format!("but {} is text (vocabulary 7 tokens", words.display())]),
         ("class count", &three_classes, vec![format!("the model of {run_s} predicts 2 classes (same, different)"), format!("but {} has 3 classes (same, different, third)", three_classes.display())]),
+        ("class names", &relabelled, vec![format!("the model of {run_s} predicts the classes (same, different) but {}'s classes are (no, yes)", relabelled.display())]),
         ("feature count", &thirteen, vec!["trained on a table of 4 features (x0, x1, x2, x3)".into(), format!("but {} has 13 features per row", thirteen.display())]),
         ("feature names", &renamed, vec!["feature 3 is 'x2' for the model but 'colour=red'".into()]),
     ];

@@ -183,12 +183,14 @@ pub fn check(config: &BundleConfig, input: &Path, model: &str, data: &str) -> Re
             ));
         } else if recorded.is_none() {
             out.unverified.push("feature names".into());
-        } else if !trained.feature_names.is_empty() && !given.feature_names.is_empty() && trained.feature_names != given.feature_names {
-            let (i, (a, b)) = trained.feature_names.iter().zip(&given.feature_names).enumerate().find(|(_, (a, b))| a != b).unwrap_or((0, (&trained.feature_names[0], &given.feature_names[0])));
+        } else if let Some(i) = first_difference(&trained.feature_names, &given.feature_names) {
+            let name = |names: &[String]| names.get(i).map_or("(none)".to_string(), |n| format!("'{n}'"));
             out.mismatches.push(format!(
-                "the model of {model} was trained on other features than {data} has: feature {} is '{a}' for the model but '{b}' in {data} \
+                "the model of {model} was trained on other features than {data} has: feature {} is {} for the model but {} in {data} \
                  (columns or categories in another order, or other categories)",
-                i + 1
+                i + 1,
+                name(&trained.feature_names),
+                name(&given.feature_names)
             ));
         }
     }
@@ -196,12 +198,21 @@ pub fn check(config: &BundleConfig, input: &Path, model: &str, data: &str) -> Re
     if trained.domain == "text" && trained.vocabulary != given.vocabulary {
         out.mismatches.push(format!(
             "the model of {model} was trained on {} but {data} is {}: its token numbers stand for other words; \
-             give the raw documents to `predict --run {model}` instead, which converts them with the run's vocabulary",
+             give it the raw documents instead (`autodl-format predict --run {model} DOCUMENTS`): they are converted with the run's vocabulary",
             trained.describe(),
             given.describe()
         ));
     }
     Ok(out)
+}
+
+/// The first position where two named feature lists differ; `None` when they agree or either
+/// side has no names (nothing to compare).
+fn first_difference(a: &[String], b: &[String]) -> Option<usize> {
+    if a.is_empty() || b.is_empty() || a == b {
+        return None;
+    }
+    Some(a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len())))
 }
 
 /// The input's class names, when it names them (`<name>_label.name` or `label_to_index_map`).
@@ -233,6 +244,15 @@ fn short_list(names: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn feature_lists_differ_at_the_first_other_name_or_where_one_ends() {
+        let v = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(first_difference(&v(&["a", "b"]), &v(&["a", "b"])), None);
+        assert_eq!(first_difference(&v(&["a", "b"]), &v(&[])), None);
+        assert_eq!(first_difference(&v(&["a", "b"]), &v(&["a", "c"])), Some(1));
+        assert_eq!(first_difference(&v(&["a", "b"]), &v(&["a", "b", "c"])), Some(2));
+    }
 
     #[test]
     fn numbers_are_grouped_by_thousands() {
