@@ -67,6 +67,8 @@ struct InputCounts {
     audios: usize,
     /// Sub-folders of the top folder that hold input files (class folders).
     class_folders: usize,
+    /// The walk stopped at its limit: there are more files than counted.
+    more: bool,
 }
 
 impl InputCounts {
@@ -128,6 +130,7 @@ fn count_files(input: &Path) -> InputCounts {
             }
             seen += 1;
             if seen >= 20_000 {
+                counts.more = true;
                 break 'walk; // enough to tell
             }
         }
@@ -177,7 +180,7 @@ fn raw_input_guidance(path: &Path) -> Option<String> {
         format!("{noun} in the AutoML/AutoNLP layout")
     } else {
         let counts = count_files(path);
-        let files = counts.of(domain);
+        let files = if counts.more { format!("at least {}", counts.of(domain)) } else { counts.of(domain).to_string() };
         match counts.class_folders {
             0 => format!("{noun} ({files} files, no class folders)"),
             1 => format!("{noun} ({files} files in 1 class folder)"),
