@@ -126,7 +126,9 @@ fn print_text(report: &Report) -> std::io::Result<()> {
     }
     let records: u64 = report.stats.subsets.iter().map(|s| s.records).sum();
     let files: usize = report.stats.subsets.iter().map(|s| s.files.len()).sum();
-    let name = report.name.as_deref().unwrap_or("?");
+    // Without a `<name>.data` there is no dataset name: the folder stands for it.
+    let folder = report.dataset.display().to_string();
+    let name = report.name.as_deref().unwrap_or(&folder);
     let verdict = if report.valid { "valid" } else { "INVALID" };
     let deep = if report.deep { ", deep" } else { "" };
     writeln!(
