@@ -170,10 +170,13 @@ fn wrong_folders_and_weak_splits_are_explained() {
         // item 9: a continuous-looking target
         case("continuous target", &["convert", "wine.csv", "--target", "proline", "--out", "w1"], 0, &[
             "warning: wine.csv: target column 'proline' looks continuous (121 distinct numbers in 178 rows, from 278 to 1598)",
-            "bin it into ranges first",
-            "or pick another column with --target",
+            "cut it into K value ranges of about equal size with --bins K (e.g. --bins 4), or pick another column with --target",
         ])
         .creating("w1"),
+        case("continuous target binned", &["convert", "wine.csv", "--target", "proline", "--bins", "4", "--out", "w3"], 0, &["4 classes"])
+            .creating("w3")
+            .never_saying("looks continuous"),
+        case("one bin", &["convert", "wine.csv", "--target", "proline", "--bins", "1", "--out", "w5"], 2, &["--bins must be at least 2"]),
         case("class target", &["convert", "wine.csv", "--target", "cultivar", "--out", "w2"], 0, &["3 classes"])
             .creating("w2")
             .never_saying("looks continuous"),

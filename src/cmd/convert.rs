@@ -281,6 +281,7 @@ fn run_tabular(args: &Args) -> anyhow::Result<i32> {
                 CategoricalArg::Auto => CategoricalEncoding::Auto,
             },
             onehot_max: t.onehot_max,
+            target_bins: t.bins,
         },
         delimiter: t.delimiter,
         header: match t.header {

@@ -608,7 +608,8 @@ fn a_continuous_looking_target_is_warned_about() {
     let (_, s, _) = run(&path, &opts(&["proline"]));
     assert_eq!(s.output_dim, 121);
     let w = s.warnings.iter().find(|w| w.contains("looks continuous")).unwrap_or_else(|| panic!("{:?}", s.warnings));
-    assert!(w.contains("target column 'proline'") && w.contains("121 distinct numbers in 178 rows") && w.contains("--target"), "{w}");
+    assert!(w.contains("target column 'proline'") && w.contains("121 distinct numbers in 178 rows"), "{w}");
+    assert!(w.contains("--bins K") && w.contains("--target"), "{w}");
     // fractional values, fewer than 20 of them but more than 10: still a quantity
     let (_, s, _) = run(&path, &opts(&["alcohol"]));
     assert!(s.warnings.iter().any(|w| w.contains("'alcohol' looks continuous")), "{:?}", s.warnings);
@@ -616,4 +617,52 @@ fn a_continuous_looking_target_is_warned_about() {
         let (_, s, _) = run(&path, &opts(&[classes]));
         assert!(s.warnings.iter().all(|w| !w.contains("looks continuous")), "{classes}: {:?}", s.warnings);
     }
+}
+
+/// `--bins K` cuts a numeric target into K value ranges of about equal size: class names are
+/// the ranges in order, each row lands in its range, and no continuous-target warning is left.
+/// A text target or fewer than 2 bins is an error.
+#[test]
+fn bins_cut_a_numeric_target_into_ranges() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("wine.csv");
+    let mut csv = String::from("alcohol,colour,proline\n");
+    for i in 0..178u32 {
+        csv.push_str(&format!("{:.2},c{},{}\n", 11.0 + (i % 37) as f64 * 0.1, i % 7, 278 + 11 * (i % 121)));
+    }
+    std::fs::write(&path, csv).unwrap();
+    let mut o = opts(&["proline"]);
+    o.columns.target_bins = Some(4);
+    let (sink, s, _) = run(&path, &o);
+    assert_eq!(s.output_dim, 4);
+    assert_eq!(s.class_names.first().map(|n| n.starts_with("[278, ")), Some(true), "{:?}", s.class_names);
+    assert!(s.class_names.last().unwrap().ends_with(", 1598]"), "{:?}", s.class_names);
+    assert!(s.warnings.iter().all(|w| !w.contains("looks continuous")), "{:?}", s.warnings);
+    // every row in the range its class names, and the classes of about equal size
+    let bounds: Vec<(f64, f64)> = s
+        .class_names
+        .iter()
+        .map(|n| {
+            let (a, b) = n.trim_matches(|c| "[])".contains(c)).split_once(", ").unwrap();
+            (a.parse().unwrap(), b.parse().unwrap())
+        })
+        .collect();
+    let mut sizes = [0usize; 4];
+    for ex in all(&sink) {
+        sizes[ex.label_index[0] as usize] += 1;
+    }
+    assert_eq!(sizes.iter().sum::<usize>(), 178);
+    assert!(sizes.iter().all(|&n| (35..=55).contains(&n)), "{sizes:?}");
+    assert!(bounds.windows(2).all(|w| w[0].1 == w[1].0 && w[0].0 < w[0].1), "{bounds:?}");
+
+    let mut o = opts(&["colour"]);
+    o.columns.target_bins = Some(3);
+    let mut sink = MemorySink::default();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let err = convert_table(&path, &o, &mut sink, &mut report).unwrap_err().to_string();
+    assert!(err.contains("--bins needs a numeric target") && err.contains("colour"), "{err}");
+    let mut o = opts(&["proline"]);
+    o.columns.target_bins = Some(1);
+    let err = convert_table(&path, &o, &mut sink, &mut report).unwrap_err().to_string();
+    assert!(err.contains("--bins must be at least 2"), "{err}");
 }
