@@ -35,14 +35,65 @@ pub fn detect_domain(input: &Path) -> anyhow::Result<Domain> {
         .with_context(|| format!("reading {}", input.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
-    let name_of = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if top.iter().any(|p| p.is_file() && name_of(p).ends_with("_train.data")) {
         return Ok(Domain::Tabular); // AutoML layout (spec §1.5)
     }
     if top.iter().any(|p| p.is_dir() && name_of(p).ends_with(".data") && p.join("meta.json").is_file()) {
         return Ok(Domain::Text); // AutoNLP layout (spec §1.5)
     }
-    let (mut images, mut texts, mut tables, mut videos, mut audios, mut seen) = (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
+    let counts = count_files(input);
+    let InputCounts { images, texts, tables, videos, audios, .. } = counts;
+    let found = format!(
+        "{images} image file(s), {texts} .txt file(s), {tables} table file(s), {videos} video file(s), {audios} audio file(s)"
+    );
+    match counts.present().as_slice() {
+        [one] => Ok(*one),
+        [] => bail!("{}: cannot tell the domain ({found}); give --domain", input.display()),
+        present => bail!(
+            "{}: ambiguous input ({found}); give --domain {}",
+            input.display(),
+            present.iter().map(|d| format!("{d:?}").to_lowercase()).collect::<Vec<_>>().join(" or --domain ")
+        ),
+    }
+}
+
+/// Input files of each kind below a folder (the first 20,000 files are enough to tell).
+#[derive(Debug, Default, Clone, Copy)]
+struct InputCounts {
+    images: usize,
+    texts: usize,
+    tables: usize,
+    videos: usize,
+    audios: usize,
+    /// Sub-folders of the top folder that hold input files (class folders).
+    class_folders: usize,
+    /// The walk stopped at its limit: there are more files than counted.
+    more: bool,
+}
+
+impl InputCounts {
+    /// The domains with files, in the order of the help (tables alone never decide a folder).
+    fn present(&self) -> Vec<Domain> {
+        let kinds = [(self.images, Domain::Image), (self.texts, Domain::Text), (self.videos, Domain::Video), (self.audios, Domain::Audio)];
+        kinds.iter().filter(|(n, _)| *n > 0).map(|(_, d)| *d).collect()
+    }
+
+    fn of(&self, domain: Domain) -> usize {
+        match domain {
+            Domain::Image => self.images,
+            Domain::Text => self.texts,
+            Domain::Video => self.videos,
+            Domain::Audio => self.audios,
+            Domain::Tabular => self.tables,
+            Domain::Auto => 0,
+        }
+    }
+}
+
+fn count_files(input: &Path) -> InputCounts {
+    let mut counts = InputCounts::default();
+    let mut seen = 0usize;
+    let mut class_dirs = std::collections::HashSet::new();
     let mut stack = vec![input.to_path_buf()];
     'walk: while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
@@ -58,36 +109,124 @@ pub fn detect_domain(input: &Path) -> anyhow::Result<Domain> {
             }
             let ext = extension(&p);
             let e = ext.as_str();
-            if IMAGE_EXT.contains(&e) {
-                images += 1;
+            let slot = if IMAGE_EXT.contains(&e) {
+                &mut counts.images
             } else if e == "txt" {
-                texts += 1;
+                &mut counts.texts
             } else if TABLE_EXT.contains(&e) {
-                tables += 1;
+                &mut counts.tables
             } else if VIDEO_EXT.contains(&e) {
-                videos += 1;
+                &mut counts.videos
             } else if AUDIO_EXT.contains(&e) {
-                audios += 1;
+                &mut counts.audios
+            } else {
+                seen += 1;
+                continue;
+            };
+            *slot += 1;
+            // The top-level folder a file sits in is its class folder.
+            if let Some(top) = p.strip_prefix(input).ok().and_then(|r| r.components().next()).filter(|_| dir != input) {
+                class_dirs.insert(top.as_os_str().to_os_string());
             }
             seen += 1;
             if seen >= 20_000 {
+                counts.more = true;
                 break 'walk; // enough to tell
             }
         }
     }
-    let found = format!(
-        "{images} image file(s), {texts} .txt file(s), {tables} table file(s), {videos} video file(s), {audios} audio file(s)"
-    );
-    let kinds = [(images, Domain::Image), (texts, Domain::Text), (videos, Domain::Video), (audios, Domain::Audio)];
-    let present: Vec<Domain> = kinds.iter().filter(|(n, _)| *n > 0).map(|(_, d)| *d).collect();
-    match present.as_slice() {
-        [one] => Ok(*one),
-        [] => bail!("{}: cannot tell the domain ({found}); give --domain", input.display()),
-        _ => bail!(
-            "{}: ambiguous input ({found}); give --domain {}",
-            input.display(),
-            present.iter().map(|d| format!("{d:?}").to_lowercase()).collect::<Vec<_>>().join(" or --domain ")
-        ),
+    counts.class_folders = class_dirs.len();
+    counts
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// When `path` is not an AutoDL dataset but raw input or a run folder, what it looks like and
+/// what to run instead, for `validate`, `train` and `predict --run` given the wrong folder:
+/// e.g. "raw looks like raw images (3 files in 2 class folders), …: convert it first with …".
+/// `None` for a dataset, or when nothing in it is an input the converters read.
+pub fn wrong_folder_guidance(path: &Path) -> Option<String> {
+    if !path.exists() || formats::dataset::DatasetLayout::open(path).is_ok() {
+        return None;
+    }
+    run_folder_guidance(path).or_else(|| raw_input_guidance(path))
+}
+
+/// The `--out` folder of `train` or `rate` (a model, predictions), given where a dataset goes.
+fn run_folder_guidance(path: &Path) -> Option<String> {
+    if !path.join("model").join("bundle.json").is_file() && !path.join("predictions").is_dir() {
+        return None;
+    }
+    let dataset = path.join("dataset");
+    let its = if formats::dataset::DatasetLayout::open(&dataset).is_ok() {
+        format!("; the dataset it was made from is {}", dataset.display())
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{} looks like a run folder (the --out of `autodl-format train` or `rate`: model/, predictions/), not an AutoDL dataset{its}",
+        path.display()
+    ))
+}
+
+fn raw_input_guidance(path: &Path) -> Option<String> {
+    let domain = detect_domain(path).ok()?;
+    let noun = domain_noun(domain);
+    let what = if path.is_file() {
+        format!("{noun} (a .{} file)", extension(path))
+    } else if automl_layout(path) {
+        format!("{noun} in the AutoML/AutoNLP layout")
+    } else {
+        let counts = count_files(path);
+        let files = if counts.more { format!("at least {}", counts.of(domain)) } else { counts.of(domain).to_string() };
+        match counts.class_folders {
+            0 => format!("{noun} ({files} files, no class folders)"),
+            1 => format!("{noun} ({files} files in 1 class folder)"),
+            k => format!("{noun} ({files} files in {k} class folders)"),
+        }
+    };
+    let raw = shell_word(path);
+    let stem = name_of(path);
+    let stem = stem.split('.').next().filter(|s| !s.is_empty()).unwrap_or("input");
+    let article = if noun.starts_with("a ") { "" } else { "raw " };
+    Some(format!(
+        "{} looks like {article}{what}, not an AutoDL dataset: convert it first with `autodl-format convert {raw} --out {}` \
+         or rate it (convert, train and score in one go) with `autodl-format rate {raw}`",
+        path.display(),
+        shell_word(&path.with_file_name(format!("{stem}-dataset"))),
+    ))
+}
+
+/// What inputs of `domain` are, in a few words ("images", "a table"), for messages.
+pub fn domain_noun(domain: Domain) -> &'static str {
+    match domain {
+        Domain::Image => "images",
+        Domain::Text => "text",
+        Domain::Video => "video clips",
+        Domain::Audio => "audio recordings",
+        Domain::Tabular | Domain::Auto => "a table",
+    }
+}
+
+/// The AutoML (`<b>_train.data`) or AutoNLP (`<b>.data/meta.json`) layouts of spec §1.5.
+fn automl_layout(dir: &Path) -> bool {
+    std::fs::read_dir(dir).map_or(false, |entries| {
+        entries.flatten().any(|e| {
+            let (p, n) = (e.path(), e.file_name().to_string_lossy().into_owned());
+            (p.is_file() && n.ends_with("_train.data")) || (p.is_dir() && n.ends_with(".data") && p.join("meta.json").is_file())
+        })
+    })
+}
+
+/// `p` as one shell word: quoted when it holds anything but plain path characters.
+fn shell_word(p: &Path) -> String {
+    let s = p.display().to_string();
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+,:=@".contains(c)) {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

@@ -4,6 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "support/predictions.rs"]
+mod predictions;
+use predictions::last_prediction;
+
 use formats::dataset::{DatasetWriter, WriterOptions};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, MatrixSpec};
@@ -58,13 +62,7 @@ fn predict_reproduces_the_last_prediction_file() {
         .unwrap();
     assert!(status.success());
     assert!(run.join("model/bundle.json").is_file());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(run.join("predictions"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(".predict_"))
-        .collect();
-    files.sort_by_key(|p| p.to_string_lossy().rsplit('_').next().unwrap().parse::<usize>().unwrap());
-    let last = numbers(&std::fs::read_to_string(files.last().unwrap()).unwrap(), false);
+    let last: Vec<f64> = last_prediction(&run).concat();
 
     let csv = tmp.path().join("preds.csv");
     let out = Command::new(exe).args(["predict", "--run"]).arg(&run).arg(&dataset).arg("-o").arg(&csv).output().unwrap();

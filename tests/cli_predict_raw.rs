@@ -5,11 +5,14 @@
 //! errors naming an unmappable column or file.
 
 mod rate_support;
+#[path = "support/predictions.rs"]
+mod predictions;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use predictions::last_prediction;
 use rate_support::{rate, write_image_folder, BIN};
 
 fn ok(o: &Output) -> String {
@@ -20,18 +23,6 @@ fn ok(o: &Output) -> String {
 
 fn predict(run: &Path, input: &Path, extra: &[&str]) -> Output {
     Command::new(BIN).args(["predict", "--run"]).arg(run).arg(input).args(extra).output().unwrap()
-}
-
-/// The rows of the run's last `*.predict_N` file.
-fn last_prediction(run: &Path) -> Vec<Vec<f64>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(run.join("predictions"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains(".predict_"))
-        .collect();
-    files.sort_by_key(|p| p.to_string_lossy().rsplit('_').next().unwrap().parse::<usize>().unwrap());
-    let text = std::fs::read_to_string(files.last().expect("a prediction file")).unwrap();
-    text.lines().map(|l| l.split_whitespace().map(|v| v.parse().unwrap()).collect()).collect()
 }
 
 /// `<dataset>/<name>_test_sources.txt`, one source per test record.

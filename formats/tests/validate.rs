@@ -143,6 +143,57 @@ fn monkeys_is_valid_also_deep() {
     assert_eq!(run_deep(&dir).stats.frames_decoded, 30);
 }
 
+/// Monkeys' split left 7 of its 10 classes without a test example, in a test set of 4: valid,
+/// but both are said (issue 21: it was "valid, 0 warnings").
+#[test]
+fn monkeys_warns_of_classes_without_a_test_example_and_a_small_test_set() {
+    let Some(dir) = shared("Monkeys") else { return };
+    let report = run(&dir);
+    assert!(report.valid, "{}", describe(&report));
+    let missing = expect(&report, "TEST_CLASS_MISSING", Severity::Warning, &dir.join("Monkeys.solution"));
+    assert!(missing.message.starts_with("7 of 10 classes have no test example (0, 1, 4, 5, 6, 8, 9)"), "{}", missing.message);
+    let test_meta = dir.join("Monkeys.data/test/metadata.textproto");
+    let small = expect(&report, "TEST_SET_SMALL", Severity::Warning, &test_meta);
+    assert!(small.message.starts_with("4 test example(s) for 10 classes"), "{}", small.message);
+    assert!(report.warnings >= 2);
+}
+
+/// Every class in the test solution and two test examples per class: neither warning.
+#[test]
+fn a_test_set_covering_every_class_gets_no_coverage_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("cover");
+    let mut w = formats::dataset::DatasetWriter::create(&dir, "cover", formats::dataset::WriterOptions::default()).unwrap();
+    for (i, test) in [(0, true), (1, true), (2, true), (0, true), (1, true), (2, true), (0, false), (1, false), (2, false)] {
+        let frames = Frames::dense_uniform(vec![i as f32, 1.0], 2).unwrap();
+        if test {
+            w.push_test(&frames, &[i], &[1.0]).unwrap();
+        } else {
+            w.push_train(&frames, &[i], &[1.0]).unwrap();
+        }
+    }
+    let spec = formats::metadata::DataSpec {
+        output_dim: 3,
+        matrix_spec: vec![formats::metadata::MatrixSpec { row_count: 1, col_count: 2, num_channels: 1, ..Default::default() }],
+        ..Default::default()
+    };
+    w.finish(spec, None).unwrap();
+    let report = run(&dir);
+    assert!(!report.has_code("TEST_CLASS_MISSING") && !report.has_code("TEST_SET_SMALL"), "{}", describe(&report));
+
+    // Without the third class's test rows: one class unmeasured, and 4 rows for 3 classes.
+    let solution = dir.join("cover.solution");
+    let text = fs::read_to_string(&solution).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 6);
+    let kept: Vec<&str> = rows.iter().copied().filter(|r| r.split_whitespace().nth(2) != Some("1")).collect();
+    assert_eq!(kept.len(), 4);
+    fs::write(&solution, kept.join("\n") + "\n").unwrap();
+    let report = run(&dir);
+    let f = expect(&report, "TEST_CLASS_MISSING", Severity::Warning, &solution);
+    assert!(f.message.starts_with("1 of 3 classes have no test example (2)"), "{}", f.message);
+}
+
 #[test]
 fn miniciao_is_valid_also_deep() {
     let Some(dir) = shared("miniciao") else { return };
@@ -163,7 +214,14 @@ fn mini1_gives_warnings_only() {
     let mut codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
     codes.sort();
     codes.dedup();
-    assert_eq!(codes, vec!["LEGACY_TEST_LABELS", "META_LEGACY_NO_SEQUENCE_SIZE"], "{}", describe(&report));
+    assert_eq!(
+        codes,
+        vec!["LEGACY_TEST_LABELS", "META_LEGACY_NO_SEQUENCE_SIZE", "TEST_CLASS_MISSING", "TEST_SET_SMALL"],
+        "{}",
+        describe(&report)
+    );
+    let missing = expect(&report, "TEST_CLASS_MISSING", Severity::Warning, &dir.join("mini1.solution"));
+    assert!(missing.message.starts_with("3 of 10 classes have no test example (3, 6, 8)"), "{}", missing.message);
     let test_file = subset_file(&dir, "test");
     let legacy = expect(&report, "LEGACY_TEST_LABELS", Severity::Warning, &test_file);
     assert!(legacy.message.starts_with("10 of 10"), "{}", legacy.message);
@@ -753,7 +811,9 @@ fn text_tokens_must_index_the_vocabulary() {
     let good = tmp.path().join("good");
     text_dataset(&good, false);
     let report = run(&good);
-    assert!(report.valid && report.findings.is_empty(), "{}", describe(&report));
+    // Two test documents for two classes: only the small test set is said.
+    let codes: Vec<&str> = report.findings.iter().map(|f| f.code).collect();
+    assert!(report.valid && codes == ["TEST_SET_SMALL"], "{}", describe(&report));
 
     let bad = tmp.path().join("bad");
     text_dataset(&bad, true);

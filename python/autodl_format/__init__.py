@@ -75,7 +75,7 @@ def convert(input: PathLike, out: PathLike, *, domain: str, **options: Any) -> I
     CLI's ``convert`` flags with underscores: ``name``, ``force``, ``test_size``, ``seed``,
     ``resplit``, ``on_error`` ("skip"/"fail"), ``max_errors``, ``quiet``, ``fsync``; images:
     ``format`` ("compressed"/"dense"), ``size`` ("32x32" or (h, w)), ``filter``, ``channels``,
-    ``verify``, ``max_pixels``; tables: ``target`` (str or list), ``delimiter``,
+    ``verify``, ``max_pixels``; tables: ``target`` (str or list), ``bins``, ``delimiter``,
     ``categorical``, ``onehot_max``, ``categorical_column``, ``drop_column``, ``missing``,
     ``sparse``; text: ``tokenizer``, ``vocab_size``, ``max_length``, ``text_column``,
     ``label_column``; video: ``fps``, ``frames``, ``max_frames``, ``jpeg_quality``; audio:

@@ -90,6 +90,7 @@ def convert(
     verify: bool = ...,
     max_pixels: int = ...,
     target: Union[str, List[str], None] = ...,
+    bins: Optional[int] = ...,
     delimiter: Optional[str] = ...,
     categorical: str = ...,
     onehot_max: int = ...,

@@ -211,6 +211,7 @@ fn tabular_options(o: &Opts<'_>, split: SplitOptions) -> PyResult<converters_tab
                 _ => CategoricalEncoding::Auto,
             },
             onehot_max: o.or("onehot_max", converters_tabular::limits::DEFAULT_ONEHOT_MAX_CATEGORIES)?,
+            target_bins: o.take("bins")?,
         },
         delimiter: delimiter(o)?,
         header: match o.choice("header", "auto", &["auto", "yes", "no"])? {

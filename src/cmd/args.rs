@@ -181,6 +181,10 @@ pub struct TabularArgs {
     /// then holds 0/1). Default: the last column
     #[arg(long = "target", value_name = "COLUMN", allow_negative_numbers = true)]
     pub targets: Vec<String>,
+    /// Cut a numeric target into K classes of about equal size (value ranges such as
+    /// `[278, 520)`), for a quantity such as a price or a measurement
+    #[arg(long, value_name = "K")]
+    pub bins: Option<usize>,
     /// Whether the CSV's first line names the columns: auto (detected; the decision is
     /// printed), yes, or no (columns are then named c0, c1, …)
     #[arg(long, value_enum, default_value_t = HeaderArg::Auto)]

@@ -295,6 +295,7 @@ fn tabular_options(args: &Args) -> converters_tabular::TabularOptions {
                 CategoricalArg::Auto => CategoricalEncoding::Auto,
             },
             onehot_max: t.onehot_max,
+            target_bins: t.bins,
         },
         delimiter: t.delimiter,
         header: match t.header {

@@ -28,8 +28,11 @@ missing-value fills); a file or column it cannot map is an error naming it.\n\n\
 For a dataset or an unlabelled set, rows follow the record order and the columns are the \
 class names. For raw inputs, each row names its input: `path` (below INPUT) for files, `row` \
 (1-based data row; plus --id-column) for tables and corpus files; then `predicted` (the class of \
-highest probability) and one probability column per class. Exit status: 0 written; 2 could \
-not run.")]
+highest probability) and one probability column per class.\n\n\
+The input must be the kind of data the model was trained on: the same domain, classes, \
+features (tables) and vocabulary (text), as recorded in model/bundle.json; otherwise nothing \
+is written and the message names both sides. Exit status: 0 written; 2 could not run, or the \
+input does not match the model.")]
 pub struct Args {
     /// Run folder of `train`/`rate` (holds `model/`), or the bundle folder itself
     #[arg(long)]
@@ -163,4 +166,29 @@ pub fn classes_of(origin: &Path) -> anyhow::Result<(usize, Vec<String>)> {
 struct BundleClasses {
     output_dim: usize,
     label_names: Vec<String>,
+}
+
+/// `--run` must hold a model: a run folder (the `--out` of `train` or `rate`, with
+/// `model/bundle.json`) or the bundle folder itself. Otherwise one line saying what the folder
+/// is instead, so a swapped or mistyped argument is seen at once.
+pub fn check_run_folder(run: &Path) -> anyhow::Result<()> {
+    if run.join(CONFIG_FILE).is_file() || run.join(BUNDLE_DIR).join(CONFIG_FILE).is_file() {
+        return Ok(());
+    }
+    let what = if !run.exists() {
+        "does not exist".to_string()
+    } else if formats::dataset::DatasetLayout::open(run).is_ok() {
+        "is an AutoDL dataset, not a run (did you swap --run and the input?)".to_string()
+    } else if run.join("predictions").is_dir() {
+        format!("has no {BUNDLE_DIR}/{CONFIG_FILE}: its run saved no model (no prediction was recorded, or it was trained with a baseline)")
+    } else if let Some(guidance) = crate::detect::wrong_folder_guidance(run) {
+        format!("is not a run: it {}", guidance.strip_prefix(&run.display().to_string()).unwrap_or(&guidance).trim_start())
+    } else {
+        format!("has no {BUNDLE_DIR}/{CONFIG_FILE}")
+    };
+    bail!(
+        "--run {} {what}. A run folder is the --out of `autodl-format train DATASET --out RUN` or `autodl-format rate INPUT --out RUN`; \
+         its {BUNDLE_DIR}/ holds the model",
+        run.display()
+    )
 }

@@ -30,7 +30,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     // it is a finding.
     if !args.dir.is_dir() {
         let why = if args.dir.exists() { "is not a folder" } else { "does not exist" };
-        eprintln!("error: {} {why}", args.dir.display());
+        match crate::detect::wrong_folder_guidance(&args.dir) {
+            Some(guidance) => eprintln!("error: {} {why}; it {}", args.dir.display(), after_name(&guidance, &args.dir)),
+            None => eprintln!("error: {} {why}", args.dir.display()),
+        }
         return Ok(2);
     }
     let bar = progress_bar(args.quiet);
@@ -43,10 +46,11 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             Progress::Finish => bar.finish_and_clear(),
         }));
     }
-    let report = validate(&args.dir, &opts);
+    let mut report = validate(&args.dir, &opts);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    add_wrong_folder_guidance(&mut report, &args.dir);
     let code = if report.valid { 0 } else { 1 };
     let printed = if args.json { print_json(&report) } else { print_text(&report) };
     match printed {
@@ -55,6 +59,20 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A folder without `<name>.data` that holds raw inputs (or is a run folder): its finding says
+/// so and what to run instead (the finding's code stays `LAYOUT_NO_DATA_DIR`).
+fn add_wrong_folder_guidance(report: &mut Report, dir: &std::path::Path) {
+    let Some(finding) = report.findings.iter_mut().find(|f| f.code == "LAYOUT_NO_DATA_DIR") else { return };
+    if let Some(guidance) = crate::detect::wrong_folder_guidance(dir) {
+        finding.message = format!("{}; this folder {}", finding.message, after_name(&guidance, dir));
+    }
+}
+
+/// The guidance without the leading path (the sentence already names it).
+fn after_name<'a>(guidance: &'a str, path: &std::path::Path) -> &'a str {
+    guidance.strip_prefix(&path.display().to_string()).map_or(guidance, str::trim_start)
 }
 
 /// A byte-based bar on stderr, only for an interactive terminal and without `--quiet`.
@@ -108,7 +126,9 @@ fn print_text(report: &Report) -> std::io::Result<()> {
     }
     let records: u64 = report.stats.subsets.iter().map(|s| s.records).sum();
     let files: usize = report.stats.subsets.iter().map(|s| s.files.len()).sum();
-    let name = report.name.as_deref().unwrap_or("?");
+    // Without a `<name>.data` there is no dataset name: the folder stands for it.
+    let folder = report.dataset.display().to_string();
+    let name = report.name.as_deref().unwrap_or(&folder);
     let verdict = if report.valid { "valid" } else { "INVALID" };
     let deep = if report.deep { ", deep" } else { "" };
     writeln!(

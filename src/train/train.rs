@@ -13,6 +13,10 @@ use trainer::learner::Learner;
 use crate::leftovers::{self, Leftovers};
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
+    // A raw folder or file, or a run folder: say what it looks like and what to run instead (issue 21).
+    if let Some(guidance) = autodl_format::detect::wrong_folder_guidance(&args.dataset) {
+        anyhow::bail!("cannot train: {guidance}");
+    }
     // Before any work: the output, then the device (the options were checked by the parser).
     let _signals = leftovers::catch_signals();
     prepare_out(&args)?;

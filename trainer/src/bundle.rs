@@ -24,6 +24,9 @@ use crate::deepwisdom::tabular_dnn::{self, DnnSpec, TabularDnn};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, PredictionMatrix};
 
+mod compat;
+pub use compat::{check as check_compatibility, Compatibility, TrainedOn, Vocabulary};
+
 pub const FORMAT_VERSION: u32 = 1;
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
 pub use scoring::run_layout::{BUNDLE_DIR, CONFIG_FILE};
@@ -76,6 +79,10 @@ pub struct BundleConfig {
     pub output_dim: usize,
     /// The train subset's `metadata.textproto`, which fixes the feature layout.
     pub train_metadata: String,
+    /// What the model was trained on, checked by `predict` (absent in bundles written before
+    /// issue 21: then only what `train_metadata` says can be checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trained_on: Option<TrainedOn>,
     pub members: Vec<Member>,
 }
 

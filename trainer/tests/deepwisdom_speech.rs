@@ -168,6 +168,7 @@ fn speech_learner_logistic_then_thin_resnet_bundles_and_determinism() {
         label_names: CLASSES.iter().map(|s| s.to_string()).collect(),
         output_dim: 3,
         train_metadata: source.train_spec.to_textproto(),
+        trained_on: None,
         members: vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::SpeechNet(spec) }],
     };
     let bundle = ModelBundle { config: config.clone(), tensors: snapshot(&vs, "net.") };

@@ -46,6 +46,9 @@ impl TabularOptions {
         if self.columns.onehot_max == 0 {
             return Err(TabularError::Options("--onehot-max must be at least 1".into()));
         }
+        if self.columns.target_bins.is_some_and(|k| k < 2) {
+            return Err(TabularError::Options("--bins must be at least 2 (classes)".into()));
+        }
         Ok(())
     }
 }

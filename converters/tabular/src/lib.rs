@@ -14,6 +14,9 @@
 //!   `<name>_label.name`; a 0/1 column gives 2 classes. Several columns: multilabel, each must
 //!   hold 0/1. Default: the last column. A column is named by its name or by its 0-based
 //!   position (`-1` = last); so are `--drop-column` and `--categorical-column`.
+//! - `--bins K`: a numeric single target is cut into K value ranges of about equal size
+//!   (`[lo, hi)` names, the last closed). Without it, a numeric target with many distinct or
+//!   fractional values converts with a warning that it looks continuous.
 //! - `--header auto|yes|no`: whether a CSV's first line names the columns ([`header`]: detected
 //!   by default, the decision printed); a headerless table's columns are `c0`, `c1`, ….
 //! - Numeric columns are stored as-is (parsed straight to f32). A column is categorical when

@@ -45,6 +45,8 @@ pub struct ColumnChoices {
     pub drop: Vec<String>,
     pub encoding: CategoricalEncoding,
     pub onehot_max: usize,
+    /// `--bins K`: a numeric target cut into K classes of about equal size (value ranges).
+    pub target_bins: Option<usize>,
 }
 
 /// The labels of the usable rows, compactly.
@@ -206,6 +208,9 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
     let dropped: Vec<usize> =
         choices.drop.iter().map(|c| column_index(table, c)).collect::<Result<_>>()?;
     let multilabel = target_columns.len() > 1;
+    if multilabel && choices.target_bins.is_some() {
+        return Err(TabularError::Options("--bins applies to one numeric target column, not to multilabel targets".into()));
+    }
 
     let mut stats: Vec<ColumnStats> = (0..width)
         .map(|_| ColumnStats {
@@ -487,10 +492,25 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
         for (new, &old) in order.iter().enumerate() {
             remap[old as usize] = new as u32;
         }
-        let names = order.iter().map(|&o| class_texts[o as usize].clone()).collect();
-        single.iter_mut().for_each(|id| *id = remap[*id as usize]);
-        single.shrink_to_fit();
-        (names, RowLabels::Single(single))
+        let target_name = &table.columns[target_columns[0]];
+        match (choices.target_bins, &numeric) {
+            (Some(_), None) => {
+                return Err(TabularError::column(path, target_name, "--bins needs a numeric target column; this one holds text"));
+            }
+            (Some(bins), Some(values)) => {
+                let (names, binned) = bin_target(values, &single, bins);
+                (names, RowLabels::Single(binned))
+            }
+            (None, _) => {
+                if let Some(note) = numeric.as_deref().and_then(|v| continuous_target(path, target_name, v, n_usable)) {
+                    warnings.push(note);
+                }
+                let names = order.iter().map(|&o| class_texts[o as usize].clone()).collect();
+                single.iter_mut().for_each(|id| *id = remap[*id as usize]);
+                single.shrink_to_fit();
+                (names, RowLabels::Single(single))
+            }
+        }
     };
 
     let usable = n_usable as f64;
@@ -530,6 +550,60 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
         warnings,
     })
 }
+
+/// A numeric target that looks like a quantity rather than classes: more than a few distinct
+/// fractional values, or so many distinct numbers that classes average under
+/// [`CONTINUOUS_ROWS_PER_CLASS`] rows (wine's `proline`: 121 values in 178 rows). The warning
+/// says how to get classes from it, or to pick another column.
+fn continuous_target(path: &std::path::Path, name: &str, values: &[f64], rows: u64) -> Option<String> {
+    let k = values.len();
+    let fractional = values.iter().any(|v| v.fract() != 0.0);
+    let sparse = k >= CONTINUOUS_MIN_CLASSES && (k as u64) * CONTINUOUS_ROWS_PER_CLASS > rows;
+    if !(fractional && k > 10 || sparse) {
+        return None;
+    }
+    let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Some(format!(
+        "{}: target column '{name}' looks continuous ({k} distinct numbers in {rows} rows, from {} to {}): \
+         it makes {k} classes of {:.1} rows each on average. Classification needs a few classes: cut it \
+         into K value ranges of about equal size with --bins K (e.g. --bins 4), or pick another column \
+         with --target",
+        path.display(),
+        format_number(lo),
+        format_number(hi),
+        rows as f64 / k as f64
+    ))
+}
+
+/// `--bins K`: class names (value ranges, `[lo, hi)`, the last one closed) and the bin of
+/// every row, for rows labelled with the provisional ids of `values`. Edges sit at the
+/// quantiles of the rows' values; a value that spans an edge keeps its rows together, so ties
+/// can leave fewer than K classes.
+fn bin_target(values: &[f64], rows: &[u32], bins: usize) -> (Vec<String>, Vec<u32>) {
+    let mut sorted: Vec<f64> = rows.iter().map(|&id| values[id as usize]).collect();
+    sorted.sort_by(f64::total_cmp);
+    let Some((&lo, &hi)) = sorted.first().zip(sorted.last()) else { return (Vec::new(), Vec::new()) };
+    let n = sorted.len();
+    let mut edges: Vec<f64> = (1..bins).map(|j| sorted[j * n / bins]).filter(|&e| e > lo).collect();
+    edges.dedup();
+    let labels = rows.iter().map(|&id| edges.partition_point(|&e| e <= values[id as usize]) as u32).collect();
+    let bounds: Vec<f64> = std::iter::once(lo).chain(edges.iter().copied()).chain(std::iter::once(hi)).collect();
+    let names = bounds
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| {
+            let close = if i + 2 == bounds.len() { ']' } else { ')' };
+            format!("[{}, {}{close}", format_number(w[0]), format_number(w[1]))
+        })
+        .collect();
+    (names, labels)
+}
+
+/// [`continuous_target`]: distinct values from which a sparse target is suspect …
+const CONTINUOUS_MIN_CLASSES: usize = 20;
+/// … and the rows per class below which it is.
+const CONTINUOUS_ROWS_PER_CLASS: u64 = 5;
 
 /// 0/1 (also `true`/`false`, `yes`/`no`) of a multilabel target cell.
 fn binary_value(cell: &Cell<'_>) -> Option<bool> {

@@ -137,8 +137,60 @@ impl Validator {
                     "a single test row is read by the scorer as one column (spec §6)",
                 );
             }
+            if let Some(dim) = output_dim.filter(|&d| d > 0 && sol.cols as i64 == i64::from(d)) {
+                self.check_test_classes(&sol_path, &sol, dim as usize);
+            }
+        }
+        if let (Some(te), Some(dim)) = (&test, train.as_ref().and_then(|t| t.spec.as_ref()).map(|s| s.output_dim)) {
+            if let Some(records) = test_records.filter(|&r| r > 0) {
+                self.check_test_size(&te.metadata_path, records, dim);
+            }
         }
         name
+    }
+
+    /// Classes without a positive test row: their AUC is undefined, so the score says nothing
+    /// about them (a split of 4 test rows for 10 classes left 7 unmeasured).
+    fn check_test_classes(&mut self, sol_path: &Path, sol: &Solution, output_dim: usize) {
+        let mut present = vec![false; output_dim];
+        for row in sol.iter_rows() {
+            for (c, _) in row.iter().enumerate().filter(|(_, &v)| v > 0.0) {
+                present[c] = true;
+            }
+        }
+        let missing: Vec<usize> = (0..output_dim).filter(|&c| !present[c]).collect();
+        if missing.is_empty() {
+            return;
+        }
+        let list: Vec<String> = missing.iter().take(10).map(|c| c.to_string()).collect();
+        let more = if missing.len() > 10 { ", …" } else { "" };
+        self.out.warn(
+            "TEST_CLASS_MISSING",
+            Location::file(sol_path),
+            format!(
+                "{} of {output_dim} classes have no test example ({}{more}): the score cannot measure them; \
+                 split again with a larger test share (convert --test-size) or add examples of those classes",
+                missing.len(),
+                list.join(", ")
+            ),
+        );
+    }
+
+    /// Fewer test examples than two per class: most classes rest on one example or none.
+    fn check_test_size(&mut self, test_metadata: &Path, records: u64, output_dim: i32) {
+        let Ok(classes) = u64::try_from(output_dim) else { return };
+        if classes < 2 || records >= MIN_TEST_PER_CLASS * classes {
+            return;
+        }
+        self.out.warn(
+            "TEST_SET_SMALL",
+            Location::field(test_metadata, "sample_count"),
+            format!(
+                "{records} test example(s) for {classes} classes (fewer than {MIN_TEST_PER_CLASS} per class): \
+                 the score rests on too few examples; aim for at least {} (convert --test-size)",
+                MIN_TEST_PER_CLASS * classes
+            ),
+        );
     }
 
     /// The unlabelled layout of spec §1.3: one test-shaped subset, no solution.

@@ -73,9 +73,12 @@
 //! | `SOL_ROWS_MISMATCH` | solution rows ≠ test records (§6) |
 //! | `SOL_COLS_MISMATCH` | solution columns ≠ `output_dim` (§4.2) |
 //! | `SOL_SINGLE_ROW` [W] | one test row: the scorer reads it as a column (§6) |
+//! | `TEST_CLASS_MISSING` [W] | classes no test row of the solution holds: their AUC is undefined |
+//! | `TEST_SET_SMALL` [W] | fewer than [`MIN_TEST_PER_CLASS`] test examples per class |
 //!
-//! Legacy `mini1` gives only warnings: `META_LEGACY_NO_SEQUENCE_SIZE` (both metadata files)
-//! and `LEGACY_TEST_LABELS` (its test file keeps the true class with score 0).
+//! Legacy `mini1` gives only warnings: `META_LEGACY_NO_SEQUENCE_SIZE` (both metadata files),
+//! `LEGACY_TEST_LABELS` (its test file keeps the true class with score 0), and for its 10 test
+//! rows over 10 classes `TEST_CLASS_MISSING` and `TEST_SET_SMALL`.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
@@ -130,6 +133,9 @@ impl IdSet {
         }
     }
 }
+
+/// Test examples per class below which `TEST_SET_SMALL` warns.
+pub const MIN_TEST_PER_CLASS: u64 = 2;
 
 /// How serious a finding is: errors make a dataset invalid, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -126,6 +126,7 @@ pub struct DatasetFacts {
     pub output_dim: usize,
     pub test_rows: usize,
     pub train_metadata: String,
+    pub trained_on: crate::bundle::TrainedOn,
 }
 
 impl DatasetFacts {
@@ -133,7 +134,8 @@ impl DatasetFacts {
         let (test_rows, output_dim) = source.prediction_shape()?;
         let reader = DatasetReader::open(&source.dir)?;
         let label_names = label_names(&reader, &source.train_spec, output_dim)?;
-        Ok(DatasetFacts { domain, label_names, output_dim, test_rows, train_metadata: source.train_spec.to_textproto() })
+        let trained_on = crate::bundle::TrainedOn::of_dataset(&reader, &source.train_spec, domain)?;
+        Ok(DatasetFacts { domain, label_names, output_dim, test_rows, train_metadata: source.train_spec.to_textproto(), trained_on })
     }
 
     /// Bundle of `members` (weight, divisor, model) with their tensors.
@@ -146,6 +148,7 @@ impl DatasetFacts {
                 label_names: self.label_names.clone(),
                 output_dim: self.output_dim,
                 train_metadata: self.train_metadata.clone(),
+                trained_on: Some(self.trained_on.clone()),
                 members,
             },
             tensors,
