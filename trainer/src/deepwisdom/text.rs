@@ -46,6 +46,7 @@ pub const CV_LINEAR_WEIGHT_FLOOR: f64 = 0.5;
 
 #[path = "text_nets.rs"]
 mod nets;
+use nets::Mode;
 #[path = "text_search.rs"]
 mod search;
 
@@ -79,28 +80,6 @@ struct Scored {
     test_pred: Vec<f32>,
     member: MemberModel,
     tensors: Vec<(String, Tensor)>,
-}
-
-/// Which network stage runs (spec §5.3 feature modes, then §5.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// TextCNN, random trainable embedding.
-    CnnLearned,
-    /// TextCNN, frozen fastText vectors.
-    CnnFastText,
-    /// Stage-2 GRU (single-label only).
-    Gru,
-}
-
-impl Mode {
-    /// The network's name for users.
-    fn label(self) -> &'static str {
-        match self {
-            Mode::CnnLearned => "TextCNN, learned embedding",
-            Mode::CnnFastText => "TextCNN, fastText vectors",
-            Mode::Gru => "GRU",
-        }
-    }
 }
 
 struct NetRun {

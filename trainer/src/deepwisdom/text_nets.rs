@@ -7,13 +7,35 @@ use std::time::Instant;
 use tch::nn;
 use tch::Tensor;
 
-use super::{Mode, NetRun, Scored, TextLearner, CPU_CNN_FILTERS, CPU_EMBED_DIM, CPU_GRU_UNITS, CPU_MAX_SEQUENCE, STEPS_PER_CALL};
+use super::{NetRun, Scored, TextLearner, CPU_CNN_FILTERS, CPU_EMBED_DIM, CPU_GRU_UNITS, CPU_MAX_SEQUENCE, STEPS_PER_CALL};
 use crate::bundle::MemberModel;
 use crate::deepwisdom::ensemble::validation_nauc;
 use crate::deepwisdom::snapshot;
 use crate::deepwisdom::text_models::{frequent_tokens, loss, optimizer, predict_net, TextArch, TextNet, TextNetSpec, MAX_SEQUENCE};
 use crate::error::Result;
 use crate::learner::CancelToken;
+
+/// Which network stage runs (spec §5.3 feature modes, then §5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// TextCNN, random trainable embedding.
+    CnnLearned,
+    /// TextCNN, frozen fastText vectors.
+    CnnFastText,
+    /// Stage-2 GRU (single-label only).
+    Gru,
+}
+
+impl Mode {
+    /// The network's name for users.
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            Mode::CnnLearned => "TextCNN, learned embedding",
+            Mode::CnnFastText => "TextCNN, fastText vectors",
+            Mode::Gru => "GRU",
+        }
+    }
+}
 
 impl TextLearner {
     pub(super) fn build_run(&mut self, mode: Mode) -> Result<()> {

@@ -13,6 +13,7 @@ use crate::deepwisdom::ensemble::validation_nauc;
 use crate::deepwisdom::fast::RidgeModel;
 use crate::deepwisdom::mc3::{self, Mc3};
 use crate::deepwisdom::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
+use super::members::{mc3_name, ridge_name, score_loss};
 use crate::bundle::{Member, MemberModel};
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
@@ -573,45 +574,8 @@ impl VideoLearner {
     }
 }
 
-/// The fast model's name for users.
-fn ridge_name(sampling: Sampling) -> String {
-    let frames = match sampling {
-        Sampling::Middle => "middle frames",
-        Sampling::Spread => "frames across the clip",
-    };
-    format!("ridge on pooled and motion features ({frames})")
-}
-
-/// A network's name for users: its place in the sequence and its input length.
-fn mc3_name(index: usize, frames: usize) -> String {
-    format!("MC3-18 #{} ({frames} frames)", index + 1)
-}
-
 /// Base learning rate: 0.15 · max(0.5, 16/32) (spec §3).
 const BASE_LR: f64 = 0.075;
-
-/// Mean validation loss of scores (cross-entropy of the true class, or mean BCE).
-fn score_loss(labels: &[f32], scores: &[f32], classes: usize, multilabel: bool) -> f64 {
-    let rows = labels.len() / classes.max(1);
-    let mut total = 0.0;
-    for (y, p) in labels.chunks(classes).zip(scores.chunks(classes)) {
-        if multilabel {
-            total += y
-                .iter()
-                .zip(p)
-                .map(|(y, p)| {
-                    let p = f64::from(*p).clamp(1e-7, 1.0 - 1e-7);
-                    -(f64::from(*y) * p.ln() + (1.0 - f64::from(*y)) * (1.0 - p).ln())
-                })
-                .sum::<f64>()
-                / classes as f64;
-        } else {
-            let truth = y.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, v)| if *v > b.1 { (i, *v) } else { b }).0;
-            total -= f64::from(p[truth]).clamp(1e-7, 1.0).ln();
-        }
-    }
-    total / rows.max(1) as f64
-}
 
 impl Learner for VideoLearner {
     fn name(&self) -> &str {
