@@ -237,6 +237,20 @@ fn check_report(browser: &Path, out: &Path, work: &Path) -> serde_json::Value {
     found
 }
 
+/// The default output of `rate` (issue 21): the learner speaks in plain words, one name per
+/// metric, and the summary names the final model above a leaderboard table.
+fn assert_plain_logs(o: &std::process::Output) {
+    let (stderr, stdout) = (String::from_utf8_lossy(&o.stderr), String::from_utf8_lossy(&o.stdout));
+    for internal in ["§", "-inf", "CnnLearned", "CnnFastText", "val AUC", "OOF", "auto/"] {
+        assert!(!stderr.contains(internal) && !stdout.contains(internal), "default output says {internal:?}:\n{stderr}\n{stdout}");
+    }
+    assert!(stderr.contains("learner: ") && stderr.contains(": validation NAUC "), "no plain learner line:\n{stderr}");
+    assert!(stderr.contains("predictions now come from "), "the learner does not say which model predicts:\n{stderr}");
+    let final_line = stdout.lines().find(|l| l.starts_with("final model ")).unwrap_or_else(|| panic!("no final model line:\n{stdout}"));
+    assert!(!final_line.contains("none"), "{final_line}");
+    assert!(stdout.contains("validation NAUC   training  final weight"), "no leaderboard table:\n{stdout}");
+}
+
 #[test]
 fn audio_text_and_table_reports_show_their_models_and_fit_the_window() {
     let Some(browser) = chromium() else { return };
@@ -260,8 +274,9 @@ fn audio_text_and_table_reports_show_their_models_and_fit_the_window() {
     let reviews = tmp.path().join("reviews");
     write_text_folder(&reviews, 12);
     let out = tmp.path().join("text-run");
-    let o = rate(&reviews, &out, &["--time-budget", "10", "-q"]);
+    let o = rate(&reviews, &out, &["--time-budget", "10"]);
     assert_eq!(o.status.code(), Some(0), "rate failed on text");
+    assert_plain_logs(&o);
     let found = check_report(&browser, &out, tmp.path());
     let texts: Vec<&str> = found["texts"].as_array().unwrap().iter().filter_map(|t| t.as_str()).collect();
     assert!(!texts.is_empty(), "no text example shown: {found}");
@@ -276,8 +291,9 @@ fn audio_text_and_table_reports_show_their_models_and_fit_the_window() {
     let csv = tmp.path().join("wide.csv");
     write_wide_table(&csv, 60, 20);
     let out = tmp.path().join("table-run");
-    let o = rate(&csv, &out, &["--time-budget", "8", "--target", "species", "-q"]);
+    let o = rate(&csv, &out, &["--time-budget", "8", "--target", "species"]);
     assert_eq!(o.status.code(), Some(0), "rate failed on the table");
+    assert_plain_logs(&o);
     let html = read_report(&out).1;
     assert!(html.contains("<div class=\"scroll\"><table><tr><th>length</th>"), "example rows are not in a scroll wrapper");
     check_report(&browser, &out, tmp.path());
