@@ -296,5 +296,9 @@ fn audio_text_and_table_reports_show_their_models_and_fit_the_window() {
     assert_plain_logs(&o);
     let html = read_report(&out).1;
     assert!(html.contains("<div class=\"scroll\"><table><tr><th>length</th>"), "example rows are not in a scroll wrapper");
+    // the confusion matrix names the predicted classes as well as the true ones
+    for class in ["0: setosa", "1: versicolor", "2: virginica"] {
+        assert!(html.contains(&format!("<th class=\"c\" title=\"{class}\">{class}</th>")), "no column for {class}");
+    }
     check_report(&browser, &out, tmp.path());
 }

@@ -406,6 +406,37 @@ mod tests {
     }
 
     #[test]
+    fn every_table_scrolls_in_its_own_wrapper() {
+        let page = "<p>x</p><table id=\"a\"><tr><td>1</td></tr></table><table></table>";
+        assert_eq!(
+            scroll_tables(page),
+            "<p>x</p><div class=\"scroll\"><table id=\"a\"><tr><td>1</td></tr></table></div><div class=\"scroll\"><table></table></div>"
+        );
+        assert!(STYLE.contains(".scroll{overflow-x:auto"));
+    }
+
+    #[test]
+    fn dataset_fields_fit_the_domain() {
+        let tmp = tempfile::tempdir().unwrap();
+        let image = tmp.path().join("image");
+        samples::tests::write_dense(&image, (1, 4, 5, 3), |k, i| ((k + i) % 7) as f32 / 7.0);
+        let insp = formats::inspect::inspect(&image).unwrap();
+        assert_eq!(insp.domain, Domain::Image);
+        let html = dataset_section(&insp);
+        assert!(html.contains("example size (height × width × channels)") && html.contains("4 × 5 × 3"), "{html}");
+        for absent in ["vocabulary size", "frames per example", "(T, H, W, C)"] {
+            assert!(!html.contains(absent), "image dataset shows {absent:?}: {html}");
+        }
+        let speech = tmp.path().join("speech");
+        samples::tests::write_dense(&speech, (50, 1, 1, 1), |k, i| ((k * i) % 5) as f32 / 5.0 - 0.5);
+        let insp = formats::inspect::inspect(&speech).unwrap();
+        assert_eq!(insp.domain, Domain::Speech);
+        let html = dataset_section(&insp);
+        assert!(html.contains("samples per clip (min/median/max)") && html.contains("50/50/50"), "{html}");
+        assert!(!html.contains("vocabulary size"), "{html}");
+    }
+
+    #[test]
     fn reads_skip_report_rows() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("ds_skipped.tsv");

@@ -436,9 +436,9 @@ pub(super) fn render(insp: &Inspection, classes: &[ClassSamples]) -> String {
     s
 }
 
-/// Table rows, first 12 features.
+/// Table rows, first 30 features (a wider table scrolls inside its wrapper).
 fn rows_table(rows: &[&Vec<(String, f32)>]) -> String {
-    const SHOWN: usize = 12;
+    const SHOWN: usize = 30;
     let mut s = String::from("<table><tr>");
     let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
     for (name, _) in rows[0].iter().take(SHOWN) {
@@ -471,7 +471,7 @@ fn format_value(v: f32) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -492,7 +492,7 @@ mod tests {
     }
 
     /// Writes a two-class dataset of `(t, h, w, c)` dense examples (values from `value`).
-    fn write_dense(dir: &Path, shape: (usize, usize, usize, usize), value: impl Fn(usize, usize) -> f32) {
+    pub(in crate::report) fn write_dense(dir: &Path, shape: (usize, usize, usize, usize), value: impl Fn(usize, usize) -> f32) {
         use formats::dataset::{DatasetWriter, WriterOptions};
         use formats::metadata::Format;
         let (t, h, w, c) = shape;
