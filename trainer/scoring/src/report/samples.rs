@@ -25,6 +25,9 @@ const STRIP_FRAMES: usize = 6;
 const THUMB: u32 = 96;
 /// Seconds of each audio example embedded as a playable clip (keeps the page small).
 const CLIP_SECONDS: f64 = 3.0;
+/// Playable clips per page at most (about 100 KB each): the page stays a few MB on datasets of
+/// many classes; later examples show their waveform only.
+const MAX_CLIPS: usize = 24;
 /// Sample rate assumed when the conversion recipe does not say (the converter's default).
 const DEFAULT_SAMPLE_RATE: u32 = 16_000;
 
@@ -114,6 +117,8 @@ struct Drawer {
     features: Vec<String>,
     /// Samples per second of audio records.
     sample_rate: u32,
+    /// Playable clips still allowed on the page.
+    clips_left: std::cell::Cell<usize>,
 }
 
 impl Drawer {
@@ -132,7 +137,7 @@ impl Drawer {
             }
         }
         let sample_rate = if domain == Domain::Speech { recipe_sample_rate(dataset_dir, reader.name()) } else { DEFAULT_SAMPLE_RATE };
-        Drawer { domain, matrix, vocabulary, features, sample_rate }
+        Drawer { domain, matrix, vocabulary, features, sample_rate, clips_left: std::cell::Cell::new(MAX_CLIPS) }
     }
 
     fn draw(&self, record: &ExampleRecord) -> Sample {
@@ -167,18 +172,29 @@ impl Drawer {
     }
 
     fn audio(&self, record: &ExampleRecord) -> Sample {
-        let samples = sequence_values(record.frames());
+        self.audio_of(&sequence_values(record.frames()))
+    }
+
+    /// The waveform, and a playable clip while the page has room for one.
+    fn audio_of(&self, samples: &[f32]) -> Sample {
         let rate = self.sample_rate.max(1);
         let seconds = samples.len() as f64 / f64::from(rate);
         let clip = &samples[..samples.len().min((CLIP_SECONDS * f64::from(rate)) as usize)];
-        let wav_uri = wav_bytes(clip, rate).ok().map(|wav| {
-            format!("data:audio/wav;base64,{}", base64::engine::general_purpose::STANDARD.encode(wav))
-        });
+        let left = self.clips_left.get();
+        let wav_uri = (left > 0 && !clip.is_empty())
+            .then(|| wav_bytes(clip, rate).ok())
+            .flatten()
+            .map(|wav| format!("data:audio/wav;base64,{}", base64::engine::general_purpose::STANDARD.encode(wav)));
         let mut caption = format!("{seconds:.2} s at {} kHz", f64::from(rate) / 1000.0);
-        if seconds > CLIP_SECONDS {
-            let _ = write!(caption, "; the first {CLIP_SECONDS:.0} s play");
+        if wav_uri.is_some() {
+            self.clips_left.set(left - 1);
+            if seconds > CLIP_SECONDS {
+                let _ = write!(caption, "; the first {CLIP_SECONDS:.0} s play");
+            }
+        } else if left == 0 {
+            let _ = write!(caption, "; not playable here (the page holds {MAX_CLIPS} clips at most)");
         }
-        Sample::Audio { svg: waveform_svg(&samples), wav_uri, caption }
+        Sample::Audio { svg: waveform_svg(samples), wav_uri, caption }
     }
 
     fn text(&self, record: &ExampleRecord) -> String {
@@ -566,6 +582,33 @@ pub(super) mod tests {
         assert_eq!(recipe_sample_rate(tmp.path(), "x"), DEFAULT_SAMPLE_RATE);
         std::fs::write(tmp.path().join("x_recipe.json"), r#"{"settings":{"sample_rate": 22050,"mono":true}}"#).unwrap();
         assert_eq!(recipe_sample_rate(tmp.path(), "x"), 22050);
+    }
+
+    #[test]
+    fn the_page_holds_a_bounded_number_of_clips() {
+        let drawer = Drawer {
+            domain: Domain::Speech,
+            matrix: MatrixSpec::default(),
+            vocabulary: HashMap::new(),
+            features: Vec::new(),
+            sample_rate: 8000,
+            clips_left: std::cell::Cell::new(MAX_CLIPS),
+        };
+        let long: Vec<f32> = (0..40_000).map(|i| (i as f32 / 9.0).sin()).collect();
+        let drawn: Vec<Sample> = (0..MAX_CLIPS + 2).map(|_| drawer.audio_of(&long)).collect();
+        let playable = |s: &Sample| matches!(s, Sample::Audio { wav_uri: Some(_), .. });
+        assert!(drawn[..MAX_CLIPS].iter().all(playable));
+        assert!(!drawn[MAX_CLIPS..].iter().any(playable));
+        match (&drawn[0], &drawn[MAX_CLIPS]) {
+            (Sample::Audio { wav_uri: Some(uri), caption, .. }, Sample::Audio { caption: last, .. }) => {
+                assert_eq!(caption, "5.00 s at 8 kHz; the first 3 s play");
+                // 3 s at 8 kHz, 16 bits: 48 000 bytes and a 44-byte header, in base64
+                let wav = base64::engine::general_purpose::STANDARD.decode(&uri["data:audio/wav;base64,".len()..]).unwrap();
+                assert_eq!(wav.len(), 44 + 48_000);
+                assert!(last.contains("not playable here"), "{last}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
