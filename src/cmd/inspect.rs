@@ -51,7 +51,7 @@ fn spread(s: &Option<Spread>) -> String {
 fn print_text(i: &Inspection) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "name:          {}", i.name)?;
-    writeln!(out, "domain:        {} (inferred, spec §5.6)", i.domain)?;
+    writeln!(out, "domain:        {} (inferred from the metadata)", i.domain)?;
     writeln!(out, "shape (T,H,W,C): {}", i.shape)?;
     let format = serde_json::to_value(i.format).ok().and_then(|v| v.as_str().map(str::to_string));
     writeln!(out, "format:        {}", format.unwrap_or_else(|| format!("{:?}", i.format)))?;

@@ -168,6 +168,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 args.time_budget, run.predictions
             )
         }),
+        leaderboard: run.leaderboard.clone(),
     };
     let html = build_report(&ReportInput {
         dataset_dir: &dataset_dir,
@@ -192,6 +193,9 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     println!("validation       valid, {} warning(s)", validation.warnings);
     print_rating(score.as_ref(), args.time_budget);
     println!("run              {} on {}, budget {} s, {}", run.learner, run.device, args.time_budget, run.ingestion);
+    if let Some(board) = &run.leaderboard {
+        print_leaderboard(board, &out);
+    }
     println!("report           {}", report_path.display());
     let code = if let Some((code, name, _)) = run.interrupted {
         eprintln!("interrupted by {name}: the {} prediction(s) made before it are scored in the report", run.predictions);
@@ -255,12 +259,21 @@ fn print_rating(score: Option<&trainer::scoring::ScoreReport>, budget: f64) {
     }
 }
 
+/// The models behind the final prediction and the best few tried (issue 21).
+fn print_leaderboard(board: &trainer::report::Leaderboard, out: &Path) {
+    println!("final model      {}", board.final_models_text().unwrap_or_else(|| "none (no prediction recorded)".into()));
+    println!("leaderboard      {}", out.join(trainer::deepwisdom::LEADERBOARD_CSV).display());
+    print!("{}", board.terminal_table(8));
+}
+
 /// What the training phase tells the report.
 struct TrainFacts {
     device: String,
     learner: String,
     ingestion: String,
     success: bool,
+    /// Every model the learner tried and which made each recorded prediction.
+    leaderboard: Option<trainer::report::Leaderboard>,
     /// The learner ignored the deadline (or the interrupt) and its thread was left running.
     abandoned: bool,
     /// Predictions recorded.
@@ -296,6 +309,7 @@ fn train(
         device: device.device,
         weights_dir: args.weights.clone(),
         verbose: !args.common.quiet,
+        detail: args.verbose,
         ..Default::default()
     };
     let (learner, slot) = trainer::deepwisdom::auto_learner(source, auto)?;
@@ -309,7 +323,7 @@ fn train(
     let mut interrupted_at = 0.0;
     let budget = args.time_budget;
     let outcome = run_ingestion(&config, learner, |event: &IngestionEvent<'_>| {
-        let nauc_text = |latest: Option<f64>| latest.map_or("-".to_string(), |n| format!("{n:.4}"));
+        let nauc_text = |latest: Option<f64>| latest.map_or("not yet measured".to_string(), |n| format!("{n:.4}"));
         match event {
             IngestionEvent::Training { round, elapsed, remaining } | IngestionEvent::Predicting { round, elapsed, remaining } => {
                 let what = if matches!(event, IngestionEvent::Training { .. }) { "train" } else { "predict" };
@@ -357,6 +371,7 @@ fn train(
             None => eprintln!("warning: the model of prediction {} was not kept; no bundle saved", last.index),
         }
     }
+    let leaderboard = Some(slot.write_leaderboard(out, outcome.predictions.len())?);
     let why = match outcome.stop {
         StopReason::DoneTraining => "learner done",
         StopReason::NoPrediction => "learner returned no prediction",
@@ -385,6 +400,7 @@ fn train(
         learner: learner_name,
         ingestion,
         success: outcome.success,
+        leaderboard,
         abandoned: outcome.abandoned,
         predictions: outcome.predictions.len(),
         no_prediction_reason: match &outcome.failure {
@@ -432,7 +448,8 @@ fn check_options(args: &Args, convert_args: &convert::Args, converted: bool) -> 
 }
 
 /// What `rate` writes in its output folder: what `--force` may replace.
-const RATE_ENTRIES: &[&str] = &["dataset", "scores", "predictions", "report.html", trainer::bundle::BUNDLE_DIR];
+const RATE_ENTRIES: &[&str] =
+    &["dataset", "scores", "predictions", "report.html", trainer::bundle::BUNDLE_DIR, trainer::deepwisdom::LEADERBOARD_CSV];
 
 /// Writes through a temporary file and a rename, so a half-written report never appears.
 fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {

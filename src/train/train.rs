@@ -46,6 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
                 weights_dir: args.weights.clone(),
                 embeddings: args.embeddings.clone(),
                 verbose: true,
+                detail: args.verbose,
                 ..Default::default()
             };
             let (learner, slot) = trainer::deepwisdom::auto_learner(source.clone(), config)?;
@@ -76,6 +77,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             }
             None => eprintln!("warning: the model of prediction {} was not kept; no bundle saved", last.index),
         }
+    }
+    // Every model tried, and which made each recorded prediction: leaderboard.csv and a table.
+    if let Some(slot) = &bundle_slot {
+        let board = slot.write_leaderboard(&args.out, outcome.predictions.len())?;
+        println!("final model {}", board.final_models_text().unwrap_or_else(|| "none (no prediction recorded)".into()));
+        print!("{}", board.terminal_table(8));
+        println!("leaderboard {}", args.out.join(trainer::deepwisdom::LEADERBOARD_CSV).display());
     }
 
     let interrupted = if outcome.stop == StopReason::Interrupted { leftovers::signal() } else { None };

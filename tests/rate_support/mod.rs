@@ -1,5 +1,5 @@
 //! Shared by tests/cli_rate.rs and tests/report_browser.rs: small raw inputs generated on the
-//! fly (nothing copied into the repo) and the static self-containment check of a report.
+//! fly (images, a table, audio tones, short texts; nothing copied into the repo) and the static self-containment check of a report.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -110,4 +110,90 @@ pub fn read_report(out: &Path) -> (PathBuf, String) {
     let path = out.join("report.html");
     let html = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     (path, html)
+}
+
+/// `per_class` mono 16-bit WAV clips of 0.5 s at 8 kHz in `low/` and `high/`: a tone whose
+/// pitch gives the class, a little seeded noise.
+pub fn write_audio_folder(dir: &Path, per_class: usize) {
+    let rate = 8000u32;
+    for (class, hz) in [("low", 300.0f64), ("high", 1500.0)] {
+        std::fs::create_dir_all(dir.join(class)).unwrap();
+        for k in 0..per_class {
+            let mut state = 0x5eed_u64 ^ (k as u64 * 7919) ^ hz as u64;
+            let samples: Vec<i16> = (0..rate as usize / 2)
+                .map(|i| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let noise = ((state >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.1;
+                    let f = hz * (1.0 + k as f64 / 40.0);
+                    let v = 0.5 * (2.0 * std::f64::consts::PI * f * i as f64 / f64::from(rate)).sin() + noise;
+                    (v * 32767.0) as i16
+                })
+                .collect();
+            std::fs::write(dir.join(class).join(format!("{k:02}.wav")), wav_pcm16(&samples, rate)).unwrap();
+        }
+    }
+}
+
+/// A mono 16-bit PCM WAV file's bytes.
+pub fn wav_pcm16(samples: &[i16], rate: u32) -> Vec<u8> {
+    let data_len = (samples.len() * 2) as u32;
+    let mut out = Vec::with_capacity(44 + samples.len() * 2);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    // fmt chunk: its size (16), PCM (1), one channel, the rate, bytes per second, block
+    // align (2 bytes), 16 bits per sample
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    out
+}
+
+/// `per_class` short English reviews in `pos/` and `neg/`, with contractions and punctuation
+/// that a word tokenizer splits off ("it's great." → `it ' s great .`).
+pub fn write_text_folder(dir: &Path, per_class: usize) {
+    let words = [
+        ("pos", ["great", "wonderful", "lovely", "superb"], "I loved it"),
+        ("neg", ["awful", "boring", "dreadful", "dull"], "I hated it"),
+    ];
+    for (class, adjectives, verdict) in words {
+        std::fs::create_dir_all(dir.join(class)).unwrap();
+        for k in 0..per_class {
+            let a = adjectives[k % adjectives.len()];
+            let b = adjectives[(k / adjectives.len() + 1) % adjectives.len()];
+            let text = format!("The film {k}: it's {a}, and the cast isn't {b}! {verdict} (really).\n");
+            std::fs::write(dir.join(class).join(format!("{k:02}.txt")), text).unwrap();
+        }
+    }
+}
+
+/// A CSV table as [`write_table`] plus `extra` wide numeric columns with long names, so the
+/// report's example rows are wider than the window.
+pub fn write_wide_table(path: &Path, rows: usize, extra: usize) {
+    let mut out = String::from("length,width,depth,colour");
+    for j in 0..extra {
+        out.push_str(&format!(",measurement_with_a_long_name_{j:02}"));
+    }
+    out.push_str(",species\n");
+    let names = ["setosa", "versicolor", "virginica"];
+    for i in 0..rows {
+        let c = i % 3;
+        let jitter = ((i * 37) % 11) as f64 / 10.0;
+        let colour = ["red", "green", "blue"][(i / 3 + c) % 3];
+        out.push_str(&format!("{:.2},{:.2},{:.2},{colour}", 1.0 + 2.0 * c as f64 + jitter, 3.0 - c as f64 + 0.5 * jitter, jitter * 2.0));
+        for j in 0..extra {
+            out.push_str(&format!(",{:.4}", 12345.678 + (i * 31 + j * 17) as f64 / 7.0));
+        }
+        out.push_str(&format!(",{}\n", names[c]));
+    }
+    std::fs::write(path, out).unwrap();
 }

@@ -3,7 +3,7 @@
 //! [`PredictionMatrix`] it returns (spec SCORING.md §4).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -35,6 +35,42 @@ impl CancelToken {
         } else {
             Ok(())
         }
+    }
+}
+
+pub use scoring::report::leaderboard::Leaderboard;
+
+/// The leaderboard a learner fills while it runs (shared with the caller, which reads it after
+/// the run): every model tried with its validation score and training time, and the models
+/// behind each prediction it publishes.
+#[derive(Debug, Clone, Default)]
+pub struct ModelBoard(Arc<Mutex<Leaderboard>>);
+
+impl ModelBoard {
+    fn with<T>(&self, f: impl FnOnce(&mut Leaderboard) -> T) -> T {
+        // a learner that panicked mid-update leaves a usable board behind
+        let mut board = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut board)
+    }
+
+    /// `seconds` more training of `model`, and its validation NAUC when it was measured
+    /// (`None` or a non-finite value: not measured).
+    pub fn tried(&self, model: &str, validation: Option<f64>, seconds: f64) {
+        self.with(|b| b.record(model, validation, seconds));
+    }
+
+    /// The prediction about to be returned blends `used` (model name, weight).
+    pub fn published(&self, used: &[(String, f64)]) {
+        self.with(|b| b.publish(used));
+    }
+
+    /// The board with the first `recorded` predictions (those the ingestion loop kept).
+    pub fn snapshot(&self, recorded: usize) -> Leaderboard {
+        self.with(|b| {
+            let mut copy = b.clone();
+            copy.keep_predictions(recorded);
+            copy
+        })
     }
 }
 
@@ -171,6 +207,23 @@ mod tests {
         let err = nan.check(2, 2).unwrap_err().to_string();
         assert!(err.contains("row 1, column 0"), "{err}");
         assert!(PredictionMatrix::new(2, 2, vec![0.0; 3]).is_err());
+    }
+
+    #[test]
+    fn model_board_is_shared_and_snapshots_recorded_predictions() {
+        let board = ModelBoard::default();
+        let learner_side = board.clone();
+        learner_side.tried("fast", Some(0.7), 1.0);
+        learner_side.published(&[("fast".into(), 1.0)]);
+        learner_side.tried("net", Some(0.9), 5.0);
+        learner_side.published(&[("net".into(), 2.0), ("fast".into(), 2.0)]);
+        let all = board.snapshot(2);
+        assert_eq!(all.models.len(), 2);
+        assert_eq!(all.final_models_text().unwrap(), "fast (weight 0.50) + net (weight 0.50)");
+        // the second prediction came after the deadline: only the first was recorded
+        let kept = board.snapshot(1);
+        assert_eq!(kept.final_models_text().unwrap(), "fast");
+        assert_eq!(kept.models[1].validation, Some(0.9), "models tried stay on the board");
     }
 
     #[test]

@@ -274,7 +274,7 @@ pub fn split_compact_with_fallback(compact: &CompactKeys, opts: &SplitOptions) -
 pub fn check_sizes(n_test: usize, n_train: usize) -> Result<()> {
     if n_test < 2 {
         return Err(ConvertError::Split(format!(
-            "the test subset would hold {n_test} example(s); at least 2 are needed because the scorer misreads a one-row solution (spec §6): raise --test-size or provide more data"
+            "the test subset would hold {n_test} example(s); at least 2 are needed because the scorer misreads a one-row solution: raise --test-size or provide more data"
         )));
     }
     if n_train == 0 {

@@ -231,7 +231,7 @@ pub fn score_run(
         let score = nauc(&solution.matrix, &prediction);
         if score.no_valid_column() {
             warnings.push(format!(
-                "{}: no solution column has both classes; NAUC set to 0 (spec §2 edge cases)",
+                "{}: no class has both positive and negative test rows, so no AUC can be computed; NAUC set to 0",
                 path.display()
             ));
         }

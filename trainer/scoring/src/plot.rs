@@ -216,7 +216,168 @@ impl LearningCurveFigure {
     }
 }
 
+/// Size of the report's figure, drawn large and shown at [`REPORT_FIGURE_SHOWN`] pixels wide so
+/// its text stays sharp.
+pub const REPORT_FIGURE_SIZE: (u32, u32) = (1000, 560);
+/// Width at which report.html shows the figure.
+pub const REPORT_FIGURE_SHOWN: u32 = 800;
+/// The light fill of the area under the curve (the ALC) in the report's figure.
+const AREA_FILL: RGBColor = RGBColor(0xd6, 0xe6, 0xf5);
+
+/// Real-time ticks for the report's log-scaled axis: round numbers of seconds up to `budget`,
+/// the budget itself last, none closer than `min_gap` (transformed units) to its neighbour.
+pub fn report_ticks(budget: f64, min_gap: f64) -> Vec<f64> {
+    const NICE: [f64; 16] = [1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1200.0, 1800.0, 3600.0, 7200.0, 14_400.0, 28_800.0];
+    let mut ticks = vec![0.0];
+    for t in NICE.iter().copied().filter(|&t| t < budget) {
+        let last = *ticks.last().expect("starts with 0");
+        if transform_time(t, budget) - transform_time(last, budget) >= min_gap
+            && transform_time(budget, budget) - transform_time(t, budget) >= min_gap
+        {
+            ticks.push(t);
+        }
+    }
+    ticks.push(budget);
+    ticks
+}
+
+/// "45 s", "2 min", "1.5 h": a tick label.
+fn seconds_label(t: f64) -> String {
+    if t < 120.0 {
+        format!("{} s", crate::python_float(t.round()).trim_end_matches(".0"))
+    } else if t < 7200.0 {
+        format!("{} min", crate::python_float((t / 60.0 * 10.0).round() / 10.0).trim_end_matches(".0"))
+    } else {
+        format!("{} h", crate::python_float((t / 3600.0 * 10.0).round() / 10.0).trim_end_matches(".0"))
+    }
+}
+
+impl LearningCurveFigure {
+    /// The report's figure, made to be read at a glance: real seconds on a labelled log-scaled
+    /// time axis, NAUC on the other, large text, and the area under the curve (the ALC)
+    /// lightly shaded. The challenge's figure ([`LearningCurveFigure::png`]) stays in `scores/`.
+    pub fn report_png(&self) -> Result<Vec<u8>> {
+        register_font()?;
+        let (w, h) = REPORT_FIGURE_SIZE;
+        let mut rgb = vec![0u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+            self.draw_for_report(&root).map_err(|e| self.error("png", e.to_string()))?;
+            root.present().map_err(|e| self.error("png", e.to_string()))?;
+        }
+        let image = image::RgbImage::from_raw(w, h, rgb)
+            .ok_or_else(|| self.error("png", "pixel buffer has the wrong size".into()))?;
+        let mut png = Vec::new();
+        image
+            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .map_err(|e| self.error("png", e.to_string()))?;
+        Ok(png)
+    }
+
+    fn draw_for_report<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&WHITE)?;
+        let plot_area = root.margin(20, 30, 20, 20);
+        let mut chart = ChartBuilder::on(&plot_area)
+            .x_label_area_size(80)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0f64..1f64, Y_RANGE.0..Y_RANGE.1)?;
+        let ticks = report_ticks(self.time_budget, 0.07);
+        // the x axis is drawn by hand below: its ticks are round seconds, not round fractions
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_labels(6)
+            .y_label_formatter(&|y| format!("{y:.1}"))
+            .bold_line_style(GRID_GREY)
+            .light_line_style(TRANSPARENT)
+            .y_desc("NAUC (2·AUC − 1)")
+            .label_style(("sans-serif", 22))
+            .axis_desc_style(("sans-serif", 24))
+            .draw()?;
+        for &t in &ticks {
+            let x = transform_time(t, self.time_budget);
+            chart.draw_series(LineSeries::new(vec![(x, Y_RANGE.0), (x, Y_RANGE.1)], GRID_GREY))?;
+            let (px, py) = chart.backend_coord(&(x, Y_RANGE.0));
+            root.draw(&PathElement::new(vec![(px, py), (px, py + 6)], BLACK))?;
+            root.draw(&Text::new(
+                seconds_label(t),
+                (px, py + 9),
+                TextStyle::from(("sans-serif", 22).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
+            ))?;
+        }
+        let (left, bottom) = chart.backend_coord(&(0.0, Y_RANGE.0));
+        let (right, _) = chart.backend_coord(&(1.0, Y_RANGE.0));
+        root.draw(&Text::new(
+            "time since the start (log scale)",
+            ((left + right) / 2, bottom + 44),
+            TextStyle::from(("sans-serif", 24).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
+        ))?;
+
+        let line = self.step_line();
+        let last = clamp_y(self.last_score());
+        let mut area = line.clone();
+        area.push((1.0, last));
+        chart
+            .draw_series(AreaSeries::new(area, 0.0, AREA_FILL.filled()))?
+            .label(format!("area under the curve: ALC {:.4}", self.alc))
+            .legend(|(x, y)| Rectangle::new([(x, y - 8), (x + 24, y + 8)], AREA_FILL.filled()));
+        chart
+            .draw_series(LineSeries::new(line.clone(), CURVE_BLUE.stroke_width(3)))?
+            .label("NAUC of the latest prediction")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], CURVE_BLUE.stroke_width(3)));
+        chart.draw_series(self.points.iter().map(|p| {
+            Circle::new((transform_time(p.time, self.time_budget), clamp_y(p.score)), 5, CURVE_BLUE.filled())
+        }))?;
+        let tail_start = *line.last().expect("the step line starts at the origin");
+        chart.draw_series(LineSeries::new(vec![tail_start, (1.0, last)], CURVE_BLUE.stroke_width(3)))?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(GRID_GREY)
+            .label_font(("sans-serif", 22))
+            .draw()?;
+        Ok(())
+    }
+}
+
 /// Keeps drawn values inside the axes (a score below −0.01 is off the visible range).
 fn clamp_y(y: f64) -> f64 {
     y.clamp(Y_RANGE.0, Y_RANGE.1)
+}
+
+#[cfg(test)]
+mod report_figure_tests {
+    use super::*;
+
+    #[test]
+    fn report_ticks_are_round_seconds_ending_at_the_budget() {
+        assert_eq!(report_ticks(300.0, 0.07), vec![0.0, 10.0, 20.0, 60.0, 120.0, 300.0]);
+        let ticks = report_ticks(1200.0, 0.07);
+        assert_eq!(ticks.first(), Some(&0.0));
+        assert_eq!(ticks.last(), Some(&1200.0));
+        for w in ticks.windows(2) {
+            assert!(transform_time(w[1], 1200.0) - transform_time(w[0], 1200.0) >= 0.07, "{ticks:?}");
+        }
+        assert_eq!(seconds_label(5.0), "5 s");
+        assert_eq!(seconds_label(300.0), "5 min");
+        assert_eq!(seconds_label(5400.0), "90 min");
+        assert_eq!(seconds_label(9000.0), "2.5 h");
+    }
+
+    #[test]
+    fn report_figure_is_a_light_shaded_png() {
+        let points = [CurvePoint { time: 3.0, score: 0.6 }, CurvePoint { time: 40.0, score: 0.85 }];
+        let fig = LearningCurveFigure::new("demo", 300.0, &points);
+        let png = fig.report_png().unwrap();
+        let img = image::load_from_memory(&png).unwrap().to_rgb8();
+        assert_eq!((img.width(), img.height()), REPORT_FIGURE_SIZE);
+        let fill = img.pixels().filter(|p| p.0 == [0xd6, 0xe6, 0xf5]).count();
+        assert!(fill > 20_000, "shaded area has {fill} pixels");
+        assert_eq!(img.pixels().filter(|p| p.0 == [0, 255, 255]).count(), 0, "no bright cyan");
+    }
 }

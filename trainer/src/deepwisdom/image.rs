@@ -143,7 +143,12 @@ pub struct ImageLearner {
     rng: SplitMix64,
     cursor: usize,
     order: Vec<usize>,
+    /// The model behind the last prediction (says when it changes).
+    published_model: Option<&'static str>,
 }
+
+/// The fast model's name for users.
+const FAST_MODEL: &str = "logistic regression on pooled pixels";
 
 impl ImageLearner {
     pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot) -> Result<Self> {
@@ -169,13 +174,17 @@ impl ImageLearner {
             rng,
             cursor: 0,
             order: Vec::new(),
+            published_model: None,
         })
     }
 
+    /// Internal detail, shown with `-v`.
     fn log(&self, msg: &str) {
-        if self.config.verbose {
-            eprintln!("auto/image: {msg}");
-        }
+        self.say().detail(msg);
+    }
+
+    fn say(&self) -> super::Say {
+        super::Say::new("image learner", &self.config)
     }
 
     fn on_cpu(&self) -> bool {
@@ -196,11 +205,11 @@ impl ImageLearner {
         let (prep, extreme_aspect) = ImagePrep::from_scan(&s, max_side);
         let train = load_images(&dir, Subset::Train, &spec, &prep, k, self.config.memory_cap, cancel)?;
         if train.skipped > 0 {
-            eprintln!(
-                "auto/image: {} training examples beyond the memory cap of {} MiB are not used",
+            self.say().warn(&format!(
+                "{} training images beyond the memory cap of {} MiB are not used",
                 train.skipped,
                 self.config.memory_cap >> 20
-            );
+            ));
         }
         let test_spec = self.source.test_spec.clone();
         let test = load_images(&dir, Subset::Test, &test_spec, &prep, k, usize::MAX, cancel)?;
@@ -235,6 +244,7 @@ impl ImageLearner {
     /// The fast model: logistic regression on pooled grids of the preprocessed images (what
     /// Baseline1 fits, here full-batch from zero weights), scored on the validation split.
     fn fit_logistic(&mut self) -> Result<()> {
+        let started = Instant::now();
         let d = self.data.as_ref().expect("loaded");
         let k = self.facts.output_dim;
         let feats = pooled_features(&d.train_x.to_device(Device::Cpu));
@@ -245,7 +255,9 @@ impl ImageLearner {
         let model = ImageRidge { prep: d.prep.clone(), ridge: lr };
         let val = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &predict_ridge(&model, &d.val_x)?, k) };
         let test = predict_ridge(&model, &d.test_x)?;
-        self.log(&format!("fast model: logistic regression, validation NAUC {val:.4}"));
+        let measured = (!d.val_y.is_empty()).then_some(val);
+        self.slot.board().tried(FAST_MODEL, measured, started.elapsed().as_secs_f64());
+        self.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", measured.map_or("not measured (no validation images)".into(), super::score_text)));
         self.fast = Some((model, val, test));
         Ok(())
     }
@@ -282,8 +294,8 @@ impl ImageLearner {
                     let n = resnet::load_resnet18_pretrained(&mut vs, &file)?;
                     self.log(&format!("ResNet-18: {n} pretrained tensors from {}", file.display()));
                 }
-                Some(file) => eprintln!("auto/image: {} not found; ResNet-18 is trained from scratch", file.display()),
-                None => eprintln!("auto/image: no --weights folder; ResNet-18 is trained from scratch"),
+                Some(file) => self.say().plain(&format!("{} not found; ResNet-18 is trained from scratch", file.display())),
+                None => self.say().plain("no --weights folder; ResNet-18 is trained from scratch"),
             }
         }
         let opt = nn::Sgd { momentum: 0.9, dampening: 0.0, wd: 2.5e-4, nesterov: true }.build(&vs, self.base_lr() / 2.0)?;
@@ -380,7 +392,8 @@ impl ImageLearner {
         let arch = self.network.as_ref().expect("built").arch;
         let shape = batch_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x");
         self.log(&format!(
-            "training {arch:?}: {steps} steps of batch {shape} in {seconds:.2} s ({:.0} images/s)",
+            "training {}: {steps} steps of batch {shape} in {seconds:.2} s ({:.0} images/s)",
+            arch.label(),
             images_seen as f64 / seconds.max(1e-9)
         ));
         let net = self.network.as_mut().expect("built");
@@ -409,8 +422,9 @@ impl ImageLearner {
         Ok(())
     }
 
-    /// Validation NAUC of the current weights; keeps the best checkpoint.
-    fn validate(&mut self) -> Result<bool> {
+    /// Validation NAUC of the current weights; keeps the best checkpoint. `since`: when this
+    /// epoch's training began (its time goes on the leaderboard).
+    fn validate(&mut self, since: Instant) -> Result<bool> {
         let d = self.data.as_ref().expect("loaded");
         let k = self.facts.output_dim;
         let net = self.network.as_ref().expect("built");
@@ -421,6 +435,8 @@ impl ImageLearner {
             validation_nauc(&d.val_y, &predict_images(net.net.as_ref(), &d.val_x, d.multilabel, false, self.config.device)?, k)
         };
         let better = self.best.as_ref().map_or(true, |b| score > b.score);
+        let measured = (!d.val_y.is_empty()).then_some(score);
+        self.slot.board().tried(net.arch.label(), measured, since.elapsed().as_secs_f64());
         if better {
             let spec = NetSpec {
                 arch: net.arch,
@@ -433,7 +449,12 @@ impl ImageLearner {
             };
             self.best = Some(Checkpoint { score, spec, tensors: snapshot(&net.vs, "net."), test: HashMap::new() });
         }
-        self.log(&format!("epoch {} ({:?}): validation NAUC {score:.4}{}", self.epochs, net.arch, if better { " (best)" } else { "" }));
+        let arch = net.arch.label();
+        if better && measured.is_some() {
+            self.say().plain(&format!("{arch}, epoch {}: validation NAUC {score:.4} (best so far)", self.epochs));
+        } else {
+            self.log(&format!("{arch}, epoch {}: validation NAUC {}", self.epochs, measured.map_or("not measured".into(), super::score_text)));
+        }
         Ok(better)
     }
 
@@ -472,7 +493,7 @@ impl Learner for ImageLearner {
             let extreme = self.data.as_ref().expect("loaded").extreme_aspect;
             self.build_network(Arch::Resnet18)?;
             if extreme {
-                self.log("extreme aspect ratio: ResNet-18 throughout (spec §2.1.3)");
+                self.log("very wide or tall images: ResNet-18 is kept throughout (no switch to ResNet-9)");
             }
         }
         let mut improved_here = false;
@@ -486,7 +507,7 @@ impl Learner for ImageLearner {
             let t0 = Instant::now();
             self.run_epoch(cancel)?;
             epochs_here += 1;
-            improved_here |= self.validate()?;
+            improved_here |= self.validate(t0)?;
             let epoch_secs = t0.elapsed().as_secs_f64();
             self.epoch_secs = if self.epoch_secs == 0.0 { epoch_secs } else { 0.5 * (self.epoch_secs + epoch_secs) };
             let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
@@ -517,6 +538,18 @@ impl Learner for ImageLearner {
         let k = self.facts.output_dim;
         // The network takes over once it beats the fast model on validation (README).
         let use_net = self.best.as_ref().is_some_and(|b| b.score > *fast_val);
+        let used = match (&self.best, use_net) {
+            (Some(best), true) => best.spec.arch.label(),
+            _ => FAST_MODEL,
+        };
+        if self.published_model != Some(used) {
+            let how = match (use_net, &self.best) {
+                (true, Some(b)) => format!(" (validation NAUC {:.4}, the fast model's {fast_val:.4})", b.score),
+                _ => String::new(),
+            };
+            self.say().plain(&format!("predictions now come from {used}{how}"));
+            self.published_model = Some(used);
+        }
         let (scores, member, tensors) = if use_net {
             let tta = self.test_calls >= 5;
             let device = self.config.device;
@@ -535,7 +568,7 @@ impl Learner for ImageLearner {
             (fast_test.clone(), MemberModel::ImageRidge(fast.clone()), Vec::new())
         };
         let members = vec![Member { weight: 1.0, divisor: 1.0, model: member }];
-        self.slot.publish(self.facts.bundle("auto-image", members, tensors))?;
+        self.slot.publish(self.facts.bundle("auto-image", members, tensors), &[(used.to_string(), 1.0)])?;
         self.last_test_secs = t0.elapsed().as_secs_f64();
         PredictionMatrix::new(rows, k, scores).map(Some)
     }

@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use crate::bundle::{BundleConfig, Member, ModelBundle};
 use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
 use crate::error::{Error, Result};
-use crate::learner::{CancelToken, Learner};
+use crate::learner::{CancelToken, Leaderboard, Learner, ModelBoard};
 
 /// Settings shared by every DeepWisdom learner (checked once in [`auto_learner`]).
 #[derive(Debug, Clone)]
@@ -52,28 +52,36 @@ pub struct AutoConfig {
     pub weights_dir: Option<PathBuf>,
     /// Most bytes the decoded training images may take in RAM (spec §2.1.4 cache).
     pub memory_cap: usize,
-    /// Progress messages on stderr.
+    /// Progress messages on stderr, in plain words.
     pub verbose: bool,
+    /// Internal detail as well (epochs, batch shapes, search settings): `-v`.
+    pub detail: bool,
     /// fastText `.vec` file for the text pipeline's frozen-embedding TextCNN (spec §5.3).
     pub embeddings: Option<PathBuf>,
 }
 
 impl Default for AutoConfig {
     fn default() -> Self {
-        AutoConfig { seed: 0, device: tch::Device::Cpu, weights_dir: None, memory_cap: 2 << 30, verbose: false, embeddings: None }
+        AutoConfig { seed: 0, device: tch::Device::Cpu, weights_dir: None, memory_cap: 2 << 30, verbose: false, detail: false, embeddings: None }
     }
 }
 
 /// The models behind the latest two predictions, shared between the learner (worker thread)
 /// and the caller, which saves the one of the last *recorded* prediction after the run (a
-/// prediction returned after the deadline is dropped by the ingestion loop).
+/// prediction returned after the deadline is dropped by the ingestion loop). It carries the
+/// run's leaderboard too: every publication names the models it blends.
 #[derive(Clone, Default)]
-pub struct BundleSlot(Arc<Mutex<Vec<(usize, ModelBundle)>>>);
+pub struct BundleSlot {
+    kept: Arc<Mutex<Vec<(usize, ModelBundle)>>>,
+    board: ModelBoard,
+}
 
 impl BundleSlot {
-    /// Records the bundle of the prediction about to be returned (0, 1, 2, … in order).
-    pub fn publish(&self, bundle: ModelBundle) -> Result<()> {
-        let mut kept = self.0.lock().map_err(|_| Error::learner("auto", "bundle slot poisoned"))?;
+    /// Records the bundle of the prediction about to be returned (0, 1, 2, … in order) and,
+    /// on the leaderboard, the models it blends: `used` holds (model name, weight).
+    pub fn publish(&self, bundle: ModelBundle, used: &[(String, f64)]) -> Result<()> {
+        self.board.published(used);
+        let mut kept = self.kept.lock().map_err(|_| Error::learner("auto", "bundle slot poisoned"))?;
         let next = kept.last().map_or(0, |(i, _)| i + 1);
         kept.push((next, bundle));
         if kept.len() > 2 {
@@ -84,9 +92,68 @@ impl BundleSlot {
 
     /// The bundle of prediction `index` (0-based), if it is among the last two.
     pub fn take(&self, index: usize) -> Option<ModelBundle> {
-        let mut kept = self.0.lock().ok()?;
+        let mut kept = self.kept.lock().ok()?;
         let pos = kept.iter().position(|(i, _)| *i == index)?;
         Some(kept.remove(pos).1)
+    }
+
+    /// Where the learner notes each model it tries.
+    pub fn board(&self) -> &ModelBoard {
+        &self.board
+    }
+
+    /// After the run: the leaderboard with the `recorded` predictions the ingestion loop kept,
+    /// written as `<run>/leaderboard.csv`.
+    pub fn write_leaderboard(&self, run_dir: &Path, recorded: usize) -> Result<Leaderboard> {
+        let board = self.board.snapshot(recorded);
+        board.write_csv(&run_dir.join(LEADERBOARD_CSV))?;
+        Ok(board)
+    }
+}
+
+pub use scoring::report::leaderboard::CSV_NAME as LEADERBOARD_CSV;
+
+/// Says what a learner does, in plain words by default and with internal detail under `-v`.
+#[derive(Debug, Clone, Copy)]
+pub struct Say {
+    prefix: &'static str,
+    plain: bool,
+    detail: bool,
+}
+
+impl Say {
+    pub fn new(prefix: &'static str, config: &AutoConfig) -> Say {
+        Say { prefix, plain: config.verbose, detail: config.verbose && config.detail }
+    }
+
+    /// A line every user sees (unless quiet): what model was tried and how well it did.
+    pub fn plain(&self, msg: &str) {
+        if self.plain {
+            eprintln!("    {}: {msg}", self.prefix);
+        }
+    }
+
+    /// Internal detail (epochs, batch shapes, search settings): only with `-v`.
+    pub fn detail(&self, msg: &str) {
+        if self.detail {
+            eprintln!("    {}: {msg}", self.prefix);
+        }
+    }
+
+    /// A warning every user sees, even when quiet.
+    pub fn warn(&self, msg: &str) {
+        eprintln!("    {}: {msg}", self.prefix);
+    }
+}
+
+pub use scoring::report::leaderboard::seconds_text;
+
+/// A validation score in words: "0.8123", or "not yet measured" before the first one.
+pub fn score_text(score: f64) -> String {
+    if score.is_finite() {
+        format!("{score:.4}")
+    } else {
+        "not yet measured".to_string()
     }
 }
 

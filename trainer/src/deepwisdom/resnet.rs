@@ -23,6 +23,16 @@ pub enum Arch {
     Resnet9,
 }
 
+impl Arch {
+    /// The network's name for users (logs, leaderboard).
+    pub fn label(self) -> &'static str {
+        match self {
+            Arch::Resnet18 => "ResNet-18",
+            Arch::Resnet9 => "ResNet-9",
+        }
+    }
+}
+
 /// Spec §2.1.6: map any channel count to normalised 3-channel input.
 #[derive(Debug)]
 pub struct Stem {

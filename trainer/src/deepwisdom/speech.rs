@@ -197,6 +197,11 @@ enum Published {
     Nets(Vec<(SpeechNetSpec, Vec<(String, Tensor)>)>),
 }
 
+/// The fast model's name for users.
+const FAST_MODEL: &str = "logistic regression on pooled log-mel/MFCC";
+/// The network's name for users.
+const NET_MODEL: &str = "ThinResNet34";
+
 pub struct SpeechLearner {
     source: DatasetSource,
     config: AutoConfig,
@@ -212,6 +217,8 @@ pub struct SpeechLearner {
     current_val: Option<Vec<f32>>,
     pool: Vec<PoolEntry>,
     published: Published,
+    /// The name of the published model, for the leaderboard.
+    published_name: String,
     best_score: f64,
     best_test: Vec<f32>,
     rng: SplitMix64,
@@ -238,6 +245,7 @@ impl SpeechLearner {
             current_val: None,
             pool: Vec::new(),
             published: Published::Fast,
+            published_name: FAST_MODEL.to_string(),
             best_score: f64::NEG_INFINITY,
             best_test: Vec::new(),
             rng,
@@ -247,10 +255,13 @@ impl SpeechLearner {
         })
     }
 
+    /// Internal detail, shown with `-v`.
     fn log(&self, msg: &str) {
-        if self.config.verbose {
-            eprintln!("auto/speech: {msg}");
-        }
+        self.say().detail(msg);
+    }
+
+    fn say(&self) -> super::Say {
+        super::Say::new("speech learner", &self.config)
     }
 
     fn on_cpu(&self) -> bool {
@@ -312,7 +323,7 @@ impl SpeechLearner {
             rest.append(chunk, &mut bytes, cap, k);
         }
         if rest.skipped > 0 {
-            eprintln!("auto/speech: {} training clips beyond the memory cap of {} MiB are not used", rest.skipped, cap >> 20);
+            super::Say::new("speech learner", &self.config).warn(&format!("{} training clips beyond the memory cap of {} MiB are not used", rest.skipped, cap >> 20));
         }
         d.pooled.extend(PooledExtractor::new().features_of(&rest.waves));
         d.waves.extend(rest.waves);
@@ -328,6 +339,7 @@ impl SpeechLearner {
     /// Logistic regression on the pooled features of the training part, scored on validation.
     fn fit_fast(&mut self, cancel: &CancelToken) -> Result<()> {
         cancel.check()?;
+        let started = Instant::now();
         let k = self.facts.output_dim;
         let d = self.data.as_ref().expect("loaded");
         let x = gather(&d.pooled, POOLED_DIM, &d.train_idx);
@@ -341,13 +353,16 @@ impl SpeechLearner {
         self.best_test = ridge.predict(&d.pooled_test, d.test_waves.len())?;
         self.best_score = val_score;
         self.published = Published::Fast;
+        self.published_name = FAST_MODEL.to_string();
         self.log(&format!(
-            "{} train / {} validation / {} test clips, {}; logistic regression on pooled log-mel/MFCC: validation NAUC {val_score:.4}",
+            "{} train / {} validation / {} test clips, {}",
             d.train_idx.len(),
             d.val_idx.len(),
             d.test_waves.len(),
             if d.multilabel { "multi-label" } else { "single-label" }
         ));
+        self.slot.board().tried(FAST_MODEL, Some(val_score), started.elapsed().as_secs_f64());
+        self.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", super::score_text(val_score)));
         self.fast = Some((SpeechLogistic { ridge }, val_score));
         Ok(())
     }
@@ -401,8 +416,8 @@ impl SpeechLearner {
                     }
                 }
             }
-            Some(f) => eprintln!("auto/speech: {} not found; ThinResNet34 is trained from scratch", f.display()),
-            None => self.log("no --weights folder; ThinResNet34 is trained from scratch"),
+            Some(f) => self.say().plain(&format!("{} not found; ThinResNet34 is trained from scratch", f.display())),
+            None => self.say().plain("no --weights folder; ThinResNet34 is trained from scratch"),
         }
         let opt = nn::Adam { wd: WEIGHT_DECAY, ..Default::default() }.build(&vs, LEARNING_RATE)?;
         let spec = SpeechNetSpec { spectrogram, width_divisor: divisor, classes: k, multilabel, prefix: "net.".into() };
@@ -603,8 +618,9 @@ impl Learner for SpeechLearner {
             self.pool.push(PoolEntry { loss, val: val.clone(), test, spec, tensors });
         }
         self.round_secs = t0.elapsed().as_secs_f64();
+        self.slot.board().tried(NET_MODEL, Some(val_score), self.round_secs);
         self.log(&format!(
-            "round {}: loss {loss:.4}, validation NAUC {val_score:.4}{} ({:.1} s)",
+            "ThinResNet34 round {}: loss {loss:.4}, validation NAUC {val_score:.4}{} ({:.1} s)",
             self.rounds,
             if pooled { ", pooled" } else { "" },
             self.round_secs
@@ -648,7 +664,12 @@ impl Learner for SpeechLearner {
                         (test, vec![(net.spec.clone(), snapshot(&net.vs, "net."))])
                     }
                 };
-                self.log(&format!("prediction from {} network(s), validation NAUC {score:.4}", nets.len()));
+                let name = if nets.len() > 1 { format!("ThinResNet34 ensemble of {} rounds", nets.len()) } else { NET_MODEL.to_string() };
+                if nets.len() > 1 {
+                    self.slot.board().tried(&name, Some(score), 0.0);
+                }
+                self.say().plain(&format!("predictions now come from {name}: validation NAUC {score:.4} (before: {})", super::score_text(self.best_score)));
+                self.published_name = name;
                 self.best_score = score;
                 self.best_test = test;
                 self.published = Published::Nets(nets);
@@ -663,7 +684,7 @@ impl Learner for SpeechLearner {
                 (members, tensors)
             }
         };
-        self.slot.publish(self.facts.bundle("auto-speech", members, tensors))?;
+        self.slot.publish(self.facts.bundle("auto-speech", members, tensors), &[(self.published_name.clone(), 1.0)])?;
         self.predict_secs = self.predict_secs.max(t0.elapsed().as_secs_f64());
         PredictionMatrix::new(rows, k, self.best_test.clone()).map(Some)
     }

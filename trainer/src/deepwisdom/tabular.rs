@@ -24,6 +24,9 @@ use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
 
+/// The first model's name for users: boosted trees on the first rows, before any validation.
+const FIRST_MODEL: &str = "boosted trees, first pass";
+
 /// Below this many training rows candidates are validated by 5-fold cross-validation, above
 /// by one stratified 20 % holdout (k fits would cost too much of the budget).
 const CV_ROWS: usize = 5000;
@@ -86,6 +89,8 @@ pub struct TabularLearner {
     stage: Stage,
     /// Latest prediction's members, ready for `predict`.
     current: Option<(Vec<f32>, Vec<Member>, Vec<(String, tch::Tensor)>)>,
+    /// The models blended in `current` (name, weight), for the leaderboard.
+    current_used: Vec<(String, f64)>,
     plan: Option<Plan>,
     pool: Vec<Candidate>,
     /// OOF quality of the published ensemble ([`Quality::NONE`] while Phase A's model is).
@@ -113,6 +118,7 @@ impl TabularLearner {
             multilabel: false,
             stage: Stage::PhaseA { call: 0, rows: 0 },
             current: None,
+            current_used: Vec::new(),
             plan: None,
             pool: Vec::new(),
             published: Quality::NONE,
@@ -122,10 +128,13 @@ impl TabularLearner {
         })
     }
 
+    /// Internal detail, shown with `-v`.
     fn log(&self, msg: &str) {
-        if self.config.verbose {
-            eprintln!("auto/tabular: {msg}");
-        }
+        self.say().detail(msg);
+    }
+
+    fn say(&self) -> super::Say {
+        super::Say::new("table learner", &self.config)
     }
 
     fn test_features(&mut self, cancel: &CancelToken) -> Result<&SplitFeatures> {
@@ -144,6 +153,7 @@ impl TabularLearner {
     /// Phase A call k (0-based): rows 500, 500, 1000, 1000, then doubling; rounds 10, then
     /// 10 + 5k capped at 40 (spec §6.1).
     fn phase_a(&mut self, call: usize, rows_before: usize, cancel: &CancelToken) -> Result<usize> {
+        let started = Instant::now();
         let train = self.train.as_ref().expect("train loaded before phase A");
         let add = match call {
             0 | 1 => 500,
@@ -167,8 +177,13 @@ impl TabularLearner {
         let model = t.model;
         let test = self.test_features(cancel)?;
         let p = model.predict(&test.features, test.rows);
-        self.log(&format!("phase A call {call}: {rows} rows, {rounds} rounds"));
+        self.log(&format!("first boosted trees, pass {call}: {rows} rows, {rounds} rounds"));
+        self.slot.board().tried(FIRST_MODEL, None, started.elapsed().as_secs_f64());
+        if call == 0 {
+            self.say().plain(&format!("{FIRST_MODEL} on {rows} rows: ready for the first prediction"));
+        }
         self.set_single(p, MemberModel::Gbdt(model), Vec::new());
+        self.current_used = vec![(FIRST_MODEL.to_string(), 1.0)];
         Ok(rows)
     }
 
@@ -243,7 +258,7 @@ impl TabularLearner {
         // Stop when the last step of this kind, with a margin, would not fit in what is left.
         let expected = self.cost.get(job.kind()).copied().unwrap_or_default();
         if remaining < expected.mul_f64(1.5) + Duration::from_secs(1) {
-            self.log(&format!("stopping: a {} step ({:.1} s last time) would not fit in the budget", job.kind(), expected.as_secs_f64()));
+            self.say().plain(&format!("search stopped: another {} model ({:.1} s last time) would not fit in the time left", job.kind(), expected.as_secs_f64()));
             return Ok(false);
         }
         let kind = job.kind();
@@ -288,8 +303,11 @@ impl TabularLearner {
             self.log(&format!("step {step}: {kind} abandoned at its deadline"));
             return Ok(true);
         }
+        // the models of one step share its time (the linear grid is fitted together)
+        let each = started.elapsed().as_secs_f64() / candidates.len() as f64;
         for c in candidates {
-            self.log(&format!("step {step}: {} OOF NAUC {:.4} in {:.1} s", c.name, c.score, started.elapsed().as_secs_f64()));
+            self.slot.board().tried(&c.name, Some(c.score), each);
+            self.say().plain(&format!("{}: validation NAUC {} (out-of-fold), {}", c.name, super::score_text(c.score), super::seconds_text(each)));
             self.pool.push(c);
         }
         let gain = self.select_ensemble();
@@ -325,7 +343,7 @@ impl TabularLearner {
         // the OOF noise of a small table (README: publishing rule).
         let gain = quality.nauc - self.published.nauc;
         if gain < LARGE_GAIN && quality.log_loss > self.published.log_loss * (1.0 + LOSS_SLACK) {
-            self.log(&format!("ensemble OOF NAUC {:.4} not published: log-loss {:.4} > {:.4}", quality.nauc, quality.log_loss, self.published.log_loss));
+            self.log(&format!("blend with validation NAUC {:.4} kept back: its log-loss {:.4} is worse than {:.4}", quality.nauc, quality.log_loss, self.published.log_loss));
             return 0.0;
         }
         // With k-fold OOF, the gain must exceed its standard error across folds: smaller gains
@@ -340,7 +358,7 @@ impl TabularLearner {
         let total = counts.iter().sum::<usize>().max(1) as f64;
         let test_len = self.pool[order[0]].test.len();
         let mut test = vec![0f64; test_len];
-        let (mut members, mut tensors, mut names) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut members, mut tensors, mut names, mut used) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (&c, &n) in order.iter().zip(&counts) {
             if n == 0 {
                 continue;
@@ -350,10 +368,13 @@ impl TabularLearner {
             test.iter_mut().zip(&cand.test).for_each(|(a, b)| *a += w * f64::from(*b));
             members.extend(cand.members.iter().map(|m| Member { weight: m.weight * w, ..m.clone() }));
             tensors.extend(cand.tensors.iter().map(|(name, t)| (name.clone(), t.shallow_clone())));
-            names.push(format!("{}×{n}", cand.name));
+            names.push(if w < 1.0 { format!("{} (weight {w:.2})", cand.name) } else { cand.name.clone() });
+            used.push((cand.name.clone(), w));
         }
         let gain = if self.published.nauc.is_finite() { quality.nauc - self.published.nauc } else { 1.0 };
-        self.log(&format!("ensemble OOF NAUC {:.4} log-loss {:.4}: {}", quality.nauc, quality.log_loss, names.join(", ")));
+        self.say().plain(&format!("predictions now come from {}: validation NAUC {:.4} (out-of-fold)", names.join(" + "), quality.nauc));
+        self.log(&format!("blend log-loss {:.4}", quality.log_loss));
+        self.current_used = used;
         self.published = quality;
         self.published_oof = Some(blend);
         self.current = Some((test.into_iter().map(|v| v as f32).collect(), members, tensors));
@@ -405,7 +426,7 @@ impl Learner for TabularLearner {
         let rows = self.test_features(cancel)?.rows;
         let Some((p, members, tensors)) = &self.current else { return Ok(None) };
         let bundle = self.facts.bundle("auto-tabular", members.clone(), tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect());
-        self.slot.publish(bundle)?;
+        self.slot.publish(bundle, &self.current_used)?;
         PredictionMatrix::new(rows, self.facts.output_dim, p.clone()).map(Some)
     }
 }

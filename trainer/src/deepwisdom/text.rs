@@ -17,7 +17,7 @@ use super::ensemble::{blend, validation_nauc};
 use super::text_features::Analyzer;
 use super::text_linear::LinearSearch;
 use super::text_models::{TextNet, TextNetSpec, TfidfModel, TfidfSpec};
-use super::{AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
+use super::{score_text, AutoConfig, BundleSlot, DatasetFacts, Say, SplitMix64};
 use crate::bundle::{Member, MemberModel};
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
@@ -46,6 +46,7 @@ pub const CV_LINEAR_WEIGHT_FLOOR: f64 = 0.5;
 
 #[path = "text_nets.rs"]
 mod nets;
+use nets::Mode;
 #[path = "text_search.rs"]
 mod search;
 
@@ -72,6 +73,8 @@ impl KeyCache {
 
 /// A scored model output kept for the §5.3 combinations.
 struct Scored {
+    /// The model's name for users (leaderboard, logs).
+    name: String,
     val: f64,
     val_pred: Vec<f32>,
     test_pred: Vec<f32>,
@@ -79,19 +82,10 @@ struct Scored {
     tensors: Vec<(String, Tensor)>,
 }
 
-/// Which network stage runs (spec §5.3 feature modes, then §5.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// TextCNN, random trainable embedding.
-    CnnLearned,
-    /// TextCNN, frozen fastText vectors.
-    CnnFastText,
-    /// Stage-2 GRU (single-label only).
-    Gru,
-}
-
 struct NetRun {
     mode: Mode,
+    /// Its name for users: the mode, and the round after the first.
+    name: String,
     spec: TextNetSpec,
     vs: nn::VarStore,
     net: TextNet,
@@ -110,6 +104,8 @@ struct Published {
     val: f64,
     scores: Vec<f32>,
     members: Vec<Member>,
+    /// (model name, weight) of the blend, for the leaderboard.
+    used: Vec<(String, f64)>,
     tensors: Vec<(String, Tensor)>,
 }
 
@@ -169,9 +165,7 @@ impl TextLearner {
         let pretrained = match &config.embeddings {
             Some(file) => {
                 let t = load_fasttext(file, vocabulary, vocab_size, config.seed)?;
-                if config.verbose {
-                    eprintln!("auto/text: {} × {} fastText vectors from {}", t.size()[0], t.size()[1], file.display());
-                }
+                Say::new("text learner", &config).plain(&format!("{} fastText vectors of {} dimensions from {}", t.size()[0], t.size()[1], file.display()));
                 Some(t)
             }
             None => None,
@@ -227,10 +221,13 @@ impl TextLearner {
         })
     }
 
+    /// Internal detail, shown with `-v`.
     fn log(&self, msg: &str) {
-        if self.config.verbose {
-            eprintln!("auto/text: {msg}");
-        }
+        self.say().detail(msg);
+    }
+
+    fn say(&self) -> Say {
+        Say::new("text learner", &self.config)
     }
 
     fn on_cpu(&self) -> bool {
@@ -446,19 +443,23 @@ impl TextLearner {
 
     /// Stage 0 on every training document read so far (spec §5.2).
     fn fit_linear(&mut self) {
+        let started = Instant::now();
         let k = self.classes();
         let analyzer = self.search.analyzers.first().copied().unwrap_or_default();
         let spec = TfidfSpec::fit(&self.train.docs, self.vocab_size, self.zh, k, self.multilabel, "tfidf.", analyzer, self.words.clone());
         let model = TfidfModel::fit(spec, &self.train.docs, &self.train.labels);
         let val_pred = model.predict(&self.val.docs);
         let val = self.score(&val_pred);
-        self.log(&format!("TF-IDF linear model ({}) on {} documents: validation NAUC {val:.4}", analyzer.label(), self.train.docs.len()));
+        let name = format!("TF-IDF linear model ({})", analyzer.label());
+        let measured = (!self.val.docs.is_empty()).then_some(val);
+        self.slot.board().tried(&name, measured, started.elapsed().as_secs_f64());
+        self.say().plain(&format!("{name} on {} documents: validation NAUC {}", self.train.docs.len(), measured.map_or("not measured".into(), score_text)));
         self.linear_rows = self.train.docs.len();
         let better = self.linear.as_ref().is_none_or(|l| val > l.val);
         if better {
             let test_pred = model.predict(&self.test);
             self.linear_cv = false;
-            self.linear = Some(Scored { val, val_pred, test_pred, tensors: model.tensors(), member: MemberModel::TextTfidf(model.spec) });
+            self.linear = Some(Scored { name, val, val_pred, test_pred, tensors: model.tensors(), member: MemberModel::TextTfidf(model.spec) });
         }
     }
 
@@ -661,7 +662,13 @@ impl Learner for TextLearner {
             }
         }
         let deadline = started + Duration::from_secs_f64(slice.min((left - 1.0).max(0.1)));
-        self.train_slice(deadline, cancel)?;
+        let slice_start = Instant::now();
+        let net = self.run.as_ref().map(|r| r.name.clone());
+        let trained = self.train_slice(deadline, cancel);
+        if let Some(name) = net {
+            self.slot.board().tried(&name, None, slice_start.elapsed().as_secs_f64());
+        }
+        trained?;
         self.call_secs = started.elapsed().as_secs_f64();
         Ok(false)
     }
@@ -675,24 +682,17 @@ impl Learner for TextLearner {
             let scores = weighted(members.iter().map(|(w, s)| (*w, s.test_pred.as_slice())));
             let bundle_members = members.iter().map(|(w, s)| Member { weight: *w, divisor: 1.0, model: s.member.clone() }).collect();
             let tensors = members.iter().flat_map(|(_, s)| s.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone()))).collect();
-            let names: Vec<String> = members.iter().map(|(w, s)| format!("{w:.2}·{}", member_name(&s.member))).collect();
-            self.log(&format!("prediction from {} (validation NAUC {val:.4})", names.join(" + ")));
-            self.published = Some(Published { val, scores, members: bundle_members, tensors });
+            let used: Vec<(String, f64)> = members.iter().map(|(w, s)| (s.name.clone(), *w)).collect();
+            let names: Vec<String> = used.iter().map(|(n, w)| if members.len() > 1 { format!("{n} ({w:.2})") } else { n.clone() }).collect();
+            self.say().plain(&format!("predictions now come from {}: validation NAUC {}", names.join(" + "), score_text(val)));
+            self.published = Some(Published { val, scores, members: bundle_members, used, tensors });
         }
         let p = self.published.as_ref().expect("set above");
         let tensors = p.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
-        self.slot.publish(self.facts.bundle("auto-text", p.members.clone(), tensors))?;
+        self.slot.publish(self.facts.bundle("auto-text", p.members.clone(), tensors), &p.used)?;
         let out = PredictionMatrix::new(self.test.len(), k, p.scores.clone())?;
         self.predict_secs = t0.elapsed().as_secs_f64();
         Ok(Some(out))
-    }
-}
-
-fn member_name(m: &MemberModel) -> String {
-    match m {
-        MemberModel::TextTfidf(_) => "TF-IDF linear".into(),
-        MemberModel::TextNet(s) => format!("{:?} ({})", s.arch, s.prefix.trim_end_matches('.')),
-        _ => "other".into(),
     }
 }
 

@@ -7,13 +7,35 @@ use std::time::Instant;
 use tch::nn;
 use tch::Tensor;
 
-use super::{Mode, NetRun, Scored, TextLearner, CPU_CNN_FILTERS, CPU_EMBED_DIM, CPU_GRU_UNITS, CPU_MAX_SEQUENCE, STEPS_PER_CALL};
+use super::{NetRun, Scored, TextLearner, CPU_CNN_FILTERS, CPU_EMBED_DIM, CPU_GRU_UNITS, CPU_MAX_SEQUENCE, STEPS_PER_CALL};
 use crate::bundle::MemberModel;
 use crate::deepwisdom::ensemble::validation_nauc;
 use crate::deepwisdom::snapshot;
 use crate::deepwisdom::text_models::{frequent_tokens, loss, optimizer, predict_net, TextArch, TextNet, TextNetSpec, MAX_SEQUENCE};
 use crate::error::Result;
 use crate::learner::CancelToken;
+
+/// Which network stage runs (spec §5.3 feature modes, then §5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// TextCNN, random trainable embedding.
+    CnnLearned,
+    /// TextCNN, frozen fastText vectors.
+    CnnFastText,
+    /// Stage-2 GRU (single-label only).
+    Gru,
+}
+
+impl Mode {
+    /// The network's name for users.
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            Mode::CnnLearned => "TextCNN, learned embedding",
+            Mode::CnnFastText => "TextCNN, fastText vectors",
+            Mode::Gru => "GRU",
+        }
+    }
+}
 
 impl TextLearner {
     pub(super) fn build_run(&mut self, mode: Mode) -> Result<()> {
@@ -88,12 +110,10 @@ impl TextLearner {
         let net = TextNet::new(&vs.root(), &spec, pretrained_rows.as_ref());
         let opt = optimizer(arch, &vs)?;
         let lr = if arch == TextArch::Gru { 0.016 * 0.65 } else { 1e-3 };
-        self.log(&format!(
-            "{mode:?}: {:?} embedding {}×{embed_dim}, width {width}, length {max_len}",
-            arch,
-            spec.kept.len() + 2
-        ));
-        self.run = Some(NetRun { mode, spec, vs, net, opt, epoch: 0, stale: 0, lr, order: Vec::new(), cursor: 0, best: None, best_weights: None });
+        let name = if round == 0 { mode.label().to_string() } else { format!("{} (round {})", mode.label(), round + 1) };
+        self.say().plain(&format!("training {name}"));
+        self.log(&format!("{name}: embedding {}×{embed_dim}, width {width}, length {max_len}", spec.kept.len() + 2));
+        self.run = Some(NetRun { mode, name, spec, vs, net, opt, epoch: 0, stale: 0, lr, order: Vec::new(), cursor: 0, best: None, best_weights: None });
         Ok(())
     }
 
@@ -192,7 +212,7 @@ impl TextLearner {
         let (val, improved) = self.checkpoint()?;
         if improved {
             let run = self.run.as_ref().expect("built");
-            self.log(&format!("{:?} epoch {} ({}/{} documents): validation NAUC {val:.4} (best)", run.mode, run.epoch + 1, run.cursor, run.order.len()));
+            self.log(&format!("{}, epoch {} ({}/{} documents): validation NAUC {val:.4} (best so far)", run.name, run.epoch + 1, run.cursor, run.order.len()));
         }
         Ok(())
     }
@@ -211,8 +231,10 @@ impl TextLearner {
             let test_pred = predict_net(&run.net, &run.spec, &self.test, device)?;
             let tensors = snapshot(&run.vs, &run.spec.prefix);
             run.best_weights = Some(snapshot(&run.vs, ""));
-            run.best = Some(Scored { val, val_pred, test_pred, member: MemberModel::TextNet(run.spec.clone()), tensors });
+            run.best = Some(Scored { name: run.name.clone(), val, val_pred, test_pred, member: MemberModel::TextNet(run.spec.clone()), tensors });
         }
+        let measured = (!self.val.docs.is_empty()).then_some(val);
+        self.slot.board().tried(&run.name, measured, 0.0);
         Ok((val, improved))
     }
 
@@ -231,7 +253,7 @@ impl TextLearner {
             }
         }
         let (k, imbalance, multilabel) = (self.facts.output_dim, self.imbalance, self.multilabel);
-        let msg = format!("{:?} epoch {}: validation NAUC {val:.4}{}", run.mode, run.epoch, if improved { " (best)" } else { "" });
+        let msg = format!("{}, epoch {}: validation NAUC {val:.4}{}", run.name, run.epoch, if improved { " (best so far)" } else { "" });
         let stop = match run.spec.arch {
             TextArch::TextCnn => {
                 if k < 5 && imbalance < 2 && run.epoch.is_multiple_of(3) {
@@ -247,10 +269,14 @@ impl TextLearner {
                 run.stale >= 3 || run.epoch >= 8
             }
         };
-        self.log(&msg);
+        if improved {
+            self.say().plain(&msg);
+        } else {
+            self.log(&msg);
+        }
         if stop {
             let run = self.run.take().expect("built");
-            self.log(&format!("{:?} finished after {} epochs", run.mode, run.epoch));
+            self.log(&format!("{} finished after {} epochs", run.name, run.epoch));
             if let Some(best) = run.best {
                 self.finished.push((run.mode, best));
             }

@@ -53,7 +53,9 @@ impl TextLearner {
         let best_before = self.search.best().map(|b| b.2);
         self.search.tried.push((analyzer, l2, result.rank_score));
         let how = if labels.len() / self.classes().max(1) <= CV_MAX_DOCUMENTS { "3-fold CV" } else { "validation" };
-        self.log(&format!("linear search: {}, L2 {l2:e}: {how} NAUC {:.4}, validation NAUC {val:.4}", analyzer.label(), result.rank_score));
+        let name = format!("TF-IDF linear model ({}, L2 {l2:e})", analyzer.label());
+        self.slot.board().tried(&name, Some(result.rank_score), t0.elapsed().as_secs_f64());
+        self.log(&format!("{name}: {how} NAUC {:.4}, validation NAUC {}", result.rank_score, super::super::score_text(val)));
         let cv = labels.len() / self.classes().max(1) <= CV_MAX_DOCUMENTS && !self.val.docs.is_empty();
         if best_before.is_none() && cv {
             // The first step re-measures the first prediction's configuration by CV; from here
@@ -67,19 +69,19 @@ impl TextLearner {
             // Test scores only for a new best (the test set may be large).
             let test_pred = result.model.predict(&self.test);
             self.linear_cv = cv;
-            self.set_linear(val, result.val_pred, test_pred, result.model);
+            self.set_linear(name, val, result.val_pred, test_pred, result.model);
         }
         self.search_secs = t0.elapsed().as_secs_f64();
         if self.search.next().is_none() {
             if let Some((a, l, s)) = self.search.best() {
-                self.log(&format!("linear search done: {}, L2 {l:e} ({s:.4})", a.label()));
+                self.say().plain(&format!("best TF-IDF linear model: {}, L2 {l:e} (NAUC {s:.4})", a.label()));
             }
         }
         Ok(())
     }
 
-    fn set_linear(&mut self, val: f64, val_pred: Vec<f32>, test_pred: Vec<f32>, model: TfidfModel) {
-        self.linear = Some(Scored { val, val_pred, test_pred, tensors: model.tensors(), member: MemberModel::TextTfidf(model.spec) });
+    fn set_linear(&mut self, name: String, val: f64, val_pred: Vec<f32>, test_pred: Vec<f32>, model: TfidfModel) {
+        self.linear = Some(Scored { name, val, val_pred, test_pred, tensors: model.tensors(), member: MemberModel::TextTfidf(model.spec) });
     }
 
     /// After the network stages: another round of them while the last one raised the best
@@ -90,7 +92,7 @@ impl TextLearner {
         let (start_val, start_left) = self.round_start;
         let round_secs = (start_left - left).max(0.0);
         if self.net_rounds < super::MAX_NET_ROUNDS && best - start_val >= ROUND_MIN_GAIN && left > 1.5 * round_secs + self.predict_secs + 1.0 {
-            self.log(&format!("network round {} (the last one raised validation NAUC {start_val:.4} → {best:.4})", self.net_rounds + 1));
+            self.say().plain(&format!("another round of networks: the last one raised the validation NAUC from {} to {best:.4}", super::super::score_text(start_val)));
             self.net_rounds += 1;
             self.round_start = (best, left);
             return false;

@@ -10,7 +10,7 @@ use formats::inspect::Inspection;
 use super::{class_label, esc, png_data_uri, truncate, ReportInput};
 use crate::decisions::{Confusion, MULTILABEL_THRESHOLD};
 use crate::files::{read_prediction, read_solution};
-use crate::plot::LearningCurveFigure;
+use crate::plot::{LearningCurveFigure, REPORT_FIGURE_SHOWN};
 use crate::{PredictionScore, ScoreReport};
 
 /// The column header of the challenge's secondary metric, never called plain "accuracy".
@@ -35,9 +35,13 @@ pub(super) fn learning_section(input: &ReportInput<'_>) -> String {
         s.push_str("<p class=\"note\">The run produced no score.</p>\n");
         return s;
     };
-    match LearningCurveFigure::from_report(score).png() {
+    match LearningCurveFigure::from_report(score).report_png() {
         Ok(png) => {
-            let _ = writeln!(s, "<img alt=\"learning curve\" width=\"640\" src=\"{}\">", png_data_uri(&png));
+            let _ = writeln!(
+                s,
+                "<img id=\"learning-curve\" alt=\"learning curve: NAUC of each prediction over time\" width=\"{REPORT_FIGURE_SHOWN}\" src=\"{}\">",
+                png_data_uri(&png)
+            );
         }
         Err(e) => {
             let _ = writeln!(s, "<p class=\"note\">learning curve not drawn: {}</p>", esc(&e.to_string()));
@@ -45,7 +49,7 @@ pub(super) fn learning_section(input: &ReportInput<'_>) -> String {
     }
     let _ = writeln!(
         s,
-        "<p>ALC {:.4} over a budget of {:.0} s (time axis log-scaled as in the AutoDL challenge); {} prediction(s).</p>",
+        "<p>ALC {:.4} over a budget of {:.0} s: the shaded area under the curve, with time on a log scale as in the AutoDL challenge (whose own figure is in <code>scores/</code>); {} prediction(s).</p>",
         score.alc,
         score.time_budget,
         score.predictions.len()
@@ -158,9 +162,11 @@ fn confusion_section(dataset_dir: &Path, insp: &Inspection, last: &PredictionSco
         let _ = writeln!(s, "<p class=\"note\">{n} classes: too many to draw.</p>");
         return s;
     }
-    s.push_str("<p class=\"note\">Rows: true class; columns: class with the highest score.</p>\n<table id=\"confusion\"><tr><th class=\"l\">true \\ predicted</th>");
+    s.push_str("<p class=\"note\">Rows: true class; columns: predicted class (the one with the highest score).</p>\n<table id=\"confusion\"><tr><th class=\"l\">true \\ predicted</th>");
     for j in 0..n {
-        let _ = write!(s, "<th>{j}</th>");
+        // the full name on hover when it is cut
+        let name = class_label(insp, j);
+        let _ = write!(s, "<th class=\"c\" title=\"{}\">{}</th>", esc(&name), esc(&truncate(&name, 20)));
     }
     s.push_str("</tr>");
     for t in 0..n {

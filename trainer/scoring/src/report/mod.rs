@@ -6,6 +6,7 @@
 //! The trainer never depends on the converters: the conversion's skipped inputs come in as
 //! plain rows ([`SkippedInput`]), read by the caller from `<name>_skipped.tsv`.
 
+pub mod leaderboard;
 mod learning;
 mod samples;
 mod summary;
@@ -15,12 +16,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use formats::inspect::Inspection;
+use formats::inspect::{Domain, Inspection};
 use formats::validate::{Report as ValidationReport, Severity};
 
 use crate::ScoreReport;
 
 pub use crate::html::escape as esc;
+pub use leaderboard::Leaderboard;
 pub use learning::{CHALLENGE_ACCURACY, CHALLENGE_ACCURACY_MEANS, TOP1_MEANS};
 pub use samples::{collect_samples, ClassSamples, Sample};
 pub use verdict::{Rating, Verdict};
@@ -73,6 +75,8 @@ pub struct RunFacts {
     pub ingestion: String,
     /// Why and when the run was interrupted (Ctrl-C / SIGTERM); `None` for a run that ended by itself.
     pub interrupted: Option<String>,
+    /// The models the learner tried and which made each recorded prediction (auto learner).
+    pub leaderboard: Option<Leaderboard>,
 }
 
 /// Everything the page shows.
@@ -106,21 +110,34 @@ pub fn build_report(input: &ReportInput<'_>) -> String {
     page.push_str(&dataset_section(insp));
     page.push_str(&validation_section(input.validation));
     page.push_str(&learning::learning_section(input));
+    if let Some(board) = &input.run.leaderboard {
+        page.push_str(&board.html_section());
+    }
     page.push_str(&samples_section(input.dataset_dir, insp));
     page.push_str(&run_section(input.run));
     page.push_str(&skipped_section(input.skipped));
     page.push_str("</body></html>\n");
-    page
+    scroll_tables(&page)
+}
+
+/// Puts every table in a wrapper that scrolls sideways, so a wide table never widens the page
+/// (escaped text cannot hold a `<table` of its own).
+fn scroll_tables(page: &str) -> String {
+    page.replace("<table", "<div class=\"scroll\"><table").replace("</table>", "</table></div>")
 }
 
 const STYLE: &str = "body{font-family:sans-serif;margin:24px;color:#222;background:#fff;max-width:1100px}\
+.scroll{overflow-x:auto;max-width:100%}img,svg{max-width:100%;height:auto}audio{display:block;width:300px;max-width:100%;margin-top:2px}\
+figure.clip{display:inline-block;margin:4px 12px 8px 0}figure.clip figcaption{font-size:0.85em;color:#555}\
 h1{color:#1a4d8f}h2{border-bottom:2px solid #1a4d8f;padding-bottom:4px;margin-top:32px}\
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}\
 th{background:#e8eef7}td.l,th.l{text-align:left}.note{color:#666;font-style:italic}\
 .err{color:#b00020}.warn{color:#a86400}.ok{color:#137333}\
 .cards{display:flex;gap:16px;flex-wrap:wrap}.card{background:#e8eef7;border-radius:8px;padding:10px 16px}\
 .card b{display:block;font-size:1.6em;color:#1a4d8f}.samples img{margin:2px;border:1px solid #999;image-rendering:pixelated}\
-.strip{display:inline-block;margin:4px 10px 4px 0}pre{white-space:pre-wrap;margin:2px 0;font-size:0.9em}\
+.strip{display:inline-block;margin:4px 10px 4px 0}pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:2px 0;font-size:0.9em}\
+blockquote.text{margin:4px 0 8px;padding:4px 10px;border-left:3px solid #c5d3e8;background:#f6f8fb;overflow-wrap:anywhere}\
+#confusion th.c{writing-mode:vertical-rl;transform:rotate(180deg);text-align:left;max-height:12em;font-weight:normal}\
 .verdict{border-left:6px solid;padding:4px 14px;margin:12px 0;background:#f6f8fb}.verdict.ok{border-color:#137333}\
 .verdict.warn{border-color:#a86400}.verdict.err{border-color:#b00020}.verdict p{margin:6px 0;color:#222}\
 .nowrap{white-space:nowrap}.finding{border:1px solid #a86400;border-radius:6px;padding:2px 14px;margin:12px 0;background:#fff8e6}";
@@ -138,39 +155,59 @@ fn class_label(insp: &Inspection, j: usize) -> String {
 }
 
 fn dataset_section(insp: &Inspection) -> String {
-    let mut s = String::from("<h2>Dataset</h2>\n<table>");
+    let mut s = String::from("<h2>Dataset</h2>\n<table id=\"dataset\">");
     let sh = insp.shape;
-    let rows = [
+    // Only the fields that mean something for this domain: no vocabulary on images, no frame
+    // counts on single-frame examples.
+    let sequence = matches!(insp.domain, Domain::Video | Domain::Speech | Domain::Text);
+    let shape = match insp.domain {
+        Domain::Image => ("example size (height × width × channels)", format!("{} × {} × {}", sh.row_count, sh.col_count, sh.effective_channels)),
+        Domain::Video => ("frame size (height × width × channels)", format!("{} × {} × {}", sh.row_count, sh.col_count, sh.effective_channels)),
+        Domain::Tabular => ("features per row", (sh.row_count.max(1) * sh.col_count.max(1) * sh.effective_channels.max(1)).to_string()),
+        Domain::Speech | Domain::Text => ("channels per step", sh.effective_channels.max(1).to_string()),
+    };
+    let mut rows = vec![
         ("name", insp.name.clone()),
         ("folder", insp.dataset.display().to_string()),
         ("domain", insp.domain.to_string()),
-        (
-            "example shape (T, H, W, C)",
-            format!("({}, {}, {}, {})", sh.sequence_size, sh.row_count, sh.col_count, sh.effective_channels),
-        ),
+        (shape.0, shape.1),
         ("storage", format!("{:?}", insp.format)),
         ("classes (output_dim)", insp.output_dim.to_string()),
-        ("vocabulary size", insp.vocabulary_size.to_string()),
-        ("size on disk", format!("{:.2} MB", insp.bytes_on_disk as f64 / 1e6)),
     ];
+    if insp.domain == Domain::Text {
+        rows.push(("vocabulary size", insp.vocabulary_size.to_string()));
+    }
+    rows.push(("size on disk", format!("{:.2} MB", insp.bytes_on_disk as f64 / 1e6)));
     for (k, v) in rows {
         let _ = write!(s, "<tr><th class=\"l\">{}</th><td class=\"l\">{}</td></tr>", esc(k), esc(&v));
     }
-    s.push_str("</table>\n<table><tr><th class=\"l\">subset</th><th>examples</th><th>record files</th><th>bytes</th><th>unlabelled</th><th class=\"l\">frames per example (min/median/max)</th></tr>");
+    let steps = match insp.domain {
+        Domain::Speech => "samples per clip",
+        Domain::Text => "tokens per document",
+        _ => "frames per example",
+    };
+    s.push_str("</table>\n<table><tr><th class=\"l\">subset</th><th>examples</th><th>record files</th><th>bytes</th><th>unlabelled</th>");
+    if sequence {
+        let _ = write!(s, "<th class=\"l\">{steps} (min/median/max)</th>");
+    }
+    s.push_str("</tr>");
     for sub in &insp.subsets {
-        let frames = sub
-            .frames_per_example
-            .map_or("-".to_string(), |f| format!("{}/{}/{}", f.min, f.median, f.max));
         let _ = write!(
             s,
-            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"l\">{}</td></tr>",
+            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
             esc(&sub.subset),
             sub.records,
             sub.files,
             sub.record_bytes,
-            sub.unlabelled,
-            frames
+            sub.unlabelled
         );
+        if sequence {
+            let frames = sub
+                .frames_per_example
+                .map_or("-".to_string(), |f| format!("{}/{}/{}", f.min, f.median, f.max));
+            let _ = write!(s, "<td class=\"l\">{frames}</td>");
+        }
+        s.push_str("</tr>");
     }
     s.push_str("</table>\n<h3>Class balance</h3>\n");
     s.push_str(&class_balance_svg(insp));
@@ -320,6 +357,10 @@ fn run_section(run: &RunFacts) -> String {
         ("time budget", format!("{} s", run.time_budget)),
         ("seed", run.seed.to_string()),
         ("learner", run.learner.clone()),
+        (
+            "final prediction made by",
+            run.leaderboard.as_ref().and_then(Leaderboard::final_models_text).unwrap_or_else(|| "-".to_string()),
+        ),
         ("ingestion", run.ingestion.clone()),
     ];
     for (k, v) in &run.versions {
@@ -367,6 +408,37 @@ mod tests {
     #[test]
     fn escapes_markup() {
         assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+
+    #[test]
+    fn every_table_scrolls_in_its_own_wrapper() {
+        let page = "<p>x</p><table id=\"a\"><tr><td>1</td></tr></table><table></table>";
+        assert_eq!(
+            scroll_tables(page),
+            "<p>x</p><div class=\"scroll\"><table id=\"a\"><tr><td>1</td></tr></table></div><div class=\"scroll\"><table></table></div>"
+        );
+        assert!(STYLE.contains(".scroll{overflow-x:auto"));
+    }
+
+    #[test]
+    fn dataset_fields_fit_the_domain() {
+        let tmp = tempfile::tempdir().unwrap();
+        let image = tmp.path().join("image");
+        samples::tests::write_dense(&image, (1, 4, 5, 3), |k, i| ((k + i) % 7) as f32 / 7.0);
+        let insp = formats::inspect::inspect(&image).unwrap();
+        assert_eq!(insp.domain, Domain::Image);
+        let html = dataset_section(&insp);
+        assert!(html.contains("example size (height × width × channels)") && html.contains("4 × 5 × 3"), "{html}");
+        for absent in ["vocabulary size", "frames per example", "(T, H, W, C)"] {
+            assert!(!html.contains(absent), "image dataset shows {absent:?}: {html}");
+        }
+        let speech = tmp.path().join("speech");
+        samples::tests::write_dense(&speech, (50, 1, 1, 1), |k, i| ((k * i) % 5) as f32 / 5.0 - 0.5);
+        let insp = formats::inspect::inspect(&speech).unwrap();
+        assert_eq!(insp.domain, Domain::Speech);
+        let html = dataset_section(&insp);
+        assert!(html.contains("samples per clip (min/median/max)") && html.contains("50/50/50"), "{html}");
+        assert!(!html.contains("vocabulary size"), "{html}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A few training examples per class, drawn for the report by domain: image thumbnails,
-//! video frame strips, audio waveforms (inline SVG), text snippets (token indices mapped back
-//! through `channel_to_index_map`) and table rows.
+//! video frame strips, audio waveforms (inline SVG) with a short playable clip (a WAV `data:`
+//! URI), text snippets (token indices mapped back through `channel_to_index_map`, then
+//! detokenised) and table rows.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -11,6 +12,8 @@ use formats::example::Frames;
 use formats::inspect::{Domain, Inspection};
 use formats::metadata::{DataSpec, MatrixSpec};
 
+use base64::Engine as _;
+
 use super::{esc, png_data_uri, truncate};
 
 /// Records read at most while looking for examples of every class (keeps the report quick on
@@ -20,14 +23,21 @@ const MAX_SCANNED: usize = 20_000;
 const STRIP_FRAMES: usize = 6;
 /// Longest side of a thumbnail, pixels.
 const THUMB: u32 = 96;
+/// Seconds of each audio example embedded as a playable clip (keeps the page small).
+const CLIP_SECONDS: f64 = 3.0;
+/// Playable clips per page at most (about 100 KB each): the page stays a few MB on datasets of
+/// many classes; later examples show their waveform only.
+const MAX_CLIPS: usize = 24;
+/// Sample rate assumed when the conversion recipe does not say (the converter's default).
+const DEFAULT_SAMPLE_RATE: u32 = 16_000;
 
 /// One drawn example.
 #[derive(Debug, Clone)]
 pub enum Sample {
     /// PNG `data:` URIs (one for an image, several for a video strip).
     Frames(Vec<String>),
-    /// Inline SVG of a waveform.
-    Waveform(String),
+    /// Inline SVG of a waveform, the first seconds as a WAV `data:` URI, and a caption.
+    Audio { svg: String, wav_uri: Option<String>, caption: String },
     Text(String),
     /// `(feature name, value)` pairs of a table row.
     Row(Vec<(String, f32)>),
@@ -105,6 +115,10 @@ struct Drawer {
     vocabulary: HashMap<i64, String>,
     /// Feature index → name (tables).
     features: Vec<String>,
+    /// Samples per second of audio records.
+    sample_rate: u32,
+    /// Playable clips still allowed on the page.
+    clips_left: std::cell::Cell<usize>,
 }
 
 impl Drawer {
@@ -122,14 +136,15 @@ impl Drawer {
                 }
             }
         }
-        Drawer { domain, matrix, vocabulary, features }
+        let sample_rate = if domain == Domain::Speech { recipe_sample_rate(dataset_dir, reader.name()) } else { DEFAULT_SAMPLE_RATE };
+        Drawer { domain, matrix, vocabulary, features, sample_rate, clips_left: std::cell::Cell::new(MAX_CLIPS) }
     }
 
     fn draw(&self, record: &ExampleRecord) -> Sample {
         let drawn = match self.domain {
             Domain::Image => self.thumbnail(record, 0).map(|uri| Sample::Frames(vec![uri])),
             Domain::Video => self.strip(record),
-            Domain::Speech => Ok(Sample::Waveform(waveform_svg(&sequence_values(record.frames())))),
+            Domain::Speech => Ok(self.audio(record)),
             Domain::Text => Ok(Sample::Text(self.text(record))),
             Domain::Tabular => Ok(Sample::Row(self.row(record))),
         };
@@ -156,6 +171,32 @@ impl Drawer {
         Ok(Sample::Frames(uris))
     }
 
+    fn audio(&self, record: &ExampleRecord) -> Sample {
+        self.audio_of(&sequence_values(record.frames()))
+    }
+
+    /// The waveform, and a playable clip while the page has room for one.
+    fn audio_of(&self, samples: &[f32]) -> Sample {
+        let rate = self.sample_rate.max(1);
+        let seconds = samples.len() as f64 / f64::from(rate);
+        let clip = &samples[..samples.len().min((CLIP_SECONDS * f64::from(rate)) as usize)];
+        let left = self.clips_left.get();
+        let wav_uri = (left > 0 && !clip.is_empty())
+            .then(|| wav_bytes(clip, rate).ok())
+            .flatten()
+            .map(|wav| format!("data:audio/wav;base64,{}", base64::engine::general_purpose::STANDARD.encode(wav)));
+        let mut caption = format!("{seconds:.2} s at {} kHz", f64::from(rate) / 1000.0);
+        if wav_uri.is_some() {
+            self.clips_left.set(left - 1);
+            if seconds > CLIP_SECONDS {
+                let _ = write!(caption, "; the first {CLIP_SECONDS:.0} s play");
+            }
+        } else if left == 0 {
+            let _ = write!(caption, "; not playable here (the page holds {MAX_CLIPS} clips at most)");
+        }
+        Sample::Audio { svg: waveform_svg(samples), wav_uri, caption }
+    }
+
     fn text(&self, record: &ExampleRecord) -> String {
         let indices = sequence_values(record.frames());
         let mut words = Vec::new();
@@ -163,7 +204,7 @@ impl Drawer {
             let i = *v as i64;
             words.push(self.vocabulary.get(&i).cloned().unwrap_or_else(|| format!("#{i}")));
         }
-        let mut text = words.join(" ");
+        let mut text = detokenise(&words);
         if indices.len() > 60 {
             text.push_str(" …");
         }
@@ -252,6 +293,89 @@ fn thumbnail_png(frame: &FrameTensor) -> Result<Vec<u8>, String> {
     Ok(png)
 }
 
+/// The sample rate of the conversion recipe (`<name>_recipe.json`, written by `convert`),
+/// else the converter's default. Read as text: the report does not depend on the converters.
+fn recipe_sample_rate(dataset_dir: &Path, name: &str) -> u32 {
+    let Ok(text) = std::fs::read_to_string(dataset_dir.join(format!("{name}_recipe.json"))) else {
+        return DEFAULT_SAMPLE_RATE;
+    };
+    text.find("\"sample_rate\"")
+        .and_then(|at| {
+            let rest = text[at + "\"sample_rate\"".len()..].trim_start().strip_prefix(':')?.trim_start();
+            rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u32>().ok()
+        })
+        .filter(|r| (1_000..=384_000).contains(r))
+        .unwrap_or(DEFAULT_SAMPLE_RATE)
+}
+
+/// Mono 16-bit PCM WAV of `samples` (clipped to [-1, 1]).
+fn wav_bytes(samples: &[f32], rate: u32) -> Result<Vec<u8>, String> {
+    let spec = hound::WavSpec { channels: 1, sample_rate: rate, bits_per_sample: 16, sample_format: hound::SampleFormat::Int };
+    let mut out = std::io::Cursor::new(Vec::with_capacity(44 + samples.len() * 2));
+    {
+        let mut w = hound::WavWriter::new(&mut out, spec).map_err(|e| e.to_string())?;
+        for v in samples {
+            let v = if v.is_finite() { v.clamp(-1.0, 1.0) } else { 0.0 };
+            w.write_sample((v * 32767.0).round() as i16).map_err(|e| e.to_string())?;
+        }
+        w.finalize().map_err(|e| e.to_string())?;
+    }
+    Ok(out.into_inner())
+}
+
+/// Tokens back to running text where the tokenizer allows: single CJK characters are joined,
+/// punctuation sticks to its word ("end ." → "end."), contractions are closed up
+/// ("he ' s" → "he's", "don ' t" → "don't") and brackets hug their content.
+pub fn detokenise(tokens: &[String]) -> String {
+    const CLOSING: &[&str] = &[".", ",", "!", "?", ";", ":", ")", "]", "}", "%", "…", "。", "，", "！", "？", "；", "：", "）", "、"];
+    const OPENING: &[&str] = &["(", "[", "{", "$", "（"];
+    const SUFFIXES: &[&str] = &["s", "t", "re", "ve", "ll", "d", "m"];
+    let is_cjk = |t: &str| t.chars().all(|c| matches!(c as u32, 0x3000..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0xFF00..=0xFFEF));
+    let is_word = |t: &str| t.chars().next().is_some_and(char::is_alphanumeric);
+    let mut out = String::new();
+    let mut prev: Option<&str> = None;
+    let mut open_quote = false;
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = tokens[i].as_str();
+        if t.is_empty() || t == "<pad>" {
+            i += 1;
+            continue;
+        }
+        // word ' s → word's (the apostrophe and the suffix glue to the word before)
+        if t == "'" && prev.is_some_and(is_word) {
+            if let Some(next) = tokens.get(i + 1).filter(|n| SUFFIXES.contains(&n.as_str())) {
+                out.push('\'');
+                out.push_str(next);
+                prev = Some(next.as_str());
+                i += 2;
+                continue;
+            }
+        }
+        let glue = match prev {
+            None => true,
+            Some(p) => {
+                CLOSING.contains(&t)
+                    || OPENING.contains(&p)
+                    || (is_cjk(t) && is_cjk(p))
+                    || (t == "\"" && open_quote)
+                    || (p == "\"" && open_quote && t != "\"")
+                    || t.starts_with("##")
+            }
+        };
+        if !glue {
+            out.push(' ');
+        }
+        out.push_str(t.strip_prefix("##").unwrap_or(t));
+        if t == "\"" {
+            open_quote = !open_quote;
+        }
+        prev = Some(t);
+        i += 1;
+    }
+    out
+}
+
 /// Min/max envelope of the samples as an inline SVG polyline, 300×60.
 fn waveform_svg(samples: &[f32]) -> String {
     let (w, h) = (300.0f64, 60.0f64);
@@ -272,7 +396,7 @@ fn waveform_svg(samples: &[f32]) -> String {
         let _ = write!(lower, "{x:.1},{:.1} ", h / 2.0 - lo as f64 / peak * (h / 2.0 - 2.0));
     }
     format!(
-        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\"><rect width=\"{w}\" height=\"{h}\" fill=\"#f4f7fb\"/><polyline fill=\"none\" stroke=\"#1a4d8f\" stroke-width=\"1\" points=\"{}\"/><polyline fill=\"none\" stroke=\"#1a4d8f\" stroke-width=\"1\" points=\"{}\"/><text x=\"4\" y=\"12\" font-size=\"10\">{} samples</text></svg>",
+        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\"><rect width=\"{w}\" height=\"{h}\" fill=\"#f4f7fb\"/><polyline fill=\"none\" stroke=\"#1a4d8f\" stroke-width=\"1\" points=\"{}\"/><polyline fill=\"none\" stroke=\"#1a4d8f\" stroke-width=\"1\" points=\"{}\"/><title>{} samples</title></svg>",
         points.trim_end(),
         lower.trim_end(),
         samples.len()
@@ -305,11 +429,16 @@ pub(super) fn render(insp: &Inspection, classes: &[ClassSamples]) -> String {
                     }
                     s.push_str("</span>");
                 }
-                Sample::Waveform(svg) => {
-                    let _ = write!(s, "<span class=\"strip\">{svg}</span>");
+                Sample::Audio { svg, wav_uri, caption } => {
+                    // the caption under the waveform, never over it
+                    let _ = write!(s, "<figure class=\"clip\">{svg}");
+                    if let Some(uri) = wav_uri {
+                        let _ = write!(s, "<audio controls preload=\"metadata\"><source src=\"{uri}\" type=\"audio/wav\"></audio>");
+                    }
+                    let _ = write!(s, "<figcaption>{}</figcaption></figure>", esc(caption));
                 }
                 Sample::Text(text) => {
-                    let _ = write!(s, "<pre>{}</pre>", esc(text));
+                    let _ = write!(s, "<blockquote class=\"text\">{}</blockquote>", esc(text));
                 }
                 Sample::Row(_) => {}
                 Sample::Unreadable(why) => {
@@ -323,9 +452,9 @@ pub(super) fn render(insp: &Inspection, classes: &[ClassSamples]) -> String {
     s
 }
 
-/// Table rows, first 12 features.
+/// Table rows, first 30 features (a wider table scrolls inside its wrapper).
 fn rows_table(rows: &[&Vec<(String, f32)>]) -> String {
-    const SHOWN: usize = 12;
+    const SHOWN: usize = 30;
     let mut s = String::from("<table><tr>");
     let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
     for (name, _) in rows[0].iter().take(SHOWN) {
@@ -358,7 +487,7 @@ fn format_value(v: f32) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     #[test]
@@ -379,7 +508,7 @@ mod tests {
     }
 
     /// Writes a two-class dataset of `(t, h, w, c)` dense examples (values from `value`).
-    fn write_dense(dir: &Path, shape: (usize, usize, usize, usize), value: impl Fn(usize, usize) -> f32) {
+    pub(in crate::report) fn write_dense(dir: &Path, shape: (usize, usize, usize, usize), value: impl Fn(usize, usize) -> f32) {
         use formats::dataset::{DatasetWriter, WriterOptions};
         use formats::metadata::Format;
         let (t, h, w, c) = shape;
@@ -429,11 +558,68 @@ mod tests {
         let classes = collect_samples(&speech, &insp, 1).unwrap();
         assert_eq!(classes.len(), 2);
         match &classes[0].samples[0] {
-            Sample::Waveform(svg) => assert!(svg.contains("400 samples") && svg.contains("polyline")),
+            Sample::Audio { svg, wav_uri, caption } => {
+                assert!(svg.contains("400 samples") && svg.contains("polyline"));
+                assert!(wav_uri.as_deref().is_some_and(|u| u.starts_with("data:audio/wav;base64,UklGR")), "{wav_uri:?}");
+                assert_eq!(caption, "0.03 s at 16 kHz");
+            }
             other => panic!("speech sample drawn as {other:?}"),
         }
         let html = render(&insp, &classes);
         assert_eq!(html.matches("<svg").count(), 2);
+        assert_eq!(html.matches("<audio controls").count(), 2);
+        assert_eq!(html.matches("<source src=\"data:audio/wav;base64,").count(), 2);
+    }
+
+    #[test]
+    fn wav_clip_holds_the_samples_and_the_recipe_rate() {
+        let wav = wav_bytes(&[0.0, 0.5, -1.0, 2.0], 8000).unwrap();
+        let mut r = hound::WavReader::new(std::io::Cursor::new(wav)).unwrap();
+        assert_eq!(r.spec().sample_rate, 8000);
+        let v: Vec<i16> = r.samples::<i16>().map(|s| s.unwrap()).collect();
+        assert_eq!(v, vec![0, 16384, -32767, 32767]);
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(recipe_sample_rate(tmp.path(), "x"), DEFAULT_SAMPLE_RATE);
+        std::fs::write(tmp.path().join("x_recipe.json"), r#"{"settings":{"sample_rate": 22050,"mono":true}}"#).unwrap();
+        assert_eq!(recipe_sample_rate(tmp.path(), "x"), 22050);
+    }
+
+    #[test]
+    fn the_page_holds_a_bounded_number_of_clips() {
+        let drawer = Drawer {
+            domain: Domain::Speech,
+            matrix: MatrixSpec::default(),
+            vocabulary: HashMap::new(),
+            features: Vec::new(),
+            sample_rate: 8000,
+            clips_left: std::cell::Cell::new(MAX_CLIPS),
+        };
+        let long: Vec<f32> = (0..40_000).map(|i| (i as f32 / 9.0).sin()).collect();
+        let drawn: Vec<Sample> = (0..MAX_CLIPS + 2).map(|_| drawer.audio_of(&long)).collect();
+        let playable = |s: &Sample| matches!(s, Sample::Audio { wav_uri: Some(_), .. });
+        assert!(drawn[..MAX_CLIPS].iter().all(playable));
+        assert!(!drawn[MAX_CLIPS..].iter().any(playable));
+        match (&drawn[0], &drawn[MAX_CLIPS]) {
+            (Sample::Audio { wav_uri: Some(uri), caption, .. }, Sample::Audio { caption: last, .. }) => {
+                assert_eq!(caption, "5.00 s at 8 kHz; the first 3 s play");
+                // 3 s at 8 kHz, 16 bits: 48 000 bytes and a 44-byte header, in base64
+                let wav = base64::engine::general_purpose::STANDARD.decode(&uri["data:audio/wav;base64,".len()..]).unwrap();
+                assert_eq!(wav.len(), 44 + 48_000);
+                assert!(last.contains("not playable here"), "{last}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn detokenise_closes_up_punctuation_and_contractions() {
+        let t = |s: &str| detokenise(&s.split(' ').map(str::to_string).collect::<Vec<_>>());
+        assert_eq!(t("he ' s right , isn ' t he ?"), "he's right, isn't he?");
+        assert_eq!(t("a ( small ) test : done ."), "a (small) test: done.");
+        assert_eq!(t("she said \" go \" now"), "she said \"go\" now");
+        assert_eq!(t("这 部 电 影 很 好 。"), "这部电影很好。");
+        assert_eq!(t("the <pad> end"), "the end");
+        assert_eq!(t("play ##ing"), "playing");
     }
 
     #[test]

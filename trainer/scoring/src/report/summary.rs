@@ -51,6 +51,9 @@ pub(super) fn summary_section(input: &ReportInput<'_>) -> String {
         (Some(score), None) => card("ALC", format!("{:.4}", score.alc)),
         (None, _) => card("ALC", "not scored".to_string()),
     }
+    if let Some(models) = input.run.leaderboard.as_ref().and_then(|b| b.final_models_text()) {
+        card("final model", models);
+    }
     s.push_str("</div>\n");
 
     if let Some(r) = &rating {

@@ -13,6 +13,7 @@ use crate::deepwisdom::ensemble::validation_nauc;
 use crate::deepwisdom::fast::RidgeModel;
 use crate::deepwisdom::mc3::{self, Mc3};
 use crate::deepwisdom::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
+use super::members::{mc3_name, ridge_name, score_loss};
 use crate::bundle::{Member, MemberModel};
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
@@ -122,6 +123,8 @@ struct Data {
 
 /// The combined prediction of the networks and what goes into its bundle.
 struct NetOutput {
+    /// (model name, weight) of the networks blended, for the leaderboard.
+    used: Vec<(String, f64)>,
     val_nauc: f64,
     test: Vec<f32>,
     member: VideoNets,
@@ -148,6 +151,8 @@ pub struct VideoLearner {
     rng: SplitMix64,
     cursor: usize,
     order: Vec<usize>,
+    /// The models behind the last prediction, in words (says when they change).
+    published_models: Option<String>,
 }
 
 impl VideoLearner {
@@ -173,13 +178,17 @@ impl VideoLearner {
             rng,
             cursor: 0,
             order: Vec::new(),
+            published_models: None,
         })
     }
 
+    /// Internal detail, shown with `-v`.
     fn log(&self, msg: &str) {
-        if self.config.verbose {
-            eprintln!("auto/video: {msg}");
-        }
+        self.say().detail(msg);
+    }
+
+    fn say(&self) -> crate::deepwisdom::Say {
+        crate::deepwisdom::Say::new("video learner", &self.config)
     }
 
     fn on_cpu(&self) -> bool {
@@ -219,11 +228,11 @@ impl VideoLearner {
             return Err(Error::Config("the train split has no record".into()));
         }
         if train.skipped > 0 {
-            eprintln!(
-                "auto/video: {} training clips beyond the memory cap of {} MiB are not used",
+            self.say().warn(&format!(
+                "{} training clips beyond the memory cap of {} MiB are not used",
                 train.skipped,
                 self.config.memory_cap >> 20
-            );
+            ));
         }
         let test = load_clips(dir, Subset::Test, &self.source.test_spec, prep, k, usize::MAX, cancel)?;
         let (tr, va) = validation_split(train.rows, plan.shuffle || train.rows < 10_000, self.config.seed);
@@ -268,11 +277,11 @@ impl VideoLearner {
         let model = VideoRidge { prep: d.prep.clone(), ridge };
         let val = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &model.predict(&d.val_x)?, k) };
         let test = model.predict(&d.test_x)?;
-        self.log(&format!(
-            "ridge on {dim} pooled + motion features of {:?} frames, validation NAUC {val:.4}, {:.2} s",
-            d.prep.sampling,
-            t0.elapsed().as_secs_f64()
-        ));
+        let name = ridge_name(d.prep.sampling);
+        let measured = (!d.val_y.is_empty()).then_some(val);
+        self.slot.board().tried(&name, measured, t0.elapsed().as_secs_f64());
+        self.say().plain(&format!("{name}: validation NAUC {}", measured.map_or("not measured".into(), crate::deepwisdom::score_text)));
+        self.log(&format!("{dim} features, {:.2} s", t0.elapsed().as_secs_f64()));
         Ok((model, val, test))
     }
 
@@ -302,12 +311,13 @@ impl VideoLearner {
                 }
                 self.log(&format!("MC3-18 #{index}: {n} Kinetics tensors from {}, stem and layer1 frozen", file.display()));
             }
-            Some(file) if index == 0 => eprintln!("auto/video: {} not found; MC3-18 is trained from scratch", file.display()),
-            None if index == 0 => eprintln!("auto/video: no --weights folder; MC3-18 is trained from scratch"),
+            Some(file) if index == 0 => self.say().plain(&format!("{} not found; MC3-18 is trained from scratch", file.display())),
+            None if index == 0 => self.say().plain("no --weights folder; MC3-18 is trained from scratch"),
             _ => {}
         }
         let opt = nn::Sgd { momentum: 0.9, dampening: 0.0, wd: 2.5e-4, nesterov: true }.build(&vs, BASE_LR / 2.0)?;
-        self.log(&format!("MC3-18 #{index}: {frames} frames, width 1/{divisor}"));
+        self.say().plain(&format!("training {}", mc3_name(index, frames)));
+        self.log(&format!("{}: width 1/{divisor}", mc3_name(index, frames)));
         self.models.push(Mc3Model {
             index,
             frames,
@@ -434,7 +444,8 @@ impl VideoLearner {
             None
         };
         let epochs = m.epochs;
-        let index = m.index;
+        let name = mc3_name(m.index, m.frames);
+        self.slot.board().tried(&name, (!d.val_y.is_empty()).then_some(nauc), 0.0);
         let m = self.models.last_mut().expect("built");
         m.history.push((loss, nauc));
         m.best_loss = m.best_loss.min(loss);
@@ -449,11 +460,11 @@ impl VideoLearner {
                 m.best = Some(c);
             }
         }
-        self.log(&format!(
-            "MC3 #{index} epoch {epochs}: validation NAUC {nauc:.4}, loss {loss:.4}{}{}",
-            if better { " (best)" } else { "" },
-            if store { " (stored)" } else { "" }
-        ));
+        let line = format!("{name}, epoch {epochs}: validation NAUC {nauc:.4}{}", if better { " (best so far)" } else { "" });
+        if better {
+            self.say().plain(&line);
+        }
+        self.log(&format!("{line}, loss {loss:.4}{}", if store { ", checkpoint kept for the ensemble" } else { "" }));
         Ok(better)
     }
 
@@ -475,7 +486,7 @@ impl VideoLearner {
                 let train_perfect = m.train_naucs.len() >= 3 && m.train_naucs.iter().rev().take(3).all(|v| *v >= 1.0);
                 if !(m.best_valid >= 0.9 && left >= s1000 && train_perfect) {
                     self.settled = true;
-                    self.log("model 0 for good (spec §3: too little time left to switch)");
+                    self.say().plain("keeping the first MC3-18 model to the end: too little time left to train another");
                     return Ok(false);
                 }
             }
@@ -511,6 +522,7 @@ impl VideoLearner {
         let mut vals = Vec::new();
         let mut tests = Vec::new();
         let mut tensors = Vec::new();
+        let mut names = Vec::new();
         let several = self.models.iter().filter(|m| !m.selected().is_empty()).count() > 1;
         for m in &self.models {
             let chosen = m.selected();
@@ -534,6 +546,7 @@ impl VideoLearner {
             vals.push(val);
             tests.push(test);
             groups.push(Mc3Group { frames: m.frames, width_divisor: m.width_divisor, prefixes, normalise });
+            names.push(mc3_name(m.index, m.frames));
         }
         if groups.is_empty() {
             return None;
@@ -542,7 +555,8 @@ impl VideoLearner {
         let test = mean_of(&tests.iter().map(|v| v.as_slice()).collect::<Vec<_>>());
         let val_nauc = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &val, k) };
         let member = VideoNets { prep: d.prep.clone(), classes: k, multilabel: d.multilabel, groups };
-        Some(NetOutput { val_nauc, test, member, tensors })
+        let used = names.iter().map(|n| (n.clone(), 1.0 / names.len() as f64)).collect();
+        Some(NetOutput { used, val_nauc, test, member, tensors })
     }
 
     /// The MC3 ensemble's current test scores and bundle, whether or not they beat the fast
@@ -562,29 +576,6 @@ impl VideoLearner {
 
 /// Base learning rate: 0.15 · max(0.5, 16/32) (spec §3).
 const BASE_LR: f64 = 0.075;
-
-/// Mean validation loss of scores (cross-entropy of the true class, or mean BCE).
-fn score_loss(labels: &[f32], scores: &[f32], classes: usize, multilabel: bool) -> f64 {
-    let rows = labels.len() / classes.max(1);
-    let mut total = 0.0;
-    for (y, p) in labels.chunks(classes).zip(scores.chunks(classes)) {
-        if multilabel {
-            total += y
-                .iter()
-                .zip(p)
-                .map(|(y, p)| {
-                    let p = f64::from(*p).clamp(1e-7, 1.0 - 1e-7);
-                    -(f64::from(*y) * p.ln() + (1.0 - f64::from(*y)) * (1.0 - p).ln())
-                })
-                .sum::<f64>()
-                / classes as f64;
-        } else {
-            let truth = y.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, v)| if *v > b.1 { (i, *v) } else { b }).0;
-            total -= f64::from(p[truth]).clamp(1e-7, 1.0).ln();
-        }
-    }
-    total / rows.max(1) as f64
-}
 
 impl Learner for VideoLearner {
     fn name(&self) -> &str {
@@ -629,6 +620,9 @@ impl Learner for VideoLearner {
             let t0 = Instant::now();
             self.run_epoch(cancel)?;
             improved_here |= self.validate()?;
+            if let Some(m) = self.models.last() {
+                self.slot.board().tried(&mc3_name(m.index, m.frames), None, t0.elapsed().as_secs_f64());
+            }
             let epoch_secs = t0.elapsed().as_secs_f64();
             self.epoch_secs = if self.epoch_secs == 0.0 { epoch_secs } else { 0.5 * (self.epoch_secs + epoch_secs) };
             let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
@@ -656,15 +650,21 @@ impl Learner for VideoLearner {
         let rows = fast_test.len() / k.max(1);
         // The networks take over once they beat the fast model on validation (README).
         let nets = self.net_output().filter(|o| o.val_nauc > *fast_val);
-        let (scores, member, tensors) = match nets {
+        let (scores, member, tensors, used) = match nets {
             Some(o) => {
-                self.log(&format!("prediction from the MC3 ensemble (validation NAUC {:.4} > fast {fast_val:.4})", o.val_nauc));
-                (o.test, MemberModel::VideoNets(o.member), o.tensors)
+                let names = o.used.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(" + ");
+                self.log(&format!("prediction from {names} (validation NAUC {:.4}, the fast model's {fast_val:.4})", o.val_nauc));
+                (o.test, MemberModel::VideoNets(o.member), o.tensors, o.used)
             }
-            None => (fast_test.clone(), MemberModel::VideoRidge(fast.clone()), Vec::new()),
+            None => (fast_test.clone(), MemberModel::VideoRidge(fast.clone()), Vec::new(), vec![(ridge_name(fast.prep.sampling), 1.0)]),
         };
+        let now = used.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(" + ");
+        if self.published_models.as_deref() != Some(now.as_str()) {
+            self.say().plain(&format!("predictions now come from {now}"));
+            self.published_models = Some(now);
+        }
         let members = vec![Member { weight: 1.0, divisor: 1.0, model: member }];
-        self.slot.publish(self.facts.bundle("auto-video", members, tensors))?;
+        self.slot.publish(self.facts.bundle("auto-video", members, tensors), &used)?;
         self.last_test_secs = t0.elapsed().as_secs_f64();
         PredictionMatrix::new(rows, k, scores).map(Some)
     }

@@ -156,3 +156,40 @@ pub fn predict_member(
     };
     Ok((set.rows, scores))
 }
+
+/// The fast model's name for users.
+pub(super) fn ridge_name(sampling: Sampling) -> String {
+    let frames = match sampling {
+        Sampling::Middle => "middle frames",
+        Sampling::Spread => "frames across the clip",
+    };
+    format!("ridge on pooled and motion features ({frames})")
+}
+
+/// A network's name for users: its place in the sequence and its input length.
+pub(super) fn mc3_name(index: usize, frames: usize) -> String {
+    format!("MC3-18 #{} ({frames} frames)", index + 1)
+}
+
+/// Mean validation loss of scores (cross-entropy of the true class, or mean BCE).
+pub(super) fn score_loss(labels: &[f32], scores: &[f32], classes: usize, multilabel: bool) -> f64 {
+    let rows = labels.len() / classes.max(1);
+    let mut total = 0.0;
+    for (y, p) in labels.chunks(classes).zip(scores.chunks(classes)) {
+        if multilabel {
+            total += y
+                .iter()
+                .zip(p)
+                .map(|(y, p)| {
+                    let p = f64::from(*p).clamp(1e-7, 1.0 - 1e-7);
+                    -(f64::from(*y) * p.ln() + (1.0 - f64::from(*y)) * (1.0 - p).ln())
+                })
+                .sum::<f64>()
+                / classes as f64;
+        } else {
+            let truth = y.iter().enumerate().fold((0, f32::NEG_INFINITY), |b, (i, v)| if *v > b.1 { (i, *v) } else { b }).0;
+            total -= f64::from(p[truth]).clamp(1e-7, 1.0).ln();
+        }
+    }
+    total / rows.max(1) as f64
+}
