@@ -13,6 +13,23 @@ use std::time::{Duration, Instant};
 
 use rate_support::{read_report, write_image_folder, BIN};
 
+/// An image folder whose labels do not follow the pictures (each picture moved to another
+/// class folder in turn): no model reaches the near-perfect validation score at which the
+/// image learner ends early, so a 30 s run is still going when the signal comes.
+fn write_unlearnable_folder(dir: &Path) {
+    // 40 a class, so that the validation split is not a handful of images a lucky epoch ranks right.
+    write_image_folder(dir, 40);
+    let classes = ["disc", "bar", "ring"];
+    for (c, from) in classes.iter().enumerate() {
+        for k in 0..40usize {
+            let to = classes[(c + k) % 3];
+            if to != *from {
+                std::fs::rename(dir.join(from).join(format!("{k:03}.png")), dir.join(to).join(format!("{from}-{k:03}.png"))).unwrap();
+            }
+        }
+    }
+}
+
 fn kill(child: &Child, signal: &str) {
     let status = Command::new("kill").arg(format!("-{signal}")).arg(child.id().to_string()).status().expect("run kill");
     assert!(status.success(), "kill -{signal} failed");
@@ -57,7 +74,10 @@ fn interrupt_with(args: &[&str], cwd: &Path, signals: &[&str]) -> (Option<i32>, 
     if let Some(wait) = Duration::from_secs(5).checked_sub(started.elapsed()) {
         std::thread::sleep(wait);
     }
-    assert!(child.try_wait().unwrap().is_none(), "the 30 s run ended before the signal");
+    if child.try_wait().unwrap().is_some() {
+        drop(rx);
+        panic!("the 30 s run ended before the signal:\n{}", reader.join().unwrap());
+    }
     let sent = Instant::now();
     for (k, s) in signals.iter().enumerate() {
         if k > 0 {
@@ -85,7 +105,7 @@ fn interrupt_with(args: &[&str], cwd: &Path, signals: &[&str]) -> (Option<i32>, 
 #[test]
 fn sigint_during_rate_scores_what_was_made_and_reports_the_interruption() {
     let tmp = tempfile::tempdir().unwrap();
-    write_image_folder(&tmp.path().join("shapes"), 16);
+    write_unlearnable_folder(&tmp.path().join("shapes"));
     let args = ["rate", "shapes", "-o", "rated", "--time-budget", "30", "--device", "cpu", "--seed", "3"];
     let (code, so, se) = interrupt(&args, tmp.path(), "INT");
     assert_eq!(code, Some(130), "exit status of a run ended by SIGINT");
@@ -119,14 +139,14 @@ fn sigint_during_rate_scores_what_was_made_and_reports_the_interruption() {
 #[test]
 fn sigterm_during_train_scores_what_was_made() {
     let tmp = tempfile::tempdir().unwrap();
-    write_image_folder(&tmp.path().join("shapes"), 16);
+    write_unlearnable_folder(&tmp.path().join("shapes"));
     let o = Command::new(BIN).current_dir(tmp.path()).args(["convert", "-q", "shapes", "-o", "ds"]).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let args = ["train", "ds", "-o", "run", "--time-budget", "30", "--device", "cpu", "--seed", "3"];
     let (code, so, se) = interrupt(&args, tmp.path(), "TERM");
     assert_eq!(code, Some(143), "exit status of a run ended by SIGTERM");
     assert!(se.contains("interrupted by SIGTERM") && se.contains("kept and scored"), "final line");
-    assert!(so.starts_with("ALC "), "the predictions made are scored: {so}");
+    assert!(so.lines().any(|l| l.starts_with("ALC ")), "the predictions made are scored: {so}");
     assert!(tmp.path().join("run/scores/scores.txt").is_file());
     assert!(tmp.path().join("run/predictions/shapes.predict_0").is_file());
 }
@@ -134,7 +154,7 @@ fn sigterm_during_train_scores_what_was_made() {
 #[test]
 fn a_second_sigint_ends_the_run_at_once() {
     let tmp = tempfile::tempdir().unwrap();
-    write_image_folder(&tmp.path().join("shapes"), 16);
+    write_unlearnable_folder(&tmp.path().join("shapes"));
     let args = ["rate", "shapes", "-o", "rated", "--time-budget", "30", "--device", "cpu", "--seed", "3"];
     let (code, _, se) = interrupt_with(&args, tmp.path(), &["INT", "INT"]);
     assert_eq!(code, Some(130));
