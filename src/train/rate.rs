@@ -384,12 +384,8 @@ fn train(
     let mut ingestion = if outcome.predictions.is_empty() {
         format!("no prediction in {:.1} s, {why}", outcome.duration)
     } else {
-        format!(
-            "{} prediction(s) in {:.1} s, {why}, ingestion_success {}",
-            outcome.predictions.len(),
-            outcome.duration,
-            u8::from(outcome.success)
-        )
+        // `why` already says a failure; the challenge's success flag stays in end.txt.
+        format!("{} prediction(s) in {:.1} s, {why}", outcome.predictions.len(), outcome.duration)
     };
     if let Some(failure) = &outcome.failure {
         eprintln!("error: {failure}");
