@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use predictions::last_prediction;
-use rate_support::{rate, write_image_folder, BIN};
+use rate_support::{rate, wav_pcm16, write_image_folder, BIN};
 
 fn ok(o: &Output) -> String {
     let err = String::from_utf8_lossy(&o.stderr).to_string();
@@ -189,30 +189,15 @@ fn text_documents_from_a_raw_folder() {
 /// A mono 16-bit WAV of a tone at `hz` with a little noise.
 fn write_wav(path: &Path, hz: f64, seed: u64) {
     let rate = 8000u32;
-    let n = 4000usize;
     let mut s = seed;
-    let mut data = Vec::with_capacity(n * 2);
-    for i in 0..n {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let noise = ((s >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.1;
-        let v = (0.5 * (2.0 * std::f64::consts::PI * hz * i as f64 / rate as f64).sin() + noise) * 32767.0;
-        data.extend_from_slice(&(v as i16).to_le_bytes());
-    }
-    let mut out = Vec::new();
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out.extend_from_slice(&data);
-    std::fs::write(path, out).unwrap();
+    let samples: Vec<i16> = (0..4000usize)
+        .map(|i| {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let noise = ((s >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.1;
+            ((0.5 * (2.0 * std::f64::consts::PI * hz * i as f64 / rate as f64).sin() + noise) * 32767.0) as i16
+        })
+        .collect();
+    std::fs::write(path, wav_pcm16(&samples, rate)).unwrap();
 }
 
 #[test]

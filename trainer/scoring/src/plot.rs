@@ -94,12 +94,20 @@ impl LearningCurveFigure {
 
     /// The figure as PNG bytes.
     pub fn png(&self) -> Result<Vec<u8>> {
+        self.render_png(FIGURE_SIZE, |root| self.draw(root))
+    }
+
+    /// `draw` on a `size` bitmap, encoded as PNG.
+    fn render_png(
+        &self,
+        (w, h): (u32, u32),
+        draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> std::result::Result<(), DrawingAreaErrorKind<<BitMapBackend<'static> as DrawingBackend>::ErrorType>>,
+    ) -> Result<Vec<u8>> {
         register_font()?;
-        let (w, h) = FIGURE_SIZE;
         let mut rgb = vec![0u8; (w * h * 3) as usize];
         {
             let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-            self.draw(&root).map_err(|e| self.error("png", e.to_string()))?;
+            draw(&root).map_err(|e| self.error("png", e.to_string()))?;
             root.present().map_err(|e| self.error("png", e.to_string()))?;
         }
         let image = image::RgbImage::from_raw(w, h, rgb)
@@ -257,21 +265,7 @@ impl LearningCurveFigure {
     /// time axis, NAUC on the other, large text, and the area under the curve (the ALC)
     /// lightly shaded. The challenge's figure ([`LearningCurveFigure::png`]) stays in `scores/`.
     pub fn report_png(&self) -> Result<Vec<u8>> {
-        register_font()?;
-        let (w, h) = REPORT_FIGURE_SIZE;
-        let mut rgb = vec![0u8; (w * h * 3) as usize];
-        {
-            let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
-            self.draw_for_report(&root).map_err(|e| self.error("png", e.to_string()))?;
-            root.present().map_err(|e| self.error("png", e.to_string()))?;
-        }
-        let image = image::RgbImage::from_raw(w, h, rgb)
-            .ok_or_else(|| self.error("png", "pixel buffer has the wrong size".into()))?;
-        let mut png = Vec::new();
-        image
-            .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
-            .map_err(|e| self.error("png", e.to_string()))?;
-        Ok(png)
+        self.render_png(REPORT_FIGURE_SIZE, |root| self.draw_for_report(root))
     }
 
     fn draw_for_report<DB: DrawingBackend>(
