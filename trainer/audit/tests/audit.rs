@@ -236,3 +236,52 @@ fn shared_datasets_audit_and_every_reported_duplicate_is_real() {
         eprintln!("{name}: {} findings, {checked} duplicate pair(s) verified byte for byte", report.findings.len());
     }
 }
+
+/// Monkeys (JPEG records) rewritten with injected copies: test gets train #0 and #5 unchanged,
+/// train gets train #1 again under another label. Exactly those are found, on the image bytes.
+#[test]
+fn shared_monkeys_with_injected_copies() {
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let src = DatasetReader::open(data.join("autodl/Monkeys")).unwrap();
+    let solution = src.solution().unwrap().unwrap();
+    let class_of = |row: &[f64]| row.iter().position(|&v| v > 0.5).unwrap() as i64;
+    let train: Vec<(Frames, i64)> = src
+        .examples(Subset::Train)
+        .unwrap()
+        .map(|r| {
+            let r = r.unwrap();
+            let y = r.labels()[0].0;
+            (r.into_frames(), y)
+        })
+        .collect();
+    let test: Vec<(Frames, i64)> = src
+        .examples(Subset::Test)
+        .unwrap()
+        .enumerate()
+        .map(|(i, r)| (r.unwrap().into_frames(), class_of(solution.row(i))))
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("monkeys");
+    let mut w = DatasetWriter::create(&out, "monkeys", WriterOptions::default()).unwrap();
+    for (x, y) in test.iter().chain([&train[0], &train[5]]) {
+        w.push_test(x, &[*y], &[1.0]).unwrap();
+    }
+    let relabelled = (train[1].0.clone(), (train[1].1 + 1) % 10);
+    for (x, y) in train.iter().chain([&relabelled]) {
+        w.push_train(x, &[*y], &[1.0]).unwrap();
+    }
+    w.finish(src.spec(Subset::Train).unwrap().clone(), None).unwrap();
+
+    let report = audit_dataset(&out, &AuditOptions::default()).unwrap();
+    let groups = |kind| -> Vec<Vec<(&'static str, u64)>> {
+        let mut g: Vec<_> = kinds(&report, kind).iter().map(|f| members(f)).collect();
+        g.sort();
+        g
+    };
+    let n = test.len() as u64;
+    assert_eq!(groups(FindingKind::Leakage), vec![vec![("train", 0), ("test", n)], vec![("train", 5), ("test", n + 1)]]);
+    let relabel = vec![("train", 1), ("train", train.len() as u64)];
+    assert_eq!(groups(FindingKind::DuplicateTrain), vec![relabel.clone()]);
+    assert_eq!(groups(FindingKind::Conflict), vec![relabel]);
+    assert!(groups(FindingKind::DuplicateTest).is_empty());
+}
