@@ -52,21 +52,17 @@ pub fn facts(entries: &[Entry], output_dim: u32, names: Option<&[String]>, opts:
         let count = hits.clone().count() as u64;
         let refs = hits
             .take(opts.max_examples_per_finding)
-            .map(|e| ExampleRef { subset: e.subset, index: e.index, id: e.id, labels: e.labels.as_ref().map(|l| l.to_vec()) })
+            .map(Entry::example_ref)
             .collect();
         (refs, count)
     };
     let mut push = |kind: FindingKind, message: String, class: Option<u32>, value: f64, examples: (Vec<ExampleRef>, u64)| {
         findings.push(Finding {
-            kind,
-            severity: kind.severity(),
-            message,
             examples: examples.0,
             example_count: examples.1,
-            content_hash: None,
             class,
-            column: None,
             value: Some(value),
+            ..Finding::new(kind, message)
         });
     };
     if let Some(ratio) = imbalance_ratio.filter(|&r| r >= opts.imbalance_ratio) {

@@ -113,15 +113,10 @@ impl ColumnScan {
             let constant = !all_missing && s.min == s.max;
             let mut push = |kind: FindingKind, message: String, class: Option<u32>, value: f64| {
                 findings.push(Finding {
-                    kind,
-                    severity: kind.severity(),
-                    message,
-                    examples: vec![],
-                    example_count: 0,
-                    content_hash: None,
                     class,
                     column: Some(column.clone()),
                     value: Some(value),
+                    ..Finding::new(kind, message)
                 });
             };
             let (mut label_auc, mut best) = (None, None);

@@ -4,24 +4,15 @@
 
 use formats::dataset::Subset;
 
-use crate::report::{ExampleRef, Finding, FindingKind};
+use crate::report::{Finding, FindingKind};
 use crate::scan::Entry;
-
-fn example_ref(e: &Entry) -> ExampleRef {
-    ExampleRef { subset: e.subset, index: e.index, id: e.id, labels: e.labels.as_ref().map(|l| l.to_vec()) }
-}
 
 fn finding(kind: FindingKind, message: String, group: &[&Entry], hash: u128, max: usize) -> Finding {
     Finding {
-        kind,
-        severity: kind.severity(),
-        message,
-        examples: group.iter().take(max).map(|e| example_ref(e)).collect(),
+        examples: group.iter().take(max).map(|e| e.example_ref()).collect(),
         example_count: group.len() as u64,
         content_hash: Some(format!("{hash:032x}")),
-        class: None,
-        column: None,
-        value: None,
+        ..Finding::new(kind, message)
     }
 }
 

@@ -151,6 +151,23 @@ pub struct Finding {
     pub value: Option<f64>,
 }
 
+impl Finding {
+    /// A finding of `kind` at its kind's severity, with nothing attached yet.
+    pub fn new(kind: FindingKind, message: String) -> Finding {
+        Finding {
+            kind,
+            severity: kind.severity(),
+            message,
+            examples: Vec::new(),
+            example_count: 0,
+            content_hash: None,
+            class: None,
+            column: None,
+            value: None,
+        }
+    }
+}
+
 /// Train and test count of one class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassCount {

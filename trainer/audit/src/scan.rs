@@ -22,6 +22,12 @@ pub struct Entry {
     pub labels: Option<Box<[u32]>>,
 }
 
+impl Entry {
+    pub fn example_ref(&self) -> crate::report::ExampleRef {
+        crate::report::ExampleRef { subset: self.subset, index: self.index, id: self.id, labels: self.labels.as_ref().map(|l| l.to_vec()) }
+    }
+}
+
 pub struct Scan {
     pub entries: Vec<Entry>,
     pub counts: Vec<(Subset, u64)>,
