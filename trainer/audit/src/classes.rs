@@ -45,17 +45,23 @@ pub fn facts(entries: &[Entry], output_dim: u32, names: Option<&[String]>, opts:
         Some(n) => format!("class {} ({n})", c.index),
         None => format!("class {}", c.index),
     };
-    let of_class = |class: u32, subset: Subset| -> (Vec<ExampleRef>, u64) {
-        let hits = entries
-            .iter()
-            .filter(|e| e.subset == subset && e.labels.as_ref().is_some_and(|l| l.contains(&class)));
-        let count = hits.clone().count() as u64;
-        let refs = hits
-            .take(opts.max_examples_per_finding)
-            .map(Entry::example_ref)
-            .collect();
-        (refs, count)
-    };
+    // The examples of the reported classes, gathered in one pass (not one pass per class).
+    let mut wanted: std::collections::HashMap<(u32, bool), (Vec<ExampleRef>, u64)> = rare
+        .iter()
+        .map(|&c| ((c, true), Default::default()))
+        .chain(absent.iter().map(|&c| ((c, false), Default::default())))
+        .collect();
+    for e in entries.iter().filter(|e| e.subset != Subset::Unlabelled) {
+        for &c in e.labels.as_deref().unwrap_or(&[]) {
+            if let Some((refs, count)) = wanted.get_mut(&(c, e.subset == Subset::Train)) {
+                *count += 1;
+                if refs.len() < opts.max_examples_per_finding {
+                    refs.push(e.example_ref());
+                }
+            }
+        }
+    }
+    let mut of_class = |class: u32, subset: Subset| wanted.remove(&(class, subset == Subset::Train)).unwrap_or_default();
     let mut push = |kind: FindingKind, message: String, class: Option<u32>, value: f64, examples: (Vec<ExampleRef>, u64)| {
         findings.push(Finding {
             examples: examples.0,

@@ -54,9 +54,9 @@ pub fn content_hash(frames: &Frames) -> u128 {
             for o in offsets {
                 len(&mut h, *o);
             }
-            for v in values {
-                h.write(&v.to_bits().to_le_bytes());
-            }
+            // one write of all the bytes: the hasher is much slower fed 4 bytes at a time
+            let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_bits().to_le_bytes()).collect();
+            h.write(&bytes);
         }
         Frames::Compressed(images) => {
             h.write(b"C");
