@@ -133,3 +133,25 @@ pub fn scan(reader: &DatasetReader, domain: Domain, opts: &AuditOptions) -> Resu
     }
     Ok(Scan { entries, counts, columns })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use formats::example::SparseFrame;
+
+    #[test]
+    fn same_bytes_in_another_layout_hash_differently() {
+        let one = Frames::dense_from_frames([[1.0f32, 2.0]]);
+        let two = Frames::dense_from_frames([[1.0f32], [2.0]]);
+        assert_eq!(content_hash(&one), content_hash(&Frames::dense_from_frames([[1.0f32, 2.0]])));
+        assert_ne!(content_hash(&one), content_hash(&two));
+        let a = Frames::Compressed(vec![b"ab".to_vec(), b"c".to_vec()]);
+        let b = Frames::Compressed(vec![b"a".to_vec(), b"bc".to_vec()]);
+        assert_ne!(content_hash(&a), content_hash(&b));
+        // -0.0 and 0.0 differ in their bytes, so they are different content
+        assert_ne!(content_hash(&Frames::dense_from_frames([[0.0f32]])), content_hash(&Frames::dense_from_frames([[-0.0f32]])));
+        let sparse = |col: i64| Frames::Sparse(vec![SparseFrame { row: vec![0], col: vec![col], channel: None, value: vec![1.0] }]);
+        assert_ne!(content_hash(&sparse(0)), content_hash(&sparse(1)));
+        assert_eq!(content_hash(&sparse(1)), content_hash(&sparse(1)));
+    }
+}

@@ -285,3 +285,23 @@ fn shared_monkeys_with_injected_copies() {
     assert_eq!(groups(FindingKind::Conflict), vec![relabel]);
     assert!(groups(FindingKind::DuplicateTest).is_empty());
 }
+
+/// A damaged record stops the audit with an error naming the file and the record.
+#[test]
+fn a_damaged_record_is_an_error_naming_file_and_record() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("bad");
+    let mut w = DatasetWriter::create(&out, "bad", WriterOptions::default()).unwrap();
+    w.push_test(&dense(&[1.0, 2.0, 3.0, 4.0]), &[0], &[1.0]).unwrap();
+    for i in 0..3 {
+        w.push_train(&dense(&[i as f32, 0.0, 0.0, 0.0]), &[0], &[1.0]).unwrap();
+    }
+    w.finish(spec(2, 2, 1), None).unwrap();
+    let file = formats::dataset::DatasetLayout::open(&out).unwrap().subset(Subset::Train).unwrap().record_files[0].clone();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let last = bytes.len() - 10; // inside the payload of the last record
+    bytes[last] ^= 0x40;
+    std::fs::write(&file, bytes).unwrap();
+    let err = audit_dataset(&out, &AuditOptions::default()).unwrap_err().to_string();
+    assert!(err.contains(&file.display().to_string()) && err.contains("record 2"), "{err}");
+}
