@@ -1,10 +1,10 @@
 //! `autodl-format audit DIR [--json] [--fail-on KIND,…]`: exact duplicates, train↔test
 //! leakage, label conflicts, class and table-column facts (the `audit` crate does the work).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use audit::{audit_dataset, AuditOptions, AuditReport, FindingKind};
+use audit::{audit_dataset, audit_dataset_with_progress, AuditOptions, AuditReport, FindingKind};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -20,6 +20,9 @@ pub struct Args {
     /// Classes with fewer train examples than this are reported as rare
     #[arg(long, default_value_t = 5, value_name = "K")]
     pub min_class_examples: usize,
+    /// No progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
@@ -39,7 +42,15 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         return Ok(2);
     }
     let opts = AuditOptions { min_class_examples: args.min_class_examples, ..Default::default() };
-    let report = match audit_dataset(&args.input, &opts) {
+    let bar = progress_bar(args.quiet, audit::announced_records(&args.input));
+    let result = match &bar {
+        Some(bar) => audit_dataset_with_progress(&args.input, &opts, &|n| bar.set_position(n)),
+        None => audit_dataset(&args.input, &opts),
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = match result {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -54,6 +65,17 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
         Err(e) => Err(e.into()),
     }
+}
+
+/// A record-count bar on stderr, only for an interactive terminal and without `--quiet`.
+fn progress_bar(quiet: bool, total: Option<u64>) -> Option<indicatif::ProgressBar> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(total, indicatif::ProgressDrawTarget::stderr());
+    let template = if total.is_some() { "auditing {bar:40} {pos}/{len} records ({per_sec}, {eta})" } else { "auditing {pos} records ({per_sec})" };
+    bar.set_style(indicatif::ProgressStyle::with_template(template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    Some(bar)
 }
 
 fn print_json(report: &AuditReport) -> std::io::Result<()> {

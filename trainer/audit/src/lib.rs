@@ -55,6 +55,18 @@ impl Default for AuditOptions {
 
 /// Audits the AutoDL dataset in `dir` (a folder holding `<name>.data/`).
 pub fn audit_dataset(dir: &Path, opts: &AuditOptions) -> Result<AuditReport, AuditError> {
+    audit_dataset_with_progress(dir, opts, &|_| {})
+}
+
+/// Records announced by the metadata (`sample_count` of each subset), for a progress bar;
+/// `None` when the dataset cannot be opened or a count is missing.
+pub fn announced_records(dir: &Path) -> Option<u64> {
+    let reader = DatasetReader::open(dir).ok()?;
+    reader.subsets().iter().map(|&s| reader.spec(s).and_then(|d| u64::try_from(d.sample_count).ok())).sum()
+}
+
+/// [`audit_dataset`], calling `progress` with the number of records read so far.
+pub fn audit_dataset_with_progress(dir: &Path, opts: &AuditOptions, progress: &dyn Fn(u64)) -> Result<AuditReport, AuditError> {
     let reader = DatasetReader::open(dir)?;
     let first = reader.subsets().first().copied();
     let spec = first.and_then(|s| reader.spec(s)).ok_or_else(|| AuditError::Dataset {
@@ -64,7 +76,7 @@ pub fn audit_dataset(dir: &Path, opts: &AuditOptions) -> Result<AuditReport, Aud
     let domain = infer_domain(spec);
     let output_dim = spec.output_dim.max(0) as u32;
     let names = reader.label_names()?;
-    let mut scan = scan::scan(&reader, domain, opts)?;
+    let mut scan = scan::scan(&reader, domain, opts, progress)?;
 
     let mut findings = duplicates::find(&mut scan.entries, opts.max_examples_per_finding);
     scan.entries.sort_unstable_by_key(|e| (e.subset != formats::dataset::Subset::Train, e.index));

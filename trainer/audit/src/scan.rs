@@ -84,7 +84,8 @@ pub fn content_hash(frames: &Frames) -> u128 {
     h.finish_128()
 }
 
-pub fn scan(reader: &DatasetReader, domain: Domain, opts: &AuditOptions) -> Result<Scan, AuditError> {
+/// `progress` is called after every record with the number read so far.
+pub fn scan(reader: &DatasetReader, domain: Domain, opts: &AuditOptions, progress: &dyn Fn(u64)) -> Result<Scan, AuditError> {
     let solution = reader.solution()?;
     let mut columns = (domain == Domain::Tabular)
         .then(|| reader.spec(reader.subsets()[0]).map(|s| ColumnScan::new(reader, s, opts)))
@@ -118,6 +119,7 @@ pub fn scan(reader: &DatasetReader, domain: Domain, opts: &AuditOptions) -> Resu
             }
             entries.push(Entry { hash: content_hash(record.frames()), subset, index: n, id: record.id(), labels });
             n += 1;
+            progress(entries.len() as u64);
         }
         if subset == Subset::Test {
             if let Some(sol) = &solution {
