@@ -124,3 +124,17 @@ fn shared_datasets_audit_clean() {
         assert!(v["findings"].as_array().unwrap().iter().all(|f| f["kind"] != "leakage" && f["kind"] != "conflict"), "{name}");
     }
 }
+
+#[test]
+fn help_lists_the_exit_codes_and_kinds() {
+    for flag in ["-h", "--help"] {
+        let o = run(&[flag]);
+        assert_eq!(o.status.code(), Some(0));
+        let h = text(&o.stdout);
+        assert!(h.contains("Exit status: 0") && h.contains("--fail-on"), "audit {flag}:\n{h}");
+        let flat = h.split_whitespace().collect::<Vec<_>>().join(" ");
+        for kind in audit::FindingKind::ALL {
+            assert!(flat.contains(kind.name()), "audit {flag} does not name {kind}");
+        }
+    }
+}

@@ -13,8 +13,10 @@ pub struct Args {
     /// Print the JSON report (schema: schemas/audit-report.schema.json) instead of the summary
     #[arg(long)]
     pub json: bool,
-    /// Finding kinds that make the exit status 1 (comma-separated, or `none`), e.g.
-    /// leakage,conflict,duplicate_train,column_leakage
+    /// Finding kinds that make the exit status 1, comma-separated, or `none`: duplicate_train,
+    /// duplicate_test, duplicate_unlabelled, leakage, conflict, class_imbalance, rare_class,
+    /// test_class_not_in_train, constant_column, missing_column, column_leakage,
+    /// column_separates_class
     #[arg(long, value_delimiter = ',', default_value = "leakage,conflict", value_name = "KIND[,KIND…]")]
     pub fail_on: Vec<String>,
     /// Classes with fewer train examples than this are reported as rare
