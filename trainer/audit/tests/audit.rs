@@ -305,3 +305,21 @@ fn a_damaged_record_is_an_error_naming_file_and_record() {
     let err = audit_dataset(&out, &AuditOptions::default()).unwrap_err().to_string();
     assert!(err.contains(&file.display().to_string()) && err.contains("record 2"), "{err}");
 }
+
+/// With fewer than 20 train rows per class a perfect split can be chance: no AUC, no finding.
+#[test]
+fn small_classes_get_no_column_auc() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("small");
+    let mut w = DatasetWriter::create(&out, "small", WriterOptions::default()).unwrap();
+    w.push_test(&dense(&[0.0, 1.0]), &[0], &[1.0]).unwrap();
+    for i in 0..20 {
+        w.push_train(&dense(&[(i % 2) as f32 * 10.0 + i as f32 / 100.0, i as f32]), &[i % 2], &[1.0]).unwrap();
+    }
+    w.finish(spec(1, 2, 2), None).unwrap();
+    let report = audit_dataset(&out, &AuditOptions::default()).unwrap();
+    let facts = report.columns.as_ref().unwrap();
+    assert_eq!(facts.auc_rows, 20);
+    assert!(facts.columns.iter().all(|c| c.label_auc.is_none() && c.best_class_auc.is_none()));
+    assert!(kinds(&report, FindingKind::ColumnLeakage).is_empty());
+}
