@@ -109,7 +109,9 @@ fn raw_input_and_unknown_kinds_cannot_run() {
     let o = run(&[clean.to_str().unwrap(), "--fail-on", "leak"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("unknown finding kind \"leak\""), "{}", text(&o.stderr));
-    assert_eq!(run(&[tmp.path().join("missing").to_str().unwrap()]).status.code(), Some(2));
+    let o = run(&[tmp.path().join("missing").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("missing does not exist"), "{}", text(&o.stderr));
 }
 
 #[test]

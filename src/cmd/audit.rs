@@ -38,6 +38,10 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             }
         },
     };
+    if !args.input.exists() {
+        eprintln!("error: {} does not exist", args.input.display());
+        return Ok(2);
+    }
     if let Some(guidance) = crate::detect::wrong_folder_guidance(&args.input) {
         // Raw input: auditing it directly comes later; for now it is converted by hand.
         eprintln!("error: {guidance}; then run `autodl-format audit` on the converted dataset");
