@@ -323,3 +323,65 @@ fn small_classes_get_no_column_auc() {
     assert!(facts.columns.iter().all(|c| c.label_auc.is_none() && c.best_class_auc.is_none()));
     assert!(kinds(&report, FindingKind::ColumnLeakage).is_empty());
 }
+
+/// Seeded injection at the rate: 3 % of the test examples copied into train unchanged,
+/// 3 % of train repeated (a third of those relabelled). Every injected copy is found (recall
+/// 100 %) and nothing else (precision 100 %).
+#[test]
+fn seeded_injection_is_found_with_full_precision_and_recall() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("seeded");
+    let mut rng = Lcg(2024);
+    let example = |rng: &mut Lcg| -> Vec<f32> { (0..9).map(|_| rng.next()).collect() };
+    let test: Vec<(Vec<f32>, i64)> = (0..300).map(|i| (example(&mut rng), i % 5)).collect();
+    let mut train: Vec<(Vec<f32>, i64)> = (0..1000).map(|i| (example(&mut rng), i % 5)).collect();
+    let pick = |rng: &mut Lcg, n: usize, k: usize| -> Vec<usize> {
+        let mut chosen = std::collections::BTreeSet::new();
+        while chosen.len() < k {
+            chosen.insert((rng.next() * n as f32) as usize % n);
+        }
+        chosen.into_iter().collect()
+    };
+    let leaked = pick(&mut rng, test.len(), 9);
+    let repeated = pick(&mut rng, 1000, 30);
+    let mut expect_leak = Vec::new();
+    for &t in &leaked {
+        expect_leak.push(vec![("train", train.len() as u64), ("test", t as u64)]);
+        train.push(test[t].clone());
+    }
+    let (mut expect_dup, mut expect_conflict) = (Vec::new(), Vec::new());
+    for (k, &r) in repeated.iter().enumerate() {
+        let pair = vec![("train", r as u64), ("train", train.len() as u64)];
+        let label = if k % 3 == 0 { (train[r].1 + 1) % 5 } else { train[r].1 };
+        if k % 3 == 0 {
+            expect_conflict.push(pair.clone());
+        }
+        expect_dup.push(pair);
+        train.push((train[r].0.clone(), label));
+    }
+    let mut w = DatasetWriter::create(&out, "seeded", WriterOptions::default()).unwrap();
+    for (x, y) in &test {
+        w.push_test(&dense(x), &[*y], &[1.0]).unwrap();
+    }
+    for (x, y) in &train {
+        w.push_train(&dense(x), &[*y], &[1.0]).unwrap();
+    }
+    w.finish(spec(3, 3, 5), None).unwrap();
+
+    let report = audit_dataset(&out, &AuditOptions::default()).unwrap();
+    let groups = |kind| -> Vec<Vec<(&'static str, u64)>> {
+        let mut g: Vec<_> = kinds(&report, kind).iter().map(|f| members(f)).collect();
+        g.sort();
+        g
+    };
+    let sorted = |mut v: Vec<Vec<(&'static str, u64)>>| {
+        v.sort();
+        v
+    };
+    // members() lists train before test, in index order
+    let expect_leak: Vec<_> = expect_leak.into_iter().map(|g| vec![g[0], g[1]]).collect();
+    assert_eq!(groups(FindingKind::Leakage), sorted(expect_leak));
+    assert_eq!(groups(FindingKind::DuplicateTrain), sorted(expect_dup));
+    assert_eq!(groups(FindingKind::Conflict), sorted(expect_conflict));
+    assert!(groups(FindingKind::DuplicateTest).is_empty());
+}
