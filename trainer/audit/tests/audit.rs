@@ -385,3 +385,22 @@ fn seeded_injection_is_found_with_full_precision_and_recall() {
     assert_eq!(groups(FindingKind::Conflict), sorted(expect_conflict));
     assert!(groups(FindingKind::DuplicateTest).is_empty());
 }
+
+/// A `.solution` with fewer rows than test records cannot pair labels: an error naming it.
+#[test]
+fn a_short_solution_is_an_error_naming_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("short");
+    let mut w = DatasetWriter::create(&out, "short", WriterOptions::default()).unwrap();
+    for i in 0..3 {
+        w.push_test(&dense(&[i as f32, 1.0, 2.0, 3.0]), &[i % 2], &[1.0]).unwrap();
+    }
+    w.push_train(&dense(&[9.0, 9.0, 9.0, 9.0]), &[0], &[1.0]).unwrap();
+    w.finish(spec(2, 2, 2), None).unwrap();
+    let solution = out.join("short.solution");
+    let text = std::fs::read_to_string(&solution).unwrap();
+    let two_rows: Vec<&str> = text.lines().take(2).collect();
+    std::fs::write(&solution, two_rows.join("\n") + "\n").unwrap();
+    let err = audit_dataset(&out, &AuditOptions::default()).unwrap_err().to_string();
+    assert!(err.contains("short.solution") && err.contains("2 rows") && err.contains("test record 2"), "{err}");
+}
