@@ -61,7 +61,6 @@ pub fn facts(entries: &[Entry], output_dim: u32, names: Option<&[String]>, opts:
             }
         }
     }
-    let mut of_class = |class: u32, subset: Subset| wanted.remove(&(class, subset == Subset::Train)).unwrap_or_default();
     let mut push = |kind: FindingKind, message: String, class: Option<u32>, value: f64, examples: (Vec<ExampleRef>, u64)| {
         findings.push(Finding {
             examples: examples.0,
@@ -80,25 +79,15 @@ pub fn facts(entries: &[Entry], output_dim: u32, names: Option<&[String]>, opts:
             (vec![], 0),
         );
     }
-    for &c in &rare {
+    // rare classes name their train examples, test-only classes their test examples
+    for (c, in_train) in rare.iter().map(|&c| (c, true)).chain(absent.iter().map(|&c| (c, false))) {
         let cc = &classes[c as usize];
-        push(
-            FindingKind::RareClass,
-            format!("{} has {} train example(s), fewer than {k}", label(cc), cc.train),
-            Some(c),
-            cc.train as f64,
-            of_class(c, Subset::Train),
-        );
-    }
-    for &c in &absent {
-        let cc = &classes[c as usize];
-        push(
-            FindingKind::TestClassNotInTrain,
-            format!("{} has {} test example(s) and none in train", label(cc), cc.test),
-            Some(c),
-            cc.test as f64,
-            of_class(c, Subset::Test),
-        );
+        let (kind, message, value) = if in_train {
+            (FindingKind::RareClass, format!("{} has {} train example(s), fewer than {k}", label(cc), cc.train), cc.train)
+        } else {
+            (FindingKind::TestClassNotInTrain, format!("{} has {} test example(s) and none in train", label(cc), cc.test), cc.test)
+        };
+        push(kind, message, Some(c), value as f64, wanted.remove(&(c, in_train)).unwrap_or_default());
     }
     let facts = ClassFacts {
         output_dim,

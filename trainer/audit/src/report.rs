@@ -202,7 +202,8 @@ pub struct ColumnFact {
     pub distinct_at_most_one: bool,
     pub min: Option<f64>,
     pub max: Option<f64>,
-    /// Binary label: the column's AUC, folded to ≥ 0.5; several classes: mean one-vs-rest AUC.
+    /// Worst AUC between two classes (binary: the column's AUC), folded to ≥ 0.5, over classes
+    /// with at least `columns::MIN_AUC_CLASS` train values.
     pub label_auc: Option<f64>,
     /// Best one-vs-rest AUC (folded) and its class.
     pub best_class_auc: Option<(u32, f64)>,
