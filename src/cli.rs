@@ -50,6 +50,9 @@ pub enum Command {
     /// Scale-out: check the shards of a plan and merge them into one validated dataset
     #[command(after_help = cmd::exit_codes::MERGE)]
     Merge(cmd::merge::Args),
+    /// Find what to fix in a dataset: exact duplicates, train↔test leakage, label conflicts, class and column facts
+    #[command(after_help = cmd::exit_codes::AUDIT)]
+    Audit(cmd::audit::Args),
 }
 
 impl Command {
@@ -60,7 +63,7 @@ impl Command {
 }
 
 /// Runs a command that needs no trainer (`convert`, `validate`, `inspect`, `score`, `plan`,
-/// `merge`); the training commands are refused here (they run in `autodl-format-train`).
+/// `merge`, `audit`); the training commands are refused here (they run in `autodl-format-train`).
 pub fn run_without_trainer(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Convert(args) => {
@@ -75,6 +78,7 @@ pub fn run_without_trainer(command: Command) -> anyhow::Result<i32> {
         Command::Score(args) => cmd::score::run(args),
         Command::Plan(args) => cmd::plan::run(args),
         Command::Merge(args) => cmd::merge::run(args),
+        Command::Audit(args) => cmd::audit::run(args),
         Command::Train(_) | Command::Predict(_) | Command::Rate(_) => {
             anyhow::bail!("train, predict and rate run in autodl-format-train")
         }

@@ -47,3 +47,8 @@ unreadable input).";
 /// `merge`.
 pub const MERGE: &str = "Exit status: 0 the dataset was written; 2 nothing was written (a shard missing or not \
 matching the plan, OUT refused).";
+
+/// `audit`.
+pub const AUDIT: &str = "Exit status: 0 audited and no finding of a --fail-on kind (default: leakage, conflict); \
+1 at least one such finding (all findings are printed); 2 could not run (INPUT is not an AutoDL dataset — raw \
+input is converted first with `autodl-format convert` —, an unreadable record, an unknown --fail-on kind).";

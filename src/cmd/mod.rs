@@ -10,3 +10,4 @@ pub mod convert;
 pub mod rate;
 pub mod plan;
 pub mod merge;
+pub mod audit;

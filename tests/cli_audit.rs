@@ -1,0 +1,142 @@
+//! `autodl-format audit` as a pipeline runs it: exit 1 on leakage or conflicts (or the kinds
+//! given to --fail-on), 0 otherwise, 2 when it cannot run (raw input, unknown kind); the
+//! summary line per kind and JSON carrying the schema's required keys.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::example::Frames;
+use formats::metadata::{DataSpec, Format, MatrixSpec};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_autodl-format")).arg("audit").args(args).output().expect("run autodl-format")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// 8 train and 3 test 2×2 examples of 2 classes; `leak` copies train #2 into test,
+/// `dup` repeats train #0 at the end of train.
+fn dataset(root: &Path, leak: bool, dup: bool) -> PathBuf {
+    let out = root.join(format!("set-{leak}-{dup}"));
+    let x = |i: usize| Frames::dense_from_frames([[i as f32, 0.5, 1.0 / (i as f32 + 1.0), 2.0]]);
+    let mut w = DatasetWriter::create(&out, "set", WriterOptions::default()).unwrap();
+    for i in 100..103 {
+        w.push_test(&x(i), &[(i % 2) as i64], &[1.0]).unwrap();
+    }
+    if leak {
+        w.push_test(&x(2), &[0], &[1.0]).unwrap();
+    }
+    for i in 0..8 {
+        w.push_train(&x(i), &[(i % 2) as i64], &[1.0]).unwrap();
+    }
+    if dup {
+        w.push_train(&x(0), &[0], &[1.0]).unwrap();
+    }
+    let spec = DataSpec {
+        output_dim: 2,
+        sequence_size: 1,
+        matrix_spec: vec![MatrixSpec { row_count: 2, col_count: 2, format: Format::Dense, num_channels: 1, ..Default::default() }],
+        ..Default::default()
+    };
+    w.finish(spec, None).unwrap();
+    out
+}
+
+#[test]
+fn exit_status_follows_fail_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let leaky = dataset(tmp.path(), true, false);
+    let o = run(&[leaky.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("error[leakage] [fails]: 1 finding(s), 2 example(s): [train #2 (id 6) = test #3 (id 3)]"), "{stdout}");
+    assert_eq!(run(&[leaky.to_str().unwrap(), "--fail-on", "none"]).status.code(), Some(0));
+
+    let dup = dataset(tmp.path(), false, true);
+    assert_eq!(run(&[dup.to_str().unwrap()]).status.code(), Some(0));
+    let o = run(&[dup.to_str().unwrap(), "--fail-on", "leakage,duplicate_train"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stdout).contains("warning[duplicate_train] [fails]: 1 finding(s), 2 example(s)"), "{}", text(&o.stdout));
+
+    let clean = dataset(tmp.path(), false, false);
+    // 4 examples per class: rare under the default k = 5, not under k = 4
+    let o = run(&[clean.to_str().unwrap(), "--fail-on", "leakage,conflict,duplicate_train,rare_class", "--min-class-examples", "4"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stdout).contains("no findings"), "{}", text(&o.stdout));
+    let o = run(&[clean.to_str().unwrap(), "--fail-on", "rare_class"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stdout).contains("warning[rare_class] [fails]: 2 finding(s), 8 example(s): class 0 (4 example(s)); class 1"), "{}", text(&o.stdout));
+}
+
+#[test]
+fn json_report_has_the_schema_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let leaky = dataset(tmp.path(), true, true);
+    let o = run(&[leaky.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON on stdout");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schemas/audit-report.schema.json")).unwrap()).unwrap();
+    for key in schema["required"].as_array().unwrap() {
+        assert!(v.get(key.as_str().unwrap()).is_some(), "report lacks {key}");
+    }
+    let finding_keys = schema["$defs"]["finding"]["required"].as_array().unwrap();
+    let kinds: Vec<&str> = schema["$defs"]["kind"]["enum"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+    for f in v["findings"].as_array().unwrap() {
+        for key in finding_keys {
+            assert!(f.get(key.as_str().unwrap()).is_some(), "finding lacks {key}: {f}");
+        }
+        assert!(kinds.contains(&f["kind"].as_str().unwrap()));
+    }
+    let leak = v["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "leakage").unwrap();
+    assert_eq!(leak["examples"][1]["subset"], "test");
+    assert_eq!(leak["examples"][1]["index"], 3);
+    // train #2 (label 0) = test #3 (label 0 in the solution): a leak, not a conflict
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["kind"] != "conflict"));
+}
+
+#[test]
+fn raw_input_and_unknown_kinds_cannot_run() {
+    let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tabular/mixed.csv");
+    let o = run(&[csv]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("autodl-format convert"), "{}", text(&o.stderr));
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = dataset(tmp.path(), false, false);
+    let o = run(&[clean.to_str().unwrap(), "--fail-on", "leak"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("unknown finding kind \"leak\""), "{}", text(&o.stderr));
+    let o = run(&[tmp.path().join("missing").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("missing does not exist"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn shared_datasets_audit_clean() {
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    for name in ["Monkeys", "miniciao", "mini1"] {
+        let dir = data.join("autodl").join(name);
+        let o = run(&[dir.to_str().unwrap(), "--json"]);
+        assert_eq!(o.status.code(), Some(0), "{name}: {}", text(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["name"], name);
+        assert!(v["findings"].as_array().unwrap().iter().all(|f| f["kind"] != "leakage" && f["kind"] != "conflict"), "{name}");
+    }
+}
+
+#[test]
+fn help_lists_the_exit_codes_and_kinds() {
+    for flag in ["-h", "--help"] {
+        let o = run(&[flag]);
+        assert_eq!(o.status.code(), Some(0));
+        let h = text(&o.stdout);
+        assert!(h.contains("Exit status: 0") && h.contains("--fail-on"), "audit {flag}:\n{h}");
+        let flat = h.split_whitespace().collect::<Vec<_>>().join(" ");
+        for kind in audit::FindingKind::ALL {
+            assert!(flat.contains(kind.name()), "audit {flag} does not name {kind}");
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! What an audit finds, as serialised to JSON (schema: `schemas/audit-report.schema.json`).
+
+use std::path::PathBuf;
+
+use formats::dataset::Subset;
+use formats::inspect::Domain;
+use serde::{Serialize, Serializer};
+
+/// How serious a finding is: `error` findings make a score meaningless (leakage, conflicts,
+/// a column that gives the label away); `warning` ones deserve a look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// Every kind of finding; the snake_case names are the JSON values and the `--fail-on` words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// Identical train examples (same content, whatever the id).
+    DuplicateTrain,
+    /// Identical test examples.
+    DuplicateTest,
+    /// Identical examples of an unlabelled set.
+    DuplicateUnlabelled,
+    /// A test example whose content also sits in train.
+    Leakage,
+    /// Identical examples with different labels.
+    Conflict,
+    /// Most frequent / least frequent train class ≥ the imbalance threshold.
+    ClassImbalance,
+    /// A class with fewer than k train examples.
+    RareClass,
+    /// A class present in test but absent from train.
+    TestClassNotInTrain,
+    /// A table column that holds one value (missing values aside).
+    ConstantColumn,
+    /// A table column where every value is missing (NaN).
+    MissingColumn,
+    /// A table column that predicts the whole label alone (AUC ≥ threshold).
+    ColumnLeakage,
+    /// A table column that separates one class from the rest (one-vs-rest AUC ≥ threshold).
+    ColumnSeparatesClass,
+}
+
+impl FindingKind {
+    pub const ALL: [FindingKind; 12] = [
+        FindingKind::DuplicateTrain,
+        FindingKind::DuplicateTest,
+        FindingKind::DuplicateUnlabelled,
+        FindingKind::Leakage,
+        FindingKind::Conflict,
+        FindingKind::ClassImbalance,
+        FindingKind::RareClass,
+        FindingKind::TestClassNotInTrain,
+        FindingKind::ConstantColumn,
+        FindingKind::MissingColumn,
+        FindingKind::ColumnLeakage,
+        FindingKind::ColumnSeparatesClass,
+    ];
+
+    /// The JSON / command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::DuplicateTrain => "duplicate_train",
+            FindingKind::DuplicateTest => "duplicate_test",
+            FindingKind::DuplicateUnlabelled => "duplicate_unlabelled",
+            FindingKind::Leakage => "leakage",
+            FindingKind::Conflict => "conflict",
+            FindingKind::ClassImbalance => "class_imbalance",
+            FindingKind::RareClass => "rare_class",
+            FindingKind::TestClassNotInTrain => "test_class_not_in_train",
+            FindingKind::ConstantColumn => "constant_column",
+            FindingKind::MissingColumn => "missing_column",
+            FindingKind::ColumnLeakage => "column_leakage",
+            FindingKind::ColumnSeparatesClass => "column_separates_class",
+        }
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            FindingKind::Leakage | FindingKind::Conflict | FindingKind::ColumnLeakage => Severity::Error,
+            FindingKind::ClassImbalance => Severity::Info,
+            _ => Severity::Warning,
+        }
+    }
+}
+
+impl std::fmt::Display for FindingKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for FindingKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<FindingKind, String> {
+        FindingKind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            let names: Vec<_> = FindingKind::ALL.iter().map(|k| k.name()).collect();
+            format!("unknown finding kind {s:?} (one of: {})", names.join(", "))
+        })
+    }
+}
+
+fn subset_name<S: Serializer>(subset: &Subset, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(subset.dir_name())
+}
+
+/// One example named so its owner can find it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExampleRef {
+    #[serde(serialize_with = "subset_name")]
+    pub subset: Subset,
+    /// 0-based position in the subset (record files in name order); for test, the `.solution` row.
+    pub index: u64,
+    /// The record's `id` context value, when it has one.
+    pub id: Option<i64>,
+    /// Class indices of the example (train: the record; test: the solution row); absent when unknown.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<u32>>,
+}
+
+/// A table column, by position and name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnRef {
+    pub index: usize,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub severity: Severity,
+    pub message: String,
+    /// The examples involved (at most `max_examples_per_finding`; `example_count` has them all).
+    pub examples: Vec<ExampleRef>,
+    pub example_count: u64,
+    /// 128-bit content hash (hex) shared by a duplicate group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<ColumnRef>,
+    /// The measured value behind the finding (imbalance ratio, AUC, count).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+}
+
+impl Finding {
+    /// A finding of `kind` at its kind's severity, with nothing attached yet.
+    pub fn new(kind: FindingKind, message: String) -> Finding {
+        Finding {
+            kind,
+            severity: kind.severity(),
+            message,
+            examples: Vec::new(),
+            example_count: 0,
+            content_hash: None,
+            class: None,
+            column: None,
+            value: None,
+        }
+    }
+}
+
+/// Train and test count of one class.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassCount {
+    pub index: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub train: u64,
+    pub test: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassFacts {
+    pub output_dim: u32,
+    pub classes: Vec<ClassCount>,
+    /// Largest / smallest train count among classes with at least one train example.
+    pub imbalance_ratio: Option<f64>,
+    /// Classes with fewer than `min_class_examples` train examples.
+    pub rare_classes: Vec<u32>,
+    pub test_classes_not_in_train: Vec<u32>,
+    /// Train examples with more than one class (multi-label).
+    pub multi_label_train: u64,
+    /// Train examples without any class.
+    pub unlabelled_train: u64,
+}
+
+/// Per-column facts of a table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnFact {
+    pub index: usize,
+    pub name: String,
+    pub missing: u64,
+    pub distinct_at_most_one: bool,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Worst AUC between two classes (binary: the column's AUC), folded to ≥ 0.5, over classes
+    /// with at least `columns::MIN_AUC_CLASS` train values.
+    pub label_auc: Option<f64>,
+    /// Best one-vs-rest AUC (folded) and its class.
+    pub best_class_auc: Option<(u32, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnFacts {
+    /// Rows looked at for constant / missing columns (train and test).
+    pub rows: u64,
+    /// Train rows the AUCs were computed on (the first `max_auc_rows`).
+    pub auc_rows: u64,
+    pub columns: Vec<ColumnFact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubsetCount {
+    #[serde(serialize_with = "subset_name")]
+    pub subset: Subset,
+    pub examples: u64,
+}
+
+/// Findings of one kind, for the summary line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindSummary {
+    pub kind: FindingKind,
+    pub severity: Severity,
+    pub findings: u64,
+    /// Examples involved, summed over the findings of the kind.
+    pub examples: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditReport {
+    pub dataset: PathBuf,
+    pub name: String,
+    pub domain: Domain,
+    pub subsets: Vec<SubsetCount>,
+    pub options: crate::AuditOptions,
+    pub classes: ClassFacts,
+    /// Tables only.
+    pub columns: Option<ColumnFacts>,
+    pub summary: Vec<KindSummary>,
+    pub findings: Vec<Finding>,
+}
+
+impl AuditReport {
+    /// Whether any finding is of one of `kinds`.
+    pub fn has_any(&self, kinds: &[FindingKind]) -> bool {
+        self.findings.iter().any(|f| kinds.contains(&f.kind))
+    }
+}
+
+/// One line per kind, in kind order.
+pub fn summarise(findings: &[Finding]) -> Vec<KindSummary> {
+    let mut out: Vec<KindSummary> = Vec::new();
+    for kind in FindingKind::ALL {
+        let of_kind: Vec<_> = findings.iter().filter(|f| f.kind == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        out.push(KindSummary {
+            kind,
+            severity: kind.severity(),
+            findings: of_kind.len() as u64,
+            examples: of_kind.iter().map(|f| f.example_count).sum(),
+        });
+    }
+    out
+}
