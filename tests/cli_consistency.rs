@@ -327,7 +327,7 @@ fn item_4_one_vocabulary_of_flags() {
         assert!(help(&[cmd, "--help"]).contains("--force"), "{cmd} has no --force");
     }
     // Every command lists its exit codes, in -h and --help.
-    for cmd in ["convert", "validate", "inspect", "score", "train", "predict", "rate", "plan", "merge"] {
+    for cmd in ["convert", "validate", "inspect", "score", "train", "predict", "rate", "plan", "merge", "audit"] {
         for flag in ["-h", "--help"] {
             let h = help(&[cmd, flag]);
             assert!(h.contains("Exit status: 0"), "{cmd} {flag} lacks the exit codes");
