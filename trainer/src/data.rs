@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use formats::dataset::{DatasetReader, Subset};
 use formats::example::{AutoDlExample, Frames};
+use formats::inspect::{infer_domain, Domain};
 use formats::metadata::DataSpec;
 
 use crate::error::{Error, Result};
@@ -475,6 +476,39 @@ impl DatasetSource {
         }
         Ok(SplitFeatures { rows, dim, features, labels, output_dim })
     }
+}
+
+/// Domain per spec §1. A `sequence_size` that is absent or 0 counts as 1 (one frame), so
+/// legacy image sets such as mini1 are images rather than videos (README: decisions).
+pub fn resolve_domain(spec: &DataSpec) -> Domain {
+    match infer_domain(spec) {
+        // −1 (variable length, e.g. converted video clips) stays a sequence.
+        Domain::Video if (0..=1).contains(&spec.sequence_size) => {
+            let one = DataSpec { sequence_size: 1, ..spec.clone() };
+            infer_domain(&one)
+        }
+        d => d,
+    }
+}
+
+/// Class names: `<name>_label.name`, else the metadata's `label_to_index_map`, else
+/// `class_<i>`.
+pub fn label_names(reader: &DatasetReader, spec: &DataSpec, output_dim: usize) -> Result<Vec<String>> {
+    let mut names: Vec<String> = (0..output_dim).map(|i| format!("class_{i}")).collect();
+    if let Some(file) = reader.label_names()? {
+        for (i, n) in file.into_iter().take(output_dim).enumerate() {
+            if !n.is_empty() {
+                names[i] = n;
+            }
+        }
+    } else {
+        for (name, index) in &spec.label_to_index_map {
+            if let Some(slot) = usize::try_from(*index).ok().and_then(|i| names.get_mut(i)) {
+                *slot = name.clone();
+            }
+        }
+    }
+    Ok(names)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use super::gbdt::{GbdtParams, GbdtTrainer};
 use super::tabular_models::ForestParams;
 use super::tabular_search::{self as search, blend_of, fold_gain, select, Candidate, Data, Plan, Quality};
 use super::{is_multilabel, load_features, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
-use crate::bundle::{Member, MemberModel};
+use super::{Member, MemberModel};
 use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};

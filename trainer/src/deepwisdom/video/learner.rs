@@ -14,7 +14,7 @@ use crate::deepwisdom::fast::RidgeModel;
 use crate::deepwisdom::mc3::{self, Mc3};
 use crate::deepwisdom::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use super::members::{mc3_name, ridge_name, score_loss};
-use crate::bundle::{Member, MemberModel};
+use crate::deepwisdom::{Member, MemberModel};
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -561,7 +561,7 @@ impl VideoLearner {
 
     /// The MC3 ensemble's current test scores and bundle, whether or not they beat the fast
     /// model (`None` before the first validated epoch): for inspection and tests.
-    pub fn network_prediction(&self) -> Option<(PredictionMatrix, crate::bundle::ModelBundle)> {
+    pub fn network_prediction(&self) -> Option<(PredictionMatrix, crate::deepwisdom::ModelBundle)> {
         let o = self.net_output()?;
         let rows = self.data.as_ref()?.test_x.size()[0] as usize;
         let members = vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::VideoNets(o.member) }];
