@@ -186,3 +186,14 @@ pub(super) fn score_loss(labels: &[f32], scores: &[f32], classes: usize, multila
     }
     total / rows.max(1) as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn min_max_of_a_constant_is_one_half() {
+        assert_eq!(apply_min_max(&[2.0, 2.0], min_max(&[2.0, 2.0])), vec![0.5, 0.5]);
+        assert_eq!(apply_min_max(&[1.0, 3.0], (1.0, 3.0)), vec![0.0, 1.0]);
+    }
+}
