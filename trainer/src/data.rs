@@ -453,29 +453,43 @@ impl DatasetSource {
     /// (AUTODL_FORMAT.md §1.3); the reader returns zeros for them.
     pub fn load(&self, split: Split, extractor: &FeatureExtractor, cancel: &CancelToken) -> Result<SplitFeatures> {
         let output_dim = self.train_spec.output_dim.max(1) as usize;
-        let dim = extractor.dim();
         let subset = match split {
             Split::Train => Subset::Train,
             Split::Test => Subset::Test,
         };
-        let mut features = Vec::new();
-        let mut labels = Vec::new();
-        let mut rows = 0usize;
-        let mut row = vec![0f32; dim];
-        for record in self.reader.examples(subset)? {
-            cancel.check()?;
-            let record = record?;
-            extractor.extract_frames(record.frames(), &mut row).map_err(|message| Error::Data {
-                path: record.file.to_path_buf(),
-                record: record.index,
-                message,
-            })?;
-            features.extend_from_slice(&row);
-            labels.extend_from_slice(&record.label_vector(output_dim)?);
-            rows += 1;
-        }
-        Ok(SplitFeatures { rows, dim, features, labels, output_dim })
+        read_features(&self.reader, subset, extractor, output_dim, None, cancel)
     }
+}
+
+/// Features and label vectors of the first `limit` examples of `subset` (all of them when
+/// `None`), in file order, checking `cancel` between records.
+pub fn read_features(
+    reader: &DatasetReader,
+    subset: Subset,
+    extractor: &FeatureExtractor,
+    output_dim: usize,
+    limit: Option<usize>,
+    cancel: &CancelToken,
+) -> Result<SplitFeatures> {
+    let dim = extractor.dim();
+    let (mut features, mut labels, mut rows) = (Vec::new(), Vec::new(), 0usize);
+    let mut row = vec![0f32; dim];
+    for record in reader.examples(subset)? {
+        if limit.is_some_and(|l| rows >= l) {
+            break;
+        }
+        cancel.check()?;
+        let record = record?;
+        extractor.extract_frames(record.frames(), &mut row).map_err(|message| Error::Data {
+            path: record.file.to_path_buf(),
+            record: record.index,
+            message,
+        })?;
+        features.extend_from_slice(&row);
+        labels.extend_from_slice(&record.label_vector(output_dim)?);
+        rows += 1;
+    }
+    Ok(SplitFeatures { rows, dim, features, labels, output_dim })
 }
 
 /// Domain per spec §1. A `sequence_size` that is absent or 0 counts as 1 (one frame), so

@@ -39,7 +39,7 @@ use formats::inspect::Domain;
 use serde::{Deserialize, Serialize};
 
 pub use crate::data::{label_names, resolve_domain};
-use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
+use crate::data::{read_features, DatasetSource, FeatureExtractor, SplitFeatures};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Leaderboard, Learner, ModelBoard};
 
@@ -262,26 +262,7 @@ pub fn load_features(
     limit: Option<usize>,
     cancel: &CancelToken,
 ) -> Result<SplitFeatures> {
-    let reader = DatasetReader::open(dir)?;
-    let dim = extractor.dim();
-    let (mut features, mut labels, mut rows) = (Vec::new(), Vec::new(), 0usize);
-    let mut row = vec![0f32; dim];
-    for record in reader.examples(subset)? {
-        if limit.is_some_and(|l| rows >= l) {
-            break;
-        }
-        cancel.check()?;
-        let record = record?;
-        extractor.extract_frames(record.frames(), &mut row).map_err(|message| Error::Data {
-            path: record.file.to_path_buf(),
-            record: record.index,
-            message,
-        })?;
-        features.extend_from_slice(&row);
-        labels.extend_from_slice(&record.label_vector(output_dim)?);
-        rows += 1;
-    }
-    Ok(SplitFeatures { rows, dim, features, labels, output_dim })
+    read_features(&DatasetReader::open(dir)?, subset, extractor, output_dim, limit, cancel)
 }
 
 /// The budget the spec's absolute seconds were tuned for (the challenge's 20 minutes).
