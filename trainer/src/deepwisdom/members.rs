@@ -12,8 +12,8 @@ use super::data_cache::{load_images, ImagePrep};
 use super::ensemble::blend;
 use super::image::{load_net, predict_images, predict_ridge};
 use super::tabular_dnn::{self, TabularDnn};
-use super::{load_features, MemberModel, ModelBundle};
-use crate::data::FeatureExtractor;
+use super::{MemberModel, ModelBundle};
+use crate::data::{read_features, FeatureExtractor};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, PredictionMatrix};
 
@@ -38,7 +38,7 @@ impl ModelBundle {
             let needs_features = matches!(member.model, MemberModel::Ridge(_) | MemberModel::Gbdt(_) | MemberModel::TabularDnn(_) | MemberModel::Tabular(_));
             if needs_features && features.is_none() {
                 let extractor = FeatureExtractor::new(&train_spec)?;
-                features = Some(load_features(dataset, subset, &extractor, k, None, cancel)?);
+                features = Some(read_features(&reader, subset, &extractor, k, None, cancel)?);
             }
             let prep = match &member.model {
                 MemberModel::ImageRidge(m) => Some(&m.prep),

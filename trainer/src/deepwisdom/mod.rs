@@ -6,7 +6,9 @@
 //!
 //! Entry point: [`auto_learner`] returns the learner for the dataset's domain and a
 //! [`BundleSlot`] that always holds the model behind the latest prediction, for saving with
-//! [`crate::bundle::ModelBundle::save`] when the run is over.
+//! [`crate::bundle::ModelBundle::save`] when the run is over. The members a bundle holds
+//! ([`Member`], [`MemberModel`]) are defined here, and `members.rs` scores a loaded bundle
+//! ([`ModelBundle::predict_dataset`]), so [`crate::bundle`] knows no model type.
 
 pub mod data_cache;
 pub mod ensemble;
@@ -34,14 +36,14 @@ pub mod video;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use formats::dataset::{DatasetReader, Subset};
+use formats::dataset::DatasetReader;
 use formats::inspect::Domain;
 use serde::{Deserialize, Serialize};
 
 pub use crate::data::{label_names, resolve_domain};
-use crate::data::{read_features, DatasetSource, FeatureExtractor, SplitFeatures};
+use crate::data::DatasetSource;
 use crate::error::{Error, Result};
-use crate::learner::{CancelToken, Leaderboard, Learner, ModelBoard};
+use crate::learner::{Leaderboard, Learner, ModelBoard};
 
 /// A bundle of DeepWisdom members, as saved by [`crate::bundle`].
 pub type ModelBundle = crate::bundle::ModelBundle<Member>;
@@ -251,18 +253,6 @@ impl DatasetFacts {
             tensors,
         }
     }
-}
-
-/// Pooled / tabular features of any subset (train, test or unlabelled), in file order.
-pub fn load_features(
-    dir: &Path,
-    subset: Subset,
-    extractor: &FeatureExtractor,
-    output_dim: usize,
-    limit: Option<usize>,
-    cancel: &CancelToken,
-) -> Result<SplitFeatures> {
-    read_features(&DatasetReader::open(dir)?, subset, extractor, output_dim, limit, cancel)
 }
 
 /// The budget the spec's absolute seconds were tuned for (the challenge's 20 minutes).
