@@ -7,7 +7,8 @@ use std::path::Path;
 use anyhow::{bail, Context};
 use autodl_format::cmd::predict::{check_run_folder, convert_raw, Args};
 use converters_common::recipe::find_recipe;
-use trainer::bundle::{check_compatibility, named_prediction_csv, prediction_csv, ModelBundle};
+use trainer::bundle::{check_compatibility, named_prediction_csv, prediction_csv};
+use trainer::deepwisdom::ModelBundle;
 use trainer::learner::CancelToken;
 
 /// True when `input` opens as an AutoDL dataset or unlabelled set.

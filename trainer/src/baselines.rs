@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use tch::nn::{self, Module, OptimizerConfig};
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Tensor};
 
 use crate::data::{DatasetSource, FeatureExtractor, Split, SplitFeatures, Standardizer};
 use crate::error::{Error, Result};
@@ -238,14 +238,7 @@ impl Learner for LinearBaseline {
             let row = vec![1.0 / self.output_dim as f32; self.output_dim];
             return Ok(Some(PredictionMatrix::constant(self.test_rows, &row)));
         };
-        let scores = tch::no_grad(|| {
-            let logits = model.linear.forward(x);
-            if self.multiclass {
-                logits.softmax(1, Kind::Float)
-            } else {
-                logits.sigmoid()
-            }
-        });
+        let scores = tch::no_grad(|| crate::deepwisdom::activate(&model.linear.forward(x), !self.multiclass));
         PredictionMatrix::from_tensor(&scores).map(Some)
     }
 }

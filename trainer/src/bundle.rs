@@ -4,25 +4,19 @@
 //!
 //! A bundle's output is Σ weight · P / divisor over its members (a single member has weight
 //! and divisor 1), so `predict` on the run's test set reproduces the last prediction file.
+//!
+//! This module only saves and loads: it is generic over the member type, which the learners
+//! define together with the prediction of a loaded bundle (deepwisdom's `Member` and
+//! `ModelBundle::predict_dataset`), so it depends on no model.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use formats::dataset::{DatasetReader, Subset};
-use formats::metadata::DataSpec;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tch::{Device, Tensor};
+use tch::Tensor;
 
-use crate::data::FeatureExtractor;
-use crate::deepwisdom::data_cache::{load_images, ImagePrep};
-use crate::deepwisdom::ensemble::blend;
-use crate::deepwisdom::fast::RidgeModel;
-use crate::deepwisdom::gbdt::Gbdt;
-use crate::deepwisdom::image::{load_net, predict_images, predict_ridge, ImageRidge, NetSpec};
-use crate::deepwisdom::load_features;
-use crate::deepwisdom::tabular_dnn::{self, DnnSpec, TabularDnn};
 use crate::error::{Error, Result};
-use crate::learner::{CancelToken, PredictionMatrix};
+use crate::learner::PredictionMatrix;
 
 mod compat;
 pub use compat::{check as check_compatibility, Compatibility, TrainedOn, Vocabulary};
@@ -31,47 +25,9 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
 pub use scoring::run_layout::{BUNDLE_DIR, CONFIG_FILE};
 
-/// One scored member of a bundle.
+/// `bundle.json`, over the member type `M` that the learners define.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Member {
-    pub weight: f64,
-    pub divisor: f64,
-    pub model: MemberModel,
-}
-
-/// What a member is and which inputs it reads.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum MemberModel {
-    /// Ridge on the pooled features of [`FeatureExtractor`].
-    Ridge(RidgeModel),
-    /// Ridge on pooled grids of preprocessed images.
-    ImageRidge(ImageRidge),
-    /// Gradient-boosted trees on tabular features.
-    Gbdt(Gbdt),
-    /// The §9.6 DNN on tabular features.
-    TabularDnn(DnnSpec),
-    /// Linear, k-NN or forest model on tabular features (issue 16).
-    Tabular(crate::deepwisdom::tabular_models::TabularModel),
-    /// ResNet-18 / ResNet-9 on preprocessed images.
-    ImageNet(NetSpec),
-    /// TF-IDF + linear model on token documents (text stage 0).
-    TextTfidf(crate::deepwisdom::text_models::TfidfSpec),
-    /// TextCNN / GRU on token documents (text stages 1 and 2).
-    TextNet(crate::deepwisdom::text_models::TextNetSpec),
-    /// Logistic model on pooled and motion features of cached video clips.
-    VideoRidge(crate::deepwisdom::video::VideoRidge),
-    /// The MC3-18 sequence on cached video clips (spec §3 ensembling).
-    VideoNets(crate::deepwisdom::video::VideoNets),
-    /// Logistic regression on pooled log-mel / MFCC statistics of speech clips.
-    SpeechLogistic(crate::deepwisdom::speech::SpeechLogistic),
-    /// ThinResNet34 + GhostVLAD on speech spectrograms.
-    SpeechNet(crate::deepwisdom::speech::SpeechNetSpec),
-}
-
-/// `bundle.json`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct BundleConfig {
+pub struct BundleConfig<M> {
     pub format_version: u32,
     pub domain: String,
     pub learner: String,
@@ -83,17 +39,17 @@ pub struct BundleConfig {
     /// issue 21: then only what `train_metadata` says can be checked).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trained_on: Option<TrainedOn>,
-    pub members: Vec<Member>,
+    pub members: Vec<M>,
 }
 
 /// A bundle in memory.
 #[derive(Debug)]
-pub struct ModelBundle {
-    pub config: BundleConfig,
+pub struct ModelBundle<M> {
+    pub config: BundleConfig<M>,
     pub tensors: Vec<(String, Tensor)>,
 }
 
-impl ModelBundle {
+impl<M: Serialize + DeserializeOwned> ModelBundle<M> {
     /// Writes `dir` (normally `<run>/model`) through a temporary sibling renamed at the end;
     /// an existing `dir` is replaced.
     pub fn save(&self, dir: &Path) -> Result<PathBuf> {
@@ -127,11 +83,11 @@ impl ModelBundle {
     }
 
     /// Reads a bundle folder (or a run folder holding `model/`).
-    pub fn load(dir: &Path) -> Result<ModelBundle> {
+    pub fn load(dir: &Path) -> Result<ModelBundle<M>> {
         let dir = if dir.join(CONFIG_FILE).is_file() { dir.to_path_buf() } else { dir.join(BUNDLE_DIR) };
         let path = dir.join(CONFIG_FILE);
         let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-        let config: BundleConfig = serde_json::from_str(&text)
+        let config: BundleConfig<M> = serde_json::from_str(&text)
             .map_err(|e| Error::Config(format!("{}: not a model bundle: {e}", path.display())))?;
         if config.format_version != FORMAT_VERSION {
             return Err(Error::Config(format!(
@@ -147,94 +103,6 @@ impl ModelBundle {
             Vec::new()
         };
         Ok(ModelBundle { config, tensors })
-    }
-
-    /// Scores for every example of the dataset at `dataset`: its `test` subset, or the
-    /// `unlabelled` subset of an unlabelled layout (AUTODL_FORMAT.md §1.3), in file order.
-    pub fn predict_dataset(&self, dataset: &Path, device: Device, cancel: &CancelToken) -> Result<PredictionMatrix> {
-        let reader = DatasetReader::open(dataset)?;
-        let subset = if reader.spec(Subset::Test).is_some() { Subset::Test } else { Subset::Unlabelled };
-        let input_spec = reader
-            .spec(subset)
-            .cloned()
-            .ok_or_else(|| Error::Config(format!("{}: no test or unlabelled subset", dataset.display())))?;
-        let train_spec = DataSpec::parse(&self.config.train_metadata, Path::new("bundle.json:train_metadata"))?;
-        let k = self.config.output_dim;
-        let tensors: HashMap<String, Tensor> = self.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
-        let mut features = None;
-        let mut images: HashMap<String, Tensor> = HashMap::new();
-        let mut parts: Vec<(f64, f64, Vec<f32>)> = Vec::new();
-        let mut rows = None;
-        for member in &self.config.members {
-            let needs_features = matches!(member.model, MemberModel::Ridge(_) | MemberModel::Gbdt(_) | MemberModel::TabularDnn(_) | MemberModel::Tabular(_));
-            if needs_features && features.is_none() {
-                let extractor = FeatureExtractor::new(&train_spec)?;
-                features = Some(load_features(dataset, subset, &extractor, k, None, cancel)?);
-            }
-            let prep = match &member.model {
-                MemberModel::ImageRidge(m) => Some(&m.prep),
-                MemberModel::ImageNet(spec) => Some(&spec.prep),
-                _ => None,
-            };
-            let mut image_tensor = None;
-            if let Some(prep) = prep {
-                let key = serde_json::to_string(prep).unwrap_or_default();
-                if !images.contains_key(&key) {
-                    let set = load_images(dataset, subset, &input_spec, prep, k, usize::MAX, cancel)?;
-                    images.insert(key.clone(), set.tensor(prep));
-                }
-                image_tensor = Some(images[&key].shallow_clone());
-            }
-            let feature_rows = || features.as_ref().ok_or_else(|| Error::Config("features not loaded".into()));
-            let image_tensor = |_: &ImagePrep| image_tensor.as_ref().map(|t| t.shallow_clone()).ok_or_else(|| Error::Config("images not loaded".into()));
-            let (n, p) = match &member.model {
-                MemberModel::Ridge(m) => {
-                    let f = feature_rows()?;
-                    (f.rows, m.predict(&f.features, f.rows)?)
-                }
-                MemberModel::Gbdt(m) => {
-                    let f = feature_rows()?;
-                    (f.rows, m.predict(&f.features, f.rows))
-                }
-                MemberModel::Tabular(m) => {
-                    let f = feature_rows()?;
-                    (f.rows, m.predict(&f.features, f.rows))
-                }
-                MemberModel::TabularDnn(spec) => {
-                    let f = feature_rows()?;
-                    let mut vs = tch::nn::VarStore::new(device);
-                    let net = TabularDnn::new(&vs.root(), spec.dim, spec.classes);
-                    crate::deepwisdom::resnet::load_prefixed(&mut vs, &tensors, &spec.prefix)?;
-                    (f.rows, tabular_dnn::predict(&net, spec, &f.features, f.rows, device)?)
-                }
-                MemberModel::ImageRidge(m) => {
-                    let x = image_tensor(&m.prep)?;
-                    (x.size()[0] as usize, predict_ridge(m, &x)?)
-                }
-                MemberModel::ImageNet(spec) => {
-                    let x = image_tensor(&spec.prep)?;
-                    let (_vs, net) = load_net(spec, &tensors, device)?;
-                    (x.size()[0] as usize, predict_images(net.as_ref(), &x, spec.multilabel, spec.tta, device)?)
-                }
-                MemberModel::TextTfidf(_) | MemberModel::TextNet(_) => {
-                    crate::deepwisdom::text::predict_member(&member.model, dataset, subset, &tensors, device, cancel)?
-                }
-                MemberModel::VideoRidge(_) | MemberModel::VideoNets(_) => {
-                    crate::deepwisdom::video::predict_member(&member.model, dataset, subset, &input_spec, &tensors, k, device, cancel)?
-                }
-                MemberModel::SpeechLogistic(_) | MemberModel::SpeechNet(_) => {
-                    crate::deepwisdom::speech::predict_member(&member.model, dataset, subset, &train_spec, &tensors, k, device, cancel)?
-                }
-            };
-            if rows.is_some_and(|r| r != n) {
-                return Err(Error::Config("bundle members disagree on the number of examples".into()));
-            }
-            rows = Some(n);
-            parts.push((member.weight, member.divisor, p));
-        }
-        let rows = rows.ok_or_else(|| Error::Config("model bundle has no member".into()))?;
-        let refs: Vec<(f64, f64, &[f32])> = parts.iter().map(|(w, d, p)| (*w, *d, p.as_slice())).collect();
-        PredictionMatrix::new(rows, k, blend(&refs))
     }
 }
 

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use formats::dataset::{DatasetReader, Subset};
 use formats::example::{AutoDlExample, Frames};
+use formats::inspect::{infer_domain, Domain};
 use formats::metadata::DataSpec;
 
 use crate::error::{Error, Result};
@@ -452,29 +453,76 @@ impl DatasetSource {
     /// (AUTODL_FORMAT.md §1.3); the reader returns zeros for them.
     pub fn load(&self, split: Split, extractor: &FeatureExtractor, cancel: &CancelToken) -> Result<SplitFeatures> {
         let output_dim = self.train_spec.output_dim.max(1) as usize;
-        let dim = extractor.dim();
         let subset = match split {
             Split::Train => Subset::Train,
             Split::Test => Subset::Test,
         };
-        let mut features = Vec::new();
-        let mut labels = Vec::new();
-        let mut rows = 0usize;
-        let mut row = vec![0f32; dim];
-        for record in self.reader.examples(subset)? {
-            cancel.check()?;
-            let record = record?;
-            extractor.extract_frames(record.frames(), &mut row).map_err(|message| Error::Data {
-                path: record.file.to_path_buf(),
-                record: record.index,
-                message,
-            })?;
-            features.extend_from_slice(&row);
-            labels.extend_from_slice(&record.label_vector(output_dim)?);
-            rows += 1;
-        }
-        Ok(SplitFeatures { rows, dim, features, labels, output_dim })
+        read_features(&self.reader, subset, extractor, output_dim, None, cancel)
     }
+}
+
+/// Features and label vectors of the first `limit` examples of `subset` (all of them when
+/// `None`), in file order, checking `cancel` between records.
+pub fn read_features(
+    reader: &DatasetReader,
+    subset: Subset,
+    extractor: &FeatureExtractor,
+    output_dim: usize,
+    limit: Option<usize>,
+    cancel: &CancelToken,
+) -> Result<SplitFeatures> {
+    let dim = extractor.dim();
+    let (mut features, mut labels, mut rows) = (Vec::new(), Vec::new(), 0usize);
+    let mut row = vec![0f32; dim];
+    for record in reader.examples(subset)? {
+        if limit.is_some_and(|l| rows >= l) {
+            break;
+        }
+        cancel.check()?;
+        let record = record?;
+        extractor.extract_frames(record.frames(), &mut row).map_err(|message| Error::Data {
+            path: record.file.to_path_buf(),
+            record: record.index,
+            message,
+        })?;
+        features.extend_from_slice(&row);
+        labels.extend_from_slice(&record.label_vector(output_dim)?);
+        rows += 1;
+    }
+    Ok(SplitFeatures { rows, dim, features, labels, output_dim })
+}
+
+/// Domain per spec §1. A `sequence_size` that is absent or 0 counts as 1 (one frame), so
+/// legacy image sets such as mini1 are images rather than videos (README: decisions).
+pub fn resolve_domain(spec: &DataSpec) -> Domain {
+    match infer_domain(spec) {
+        // −1 (variable length, e.g. converted video clips) stays a sequence.
+        Domain::Video if (0..=1).contains(&spec.sequence_size) => {
+            let one = DataSpec { sequence_size: 1, ..spec.clone() };
+            infer_domain(&one)
+        }
+        d => d,
+    }
+}
+
+/// Class names: `<name>_label.name`, else the metadata's `label_to_index_map`, else
+/// `class_<i>`.
+pub fn label_names(reader: &DatasetReader, spec: &DataSpec, output_dim: usize) -> Result<Vec<String>> {
+    let mut names: Vec<String> = (0..output_dim).map(|i| format!("class_{i}")).collect();
+    if let Some(file) = reader.label_names()? {
+        for (i, n) in file.into_iter().take(output_dim).enumerate() {
+            if !n.is_empty() {
+                names[i] = n;
+            }
+        }
+    } else {
+        for (name, index) in &spec.label_to_index_map {
+            if let Some(slot) = usize::try_from(*index).ok().and_then(|i| names.get_mut(i)) {
+                *slot = name.clone();
+            }
+        }
+    }
+    Ok(names)
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 //! - [`baselines`]: Baseline0 (constant) and Baseline1 (linear model on pooled inputs);
 //! - [`data`]: dataset → f32 feature tensors for the baselines;
 //! - [`device`]: CPU/CUDA selection and libtorch thread set-up;
-//! - [`deepwisdom`]: DeepWisdom image/tabular learners and the `--model auto` dispatcher;
-//! - [`bundle`]: saved models (safetensors + JSON) and prediction from them;
+//! - [`deepwisdom`]: DeepWisdom learners, the `--model auto` dispatcher, the bundle members
+//!   they write and prediction from a loaded bundle;
+//! - [`bundle`]: saving and loading bundles (safetensors + JSON), generic over the member type;
 //! - [`scoring`], [`report`]: re-exports of the `scoring` crate (NAUC, ALC, score pages and
 //!   `report.html`; no libtorch), so `trainer::scoring::…` paths keep working.
 

@@ -9,7 +9,7 @@ use formats::dataset::{DatasetWriter, WriterOptions};
 use formats::example::Frames;
 use formats::inspect::Domain;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
-use trainer::bundle::{Member, MemberModel, ModelBundle};
+use trainer::deepwisdom::{Member, MemberModel, ModelBundle};
 use trainer::data::DatasetSource;
 use trainer::deepwisdom::{auto_learner, resolve_domain, AutoConfig};
 use trainer::learner::{CancelToken, Learner, PredictionMatrix};

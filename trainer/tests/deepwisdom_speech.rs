@@ -10,7 +10,7 @@ use formats::dataset::{DatasetWriter, WriterOptions};
 use formats::example::Frames;
 use formats::inspect::Domain;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
-use trainer::bundle::{BundleConfig, Member, MemberModel, ModelBundle};
+use trainer::deepwisdom::{BundleConfig, Member, MemberModel, ModelBundle};
 use trainer::data::DatasetSource;
 use trainer::deepwisdom::ensemble::validation_nauc;
 use trainer::deepwisdom::speech::{SpeechNetSpec, CPU_HOP, CPU_MEL_BANDS};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use formats::dataset::{DatasetWriter, WriterOptions};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, MatrixSpec};
-use trainer::bundle::ModelBundle;
+use trainer::deepwisdom::ModelBundle;
 use trainer::data::DatasetSource;
 use trainer::deepwisdom::{auto_learner, AutoConfig};
 use trainer::ingestion::{run_ingestion, IngestionConfig};

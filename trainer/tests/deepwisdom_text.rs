@@ -10,7 +10,7 @@ use std::time::Duration;
 use formats::dataset::{DatasetWriter, WriterOptions};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
-use trainer::bundle::{MemberModel, ModelBundle};
+use trainer::deepwisdom::{MemberModel, ModelBundle};
 use trainer::data::DatasetSource;
 use trainer::deepwisdom::{auto_learner, AutoConfig, BundleSlot};
 use trainer::learner::{CancelToken, Learner, PredictionMatrix};

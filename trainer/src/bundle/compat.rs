@@ -10,7 +10,7 @@ use formats::metadata::DataSpec;
 use serde::{Deserialize, Serialize};
 
 use super::BundleConfig;
-use crate::deepwisdom::resolve_domain;
+use crate::data::{label_names, resolve_domain};
 use crate::error::{Error, Result};
 
 /// The facts of the training data a model depends on (`bundle.json`'s `trained_on`).
@@ -127,7 +127,7 @@ pub struct Compatibility {
 /// Checks the dataset or unlabelled set at `input` (its `test` or `unlabelled` subset) against
 /// what the model of `config` was trained on. `model` and `data` name the two sides in the
 /// messages (the run folder, and the input as the user gave it).
-pub fn check(config: &BundleConfig, input: &Path, model: &str, data: &str) -> Result<Compatibility> {
+pub fn check<M>(config: &BundleConfig<M>, input: &Path, model: &str, data: &str) -> Result<Compatibility> {
     let train_spec = DataSpec::parse(&config.train_metadata, Path::new("bundle.json:train_metadata"))?;
     let recorded = config.trained_on.clone();
     let mut out = Compatibility::default();
@@ -220,7 +220,7 @@ fn given_class_names(reader: &DatasetReader, spec: &DataSpec, k: usize) -> Resul
     if reader.label_names()?.is_none() && spec.label_to_index_map.is_empty() {
         return Ok(None);
     }
-    Ok(Some(crate::deepwisdom::label_names(reader, spec, k)?))
+    Ok(Some(label_names(reader, spec, k)?))
 }
 
 /// False for the `class_<i>` placeholders a bundle holds when its dataset named no class.

@@ -122,13 +122,11 @@ impl RidgeModel {
         let w = Tensor::from_slice(&self.weight).view([self.dim as i64, self.classes as i64]);
         let b = Tensor::from_slice(&self.bias);
         let scores = xt.matmul(&w) + b;
-        let scores = match self.activation {
-            Activation::None => scores,
-            Activation::Softmax => scores.softmax(1, Kind::Float),
-            Activation::Sigmoid => scores.sigmoid(),
-        };
-        let out = scores.to_device(Device::Cpu).contiguous().view(-1);
-        Ok(Vec::<f32>::try_from(out)?)
+        match self.activation {
+            Activation::None => Ok(Vec::<f32>::try_from(scores.to_device(Device::Cpu).contiguous().view(-1))?),
+            Activation::Softmax => super::probabilities(&scores, false),
+            Activation::Sigmoid => super::probabilities(&scores, true),
+        }
     }
 }
 

@@ -19,7 +19,7 @@ use super::ensemble::validation_nauc;
 use super::fast::RidgeModel;
 use super::resnet::{self, Arch};
 use super::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
-use crate::bundle::{Member, MemberModel};
+use super::{Member, MemberModel};
 use crate::data::DatasetSource;
 use crate::error::Result;
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -62,18 +62,15 @@ pub fn predict_images(net: &dyn ModuleT, images: &Tensor, multilabel: bool, tta:
     for start in (0..n).step_by(EVAL_BATCH as usize) {
         let len = EVAL_BATCH.min(n - start);
         let x = images.narrow(0, start, len).to_device(device);
-        let p = tch::no_grad(|| {
-            let mut logits = net.forward_t(&x, false);
+        let logits = tch::no_grad(|| {
+            let logits = net.forward_t(&x, false);
             if tta {
-                logits = (logits + net.forward_t(&x.flip([3]), false)) / 2.0;
-            }
-            if multilabel {
-                logits.sigmoid()
+                (logits + net.forward_t(&x.flip([3]), false)) / 2.0
             } else {
-                logits.softmax(1, Kind::Float)
+                logits
             }
         });
-        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+        out.extend(super::probabilities(&logits, multilabel)?);
     }
     Ok(out)
 }

@@ -6,7 +6,9 @@
 //!
 //! Entry point: [`auto_learner`] returns the learner for the dataset's domain and a
 //! [`BundleSlot`] that always holds the model behind the latest prediction, for saving with
-//! [`crate::bundle::ModelBundle::save`] when the run is over.
+//! [`crate::bundle::ModelBundle::save`] when the run is over. The members a bundle holds
+//! ([`Member`], [`MemberModel`]) are defined here, and `members.rs` scores a loaded bundle
+//! ([`ModelBundle::predict_dataset`]), so [`crate::bundle`] knows no model type.
 
 pub mod data_cache;
 pub mod ensemble;
@@ -15,6 +17,7 @@ pub mod gbdt;
 pub mod lbfgs;
 pub mod image;
 pub mod mc3;
+pub mod members;
 pub mod resnet;
 pub mod speech;
 pub mod speech_features;
@@ -33,15 +36,57 @@ pub mod video;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use formats::dataset::{DatasetReader, Subset};
-use formats::inspect::{infer_domain, Domain};
-use formats::metadata::DataSpec;
+use formats::dataset::DatasetReader;
+use formats::inspect::Domain;
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::{BundleConfig, Member, ModelBundle};
-use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
+pub use crate::data::{label_names, resolve_domain};
+use crate::data::DatasetSource;
 use crate::error::{Error, Result};
-use crate::learner::{CancelToken, Leaderboard, Learner, ModelBoard};
+use crate::learner::{Leaderboard, Learner, ModelBoard};
+
+/// A bundle of DeepWisdom members, as saved by [`crate::bundle`].
+pub type ModelBundle = crate::bundle::ModelBundle<Member>;
+/// `bundle.json` of a DeepWisdom bundle.
+pub type BundleConfig = crate::bundle::BundleConfig<Member>;
+
+/// One scored member of a bundle.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Member {
+    pub weight: f64,
+    pub divisor: f64,
+    pub model: MemberModel,
+}
+
+/// What a member is and which inputs it reads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MemberModel {
+    /// Ridge on the pooled features of [`crate::data::FeatureExtractor`].
+    Ridge(fast::RidgeModel),
+    /// Ridge on pooled grids of preprocessed images.
+    ImageRidge(image::ImageRidge),
+    /// Gradient-boosted trees on tabular features.
+    Gbdt(gbdt::Gbdt),
+    /// The §9.6 DNN on tabular features.
+    TabularDnn(tabular_dnn::DnnSpec),
+    /// Linear, k-NN or forest model on tabular features (issue 16).
+    Tabular(tabular_models::TabularModel),
+    /// ResNet-18 / ResNet-9 on preprocessed images.
+    ImageNet(image::NetSpec),
+    /// TF-IDF + linear model on token documents (text stage 0).
+    TextTfidf(text_models::TfidfSpec),
+    /// TextCNN / GRU on token documents (text stages 1 and 2).
+    TextNet(text_models::TextNetSpec),
+    /// Logistic model on pooled and motion features of cached video clips.
+    VideoRidge(video::VideoRidge),
+    /// The MC3-18 sequence on cached video clips (spec §3 ensembling).
+    VideoNets(video::VideoNets),
+    /// Logistic regression on pooled log-mel / MFCC statistics of speech clips.
+    SpeechLogistic(speech::SpeechLogistic),
+    /// ThinResNet34 + GhostVLAD on speech spectrograms.
+    SpeechNet(speech::SpeechNetSpec),
+}
 
 /// Settings shared by every DeepWisdom learner (checked once in [`auto_learner`]).
 #[derive(Debug, Clone)]
@@ -157,19 +202,6 @@ pub fn score_text(score: f64) -> String {
     }
 }
 
-/// Domain per spec §1. A `sequence_size` that is absent or 0 counts as 1 (one frame), so
-/// legacy image sets such as mini1 are images rather than videos (README: decisions).
-pub fn resolve_domain(spec: &DataSpec) -> Domain {
-    match infer_domain(spec) {
-        // −1 (variable length, e.g. converted video clips) stays a sequence.
-        Domain::Video if (0..=1).contains(&spec.sequence_size) => {
-            let one = DataSpec { sequence_size: 1, ..spec.clone() };
-            infer_domain(&one)
-        }
-        d => d,
-    }
-}
-
 /// Builds the learner of the dataset's domain: image (§2), video (§3), speech (§4), text (§5),
 /// tabular (§6).
 pub fn auto_learner(source: DatasetSource, config: AutoConfig) -> Result<(Box<dyn Learner>, BundleSlot)> {
@@ -221,57 +253,6 @@ impl DatasetFacts {
             tensors,
         }
     }
-}
-
-/// Class names: `<name>_label.name`, else the metadata's `label_to_index_map`, else
-/// `class_<i>`.
-pub fn label_names(reader: &DatasetReader, spec: &DataSpec, output_dim: usize) -> Result<Vec<String>> {
-    let mut names: Vec<String> = (0..output_dim).map(|i| format!("class_{i}")).collect();
-    if let Some(file) = reader.label_names()? {
-        for (i, n) in file.into_iter().take(output_dim).enumerate() {
-            if !n.is_empty() {
-                names[i] = n;
-            }
-        }
-    } else {
-        for (name, index) in &spec.label_to_index_map {
-            if let Some(slot) = usize::try_from(*index).ok().and_then(|i| names.get_mut(i)) {
-                *slot = name.clone();
-            }
-        }
-    }
-    Ok(names)
-}
-
-/// Pooled / tabular features of any subset (train, test or unlabelled), in file order.
-pub fn load_features(
-    dir: &Path,
-    subset: Subset,
-    extractor: &FeatureExtractor,
-    output_dim: usize,
-    limit: Option<usize>,
-    cancel: &CancelToken,
-) -> Result<SplitFeatures> {
-    let reader = DatasetReader::open(dir)?;
-    let dim = extractor.dim();
-    let (mut features, mut labels, mut rows) = (Vec::new(), Vec::new(), 0usize);
-    let mut row = vec![0f32; dim];
-    for record in reader.examples(subset)? {
-        if limit.is_some_and(|l| rows >= l) {
-            break;
-        }
-        cancel.check()?;
-        let record = record?;
-        extractor.extract_frames(record.frames(), &mut row).map_err(|message| Error::Data {
-            path: record.file.to_path_buf(),
-            record: record.index,
-            message,
-        })?;
-        features.extend_from_slice(&row);
-        labels.extend_from_slice(&record.label_vector(output_dim)?);
-        rows += 1;
-    }
-    Ok(SplitFeatures { rows, dim, features, labels, output_dim })
 }
 
 /// The budget the spec's absolute seconds were tuned for (the challenge's 20 minutes).
@@ -333,6 +314,22 @@ impl Scaler {
 }
 
 pub use scoring::rng::SplitMix64;
+
+/// Class scores of `logits` (rows × classes): a sigmoid per class for multi-label data, else a
+/// softmax across each row (spec §7.3).
+pub fn activate(logits: &tch::Tensor, multilabel: bool) -> tch::Tensor {
+    if multilabel {
+        logits.sigmoid()
+    } else {
+        logits.softmax(1, tch::Kind::Float)
+    }
+}
+
+/// [`activate`]d logits as a row-major vector on the CPU, computed without autograd.
+pub fn probabilities(logits: &tch::Tensor, multilabel: bool) -> Result<Vec<f32>> {
+    let p = tch::no_grad(|| activate(logits, multilabel));
+    Ok(Vec::<f32>::try_from(p.to_device(tch::Device::Cpu).contiguous().view(-1))?)
+}
 
 /// Copies of a model's tensors under `prefix` (for a bundle snapshot).
 pub fn snapshot(vs: &tch::nn::VarStore, prefix: &str) -> Vec<(String, tch::Tensor)> {

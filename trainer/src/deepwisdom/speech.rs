@@ -21,7 +21,7 @@ use super::fast::RidgeModel;
 use super::speech_features::{load_clips, window_into, ClipStream, Clips, PooledExtractor, SpectrogramExtractor, SpectrogramSpec, POOLED_DIM};
 use super::speech_net::{self, ThinResnet34};
 use super::{is_multilabel, snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
-use crate::bundle::{Member, MemberModel};
+use super::{Member, MemberModel};
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -97,15 +97,8 @@ fn score_net(
     for chunk in idx.chunks(BATCH) {
         cancel.check()?;
         let x = test_batch(specs, chunk, spec.height(), spec.frames).to_device(device);
-        let p = tch::no_grad(|| {
-            let logits = net.forward_t(&x, false);
-            if multilabel {
-                logits.sigmoid()
-            } else {
-                logits.softmax(1, Kind::Float)
-            }
-        });
-        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+        let logits = tch::no_grad(|| net.forward_t(&x, false));
+        out.extend(super::probabilities(&logits, multilabel)?);
     }
     Ok(out)
 }

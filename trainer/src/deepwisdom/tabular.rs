@@ -12,15 +12,15 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use formats::dataset::Subset;
+use formats::dataset::{DatasetReader, Subset};
 use formats::inspect::Domain;
 
 use super::gbdt::{GbdtParams, GbdtTrainer};
 use super::tabular_models::ForestParams;
 use super::tabular_search::{self as search, blend_of, fold_gain, select, Candidate, Data, Plan, Quality};
-use super::{is_multilabel, load_features, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
-use crate::bundle::{Member, MemberModel};
-use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
+use super::{is_multilabel, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
+use super::{Member, MemberModel};
+use crate::data::{read_features, DatasetSource, FeatureExtractor, SplitFeatures};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
 
@@ -139,7 +139,7 @@ impl TabularLearner {
 
     fn test_features(&mut self, cancel: &CancelToken) -> Result<&SplitFeatures> {
         if self.test.is_none() {
-            let t = load_features(&self.source.dir, Subset::Test, &self.extractor, self.facts.output_dim, None, cancel)?;
+            let t = read_features(&DatasetReader::open(&self.source.dir)?, Subset::Test, &self.extractor, self.facts.output_dim, None, cancel)?;
             self.test = Some(t);
         }
         Ok(self.test.as_ref().expect("loaded above"))
@@ -394,7 +394,7 @@ impl Learner for TabularLearner {
             // Phase A's first model uses 500 rows: on a big table only those are read before
             // the first prediction, the whole split on the next call.
             let limit = (first && expected >= CV_ROWS).then_some(500);
-            let t = load_features(&self.source.dir, Subset::Train, &self.extractor, self.facts.output_dim, limit, cancel)?;
+            let t = read_features(&DatasetReader::open(&self.source.dir)?, Subset::Train, &self.extractor, self.facts.output_dim, limit, cancel)?;
             self.partial = limit.is_some();
             if t.rows == 0 {
                 return Err(Error::Config("the train split has no record".into()));

@@ -147,15 +147,8 @@ pub fn predict(net: &TabularDnn, spec: &DnnSpec, x: &[f32], rows: usize, device:
         let xt = Tensor::from_slice(&xs[start * spec.dim..end * spec.dim])
             .view([(end - start) as i64, spec.dim as i64])
             .to_device(device);
-        let p = tch::no_grad(|| {
-            let logits = net.forward_t(&xt, false);
-            if spec.multilabel {
-                logits.sigmoid()
-            } else {
-                logits.softmax(1, Kind::Float)
-            }
-        });
-        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+        let logits = tch::no_grad(|| net.forward_t(&xt, false));
+        out.extend(super::probabilities(&logits, spec.multilabel)?);
     }
     Ok(out)
 }

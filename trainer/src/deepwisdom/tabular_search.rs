@@ -13,7 +13,7 @@ use super::gbdt::{activate, GbdtParams, GbdtTrainer};
 use super::tabular_dnn::DnnTrainer;
 use super::tabular_models::{fit_forest, fit_linear_path, ForestParams, KnnModel, TabularModel};
 use super::{snapshot, SplitMix64};
-use crate::bundle::{Member, MemberModel};
+use super::{Member, MemberModel};
 use crate::error::Result;
 use crate::learner::CancelToken;
 

@@ -18,7 +18,7 @@ use super::text_features::Analyzer;
 use super::text_linear::LinearSearch;
 use super::text_models::{TextNet, TextNetSpec, TfidfModel, TfidfSpec};
 use super::{score_text, AutoConfig, BundleSlot, DatasetFacts, Say, SplitMix64};
-use crate::bundle::{Member, MemberModel};
+use super::{Member, MemberModel};
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};

@@ -12,7 +12,7 @@ use tch::{Device, Tensor};
 
 use super::text_models::{load_text_net, predict_net, predict_tfidf_bundle};
 use super::SplitMix64;
-use crate::bundle::MemberModel;
+use super::MemberModel;
 use crate::error::{Error, Result};
 use crate::learner::CancelToken;
 

@@ -460,15 +460,8 @@ pub fn predict_net(net: &TextNet, spec: &TextNetSpec, docs: &[Vec<u32>], device:
         for start in (0..n).step_by(EVAL_BATCH as usize) {
             let len = EVAL_BATCH.min(n - start);
             let x = ids.narrow(0, start, len).to_device(device);
-            let p = tch::no_grad(|| {
-                let logits = net.forward_t(&x, false);
-                if spec.multilabel {
-                    logits.sigmoid()
-                } else {
-                    logits.softmax(1, Kind::Float)
-                }
-            });
-            out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+            let logits = tch::no_grad(|| net.forward_t(&x, false));
+            out.extend(super::probabilities(&logits, spec.multilabel)?);
         }
     }
     Ok(out)

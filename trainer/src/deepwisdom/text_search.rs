@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use super::{KeyCache, Scored, TextLearner};
-use crate::bundle::MemberModel;
+use super::MemberModel;
 use crate::deepwisdom::text_features::{all_keys, Analyzer};
 use crate::deepwisdom::text_linear::{evaluate, CV_MAX_DOCUMENTS};
 use crate::deepwisdom::text_models::{TfidfModel, TfidfSpec};

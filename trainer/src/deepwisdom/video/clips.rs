@@ -188,3 +188,57 @@ pub fn clip_features(clips: &Tensor) -> Tensor {
     }
     Tensor::cat(&parts, 1).to_kind(Kind::Float)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tch::Device;
+
+    #[test]
+    fn decode_indices_cover_the_clip_and_stay_bounded() {
+        let spread = Sampling::Spread;
+        assert_eq!(decode_indices(0, 12, spread), Vec::<usize>::new());
+        assert_eq!(decode_indices(1, 12, spread), vec![0]);
+        assert_eq!(decode_indices(5, 12, spread), vec![0, 1, 2, 3, 4]);
+        let long = decode_indices(300, 12, spread);
+        assert_eq!(long.len(), 24);
+        assert_eq!((long[0], long[23]), (0, 299));
+        assert_eq!(decode_indices(10, 4, Sampling::Middle), vec![3, 4, 5, 6]);
+        assert_eq!(decode_indices(3, 4, Sampling::Middle), vec![0, 1, 2]);
+        assert_eq!(decode_indices(0, 4, Sampling::Middle), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn time_resampling_keeps_end_frames_and_shape() {
+        let clip = Tensor::arange(4 * 2 * 2, (Kind::Float, Device::Cpu)).view([1, 1, 4, 2, 2]);
+        let r = resample_time(&clip, 7);
+        assert_eq!(r.size(), vec![1, 1, 7, 2, 2]);
+        let first = f64::try_from(r.get(0).get(0).get(0).get(0).get(0)).unwrap();
+        let last = f64::try_from(r.get(0).get(0).get(6).get(1).get(1)).unwrap();
+        assert!((first - 0.0).abs() < 1e-5 && (last - 15.0).abs() < 1e-4, "{first} {last}");
+    }
+
+    #[test]
+    fn motion_features_tell_left_from_right() {
+        // A bright vertical bar moving right (+1 px/frame) or left.
+        let make = |dir: i64| {
+            let mut v = vec![0f32; 6 * 16 * 16];
+            for t in 0..6i64 {
+                let x = 5 + dir * t;
+                for y in 0..16 {
+                    for dx in 0..2 {
+                        v[(t * 256 + y * 16 + x + dx) as usize] = 1.0;
+                    }
+                }
+            }
+            Tensor::from_slice(&v).view([1, 1, 6, 16, 16])
+        };
+        let right = clip_features(&make(1));
+        let left = clip_features(&make(-1));
+        assert_eq!(right.size(), left.size());
+        // Mean-frame grids come first (84 for one channel), then 16 drift cells, then the
+        // global x-velocity.
+        let vx = |f: &Tensor| f64::try_from(f.get(0).get(84 + 16)).unwrap();
+        assert!(vx(&right) > 0.2 && vx(&left) < -0.2, "{} {}", vx(&right), vx(&left));
+    }
+}

@@ -14,11 +14,12 @@ use crate::deepwisdom::fast::RidgeModel;
 use crate::deepwisdom::mc3::{self, Mc3};
 use crate::deepwisdom::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use super::members::{mc3_name, ridge_name, score_loss};
-use crate::bundle::{Member, MemberModel};
+use crate::deepwisdom::{Member, MemberModel};
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
 
+use super::checkpoints::{Mc3Model, Stored};
 use super::clips::*;
 use super::members::*;
 
@@ -34,75 +35,6 @@ pub const CPU_WIDTH_DIVISOR: i64 = 4;
 pub const WEIGHTS_FILE: &str = "mc3_18.safetensors";
 /// Consecutive frames per clip the fast model reads.
 pub const FAST_FRAMES: usize = 4;
-/// Stored checkpoints kept per model: the top 2 by validation loss ∪ top 2 by NAUC (§3).
-const TOP: usize = 2;
-
-/// A checkpoint kept for the ensemble: its scores on validation and test data and weights.
-struct Stored {
-    loss: f64,
-    nauc: f64,
-    val: Vec<f32>,
-    test: Vec<f32>,
-    tensors: Vec<(String, Tensor)>,
-}
-
-/// One model of the sequence while it trains, or after it was left.
-struct Mc3Model {
-    index: usize,
-    frames: usize,
-    width_divisor: i64,
-    vs: nn::VarStore,
-    net: Mc3,
-    opt: nn::Optimizer,
-    epochs: usize,
-    plateau_factor: f64,
-    best_train_loss: f64,
-    stale_epochs: usize,
-    best_valid: f64,
-    best_loss: f64,
-    /// Validation (loss, NAUC) of every epoch, for the switch rules.
-    history: Vec<(f64, f64)>,
-    train_naucs: Vec<f64>,
-    /// The best checkpoint by validation NAUC (used while nothing is stored).
-    best: Option<Stored>,
-    stored: Vec<Stored>,
-}
-
-impl Mc3Model {
-    /// The checkpoints that count: top-2 by validation loss ∪ top-2 by NAUC (spec §3), or the
-    /// best checkpoint when none was stored.
-    fn selected(&self) -> Vec<&Stored> {
-        if self.stored.is_empty() {
-            return self.best.iter().collect();
-        }
-        self.selected_indices().into_iter().map(|i| &self.stored[i]).collect()
-    }
-
-    fn selected_indices(&self) -> Vec<usize> {
-        let mut by_loss: Vec<usize> = (0..self.stored.len()).collect();
-        by_loss.sort_by(|&a, &b| self.stored[a].loss.total_cmp(&self.stored[b].loss).then(a.cmp(&b)));
-        let mut by_nauc: Vec<usize> = (0..self.stored.len()).collect();
-        by_nauc.sort_by(|&a, &b| self.stored[b].nauc.total_cmp(&self.stored[a].nauc).then(a.cmp(&b)));
-        let mut keep: Vec<usize> = by_loss.into_iter().take(TOP).chain(by_nauc.into_iter().take(TOP)).collect();
-        keep.sort_unstable();
-        keep.dedup();
-        keep
-    }
-
-    /// Drops stored checkpoints that can no longer be selected.
-    fn prune(&mut self) {
-        if self.stored.len() <= 2 * TOP {
-            return;
-        }
-        let keep = self.selected_indices();
-        let mut i = 0;
-        self.stored.retain(|_| {
-            i += 1;
-            keep.contains(&(i - 1))
-        });
-    }
-}
-
 /// What the scan decided, kept between the fast model's load and the networks' load.
 struct Plan {
     prep: ClipPrep,
@@ -561,7 +493,7 @@ impl VideoLearner {
 
     /// The MC3 ensemble's current test scores and bundle, whether or not they beat the fast
     /// model (`None` before the first validated epoch): for inspection and tests.
-    pub fn network_prediction(&self) -> Option<(PredictionMatrix, crate::bundle::ModelBundle)> {
+    pub fn network_prediction(&self) -> Option<(PredictionMatrix, crate::deepwisdom::ModelBundle)> {
         let o = self.net_output()?;
         let rows = self.data.as_ref()?.test_x.size()[0] as usize;
         let members = vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::VideoNets(o.member) }];
@@ -667,64 +599,5 @@ impl Learner for VideoLearner {
         self.slot.publish(self.facts.bundle("auto-video", members, tensors), &used)?;
         self.last_test_secs = t0.elapsed().as_secs_f64();
         PredictionMatrix::new(rows, k, scores).map(Some)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decode_indices_cover_the_clip_and_stay_bounded() {
-        let spread = Sampling::Spread;
-        assert_eq!(decode_indices(0, 12, spread), Vec::<usize>::new());
-        assert_eq!(decode_indices(1, 12, spread), vec![0]);
-        assert_eq!(decode_indices(5, 12, spread), vec![0, 1, 2, 3, 4]);
-        let long = decode_indices(300, 12, spread);
-        assert_eq!(long.len(), 24);
-        assert_eq!((long[0], long[23]), (0, 299));
-        assert_eq!(decode_indices(10, 4, Sampling::Middle), vec![3, 4, 5, 6]);
-        assert_eq!(decode_indices(3, 4, Sampling::Middle), vec![0, 1, 2]);
-        assert_eq!(decode_indices(0, 4, Sampling::Middle), Vec::<usize>::new());
-    }
-
-    #[test]
-    fn time_resampling_keeps_end_frames_and_shape() {
-        let clip = Tensor::arange(4 * 2 * 2, (Kind::Float, Device::Cpu)).view([1, 1, 4, 2, 2]);
-        let r = resample_time(&clip, 7);
-        assert_eq!(r.size(), vec![1, 1, 7, 2, 2]);
-        let first = f64::try_from(r.get(0).get(0).get(0).get(0).get(0)).unwrap();
-        let last = f64::try_from(r.get(0).get(0).get(6).get(1).get(1)).unwrap();
-        assert!((first - 0.0).abs() < 1e-5 && (last - 15.0).abs() < 1e-4, "{first} {last}");
-    }
-
-    #[test]
-    fn motion_features_tell_left_from_right() {
-        // A bright vertical bar moving right (+1 px/frame) or left.
-        let make = |dir: i64| {
-            let mut v = vec![0f32; 6 * 16 * 16];
-            for t in 0..6i64 {
-                let x = 5 + dir * t;
-                for y in 0..16 {
-                    for dx in 0..2 {
-                        v[(t * 256 + y * 16 + x + dx) as usize] = 1.0;
-                    }
-                }
-            }
-            Tensor::from_slice(&v).view([1, 1, 6, 16, 16])
-        };
-        let right = clip_features(&make(1));
-        let left = clip_features(&make(-1));
-        assert_eq!(right.size(), left.size());
-        // Mean-frame grids come first (84 for one channel), then 16 drift cells, then the
-        // global x-velocity.
-        let vx = |f: &Tensor| f64::try_from(f.get(0).get(84 + 16)).unwrap();
-        assert!(vx(&right) > 0.2 && vx(&left) < -0.2, "{} {}", vx(&right), vx(&left));
-    }
-
-    #[test]
-    fn min_max_of_a_constant_is_one_half() {
-        assert_eq!(apply_min_max(&[2.0, 2.0], min_max(&[2.0, 2.0])), vec![0.5, 0.5]);
-        assert_eq!(apply_min_max(&[1.0, 3.0], (1.0, 3.0)), vec![0.0, 1.0]);
     }
 }

@@ -8,12 +8,12 @@ use formats::dataset::Subset;
 use formats::metadata::DataSpec;
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, ModuleT};
-use tch::{Device, Kind, Tensor};
+use tch::{Device, Tensor};
 
 use crate::deepwisdom::fast::RidgeModel;
 use crate::deepwisdom::mc3::Mc3;
 use crate::deepwisdom::resnet::load_prefixed;
-use crate::bundle::MemberModel;
+use crate::deepwisdom::MemberModel;
 use crate::error::{Error, Result};
 use crate::learner::CancelToken;
 
@@ -72,15 +72,8 @@ pub fn predict_clips(net: &dyn ModuleT, clips: &Tensor, frames: usize, multilabe
     for start in (0..n).step_by(EVAL_BATCH as usize) {
         let len = EVAL_BATCH.min(n - start);
         let x = resample_time(&clips.narrow(0, start, len), frames).to_device(device);
-        let p = tch::no_grad(|| {
-            let logits = net.forward_t(&x, false);
-            if multilabel {
-                logits.sigmoid()
-            } else {
-                logits.softmax(1, Kind::Float)
-            }
-        });
-        out.extend(Vec::<f32>::try_from(p.to_device(Device::Cpu).contiguous().view(-1))?);
+        let logits = tch::no_grad(|| net.forward_t(&x, false));
+        out.extend(crate::deepwisdom::probabilities(&logits, multilabel)?);
     }
     Ok(out)
 }
@@ -192,4 +185,15 @@ pub(super) fn score_loss(labels: &[f32], scores: &[f32], classes: usize, multila
         }
     }
     total / rows.max(1) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn min_max_of_a_constant_is_one_half() {
+        assert_eq!(apply_min_max(&[2.0, 2.0], min_max(&[2.0, 2.0])), vec![0.5, 0.5]);
+        assert_eq!(apply_min_max(&[1.0, 3.0], (1.0, 3.0)), vec![0.0, 1.0]);
+    }
 }

@@ -6,6 +6,7 @@
 //! prediction (§3 ensembling) replaces the fast model's only when its validation NAUC is
 //! higher.
 
+mod checkpoints;
 mod clips;
 mod learner;
 mod members;
