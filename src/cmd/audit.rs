@@ -65,7 +65,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         }
     };
     let code = if report.has_any(&fail_on) { 1 } else { 0 };
-    let printed = if args.json { print_json(&report) } else { print_text(&report, &fail_on) };
+    let printed = if args.json { super::print_json(&report) } else { print_text(&report, &fail_on) };
     match printed {
         Ok(()) => Ok(code),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
@@ -82,13 +82,6 @@ fn progress_bar(quiet: bool, total: Option<u64>) -> Option<indicatif::ProgressBa
     let template = if total.is_some() { "auditing {bar:40} {pos}/{len} records ({per_sec}, {eta})" } else { "auditing {pos} records ({per_sec})" };
     bar.set_style(indicatif::ProgressStyle::with_template(template).unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
     Some(bar)
-}
-
-fn print_json(report: &AuditReport) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, report).map_err(std::io::Error::from)?;
-    writeln!(out)?;
-    out.flush()
 }
 
 /// Examples named on a summary line.

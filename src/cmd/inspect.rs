@@ -24,20 +24,13 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             return Ok(2);
         }
     };
-    let printed = if args.json { print_json(&inspection) } else { print_text(&inspection) };
+    let printed = if args.json { super::print_json(&inspection) } else { print_text(&inspection) };
     match printed {
         Ok(()) => Ok(0),
         // `inspect --json | head` ends quietly.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
         Err(e) => Err(e.into()),
     }
-}
-
-fn print_json(i: &Inspection) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, i).map_err(std::io::Error::from)?;
-    writeln!(out)?;
-    out.flush()
 }
 
 fn spread(s: &Option<Spread>) -> String {

@@ -52,7 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     add_wrong_folder_guidance(&mut report, &args.dir);
     let code = if report.valid { 0 } else { 1 };
-    let printed = if args.json { print_json(&report) } else { print_text(&report) };
+    let printed = if args.json { super::print_json(&report) } else { print_text(&report) };
     match printed {
         Ok(()) => Ok(code),
         // A closed pipe (`validate … | head`) ends quietly with the verdict's exit code.
@@ -87,13 +87,6 @@ fn progress_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     bar.set_style(style);
     Some(bar)
-}
-
-fn print_json(report: &Report) -> std::io::Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, report).map_err(std::io::Error::from)?;
-    writeln!(out)?;
-    out.flush()
 }
 
 /// `error[CODE] file [record N @ byte B, field F, line L]: message`.
