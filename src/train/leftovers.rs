@@ -29,18 +29,22 @@ pub fn signal() -> Option<(i32, &'static str)> {
 }
 
 /// Removes, when dropped armed, what the run created in `out`: the whole folder when it did
-/// not exist before, else only `entries` (the names the command writes); never anything else.
+/// not exist before, else only those of `entries` (the names the command writes) that were not
+/// there when the guard was made; never anything else.
 pub struct Leftovers {
     out: PathBuf,
     existed: bool,
-    entries: &'static [&'static str],
+    /// The command's entries absent from `out` when the guard was made.
+    entries: Vec<&'static str>,
     armed: bool,
 }
 
 impl Leftovers {
     /// `existed`: whether `out` was there before the run (checked before anything was created
-    /// in it); `keep` (the `--keep` flag) disarms the guard.
+    /// in it); `keep` (the `--keep` flag) disarms the guard. Made after `--force` cleared the
+    /// old entries, so an entry still there (e.g. an empty folder of the user's) is kept.
     pub fn new(out: &Path, existed: bool, entries: &'static [&'static str], keep: bool) -> Self {
+        let entries = entries.iter().copied().filter(|e| std::fs::symlink_metadata(out.join(e)).is_err()).collect();
         Leftovers { out: out.to_path_buf(), existed, entries, armed: !keep }
     }
 
@@ -62,7 +66,7 @@ impl Drop for Leftovers {
             }
             return;
         }
-        for name in self.entries {
+        for name in &self.entries {
             let path = self.out.join(name);
             let removed = match std::fs::symlink_metadata(&path) {
                 Ok(m) if m.is_dir() => std::fs::remove_dir_all(&path).is_ok(),
@@ -98,6 +102,14 @@ mod tests {
             std::fs::create_dir_all(old.join("predictions")).unwrap();
         }
         assert!(old.join("notes.txt").is_file() && !old.join("predictions").exists());
+
+        // An entry that was there before the run is not the run's to remove.
+        std::fs::create_dir_all(old.join("scores")).unwrap();
+        {
+            let _l = Leftovers::new(&old, true, &["predictions", "scores"], false);
+            std::fs::create_dir_all(old.join("predictions")).unwrap();
+        }
+        assert!(old.join("scores").is_dir() && !old.join("predictions").exists());
 
         {
             let _l = Leftovers::new(&new, false, &["predictions"], true);
