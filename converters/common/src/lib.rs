@@ -20,6 +20,8 @@
 //! - [`interrupt`]: SIGINT/SIGTERM stop a conversion between records, leaving no output;
 //! - [`output`]: [`output::DatasetJob`] streams converted examples through the atomic
 //!   `formats` writer, writes the skip report, and validates the result;
+//! - [`planned`]: the shape of converters with a whole-input pass (tables, corpora): settle
+//!   once, encode any records with the result (what scale-out stores in a plan);
 //! - [`recipe`]: the conversion recipe kept with a dataset and a model, applied to new inputs;
 //! - [`unlabelled`]: writing an unlabelled set (spec §1.3) from new inputs.
 
@@ -32,6 +34,7 @@ pub mod order;
 pub mod outdir;
 pub mod output;
 pub mod pipeline;
+pub mod planned;
 pub mod policy;
 pub mod progress;
 pub mod read;

@@ -15,6 +15,11 @@ use converters_image::options::CheckedImageOptions;
 use converters_image::{Channels, ImageMeta, ImageOptions, ResizeFilter, ShapeStats, Storage};
 use converters_video::options::CheckedVideoOptions;
 use converters_video::{ClipMeta, ClipStats, VideoOptions};
+use converters_common::planned::WholeInputDomain;
+use converters_tabular::{TableSettled, TabularOptions};
+use converters_text::{CorpusSettled, TextOptions};
+
+pub use crate::whole::WholeSettings;
 use formats::example::Frames;
 use formats::metadata::DataSpec;
 use serde::{Deserialize, Serialize};
@@ -27,6 +32,10 @@ pub enum DomainSettings {
     Image(ImageSettings),
     Video { options: VideoOptions, channels: u8 },
     Audio { options: AudioOptions, channels: usize },
+    /// A table: what the whole-table pass fixed ([`converters_tabular::settle`]).
+    Tabular(TableSettled),
+    /// A corpus: the trained tokenizer and where the documents are ([`converters_text::settle`]).
+    Text(CorpusSettled),
 }
 
 /// What `plan` is asked to convert.
@@ -35,25 +44,38 @@ pub enum DomainRequest {
     Image(converters_image::ImageOptions),
     Video(VideoOptions),
     Audio(AudioOptions),
+    /// A table (its whole-input pass is the plan step; `split` is the plan's).
+    Tabular(TabularOptions),
+    /// A corpus (its whole-input pass is the plan step; `split` is the plan's).
+    Text(TextOptions),
 }
 
 impl DomainRequest {
-    /// `image`, `video` or `audio`.
+    /// `image`, `video`, `audio`, `tabular` or `text`.
     pub fn name(&self) -> &'static str {
         match self {
             DomainRequest::Image(_) => "image",
             DomainRequest::Video(_) => "video",
             DomainRequest::Audio(_) => "audio",
+            DomainRequest::Tabular(_) => converters_tabular::Tabular::NAME,
+            DomainRequest::Text(_) => converters_text::Text::NAME,
         }
     }
 
-    /// Whether `path` is an input of this domain (the converter's own filter).
+    /// Whether `path` is an input of this domain (the converter's own filter); a table or a
+    /// corpus is one input, never listed file by file.
     pub fn accepts(&self, path: &Path) -> bool {
         match self {
             DomainRequest::Image(_) => converters_image::options::is_image_path(path),
             DomainRequest::Video(_) => converters_video::options::is_video_path(path),
             DomainRequest::Audio(_) => converters_audio::options::is_audio_path(path),
+            DomainRequest::Tabular(_) | DomainRequest::Text(_) => false,
         }
+    }
+
+    /// Whether the domain reads its whole input before the first record (tables, corpora).
+    pub fn is_whole_input(&self) -> bool {
+        matches!(self, DomainRequest::Tabular(_) | DomainRequest::Text(_))
     }
 
     /// Checks the options (before the listing, which can be long).
@@ -62,6 +84,8 @@ impl DomainRequest {
             DomainRequest::Image(o) => o.check().map(drop),
             DomainRequest::Video(o) => o.check().map(drop),
             DomainRequest::Audio(o) => o.check().map(drop),
+            DomainRequest::Tabular(o) => o.check().map_err(ConvertError::from),
+            DomainRequest::Text(o) => o.check().map_err(ConvertError::from),
         }
     }
 
@@ -83,6 +107,9 @@ impl DomainRequest {
                 let checked = o.check()?;
                 DomainSettings::Audio { options: *o, channels: converters_audio::dataset_channels(&checked, items) }
             }
+            DomainRequest::Tabular(_) | DomainRequest::Text(_) => {
+                return Err(ConvertError::Options(format!("{} inputs are settled as a whole (crate::whole), not item by item", self.name())))
+            }
         })
     }
 }
@@ -98,6 +125,8 @@ pub enum FileConverter {
     Image { opts: CheckedImageOptions, dense_channels: usize },
     Video { opts: CheckedVideoOptions, channels: u8 },
     Audio { opts: CheckedAudioOptions, channels: usize },
+    /// Tables and corpora: records are encoded together per shard ([`crate::whole`]).
+    Whole(WholeSettings),
 }
 
 /// What one converted input tells the metadata.
@@ -106,6 +135,7 @@ pub enum Observation {
     Image(ImageMeta),
     Video(ClipMeta),
     Audio { source_seconds: f64, seconds: f64 },
+    Whole,
 }
 
 /// Seconds of audio read and stored (reported, not part of the metadata).
@@ -122,6 +152,8 @@ pub enum Observed {
     Image(ShapeStats),
     Video(ClipStats),
     Audio(AudioTotals),
+    /// Tables and corpora: the metadata is fixed by the plan.
+    Whole,
 }
 
 impl Observed {
@@ -133,6 +165,7 @@ impl Observed {
                 t.source_seconds += source_seconds;
                 t.stored_seconds += seconds;
             }
+            (Observed::Whole, _) | (_, Observation::Whole) => {}
             _ => unreachable!("a converter only makes observations of its own domain"),
         }
     }
@@ -147,6 +180,7 @@ impl Observed {
                 a.source_seconds += b.source_seconds;
                 a.stored_seconds += b.stored_seconds;
             }
+            (Observed::Whole, Observed::Whole) => {}
             (a, b) => return Err(format!("observations of {} records and of {} records", a.domain(), b.domain())),
         }
         Ok(())
@@ -157,6 +191,7 @@ impl Observed {
             Observed::Image(_) => "image",
             Observed::Video(_) => "video",
             Observed::Audio(_) => "audio",
+            Observed::Whole => "table or text",
         }
     }
 }
@@ -167,6 +202,8 @@ impl DomainSettings {
             DomainSettings::Image(_) => "image",
             DomainSettings::Video { .. } => "video",
             DomainSettings::Audio { .. } => "audio",
+            DomainSettings::Tabular(_) => converters_tabular::Tabular::NAME,
+            DomainSettings::Text(_) => converters_text::Text::NAME,
         }
     }
 
@@ -192,6 +229,8 @@ impl DomainSettings {
             DomainSettings::Audio { options, channels } => {
                 FileConverter::Audio { opts: options.check()?, channels: *channels }
             }
+            DomainSettings::Tabular(s) => FileConverter::Whole(WholeSettings::Tabular(s.clone())),
+            DomainSettings::Text(s) => FileConverter::Whole(WholeSettings::Text(s.clone())),
         })
     }
 }
@@ -210,6 +249,7 @@ impl FileConverter {
                 let a = converters_audio::audio_record(path, name, opts, *channels)?;
                 Ok((a.frames, Observation::Audio { source_seconds: a.source_seconds, seconds: a.seconds }))
             }
+            FileConverter::Whole(_) => Err(ItemError::new(path, "records of a table or corpus are encoded per shard, not per input")),
         }
     }
 
@@ -219,6 +259,7 @@ impl FileConverter {
             FileConverter::Image { .. } => Observed::Image(ShapeStats::default()),
             FileConverter::Video { .. } => Observed::Video(ClipStats::default()),
             FileConverter::Audio { .. } => Observed::Audio(AudioTotals::default()),
+            FileConverter::Whole(_) => Observed::Whole,
         }
     }
 
@@ -231,12 +272,20 @@ impl FileConverter {
         }
     }
 
+    /// How `convert` writes the `.solution` rows (tables keep scores, spec §6).
+    pub fn solution_style(&self) -> formats::solution::SolutionStyle {
+        match self {
+            FileConverter::Whole(w) => w.solution_style(),
+            _ => formats::solution::SolutionStyle::Generic,
+        }
+    }
+
     /// Whether the final validation decodes every compressed frame (as `convert` does).
     pub fn deep_validate(&self) -> bool {
         match self {
             FileConverter::Image { opts, .. } => opts.verify,
             FileConverter::Video { opts, .. } => opts.deep_validate,
-            FileConverter::Audio { .. } => true,
+            FileConverter::Audio { .. } | FileConverter::Whole(_) => true,
         }
     }
 
@@ -260,6 +309,11 @@ impl FileConverter {
             (FileConverter::Audio { channels, .. }, Observed::Audio(_)) => {
                 let spec = converters_audio::speech_spec(output_dim, class_names, *channels);
                 (spec, [-1, 1, 1, *channels as i32], vec![])
+            }
+            (FileConverter::Whole(w), Observed::Whole) => {
+                let spec = w.spec(output_dim, class_names).map_err(|e| e.to_string())?;
+                let shape = crate::whole::shape_of(&spec);
+                (spec, shape, vec![])
             }
             (_, o) => return Err(format!("the shards observed {} records", o.domain())),
         })

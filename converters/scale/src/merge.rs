@@ -27,10 +27,10 @@ use converters_common::split::check_sizes;
 use converters_common::SkipReport;
 use formats::dataset::{DatasetSummary, DatasetWriter, Subset, WriterOptions};
 use formats::example::decode;
-use formats::solution::SolutionStyle;
 use formats::tfrecord::TfRecordReader;
 use formats::validate::{validate, validate_with_source, RecordSource, Report, Severity, ValidateOptions};
 
+use crate::domain::FileConverter;
 use crate::copy::{CopyLog, PartSource, PartsCopier, SharedLog};
 use crate::error::{Result, ScaleError};
 use crate::plan::Plan;
@@ -103,17 +103,24 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     let mut writer = DatasetWriter::create(
         &req.out_dir,
         &h.name,
-        WriterOptions { force: req.force, solution_style: SolutionStyle::Generic, ..Default::default() },
+        WriterOptions { force: req.force, solution_style: converter.solution_style(), ..Default::default() },
     )?;
-    // `convert`'s recipe and test sources: test records in planned order, skipped ones left out
-    let recipe = crate::raw::recipe_of(&h.settings, shape[3].max(0) as usize)?;
-    writer.write_side_file(&converters_common::recipe::recipe_file_name(&h.name), &recipe.to_json())?;
+    // `convert`'s side files (recipe, test sources: test records in planned order, skipped
+    // ones left out; tables: feature names)
     let skipped: std::collections::HashSet<u64> = manifests.iter().flat_map(|m| m.skipped_test.iter().map(|s| s.id)).collect();
     let mut tests: Vec<&crate::plan::PlanEntry> = plan.entries.iter().filter(|e| e.is_test() && !skipped.contains(&e.id)).collect();
     tests.sort_by_key(|e| e.id);
     let names: Vec<String> = tests.iter().map(|e| e.name.clone()).collect();
-    let (file, bytes) = converters_common::recipe::test_sources_file(&h.name, &names);
-    writer.write_side_file(&file, &bytes)?;
+    let side_files = match &converter {
+        FileConverter::Whole(w) => w.side_files(&h.name, &names)?,
+        _ => {
+            let recipe = crate::raw::recipe_of(&h.settings, shape[3].max(0) as usize)?;
+            vec![(converters_common::recipe::recipe_file_name(&h.name), recipe.to_json()), converters_common::recipe::test_sources_file(&h.name, &names)]
+        }
+    };
+    for (file, bytes) in &side_files {
+        writer.write_side_file(file, bytes)?;
+    }
     let skipped_any = manifests.iter().any(|m| !m.skipped_test.is_empty() || !m.skipped_train.is_empty());
     let (summary, validation, stats) = if skipped_any {
         copy_then_validate(writer, req, &manifests, &report, spec, h.class_names.as_deref(), &opts)?

@@ -21,6 +21,10 @@ use converters_common::{ConvertError, ErrorPolicy, ItemError, Labels, OnError, S
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use converters_common::planned::WholeInputDomain;
+use converters_tabular::{Tabular, TabularOptions};
+use converters_text::{Text, TextOptions};
+
 use crate::domain::{DomainRequest, DomainSettings};
 use crate::atomic::write_atomically;
 use crate::error::{Result, ScaleError};
@@ -93,6 +97,10 @@ pub struct PlanEntry {
     pub labels: Vec<(u32, f32)>,
     pub bytes: u64,
     pub shard: usize,
+    /// Tables and corpora: the record's place in the input (data row, document position),
+    /// by which the shard's single pass finds it ([`crate::whole`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<u64>,
 }
 
 impl PlanEntry {
@@ -126,6 +134,11 @@ pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
     }
     req.domain.check()?;
     req.split.check()?;
+    match &req.domain {
+        DomainRequest::Tabular(o) => return build_whole_plan::<Tabular>(req, &TabularOptions { split: req.split.clone(), ..o.clone() }, DomainSettings::Tabular),
+        DomainRequest::Text(o) => return build_whole_plan::<Text>(req, &TextOptions { split: req.split.clone(), ..o.clone() }, DomainSettings::Text),
+        _ => {}
+    }
     let mut report = SkipReport::new(req.policy);
     let accepts = |p: &Path| req.domain.accepts(p);
     let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
@@ -153,9 +166,58 @@ pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
                 labels: items[i].labels.pairs.clone(),
                 bytes: b,
                 shard,
+                key: None,
             });
         }
     }
+    let counts = (split.test.len(), split.train.len());
+    finish_plan(req, name, &counts, output_dim, class_names, settings, &report, warnings, entries)
+}
+
+/// A table or a corpus: the converter's settle pass over the whole input is the plan step;
+/// one entry per record, in `convert`'s order, shards balanced by record count.
+fn build_whole_plan<D: WholeInputDomain>(
+    req: &PlanRequest,
+    opts: &D::Options,
+    wrap: fn(D::Settled) -> DomainSettings,
+) -> Result<Plan> {
+    let mut report = SkipReport::new(req.policy);
+    let s = D::settle(&req.input, opts, &mut report)?;
+    let name = resolve_name(req.name.as_deref(), s.suggested_name.as_deref(), &req.input)?;
+    let input = req.input.display().to_string();
+    let mut entries = Vec::with_capacity(s.test.len() + s.train.len());
+    for (subset, records) in [("test", &s.test), ("train", &s.train)] {
+        let shards = assign_shards(&vec![0; records.len()], req.shards);
+        for (r, shard) in records.iter().zip(shards) {
+            entries.push(PlanEntry {
+                id: entries.len() as u64,
+                subset: subset.into(),
+                path: input.clone(),
+                name: r.source.clone(),
+                labels: r.labels.clone(),
+                bytes: 0,
+                shard,
+                key: Some(r.key),
+            });
+        }
+    }
+    let counts = (s.test.len(), s.train.len());
+    finish_plan(req, name, &counts, s.output_dim, s.class_names, wrap(s.settled), &report, s.warnings, entries)
+}
+
+/// The header over `entries`, fingerprinted.
+#[allow(clippy::too_many_arguments)]
+fn finish_plan(
+    req: &PlanRequest,
+    name: String,
+    &(n_test, n_train): &(usize, usize),
+    output_dim: usize,
+    class_names: Option<Vec<String>>,
+    settings: DomainSettings,
+    report: &SkipReport,
+    warnings: Vec<String>,
+    entries: Vec<PlanEntry>,
+) -> Result<Plan> {
     let mut header = PlanHeader {
         format: PLAN_FORMAT.into(),
         name,
@@ -169,8 +231,8 @@ pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
         .into(),
         max_errors: req.policy.max_errors,
         shards: req.shards,
-        n_test: split.test.len(),
-        n_train: split.train.len(),
+        n_test,
+        n_train,
         output_dim,
         class_names,
         settings,

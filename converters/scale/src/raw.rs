@@ -29,6 +29,7 @@ pub fn with_channels(settings: &DomainSettings, channels: usize) -> DomainSettin
         }
         DomainSettings::Video { options, .. } => DomainSettings::Video { options: *options, channels: channels as u8 },
         DomainSettings::Audio { options, .. } => DomainSettings::Audio { options: *options, channels },
+        other => other.clone(),
     }
 }
 
@@ -44,6 +45,9 @@ pub fn write_recipe(request: &DomainRequest, channels: usize, root: &Path, name:
         DomainRequest::Image(o) => DomainSettings::Image(ImageSettings::from_options(o)),
         DomainRequest::Video(o) => DomainSettings::Video { options: *o, channels: 0 },
         DomainRequest::Audio(o) => DomainSettings::Audio { options: *o, channels: 0 },
+        DomainRequest::Tabular(_) | DomainRequest::Text(_) => {
+            return Err(ConvertError::Options(format!("the {} recipe is written by its converter with the dataset", request.name())))
+        }
     };
     recipe_of(&settings, channels)?.write_into(root, &recipe_file_name(name))
 }
@@ -58,6 +62,7 @@ fn accepts(settings: &DomainSettings, path: &Path) -> bool {
         DomainSettings::Image(_) => converters_image::options::is_image_path(path),
         DomainSettings::Video { .. } => converters_video::options::is_video_path(path),
         DomainSettings::Audio { .. } => converters_audio::options::is_audio_path(path),
+        DomainSettings::Tabular(_) | DomainSettings::Text(_) => false,
     }
 }
 

@@ -20,12 +20,12 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use converters_common::pipeline::convert_ordered;
-use converters_common::SkipReport;
+use converters_common::{ItemError, SkipReport};
 use formats::example::{try_encode, AutoDlExample};
 use formats::tfrecord::TfRecordWriter;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Observed;
+use crate::domain::{FileConverter, Observation, Observed};
 use crate::error::{Result, ScaleError};
 use crate::atomic::{remove_stale_temps, temp_name, write_atomically};
 use crate::plan::{Plan, PlanEntry, SkippedInput};
@@ -111,6 +111,11 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
     }
 
     let entries = plan.shard_entries(k);
+    // Tables and corpora: the shard's records come from one pass over the input (crate::whole).
+    let encoded = match &converter {
+        FileConverter::Whole(w) => Some(w.encode(&entries.iter().filter_map(|e| e.key).collect::<Vec<_>>())?),
+        _ => None,
+    };
     let (test, train): (Vec<&PlanEntry>, Vec<&PlanEntry>) = entries.iter().partition(|e| e.is_test());
     // Only --on-error fail applies here; --max-errors counts skips over all shards (merge).
     let mut policy = h.policy();
@@ -129,7 +134,12 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
         for (part, items) in [&test, &train].into_iter().enumerate() {
             let path = &temps[part];
             let mut w = TfRecordWriter::create(path)?;
-            let convert = |e: &&PlanEntry| converter.convert(Path::new(&e.path), &e.name);
+            let convert = |e: &&PlanEntry| match &encoded {
+                Some(found) => e.key.and_then(|key| found.get(&key)).map(|f| (f.clone(), Observation::Whole)).ok_or_else(|| {
+                    ItemError::new(&e.path, format!("record {} (input position {:?}) is no longer in the input", e.id, e.key))
+                }),
+                None => converter.convert(Path::new(&e.path), &e.name),
+            };
             convert_ordered(items, converter.chunk_size(), convert, |i, r| {
                 let e = items[i];
                 let (frames, seen) = match r {

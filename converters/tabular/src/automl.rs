@@ -92,7 +92,7 @@ impl AutoMlLayout {
     }
 }
 
-fn read_lines(path: &Path) -> Result<Vec<String>> {
+pub(crate) fn read_lines(path: &Path) -> Result<Vec<String>> {
     let file = File::open(path).map_err(|e| TabularError::io(path, e))?;
     let mut out = Vec::new();
     for (i, line) in BufReader::new(file).lines().enumerate() {
@@ -194,13 +194,53 @@ fn parse_solution(line: &str) -> std::result::Result<Vec<f64>, String> {
         .collect()
 }
 
-/// Converts an AutoML folder. Test first in ids (spec §1.4); train = train ∪ valid.
-pub fn convert_automl(
-    layout: &AutoMlLayout,
-    opts: &TabularOptions,
-    sink: &mut dyn DatasetSink,
-    report: &mut SkipReport,
-) -> Result<TabularSummary> {
+/// The whole-input pass of an AutoML conversion: rows checked, split, fills fixed. The
+/// writing pass of [`convert_automl`] and the settle step of scale-out ([`crate::settle`])
+/// both start here.
+pub(crate) struct PreparedAutoMl {
+    /// `(subset, data file, solution file, data lines, solution lines)` per part.
+    pub parts: Vec<(Subset, PathBuf, PathBuf, Vec<String>, Vec<String>)>,
+    pub format: AutoMlFormat,
+    pub width: usize,
+    pub binary_expand: bool,
+    pub output_dim: usize,
+    /// `(part, line)` of every row written, per subset, in record order.
+    pub test_rows: Vec<(usize, usize)>,
+    pub train_rows: Vec<(usize, usize)>,
+    pub fill: Vec<f32>,
+    pub sparse: bool,
+    pub missing_values: u64,
+    pub class_names: Vec<String>,
+    pub feature_names: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl PreparedAutoMl {
+    /// Labels of row `line` of part `part`: the non-zero solution values (spec §5.5).
+    pub fn labels_of(&self, dir: &Path, part: usize, line: usize) -> Result<(Vec<i64>, Vec<f32>)> {
+        automl_labels(&self.parts[part].4[line], self.binary_expand, dir)
+    }
+}
+
+fn automl_labels(solution_line: &str, binary_expand: bool, dir: &Path) -> Result<(Vec<i64>, Vec<f32>)> {
+    let mut solution = parse_solution(solution_line).map_err(|e| TabularError::table(dir, e))?;
+    if binary_expand {
+        solution = vec![1.0 - solution[0], solution[0]];
+    }
+    Ok(solution.iter().enumerate().filter(|(_, &v)| v != 0.0).map(|(k, &v)| (k as i64, v as f32)).unzip())
+}
+
+/// The features of one `.data` line, missing values filled.
+pub(crate) fn automl_features(line: &str, format: AutoMlFormat, fill: &[f32], dir: &Path, features: &mut [f32]) -> Result<()> {
+    let values = parse_row(line, format, fill.len()).map_err(|e| TabularError::table(dir, e))?;
+    features.iter_mut().for_each(|v| *v = 0.0);
+    for (k, v) in values {
+        features[k] = if v.is_nan() { fill[k] } else { v };
+    }
+    Ok(())
+}
+
+pub(crate) fn prepare_automl(layout: &AutoMlLayout, opts: &TabularOptions, report: &mut SkipReport) -> Result<PreparedAutoMl> {
     // AutoML files are line-oriented text of modest size; they are read line by line per
     // subset and rows are parsed twice (check, then write) rather than kept parsed.
     let mut parts: Vec<(Subset, PathBuf, PathBuf, Vec<String>, Vec<String>)> = Vec::new();
@@ -287,14 +327,7 @@ pub fn convert_automl(
         }
         bad.push(part_bad);
     }
-    let labels_of = |part: usize, line: usize| -> Result<(Vec<i64>, Vec<f32>)> {
-        let mut solution = parse_solution(&parts[part].4[line]).map_err(|e| TabularError::table(&layout.dir, e))?;
-        if binary_expand {
-            solution = vec![1.0 - solution[0], solution[0]];
-        }
-        // label_score = the non-zero solution values (spec §5.5)
-        Ok(solution.iter().enumerate().filter(|(_, &v)| v != 0.0).map(|(k, &v)| (k as i64, v as f32)).unzip())
-    };
+    let labels_of = |part: usize, line: usize| automl_labels(&parts[part].4[line], binary_expand, &layout.dir);
 
     // Record order: the given parts in input order (spec §1.1), or with --resplit the shared
     // seeded split over every good row of every part, in its seeded order.
@@ -383,43 +416,65 @@ pub fn convert_automl(
         }
         None => Vec::new(),
     };
-    let spec = tabular_spec(width, output_dim, sparse, &class_names, n_train);
+    let feature_names = if feat_names.len() == width {
+        feat_names
+    } else {
+        (1..=width).map(|k| format!("feature_{k}")).collect()
+    };
+    Ok(PreparedAutoMl {
+        parts,
+        format,
+        width,
+        binary_expand,
+        output_dim,
+        test_rows,
+        train_rows,
+        fill,
+        sparse,
+        missing_values,
+        class_names,
+        feature_names,
+        warnings,
+    })
+}
+
+/// Converts an AutoML folder. Test first in ids (spec §1.4); train = train ∪ valid.
+pub fn convert_automl(
+    layout: &AutoMlLayout,
+    opts: &TabularOptions,
+    sink: &mut dyn DatasetSink,
+    report: &mut SkipReport,
+) -> Result<TabularSummary> {
+    let p = prepare_automl(layout, opts, report)?;
+    let (n_test, n_train, width) = (p.test_rows.len(), p.train_rows.len(), p.width);
+    let spec = tabular_spec(width, p.output_dim, p.sparse, &p.class_names, n_train);
 
     // test records first (spec §1.4)
     let mut features = vec![0f32; width];
-    for (subset, rows) in [(Subset::Test, &test_rows), (Subset::Train, &train_rows)] {
-        for &(p, i) in rows {
-            let values = parse_row(&parts[p].3[i], format, width).map_err(|e| TabularError::table(&layout.dir, e))?;
-            features.iter_mut().for_each(|v| *v = 0.0);
-            for (k, v) in values {
-                features[k] = if v.is_nan() { fill[k] } else { v };
-            }
-            let (index, score) = labels_of(p, i)?;
-            let frames = frames(&features, sparse);
+    for (subset, rows) in [(Subset::Test, &p.test_rows), (Subset::Train, &p.train_rows)] {
+        for &(part, i) in rows {
+            automl_features(&p.parts[part].3[i], p.format, &p.fill, &layout.dir, &mut features)?;
+            let (index, score) = p.labels_of(&layout.dir, part, i)?;
+            let frames = frames(&features, p.sparse);
             match subset {
                 Subset::Test => sink.push_test(&frames, &index, &score)?,
                 Subset::Train => sink.push_train(&frames, &index, &score)?,
             };
         }
     }
-    let feature_names = if feat_names.len() == width {
-        feat_names
-    } else {
-        (1..=width).map(|k| format!("feature_{k}")).collect()
-    };
-    let rows_read = parts.iter().map(|p| p.3.len() as u64).sum();
+    let rows_read = p.parts.iter().map(|p| p.3.len() as u64).sum();
     Ok(TabularSummary {
         rows_read,
         n_train,
         n_test,
         features: width,
-        output_dim,
-        sparse,
-        missing_values,
-        warnings,
+        output_dim: p.output_dim,
+        sparse: p.sparse,
+        missing_values: p.missing_values,
+        warnings: p.warnings,
         spec,
-        class_names,
-        feature_names,
+        class_names: p.class_names,
+        feature_names: p.feature_names,
         suggested_name: Some(layout.basename.clone()),
         header_note: None,
         recipe: None,

@@ -81,13 +81,27 @@ pub struct TabularSummary {
     pub test_sources: Vec<String>,
 }
 
-/// Converts one table file (CSV/TSV, Parquet, Arrow IPC).
-pub fn convert_table(
-    input: &Path,
-    opts: &TabularOptions,
-    sink: &mut dyn DatasetSink,
-    report: &mut SkipReport,
-) -> Result<TabularSummary> {
+/// The whole-table pass of a conversion: profile, split, missing-value fills, encoder. The
+/// writing pass of [`convert_table`] and the settle step of scale-out
+/// ([`crate::settle`]) both start here.
+pub(crate) struct Prepared {
+    pub table: Table,
+    pub prof: crate::profile::TableProfile,
+    /// A label-set id per usable row (the split key, also the writing pass's labels).
+    pub keys: converters_common::split::CompactKeys,
+    pub is_test: Vec<bool>,
+    pub n_test: usize,
+    pub n_train: usize,
+    /// Data rows left out (in row order).
+    pub bad: Vec<u64>,
+    pub missing_values: u64,
+    pub fill: Vec<f32>,
+    pub encoder: RowEncoder,
+    pub sparse: bool,
+    pub warnings: Vec<String>,
+}
+
+pub(crate) fn prepare(input: &Path, opts: &TabularOptions, report: &mut SkipReport) -> Result<Prepared> {
     opts.check()?;
     let table = Table::open_with(input, opts.delimiter, opts.header)?;
     let mut choices = opts.columns.clone();
@@ -133,12 +147,44 @@ pub fn convert_table(
     }
 
     let encoder = RowEncoder::new(prof.roles.clone(), fill.clone());
-    let features = encoder.width();
     let sparse = match opts.sparse {
         SparseChoice::Yes => true,
         SparseChoice::No => false,
         SparseChoice::Auto => prof.density < SPARSE_DENSITY_THRESHOLD,
     };
+    if single_target && prof.class_names.len() < 2 {
+        warnings.push(format!(
+            "{}: the target has a single class; scoring needs at least two",
+            input.display()
+        ));
+    }
+    Ok(Prepared { table, prof, keys, is_test, n_test, n_train, bad, missing_values, fill, encoder, sparse, warnings })
+}
+
+impl Prepared {
+    /// The recipe new rows are encoded with.
+    pub fn recipe(&self) -> TabularRecipe {
+        TabularRecipe {
+            had_header: self.table.header.as_ref().is_none_or(|h| h.has_header),
+            columns: self.table.columns.clone(),
+            roles: self.prof.roles.clone(),
+            fill: self.fill.clone(),
+            sparse: self.sparse,
+            features: self.encoder.width(),
+        }
+    }
+}
+
+/// Converts one table file (CSV/TSV, Parquet, Arrow IPC).
+pub fn convert_table(
+    input: &Path,
+    opts: &TabularOptions,
+    sink: &mut dyn DatasetSink,
+    report: &mut SkipReport,
+) -> Result<TabularSummary> {
+    let p = prepare(input, opts, report)?;
+    let Prepared { ref table, ref prof, ref keys, ref is_test, n_test, n_train, ref bad, ref encoder, sparse, .. } = p;
+    let features = encoder.width();
     let output_dim = prof.class_names.len();
     let spec = tabular_spec(features, output_dim, sparse, &prof.class_names, n_train);
 
@@ -146,7 +192,7 @@ pub fn convert_table(
     // reach the sink in the seeded order (converters_common::order), not the file's order
     let mut buf = Vec::with_capacity(features);
     let mut test_sources = Vec::with_capacity(n_test);
-    for (subset, count, stream) in [(Subset::Test, n_test, 1), (Subset::Train, n_train, 2)] {
+    for (subset, count, stream) in [(Subset::Test, n_test, TEST_STREAM), (Subset::Train, n_train, TRAIN_STREAM)] {
         let mut order = SeededOrder::new(opts.split.seed, stream, count as u64)?;
         let mut next_bad = bad.iter().peekable();
         let mut k = 0usize;
@@ -170,7 +216,7 @@ pub fn convert_table(
         order.drain(|ex| {
             match subset {
                 Subset::Test => {
-                    test_sources.push((ex.id.unwrap_or(-1) + 1).to_string());
+                    test_sources.push(row_source(ex.id.unwrap_or(-1) as u64));
                     sink.push_test(&ex.frames, &ex.label_index, &ex.label_score)?
                 }
                 Subset::Train => sink.push_train(&ex.frames, &ex.label_index, &ex.label_score)?,
@@ -179,12 +225,6 @@ pub fn convert_table(
         })?;
     }
 
-    if single_target && output_dim < 2 {
-        warnings.push(format!(
-            "{}: the target has a single class; scoring needs at least two",
-            input.display()
-        ));
-    }
     Ok(TabularSummary {
         rows_read: prof.total_rows,
         n_train,
@@ -192,23 +232,25 @@ pub fn convert_table(
         features,
         output_dim,
         sparse,
-        missing_values,
-        warnings,
+        missing_values: p.missing_values,
+        warnings: p.warnings.clone(),
         spec,
         feature_names: prof.feature_names(&table.columns),
-        class_names: prof.class_names,
+        class_names: prof.class_names.clone(),
         suggested_name: None,
         header_note: table.header.as_ref().map(|h| h.line(input)),
-        recipe: Some(TabularRecipe {
-            had_header: table.header.as_ref().is_none_or(|h| h.has_header),
-            columns: table.columns.clone(),
-            roles: prof.roles.clone(),
-            fill,
-            sparse,
-            features,
-        }),
+        recipe: Some(p.recipe()),
         test_sources,
     })
+}
+
+/// Seeded-order streams of the test and train records ([`SeededOrder::new`]).
+pub(crate) const TEST_STREAM: u64 = 1;
+pub(crate) const TRAIN_STREAM: u64 = 2;
+
+/// The source of a table record in `<name>_test_sources.txt`: its 1-based data row.
+pub(crate) fn row_source(row_index: u64) -> String {
+    (row_index.wrapping_add(1) as i64).to_string()
 }
 
 /// The metadata of a tabular dataset (spec §4.5 tabular column, §5.5).

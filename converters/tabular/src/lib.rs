@@ -8,6 +8,10 @@
 //! row, bad rows), the split (needs every label), an optional pass for training means, and a
 //! writing pass. Memory grows only with one small label per row.
 //!
+//! The profile/split/fill pass is also the settle step of the whole-input shape
+//! ([`settle`], [`converters_common::planned`]): scale-out plans store its result and shards
+//! encode their rows with it.
+//!
 //! Conventions (documented in `--help`):
 //! - `--target COL` (repeatable). One column: one class per distinct value (numeric order when
 //!   all values are numbers, text order otherwise), names in `label_to_index_map` and
@@ -38,6 +42,7 @@ pub mod header;
 pub mod limits;
 pub mod profile;
 pub mod recipe;
+pub mod settle;
 pub mod table;
 
 pub use automl::{convert_automl, AutoMlLayout};
@@ -46,6 +51,7 @@ pub use encode::MissingPolicy;
 pub use error::{Result, TabularError};
 pub use header::{HeaderDecision, HeaderMode};
 pub use profile::{CategoricalEncoding, ColumnChoices};
+pub use settle::{TableSettled, Tabular};
 pub use recipe::{convert_new_rows, NewRows, NewRowsOptions, TabularRecipe};
 pub use converters_common::sink::{self, DatasetSink, MemorySink};
 

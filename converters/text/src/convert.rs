@@ -93,13 +93,59 @@ pub fn convert_text(
     convert_corpus(&corpus, opts, sink, report)
 }
 
-/// Converts an opened corpus (open it first to learn its [`Corpus::suggested_name`]).
-pub fn convert_corpus(
-    corpus: &Corpus,
-    opts: &TextOptions,
-    sink: &mut dyn DatasetSink,
-    report: &mut SkipReport,
-) -> Result<TextSummary> {
+/// The whole-corpus pass of a conversion: scan, split, tokenizer trained on the training
+/// documents. The writing pass of [`convert_corpus`] and the settle step of scale-out
+/// ([`crate::settle`]) both start here.
+pub(crate) struct PreparedCorpus {
+    pub scan: crate::corpus::Scan,
+    pub is_test: Vec<bool>,
+    pub n_test: usize,
+    pub n_train: usize,
+    /// `usable[s]` for stream position `s`.
+    pub usable: Vec<bool>,
+    pub kind: TokenizerKind,
+    pub tokenizer: crate::tokenize::TrainedTokenizer,
+    pub warnings: Vec<String>,
+}
+
+impl PreparedCorpus {
+    /// Whether records follow the seeded order: an AutoNLP layout keeps its parts' input
+    /// order as the reference does (spec §1.1), unless `--resplit`.
+    pub fn seeded(corpus: &Corpus, opts: &TextOptions) -> bool {
+        opts.split.resplit || !matches!(corpus.layout, Layout::AutoNlp(_))
+    }
+
+    pub fn recipe(&self, opts: &TextOptions) -> Result<TextRecipe> {
+        Ok(TextRecipe {
+            tokenizer: self.tokenizer.to_json()?,
+            max_length: opts.max_length,
+            text_column: opts.columns.text.clone(),
+            delimiter: opts.columns.delimiter,
+            segment: self.tokenizer.segments(),
+        })
+    }
+}
+
+/// The source of document `s` of the stream in `<name>_test_sources.txt`.
+pub(crate) fn document_source(corpus: &Corpus, s: usize, path: &Path) -> String {
+    match &corpus.layout {
+        Layout::Files(_) => relative_name(&corpus.root, path),
+        _ => (s + 1).to_string(),
+    }
+}
+
+/// A document's frames: its token ids cut to `max_length`; also whether it was cut.
+pub(crate) fn document_frames(tokenizer: &crate::tokenize::TrainedTokenizer, text: &str, max_length: Option<usize>) -> Result<(Frames, bool)> {
+    let mut ids = encode_in_pieces(tokenizer, text, max_length)?;
+    let cut = max_length.is_some_and(|m| ids.len() > m);
+    if let Some(m) = max_length {
+        ids.truncate(m);
+    }
+    let frames = Frames::Dense { values: ids.iter().map(|&i| i as f32).collect(), offsets: (0..=ids.len()).collect() };
+    Ok((frames, cut))
+}
+
+pub(crate) fn prepare_corpus(corpus: &Corpus, opts: &TextOptions, report: &mut SkipReport) -> Result<PreparedCorpus> {
     opts.check()?;
     let scan = corpus.scan(report)?;
     let n = scan.docs.len();
@@ -157,18 +203,29 @@ pub fn convert_corpus(
     };
     let tokenizer = train_fallible(kind, vocab_limit, train_docs)?;
 
+    Ok(PreparedCorpus { scan, is_test, n_test, n_train, usable, kind, tokenizer, warnings })
+}
+
+/// Converts an opened corpus (open it first to learn its [`Corpus::suggested_name`]).
+pub fn convert_corpus(
+    corpus: &Corpus,
+    opts: &TextOptions,
+    sink: &mut dyn DatasetSink,
+    report: &mut SkipReport,
+) -> Result<TextSummary> {
+    let prepared = prepare_corpus(corpus, opts, report)?;
+    let PreparedCorpus { ref scan, ref is_test, n_test, n_train, ref usable, kind, ref tokenizer, .. } = prepared;
+    let n = scan.docs.len();
+    let mut warnings = prepared.warnings.clone();
     let spec = text_spec(&tokenizer.vocab, scan.output_dim, scan.class_names.as_deref(), n_train);
     let (mut unknown, mut truncated) = (0u64, 0u64);
-    let source_of = |s: usize, path: &Path| match &corpus.layout {
-        Layout::Files(_) => relative_name(&corpus.root, path),
-        _ => (s + 1).to_string(),
-    };
+    let source_of = |s: usize, path: &Path| document_source(corpus, s, path);
     let mut sources: Vec<String> = Vec::new();
     let mut test_sources: Vec<String> = Vec::with_capacity(n_test);
     // An AutoNLP layout keeps its parts' input order as the reference does (spec §1.1);
     // otherwise records follow the seeded order (converters_common::order), so documents
     // read class folder by class folder are not written grouped by class.
-    let seeded = opts.split.resplit || !matches!(corpus.layout, Layout::AutoNlp(_));
+    let seeded = PreparedCorpus::seeded(corpus, opts);
     // test records first (spec §1.4): one pass over the corpus per subset
     for (wanted_test, count, stream) in [(true, n_test, 1), (false, n_train, 2)] {
         let mut order = if seeded { Some(SeededOrder::new(opts.split.seed, stream, count as u64)?) } else { None };
@@ -185,19 +242,12 @@ pub fn convert_corpus(
                 continue;
             }
             let text = doc.text.map_err(|r| TextError::input(&doc.pos.path, r))?;
-            let mut ids = encode_in_pieces(&tokenizer, &text, opts.max_length)?;
-            if let Some(m) = opts.max_length {
-                if ids.len() > m {
-                    truncated += 1;
-                    ids.truncate(m);
-                }
-            }
-            let frames = Frames::Dense {
-                values: ids.iter().map(|&i| i as f32).collect(),
-                offsets: (0..=ids.len()).collect(),
-            };
+            let (frames, cut) = document_frames(tokenizer, &text, opts.max_length)?;
+            truncated += u64::from(cut);
             if test {
-                unknown += ids.iter().filter(|&&i| i == 1).count() as u64;
+                if let Frames::Dense { values, .. } = &frames {
+                    unknown += values.iter().filter(|&&i| i == 1.0).count() as u64;
+                }
             }
             let (index, score) = (info.labels.indices(), info.labels.scores());
             if test {
@@ -245,13 +295,7 @@ pub fn convert_corpus(
         warnings,
         spec,
         class_names: scan.class_names.clone(),
-        recipe: Some(TextRecipe {
-            tokenizer: tokenizer.to_json()?,
-            max_length: opts.max_length,
-            text_column: opts.columns.text.clone(),
-            delimiter: opts.columns.delimiter,
-            segment: tokenizer.segments(),
-        }),
+        recipe: Some(prepared.recipe(opts)?),
         test_sources,
     })
 }

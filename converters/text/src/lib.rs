@@ -5,6 +5,10 @@
 //! becomes `T` frames of one float, the vocabulary index of token `t`
 //! (`(T, 1, 1, 1)` DENSE, `sequence_size: -1`).
 //!
+//! The scan/split/tokenizer pass is also the settle step of the whole-input shape ([`settle`],
+//! [`converters_common::planned`]): scale-out plans store the trained tokenizer and shards
+//! tokenize their documents with it.
+//!
 //! Choices (see [`tokenize`] for the tokenizers):
 //! - The vocabulary is learned from the **training** documents only; a test token outside it
 //!   is stored as `<unk>` (index 1) and counted in a warning. Index 0 `<pad>` is the single
@@ -22,11 +26,13 @@
 pub mod convert;
 pub mod corpus;
 pub mod error;
+pub mod settle;
 pub mod tokenize;
 pub mod unlabelled;
 
 pub use convert::{convert_corpus, convert_text, TextOptions, TextSummary, TokenizerChoice};
 pub use corpus::{Corpus, TableColumns};
 pub use error::{Result, TextError};
+pub use settle::{CorpusSettled, Text};
 pub use unlabelled::{convert_new_documents, TextRecipe};
 pub use converters_common::sink::{self, DatasetSink, MemorySink};
