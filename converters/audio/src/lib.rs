@@ -21,14 +21,17 @@
 //!
 //! Zero-length files, silent-only files (peak at or below `--silence-db`), undecodable and
 //! truncated files are bad inputs, skipped and listed or fatal per the error policy.
+//!
+//! [`domain::Audio`] is the domain on the per-file shape
+//! ([`converters_common::file_domain::FileDomain`]) that `convert` and scale-out share.
 pub mod convert;
 pub mod decode;
 #[cfg(feature = "ffmpeg")]
 pub mod ffmpeg;
-pub mod folder;
+pub mod domain;
 pub mod options;
 pub mod resample;
 pub mod window;
 
-pub use folder::{audio_record, convert_audio_folder, dataset_channels, speech_spec, AudioOutcome, AudioRequest};
+pub use domain::{audio_record, convert_audio_folder, dataset_channels, speech_spec, Audio, AudioOutcome, AudioRequest, AudioSettings, AudioTotals};
 pub use options::{AudioChannels, AudioOptions, Crop};

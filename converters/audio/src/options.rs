@@ -105,9 +105,7 @@ pub const EXTENSIONS: &[&str] = &[
 
 /// True for a path with one of [`EXTENSIONS`].
 pub fn is_audio_path(p: &std::path::Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    converters_common::file_domain::has_extension(p, EXTENSIONS)
 }
 
 #[cfg(test)]

@@ -1,7 +1,11 @@
-//! Pieces shared by every raw → AutoDL converter (images, tables, text).
+//! Pieces shared by every raw → AutoDL converter (images, video, audio, tables, text), and the
+//! two converter shapes: [`file_domain::FileDomain`] (one record per file) and
+//! [`planned::WholeInputDomain`] (a pass over the whole input first).
 //!
 //! - [`error`]: [`ConvertError`] (whole-run failures) and [`ItemError`] (one input that cannot
 //!   be converted; skipped or fatal depending on the [`policy::ErrorPolicy`]);
+//! - [`file_domain`]: the trait of per-file domains (images, video, audio) and [`folder`], the
+//!   one folder conversion over it;
 //! - [`policy`]: `--on-error skip|fail`, `--max-errors`, and the [`policy::SkipReport`] written
 //!   next to the dataset;
 //! - [`labels`]: label sources of the file-format layout (spec §1.5): class subfolders,
@@ -26,6 +30,8 @@
 //! - [`unlabelled`]: writing an unlabelled set (spec §1.3) from new inputs.
 
 pub mod error;
+pub mod file_domain;
+pub mod folder;
 pub mod interrupt;
 pub mod labels;
 pub mod labels_csv;

@@ -11,12 +11,15 @@
 //!   `--size HxW` with `--filter` (aspect ratio not kept), floats in [0, 1], HWC order.
 //! - `--verify` fully decodes every JPEG/PNG (and validates the result in deep mode);
 //!   `--max-pixels` refuses images whose header announces more pixels, before decoding.
+//!
+//! [`domain::Image`] is the domain on the per-file shape
+//! ([`converters_common::file_domain::FileDomain`]) that `convert` and scale-out share.
 pub mod convert;
 pub mod fixtures;
-pub mod folder;
+pub mod domain;
 pub mod jpeg_scan;
 pub mod options;
 pub mod probe;
 
-pub use folder::{convert_image_folder, dense_channels, image_record, image_spec, ImageMeta, ImageOutcome, ImageRequest, ShapeStats};
+pub use domain::{convert_image_folder, dense_channels, image_record, image_spec, Image, ImageMeta, ImageOutcome, ImageRequest, ImageSettings, ShapeStats};
 pub use options::{Channels, ImageOptions, ResizeFilter, Storage};

@@ -3,7 +3,8 @@
 use converters_common::{ConvertError, Result};
 
 /// `--format`: how pixels are stored (spec §3.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Storage {
     /// One encoded image per record: JPEG/PNG bytes unchanged, other formats re-encoded as PNG.
     #[default]
@@ -13,7 +14,8 @@ pub enum Storage {
 }
 
 /// `--filter`: the resize kernel of dense mode (the `image` crate's filters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ResizeFilter {
     Nearest,
     #[default]
@@ -36,13 +38,16 @@ impl ResizeFilter {
     }
 }
 
-/// `--channels`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// `--channels` (plans and recipes write `auto`, `1`, `3`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Channels {
     /// 3 when any image has colour, else 1.
     #[default]
+    #[serde(rename = "auto")]
     Auto,
+    #[serde(rename = "1")]
     Gray,
+    #[serde(rename = "3")]
     Rgb,
 }
 
@@ -50,7 +55,7 @@ pub enum Channels {
 pub const DEFAULT_MAX_PIXELS: u64 = 64 * 1024 * 1024;
 
 /// Options as given on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImageOptions {
     pub storage: Storage,
     /// `(height, width)` of dense frames.
@@ -128,9 +133,7 @@ pub const EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "bmp", "gif", "webp", "t
 
 /// True for a path with one of [`EXTENSIONS`].
 pub fn is_image_path(p: &std::path::Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    converters_common::file_domain::has_extension(p, EXTENSIONS)
 }
 
 #[cfg(test)]

@@ -30,7 +30,11 @@ use formats::example::decode;
 use formats::tfrecord::TfRecordReader;
 use formats::validate::{validate, validate_with_source, RecordSource, Report, Severity, ValidateOptions};
 
-use crate::domain::FileConverter;
+use converters_common::file_domain::FileDomain;
+use converters_common::recipe::{recipe_file_name, test_sources_file};
+use formats::solution::SolutionStyle;
+
+use crate::domain::{dispatch, stats_of};
 use crate::copy::{CopyLog, PartSource, PartsCopier, SharedLog};
 use crate::error::{Result, ScaleError};
 use crate::plan::Plan;
@@ -69,7 +73,6 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     let plan_path = req.plan.clone().unwrap_or_else(|| req.shards_dir.join(PLAN_COPY));
     let plan = Plan::read(&plan_path)?;
     let h = &plan.header;
-    let converter = h.settings.converter()?;
     let manifests = check_manifests(&plan, &req.shards_dir)?;
 
     // Skip report in `convert`'s order: listing, then test inputs, then train inputs.
@@ -90,34 +93,38 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     let n_test: u64 = manifests.iter().map(|m| m.test.count).sum();
     let n_train: u64 = manifests.iter().map(|m| m.train.count).sum();
     check_sizes(n_test as usize, n_train as usize)?;
-    let mut observed = converter.empty_observed();
-    for m in &manifests {
-        let path = req.shards_dir.join(ShardNames::new(&h.name, m.shard, h.shards).manifest);
-        observed.merge(&m.observed).map_err(|e| ScaleError::shard(m.shard, &path, e))?;
-    }
-    let (spec, shape, warnings) = converter
-        .dataset_spec(&observed, h.output_dim, h.class_names.as_deref())
-        .map_err(|e| ScaleError::Plan { path: plan_path.clone(), line: 1, message: e })?;
-
-    let opts = ValidateOptions { deep: converter.deep_validate(), ..Default::default() };
-    let mut writer = DatasetWriter::create(
-        &req.out_dir,
-        &h.name,
-        WriterOptions { force: req.force, solution_style: converter.solution_style(), ..Default::default() },
-    )?;
-    // `convert`'s side files (recipe, test sources: test records in planned order, skipped
-    // ones left out; tables: feature names)
+    // `convert`'s test sources: test records in planned order, skipped ones left out.
     let skipped: std::collections::HashSet<u64> = manifests.iter().flat_map(|m| m.skipped_test.iter().map(|s| s.id)).collect();
     let mut tests: Vec<&crate::plan::PlanEntry> = plan.entries.iter().filter(|e| e.is_test() && !skipped.contains(&e.id)).collect();
     tests.sort_by_key(|e| e.id);
     let names: Vec<String> = tests.iter().map(|e| e.name.clone()).collect();
-    let side_files = match &converter {
-        FileConverter::Whole(w) => w.side_files(&h.name, &names)?,
-        _ => {
-            let recipe = crate::raw::recipe_of(&h.settings, shape[3].max(0) as usize)?;
-            vec![(converters_common::recipe::recipe_file_name(&h.name), recipe.to_json()), converters_common::recipe::test_sources_file(&h.name, &names)]
+    let manifest_path = |m: &ShardManifest| req.shards_dir.join(ShardNames::new(&h.name, m.shard, h.shards).manifest);
+    let facts = dispatch!(&h.settings, D, s => {
+        let c = D::prepare(s)?;
+        let mut stats = <D as FileDomain>::Stats::default();
+        for m in &manifests {
+            let later = stats_of::<D>(&m.observed).map_err(|e| ScaleError::shard(m.shard, manifest_path(m), e))?;
+            D::merge(&mut stats, &later);
         }
-    };
+        let (spec, shape, warnings) = D::spec(&c, &stats, h.output_dim, h.class_names.as_deref());
+        let recipe = crate::raw::recipe_of(&h.settings, shape[3].max(0) as usize)?;
+        let side_files = vec![(recipe_file_name(&h.name), recipe.to_json()), test_sources_file(&h.name, &names)];
+        Facts { spec, shape, warnings, deep: D::deep_validate(&c), style: SolutionStyle::Generic, side_files }
+    }, w => {
+        for m in &manifests {
+            if m.observed.get(w.name()).is_none() {
+                return Err(ScaleError::shard(m.shard, manifest_path(m), format!("not a shard of {} records", w.name())));
+            }
+        }
+        let spec = w.spec(h.output_dim, h.class_names.as_deref())?;
+        let shape = crate::whole::shape_of(&spec);
+        // as `convert` validates tables and corpora: deep
+        Facts { spec, shape, warnings: vec![], deep: true, style: w.solution_style(), side_files: w.side_files(&h.name, &names)? }
+    });
+    let Facts { spec, shape, warnings, deep, style, side_files } = facts;
+
+    let opts = ValidateOptions { deep, ..Default::default() };
+    let mut writer = DatasetWriter::create(&req.out_dir, &h.name, WriterOptions { force: req.force, solution_style: style, ..Default::default() })?;
     for (file, bytes) in &side_files {
         writer.write_side_file(file, bytes)?;
     }
@@ -139,6 +146,18 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
         renumbered: stats.renumbered,
         warnings,
     })
+}
+
+/// What the merge writes besides the records: the converter's metadata and side files.
+struct Facts {
+    spec: formats::metadata::DataSpec,
+    /// `(sequence_size, row_count, col_count, num_channels)`.
+    shape: [i32; 4],
+    warnings: Vec<String>,
+    /// Validate decoding every compressed frame (as `convert` does).
+    deep: bool,
+    style: SolutionStyle,
+    side_files: Vec<(String, Vec<u8>)>,
 }
 
 /// Nothing skipped: every planned id is the dense id, so the parts are the record files'

@@ -144,7 +144,7 @@ pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
     let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
         discover(&req.input, &accepts, &mut report)?;
     // Same refusal as the video and audio converters (an image folder fails later, on sizes).
-    if items.is_empty() && !matches!(req.domain, DomainRequest::Image(_)) {
+    if items.is_empty() && req.domain.refuses_empty() {
         return Err(ConvertError::input(&req.input, format!("no {} file to convert", req.domain.name())).into());
     }
     let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
@@ -349,7 +349,7 @@ impl Plan {
         if header.shards == 0 {
             return Err(err(1, "zero shards".into()));
         }
-        if let Err(e) = header.settings.converter() {
+        if let Err(e) = header.settings.check() {
             return Err(err(1, format!("{} options: {e}", header.settings.domain())));
         }
         let mut entries = Vec::new();

@@ -12,23 +12,20 @@ use converters_common::ConvertError;
 use formats::metadata::DataSpec;
 use rayon::prelude::*;
 
-use crate::domain::{DomainRequest, DomainSettings};
-use crate::domain::ImageSettings;
+use converters_audio::Audio;
+use converters_common::file_domain::FileDomain;
+use converters_image::Image;
+use converters_video::Video;
+
+use crate::domain::{dispatch, DomainRequest, DomainSettings};
 
 /// `settings` with the channel count of the written records (the metadata's `num_channels`)
 /// fixed, so new files get the same channels whatever their own.
 pub fn with_channels(settings: &DomainSettings, channels: usize) -> DomainSettings {
     match settings {
-        DomainSettings::Image(s) => {
-            let mut s = s.clone();
-            if channels == 1 || channels == 3 {
-                s.channels = channels.to_string();
-            }
-            s.dense_channels = channels;
-            DomainSettings::Image(s)
-        }
-        DomainSettings::Video { options, .. } => DomainSettings::Video { options: *options, channels: channels as u8 },
-        DomainSettings::Audio { options, .. } => DomainSettings::Audio { options: *options, channels },
+        DomainSettings::Image(s) => DomainSettings::Image(Image::with_channels(s, channels)),
+        DomainSettings::Video(s) => DomainSettings::Video(Video::with_channels(s, channels)),
+        DomainSettings::Audio(s) => DomainSettings::Audio(Audio::with_channels(s, channels)),
         other => other.clone(),
     }
 }
@@ -41,29 +38,15 @@ pub fn recipe_of(settings: &DomainSettings, channels: usize) -> Result<Recipe, C
 
 /// Writes `<root>/<name>_recipe.json` for a finished `convert` of `request`.
 pub fn write_recipe(request: &DomainRequest, channels: usize, root: &Path, name: &str) -> Result<PathBuf, ConvertError> {
-    let settings = match request {
-        DomainRequest::Image(o) => DomainSettings::Image(ImageSettings::from_options(o)),
-        DomainRequest::Video(o) => DomainSettings::Video { options: *o, channels: 0 },
-        DomainRequest::Audio(o) => DomainSettings::Audio { options: *o, channels: 0 },
-        DomainRequest::Tabular(_) | DomainRequest::Text(_) => {
-            return Err(ConvertError::Options(format!("the {} recipe is written by its converter with the dataset", request.name())))
-        }
-    };
-    recipe_of(&settings, channels)?.write_into(root, &recipe_file_name(name))
+    let settings = request
+        .converted_settings(channels)
+        .ok_or_else(|| ConvertError::Options(format!("the {} recipe is written by its converter with the dataset", request.name())))?;
+    Recipe::new(settings.domain(), &settings)?.write_into(root, &recipe_file_name(name))
 }
 
 /// The settings of a file-domain recipe read from `origin`.
 pub fn recipe_settings(recipe: &Recipe, origin: &Path) -> Result<DomainSettings, ConvertError> {
     recipe.settings(&recipe.domain, origin)
-}
-
-fn accepts(settings: &DomainSettings, path: &Path) -> bool {
-    match settings {
-        DomainSettings::Image(_) => converters_image::options::is_image_path(path),
-        DomainSettings::Video { .. } => converters_video::options::is_video_path(path),
-        DomainSettings::Audio { .. } => converters_audio::options::is_audio_path(path),
-        DomainSettings::Tabular(_) | DomainSettings::Text(_) => false,
-    }
 }
 
 /// The files of the domain at `input`, with their names (the path below `input`, `/`
@@ -72,7 +55,7 @@ pub fn list_new_files(settings: &DomainSettings, input: &Path) -> Result<Vec<(Pa
     let io = |p: &Path, e: std::io::Error| ConvertError::Io { path: p.to_path_buf(), source: e };
     let wrong = |p: &Path| ConvertError::input(p, format!("the recipe converts only {} files; this is not one", settings.domain()));
     if input.is_file() {
-        if !accepts(settings, input) {
+        if !settings.accepts(input) {
             return Err(wrong(input));
         }
         let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -89,7 +72,7 @@ pub fn list_new_files(settings: &DomainSettings, input: &Path) -> Result<Vec<(Pa
             }
             if p.is_dir() {
                 stack.push(p);
-            } else if accepts(settings, &p) {
+            } else if settings.accepts(&p) {
                 let rel = p.strip_prefix(input).unwrap_or(&p);
                 let rel: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
                 out.push((p, rel.join("/")));
@@ -114,18 +97,32 @@ pub fn convert_new_files(
     class_names: &[String],
     writer: &mut UnlabelledWriter,
 ) -> Result<(DataSpec, Vec<String>), ConvertError> {
-    let converter = settings.input_converter()?;
+    dispatch!(settings, D, s => new_files::<D>(settings, s, input, output_dim, class_names, writer), w => {
+        Err(ConvertError::input(input, format!("a {} recipe is applied by its converter, not file by file", w.name())))
+    })
+}
+
+fn new_files<D: FileDomain>(
+    settings: &DomainSettings,
+    s: &D::Settings,
+    input: &Path,
+    output_dim: usize,
+    class_names: &[String],
+    writer: &mut UnlabelledWriter,
+) -> Result<(DataSpec, Vec<String>), ConvertError> {
+    D::require_decoder()?;
+    let c = D::prepare(s)?;
     let files = list_new_files(settings, input)?;
-    let mut observed = converter.empty_observed();
-    for chunk in files.chunks(converter.chunk_size()) {
-        let converted: Vec<_> = chunk.par_iter().map(|(path, name)| converter.convert(path, name)).collect();
+    let mut stats = D::Stats::default();
+    for chunk in files.chunks(D::chunk_size(&c)) {
+        let converted: Vec<_> = chunk.par_iter().map(|(path, name)| D::convert(&c, path, name)).collect();
         for ((_, name), result) in chunk.iter().zip(converted) {
-            let (frames, observation) = result.map_err(ConvertError::Item)?;
-            observed.observe(&observation);
+            let (frames, meta) = result.map_err(ConvertError::Item)?;
+            D::observe(&mut stats, &meta);
             writer.push(&frames, name)?;
         }
     }
     let names = (!class_names.is_empty()).then_some(class_names);
-    let (spec, _, warnings) = converter.dataset_spec(&observed, output_dim, names).map_err(|m| ConvertError::input(input, m))?;
+    let (spec, _, warnings) = D::spec(&c, &stats, output_dim, names);
     Ok((spec, warnings))
 }

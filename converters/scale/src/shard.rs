@@ -25,7 +25,9 @@ use formats::example::{try_encode, AutoDlExample};
 use formats::tfrecord::TfRecordWriter;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{FileConverter, Observation, Observed};
+use converters_common::file_domain::FileDomain;
+
+use crate::domain::{dispatch, observed, observed_whole, Observed};
 use crate::error::{Result, ScaleError};
 use crate::atomic::{remove_stale_temps, temp_name, write_atomically};
 use crate::plan::{Plan, PlanEntry, SkippedInput};
@@ -96,7 +98,8 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
     if k >= h.shards {
         return Err(ScaleError::shard(k, plan_path, format!("the plan has {} shard(s) (0..{})", h.shards, h.shards)));
     }
-    let converter = h.settings.input_converter()?;
+    // Before anything is written: options this build honours, a decoder for the inputs.
+    dispatch!(&h.settings, D, s => { D::require_decoder()?; D::prepare(s)?; }, _w => {});
     std::fs::create_dir_all(shards_dir).map_err(|e| ScaleError::io(shards_dir, e))?;
     keep_plan_copy(plan_path, &plan, shards_dir)?;
 
@@ -111,68 +114,33 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
     }
 
     let entries = plan.shard_entries(k);
-    // Tables and corpora: the shard's records come from one pass over the input (crate::whole).
-    let encoded = match &converter {
-        FileConverter::Whole(w) => Some(w.encode(&entries.iter().filter_map(|e| e.key).collect::<Vec<_>>())?),
-        _ => None,
-    };
     let (test, train): (Vec<&PlanEntry>, Vec<&PlanEntry>) = entries.iter().partition(|e| e.is_test());
     // Only --on-error fail applies here; --max-errors counts skips over all shards (merge).
     let mut policy = h.policy();
     policy.max_errors = None;
     let mut report = SkipReport::new(policy);
-    let mut observed = converter.empty_observed();
 
     let final_paths = [shards_dir.join(&names.test), shards_dir.join(&names.train), shards_dir.join(&names.solution)];
     let temps: Vec<PathBuf> = final_paths.iter().map(|p| temp_name(p)).collect();
     let cleanup = |temps: &[PathBuf]| temps.iter().for_each(|t| drop(std::fs::remove_file(t)));
+    let parts = Parts { test: &test, train: &train, temps: &temps };
 
-    let result = (|| -> Result<(Vec<ShardSkip>, Vec<ShardSkip>, u64)> {
-        let mut solution = BufWriter::new(File::create(&temps[2]).map_err(|e| ScaleError::io(&temps[2], e))?);
-        let mut solution_rows = 0u64;
-        let mut skips = [Vec::new(), Vec::new()];
-        for (part, items) in [&test, &train].into_iter().enumerate() {
-            let path = &temps[part];
-            let mut w = TfRecordWriter::create(path)?;
-            let convert = |e: &&PlanEntry| match &encoded {
-                Some(found) => e.key.and_then(|key| found.get(&key)).map(|f| (f.clone(), Observation::Whole)).ok_or_else(|| {
-                    ItemError::new(&e.path, format!("record {} (input position {:?}) is no longer in the input", e.id, e.key))
-                }),
-                None => converter.convert(Path::new(&e.path), &e.name),
-            };
-            convert_ordered(items, converter.chunk_size(), convert, |i, r| {
-                let e = items[i];
-                let (frames, seen) = match r {
-                    Ok(x) => x,
-                    Err(err) => {
-                        skips[part].push(ShardSkip { id: e.id, input: SkippedInput::from_item_error(&err) });
-                        return report.record(err);
-                    }
-                };
-                observed.observe(&seen);
-                let labels = Plan::labels_of(e);
-                let (index, score) = if e.is_test() { (vec![], vec![]) } else { (labels.indices(), labels.scores()) };
-                let ex = AutoDlExample { id: Some(e.id as i64), label_index: index, label_score: score, frames };
-                let payload = try_encode(&ex)
-                    .map_err(|x| formats::Error::Write { path: path.clone(), message: x.to_string() })?;
-                w.write_record(&payload).map_err(|x| converters_common::ConvertError::io(path, x))?;
-                if e.is_test() {
-                    let pairs: Vec<String> = labels.pairs.iter().map(|(i, s)| format!("{i}:{s}")).collect();
-                    writeln!(solution, "{}\t{}", e.id, pairs.join(" "))
-                        .map_err(|x| converters_common::ConvertError::io(&temps[2], x))?;
-                    solution_rows += 1;
-                }
-                Ok(())
-            })?;
-            let f = w.into_inner().map_err(|e| ScaleError::io(path, e))?;
-            f.into_inner().map_err(|e| ScaleError::io(path, e.into_error()))?.sync_all().map_err(|e| ScaleError::io(path, e))?;
-        }
-        let f = solution.into_inner().map_err(|e| ScaleError::io(&temps[2], e.into_error()))?;
-        f.sync_all().map_err(|e| ScaleError::io(&temps[2], e))?;
-        let [st, sr] = skips;
-        Ok((st, sr, solution_rows))
-    })();
-    let (skipped_test, skipped_train, solution_rows) = match result {
+    let result = dispatch!(&h.settings, D, s => {
+        let c = D::prepare(s)?;
+        let mut stats = <D as FileDomain>::Stats::default();
+        let convert = |e: &PlanEntry| D::convert(&c, Path::new(&e.path), &e.name);
+        write_parts(&parts, &mut report, D::chunk_size(&c), convert, |m| D::observe(&mut stats, m)).map(|r| (r, observed::<D>(&stats)))
+    }, w => {
+        // Tables and corpora: the shard's records come from one pass over the input.
+        let keys: Vec<u64> = entries.iter().filter_map(|e| e.key).collect();
+        let encoded = w.encode(&keys)?;
+        let convert = |e: &PlanEntry| {
+            let found = e.key.and_then(|key| encoded.get(&key)).cloned();
+            found.map(|f| (f, ())).ok_or_else(|| ItemError::new(&e.path, format!("record {} (input position {:?}) is no longer in the input", e.id, e.key)))
+        };
+        write_parts(&parts, &mut report, WHOLE_CHUNK, convert, |_| {}).map(|r| (r, observed_whole(w.name())))
+    });
+    let ((skipped_test, skipped_train, solution_rows), observed) = match result {
         Ok(r) => r,
         Err(e) => {
             cleanup(&temps);
@@ -209,6 +177,63 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
     let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises (plain data)");
     write_atomically(&manifest_path, text.as_bytes())?;
     Ok(manifest)
+}
+
+/// Records of a table or corpus shard handed to the writer per chunk (already encoded).
+const WHOLE_CHUNK: usize = 256;
+
+/// A shard's entries and the temporary files of its test part, train part and solution part.
+struct Parts<'a> {
+    test: &'a [&'a PlanEntry],
+    train: &'a [&'a PlanEntry],
+    temps: &'a [PathBuf],
+}
+
+/// Converts the entries of both parts (in parallel chunks, written in plan order) into the
+/// temporary files; returns the skipped test and train inputs and the solution rows written.
+fn write_parts<M: Send>(
+    parts: &Parts<'_>,
+    report: &mut SkipReport,
+    chunk: usize,
+    convert: impl Fn(&PlanEntry) -> std::result::Result<(formats::example::Frames, M), ItemError> + Sync,
+    mut observe: impl FnMut(&M) + Send,
+) -> Result<(Vec<ShardSkip>, Vec<ShardSkip>, u64)> {
+    let temps = parts.temps;
+    let mut solution = BufWriter::new(File::create(&temps[2]).map_err(|e| ScaleError::io(&temps[2], e))?);
+    let mut solution_rows = 0u64;
+    let mut skips = [Vec::new(), Vec::new()];
+    for (part, items) in [parts.test, parts.train].into_iter().enumerate() {
+        let path = &temps[part];
+        let mut w = TfRecordWriter::create(path)?;
+        convert_ordered(items, chunk, |e: &&PlanEntry| convert(e), |i, r| {
+            let e = items[i];
+            let (frames, seen) = match r {
+                Ok(x) => x,
+                Err(err) => {
+                    skips[part].push(ShardSkip { id: e.id, input: SkippedInput::from_item_error(&err) });
+                    return report.record(err);
+                }
+            };
+            observe(&seen);
+            let labels = Plan::labels_of(e);
+            let (index, score) = if e.is_test() { (vec![], vec![]) } else { (labels.indices(), labels.scores()) };
+            let ex = AutoDlExample { id: Some(e.id as i64), label_index: index, label_score: score, frames };
+            let payload = try_encode(&ex).map_err(|x| formats::Error::Write { path: path.clone(), message: x.to_string() })?;
+            w.write_record(&payload).map_err(|x| converters_common::ConvertError::io(path, x))?;
+            if e.is_test() {
+                let pairs: Vec<String> = labels.pairs.iter().map(|(i, s)| format!("{i}:{s}")).collect();
+                writeln!(solution, "{}\t{}", e.id, pairs.join(" ")).map_err(|x| converters_common::ConvertError::io(&temps[2], x))?;
+                solution_rows += 1;
+            }
+            Ok(())
+        })?;
+        let f = w.into_inner().map_err(|e| ScaleError::io(path, e))?;
+        f.into_inner().map_err(|e| ScaleError::io(path, e.into_error()))?.sync_all().map_err(|e| ScaleError::io(path, e))?;
+    }
+    let f = solution.into_inner().map_err(|e| ScaleError::io(&temps[2], e.into_error()))?;
+    f.sync_all().map_err(|e| ScaleError::io(&temps[2], e))?;
+    let [st, sr] = skips;
+    Ok((st, sr, solution_rows))
 }
 
 /// Puts the plan into the shards folder, or checks that the one there is the same plan.

@@ -24,6 +24,14 @@ pub enum WholeSettings {
 }
 
 impl WholeSettings {
+    /// `tabular` or `text`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            WholeSettings::Tabular(_) => Tabular::NAME,
+            WholeSettings::Text(_) => Text::NAME,
+        }
+    }
+
     /// Frames of the records with `keys`, encoded in one pass over the input.
     pub fn encode(&self, keys: &[u64]) -> Result<HashMap<u64, Frames>, ConvertError> {
         let wanted: HashMap<u64, usize> = keys.iter().enumerate().map(|(slot, &k)| (k, slot)).collect();

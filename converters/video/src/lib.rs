@@ -15,11 +15,14 @@
 //! - Decoding goes through the decoder the executable installed ([`backend`]): FFmpeg's is
 //!   [`decode::install`] (cargo feature `ffmpeg`). Without one, [`convert_video_folder`]
 //!   refuses to run, so a binary that never installs it does not map FFmpeg.
+//!
+//! [`domain::Video`] is the domain on the per-file shape
+//! ([`converters_common::file_domain::FileDomain`]) that `convert` and scale-out share.
 pub mod backend;
 #[cfg(feature = "ffmpeg")]
 pub mod decode;
-pub mod folder;
+pub mod domain;
 pub mod options;
 
-pub use folder::{convert_video_folder, video_spec, ClipMeta, ClipStats, VideoOutcome, VideoRequest};
+pub use domain::{convert_video_folder, video_spec, ClipMeta, ClipStats, Video, VideoOutcome, VideoRequest, VideoSettings};
 pub use options::{FrameSelection, ScaleFilter, VideoChannels, VideoOptions, VideoStorage};

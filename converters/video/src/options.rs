@@ -147,9 +147,7 @@ pub const EXTENSIONS: &[&str] = &["avi", "mp4", "m4v", "mkv", "mov", "webm", "mp
 
 /// True for a path with one of [`EXTENSIONS`].
 pub fn is_video_path(p: &std::path::Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    converters_common::file_domain::has_extension(p, EXTENSIONS)
 }
 
 /// Output positions of [`FrameSelection::Count`]: the source frame index of each of the `n`

@@ -1,21 +1,22 @@
-//! A raw image folder → an AutoDL dataset folder.
+//! Images on the per-file shape ([`converters_common::file_domain::FileDomain`]): the
+//! settings a plan and a recipe keep, one file → one record, the metadata (spec §5.1); and the
+//! folder conversion `convert --domain image` runs ([`convert_image_folder`]).
 
 use std::path::PathBuf;
 
-use converters_common::labels::{discover, LabeledInput};
-use converters_common::naming::resolve_name;
-use converters_common::output::{Converted, DatasetJob, OutputTarget, Written};
-use converters_common::labels::split_items;
-use converters_common::split::Subset;
-use converters_common::{ErrorPolicy, Result, SkipReport, SplitOptions};
+use converters_common::file_domain::FileDomain;
+use converters_common::folder::{convert_folder, FolderRequest};
+use converters_common::output::Written;
+use converters_common::{ErrorPolicy, ItemError, RawItem, Result, SplitOptions};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::convert::{convert_image, header_colour, ConvertedImage, Pixels};
-use crate::options::{is_image_path, Channels, CheckedImageOptions, ImageOptions, Storage};
+use crate::options::{Channels, CheckedImageOptions, ImageOptions, Storage};
 
-/// Everything `convert --domain image` needs.
+/// Everything `convert --domain image` needs (a [`FolderRequest`] with `image` options).
 #[derive(Debug, Clone)]
 pub struct ImageRequest {
     pub input: PathBuf,
@@ -41,6 +42,93 @@ pub struct ImageOutcome {
     pub warnings: Vec<String>,
     /// `(row_count, col_count, num_channels)` written to the metadata.
     pub shape: (i32, i32, i32),
+}
+
+/// Image options with the channel count of dense frames fixed for the whole dataset (what a
+/// plan and a recipe keep; the JSON of earlier plans and recipes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageSettings {
+    #[serde(flatten)]
+    pub options: ImageOptions,
+    /// Channels of dense frames, decided from image headers when `auto`; 0 in compressed
+    /// mode with `auto` ([`dense_channels`]).
+    pub dense_channels: usize,
+}
+
+/// Checked image settings.
+#[derive(Debug, Clone)]
+pub struct ImageConverter {
+    pub opts: CheckedImageOptions,
+    pub dense_channels: usize,
+}
+
+/// The image domain.
+pub struct Image;
+
+impl FileDomain for Image {
+    const NAME: &'static str = "image";
+    const WHAT: &'static str = "images";
+    const EXTENSIONS: &'static [&'static str] = crate::options::EXTENSIONS;
+    const REFUSES_EMPTY: bool = false;
+    type Options = ImageOptions;
+    type Settings = ImageSettings;
+    type Checked = ImageConverter;
+    type Meta = ImageMeta;
+    type Stats = ShapeStats;
+
+
+    fn check(opts: &ImageOptions) -> Result<()> {
+        opts.check().map(drop)
+    }
+
+    fn settle(opts: &ImageOptions, items: &[RawItem]) -> Result<ImageSettings> {
+        let checked = opts.check()?;
+        Ok(ImageSettings { options: *opts, dense_channels: dense_channels(&checked, items) })
+    }
+
+    fn prepare(s: &ImageSettings) -> Result<ImageConverter> {
+        Ok(ImageConverter { opts: s.options.check()?, dense_channels: s.dense_channels })
+    }
+
+    fn convert(c: &ImageConverter, path: &std::path::Path, _name: &str) -> std::result::Result<(Frames, ImageMeta), ItemError> {
+        image_record(path, &c.opts, c.dense_channels)
+    }
+
+    fn observe(stats: &mut ShapeStats, m: &ImageMeta) {
+        stats.observe(m.height, m.width, m.colour);
+    }
+
+    fn merge(stats: &mut ShapeStats, later: &ShapeStats) {
+        stats.merge(later);
+    }
+
+    fn spec(c: &ImageConverter, stats: &ShapeStats, output_dim: usize, class_names: Option<&[String]>) -> (DataSpec, [i32; 4], Vec<String>) {
+        let (spec, (h, w, ch)) = image_spec(&c.opts, c.dense_channels, stats, output_dim, class_names);
+        (spec, [1, h, w, ch], vec![])
+    }
+
+    fn chunk_size(c: &ImageConverter) -> usize {
+        // Dense frames can be large: keep a chunk around 256 MB of floats.
+        match c.opts.size {
+            Some((h, w)) => (64 * 1024 * 1024 / (u64::from(h) * u64::from(w) * 3).max(1)).clamp(1, 256) as usize,
+            None => 256,
+        }
+    }
+
+    fn deep_validate(c: &ImageConverter) -> bool {
+        c.opts.verify
+    }
+
+    fn with_channels(s: &ImageSettings, channels: usize) -> ImageSettings {
+        let mut s = s.clone();
+        match channels {
+            1 => s.options.channels = Channels::Gray,
+            3 => s.options.channels = Channels::Rgb,
+            _ => {}
+        }
+        s.dense_channels = channels;
+        s
+    }
 }
 
 /// Size and colour facts gathered while records stream by (spec §5.1 metadata). A shard of a
@@ -177,53 +265,21 @@ pub fn image_spec(
 }
 
 /// Converts the image folder `req.input` (layouts: [`converters_common::labels`]) into
-/// `req.out_dir`. Unreadable images are skipped or fatal per `req.policy`.
+/// `req.out_dir` through [`convert_folder`]. Unreadable images are skipped or fatal per
+/// `req.policy`.
 pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
-    let opts = req.image.check()?;
-    req.split.check()?;
-    let mut report = SkipReport::new(req.policy);
-    let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
-        discover(&req.input, &is_image_path, &mut report)?;
-    let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
-    let (plan, split_warning) = split_items(&items, &req.split)?;
-    warnings.extend(split_warning);
-
-    let dense_channels = dense_channels(&opts, &items);
-
-    let target = OutputTarget {
+    let folder = FolderRequest {
+        input: req.input.clone(),
+        out_dir: req.out_dir.clone(),
+        name: req.name.clone(),
         force: req.force,
         quiet: req.quiet,
         fsync: req.fsync,
-        what: "images".into(),
-        // Dense frames can be large: keep a chunk around 256 MB of floats.
-        chunk_size: match opts.size {
-            Some((h, w)) => (64 * 1024 * 1024 / (u64::from(h) * u64::from(w) * 3).max(1)).clamp(1, 256) as usize,
-            None => 256,
-        },
-        deep_validate: opts.verify,
-        ..OutputTarget::new(&req.out_dir, &name)
+        split: req.split.clone(),
+        policy: req.policy,
+        options: req.image,
     };
-    let mut job = DatasetJob::start(target, items.len() as u64)?;
-    let mut stats = ShapeStats::default();
-    let convert = |item: &converters_common::RawItem| {
-        let (frames, meta) = image_record(&item.path, &opts, dense_channels)?;
-        Ok(Converted { frames, labels: item.labels.clone(), meta: (meta, item.name.clone()) })
-    };
-    let mut test_sources = Vec::with_capacity(plan.test.len());
-    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |(m, name)| {
-        stats.observe(m.height, m.width, m.colour);
-        test_sources.push(name.clone());
-    })?;
-    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |(m, _)| stats.observe(m.height, m.width, m.colour))?;
-    let (file, bytes) = converters_common::recipe::test_sources_file(&name, &test_sources);
-    job.writer_mut().write_side_file(&file, &bytes)?;
-
-    let (spec, shape) = image_spec(&opts, dense_channels, &stats, output_dim, class_names.as_deref());
-    if let Some(names) = &class_names {
-        if names.len() != output_dim {
-            warnings.push(format!("{} class names for {output_dim} classes", names.len()));
-        }
-    }
-    let written = job.finish(spec, class_names.as_deref(), &report)?;
-    Ok(ImageOutcome { written, inputs: items.len(), warnings, shape })
+    let o = convert_folder::<Image>(&folder)?;
+    let [_, h, w, c] = o.shape;
+    Ok(ImageOutcome { written: o.written, inputs: o.inputs, warnings: o.warnings, shape: (h, w, c) })
 }

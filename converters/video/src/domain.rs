@@ -1,17 +1,20 @@
-//! A raw video folder → an AutoDL dataset folder.
+//! Video on the per-file shape ([`converters_common::file_domain::FileDomain`]): the settings a
+//! plan and a recipe keep, one clip → one record, the metadata (spec §5.2); and the folder
+//! conversion `convert --domain video` runs ([`convert_video_folder`]).
 
 use std::path::PathBuf;
 
-use converters_common::labels::{discover, LabeledInput};
-use converters_common::naming::resolve_name;
-use converters_common::output::{Written};
-use converters_common::{ConvertError, ErrorPolicy, Result, SkipReport, SplitOptions};
-
+use converters_common::file_domain::FileDomain;
+use converters_common::folder::{convert_folder, FolderRequest};
+use converters_common::output::Written;
+use converters_common::{ErrorPolicy, ItemError, RawItem, Result, SplitOptions};
+use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
+use serde::{Deserialize, Serialize};
 
 use crate::options::{CheckedVideoOptions, VideoOptions, VideoStorage};
 
-/// Everything `convert --domain video` needs.
+/// Everything `convert --domain video` needs (a [`FolderRequest`] with `video` options).
 #[derive(Debug, Clone)]
 pub struct VideoRequest {
     pub input: PathBuf,
@@ -42,66 +45,108 @@ pub struct VideoOutcome {
     pub frames_stored: u64,
 }
 
-/// Converts the video folder `req.input` (layouts: [`converters_common::labels`]) into
-/// `req.out_dir`. Unreadable clips are skipped or fatal per `req.policy`. Needs an installed
-/// decoder ([`crate::backend`]).
-pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
-    use converters_common::output::{Converted, DatasetJob, OutputTarget};
-    use converters_common::labels::split_items;
-    use converters_common::split::Subset;
+/// Video options with the channel count of every record (what a plan and a recipe keep).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoSettings {
+    pub options: VideoOptions,
+    pub channels: u8,
+}
 
-    use crate::options::is_video_path;
+/// Checked video settings.
+#[derive(Debug, Clone)]
+pub struct VideoConverter {
+    pub opts: CheckedVideoOptions,
+    pub channels: u8,
+}
 
-    let opts = req.video.check()?;
-    crate::backend::require()?;
-    req.split.check()?;
-    let mut report = SkipReport::new(req.policy);
-    let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
-        discover(&req.input, &is_video_path, &mut report)?;
-    if items.is_empty() {
-        return Err(ConvertError::input(&req.input, "no video file to convert"));
+/// The video domain.
+pub struct Video;
+
+impl FileDomain for Video {
+    const NAME: &'static str = "video";
+    const WHAT: &'static str = "videos";
+    const EXTENSIONS: &'static [&'static str] = crate::options::EXTENSIONS;
+    const REFUSES_EMPTY: bool = true;
+    type Options = VideoOptions;
+    type Settings = VideoSettings;
+    type Checked = VideoConverter;
+    type Meta = ClipMeta;
+    type Stats = ClipStats;
+
+
+    fn check(opts: &VideoOptions) -> Result<()> {
+        opts.check().map(drop)
     }
-    let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
-    let (plan, split_warning) = split_items(&items, &req.split)?;
-    warnings.extend(split_warning);
 
-    let channels = dataset_channels(&opts, &items);
+    fn require_decoder() -> Result<()> {
+        crate::backend::require().map(drop)
+    }
 
-    let target = OutputTarget {
+    fn settle(opts: &VideoOptions, items: &[RawItem]) -> Result<VideoSettings> {
+        let checked = opts.check()?;
+        crate::backend::require()?;
+        Ok(VideoSettings { options: *opts, channels: dataset_channels(&checked, items) })
+    }
+
+    fn prepare(s: &VideoSettings) -> Result<VideoConverter> {
+        Ok(VideoConverter { opts: s.options.check()?, channels: s.channels })
+    }
+
+    fn convert(c: &VideoConverter, path: &std::path::Path, _name: &str) -> std::result::Result<(Frames, ClipMeta), ItemError> {
+        clip_record(path, &c.opts, c.channels)
+    }
+
+    fn observe(stats: &mut ClipStats, m: &ClipMeta) {
+        stats.observe(m);
+    }
+
+    fn merge(stats: &mut ClipStats, later: &ClipStats) {
+        stats.merge(later);
+    }
+
+    fn spec(c: &VideoConverter, stats: &ClipStats, output_dim: usize, class_names: Option<&[String]>) -> (DataSpec, [i32; 4], Vec<String>) {
+        let (spec, (t, h, w, ch)) = video_spec(&c.opts, c.channels, stats, output_dim, class_names);
+        (spec, [t, h, w, ch], stats.capped_warning(&c.opts).into_iter().collect())
+    }
+
+    fn chunk_size(_: &VideoConverter) -> usize {
+        // A record holds a whole clip: keep two small chunks in flight, not 256 clips.
+        (rayon::current_num_threads() * 2).max(2)
+    }
+
+    fn deep_validate(c: &VideoConverter) -> bool {
+        c.opts.deep_validate
+    }
+
+    fn with_channels(s: &VideoSettings, channels: usize) -> VideoSettings {
+        VideoSettings { options: s.options, channels: channels as u8 }
+    }
+}
+
+/// Converts the video folder `req.input` (layouts: [`converters_common::labels`]) into
+/// `req.out_dir` through [`convert_folder`]. Unreadable clips are skipped or fatal per
+/// `req.policy`. Needs an installed decoder ([`crate::backend`]).
+pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
+    let folder = FolderRequest {
+        input: req.input.clone(),
+        out_dir: req.out_dir.clone(),
+        name: req.name.clone(),
         force: req.force,
         quiet: req.quiet,
         fsync: req.fsync,
-        what: "videos".into(),
-        // A record holds a whole clip: keep two small chunks in flight, not 256 clips.
-        chunk_size: (rayon::current_num_threads() * 2).max(2),
-        deep_validate: opts.deep_validate,
-        ..OutputTarget::new(&req.out_dir, &name)
+        split: req.split.clone(),
+        policy: req.policy,
+        options: req.video,
     };
-    let mut job = DatasetJob::start(target, items.len() as u64)?;
-    let mut stats = ClipStats::default();
-    let convert = |item: &converters_common::RawItem| {
-        let (frames, meta) = clip_record(&item.path, &opts, channels)?;
-        Ok(Converted { frames, labels: item.labels.clone(), meta: (meta, item.name.clone()) })
-    };
-    let mut test_sources = Vec::with_capacity(plan.test.len());
-    job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |(m, name)| {
-        stats.observe(m);
-        test_sources.push(name.clone());
-    })?;
-    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |(m, _)| stats.observe(m))?;
-    let (file, bytes) = converters_common::recipe::test_sources_file(&name, &test_sources);
-    job.writer_mut().write_side_file(&file, &bytes)?;
-
-    warnings.extend(stats.capped_warning(&opts));
-    let (spec, shape) = video_spec(&opts, channels, &stats, output_dim, class_names.as_deref());
-    let written = job.finish(spec, class_names.as_deref(), &report)?;
+    let o = convert_folder::<Video>(&folder)?;
+    let [t, h, w, c] = o.shape;
     Ok(VideoOutcome {
-        written,
-        inputs: items.len(),
-        warnings,
-        shape,
-        frames_decoded: stats.decoded,
-        frames_stored: stats.stored,
+        written: o.written,
+        inputs: o.inputs,
+        warnings: o.warnings,
+        shape: (t, h, w, c),
+        frames_decoded: o.stats.decoded,
+        frames_stored: o.stats.stored,
     })
 }
 

@@ -1,0 +1,218 @@
+//! Audio on the per-file shape ([`converters_common::file_domain::FileDomain`]): the settings a
+//! plan and a recipe keep, one file → one record, the metadata (spec §5.3); and the folder
+//! conversion `convert --domain audio` runs ([`convert_audio_folder`]).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use converters_common::file_domain::FileDomain;
+use converters_common::folder::{convert_folder, FolderRequest};
+use converters_common::output::Written;
+use converters_common::{ErrorPolicy, ItemError, RawItem, Result, SplitOptions};
+use formats::example::Frames;
+use formats::metadata::{DataSpec, Format, MatrixSpec};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::convert::{convert_audio, ConvertedAudio};
+use crate::decode::probe;
+use crate::options::{AudioChannels, AudioOptions, CheckedAudioOptions};
+
+/// Everything `convert --domain audio` needs (a [`FolderRequest`] with `audio` options).
+#[derive(Debug, Clone)]
+pub struct AudioRequest {
+    pub input: PathBuf,
+    /// The dataset folder to create.
+    pub out_dir: PathBuf,
+    /// `--name`; else `private.info`'s name; else the input folder name.
+    pub name: Option<String>,
+    pub force: bool,
+    pub quiet: bool,
+    /// `--fsync` ([`converters_common::output::OutputTarget::fsync`]).
+    pub fsync: bool,
+    pub split: SplitOptions,
+    pub policy: ErrorPolicy,
+    pub audio: AudioOptions,
+}
+
+/// What a conversion did.
+#[derive(Debug, Clone)]
+pub struct AudioOutcome {
+    pub written: Written,
+    /// Labelled inputs found (before skipping unreadable files).
+    pub inputs: usize,
+    pub warnings: Vec<String>,
+    /// `num_channels` of the records.
+    pub channels: usize,
+    /// Seconds of source audio read and seconds stored, over all records.
+    pub source_seconds: f64,
+    pub stored_seconds: f64,
+}
+
+/// Audio options with the channel count of every record (what a plan and a recipe keep).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioSettings {
+    pub options: AudioOptions,
+    pub channels: usize,
+}
+
+/// Checked audio settings.
+#[derive(Debug, Clone)]
+pub struct AudioConverter {
+    pub opts: CheckedAudioOptions,
+    pub channels: usize,
+}
+
+/// Seconds of one file read and stored.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AudioMeta {
+    pub source_seconds: f64,
+    pub seconds: f64,
+}
+
+/// Seconds of audio read and stored (reported, not part of the metadata).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AudioTotals {
+    pub source_seconds: f64,
+    pub stored_seconds: f64,
+}
+
+/// The audio domain.
+pub struct Audio;
+
+impl FileDomain for Audio {
+    const NAME: &'static str = "audio";
+    const WHAT: &'static str = "audio files";
+    const EXTENSIONS: &'static [&'static str] = crate::options::EXTENSIONS;
+    const REFUSES_EMPTY: bool = true;
+    type Options = AudioOptions;
+    type Settings = AudioSettings;
+    type Checked = AudioConverter;
+    type Meta = AudioMeta;
+    type Stats = AudioTotals;
+
+
+    fn check(opts: &AudioOptions) -> Result<()> {
+        opts.check().map(drop)
+    }
+
+    fn settle(opts: &AudioOptions, items: &[RawItem]) -> Result<AudioSettings> {
+        let checked = opts.check()?;
+        Ok(AudioSettings { options: *opts, channels: dataset_channels(&checked, items) })
+    }
+
+    fn prepare(s: &AudioSettings) -> Result<AudioConverter> {
+        Ok(AudioConverter { opts: s.options.check()?, channels: s.channels })
+    }
+
+    fn convert(c: &AudioConverter, path: &std::path::Path, name: &str) -> std::result::Result<(Frames, AudioMeta), ItemError> {
+        let a = audio_record(path, name, &c.opts, c.channels)?;
+        Ok((a.frames, AudioMeta { source_seconds: a.source_seconds, seconds: a.seconds }))
+    }
+
+    fn observe(t: &mut AudioTotals, m: &AudioMeta) {
+        t.source_seconds += m.source_seconds;
+        t.stored_seconds += m.seconds;
+    }
+
+    fn merge(t: &mut AudioTotals, later: &AudioTotals) {
+        t.source_seconds += later.source_seconds;
+        t.stored_seconds += later.stored_seconds;
+    }
+
+    fn spec(c: &AudioConverter, _: &AudioTotals, output_dim: usize, class_names: Option<&[String]>) -> (DataSpec, [i32; 4], Vec<String>) {
+        (speech_spec(output_dim, class_names, c.channels), [-1, 1, 1, c.channels as i32], vec![])
+    }
+
+    fn chunk_size(_: &AudioConverter) -> usize {
+        // A record holds a whole (possibly long) file: keep two small chunks in flight.
+        (rayon::current_num_threads() * 2).max(2)
+    }
+
+    fn deep_validate(_: &AudioConverter) -> bool {
+        true
+    }
+
+    fn with_channels(s: &AudioSettings, channels: usize) -> AudioSettings {
+        AudioSettings { options: s.options, channels }
+    }
+}
+
+/// Converts the audio folder `req.input` (layouts: [`converters_common::labels`]) into
+/// `req.out_dir` through [`convert_folder`]: DENSE `(T, 1, 1, C)` records, `sequence_size` −1
+/// (spec §5.3), floats in [-1, 1] at `--sample-rate`. Bad files are skipped or fatal per
+/// `req.policy`.
+pub fn convert_audio_folder(req: &AudioRequest) -> Result<AudioOutcome> {
+    let folder = FolderRequest {
+        input: req.input.clone(),
+        out_dir: req.out_dir.clone(),
+        name: req.name.clone(),
+        force: req.force,
+        quiet: req.quiet,
+        fsync: req.fsync,
+        split: req.split.clone(),
+        policy: req.policy,
+        options: req.audio,
+    };
+    let o = convert_folder::<Audio>(&folder)?;
+    Ok(AudioOutcome {
+        written: o.written,
+        inputs: o.inputs,
+        warnings: o.warnings,
+        channels: o.settings.channels,
+        source_seconds: o.stats.source_seconds,
+        stored_seconds: o.stats.stored_seconds,
+    })
+}
+
+/// The channel count of every record. Dense frames hold C floats, the same C for every record:
+/// mono is 1; `keep` takes the most common channel count from the headers (files with another
+/// count are reported when converted).
+pub fn dataset_channels(opts: &CheckedAudioOptions, items: &[converters_common::RawItem]) -> usize {
+    match opts.channels {
+        AudioChannels::Mono => 1,
+        AudioChannels::Keep => {
+            let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+            for info in items.par_iter().filter_map(|i| probe(&i.path).ok()).collect::<Vec<_>>() {
+                *counts.entry(info.channels).or_default() += 1;
+            }
+            counts.iter().max_by_key(|(c, n)| (**n, usize::MAX - **c)).map(|(c, _)| *c).unwrap_or(1)
+        }
+    }
+}
+
+/// One audio file → its record (`name`, the input's name in its listing, seeds the random
+/// crop); a file whose channel count is not the dataset's `channels` is a bad input.
+pub fn audio_record(path: &std::path::Path, name: &str, opts: &CheckedAudioOptions, channels: usize) -> std::result::Result<ConvertedAudio, ItemError> {
+    let a = convert_audio(path, name, opts)?;
+    if a.channels != channels {
+        return Err(ItemError::new(
+            path,
+            format!("has {} channel(s) but this dataset keeps {channels} (--channels keep); use --channels 1 to down-mix", a.channels),
+        ));
+    }
+    Ok(a)
+}
+
+/// Speech metadata (spec §5.3): DENSE `(−1, 1, 1, C)`, empty `channel_to_index_map` (which
+/// tells speech from text, spec §5.6).
+pub fn speech_spec(output_dim: usize, class_names: Option<&[String]>, channels: usize) -> DataSpec {
+    DataSpec {
+        matrix_spec: vec![MatrixSpec {
+            col_count: 1,
+            row_count: 1,
+            has_locality_col: true,
+            has_locality_row: true,
+            format: Format::Dense,
+            num_channels: channels as i32,
+            num_channels_present: true,
+            ..MatrixSpec::default()
+        }],
+        is_sequence: false,
+        output_dim: output_dim as i32,
+        label_to_index_map: class_names.iter().flat_map(|n| n.iter()).enumerate().map(|(i, n)| (n.clone(), i as i32)).collect(),
+        sequence_size: -1,
+        sequence_size_present: true,
+        ..DataSpec::default()
+    }
+}
