@@ -169,3 +169,39 @@ fn generated_corpus_scales_out_as_convert() {
         assert!(has(&files, f), "{f} missing: {files:?}");
     }
 }
+
+#[test]
+fn a_changed_table_is_refused_and_bad_rows_follow_the_policy() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("small.csv");
+    let mut text = String::from("x,y,label\n");
+    for i in 0..40 {
+        text.push_str(&format!("{i},{},{}\n", i * 2, ["a", "b"][i % 2]));
+    }
+    fs::write(&csv, &text).unwrap();
+    let req = |policy: ErrorPolicy| PlanRequest {
+        input: csv.clone(),
+        name: None,
+        split: split(false),
+        policy,
+        domain: table_request(),
+        shards: 2,
+    };
+    let plan = build_plan(&req(ErrorPolicy::default())).unwrap();
+    assert_eq!(plan.header.settings.domain(), "tabular");
+    let plan_path = tmp.path().join("plan.jsonl");
+    plan.write(&plan_path).unwrap();
+    // Rows found by their place in the table: a table that changed since is refused.
+    fs::write(&csv, format!("{text}41,82,a\n")).unwrap();
+    let err = convert_shard(&plan_path, 0, &tmp.path().join("shards")).unwrap_err().to_string();
+    assert!(err.contains("the input changed"), "{err}");
+
+    // A bad row: skipped and reported by default, fatal under --on-error fail (as in convert).
+    fs::write(&csv, format!("{text}1,2\n")).unwrap();
+    let plan = build_plan(&req(ErrorPolicy::default())).unwrap();
+    assert_eq!(plan.header.listing_skipped.len(), 1, "{:?}", plan.header.listing_skipped);
+    assert!(plan.header.listing_skipped[0].reason.contains("ragged"), "{:?}", plan.header.listing_skipped);
+    let fail = ErrorPolicy { on_error: converters_common::OnError::Fail, max_errors: None };
+    let err = build_plan(&req(fail)).unwrap_err().to_string();
+    assert!(err.contains("ragged"), "{err}");
+}

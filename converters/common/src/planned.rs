@@ -50,7 +50,7 @@ pub trait WholeInputDomain {
     /// `tabular` or `text` (the recipe's domain).
     const NAME: &'static str;
     /// What the user asks for (`convert`'s flags).
-    type Options: Clone;
+    type Options: Serialize + DeserializeOwned + Clone + PartialEq + std::fmt::Debug;
     /// The settle pass's result: plain data, stored in a plan.
     type Settled: Serialize + DeserializeOwned + Clone + PartialEq + std::fmt::Debug;
 

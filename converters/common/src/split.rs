@@ -29,7 +29,7 @@ pub enum Subset {
 }
 
 /// `--test-size` and `--seed`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SplitOptions {
     /// Fraction of each label-set group sent to test, in (0, 1).
     pub test_size: f64,

@@ -153,6 +153,7 @@ pub fn plan_from_listing(req: &PlanRequest, listing: &Path, out: &Path) -> Resul
         settings: req.domain.settle(&[])?,
         listing_skipped: report.entries().iter().map(SkippedInput::from_item_error).collect(),
         warnings,
+        input_bytes: None,
         fingerprint: String::new(),
     };
 

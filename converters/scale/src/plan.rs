@@ -70,6 +70,10 @@ pub struct PlanHeader {
     /// Inputs the listing itself rejected (bad labels.csv rows, …): first in the skip report.
     pub listing_skipped: Vec<SkippedInput>,
     pub warnings: Vec<String>,
+    /// Tables and corpora: the input's size in bytes when planned (all files below a folder),
+    /// which every shard checks before it reads the records by their place in the input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_bytes: Option<u64>,
     /// Digest of everything else in the file (header with an empty fingerprint, then every
     /// entry line); shards carry it so the merge can tell plans apart.
     pub fingerprint: String,
@@ -202,7 +206,23 @@ fn build_whole_plan<D: WholeInputDomain>(
         }
     }
     let counts = (s.test.len(), s.train.len());
-    finish_plan(req, name, &counts, s.output_dim, s.class_names, wrap(s.settled), &report, s.warnings, entries)
+    let mut plan = finish_plan(req, name, &counts, s.output_dim, s.class_names, wrap(s.settled), &report, s.warnings, entries)?;
+    plan.header.input_bytes = Some(input_bytes(&req.input)?);
+    plan.header.fingerprint = fingerprint(&plan.header, &plan.entries);
+    Ok(plan)
+}
+
+/// Bytes of the file at `path`, or of every file below the folder at `path`.
+pub fn input_bytes(path: &Path) -> Result<u64> {
+    let meta = std::fs::metadata(path).map_err(|e| ScaleError::io(path, e))?;
+    if !meta.is_dir() {
+        return Ok(meta.len());
+    }
+    let mut total = 0;
+    for e in std::fs::read_dir(path).map_err(|e| ScaleError::io(path, e))? {
+        total += input_bytes(&e.map_err(|e| ScaleError::io(path, e))?.path())?;
+    }
+    Ok(total)
 }
 
 /// The header over `entries`, fingerprinted.
@@ -238,6 +258,7 @@ fn finish_plan(
         settings,
         listing_skipped: report.entries().iter().map(SkippedInput::from_item_error).collect(),
         warnings,
+        input_bytes: None,
         fingerprint: String::new(),
     };
     header.fingerprint = fingerprint(&header, &entries);

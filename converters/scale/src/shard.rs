@@ -131,7 +131,16 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
         let convert = |e: &PlanEntry| D::convert(&c, Path::new(&e.path), &e.name);
         write_parts(&parts, &mut report, D::chunk_size(&c), convert, |m| D::observe(&mut stats, m)).map(|r| (r, observed::<D>(&stats)))
     }, w => {
-        // Tables and corpora: the shard's records come from one pass over the input.
+        // Tables and corpora: the shard's records come from one pass over the input, found by
+        // their place in it: an input that changed since it was planned is refused.
+        let now = crate::plan::input_bytes(Path::new(&h.input))?;
+        if h.input_bytes.is_some_and(|planned| planned != now) {
+            return Err(ScaleError::Plan {
+                path: plan_path.to_path_buf(),
+                line: 1,
+                message: format!("{} has {now} bytes, {} when planned: the input changed; plan it again", h.input, h.input_bytes.unwrap_or(0)),
+            });
+        }
         let keys: Vec<u64> = entries.iter().filter_map(|e| e.key).collect();
         let encoded = w.encode(&keys)?;
         let convert = |e: &PlanEntry| {

@@ -18,7 +18,8 @@ use converters_common::sink::DatasetSink;
 use crate::table::{Cell, Table};
 
 /// `--sparse`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SparseChoice {
     /// SPARSE when fewer than [`SPARSE_DENSITY_THRESHOLD`] of the features are non-zero.
     #[default]
@@ -28,7 +29,7 @@ pub enum SparseChoice {
 }
 
 /// Everything a table conversion needs, checked by [`TabularOptions::check`].
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TabularOptions {
     pub columns: ColumnChoices,
     /// CSV delimiter; detected when `None`.

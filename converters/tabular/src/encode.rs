@@ -7,7 +7,8 @@ use crate::profile::ColumnRole;
 use crate::table::Cell;
 
 /// `--missing`: what a missing numeric value becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum MissingPolicy {
     /// The column's mean over the training rows (default).
     #[default]

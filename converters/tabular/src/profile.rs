@@ -28,7 +28,8 @@ pub enum ColumnRole {
 }
 
 /// `--categorical`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CategoricalEncoding {
     OneHot,
     Index,
@@ -38,7 +39,7 @@ pub enum CategoricalEncoding {
 }
 
 /// Column choices made by the user, checked against the header.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ColumnChoices {
     pub targets: Vec<String>,
     pub categorical: Vec<String>,

@@ -16,7 +16,8 @@ use crate::tokenize::{train_fallible, TokenizerKind, DEFAULT_BPE_VOCAB};
 use crate::unlabelled::TextRecipe;
 
 /// `--tokenizer`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum TokenizerChoice {
     /// `chars` for Chinese (meta.json `ZH`/`CH`, or most letters CJK), else `words`.
     #[default]
@@ -31,7 +32,8 @@ pub enum TokenizerChoice {
 /// Share of CJK letters above which `auto` picks `chars`.
 pub const CJK_SHARE_FOR_CHARS: f64 = 0.5;
 
-#[derive(Debug, Clone, Default)]
+/// Everything a corpus conversion needs, checked by [`TextOptions::check`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TextOptions {
     pub columns: TableColumns,
     pub tokenizer: TokenizerChoice,

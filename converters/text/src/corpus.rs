@@ -27,7 +27,7 @@ pub const MAX_DOCUMENT_BYTES: usize = 64 * 1024 * 1024;
 pub const MAX_CLASSES: usize = 100_000;
 
 /// Which of a table's fields hold the text and the label.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TableColumns {
     pub text: String,
     pub label: String,
