@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use converters_common::file_domain::FileDomain;
+use converters_common::file_domain::{FileDomain, RecordStats};
 use converters_common::folder::{convert_folder, FolderRequest};
 use converters_common::output::Written;
 use converters_common::{ErrorPolicy, ItemError, RawItem, Result, SplitOptions};
@@ -77,6 +77,18 @@ pub struct AudioTotals {
     pub stored_seconds: f64,
 }
 
+impl RecordStats<AudioMeta> for AudioTotals {
+    fn observe(&mut self, m: &AudioMeta) {
+        self.source_seconds += m.source_seconds;
+        self.stored_seconds += m.seconds;
+    }
+
+    fn merge(&mut self, later: &AudioTotals) {
+        self.source_seconds += later.source_seconds;
+        self.stored_seconds += later.stored_seconds;
+    }
+}
+
 /// The audio domain.
 pub struct Audio;
 
@@ -90,7 +102,6 @@ impl FileDomain for Audio {
     type Checked = AudioConverter;
     type Meta = AudioMeta;
     type Stats = AudioTotals;
-
 
     fn check(opts: &AudioOptions) -> Result<()> {
         opts.check().map(drop)
@@ -108,16 +119,6 @@ impl FileDomain for Audio {
     fn convert(c: &AudioConverter, path: &std::path::Path, name: &str) -> std::result::Result<(Frames, AudioMeta), ItemError> {
         let a = audio_record(path, name, &c.opts, c.channels)?;
         Ok((a.frames, AudioMeta { source_seconds: a.source_seconds, seconds: a.seconds }))
-    }
-
-    fn observe(t: &mut AudioTotals, m: &AudioMeta) {
-        t.source_seconds += m.source_seconds;
-        t.stored_seconds += m.seconds;
-    }
-
-    fn merge(t: &mut AudioTotals, later: &AudioTotals) {
-        t.source_seconds += later.source_seconds;
-        t.stored_seconds += later.stored_seconds;
     }
 
     fn spec(c: &AudioConverter, _: &AudioTotals, output_dim: usize, class_names: Option<&[String]>) -> (DataSpec, [i32; 4], Vec<String>) {

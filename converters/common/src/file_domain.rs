@@ -34,7 +34,7 @@ pub trait FileDomain {
     /// What one converted file tells the metadata.
     type Meta: Send;
     /// What a run of records tells the metadata; shards keep one each and the merge folds them.
-    type Stats: Serialize + DeserializeOwned + Default + Clone + PartialEq + std::fmt::Debug + Send;
+    type Stats: RecordStats<Self::Meta>;
 
     /// File extensions of the domain's inputs (case-insensitive).
     const EXTENSIONS: &'static [&'static str];
@@ -56,9 +56,6 @@ pub trait FileDomain {
     }
     /// One file → its record (`name`: the file's name in the listing).
     fn convert(c: &Self::Checked, path: &Path, name: &str) -> std::result::Result<(Frames, Self::Meta), ItemError>;
-    fn observe(stats: &mut Self::Stats, meta: &Self::Meta);
-    /// Adds the facts of the records that follow.
-    fn merge(stats: &mut Self::Stats, later: &Self::Stats);
     /// The metadata of records with `stats`, its shape `(T, H, W, C)`, and warnings about them.
     fn spec(c: &Self::Checked, stats: &Self::Stats, output_dim: usize, class_names: Option<&[String]>) -> (DataSpec, [i32; 4], Vec<String>);
     /// Inputs converted per parallel chunk (bounds memory).
@@ -68,6 +65,14 @@ pub trait FileDomain {
     /// The settings a recipe keeps: those of records written with `channels` channels, so new
     /// files get the dataset's channels whatever their own.
     fn with_channels(settings: &Self::Settings, channels: usize) -> Self::Settings;
+}
+
+/// What a run of records tells the metadata, folded record by record ([`RecordStats::observe`])
+/// and run by run ([`RecordStats::merge`]: a shard's after another's).
+pub trait RecordStats<M>: Serialize + DeserializeOwned + Default + Clone + PartialEq + std::fmt::Debug + Send {
+    fn observe(&mut self, meta: &M);
+    /// Adds the facts of the records that follow.
+    fn merge(&mut self, later: &Self);
 }
 
 /// True for a path whose extension is one of `extensions` (case-insensitive).

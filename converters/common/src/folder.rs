@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::error::{ConvertError, Result};
-use crate::file_domain::FileDomain;
+use crate::file_domain::{FileDomain, RecordStats};
 use crate::labels::{discover, split_items, LabeledInput, RawItem};
 use crate::naming::resolve_name;
 use crate::output::{Converted, DatasetJob, OutputTarget, Written};
@@ -78,10 +78,10 @@ pub fn convert_folder<D: FileDomain>(req: &FolderRequest<D::Options>) -> Result<
     };
     let mut test_sources = Vec::with_capacity(plan.test.len());
     job.write_subset(Subset::Test, &items, &plan.test, &mut report, convert, |(m, name)| {
-        D::observe(&mut stats, m);
+        stats.observe(m);
         test_sources.push(name.clone());
     })?;
-    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |(m, _)| D::observe(&mut stats, m))?;
+    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |(m, _)| stats.observe(m))?;
     let (file, bytes) = crate::recipe::test_sources_file(&name, &test_sources);
     job.writer_mut().write_side_file(&file, &bytes)?;
 

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use converters_common::file_domain::FileDomain;
+use converters_common::file_domain::{FileDomain, RecordStats};
 use converters_common::folder::{convert_folder, FolderRequest};
 use converters_common::output::Written;
 use converters_common::{ErrorPolicy, ItemError, RawItem, Result, SplitOptions};
@@ -76,7 +76,6 @@ impl FileDomain for Image {
     type Meta = ImageMeta;
     type Stats = ShapeStats;
 
-
     fn check(opts: &ImageOptions) -> Result<()> {
         opts.check().map(drop)
     }
@@ -92,14 +91,6 @@ impl FileDomain for Image {
 
     fn convert(c: &ImageConverter, path: &std::path::Path, _name: &str) -> std::result::Result<(Frames, ImageMeta), ItemError> {
         image_record(path, &c.opts, c.dense_channels)
-    }
-
-    fn observe(stats: &mut ShapeStats, m: &ImageMeta) {
-        stats.observe(m.height, m.width, m.colour);
-    }
-
-    fn merge(stats: &mut ShapeStats, later: &ShapeStats) {
-        stats.merge(later);
     }
 
     fn spec(c: &ImageConverter, stats: &ShapeStats, output_dim: usize, class_names: Option<&[String]>) -> (DataSpec, [i32; 4], Vec<String>) {
@@ -142,21 +133,21 @@ pub struct ShapeStats {
     pub colour: bool,
 }
 
-impl ShapeStats {
-    pub fn observe(&mut self, height: u32, width: u32, colour: bool) {
+impl RecordStats<ImageMeta> for ShapeStats {
+    fn observe(&mut self, m: &ImageMeta) {
         match self.size {
             None => {
-                self.size = Some((height, width));
+                self.size = Some((m.height, m.width));
                 self.uniform = true;
             }
-            Some(s) if s != (height, width) => self.uniform = false,
+            Some(s) if s != (m.height, m.width) => self.uniform = false,
             Some(_) => {}
         }
-        self.colour |= colour;
+        self.colour |= m.colour;
     }
 
-    /// The facts of both streams of images, as if `other`'s images came after `self`'s.
-    pub fn merge(&mut self, other: &ShapeStats) {
+    /// The facts of both streams of images, as if `later`'s images came after `self`'s.
+    fn merge(&mut self, other: &ShapeStats) {
         match (self.size, other.size) {
             (_, None) => {}
             (None, Some(_)) => *self = other.clone(),

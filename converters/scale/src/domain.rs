@@ -189,6 +189,7 @@ pub fn stats_of<D: FileDomain>(o: &Observed) -> Result<D::Stats, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use converters_common::file_domain::RecordStats;
     use converters_image::ShapeStats;
     use converters_video::{ClipMeta, ClipStats};
 
@@ -201,10 +202,10 @@ mod tests {
         // Two shards of 8x6 images agree; a third of 9x6 turns the size into "differs".
         let mut all = image(None, false, false);
         for later in [image(Some((8, 6)), true, false), image(None, false, false), image(Some((8, 6)), true, true)] {
-            Image::merge(&mut all, &later);
+            all.merge(&later);
         }
         assert_eq!(all, image(Some((8, 6)), true, true));
-        Image::merge(&mut all, &image(Some((9, 6)), true, false));
+        all.merge(&image(Some((9, 6)), true, false));
         assert_eq!(all, image(Some((8, 6)), false, true));
 
         let clips = |frames: usize| {
@@ -213,9 +214,9 @@ mod tests {
             s
         };
         let mut v = clips(5);
-        Video::merge(&mut v, &clips(5));
+        v.merge(&clips(5));
         assert_eq!((v.frames, v.size, v.decoded), (Some(Some(5)), Some(Some((4, 4))), 20));
-        Video::merge(&mut v, &clips(6));
+        v.merge(&clips(6));
         assert_eq!(v.frames, Some(None));
 
         // "Differs" and "nothing seen" stay apart in a manifest.

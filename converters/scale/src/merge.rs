@@ -30,7 +30,7 @@ use formats::example::decode;
 use formats::tfrecord::TfRecordReader;
 use formats::validate::{validate, validate_with_source, RecordSource, Report, Severity, ValidateOptions};
 
-use converters_common::file_domain::FileDomain;
+use converters_common::file_domain::{FileDomain, RecordStats};
 use converters_common::recipe::{recipe_file_name, test_sources_file};
 use formats::solution::SolutionStyle;
 
@@ -104,7 +104,7 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
         let mut stats = <D as FileDomain>::Stats::default();
         for m in &manifests {
             let later = stats_of::<D>(&m.observed).map_err(|e| ScaleError::shard(m.shard, manifest_path(m), e))?;
-            D::merge(&mut stats, &later);
+            stats.merge(&later);
         }
         let (spec, shape, warnings) = D::spec(&c, &stats, h.output_dim, h.class_names.as_deref());
         let recipe = crate::raw::recipe_of(&h.settings, shape[3].max(0) as usize)?;

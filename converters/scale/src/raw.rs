@@ -13,7 +13,7 @@ use formats::metadata::DataSpec;
 use rayon::prelude::*;
 
 use converters_audio::Audio;
-use converters_common::file_domain::FileDomain;
+use converters_common::file_domain::{FileDomain, RecordStats};
 use converters_image::Image;
 use converters_video::Video;
 
@@ -118,7 +118,7 @@ fn new_files<D: FileDomain>(
         let converted: Vec<_> = chunk.par_iter().map(|(path, name)| D::convert(&c, path, name)).collect();
         for ((_, name), result) in chunk.iter().zip(converted) {
             let (frames, meta) = result.map_err(ConvertError::Item)?;
-            D::observe(&mut stats, &meta);
+            stats.observe(&meta);
             writer.push(&frames, name)?;
         }
     }

@@ -25,7 +25,7 @@ use formats::example::{try_encode, AutoDlExample};
 use formats::tfrecord::TfRecordWriter;
 use serde::{Deserialize, Serialize};
 
-use converters_common::file_domain::FileDomain;
+use converters_common::file_domain::{FileDomain, RecordStats};
 
 use crate::domain::{dispatch, observed, observed_whole, Observed};
 use crate::error::{Result, ScaleError};
@@ -129,7 +129,7 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
         let c = D::prepare(s)?;
         let mut stats = <D as FileDomain>::Stats::default();
         let convert = |e: &PlanEntry| D::convert(&c, Path::new(&e.path), &e.name);
-        write_parts(&parts, &mut report, D::chunk_size(&c), convert, |m| D::observe(&mut stats, m)).map(|r| (r, observed::<D>(&stats)))
+        write_parts(&parts, &mut report, D::chunk_size(&c), convert, |m| stats.observe(m)).map(|r| (r, observed::<D>(&stats)))
     }, w => {
         // Tables and corpora: the shard's records come from one pass over the input, found by
         // their place in it: an input that changed since it was planned is refused.

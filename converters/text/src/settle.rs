@@ -13,7 +13,7 @@ use formats::solution::SolutionStyle;
 use serde::{Deserialize, Serialize};
 
 use crate::convert::{document_frames, document_source, prepare_corpus, text_spec, PreparedCorpus, TextOptions};
-use crate::corpus::{Corpus, TableColumns};
+use crate::corpus::{Corpus, Layout, TableColumns};
 use crate::error::TextError;
 use crate::tokenize::TrainedTokenizer;
 use crate::unlabelled::TextRecipe;
@@ -42,18 +42,17 @@ impl WholeInputDomain for Text {
         let corpus = Corpus::open(input, &opts.columns, report)?;
         let p = prepare_corpus(&corpus, opts, report)?;
         let PreparedCorpus { scan, is_test, .. } = &p;
-        // Keys of the usable documents in stream order, with their subset, labels and source.
+        // Keys of the usable documents in stream order, with their subset, labels and source
+        // (named from the listing: no document is read again).
         let (mut test_keys, mut train_keys) = (Vec::new(), Vec::new());
         let mut facts: HashMap<u64, (Vec<(u32, f32)>, String)> = HashMap::with_capacity(scan.docs.len());
-        let mut k = 0usize;
-        for (s, doc) in corpus.stream()?.enumerate() {
-            if !p.usable.get(s).copied().unwrap_or(false) {
-                continue;
-            }
-            let doc = doc?;
-            facts.insert(s as u64, (scan.docs[k].labels.pairs.clone(), document_source(&corpus, s, &doc.pos.path)));
+        for (k, &s) in scan.stream_index.iter().enumerate() {
+            let path = match &corpus.layout {
+                Layout::Files(listing) => listing.items.get(s).map(|i| i.path.clone()).unwrap_or_default(),
+                _ => PathBuf::new(),
+            };
+            facts.insert(s as u64, (scan.docs[k].labels.pairs.clone(), document_source(&corpus, s, &path)));
             if is_test[k] { test_keys.push(s as u64) } else { train_keys.push(s as u64) }
-            k += 1;
         }
         let seeded = PreparedCorpus::seeded(&corpus, opts);
         let order = |stream: u64, keys: Vec<u64>| -> converters_common::Result<Vec<u64>> {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use converters_common::file_domain::FileDomain;
+use converters_common::file_domain::{FileDomain, RecordStats};
 use converters_common::folder::{convert_folder, FolderRequest};
 use converters_common::output::Written;
 use converters_common::{ErrorPolicy, ItemError, RawItem, Result, SplitOptions};
@@ -73,7 +73,6 @@ impl FileDomain for Video {
     type Meta = ClipMeta;
     type Stats = ClipStats;
 
-
     fn check(opts: &VideoOptions) -> Result<()> {
         opts.check().map(drop)
     }
@@ -94,14 +93,6 @@ impl FileDomain for Video {
 
     fn convert(c: &VideoConverter, path: &std::path::Path, _name: &str) -> std::result::Result<(Frames, ClipMeta), ItemError> {
         clip_record(path, &c.opts, c.channels)
-    }
-
-    fn observe(stats: &mut ClipStats, m: &ClipMeta) {
-        stats.observe(m);
-    }
-
-    fn merge(stats: &mut ClipStats, later: &ClipStats) {
-        stats.merge(later);
     }
 
     fn spec(c: &VideoConverter, stats: &ClipStats, output_dim: usize, class_names: Option<&[String]>) -> (DataSpec, [i32; 4], Vec<String>) {
@@ -270,8 +261,8 @@ fn agree<T: PartialEq + Copy>(acc: &mut Option<Option<T>>, v: Option<Option<T>>)
     }
 }
 
-impl ClipStats {
-    pub fn observe(&mut self, m: &ClipMeta) {
+impl RecordStats<ClipMeta> for ClipStats {
+    fn observe(&mut self, m: &ClipMeta) {
         agree(&mut self.frames, Some(Some(m.frames)));
         agree(&mut self.size, Some(Some((m.height, m.width))));
         self.decoded += m.decoded as u64;
@@ -280,13 +271,16 @@ impl ClipStats {
     }
 
     /// The facts of both sets of clips.
-    pub fn merge(&mut self, other: &ClipStats) {
+    fn merge(&mut self, other: &ClipStats) {
         agree(&mut self.frames, other.frames);
         agree(&mut self.size, other.size);
         self.decoded += other.decoded;
         self.stored += other.stored;
         self.capped += other.capped;
     }
+}
+
+impl ClipStats {
 
     /// The warning `convert` prints when clips were cut to the frame cap.
     pub fn capped_warning(&self, opts: &CheckedVideoOptions) -> Option<String> {
