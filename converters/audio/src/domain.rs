@@ -151,7 +151,7 @@ pub fn convert_audio_folder(req: &AudioRequest) -> Result<AudioOutcome> {
         force: req.force,
         quiet: req.quiet,
         fsync: req.fsync,
-        split: req.split.clone(),
+        split: req.split,
         policy: req.policy,
         options: req.audio,
     };

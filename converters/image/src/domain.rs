@@ -266,7 +266,7 @@ pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
         force: req.force,
         quiet: req.quiet,
         fsync: req.fsync,
-        split: req.split.clone(),
+        split: req.split,
         policy: req.policy,
         options: req.image,
     };

@@ -1,7 +1,9 @@
 //! The plan: one pass over the input listing (file sizes, labels; no media is decoded, except
 //! the headers or first frames `convert` also reads to fix the channel count) that fixes the
-//! split, the record ids, the labels and the shard of every input. Per-file domains only:
-//! images, video, audio ([`crate::domain`]).
+//! split, the record ids, the labels and the shard of every input ([`crate::domain`]). For a
+//! table or a corpus the pass is the converter's own settle pass ([`crate::whole`]): its result
+//! goes into the header, and each entry is one record (a data row, a document) keyed by its
+//! place in the input; shards are then balanced by record count.
 //!
 //! `plan.jsonl` = a header line ([`PlanHeader`]) then one [`PlanEntry`] per input in id order:
 //! test ids `0..n_test` in test record order, then train. The split is
@@ -139,8 +141,8 @@ pub fn build_plan(req: &PlanRequest) -> Result<Plan> {
     req.domain.check()?;
     req.split.check()?;
     match &req.domain {
-        DomainRequest::Tabular(o) => return build_whole_plan::<Tabular>(req, &TabularOptions { split: req.split.clone(), ..o.clone() }, DomainSettings::Tabular),
-        DomainRequest::Text(o) => return build_whole_plan::<Text>(req, &TextOptions { split: req.split.clone(), ..o.clone() }, DomainSettings::Text),
+        DomainRequest::Tabular(o) => return build_whole_plan::<Tabular>(req, &TabularOptions { split: req.split, ..o.clone() }, DomainSettings::Tabular),
+        DomainRequest::Text(o) => return build_whole_plan::<Text>(req, &TextOptions { split: req.split, ..o.clone() }, DomainSettings::Text),
         _ => {}
     }
     let mut report = SkipReport::new(req.policy);

@@ -194,12 +194,14 @@ fn parse_solution(line: &str) -> std::result::Result<Vec<f64>, String> {
         .collect()
 }
 
+/// One part of the layout: `(subset, data file, solution file, data lines, solution lines)`.
+pub(crate) type AutoMlPart = (Subset, PathBuf, PathBuf, Vec<String>, Vec<String>);
+
 /// The whole-input pass of an AutoML conversion: rows checked, split, fills fixed. The
 /// writing pass of [`convert_automl`] and the settle step of scale-out ([`crate::settle`])
 /// both start here.
 pub(crate) struct PreparedAutoMl {
-    /// `(subset, data file, solution file, data lines, solution lines)` per part.
-    pub parts: Vec<(Subset, PathBuf, PathBuf, Vec<String>, Vec<String>)>,
+    pub parts: Vec<AutoMlPart>,
     pub format: AutoMlFormat,
     pub width: usize,
     pub binary_expand: bool,
@@ -243,7 +245,7 @@ pub(crate) fn automl_features(line: &str, format: AutoMlFormat, fill: &[f32], di
 pub(crate) fn prepare_automl(layout: &AutoMlLayout, opts: &TabularOptions, report: &mut SkipReport) -> Result<PreparedAutoMl> {
     // AutoML files are line-oriented text of modest size; they are read line by line per
     // subset and rows are parsed twice (check, then write) rather than kept parsed.
-    let mut parts: Vec<(Subset, PathBuf, PathBuf, Vec<String>, Vec<String>)> = Vec::new();
+    let mut parts: Vec<AutoMlPart> = Vec::new();
     for (d, s) in &layout.train {
         parts.push((Subset::Train, d.clone(), s.clone(), read_lines(d)?, read_lines(s)?));
     }

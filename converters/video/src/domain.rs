@@ -125,7 +125,7 @@ pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
         force: req.force,
         quiet: req.quiet,
         fsync: req.fsync,
-        split: req.split.clone(),
+        split: req.split,
         policy: req.policy,
         options: req.video,
     };
