@@ -205,3 +205,46 @@ fn a_changed_table_is_refused_and_bad_rows_follow_the_policy() {
     let err = build_plan(&req(fail)).unwrap_err().to_string();
     assert!(err.contains("ragged"), "{err}");
 }
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+}
+
+fn table_with<'a>(targets: &'a [&'a str]) -> impl Fn() -> DomainRequest + 'a {
+    move || {
+        let DomainRequest::Tabular(mut o) = table_request() else { unreachable!() };
+        o.columns.targets = targets.iter().map(|t| t.to_string()).collect();
+        DomainRequest::Tabular(o)
+    }
+}
+
+#[test]
+fn fixture_tables_scale_out_as_convert() {
+    // Categorical columns (CSV, TSV), SPARSE records, multilabel targets, AutoML sparse and binary.
+    same_as_convert(&fixture("tabular/mixed.csv"), table_with(&["species"]), None, false, &["--target", "species"]);
+    same_as_convert(&fixture("tabular/mixed.tsv"), table_with(&["species"]), None, false, &["--target", "species"]);
+    same_as_convert(&fixture("tabular/mostly_zero.csv"), table_with(&["label"]), None, false, &["--target", "label"]);
+    let multi = ["--target", "is_a", "--target", "is_b", "--target", "is_c"];
+    same_as_convert(&fixture("tabular/multilabel.csv"), table_with(&["is_a", "is_b", "is_c"]), None, false, &multi);
+    same_as_convert(&fixture("tabular/automl_sparse"), table_request, None, false, &[]);
+    same_as_convert(&fixture("tabular/automl_binary"), table_request, None, false, &[]);
+}
+
+#[test]
+fn fixture_corpora_scale_out_as_convert() {
+    // Class folders, Chinese (chars), an AutoNLP layout (input order kept), and a BPE
+    // tokenizer restored from the plan's JSON with --max-length cutting documents.
+    same_as_convert(&fixture("text/classes"), text_request, None, false, &["--domain", "text"]);
+    same_as_convert(&fixture("text/chinese"), text_request, None, false, &["--domain", "text"]);
+    same_as_convert(&fixture("text/autonlp/toynlp"), text_request, None, false, &["--domain", "text"]);
+    let bpe = || {
+        DomainRequest::Text(TextOptions {
+            tokenizer: converters_text::TokenizerChoice::Bpe,
+            vocab_size: Some(100),
+            max_length: Some(12),
+            ..Default::default()
+        })
+    };
+    let args = ["--domain", "text", "--tokenizer", "bpe", "--vocab-size", "100", "--max-length", "12"];
+    same_as_convert(&fixture("text/topics.jsonl"), bpe, None, false, &args);
+}
