@@ -7,8 +7,9 @@
 //! dataset `convert` would have written.
 //!
 //! - [`atomic`]: files written under unique temporary names and renamed into place;
-//! - [`domain`]: per-domain settings, per-file conversion and metadata facts (the converter
-//!   crates' own functions);
+//! - [`domain`]: the domains a plan stores (each converter's own serde settings) and the one
+//!   `dispatch!` that turns them into generic code over
+//!   [`converters_common::file_domain::FileDomain`] or [`whole`];
 //! - [`listing`]: planning from a listing file (object stores), for millions of inputs;
 //! - [`plan`]: the plan file (`plan.jsonl`: a header line, then one line per input);
 //! - [`shard`]: one shard's record parts, solution part and manifest;
