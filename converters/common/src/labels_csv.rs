@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use crate::error::{ConvertError, ItemError, Result};
-use crate::labels::Labels;
+use crate::label_set::Labels;
 use crate::split::Subset;
 
 /// One parsed row of a labels CSV.

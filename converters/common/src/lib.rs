@@ -33,6 +33,7 @@ pub mod error;
 pub mod file_domain;
 pub mod folder;
 pub mod interrupt;
+pub mod label_set;
 pub mod labels;
 pub mod labels_csv;
 pub mod naming;

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use converters_common::split::{split_with_fallback, SplitKey};
 use converters_common::{ItemError, SkipReport, Subset};
 
-use crate::convert::{tabular_spec, SparseChoice, TabularOptions, TabularSummary};
+use crate::convert::{SparseChoice, TabularOptions, TabularSummary};
+use crate::spec::tabular_spec;
 use crate::encode::{frames, MissingPolicy};
 use crate::error::{Result, TabularError};
 use crate::limits::MAX_COLUMNS;

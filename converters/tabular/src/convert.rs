@@ -6,12 +6,13 @@ use std::path::Path;
 use converters_common::order::SeededOrder;
 use converters_common::split::{assign, SplitAssignment};
 use converters_common::{SkipReport, SplitOptions, Subset};
-use formats::metadata::{DataSpec, Format, MatrixSpec};
+use formats::metadata::DataSpec;
 
 use crate::encode::{frames, MissingPolicy, RowEncoder};
 use crate::error::{Result, TabularError};
 use crate::header::HeaderMode;
 use crate::recipe::TabularRecipe;
+pub use crate::spec::tabular_spec;
 use crate::limits::SPARSE_DENSITY_THRESHOLD;
 use crate::profile::{profile, ColumnChoices, ColumnRole, RowLabels};
 use converters_common::sink::DatasetSink;
@@ -252,37 +253,6 @@ pub(crate) const TRAIN_STREAM: u64 = 2;
 /// The source of a table record in `<name>_test_sources.txt`: its 1-based data row.
 pub(crate) fn row_source(row_index: u64) -> String {
     (row_index.wrapping_add(1) as i64).to_string()
-}
-
-/// The metadata of a tabular dataset (spec §4.5 tabular column, §5.5).
-pub fn tabular_spec(
-    features: usize,
-    output_dim: usize,
-    sparse: bool,
-    class_names: &[String],
-    sample_count: usize,
-) -> DataSpec {
-    DataSpec {
-        matrix_spec: vec![MatrixSpec {
-            col_count: features as i32,
-            row_count: 1,
-            num_channels: 1,
-            num_channels_present: true,
-            format: if sparse { Format::Sparse } else { Format::Dense },
-            ..MatrixSpec::default()
-        }],
-        is_sequence: false,
-        output_dim: output_dim as i32,
-        label_to_index_map: class_names
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.clone(), i as i32))
-            .collect(),
-        sequence_size: 1,
-        sequence_size_present: true,
-        sample_count: sample_count as i64,
-        ..DataSpec::default()
-    }
 }
 
 /// Per-column value of a missing numeric cell; the training-mean pass runs only when needed.

@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 
-use crate::table::MISSING_MARKERS;
+use crate::limits::MISSING_MARKERS;
 
 /// `--header`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -99,7 +99,7 @@ pub fn sniff_header(head: &[u8], delimiter: u8, truncated: bool) -> HeaderDecisi
     };
     let mut seen = HashSet::new();
     if let Some(dup) = first.iter().find(|c| !c.is_empty() && !seen.insert(c.as_str())) {
-        return decide(false, false, format!("the first row repeats '{}', so it cannot name columns", crate::profile::shorten(dup)));
+        return decide(false, false, format!("the first row repeats '{}', so it cannot name columns", shorten(dup)));
     }
     if body.is_empty() {
         // a single line: a header only if it holds no number
@@ -129,7 +129,7 @@ pub fn sniff_header(head: &[u8], delimiter: u8, truncated: bool) -> HeaderDecisi
             data_votes.push(c);
         }
     }
-    let name = |c: usize| format!("'{}'", crate::profile::shorten(&first[c]));
+    let name = |c: usize| format!("'{}'", shorten(&first[c]));
     match (header_votes.len(), data_votes.len()) {
         (0, 0) => decide(
             true,
@@ -157,6 +157,15 @@ pub fn decide_header(mode: HeaderMode, head: &[u8], delimiter: u8, truncated: bo
 /// Names of the columns of a headerless table: `c0`, `c1`, ….
 pub fn positional_names(width: usize) -> Vec<String> {
     (0..width).map(|i| format!("c{i}")).collect()
+}
+
+/// At most 40 characters of a cell for messages.
+pub fn shorten(t: &str) -> String {
+    let mut s: String = t.chars().take(40).collect();
+    if s.len() < t.len() {
+        s.push('…');
+    }
+    s
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ pub mod limits;
 pub mod profile;
 pub mod recipe;
 pub mod settle;
+pub mod spec;
 pub mod table;
 
 pub use automl::{convert_automl, AutoMlLayout};

@@ -34,3 +34,8 @@ pub const SPARSE_DENSITY_THRESHOLD: f64 = 0.1;
 
 /// Rows per batch read from Parquet / Arrow files.
 pub const ARROW_BATCH_ROWS: usize = 8192;
+
+/// Text that means "no value" in a CSV cell (compared after trimming, case-sensitive forms
+/// found in the wild).
+pub const MISSING_MARKERS: &[&str] =
+    &["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "None", "?"];

@@ -10,6 +10,7 @@ use converters_common::ItemError;
 
 use crate::error::{Result, TabularError};
 use crate::limits::*;
+use crate::header::shorten;
 use crate::table::{Cell, RowPos, Table};
 
 /// How a kept feature column becomes features.
@@ -637,14 +638,6 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
-/// At most 40 characters of a cell for messages.
-pub fn shorten(t: &str) -> String {
-    let mut s: String = t.chars().take(40).collect();
-    if s.len() < t.len() {
-        s.push('…');
-    }
-    s
-}
 
 /// The skip reason of a numeric column's cell that is text or not finite.
 fn bad_number(path: &std::path::Path, pos: &RowPos, name: &str, text: &str) -> ItemError {

@@ -13,7 +13,7 @@ use converters_common::recipe::Recipe;
 use converters_common::unlabelled::UnlabelledWriter;
 use serde::{Deserialize, Serialize};
 
-use crate::convert::tabular_spec;
+use crate::spec::tabular_spec;
 use crate::encode::{frames, RowEncoder};
 use crate::error::{Result, TabularError};
 use crate::header::HeaderMode;
@@ -153,7 +153,7 @@ pub fn convert_new_rows(
             let cell = row.cells[k];
             match (&recipe.roles[c], cell) {
                 (ColumnRole::Numeric, Cell::Text(t)) if t.parse::<f32>().is_err() => {
-                    return Err(at(format!("column '{}': '{}' is not a number (numeric in training)", recipe.columns[c], crate::profile::shorten(t))));
+                    return Err(at(format!("column '{}': '{}' is not a number (numeric in training)", recipe.columns[c], crate::header::shorten(t))));
                 }
                 (ColumnRole::OneHot(cats) | ColumnRole::Index(cats), Cell::Text(_) | Cell::Num(_)) => {
                     let text = match cell {

@@ -14,7 +14,8 @@ use formats::solution::SolutionStyle;
 use serde::{Deserialize, Serialize};
 
 use crate::automl::{automl_features, prepare_automl, AutoMlFormat, AutoMlLayout};
-use crate::convert::{prepare, row_source, tabular_spec, TabularOptions, TEST_STREAM, TRAIN_STREAM};
+use crate::convert::{prepare, row_source, TabularOptions, TEST_STREAM, TRAIN_STREAM};
+use crate::spec::tabular_spec;
 use crate::encode::{frames, RowEncoder};
 use crate::header::HeaderMode;
 use crate::profile::ColumnRole;

@@ -16,10 +16,7 @@ use crate::error::{Result, TabularError};
 use crate::header::{decide_header, positional_names, HeaderDecision, HeaderMode};
 use crate::limits::{ARROW_BATCH_ROWS, MAX_COLUMNS, MAX_CSV_FIELD_BYTES, MAX_CSV_LINE_BYTES};
 
-/// Text that means "no value" in a CSV cell (compared after trimming, case-sensitive forms
-/// found in the wild).
-pub const MISSING_MARKERS: &[&str] =
-    &["", "NA", "N/A", "n/a", "na", "NaN", "nan", "NAN", "null", "NULL", "None", "?"];
+pub use crate::limits::MISSING_MARKERS;
 
 /// One cell as the converter sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]

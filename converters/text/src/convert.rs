@@ -7,9 +7,10 @@ use converters_common::order::SeededOrder;
 use converters_common::split::{assign, CompactKeys, SplitAssignment};
 use converters_common::{SkipReport, SplitOptions};
 use formats::example::Frames;
-use formats::metadata::{vocab_key_escape, DataSpec, Format, MatrixSpec};
+use formats::metadata::DataSpec;
 
-use crate::corpus::{Corpus, Layout, TableColumns};
+use crate::corpus::{relative_name, Corpus, Layout, TableColumns};
+pub use crate::spec::text_spec;
 use crate::error::{Result, TextError};
 use converters_common::sink::DatasetSink;
 use crate::tokenize::{train_fallible, TokenizerKind, DEFAULT_BPE_VOCAB};
@@ -302,12 +303,6 @@ pub fn convert_corpus(
     })
 }
 
-/// `path` below `root` with `/` separators (the file name when it is not below it).
-pub fn relative_name(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-    parts.join("/")
-}
 
 /// Longest text handed to the tokenizer at once (issue 22: a 50 MB document cost 4.86 GB).
 const PIECE_BYTES: usize = 1 << 16;
@@ -381,35 +376,4 @@ fn usable_marks(stream_index: &[usize]) -> Vec<bool> {
         marks[s] = true;
     }
     marks
-}
-
-/// Text metadata (spec §5.4, O1 in §4.5): `(−1, 1, 1, 1)` DENSE, vocabulary in
-/// `channel_to_index_map` with the reference's double escaping.
-pub fn text_spec(vocab: &[String], output_dim: usize, class_names: Option<&[String]>, sample_count: usize) -> DataSpec {
-    DataSpec {
-        matrix_spec: vec![MatrixSpec {
-            col_count: 1,
-            row_count: 1,
-            num_channels: 1,
-            num_channels_present: true,
-            has_locality_col: true,
-            has_locality_row: true,
-            format: Format::Dense,
-            ..MatrixSpec::default()
-        }],
-        is_sequence: false,
-        output_dim: output_dim as i32,
-        label_to_index_map: class_names
-            .map(|names| names.iter().enumerate().map(|(i, n)| (n.clone(), i as i32)).collect())
-            .unwrap_or_default(),
-        channel_to_index_map: vocab
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (vocab_key_escape(t), i as i32))
-            .collect(),
-        sequence_size: -1,
-        sequence_size_present: true,
-        sample_count: sample_count as i64,
-        ..DataSpec::default()
-    }
 }

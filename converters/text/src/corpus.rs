@@ -84,6 +84,13 @@ pub struct Scan {
     pub warnings: Vec<String>,
 }
 
+/// `path` below `root` with `/` separators (the file name when it is not below it).
+pub fn relative_name(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    parts.join("/")
+}
+
 /// A text corpus on disk.
 #[derive(Debug, Clone)]
 pub struct Corpus {

@@ -27,6 +27,7 @@ pub mod convert;
 pub mod corpus;
 pub mod error;
 pub mod settle;
+pub mod spec;
 pub mod tokenize;
 pub mod unlabelled;
 

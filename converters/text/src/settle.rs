@@ -12,7 +12,8 @@ use formats::metadata::DataSpec;
 use formats::solution::SolutionStyle;
 use serde::{Deserialize, Serialize};
 
-use crate::convert::{document_frames, document_source, prepare_corpus, text_spec, PreparedCorpus, TextOptions};
+use crate::convert::{document_frames, document_source, prepare_corpus, PreparedCorpus, TextOptions};
+use crate::spec::text_spec;
 use crate::corpus::{Corpus, Layout, TableColumns};
 use crate::error::TextError;
 use crate::tokenize::TrainedTokenizer;

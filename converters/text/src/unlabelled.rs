@@ -13,8 +13,8 @@ use formats::example::Frames;
 use formats::metadata::DataSpec;
 use serde::{Deserialize, Serialize};
 
-use crate::convert::{relative_name, text_spec};
-use crate::corpus::{read_document, Corpus, Layout, TableColumns};
+use crate::corpus::{read_document, relative_name, Corpus, Layout, TableColumns};
+use crate::spec::text_spec;
 use crate::error::{Result, TextError};
 use crate::tokenize::TrainedTokenizer;
 
