@@ -142,9 +142,10 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
             });
         }
         let keys: Vec<u64> = entries.iter().filter_map(|e| e.key).collect();
-        let encoded = w.encode(&keys)?;
+        // Each record is handed over once: taken out, not copied.
+        let encoded = std::sync::Mutex::new(w.encode(&keys)?);
         let convert = |e: &PlanEntry| {
-            let found = e.key.and_then(|key| encoded.get(&key)).cloned();
+            let found = e.key.and_then(|key| encoded.lock().ok()?.remove(&key));
             found.map(|f| (f, ())).ok_or_else(|| ItemError::new(&e.path, format!("record {} (input position {:?}) is no longer in the input", e.id, e.key)))
         };
         write_parts(&parts, &mut report, WHOLE_CHUNK, convert, |_| {}).map(|r| (r, observed_whole(w.name())))
