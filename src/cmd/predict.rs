@@ -15,7 +15,7 @@ use converters_common::unlabelled::{UnlabelledSet, UnlabelledWriter};
 use scoring::run_layout::{BUNDLE_DIR, CONFIG_FILE};
 
 use super::args::HeaderArg;
-use super::train::DeviceChoice;
+use super::args::DeviceChoice;
 
 #[derive(clap::Args)]
 #[command(after_long_help = "INPUT is an AutoDL dataset (its test subset is scored), an \

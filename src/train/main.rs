@@ -5,11 +5,9 @@
 //! the whole CLI with libtorch and FFmpeg mapped: the start-up bench compares the two).
 
 use autodl_format::cli::{exit_with, run_without_trainer, Cli, Command};
-use autodl_format::cmd::train::DeviceChoice;
+use autodl_format::cmd::args::DeviceChoice;
 use clap::Parser;
-use trainer::device::{select_device, DeviceRequest};
 
-mod leftovers;
 mod predict;
 mod rate;
 mod train;
@@ -44,12 +42,7 @@ fn check_predict_out(args: &autodl_format::cmd::predict::Args) -> anyhow::Result
     Ok(())
 }
 
-/// The device of `--device` (shared by train, predict and rate).
+/// The device of `--device` (predict; train and rate choose theirs in the pipeline library).
 fn device(choice: DeviceChoice) -> anyhow::Result<trainer::device::DeviceChoice> {
-    let request = match choice {
-        DeviceChoice::Auto => DeviceRequest::Auto,
-        DeviceChoice::Cpu => DeviceRequest::Cpu,
-        DeviceChoice::Cuda => DeviceRequest::Cuda,
-    };
-    Ok(select_device(request)?)
+    Ok(pipeline_train::session::select_device(choice.into())?)
 }

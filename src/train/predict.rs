@@ -95,7 +95,7 @@ fn refuse_mismatch(bundle: &ModelBundle, dataset: &Path, run: &Path, shown: &Pat
 /// Raw input of another kind than the model's (text documents for an image model): refused
 /// before any conversion, by the same detection `convert` uses.
 fn raw_domain_matches(bundle: &ModelBundle, run: &Path, input: &Path) -> anyhow::Result<()> {
-    use autodl_format::cmd::args::Domain as Raw;
+    use pipeline::detect::Domain as Raw;
     use autodl_format::detect::domain_noun;
     let Ok(raw) = autodl_format::detect::detect_domain(input) else { return Ok(()) };
     let trained = match bundle.config.domain.as_str() {

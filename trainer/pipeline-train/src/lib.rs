@@ -1,0 +1,11 @@
+//! The `train` and `rate` runs over the [`pipeline`] library: a learner trained under the AutoDL
+//! time budget and scored ([`train`]), and convert → validate → train → score → report
+//! ([`rate`]), each taking the typed options of [`pipeline::options`] and reporting progress
+//! as [`session::Event`]s through a callback (the CLI prints them). It links libtorch through
+//! the trainer, which is why it is not part of `pipeline`: `autodl-format` links that one and
+//! must start without libtorch. Errors are [`pipeline::Error`]s.
+
+pub mod leftovers;
+pub mod rate;
+pub mod session;
+pub mod train;
