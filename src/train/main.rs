@@ -22,8 +22,11 @@ fn main() {
     autodl_format::media::install_ffmpeg();
     let cli = Cli::parse();
     let result = match cli.command {
+        // The learner runs in a supervised child, killed at its hard stop (issue 15).
+        Command::Train(args) if !pipeline_train::supervise::is_worker() => train::supervised(args),
         Command::Train(args) => train::run(args),
         Command::Predict(args) => check_predict_out(&args).and_then(|()| predict::run(args)),
+        Command::Rate(args) if !pipeline_train::supervise::is_worker() => rate::supervised(args),
         Command::Rate(args) => rate::run(args),
         other => run_without_trainer(other),
     };

@@ -5,7 +5,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use autodl_format::cmd::rate::Args;
-use pipeline_train::rate::{RateEnd, Rated};
+use pipeline::options::RateOptions;
+use pipeline_train::leftovers::catch_signals;
+use pipeline_train::rate::{rate_killed, RateEnd, Rated};
+use pipeline_train::supervise::{supervise_run, Supervised};
 use pipeline_train::session::Event;
 use trainer::ingestion::{IngestionEvent, Phase};
 use trainer::report::Rating;
@@ -97,10 +100,31 @@ impl Progress {
     }
 }
 
+impl Progress {
+    fn new(options: &RateOptions) -> Self {
+        Progress { start: Instant::now(), quiet: options.quiet, budget: options.time_budget, verbose: options.verbose, device_name: String::new() }
+    }
+}
+
+/// The run in a child process that is killed if its ingestion outlives the budget and the
+/// grace (`pipeline_train::supervise`); the report of a killed run is written here.
+pub fn supervised(args: Args) -> anyhow::Result<i32> {
+    let options = args.options()?;
+    let mut progress = Progress::new(&options);
+    let _signals = catch_signals(&mut |event| progress.event(event));
+    match supervise_run(&options.out, options.time_budget)? {
+        Supervised::Exited(code) => Ok(code),
+        Supervised::Killed(killed) => {
+            eprintln!("    {}", killed.describe());
+            let rated = rate_killed(&options, &killed, &mut |event| progress.event(event))?;
+            Ok(close(&rated, &options))
+        }
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let options = args.options()?;
-    let mut progress =
-        Progress { start: Instant::now(), quiet: options.quiet, budget: options.time_budget, verbose: options.verbose, device_name: String::new() };
+    let mut progress = Progress::new(&options);
     let end = pipeline_train::rate::rate(&options, &mut |event| progress.event(event))?;
     let rated = match end {
         RateEnd::Rated(rated) => rated,
@@ -121,7 +145,19 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
-    print_summary(&rated, &options.out, options.time_budget);
+    let code = close(&rated, &options);
+    if rated.run.abandoned {
+        // The abandoned learner thread may still be inside libtorch: exit handlers would
+        // destroy libtorch's globals under it (a crash after a complete run). Everything is
+        // written (report renamed into place), so leave without running them.
+        trainer::ingestion::exit_without_teardown(code);
+    }
+    Ok(code)
+}
+
+/// The summary and closing lines of a rated run; its exit status.
+fn close(rated: &Rated, options: &RateOptions) -> i32 {
+    print_summary(rated, &options.out, options.time_budget);
     let code = rated.code();
     let run = &rated.run;
     if let Some((_, name, _)) = run.interrupted {
@@ -129,13 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     } else if rated.score.is_some() && run.predictions == 0 {
         eprintln!("error: not rated: no prediction was recorded: {}", run.no_prediction_reason);
     }
-    if run.abandoned {
-        // The abandoned learner thread may still be inside libtorch: exit handlers would
-        // destroy libtorch's globals under it (a crash after a complete run). Everything is
-        // written (report renamed into place), so leave without running them.
-        trainer::ingestion::exit_without_teardown(code);
-    }
-    Ok(code)
+    code
 }
 
 /// The one-screen summary on standard output.

@@ -5,12 +5,45 @@ use std::time::Duration;
 
 use autodl_format::cmd::train::Args;
 use pipeline::options::TrainOptions;
+use pipeline_train::leftovers::{catch_signals, Leftovers};
 use pipeline_train::session::{stop_text, Event};
+use pipeline_train::supervise::{supervise_run, Supervised};
+use pipeline_train::train::{train_killed, TrainRun, TRAIN_ENTRIES};
 use trainer::ingestion::{exit_without_teardown, IngestionEvent, Phase};
+
+/// The run in a child process that is killed if its ingestion outlives the budget and the
+/// grace (`pipeline_train::supervise`); a killed run is scored here.
+pub fn supervised(args: Args) -> anyhow::Result<i32> {
+    let options = TrainOptions::from(&args);
+    let _signals = catch_signals(&mut |event| print_event(event, &options));
+    let mut debris = Leftovers::new(&options.out, options.out.exists(), TRAIN_ENTRIES, options.keep);
+    match supervise_run(&options.out, options.time_budget)? {
+        Supervised::Exited(code) => {
+            // the child kept or removed its own output
+            debris.disarm();
+            Ok(code)
+        }
+        Supervised::Killed(killed) => {
+            eprintln!("  {}", killed.describe());
+            let run = train_killed(&options, &killed, debris, &mut |event| print_event(event, &options));
+            Ok(finish(&run, &options))
+        }
+    }
+}
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     let options = TrainOptions::from(&args);
     let run = pipeline_train::train::train(&options, &mut |event| print_event(event, &options))?;
+    let code = finish(&run, &options);
+    if run.abandoned {
+        // Everything is written; the abandoned thread may still be inside libtorch.
+        exit_without_teardown(code);
+    }
+    Ok(code)
+}
+
+/// The closing lines of a run; its exit status.
+fn finish(run: &TrainRun, options: &TrainOptions) -> i32 {
     if let Some(why) = &run.no_prediction {
         eprintln!("error: no prediction was recorded: {why}; nothing to score");
     } else if !options.score {
@@ -23,11 +56,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             if options.score { " and scored" } else { "" }
         );
     }
-    if run.abandoned {
-        // Everything is written; the abandoned thread may still be inside libtorch.
-        exit_without_teardown(run.code);
-    }
-    Ok(run.code)
+    run.code
 }
 
 fn print_event(event: &Event<'_>, options: &TrainOptions) {

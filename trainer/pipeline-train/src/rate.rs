@@ -15,6 +15,7 @@ use pipeline::bail;
 use pipeline::error::{Context, Result};
 use crate::leftovers::{self, Leftovers};
 use pipeline::options::{Model, RateOptions};
+use crate::supervise::Killed;
 use crate::session::{select_device, stop_text, Event, LearnerRun};
 
 /// What `rate` writes in its output folder: what `force` may replace.
@@ -197,6 +198,33 @@ fn score_and_report(options: &RateOptions, checked: Checked, run: TrainFacts, st
     let report = out.join("report.html");
     write_atomically(&report, html.as_bytes())?;
     Ok(Rated { dataset: dataset_dir, inspection, validation, skipped, score, run, report })
+}
+
+/// Completes a run whose training process was killed at its hard stop
+/// ([`crate::supervise`]): the dataset is checked again, the predictions it wrote are scored
+/// and report.html says what happened.
+pub fn rate_killed(options: &RateOptions, killed: &Killed, on_event: &mut dyn FnMut(&Event<'_>)) -> Result<Rated> {
+    let started = unix_time_text();
+    let dataset = match &options.conversion {
+        Some(c) => c.common.out.clone(),
+        None => options.input.clone(),
+    };
+    let validation = validate(&dataset, &ValidateOptions::default());
+    let inspection = formats::inspect::inspect(&dataset).with_context(|| format!("inspecting {}", dataset.display()))?;
+    let what = if killed.interrupted { "interrupted; the learner did not stop" } else { "deadline reached; the learner did not stop" };
+    let run = TrainFacts {
+        device: "-".into(),
+        learner: "automatic model".into(),
+        ingestion: format!("{} prediction(s) in {:.1} s, {what} and its process was killed", killed.predictions, killed.after),
+        success: killed.predictions > 0,
+        leaderboard: None,
+        abandoned: false,
+        predictions: killed.predictions,
+        no_prediction_reason: format!("the learner did not stop by the end of the {} s budget and was killed", options.time_budget),
+        interrupted: leftovers::signal().map(|(code, name)| (code, name, killed.after)),
+    };
+    let checked = Checked { dataset, validation, inspection };
+    score_and_report(options, checked, run, &started, on_event)
 }
 
 /// `train --model auto` without its scoring, measuring the NAUC of each recorded prediction.

@@ -10,6 +10,7 @@ use pipeline::bail;
 use pipeline::error::{Context, Result};
 use crate::leftovers::{self, Leftovers};
 use pipeline::options::TrainOptions;
+use crate::supervise::Killed;
 use crate::session::{select_device, Event, LearnerRun};
 
 /// What `train` writes in its output folder: what `force` replaces (nothing else in it is touched).
@@ -81,6 +82,40 @@ pub fn train(options: &TrainOptions, on_event: &mut dyn FnMut(&Event<'_>)) -> Re
         result.code = signal_code;
     }
     Ok(result)
+}
+
+/// Completes a run whose training process was killed at its hard stop ([`crate::supervise`]):
+/// the predictions it wrote are scored (unless `score` is off); without any, nothing is kept
+/// of what the run created (`debris`, made before the process started).
+pub fn train_killed(options: &TrainOptions, killed: &Killed, debris: Leftovers, on_event: &mut dyn FnMut(&Event<'_>)) -> TrainRun {
+    let interrupted = leftovers::signal();
+    let mut result = TrainRun {
+        code: 0,
+        predictions: killed.predictions,
+        no_prediction: None,
+        interrupted: interrupted.map(|(_, name)| name),
+        abandoned: false,
+    };
+    if killed.predictions == 0 && interrupted.is_none() {
+        result.code = 1;
+        result.no_prediction = Some(format!(
+            "the learner did not stop by the end of the {} s budget and was killed before its first prediction",
+            options.time_budget
+        ));
+        drop(debris);
+        return result;
+    }
+    let mut debris = debris;
+    debris.disarm();
+    if options.score {
+        if let Some(code) = score(&options.dataset, &options.out, on_event) {
+            result.code = code;
+        }
+    }
+    if let Some((signal_code, _)) = interrupted {
+        result.code = signal_code;
+    }
+    result
 }
 
 /// Scores the run in `out` into `out/scores`; `Some(2)` when scoring failed.
