@@ -77,6 +77,24 @@ impl From<DeviceChoice> for pipeline::options::Device {
     }
 }
 
+/// How raw tables are read (`predict` and `convert --unlabelled`).
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Raw table options")]
+pub struct RawArgs {
+    /// Tables: a column (name or position) naming each row; copied to the output, not a feature
+    #[arg(long, value_name = "COLUMN", allow_negative_numbers = true)]
+    pub id_column: Option<String>,
+    /// Tables: whether the first line names the columns (auto = detected)
+    #[arg(long = "header", value_enum, default_value_t = HeaderArg::Auto, id = "raw_header")]
+    pub header: HeaderArg,
+}
+
+impl From<&RawArgs> for pipeline::unlabelled::RawOptions {
+    fn from(r: &RawArgs) -> Self {
+        pipeline::unlabelled::RawOptions { id_column: r.id_column.clone(), header: r.header.into() }
+    }
+}
+
 // ---- conversion (convert, plan, rate) ----
 
 /// Which converter runs (`--domain`).
@@ -338,6 +356,16 @@ pub enum HeaderArg {
     No,
 }
 
+impl From<HeaderArg> for converters_tabular::HeaderMode {
+    fn from(h: HeaderArg) -> Self {
+        match h {
+            HeaderArg::Auto => Self::Auto,
+            HeaderArg::Yes => Self::Yes,
+            HeaderArg::No => Self::No,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CategoricalArg {
     Onehot,
@@ -520,7 +548,7 @@ fn default_audio(f: &ConvertFlags) -> AudioOptions {
 
 impl From<&ConvertFlags> for TabularOptions {
     fn from(f: &ConvertFlags) -> Self {
-        use converters_tabular::{CategoricalEncoding, ColumnChoices, HeaderMode, MissingPolicy, SparseChoice};
+        use converters_tabular::{CategoricalEncoding, ColumnChoices, MissingPolicy, SparseChoice};
         let t = &f.tabular;
         TabularOptions {
             columns: ColumnChoices {
@@ -536,11 +564,7 @@ impl From<&ConvertFlags> for TabularOptions {
                 target_bins: t.bins,
             },
             delimiter: t.delimiter,
-            header: match t.header {
-                HeaderArg::Auto => HeaderMode::Auto,
-                HeaderArg::Yes => HeaderMode::Yes,
-                HeaderArg::No => HeaderMode::No,
-            },
+            header: t.header.into(),
             missing: match t.missing {
                 MissingArg::Mean => MissingPolicy::Mean,
                 MissingArg::Zero => MissingPolicy::Zero,

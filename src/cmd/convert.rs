@@ -181,13 +181,17 @@ pub fn print_converted(c: &pipeline::convert::Converted) {
 }
 
 fn run_unlabelled(args: &Args, origin: &Path) -> anyhow::Result<i32> {
+    use pipeline::unlabelled::{classes_of, convert_raw, RawOptions};
     let recipe = converters_common::recipe::find_recipe(origin)
         .with_context(|| format!("{}: no conversion recipe (<name>_recipe.json or model/recipe.json)", origin.display()))?;
     crate::media::hand_over_if_needed_for(&converters_common::recipe::Recipe::read(&recipe)?.domain)?;
-    let (output_dim, class_names) = super::predict::classes_of(recipe.parent().filter(|_| origin.is_file()).unwrap_or(origin))?;
-    let raw = super::predict::RawArgs { id_column: None, header: args.flags.tabular.header };
-    let set = super::predict::convert_raw(&recipe, &args.input, &args.out, args.flags.common.force, output_dim, &class_names, &raw)
+    let (output_dim, class_names) = classes_of(recipe.parent().filter(|_| origin.is_file()).unwrap_or(origin))?;
+    let raw = RawOptions { id_column: None, header: args.flags.tabular.header.into() };
+    let set = convert_raw(&recipe, &args.input, &args.out, args.flags.common.force, output_dim, &class_names, &raw)
         .with_context(|| format!("converting {} with the recipe {}", args.input.display(), recipe.display()))?;
+    for n in &set.notes {
+        eprintln!("{n}");
+    }
     eprintln!(
         "wrote {} (unlabelled set): {} records; their inputs are listed in {}",
         set.set.root.display(),

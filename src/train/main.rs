@@ -5,7 +5,6 @@
 //! the whole CLI with libtorch and FFmpeg mapped: the start-up bench compares the two).
 
 use autodl_format::cli::{exit_with, run_without_trainer, Cli, Command};
-use autodl_format::cmd::args::DeviceChoice;
 use clap::Parser;
 
 mod predict;
@@ -43,9 +42,4 @@ fn check_predict_out(args: &autodl_format::cmd::predict::Args) -> anyhow::Result
         anyhow::bail!("{}: is a folder; -o names the CSV file to write", out.display());
     }
     Ok(())
-}
-
-/// The device of `--device` (predict; train and rate choose theirs in the pipeline library).
-fn device(choice: DeviceChoice) -> anyhow::Result<trainer::device::DeviceChoice> {
-    Ok(pipeline_train::session::select_device(choice.into())?)
 }

@@ -36,6 +36,7 @@ impl Progress {
     fn event(&mut self, event: &Event<'_>) {
         match event {
             Event::Warning(w) => eprintln!("warning: {w}"),
+            Event::Note(n) => eprintln!("{n}"),
             Event::Phase { step, what } => self.phase(*step, what),
             Event::Converted(c) => autodl_format::cmd::convert::print_converted(c),
             Event::Validated(v) => self.note(&format!("valid: 0 errors, {} warning(s)", v.warnings)),

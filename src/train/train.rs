@@ -62,6 +62,7 @@ fn finish(run: &TrainRun, options: &TrainOptions) -> i32 {
 fn print_event(event: &Event<'_>, options: &TrainOptions) {
     match event {
         Event::Warning(w) => eprintln!("warning: {w}"),
+        Event::Note(n) => eprintln!("{n}"),
         Event::Device { name, fallback } => {
             eprintln!("device: {name}");
             if let (true, Some(why)) = (options.verbose, fallback) {

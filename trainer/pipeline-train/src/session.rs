@@ -22,6 +22,8 @@ use pipeline::options::{Device, Model};
 pub enum Event<'a> {
     /// Something the user should know that does not stop the run.
     Warning(&'a str),
+    /// A line to show as it is ("header: …", "note: …").
+    Note(&'a str),
     /// `rate`: step `step` of 5 begins (convert, validate, train, score, report).
     Phase { step: usize, what: &'a str },
     /// `rate`: the raw input was converted.

@@ -5,6 +5,7 @@
 //!   given raw input or a run folder where it wants a dataset;
 //! - [`convert`]: one entry point per input kind (images, tables, text, video, audio) and one
 //!   that detects the kind;
+//! - [`unlabelled`]: new inputs converted with a stored recipe into an unlabelled set;
 //! - [`options`]: the typed options of the `train` and `rate` runs, which the `pipeline-train`
 //!   crate runs. That part links libtorch, so it is a crate of its own: a crate that depends on
 //!   the trainer brings libtorch into every executable that links it, and `autodl-format`
@@ -17,5 +18,6 @@ pub mod convert;
 pub mod detect;
 pub mod error;
 pub mod options;
+pub mod unlabelled;
 
 pub use error::{Error, Result};

@@ -1,5 +1,6 @@
-//! The typed options of the training runs ([`TrainOptions`], [`RateOptions`]). They need no
-//! libtorch, so the CLI builds them in every build; running them needs the `train` feature.
+//! The typed options of the runs that need a trainer ([`TrainOptions`], [`RateOptions`],
+//! [`PredictOptions`]). They need no libtorch, so the CLI builds them in every build; the
+//! `pipeline-train` crate runs them (feature `train` of the CLI).
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +68,18 @@ pub struct RateOptions {
     pub verbose: bool,
     /// The conversion of a raw input into `out/dataset` (`None`: the input is a dataset).
     pub conversion: Option<ConvertOptions>,
+}
+
+/// A `predict` run: a saved model applied to a dataset, an unlabelled set or raw inputs.
+#[derive(Debug, Clone)]
+pub struct PredictOptions {
+    /// A run folder (holds `model/`) or the bundle folder itself.
+    pub run: PathBuf,
+    /// A dataset, an unlabelled set or raw inputs.
+    pub input: PathBuf,
+    pub device: Device,
+    /// How raw tables are read.
+    pub raw: crate::unlabelled::RawOptions,
 }
 
 /// `rate`'s output folder when none is given: `rate-<input name>` in the current folder.
