@@ -159,9 +159,11 @@ fn kill(child: &mut Child) -> Result<()> {
     Ok(())
 }
 
-/// After the kill: removes a half-written prediction, writes `end.txt` when the child did not,
-/// and counts the predictions it wrote.
+/// After the kill: removes a half-written prediction and the `start.txt` timestamp of a
+/// prediction whose file never appeared (the child writes the timestamp first), writes `end.txt`
+/// when the child did not, and counts the predictions it wrote.
 fn close_run(dir: &Path, start_time: f64) -> Result<usize> {
+    drop_dangling_timestamps(dir)?;
     let mut count = 0;
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
@@ -179,6 +181,22 @@ fn close_run(dir: &Path, start_time: f64) -> Result<usize> {
         write_end(dir, end - start_time, true, end).map_err(Error::trainer)?;
     }
     Ok(count)
+}
+
+/// Rewrites `start.txt` without the `k: time` lines whose `<task>.predict_k` does not exist.
+fn drop_dangling_timestamps(dir: &Path) -> Result<()> {
+    let path = dir.join(START_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(()) };
+    let task = text.lines().find_map(|l| l.strip_prefix("task_name:")).map(str::trim).unwrap_or_default().to_string();
+    let dangling = |line: &str| {
+        let index = line.split_once(':').and_then(|(k, _)| k.trim().parse::<usize>().ok());
+        index.is_some_and(|k| !dir.join(format!("{task}.predict_{k}")).is_file())
+    };
+    if !text.lines().any(dangling) {
+        return Ok(());
+    }
+    let kept: String = text.lines().filter(|l| !dangling(l)).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&path, kept).with_context(|| format!("rewriting {}", path.display()))
 }
 
 /// `start_time` of `dir/start.txt`, once the child (`pid`) has written it (not an earlier

@@ -36,7 +36,9 @@ fn a_child_that_ignores_its_deadline_is_killed_within_the_grace_and_its_run_is_s
     std::fs::create_dir_all(&predictions).unwrap();
     let (budget, grace) = (1.0, Duration::from_millis(500));
     let started = Instant::now();
-    let result = supervise(child(&predictions, budget, "exec sleep 600"), &predictions, budget, grace, never).unwrap();
+    // killed while writing prediction 1: its timestamp is in start.txt, its file is not there
+    let then = "printf '1: %s\\n' \"$now\" >> start.txt; exec sleep 600";
+    let result = supervise(child(&predictions, budget, then), &predictions, budget, grace, never).unwrap();
     let took = started.elapsed().as_secs_f64();
     let Supervised::Killed(killed) = result else { panic!("not killed: {result:?}") };
     assert_eq!(killed.predictions, 1);
@@ -76,4 +78,46 @@ fn an_earlier_runs_start_file_does_not_start_the_clock() {
     command.arg("-c").arg("sleep 1; exit 0");
     let result = supervise(command, d.path(), 0.1, Duration::from_millis(100), never).unwrap();
     assert!(matches!(result, Supervised::Exited(0)), "{result:?}");
+}
+
+#[test]
+fn a_killed_train_run_is_scored_on_the_predictions_it_wrote() {
+    use pipeline::options::{Device, Model, TrainOptions};
+    use pipeline_train::leftovers::Leftovers;
+    use pipeline_train::supervise::Killed;
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("run");
+    let predictions = out.join("predictions");
+    std::fs::create_dir_all(&predictions).unwrap();
+    for f in ["start.txt", "end.txt", "multiclass.predict_0", "multiclass.predict_1", "multiclass.predict_2"] {
+        std::fs::copy(fixture().join("res").join(f), predictions.join(f)).unwrap();
+    }
+    let options = TrainOptions {
+        dataset: fixture().join("multiclass"),
+        out: out.clone(),
+        time_budget: 300.0,
+        force: false,
+        keep: false,
+        model: Model::Auto,
+        weights: None,
+        embeddings: None,
+        device: Device::Cpu,
+        seed: 1,
+        score: true,
+        verbose: false,
+    };
+    let killed = Killed { after: 306.0, predictions: 3, interrupted: false, grace: 6.0 };
+    let debris = Leftovers::new(&out, true, pipeline_train::train::TRAIN_ENTRIES, false);
+    let mut scored = 0;
+    let run = pipeline_train::train::train_killed(&options, &killed, debris, &mut |e| {
+        if let pipeline_train::session::Event::Scored { report, .. } = e {
+            scored = report.predictions.len();
+        }
+        if let pipeline_train::session::Event::ScoringFailed { error, .. } = e {
+            eprintln!("scoring failed: {error}");
+        }
+    });
+    assert_eq!((run.code, run.predictions, scored), (0, 3, 3), "{run:?}");
+    assert!(out.join("scores/scores.txt").is_file() && predictions.join("multiclass.predict_1").is_file());
+    assert!(killed.describe().contains("killed at 306.0 s; 3 prediction(s) kept"), "{}", killed.describe());
 }
