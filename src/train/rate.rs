@@ -6,10 +6,9 @@ use std::time::Instant;
 
 use autodl_format::cmd::rate::Args;
 use pipeline::options::RateOptions;
-use pipeline_train::leftovers::catch_signals;
 use pipeline_train::rate::{rate_killed, RateEnd, Rated};
 use pipeline_train::supervise::{supervise_run, Supervised};
-use pipeline_train::session::Event;
+use pipeline_train::session::{catch_signals, Event};
 use trainer::ingestion::{IngestionEvent, Phase};
 use trainer::report::Rating;
 

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use autodl_format::cmd::train::Args;
 use pipeline::options::TrainOptions;
-use pipeline_train::leftovers::{catch_signals, Leftovers};
-use pipeline_train::session::{stop_text, Event};
+use pipeline_train::leftovers::Leftovers;
+use pipeline_train::session::{catch_signals, stop_text, Event};
 use pipeline_train::supervise::{supervise_run, Supervised};
 use pipeline_train::train::{train_killed, TrainRun, TRAIN_ENTRIES};
 use trainer::ingestion::{exit_without_teardown, IngestionEvent, Phase};

@@ -6,19 +6,6 @@ use std::path::{Path, PathBuf};
 
 use converters_common::interrupt;
 
-/// Installs the SIGINT/SIGTERM handler and defers a first signal to the run for the guard's
-/// lifetime (issue 21: an interrupted run scores what it has; issue 9: conversion cleans up).
-pub fn catch_signals(on_event: &mut dyn FnMut(&crate::session::Event<'_>)) -> Option<interrupt::WritingGuard> {
-    match interrupt::install() {
-        Ok(()) => Some(interrupt::defer()),
-        Err(e) => {
-            let text = format!("cannot handle SIGINT/SIGTERM ({e}); Ctrl-C ends the run without a report");
-            on_event(&crate::session::Event::Warning(&text));
-            None
-        }
-    }
-}
-
 /// The interrupt predicate of the ingestion loop.
 pub fn interrupted() -> bool {
     interrupt::received().is_some()

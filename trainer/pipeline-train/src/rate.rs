@@ -80,7 +80,7 @@ impl Rated {
 /// Runs `options`: every option, the device and the output folder are checked before any work.
 pub fn rate(options: &RateOptions, on_event: &mut dyn FnMut(&Event<'_>)) -> Result<RateEnd> {
     let started = unix_time_text();
-    let _signals = leftovers::catch_signals(on_event);
+    let _signals = crate::session::catch_signals(on_event);
     let out = &options.out;
     let out_existed = out.exists();
     check_options(options)?;

@@ -51,6 +51,20 @@ pub enum Event<'a> {
     ScoringFailed { predictions: &'a Path, error: &'a str },
 }
 
+/// Installs the SIGINT/SIGTERM handler and defers a first signal to the run for the guard's
+/// lifetime (issue 21: an interrupted run scores what it has; issue 9: conversion cleans up).
+pub fn catch_signals(on_event: &mut dyn FnMut(&Event<'_>)) -> Option<converters_common::interrupt::WritingGuard> {
+    use converters_common::interrupt;
+    match interrupt::install() {
+        Ok(()) => Some(interrupt::defer()),
+        Err(e) => {
+            let text = format!("cannot handle SIGINT/SIGTERM ({e}); Ctrl-C ends the run without a report");
+            on_event(&Event::Warning(&text));
+            None
+        }
+    }
+}
+
 /// The device of `device`; also sets libtorch's CPU thread count.
 pub fn select_device(device: Device) -> Result<DeviceChoice> {
     let request = match device {

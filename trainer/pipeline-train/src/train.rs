@@ -38,7 +38,7 @@ pub fn train(options: &TrainOptions, on_event: &mut dyn FnMut(&Event<'_>)) -> Re
     if let Some(guidance) = pipeline::detect::wrong_folder_guidance(&options.dataset) {
         bail!("cannot train: {guidance}");
     }
-    let _signals = leftovers::catch_signals(on_event);
+    let _signals = crate::session::catch_signals(on_event);
     prepare_out(options)?;
     let device = select_device(options.device)?;
     on_event(&Event::Device { name: &device.describe(), fallback: device.fallback_reason.as_deref() });
