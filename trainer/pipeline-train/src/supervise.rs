@@ -230,5 +230,11 @@ pub fn worker_command() -> Result<Command> {
     let exe: PathBuf = std::env::current_exe().context("cannot locate the running executable")?;
     let mut command = Command::new(exe);
     command.args(std::env::args_os().skip(1));
+    #[cfg(unix)]
+    if let Some(arg0) = std::env::args_os().next() {
+        use std::os::unix::process::CommandExt;
+        // the same argv[0], so any message naming the command names the one the user typed
+        command.arg0(arg0);
+    }
     Ok(command)
 }
