@@ -3,7 +3,7 @@
 //! in `autodl-format-train`, which installs the decoders at start, as `train` does. A build
 //! without the trainer installs them in `autodl-format` itself.
 
-use crate::cmd::args::Domain;
+use pipeline::detect::Domain;
 
 /// Installs the FFmpeg decoders (video; audio that symphonia cannot open) in this process.
 /// Executables that never call it do not map FFmpeg.
@@ -26,7 +26,7 @@ pub fn ffmpeg_installed() -> bool {
 /// job runs here, and without FFmpeg the converters say what is missing (video is refused,
 /// audio is read by symphonia alone).
 pub fn hand_over_if_needed(domain: Domain) -> anyhow::Result<()> {
-    let needs_ffmpeg = matches!(domain, Domain::Video | Domain::Audio);
+    let needs_ffmpeg = domain.may_need_ffmpeg();
     if !needs_ffmpeg || ffmpeg_installed() || !cfg!(all(feature = "ffmpeg", feature = "train")) {
         return Ok(());
     }

@@ -1,10 +1,19 @@
 //! The flag groups shared by commands (`convert`, `plan`, `rate`, `predict`): common
-//! conversion flags, one group per domain, and their conversion into the converters' options.
+//! conversion flags, one group per domain, and — the one place where flags become options —
+//! their `From` conversions into the typed options of the `pipeline` library and the converters.
+
+use std::path::Path;
 
 use anyhow::bail;
 use clap::ValueEnum;
+use converters_audio::AudioOptions;
 use converters_common::{ErrorPolicy, OnError, SplitOptions};
 use converters_image::{Channels, ImageOptions, ResizeFilter, Storage};
+use converters_tabular::TabularOptions;
+use converters_text::TextOptions;
+use converters_video::VideoOptions;
+use pipeline::convert::{Common, ConvertOptions};
+use pipeline::detect::Domain;
 
 /// The one default seed of every command that takes `--seed` (split and record order in
 /// `convert`/`plan`/`rate`, weight initialisation and batch order in `train`/`rate`).
@@ -27,9 +36,70 @@ pub fn parse_time_budget(s: &str) -> Result<f64, String> {
     }
 }
 
-/// Which converter runs.
+// ---- training (train, predict, rate) ----
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelChoice {
+    /// DeepWisdom pipeline of the dataset's domain (images, video, audio, text, tables)
+    Auto,
+    /// Constant scores for every example (NAUC 0): checks the plumbing
+    Baseline0,
+    /// Linear model on pooled inputs, trained with libtorch
+    Baseline1,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DeviceChoice {
+    /// CUDA when usable, else the CPU (with a message)
+    Auto,
+    Cpu,
+    /// A CUDA GPU; an error when none is usable
+    Cuda,
+}
+
+impl From<ModelChoice> for pipeline::options::Model {
+    fn from(m: ModelChoice) -> Self {
+        match m {
+            ModelChoice::Auto => Self::Auto,
+            ModelChoice::Baseline0 => Self::Constant,
+            ModelChoice::Baseline1 => Self::Linear,
+        }
+    }
+}
+
+impl From<DeviceChoice> for pipeline::options::Device {
+    fn from(d: DeviceChoice) -> Self {
+        match d {
+            DeviceChoice::Auto => Self::Auto,
+            DeviceChoice::Cpu => Self::Cpu,
+            DeviceChoice::Cuda => Self::Cuda,
+        }
+    }
+}
+
+/// How raw tables are read (`predict` and `convert --unlabelled`).
+#[derive(clap::Args, Debug, Clone)]
+#[command(next_help_heading = "Raw table options")]
+pub struct RawArgs {
+    /// Tables: a column (name or position) naming each row; copied to the output, not a feature
+    #[arg(long, value_name = "COLUMN", allow_negative_numbers = true)]
+    pub id_column: Option<String>,
+    /// Tables: whether the first line names the columns (auto = detected)
+    #[arg(long = "header", value_enum, default_value_t = HeaderArg::Auto, id = "raw_header")]
+    pub header: HeaderArg,
+}
+
+impl From<&RawArgs> for pipeline::unlabelled::RawOptions {
+    fn from(r: &RawArgs) -> Self {
+        pipeline::unlabelled::RawOptions { id_column: r.id_column.clone(), header: r.header.into() }
+    }
+}
+
+// ---- conversion (convert, plan, rate) ----
+
+/// Which converter runs (`--domain`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Domain {
+pub enum DomainArg {
     /// Detect from the input (see INPUT LAYOUTS)
     Auto,
     Image,
@@ -37,6 +107,58 @@ pub enum Domain {
     Text,
     Audio,
     Video,
+}
+
+impl DomainArg {
+    /// The kind chosen, or `None` for `auto` (detected from the input).
+    pub fn chosen(self) -> Option<Domain> {
+        match self {
+            DomainArg::Auto => None,
+            DomainArg::Image => Some(Domain::Image),
+            DomainArg::Tabular => Some(Domain::Tabular),
+            DomainArg::Text => Some(Domain::Text),
+            DomainArg::Audio => Some(Domain::Audio),
+            DomainArg::Video => Some(Domain::Video),
+        }
+    }
+}
+
+/// Every conversion flag (`convert` and `rate`): the domain, the common group and one group per
+/// input kind.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConvertFlags {
+    /// Input domain
+    #[arg(long, value_enum, default_value_t = DomainArg::Auto)]
+    pub domain: DomainArg,
+    #[command(flatten)]
+    pub common: CommonArgs,
+    #[command(flatten)]
+    pub image: ImageArgs,
+    #[command(flatten)]
+    pub tabular: TabularArgs,
+    #[command(flatten)]
+    pub text: TextArgs,
+    #[command(flatten)]
+    pub video: VideoArgs,
+    #[command(flatten)]
+    pub audio: AudioArgs,
+}
+
+impl ConvertFlags {
+    /// The library's options of a conversion of `domain` (given or detected) into the dataset
+    /// folder `out`; a flag that does not apply to that kind (`--channels 3` for audio) is refused.
+    pub fn options(&self, out: &Path, domain: Domain) -> anyhow::Result<ConvertOptions> {
+        let audio = if domain == Domain::Audio { AudioOptions::try_from(self)? } else { default_audio(self) };
+        Ok(ConvertOptions {
+            domain: Some(domain),
+            common: self.common.common(out),
+            image: ImageOptions::from(&self.image),
+            tabular: TabularOptions::from(self),
+            text: TextOptions::from(self),
+            video: VideoOptions::from(self),
+            audio,
+        })
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -90,6 +212,18 @@ impl CommonArgs {
             OnErrorArg::Fail => OnError::Fail,
         };
         ErrorPolicy { on_error, max_errors: self.max_errors }
+    }
+    /// The library's common conversion options, writing the dataset folder `out`.
+    pub fn common(&self, out: &Path) -> Common {
+        Common {
+            out: out.to_path_buf(),
+            name: self.name.clone(),
+            force: self.force,
+            quiet: self.quiet,
+            fsync: self.fsync,
+            split: self.split(),
+            policy: self.policy(),
+        }
     }
 }
 
@@ -145,28 +279,28 @@ pub enum ChannelsArg {
     Keep,
 }
 
-impl ImageArgs {
-    pub fn options(&self) -> ImageOptions {
+impl From<&ImageArgs> for ImageOptions {
+    fn from(a: &ImageArgs) -> Self {
         ImageOptions {
-            storage: match self.format {
+            storage: match a.format {
                 FormatArg::Compressed => Storage::Compressed,
                 FormatArg::Dense => Storage::Dense,
             },
-            size: self.size,
-            filter: match self.filter {
+            size: a.size,
+            filter: match a.filter {
                 FilterArg::Nearest => ResizeFilter::Nearest,
                 FilterArg::Triangle => ResizeFilter::Triangle,
                 FilterArg::Catmullrom => ResizeFilter::CatmullRom,
                 FilterArg::Gaussian => ResizeFilter::Gaussian,
                 FilterArg::Lanczos3 => ResizeFilter::Lanczos3,
             },
-            channels: match self.channels {
+            channels: match a.channels {
                 ChannelsArg::Auto | ChannelsArg::Keep => Channels::Auto,
                 ChannelsArg::One => Channels::Gray,
                 ChannelsArg::Three => Channels::Rgb,
             },
-            verify: self.verify,
-            max_pixels: self.max_pixels,
+            verify: a.verify,
+            max_pixels: a.max_pixels,
         }
     }
 }
@@ -220,6 +354,16 @@ pub enum HeaderArg {
     Auto,
     Yes,
     No,
+}
+
+impl From<HeaderArg> for converters_tabular::HeaderMode {
+    fn from(h: HeaderArg) -> Self {
+        match h {
+            HeaderArg::Auto => Self::Auto,
+            HeaderArg::Yes => Self::Yes,
+            HeaderArg::No => Self::No,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -381,4 +525,77 @@ pub fn audio_options(i: &ImageArgs, a: &AudioArgs, common: &CommonArgs) -> anyho
         seed: common.seed,
         silence_db: a.silence_db,
     })
+}
+
+impl From<&ConvertFlags> for VideoOptions {
+    fn from(f: &ConvertFlags) -> Self {
+        video_options(&f.image, &f.video)
+    }
+}
+
+impl TryFrom<&ConvertFlags> for AudioOptions {
+    type Error = anyhow::Error;
+    fn try_from(f: &ConvertFlags) -> anyhow::Result<Self> {
+        audio_options(&f.image, &f.audio, &f.common)
+    }
+}
+
+/// Audio options for a conversion of another kind (only their defaults can matter there).
+fn default_audio(f: &ConvertFlags) -> AudioOptions {
+    let mono = ImageArgs { channels: ChannelsArg::Auto, ..f.image.clone() };
+    audio_options(&mono, &f.audio, &f.common).expect("mono audio options are always accepted")
+}
+
+impl From<&ConvertFlags> for TabularOptions {
+    fn from(f: &ConvertFlags) -> Self {
+        use converters_tabular::{CategoricalEncoding, ColumnChoices, MissingPolicy, SparseChoice};
+        let t = &f.tabular;
+        TabularOptions {
+            columns: ColumnChoices {
+                targets: t.targets.clone(),
+                categorical: t.categorical_columns.clone(),
+                drop: t.drop_columns.clone(),
+                encoding: match t.categorical {
+                    CategoricalArg::Onehot => CategoricalEncoding::OneHot,
+                    CategoricalArg::Index => CategoricalEncoding::Index,
+                    CategoricalArg::Auto => CategoricalEncoding::Auto,
+                },
+                onehot_max: t.onehot_max,
+                target_bins: t.bins,
+            },
+            delimiter: t.delimiter,
+            header: t.header.into(),
+            missing: match t.missing {
+                MissingArg::Mean => MissingPolicy::Mean,
+                MissingArg::Zero => MissingPolicy::Zero,
+                MissingArg::Nan => MissingPolicy::Nan,
+            },
+            sparse: match t.sparse {
+                SparseArg::Auto => SparseChoice::Auto,
+                SparseArg::Yes => SparseChoice::Yes,
+                SparseArg::No => SparseChoice::No,
+            },
+            split: f.common.split(),
+        }
+    }
+}
+
+impl From<&ConvertFlags> for TextOptions {
+    fn from(f: &ConvertFlags) -> Self {
+        use converters_text::{TableColumns, TokenizerChoice};
+        let t = &f.text;
+        TextOptions {
+            columns: TableColumns { text: t.text_column.clone(), label: t.label_column.clone(), delimiter: f.tabular.delimiter },
+            tokenizer: match t.tokenizer {
+                TokenizerArg::Auto => TokenizerChoice::Auto,
+                TokenizerArg::Words => TokenizerChoice::Words,
+                TokenizerArg::Chars => TokenizerChoice::Chars,
+                TokenizerArg::ZhWords => TokenizerChoice::ZhWords,
+                TokenizerArg::Bpe => TokenizerChoice::Bpe,
+            },
+            vocab_size: t.vocab_size,
+            max_length: t.max_length,
+            split: f.common.split(),
+        }
+    }
 }

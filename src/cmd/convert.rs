@@ -1,14 +1,13 @@
 //! `autodl-format convert INPUT -o OUT [--domain auto|image|tabular|text|audio|video] …`: a raw folder or
-//! file → a validated AutoDL dataset folder. Flags shared by every domain live in
-//! [`CommonArgs`]; each domain has its own flag group (both in [`super::args`]);
-//! [`crate::detect::detect_domain`] picks the domain.
+//! file → a validated AutoDL dataset folder. The flags ([`ConvertFlags`], in [`super::args`])
+//! become the options of [`pipeline::convert`], which detects the kind and converts; this
+//! module prints what it reports.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::args::*;
-use crate::detect::detect_domain;
+use super::args::ConvertFlags;
 
 const LAYOUTS: &str = "\
 INPUT LAYOUTS (the domain is detected from them; --domain overrides)
@@ -119,21 +118,8 @@ pub struct Args {
     /// Shard to convert with --plan (default: $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX)
     #[arg(long, value_name = "K", requires = "plan")]
     pub shard: Option<usize>,
-    /// Input domain
-    #[arg(long, value_enum, default_value_t = Domain::Auto)]
-    pub domain: Domain,
     #[command(flatten)]
-    pub common: CommonArgs,
-    #[command(flatten)]
-    pub image: ImageArgs,
-    #[command(flatten)]
-    pub tabular: TabularArgs,
-    #[command(flatten)]
-    pub text: TextArgs,
-    #[command(flatten)]
-    pub video: VideoArgs,
-    #[command(flatten)]
-    pub audio: AudioArgs,
+    pub flags: ConvertFlags,
     #[command(flatten)]
     pub unlabelled: UnlabelledArgs,
 }
@@ -169,324 +155,48 @@ fn run_domain(args: Args) -> anyhow::Result<i32> {
         return crate::cmd::plan::run_shard(plan, args.shard, &args.out);
     }
     // Before any work: OUT is never the input, and --force replaces only an earlier dataset.
-    converters_common::outdir::check_output(&args.out, &[&args.input], args.common.force, converters_common::outdir::OutputKind::Dataset)?;
+    let common = args.flags.common.common(&args.out);
+    pipeline::convert::check_output(&args.input, &common)?;
     if let Some(origin) = args.unlabelled.recipe.as_deref() {
         return run_unlabelled(&args, origin);
     }
-    let domain = match args.domain {
-        Domain::Auto => detect_domain(&args.input)?,
-        d => d,
-    };
+    let domain = pipeline::convert::resolve_domain(&args.input, args.flags.domain.chosen())?;
     crate::media::hand_over_if_needed(domain)?;
-    match domain {
-        Domain::Image => run_image(&args),
-        Domain::Tabular => run_tabular(&args),
-        Domain::Text => run_text(&args),
-        Domain::Audio => run_audio(&args),
-        Domain::Video => run_video(&args),
-        Domain::Auto => unreachable!("detect_domain never answers Auto"),
+    let options = args.flags.options(&args.out, domain)?;
+    let converted = pipeline::convert::convert(&args.input, &options)?;
+    print_converted(&converted);
+    Ok(0)
+}
+
+/// The lines of a finished conversion on standard error (`convert`, and `rate`'s first step).
+pub fn print_converted(c: &pipeline::convert::Converted) {
+    if let Some(note) = &c.header_note {
+        eprintln!("header: {note}");
     }
+    for w in &c.warnings {
+        eprintln!("warning: {w}");
+    }
+    eprintln!("{}", c.summary);
+    eprintln!("{}", c.skips);
 }
 
 fn run_unlabelled(args: &Args, origin: &Path) -> anyhow::Result<i32> {
+    use pipeline::unlabelled::{classes_of, convert_raw, RawOptions};
     let recipe = converters_common::recipe::find_recipe(origin)
         .with_context(|| format!("{}: no conversion recipe (<name>_recipe.json or model/recipe.json)", origin.display()))?;
     crate::media::hand_over_if_needed_for(&converters_common::recipe::Recipe::read(&recipe)?.domain)?;
-    let (output_dim, class_names) = super::predict::classes_of(recipe.parent().filter(|_| origin.is_file()).unwrap_or(origin))?;
-    let raw = super::predict::RawArgs { id_column: None, header: args.tabular.header };
-    let set = super::predict::convert_raw(&recipe, &args.input, &args.out, args.common.force, output_dim, &class_names, &raw)
+    let (output_dim, class_names) = classes_of(recipe.parent().filter(|_| origin.is_file()).unwrap_or(origin))?;
+    let raw = RawOptions { id_column: None, header: args.flags.tabular.header.into() };
+    let set = convert_raw(&recipe, &args.input, &args.out, args.flags.common.force, output_dim, &class_names, &raw)
         .with_context(|| format!("converting {} with the recipe {}", args.input.display(), recipe.display()))?;
+    for n in &set.notes {
+        eprintln!("{n}");
+    }
     eprintln!(
         "wrote {} (unlabelled set): {} records; their inputs are listed in {}",
         set.set.root.display(),
         set.set.sources.len(),
         set.set.root.join(converters_common::unlabelled::SOURCES_FILE).display()
     );
-    Ok(0)
-}
-
-/// Records the recipe of a finished image/video/audio conversion (`channels`: the records').
-fn write_file_recipe(request: converters_scale::domain::DomainRequest, channels: usize, root: &Path, name: &str) -> anyhow::Result<()> {
-    converters_scale::raw::write_recipe(&request, channels, root, name)
-        .with_context(|| format!("writing the conversion recipe into {}", root.display()))?;
-    Ok(())
-}
-
-fn run_image(args: &Args) -> anyhow::Result<i32> {
-    let req = converters_image::ImageRequest {
-        input: args.input.clone(),
-        out_dir: args.out.clone(),
-        name: args.common.name.clone(),
-        force: args.common.force,
-        quiet: args.common.quiet,
-        fsync: args.common.fsync,
-        split: args.common.split(),
-        policy: args.common.policy(),
-        image: args.image.options(),
-    };
-    let outcome = converters_image::convert_image_folder(&req)
-        .with_context(|| format!("converting images from {}", args.input.display()))?;
-    for w in &outcome.warnings {
-        eprintln!("warning: {w}");
-    }
-    let s = &outcome.written.summary;
-    let (h, w, c) = outcome.shape;
-    write_file_recipe(converters_scale::domain::DomainRequest::Image(args.image.options()), c as usize, &s.root, &s.name)?;
-    eprintln!(
-        "wrote {} (dataset {}): {} train + {} test records, (1, {h}, {w}, {c}), {} validation warning(s)",
-        s.root.display(),
-        s.name,
-        s.train_records,
-        s.test_records,
-        outcome.written.validation.warnings
-    );
-    eprintln!("{}", skip_summary(&outcome.written));
-    Ok(0)
-}
-
-/// "converted C, skipped S of N inputs": N counts every input the listing saw (files left out
-/// while listing included), so the numbers add up (issue 22: "skipped 5 of 19" with 24 inputs).
-fn skip_summary(written: &converters_common::output::Written) -> String {
-    let converted = (written.summary.train_records + written.summary.test_records) as usize;
-    let total = converted + written.skipped;
-    match &written.skip_report {
-        Some(p) => format!("converted {converted}, skipped {} of {total} inputs (see {})", written.skipped, p.display()),
-        None => format!("converted {converted}, skipped 0 of {total} inputs"),
-    }
-}
-
-
-fn output_target(args: &Args, name: String, what: &str, style: formats::solution::SolutionStyle) -> converters_common::output::OutputTarget {
-    let mut target = converters_common::output::OutputTarget::new(&args.out, name);
-    target.force = args.common.force;
-    target.quiet = args.common.quiet;
-    target.what = what.to_string();
-    target.solution_style = style;
-    target.deep_validate = true;
-    target.fsync = args.common.fsync;
-    target
-}
-
-/// Every option of `domain` checked without reading the input: `rate` runs it before any work.
-pub fn check_options(args: &Args, domain: Domain) -> anyhow::Result<()> {
-    args.common.split().check()?;
-    match domain {
-        Domain::Image => drop(args.image.options().check()?),
-        Domain::Video => drop(video_options(&args.image, &args.video).check()?),
-        Domain::Audio => drop(audio_options(&args.image, &args.audio, &args.common)?.check()?),
-        Domain::Tabular => tabular_options(args).check().map_err(converters_common::ConvertError::from)?,
-        Domain::Text => text_options(args).check().map_err(converters_common::ConvertError::from)?,
-        Domain::Auto => {}
-    }
-    Ok(())
-}
-
-fn tabular_options(args: &Args) -> converters_tabular::TabularOptions {
-    use converters_tabular::{CategoricalEncoding, ColumnChoices, MissingPolicy, SparseChoice, TabularOptions};
-    let t = &args.tabular;
-    TabularOptions {
-        columns: ColumnChoices {
-            targets: t.targets.clone(),
-            categorical: t.categorical_columns.clone(),
-            drop: t.drop_columns.clone(),
-            encoding: match t.categorical {
-                CategoricalArg::Onehot => CategoricalEncoding::OneHot,
-                CategoricalArg::Index => CategoricalEncoding::Index,
-                CategoricalArg::Auto => CategoricalEncoding::Auto,
-            },
-            onehot_max: t.onehot_max,
-            target_bins: t.bins,
-        },
-        delimiter: t.delimiter,
-        header: match t.header {
-            HeaderArg::Auto => converters_tabular::HeaderMode::Auto,
-            HeaderArg::Yes => converters_tabular::HeaderMode::Yes,
-            HeaderArg::No => converters_tabular::HeaderMode::No,
-        },
-        missing: match t.missing {
-            MissingArg::Mean => MissingPolicy::Mean,
-            MissingArg::Zero => MissingPolicy::Zero,
-            MissingArg::Nan => MissingPolicy::Nan,
-        },
-        sparse: match t.sparse {
-            SparseArg::Auto => SparseChoice::Auto,
-            SparseArg::Yes => SparseChoice::Yes,
-            SparseArg::No => SparseChoice::No,
-        },
-        split: args.common.split(),
-    }
-}
-
-fn run_tabular(args: &Args) -> anyhow::Result<i32> {
-    let opts = tabular_options(args);
-    opts.check().map_err(converters_common::ConvertError::from)?;
-    let suggested = converters_tabular::suggested_name(&args.input);
-    let name = converters_common::naming::resolve_name(args.common.name.as_deref(), suggested.as_deref(), &args.input)?;
-    let target = output_target(args, name.clone(), "rows", formats::solution::SolutionStyle::Tabular);
-    let mut job = converters_common::output::DatasetJob::start(target, 0)?;
-    let mut report = converters_common::SkipReport::new(args.common.policy());
-    let summary = converters_tabular::convert(&args.input, &opts, &mut job, &mut report)
-        .map_err(converters_common::ConvertError::from)
-        .with_context(|| format!("converting the table {}", args.input.display()))?;
-    let feat = formats::names::name_lines(&summary.feature_names).map_err(|m| anyhow::anyhow!("{}: feature names: {m}", args.input.display()))?;
-    job.writer_mut().write_side_file(&format!("{name}_feat.name"), feat.as_bytes())?;
-    if let Some(recipe) = &summary.recipe {
-        let json = recipe.to_recipe()?.to_json();
-        job.writer_mut().write_side_file(&converters_common::recipe::recipe_file_name(&name), &json)?;
-        let (file, bytes) = converters_common::recipe::test_sources_file(&name, &summary.test_sources);
-        job.writer_mut().write_side_file(&file, &bytes)?;
-    }
-    let names = (!summary.class_names.is_empty()).then_some(summary.class_names.as_slice());
-    let written = job.finish(summary.spec.clone(), names, &report)?;
-    if let Some(note) = &summary.header_note {
-        eprintln!("header: {note}");
-    }
-    for w in &summary.warnings {
-        eprintln!("warning: {w}");
-    }
-    let s = &written.summary;
-    eprintln!(
-        "wrote {} (dataset {}): {} train + {} test records, {} features ({}), {} classes",
-        s.root.display(),
-        s.name,
-        s.train_records,
-        s.test_records,
-        summary.features,
-        if summary.sparse { "SPARSE" } else { "DENSE" },
-        summary.output_dim
-    );
-    eprintln!("{}", report.summary(summary.rows_read as usize, written.skip_report.as_deref()));
-    Ok(0)
-}
-
-fn text_options(args: &Args) -> converters_text::TextOptions {
-    use converters_text::{TableColumns, TextOptions, TokenizerChoice};
-    let t = &args.text;
-    TextOptions {
-        columns: TableColumns {
-            text: t.text_column.clone(),
-            label: t.label_column.clone(),
-            delimiter: args.tabular.delimiter,
-        },
-        tokenizer: match t.tokenizer {
-            TokenizerArg::Auto => TokenizerChoice::Auto,
-            TokenizerArg::Words => TokenizerChoice::Words,
-            TokenizerArg::Chars => TokenizerChoice::Chars,
-            TokenizerArg::ZhWords => TokenizerChoice::ZhWords,
-            TokenizerArg::Bpe => TokenizerChoice::Bpe,
-        },
-        vocab_size: t.vocab_size,
-        max_length: t.max_length,
-        split: args.common.split(),
-    }
-}
-
-fn run_text(args: &Args) -> anyhow::Result<i32> {
-    use converters_text::{convert_corpus, Corpus};
-    let opts = text_options(args);
-    opts.check().map_err(converters_common::ConvertError::from)?;
-    let mut report = converters_common::SkipReport::new(args.common.policy());
-    let corpus = Corpus::open(&args.input, &opts.columns, &mut report).map_err(converters_common::ConvertError::from)?;
-    let suggested = corpus.suggested_name();
-    let name = converters_common::naming::resolve_name(args.common.name.as_deref(), suggested.as_deref(), &args.input)?;
-    let target = output_target(args, name.clone(), "documents", formats::solution::SolutionStyle::Generic);
-    let mut job = converters_common::output::DatasetJob::start(target, 0)?;
-    let summary = convert_corpus(&corpus, &opts, &mut job, &mut report)
-        .map_err(converters_common::ConvertError::from)
-        .with_context(|| format!("converting the corpus {}", args.input.display()))?;
-    if let Some(recipe) = &summary.recipe {
-        let json = recipe.to_recipe()?.to_json();
-        job.writer_mut().write_side_file(&converters_common::recipe::recipe_file_name(&name), &json)?;
-        let (file, bytes) = converters_common::recipe::test_sources_file(&name, &summary.test_sources);
-        job.writer_mut().write_side_file(&file, &bytes)?;
-    }
-    let written = job.finish(summary.spec.clone(), summary.class_names.as_deref(), &report)?;
-    for w in &summary.warnings {
-        eprintln!("warning: {w}");
-    }
-    let s = &written.summary;
-    eprintln!(
-        "wrote {} (dataset {}): {} train + {} test documents, tokenizer {}, vocabulary {} (<pad> 0, <unk> 1), {} classes",
-        s.root.display(),
-        s.name,
-        s.train_records,
-        s.test_records,
-        summary.tokenizer,
-        summary.vocab_size,
-        summary.output_dim
-    );
-    eprintln!("{}", report.summary(summary.documents + report.len(), written.skip_report.as_deref()));
-    Ok(0)
-}
-
-
-fn run_video(args: &Args) -> anyhow::Result<i32> {
-    let video = video_options(&args.image, &args.video);
-    let req = converters_video::VideoRequest {
-        input: args.input.clone(),
-        out_dir: args.out.clone(),
-        name: args.common.name.clone(),
-        force: args.common.force,
-        quiet: args.common.quiet,
-        fsync: args.common.fsync,
-        split: args.common.split(),
-        policy: args.common.policy(),
-        video,
-    };
-    let outcome = converters_video::convert_video_folder(&req)
-        .with_context(|| format!("converting videos from {}", args.input.display()))?;
-    for w in &outcome.warnings {
-        eprintln!("warning: {w}");
-    }
-    let s = &outcome.written.summary;
-    let (t, h, w, c) = outcome.shape;
-    write_file_recipe(converters_scale::domain::DomainRequest::Video(video_options(&args.image, &args.video)), c as usize, &s.root, &s.name)?;
-    eprintln!(
-        "wrote {} (dataset {}): {} train + {} test records, ({t}, {h}, {w}, {c}), {} frames stored of {} decoded",
-        s.root.display(),
-        s.name,
-        s.train_records,
-        s.test_records,
-        outcome.frames_stored,
-        outcome.frames_decoded
-    );
-    eprintln!("{}", skip_summary(&outcome.written));
-    Ok(0)
-}
-
-
-fn run_audio(args: &Args) -> anyhow::Result<i32> {
-    let a = &args.audio;
-    let audio = audio_options(&args.image, a, &args.common)?;
-    let req = converters_audio::AudioRequest {
-        input: args.input.clone(),
-        out_dir: args.out.clone(),
-        name: args.common.name.clone(),
-        force: args.common.force,
-        quiet: args.common.quiet,
-        fsync: args.common.fsync,
-        split: args.common.split(),
-        policy: args.common.policy(),
-        audio,
-    };
-    let outcome = converters_audio::convert_audio_folder(&req)
-        .with_context(|| format!("converting audio from {}", args.input.display()))?;
-    for w in &outcome.warnings {
-        eprintln!("warning: {w}");
-    }
-    let s = &outcome.written.summary;
-    write_file_recipe(converters_scale::domain::DomainRequest::Audio(audio), outcome.channels, &s.root, &s.name)?;
-    eprintln!(
-        "wrote {} (dataset {}): {} train + {} test records, (-1, 1, 1, {}) at {} Hz, {:.1} s stored of {:.1} s read",
-        s.root.display(),
-        s.name,
-        s.train_records,
-        s.test_records,
-        outcome.channels,
-        a.sample_rate,
-        outcome.stored_seconds,
-        outcome.source_seconds
-    );
-    eprintln!("{}", skip_summary(&outcome.written));
     Ok(0)
 }

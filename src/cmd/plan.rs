@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::cmd::args::{audio_options, video_options, AudioArgs, CommonArgs, Domain, ImageArgs, VideoArgs};
-use crate::detect::detect_domain;
+use crate::cmd::args::{audio_options, video_options, AudioArgs, CommonArgs, DomainArg, ImageArgs, VideoArgs};
+use pipeline::detect::{detect_domain, Domain};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,8 +24,8 @@ pub struct Args {
     #[arg(long, default_value_t = 1, value_name = "N", allow_negative_numbers = true)]
     pub shards: usize,
     /// Input domain (per-file domains only: image, video, audio)
-    #[arg(long, value_enum, default_value_t = Domain::Auto)]
-    pub domain: Domain,
+    #[arg(long, value_enum, default_value_t = DomainArg::Auto)]
+    pub domain: DomainArg,
     #[command(flatten)]
     pub common: CommonArgs,
     #[command(flatten)]
@@ -40,16 +40,16 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     // --force replaces only an earlier plan file (its JSON header), never the input or a folder.
     let header = format!("{{\"format\":\"{}\"", converters_scale::plan::PLAN_FORMAT);
     converters_common::outdir::check_output(&args.out, &[&args.input], args.common.force, converters_common::outdir::OutputKind::FileStartingWith(&header))?;
-    let domain = match args.domain {
+    let domain = match args.domain.chosen() {
+        Some(d) => d,
         // A listed INPUT need not exist here (an object store's mount on the workers).
-        Domain::Auto if args.listing.is_some() => Domain::Image,
-        Domain::Auto => detect_domain(&args.input)?,
-        d => d,
+        None if args.listing.is_some() => Domain::Image,
+        None => detect_domain(&args.input)?,
     };
     // The plan probes clips (video channels, audio headers): FFmpeg may be needed.
     crate::media::hand_over_if_needed(domain)?;
     let request = match domain {
-        Domain::Image => converters_scale::domain::DomainRequest::Image(args.image.options()),
+        Domain::Image => converters_scale::domain::DomainRequest::Image((&args.image).into()),
         Domain::Video => converters_scale::domain::DomainRequest::Video(video_options(&args.image, &args.video)),
         Domain::Audio => converters_scale::domain::DomainRequest::Audio(audio_options(&args.image, &args.audio, &args.common)?),
         // docs/SCALE_OUT.md "Text and tables": both need a pass over all the content first.
@@ -64,7 +64,6 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
              the rows)",
             args.input.display()
         ),
-        Domain::Auto => unreachable!("detect_domain never answers Auto"),
     };
     let req = converters_scale::plan::PlanRequest {
         input: args.input.clone(),

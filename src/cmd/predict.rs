@@ -1,21 +1,16 @@
 //! `autodl-format predict`: score a dataset, an unlabelled set, or raw inputs with the model
 //! bundle a `train`/`rate` run saved, writing one CSV row per example with the class names as
 //! columns. Raw inputs are converted first with the run's conversion recipe
-//! (`model/recipe.json`, [`converters_common::recipe`]) by the converter crates.
-
+//! (`model/recipe.json`, [`pipeline::unlabelled`]) by the converter crates.
 //!
-//! Arguments and raw-input conversion only: the prediction runs in the `autodl-format-train`
-//! binary (`src/train/predict.rs`).
+//! The arguments only: the prediction runs in the `autodl-format-train` binary
+//! (`src/train/predict.rs`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{bail, Context};
-use converters_common::recipe::Recipe;
-use converters_common::unlabelled::{UnlabelledSet, UnlabelledWriter};
-use scoring::run_layout::{BUNDLE_DIR, CONFIG_FILE};
+use pipeline::options::PredictOptions;
 
-use super::args::HeaderArg;
-use super::train::DeviceChoice;
+use super::args::{DeviceChoice, RawArgs};
 
 #[derive(clap::Args)]
 #[command(after_long_help = "INPUT is an AutoDL dataset (its test subset is scored), an \
@@ -52,143 +47,8 @@ pub struct Args {
     pub raw: RawArgs,
 }
 
-/// How raw tables are read (`predict` and `convert --unlabelled`).
-#[derive(clap::Args, Debug, Clone)]
-#[command(next_help_heading = "Raw table options")]
-pub struct RawArgs {
-    /// Tables: a column (name or position) naming each row; copied to the output, not a feature
-    #[arg(long, value_name = "COLUMN", allow_negative_numbers = true)]
-    pub id_column: Option<String>,
-    /// Tables: whether the first line names the columns (auto = detected)
-    #[arg(long = "header", value_enum, default_value_t = HeaderArg::Auto, id = "raw_header")]
-    pub header: HeaderArg,
-}
-
-/// Raw inputs converted into an unlabelled set, with the identity of each record.
-pub struct RawSet {
-    pub set: UnlabelledSet,
-    /// Identity column names (`path`, or `row` [+ the id column]).
-    pub id_header: Vec<String>,
-    /// `ids[c][i]`: identity column `c` of record `i`.
-    pub ids: Vec<Vec<String>>,
-}
-
-/// Converts the raw `input` with the recipe at `recipe_path` into the unlabelled set `out`
-/// (for a model of `output_dim` classes named `class_names`); notes go to standard error.
-pub fn convert_raw(
-    recipe_path: &Path,
-    input: &Path,
-    out: &Path,
-    force: bool,
-    output_dim: usize,
-    class_names: &[String],
-    raw: &RawArgs,
-) -> anyhow::Result<RawSet> {
-    let recipe = Recipe::read(recipe_path)?;
-    if !input.exists() {
-        bail!("{}: no such file or folder", input.display());
+impl From<&Args> for PredictOptions {
+    fn from(a: &Args) -> Self {
+        PredictOptions { run: a.run.clone(), input: a.input.clone(), device: a.device.into(), raw: (&a.raw).into() }
     }
-    if raw.id_column.is_some() && recipe.domain != converters_tabular::recipe::DOMAIN {
-        bail!("--id-column applies to tables; this model was trained on {} data", recipe.domain);
-    }
-    let mut writer = UnlabelledWriter::create(out, force)?;
-    let mut notes = Vec::new();
-    let mut id_column = None;
-    let spec = match recipe.domain.as_str() {
-        converters_tabular::recipe::DOMAIN => {
-            let r: converters_tabular::TabularRecipe = recipe.settings(&recipe.domain, recipe_path)?;
-            let opts = converters_tabular::NewRowsOptions {
-                delimiter: None,
-                header: match raw.header {
-                    HeaderArg::Auto => converters_tabular::HeaderMode::Auto,
-                    HeaderArg::Yes => converters_tabular::HeaderMode::Yes,
-                    HeaderArg::No => converters_tabular::HeaderMode::No,
-                },
-                id_column: raw.id_column.clone(),
-            };
-            let (spec, rows) = converters_tabular::convert_new_rows(&r, input, &opts, output_dim, class_names, &mut writer)
-                .map_err(converters_common::ConvertError::from)?;
-            notes.extend(rows.header_note.map(|n| format!("header: {n}")));
-            notes.extend(rows.warnings.into_iter().map(|w| format!("warning: {w}")));
-            id_column = rows.id_column.map(|c| (c, rows.ids));
-            spec
-        }
-        converters_text::unlabelled::DOMAIN => {
-            let r: converters_text::TextRecipe = recipe.settings(&recipe.domain, recipe_path)?;
-            converters_text::convert_new_documents(&r, input, output_dim, class_names, &mut writer)
-                .map_err(converters_common::ConvertError::from)?
-        }
-        _ => {
-            let settings = converters_scale::raw::recipe_settings(&recipe, recipe_path)?;
-            let (spec, warnings) = converters_scale::raw::convert_new_files(&settings, input, output_dim, class_names, &mut writer)?;
-            notes.extend(warnings.into_iter().map(|w| format!("warning: {w}")));
-            spec
-        }
-    };
-    let set = writer.finish(spec)?;
-    for n in notes {
-        eprintln!("{n}");
-    }
-    let by_row = recipe.domain == converters_tabular::recipe::DOMAIN || input.is_file() && recipe.domain == converters_text::unlabelled::DOMAIN;
-    let mut id_header = vec![if by_row { "row" } else { "path" }.to_string()];
-    let mut ids = vec![set.sources.clone()];
-    if let Some((name, values)) = id_column {
-        id_header.push(name);
-        ids.push(values);
-    }
-    Ok(RawSet { set, id_header, ids })
-}
-
-/// Output dimension and class names of the model or dataset a recipe came from (for
-/// `convert --unlabelled --recipe`): a run or bundle folder (`bundle.json`), or a dataset.
-pub fn classes_of(origin: &Path) -> anyhow::Result<(usize, Vec<String>)> {
-    let bundle_json = [origin.join(CONFIG_FILE), origin.join(BUNDLE_DIR).join(CONFIG_FILE)]
-        .into_iter()
-        .find(|p| p.is_file());
-    if let Some(path) = bundle_json {
-        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        let config: BundleClasses =
-            serde_json::from_str(&text).with_context(|| format!("{}: not a model bundle", path.display()))?;
-        return Ok((config.output_dim, config.label_names));
-    }
-    let reader = formats::dataset::DatasetReader::open(origin)
-        .with_context(|| format!("{}: neither a run, a model bundle nor a converted dataset", origin.display()))?;
-    let spec = reader
-        .spec(formats::dataset::Subset::Train)
-        .with_context(|| format!("{}: no train subset", origin.display()))?;
-    let k = spec.output_dim.max(0) as usize;
-    let names = reader.label_names()?.unwrap_or_else(|| (0..k).map(|i| i.to_string()).collect());
-    Ok((k, names))
-}
-
-/// The fields of `bundle.json` (trainer's `BundleConfig`) that name the model's classes.
-#[derive(serde::Deserialize)]
-struct BundleClasses {
-    output_dim: usize,
-    label_names: Vec<String>,
-}
-
-/// `--run` must hold a model: a run folder (the `--out` of `train` or `rate`, with
-/// `model/bundle.json`) or the bundle folder itself. Otherwise one line saying what the folder
-/// is instead, so a swapped or mistyped argument is seen at once.
-pub fn check_run_folder(run: &Path) -> anyhow::Result<()> {
-    if run.join(CONFIG_FILE).is_file() || run.join(BUNDLE_DIR).join(CONFIG_FILE).is_file() {
-        return Ok(());
-    }
-    let what = if !run.exists() {
-        "does not exist".to_string()
-    } else if formats::dataset::DatasetLayout::open(run).is_ok() {
-        "is an AutoDL dataset, not a run (did you swap --run and the input?)".to_string()
-    } else if run.join("predictions").is_dir() {
-        format!("has no {BUNDLE_DIR}/{CONFIG_FILE}: its run saved no model (no prediction was recorded, or it was trained with a baseline)")
-    } else if let Some(guidance) = crate::detect::wrong_folder_guidance(run) {
-        format!("is not a run: it {}", guidance.strip_prefix(&run.display().to_string()).unwrap_or(&guidance).trim_start())
-    } else {
-        format!("has no {BUNDLE_DIR}/{CONFIG_FILE}")
-    };
-    bail!(
-        "--run {} {what}. A run folder is the --out of `autodl-format train DATASET --out RUN` or `autodl-format rate INPUT --out RUN`; \
-         its {BUNDLE_DIR}/ holds the model",
-        run.display()
-    )
 }

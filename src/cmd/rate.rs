@@ -9,13 +9,15 @@
 //! - `DIR/report.html`: the self-contained report.
 
 //!
-//! The arguments only: the run (conversion included) is in the `autodl-format-train` binary
-//! (`src/train/rate.rs`).
+//! The arguments only: the run (conversion included) is [`pipeline::rate`], called and printed
+//! by the `autodl-format-train` binary (`src/train/rate.rs`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use super::args::{AudioArgs, CommonArgs, Domain, ImageArgs, TabularArgs, TextArgs, VideoArgs};
-use super::train::DeviceChoice;
+use pipeline::options::{default_rate_out, rate_dataset_dir, RateOptions};
+
+use super::args::ConvertFlags;
+use super::args::DeviceChoice;
 
 #[derive(clap::Args)]
 #[command(after_long_help = format!("INPUT is an AutoDL dataset when it is a folder holding exactly one \
@@ -50,46 +52,37 @@ pub struct Args {
     /// More detail (e.g. why CUDA was not used with `--device auto`)
     #[arg(short, long)]
     pub verbose: bool,
-    /// Input domain of a raw INPUT
-    #[arg(long, value_enum, default_value_t = Domain::Auto)]
-    pub domain: Domain,
+    // conversion flags of a raw INPUT, as `convert` takes them
     #[command(flatten)]
-    pub common: CommonArgs,
-    #[command(flatten)]
-    pub image: ImageArgs,
-    #[command(flatten)]
-    pub tabular: TabularArgs,
-    #[command(flatten)]
-    pub text: TextArgs,
-    #[command(flatten)]
-    pub video: VideoArgs,
-    #[command(flatten)]
-    pub audio: AudioArgs,
+    pub flags: ConvertFlags,
 }
 
-/// A folder holding exactly one `<name>.data/` folder is an AutoDL dataset (spec §1.1).
-pub fn is_autodl_dataset(path: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(path) else { return false };
-    let data_dirs = entries
-        .flatten()
-        .filter(|e| e.path().is_dir() && e.file_name().to_string_lossy().ends_with(".data"))
-        .count();
-    data_dirs == 1
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_folder_with_one_data_folder_is_a_dataset() {
-        let d = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(d.path().join("ds/x.data/train")).unwrap();
-        assert!(is_autodl_dataset(&d.path().join("ds")));
-        std::fs::create_dir_all(d.path().join("two/a.data")).unwrap();
-        std::fs::create_dir_all(d.path().join("two/b.data")).unwrap();
-        assert!(!is_autodl_dataset(&d.path().join("two")));
-        std::fs::create_dir_all(d.path().join("raw/cat")).unwrap();
-        assert!(!is_autodl_dataset(&d.path().join("raw")));
+impl Args {
+    /// The library's options of this run: a raw INPUT's kind is detected (or taken from
+    /// `--domain`) here, so a flag that does not apply to it is refused before any work.
+    pub fn options(&self) -> anyhow::Result<RateOptions> {
+        let out = self.out.clone().unwrap_or_else(|| default_rate_out(&self.input));
+        let conversion = if pipeline::detect::is_autodl_dataset(&self.input) {
+            None
+        } else {
+            let domain = pipeline::convert::resolve_domain(&self.input, self.flags.domain.chosen())?;
+            let mut options = self.flags.options(&rate_dataset_dir(&out), domain)?;
+            // rate owns its output folder (checked by the run): the dataset inside it is always replaced
+            options.common.force = true;
+            Some(options)
+        };
+        Ok(RateOptions {
+            input: self.input.clone(),
+            out,
+            time_budget: self.time_budget,
+            force: self.flags.common.force,
+            keep: self.keep,
+            device: self.device.into(),
+            weights: self.weights.clone(),
+            seed: self.flags.common.seed,
+            quiet: self.flags.common.quiet,
+            verbose: self.verbose,
+            conversion,
+        })
     }
 }

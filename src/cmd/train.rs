@@ -10,32 +10,14 @@
 //!   `weights.safetensors`), read by `autodl-format predict --run DIR`.
 
 //!
-//! The arguments only: the run itself is in the `autodl-format-train` binary
-//! (`src/train/train.rs`), so this binary never maps libtorch.
+//! The arguments only: the run is [`pipeline::train`], called (and printed) by the
+//! `autodl-format-train` binary (`src/train/train.rs`), so this binary never maps libtorch.
 
 use std::path::PathBuf;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ModelChoice {
-    /// DeepWisdom pipeline of the dataset's domain (images, video, audio, text, tables)
-    Auto,
-    /// Constant scores for every example (NAUC 0): checks the plumbing
-    Baseline0,
-    /// Linear model on pooled inputs, trained with libtorch
-    Baseline1,
-}
+use pipeline::options::TrainOptions;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum DeviceChoice {
-    /// CUDA when usable, else the CPU (with a message)
-    Auto,
-    Cpu,
-    /// A CUDA GPU; an error when none is usable
-    Cuda,
-}
-
-/// What `train` writes in its output folder: what `--force` replaces (nothing else in OUT is touched).
-pub const TRAIN_ENTRIES: &[&str] = &["predictions", "scores", scoring::run_layout::BUNDLE_DIR];
+use super::args::{DeviceChoice, ModelChoice};
 
 #[derive(clap::Args)]
 #[command(after_long_help = format!("{}\n\nLayout written under --out: predictions/ (start.txt, \
@@ -82,4 +64,23 @@ pub struct Args {
     /// More detail (e.g. why CUDA was not used with `--device auto`)
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+impl From<&Args> for TrainOptions {
+    fn from(a: &Args) -> Self {
+        TrainOptions {
+            dataset: a.dataset.clone(),
+            out: a.out.clone(),
+            time_budget: a.time_budget,
+            force: a.force,
+            keep: a.keep,
+            model: a.model.into(),
+            weights: a.weights.clone(),
+            embeddings: a.embeddings.clone(),
+            device: a.device.into(),
+            seed: a.seed,
+            score: !a.no_score,
+            verbose: a.verbose,
+        }
+    }
 }

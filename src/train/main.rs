@@ -5,11 +5,8 @@
 //! the whole CLI with libtorch and FFmpeg mapped: the start-up bench compares the two).
 
 use autodl_format::cli::{exit_with, run_without_trainer, Cli, Command};
-use autodl_format::cmd::train::DeviceChoice;
 use clap::Parser;
-use trainer::device::{select_device, DeviceRequest};
 
-mod leftovers;
 mod predict;
 mod rate;
 mod train;
@@ -24,8 +21,11 @@ fn main() {
     autodl_format::media::install_ffmpeg();
     let cli = Cli::parse();
     let result = match cli.command {
+        // The learner runs in a supervised child, killed at its hard stop (issue 15).
+        Command::Train(args) if !pipeline_train::supervise::is_worker() => train::supervised(args),
         Command::Train(args) => train::run(args),
         Command::Predict(args) => check_predict_out(&args).and_then(|()| predict::run(args)),
+        Command::Rate(args) if !pipeline_train::supervise::is_worker() => rate::supervised(args),
         Command::Rate(args) => rate::run(args),
         other => run_without_trainer(other),
     };
@@ -42,14 +42,4 @@ fn check_predict_out(args: &autodl_format::cmd::predict::Args) -> anyhow::Result
         anyhow::bail!("{}: is a folder; -o names the CSV file to write", out.display());
     }
     Ok(())
-}
-
-/// The device of `--device` (shared by train, predict and rate).
-fn device(choice: DeviceChoice) -> anyhow::Result<trainer::device::DeviceChoice> {
-    let request = match choice {
-        DeviceChoice::Auto => DeviceRequest::Auto,
-        DeviceChoice::Cpu => DeviceRequest::Cpu,
-        DeviceChoice::Cuda => DeviceRequest::Cuda,
-    };
-    Ok(select_device(request)?)
 }

@@ -20,6 +20,7 @@ use super::fast::RidgeModel;
 use super::resnet::{self, Arch};
 use super::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use super::{Member, MemberModel};
+use super::bookkeeping::{EpochClock, LearnerCore};
 use crate::data::DatasetSource;
 use crate::error::Result;
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -119,10 +120,7 @@ struct Data {
 }
 
 pub struct ImageLearner {
-    source: DatasetSource,
-    config: AutoConfig,
-    facts: DatasetFacts,
-    slot: BundleSlot,
+    core: LearnerCore,
     data: Option<Data>,
     fast: Option<(ImageRidge, f64, Vec<f32>)>,
     network: Option<Network>,
@@ -132,16 +130,7 @@ pub struct ImageLearner {
     replay: Vec<(Tensor, Tensor)>,
     best: Option<Checkpoint>,
     test_calls: usize,
-    min_call_time: f64,
-    best_at_last_break: f64,
-    last_test_secs: f64,
-    epoch_secs: f64,
-    budget: Option<Duration>,
-    rng: SplitMix64,
-    cursor: usize,
-    order: Vec<usize>,
-    /// The model behind the last prediction (says when it changes).
-    published_model: Option<&'static str>,
+    clock: EpochClock,
 }
 
 /// The fast model's name for users.
@@ -152,10 +141,7 @@ impl ImageLearner {
         let facts = DatasetFacts::of(&source, Domain::Image)?;
         let rng = SplitMix64(config.seed ^ 0x1A6E);
         Ok(ImageLearner {
-            source,
-            config,
-            facts,
-            slot,
+            core: LearnerCore::new(source, config, facts, slot, "image learner"),
             data: None,
             fast: None,
             network: None,
@@ -163,65 +149,43 @@ impl ImageLearner {
             replay: Vec::new(),
             best: None,
             test_calls: 0,
-            min_call_time: 1.0,
-            best_at_last_break: 0.0,
-            last_test_secs: 0.0,
-            epoch_secs: 0.0,
-            budget: None,
-            rng,
-            cursor: 0,
-            order: Vec::new(),
-            published_model: None,
+            clock: EpochClock::new(rng),
         })
     }
 
-    /// Internal detail, shown with `-v`.
-    fn log(&self, msg: &str) {
-        self.say().detail(msg);
-    }
 
-    fn say(&self) -> super::Say {
-        super::Say::new("image learner", &self.config)
-    }
 
-    fn on_cpu(&self) -> bool {
-        self.config.device == Device::Cpu
-    }
 
-    /// Spec's absolute seconds (tuned for 1200 s) scaled to this run's budget.
-    fn seconds(&self, s: f64) -> f64 {
-        super::spec_seconds(s, self.budget)
-    }
 
     fn load(&mut self, cancel: &CancelToken) -> Result<()> {
-        let k = self.facts.output_dim;
-        let spec = self.source.train_spec.clone();
-        let dir = self.source.dir.clone();
+        let k = self.core.facts.output_dim;
+        let spec = self.core.source.train_spec.clone();
+        let dir = self.core.source.dir.clone();
         let s = scan(&dir, &spec, k, cancel)?;
-        let max_side = if self.on_cpu() { CPU_MAX_SIDE } else { 64 };
+        let max_side = if self.core.on_cpu() { CPU_MAX_SIDE } else { 64 };
         let (prep, extreme_aspect) = ImagePrep::from_scan(&s, max_side);
-        let train = load_images(&dir, Subset::Train, &spec, &prep, k, self.config.memory_cap, cancel)?;
+        let train = load_images(&dir, Subset::Train, &spec, &prep, k, self.core.config.memory_cap, cancel)?;
         if train.skipped > 0 {
-            self.say().warn(&format!(
+            self.core.say().warn(&format!(
                 "{} training images beyond the memory cap of {} MiB are not used",
                 train.skipped,
-                self.config.memory_cap >> 20
+                self.core.config.memory_cap >> 20
             ));
         }
-        let test_spec = self.source.test_spec.clone();
+        let test_spec = self.core.source.test_spec.clone();
         let test = load_images(&dir, Subset::Test, &test_spec, &prep, k, usize::MAX, cancel)?;
         let shuffle = s.missing_class_share >= 0.5 || train.rows < 10_000;
-        let (tr, va) = validation_split(train.rows, shuffle, self.config.seed);
+        let (tr, va) = validation_split(train.rows, shuffle, self.core.config.seed);
         let len = prep.example_len();
         let (c, h, w) = (prep.channels as i64, prep.height as i64, prep.width as i64);
-        let device = self.config.device;
+        let device = self.core.config.device;
         let to_images = |v: Vec<f32>, n: usize| Tensor::from_slice(&v).view([n as i64, c, h, w]);
         let train_x = to_images(gather(&train.images, len, &tr), tr.len()).to_device(device);
         let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
         let val_x = to_images(gather(&train.images, len, &va), va.len());
         let val_y = gather(&train.labels, k, &va);
         let test_x = test.tensor(&prep);
-        self.log(&format!(
+        self.core.log(&format!(
             "{} train / {} validation / {} test images at {}×{}×{} (median {}×{}), {}",
             tr.len(),
             va.len(),
@@ -233,7 +197,7 @@ impl ImageLearner {
             s.median_width,
             if s.multilabel { "multi-label" } else { "single-label" }
         ));
-        self.order = (0..tr.len()).collect();
+        self.clock.order = (0..tr.len()).collect();
         self.data = Some(Data { prep, extreme_aspect, multilabel: s.multilabel, train_x, train_y, val_x, val_y, test_x });
         Ok(())
     }
@@ -243,7 +207,7 @@ impl ImageLearner {
     fn fit_logistic(&mut self) -> Result<()> {
         let started = Instant::now();
         let d = self.data.as_ref().expect("loaded");
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let feats = pooled_features(&d.train_x.to_device(Device::Cpu));
         let (n, dim) = (feats.size()[0] as usize, feats.size()[1] as usize);
         let x = Vec::<f32>::try_from(feats.contiguous().view(-1))?;
@@ -253,14 +217,14 @@ impl ImageLearner {
         let val = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &predict_ridge(&model, &d.val_x)?, k) };
         let test = predict_ridge(&model, &d.test_x)?;
         let measured = (!d.val_y.is_empty()).then_some(val);
-        self.slot.board().tried(FAST_MODEL, measured, started.elapsed().as_secs_f64());
-        self.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", measured.map_or("not measured (no validation images)".into(), super::score_text)));
+        self.core.slot.board().tried(FAST_MODEL, measured, started.elapsed().as_secs_f64());
+        self.core.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", measured.map_or("not measured (no validation images)".into(), super::score_text)));
         self.fast = Some((model, val, test));
         Ok(())
     }
 
     fn batch_size(&self) -> usize {
-        if self.facts.output_dim > 16 {
+        if self.core.facts.output_dim > 16 {
             64
         } else {
             32
@@ -273,26 +237,26 @@ impl ImageLearner {
 
     fn build_network(&mut self, arch: Arch) -> Result<()> {
         let d = self.data.as_ref().expect("loaded");
-        tch::manual_seed(self.config.seed as i64 + arch as i64);
-        let mut vs = nn::VarStore::new(self.config.device);
-        let pretrained = self.config.weights_dir.as_ref().map(|dir| dir.join("resnet18.safetensors"));
+        tch::manual_seed(self.core.config.seed as i64 + arch as i64);
+        let mut vs = nn::VarStore::new(self.core.config.device);
+        let pretrained = self.core.config.weights_dir.as_ref().map(|dir| dir.join("resnet18.safetensors"));
         let has_weights = pretrained.as_ref().is_some_and(|f| f.is_file());
         // Full width with ImageNet weights (they need it) or on CUDA; ¼ width on the CPU.
         let divisor = match arch {
-            _ if !self.on_cpu() => 1,
+            _ if !self.core.on_cpu() => 1,
             Arch::Resnet18 if has_weights => 1,
             Arch::Resnet18 => CPU_RESNET18_DIVISOR,
             Arch::Resnet9 => CPU_RESNET9_DIVISOR,
         };
-        let net = resnet::build(arch, &vs.root(), d.prep.channels as i64, self.facts.output_dim as i64, divisor);
+        let net = resnet::build(arch, &vs.root(), d.prep.channels as i64, self.core.facts.output_dim as i64, divisor);
         if arch == Arch::Resnet18 {
             match pretrained {
                 Some(file) if has_weights => {
                     let n = resnet::load_resnet18_pretrained(&mut vs, &file)?;
-                    self.log(&format!("ResNet-18: {n} pretrained tensors from {}", file.display()));
+                    self.core.log(&format!("ResNet-18: {n} pretrained tensors from {}", file.display()));
                 }
-                Some(file) => self.say().plain(&format!("{} not found; ResNet-18 is trained from scratch", file.display())),
-                None => self.say().plain("no --weights folder; ResNet-18 is trained from scratch"),
+                Some(file) => self.core.say().plain(&format!("{} not found; ResNet-18 is trained from scratch", file.display())),
+                None => self.core.say().plain("no --weights folder; ResNet-18 is trained from scratch"),
             }
         }
         let opt = nn::Sgd { momentum: 0.9, dampening: 0.0, wd: 2.5e-4, nesterov: true }.build(&vs, self.base_lr() / 2.0)?;
@@ -315,16 +279,15 @@ impl ImageLearner {
 
     fn next_batch(&mut self) -> (Tensor, Tensor) {
         let d = self.data.as_ref().expect("loaded");
-        let n = self.order.len();
+        let n = self.clock.order.len();
         let b = self.batch_size().min(n.max(1));
         // The loader streams the (once-shuffled) train set in order, no reshuffle (§2.1.4).
-        let idx: Vec<i64> = (0..b).map(|i| self.order[(self.cursor + i) % n] as i64).collect();
-        self.cursor = (self.cursor + b) % n.max(1);
+        let idx = self.clock.next_indices(b);
         let index = Tensor::from_slice(&idx).to_device(d.train_x.device());
         let x = d.train_x.index_select(0, &index);
         let y = d.train_y.index_select(0, &index);
         // Random horizontal flip per example (seeded).
-        let flips: Vec<bool> = (0..b).map(|_| self.rng.next() & 1 == 1).collect();
+        let flips: Vec<bool> = (0..b).map(|_| self.clock.rng.next() & 1 == 1).collect();
         let mask = Tensor::from_slice(&flips).to_device(x.device()).view([b as i64, 1, 1, 1]);
         let x = x.flip([3]).where_self(&mask, &x);
         (x, y)
@@ -345,7 +308,7 @@ impl ImageLearner {
     /// One epoch: 30 steps (or the replay of the cached ResNet-18 batches, twice).
     fn run_epoch(&mut self, cancel: &CancelToken) -> Result<()> {
         let multilabel = self.data.as_ref().expect("loaded").multilabel;
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let base = self.base_lr();
         let replaying = self.network.as_ref().is_some_and(|n| n.arch == Arch::Resnet9 && n.epoch == 0.0) && !self.replay.is_empty();
         let steps = if replaying { 2 * self.replay.len() } else { STEPS_PER_EPOCH };
@@ -388,7 +351,7 @@ impl ImageLearner {
         let seconds = epoch_start.elapsed().as_secs_f64();
         let arch = self.network.as_ref().expect("built").arch;
         let shape = batch_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("x");
-        self.log(&format!(
+        self.core.log(&format!(
             "training {}: {steps} steps of batch {shape} in {seconds:.2} s ({:.0} images/s)",
             arch.label(),
             images_seen as f64 / seconds.max(1e-9)
@@ -423,17 +386,17 @@ impl ImageLearner {
     /// epoch's training began (its time goes on the leaderboard).
     fn validate(&mut self, since: Instant) -> Result<bool> {
         let d = self.data.as_ref().expect("loaded");
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let net = self.network.as_ref().expect("built");
         let score = if d.val_y.is_empty() {
             // No validation data: the newest checkpoint counts as best (as a skipped pass does).
             self.epochs as f64 * 1e-4
         } else {
-            validation_nauc(&d.val_y, &predict_images(net.net.as_ref(), &d.val_x, d.multilabel, false, self.config.device)?, k)
+            validation_nauc(&d.val_y, &predict_images(net.net.as_ref(), &d.val_x, d.multilabel, false, self.core.config.device)?, k)
         };
         let better = self.best.as_ref().map_or(true, |b| score > b.score);
         let measured = (!d.val_y.is_empty()).then_some(score);
-        self.slot.board().tried(net.arch.label(), measured, since.elapsed().as_secs_f64());
+        self.core.slot.board().tried(net.arch.label(), measured, since.elapsed().as_secs_f64());
         if better {
             let spec = NetSpec {
                 arch: net.arch,
@@ -448,9 +411,9 @@ impl ImageLearner {
         }
         let arch = net.arch.label();
         if better && measured.is_some() {
-            self.say().plain(&format!("{arch}, epoch {}: validation NAUC {score:.4} (best so far)", self.epochs));
+            self.core.say().plain(&format!("{arch}, epoch {}: validation NAUC {score:.4} (best so far)", self.epochs));
         } else {
-            self.log(&format!("{arch}, epoch {}: validation NAUC {}", self.epochs, measured.map_or("not measured".into(), super::score_text)));
+            self.core.log(&format!("{arch}, epoch {}: validation NAUC {}", self.epochs, measured.map_or("not measured".into(), super::score_text)));
         }
         Ok(better)
     }
@@ -476,13 +439,13 @@ impl Learner for ImageLearner {
     fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
         let started = Instant::now();
         if self.data.is_none() {
-            self.budget = Some(remaining);
+            self.clock.budget = Some(remaining);
             self.load(cancel)?;
             // The logistic model beat the ridge one on the shared sets and is ready as fast.
             self.fit_logistic()?;
             return Ok(false);
         }
-        if self.order.is_empty() {
+        if self.clock.order.is_empty() {
             // Nothing to train a network on (one labelled example went to validation).
             return Ok(true);
         }
@@ -490,7 +453,7 @@ impl Learner for ImageLearner {
             let extreme = self.data.as_ref().expect("loaded").extreme_aspect;
             self.build_network(Arch::Resnet18)?;
             if extreme {
-                self.log("very wide or tall images: ResNet-18 is kept throughout (no switch to ResNet-9)");
+                self.core.log("very wide or tall images: ResNet-18 is kept throughout (no switch to ResNet-9)");
             }
         }
         let mut improved_here = false;
@@ -506,22 +469,22 @@ impl Learner for ImageLearner {
             epochs_here += 1;
             improved_here |= self.validate(t0)?;
             let epoch_secs = t0.elapsed().as_secs_f64();
-            self.epoch_secs = if self.epoch_secs == 0.0 { epoch_secs } else { 0.5 * (self.epoch_secs + epoch_secs) };
+            self.clock.record_epoch(epoch_secs);
             let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
             let lr_low = self.network.as_ref().is_some_and(|n| n.plateau_factor * n.guard_factor * self.base_lr() < 1e-6);
             // Rule 5, and a hard floor so one more epoch never crosses the deadline.
-            let near_end = left - self.seconds(180.0) < 1.5 * (self.last_test_secs + 2.0 * self.epoch_secs);
-            let no_room = left < 1.5 * (self.last_test_secs + self.epoch_secs);
+            let near_end = left - self.clock.seconds(180.0) < 1.5 * (self.clock.last_test_secs + 2.0 * self.clock.epoch_secs);
+            let no_room = left < 1.5 * (self.clock.last_test_secs + self.clock.epoch_secs);
             let best = self.best_score();
             let spent = started.elapsed().as_secs_f64();
-            let rule3 = spent > self.min_call_time && improved_here && best > self.best_at_last_break * 1.001;
-            let total_estimate = self.epochs as f64 + left / self.epoch_secs.max(1e-3);
+            let rule3 = spent > self.clock.min_call_time && improved_here && best > self.clock.best_at_last_break * 1.001;
+            let total_estimate = self.epochs as f64 + left / self.clock.epoch_secs.max(1e-3);
             let rule6 = self.epochs >= 20 && epochs_here as f64 > 0.2 * total_estimate;
             if rule3 {
-                self.min_call_time = (self.min_call_time + self.seconds(2.0)).min(self.seconds(90.0));
+                self.clock.min_call_time = (self.clock.min_call_time + self.clock.seconds(2.0)).min(self.clock.seconds(90.0));
             }
             if self.epochs <= 2 || best > 0.997 || rule3 || lr_low || near_end || no_room || rule6 {
-                self.best_at_last_break = self.best_at_last_break.max(best);
+                self.clock.best_at_last_break = self.clock.best_at_last_break.max(best);
                 return Ok(near_end || best > 0.997 || lr_low);
             }
         }
@@ -532,24 +495,21 @@ impl Learner for ImageLearner {
         self.test_calls += 1;
         let Some((fast, fast_val, fast_test)) = &self.fast else { return Ok(None) };
         let rows = self.data.as_ref().map_or(0, |d| d.test_x.size()[0] as usize);
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         // The network takes over once it beats the fast model on validation (README).
         let use_net = self.best.as_ref().is_some_and(|b| b.score > *fast_val);
         let used = match (&self.best, use_net) {
             (Some(best), true) => best.spec.arch.label(),
             _ => FAST_MODEL,
         };
-        if self.published_model != Some(used) {
-            let how = match (use_net, &self.best) {
-                (true, Some(b)) => format!(" (validation NAUC {:.4}, the fast model's {fast_val:.4})", b.score),
-                _ => String::new(),
-            };
-            self.say().plain(&format!("predictions now come from {used}{how}"));
-            self.published_model = Some(used);
-        }
+        let best_score = self.best.as_ref().map(|b| b.score);
+        self.core.note_published(used, || match (use_net, best_score) {
+            (true, Some(score)) => format!(" (validation NAUC {score:.4}, the fast model's {fast_val:.4})"),
+            _ => String::new(),
+        });
         let (scores, member, tensors) = if use_net {
             let tta = self.test_calls >= 5;
-            let device = self.config.device;
+            let device = self.core.config.device;
             let d = self.data.as_ref().expect("loaded");
             let best = self.best.as_mut().expect("checked above");
             if !best.test.contains_key(&tta) {
@@ -565,8 +525,8 @@ impl Learner for ImageLearner {
             (fast_test.clone(), MemberModel::ImageRidge(fast.clone()), Vec::new())
         };
         let members = vec![Member { weight: 1.0, divisor: 1.0, model: member }];
-        self.slot.publish(self.facts.bundle("auto-image", members, tensors), &[(used.to_string(), 1.0)])?;
-        self.last_test_secs = t0.elapsed().as_secs_f64();
+        self.core.slot.publish(self.core.facts.bundle("auto-image", members, tensors), &[(used.to_string(), 1.0)])?;
+        self.clock.last_test_secs = t0.elapsed().as_secs_f64();
         PredictionMatrix::new(rows, k, scores).map(Some)
     }
 }

@@ -10,6 +10,7 @@
 //! ([`Member`], [`MemberModel`]) are defined here, and `members.rs` scores a loaded bundle
 //! ([`ModelBundle::predict_dataset`]), so [`crate::bundle`] knows no model type.
 
+pub mod bookkeeping;
 pub mod data_cache;
 pub mod ensemble;
 pub mod fast;

@@ -22,6 +22,7 @@ use super::speech_features::{load_clips, window_into, ClipStream, Clips, PooledE
 use super::speech_net::{self, ThinResnet34};
 use super::{is_multilabel, snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use super::{Member, MemberModel};
+use super::bookkeeping::LearnerCore;
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -196,10 +197,7 @@ const FAST_MODEL: &str = "logistic regression on pooled log-mel/MFCC";
 const NET_MODEL: &str = "ThinResNet34";
 
 pub struct SpeechLearner {
-    source: DatasetSource,
-    config: AutoConfig,
-    facts: DatasetFacts,
-    slot: BundleSlot,
+    core: LearnerCore,
     data: Option<Data>,
     fast: Option<(SpeechLogistic, f64)>,
     network: Option<Network>,
@@ -226,10 +224,7 @@ impl SpeechLearner {
         let facts = DatasetFacts::of(&source, Domain::Speech)?;
         let rng = SplitMix64(config.seed ^ 0x005B_EEC4);
         Ok(SpeechLearner {
-            source,
-            config,
-            facts,
-            slot,
+            core: LearnerCore::new(source, config, facts, slot, "speech learner"),
             data: None,
             fast: None,
             network: None,
@@ -248,31 +243,21 @@ impl SpeechLearner {
         })
     }
 
-    /// Internal detail, shown with `-v`.
-    fn log(&self, msg: &str) {
-        self.say().detail(msg);
-    }
 
-    fn say(&self) -> super::Say {
-        super::Say::new("speech learner", &self.config)
-    }
 
-    fn on_cpu(&self) -> bool {
-        self.config.device == Device::Cpu
-    }
 
     /// Stage 0, first call: the whole test set and the first 10 % of the training clips
     /// (spec §4.1, at least 50), a logistic model on all of them (no validation yet).
     fn start(&mut self, cancel: &CancelToken) -> Result<()> {
-        let k = self.facts.output_dim;
-        let channels = channels_of(&self.source.train_spec);
-        let dir = self.source.dir.clone();
+        let k = self.core.facts.output_dim;
+        let channels = channels_of(&self.core.source.train_spec);
+        let dir = self.core.source.dir.clone();
         let mut stream = ClipStream::open(&dir, Subset::Train, channels, k)?;
-        let total = usize::try_from(self.source.train_spec.sample_count).unwrap_or(0);
+        let total = usize::try_from(self.core.source.train_spec.sample_count).unwrap_or(0);
         let first = if total > 0 { (total / 10).max(total.min(50)) } else { 100 };
         let mut train = Clips::default();
         let mut bytes = 0usize;
-        train.append(stream.read(first, cancel)?, &mut bytes, self.config.memory_cap, k);
+        train.append(stream.read(first, cancel)?, &mut bytes, self.core.config.memory_cap, k);
         if train.waves.is_empty() {
             return Err(Error::Config("the train split has no record".into()));
         }
@@ -303,8 +288,8 @@ impl SpeechLearner {
     /// Stage 0, second call: the rest of the training clips, the validation split, and the
     /// logistic model refitted on the training part.
     fn finish_loading(&mut self, cancel: &CancelToken) -> Result<()> {
-        let k = self.facts.output_dim;
-        let cap = self.config.memory_cap;
+        let k = self.core.facts.output_dim;
+        let cap = self.core.config.memory_cap;
         let d = self.data.as_mut().expect("loaded");
         let Some((mut stream, mut bytes)) = d.stream.take() else { return Ok(()) };
         let mut rest = Clips::default();
@@ -316,13 +301,13 @@ impl SpeechLearner {
             rest.append(chunk, &mut bytes, cap, k);
         }
         if rest.skipped > 0 {
-            super::Say::new("speech learner", &self.config).warn(&format!("{} training clips beyond the memory cap of {} MiB are not used", rest.skipped, cap >> 20));
+            super::Say::new("speech learner", &self.core.config).warn(&format!("{} training clips beyond the memory cap of {} MiB are not used", rest.skipped, cap >> 20));
         }
         d.pooled.extend(PooledExtractor::new().features_of(&rest.waves));
         d.waves.extend(rest.waves);
         d.labels.extend(rest.labels);
         d.multilabel = is_multilabel(&d.labels, k);
-        let (train_idx, val_idx) = validation_split(d.waves.len(), true, self.config.seed);
+        let (train_idx, val_idx) = validation_split(d.waves.len(), true, self.core.config.seed);
         d.val_y = gather(&d.labels, k, &val_idx);
         d.train_idx = train_idx;
         d.val_idx = val_idx;
@@ -333,7 +318,7 @@ impl SpeechLearner {
     fn fit_fast(&mut self, cancel: &CancelToken) -> Result<()> {
         cancel.check()?;
         let started = Instant::now();
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let d = self.data.as_ref().expect("loaded");
         let x = gather(&d.pooled, POOLED_DIM, &d.train_idx);
         let y = gather(&d.labels, k, &d.train_idx);
@@ -347,15 +332,15 @@ impl SpeechLearner {
         self.best_score = val_score;
         self.published = Published::Fast;
         self.published_name = FAST_MODEL.to_string();
-        self.log(&format!(
+        self.core.log(&format!(
             "{} train / {} validation / {} test clips, {}",
             d.train_idx.len(),
             d.val_idx.len(),
             d.test_waves.len(),
             if d.multilabel { "multi-label" } else { "single-label" }
         ));
-        self.slot.board().tried(FAST_MODEL, Some(val_score), started.elapsed().as_secs_f64());
-        self.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", super::score_text(val_score)));
+        self.core.slot.board().tried(FAST_MODEL, Some(val_score), started.elapsed().as_secs_f64());
+        self.core.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", super::score_text(val_score)));
         self.fast = Some((SpeechLogistic { ridge }, val_score));
         Ok(())
     }
@@ -363,10 +348,10 @@ impl SpeechLearner {
     /// The input layout of the network for the coming round (spec §4.2 schedule on CUDA;
     /// fixed reduced input on the CPU).
     fn spectrogram_spec(&self, round: usize) -> SpectrogramSpec {
-        if self.on_cpu() {
+        if self.core.on_cpu() {
             SpectrogramSpec { n_fft: 512, window: 400, hop: CPU_HOP, mel_bands: CPU_MEL_BANDS, frames: CPU_FRAMES }
         } else {
-            SpectrogramSpec::full(spec_frames(round, self.facts.output_dim))
+            SpectrogramSpec::full(spec_frames(round, self.core.facts.output_dim))
         }
     }
 
@@ -384,22 +369,22 @@ impl SpeechLearner {
         let test = x.spectrograms_of(&d.test_waves, spec.frames);
         d.specs = Some((spec.clone(), train, test));
         let msg = format!("spectrograms {}×{} for {} clips in {:.2} s", spec.height(), spec.frames, d.waves.len() + d.test_waves.len(), t0.elapsed().as_secs_f64());
-        self.log(&msg);
+        self.core.log(&msg);
         Ok(())
     }
 
     fn build_network(&mut self, spectrogram: SpectrogramSpec) -> Result<()> {
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let multilabel = self.data.as_ref().expect("loaded").multilabel;
-        tch::manual_seed(self.config.seed as i64 ^ 0x5BEE);
-        let mut vs = nn::VarStore::new(self.config.device);
-        let divisor = if self.on_cpu() { CPU_WIDTH_DIVISOR } else { 1 };
+        tch::manual_seed(self.core.config.seed as i64 ^ 0x5BEE);
+        let mut vs = nn::VarStore::new(self.core.config.device);
+        let divisor = if self.core.on_cpu() { CPU_WIDTH_DIVISOR } else { 1 };
         let net = ThinResnet34::new(&vs.root(), spectrogram.height() as i64, k as i64, divisor);
-        let file = self.config.weights_dir.as_ref().map(|d| d.join(WEIGHTS_FILE));
+        let file = self.core.config.weights_dir.as_ref().map(|d| d.join(WEIGHTS_FILE));
         match &file {
             Some(f) if f.is_file() => {
                 let n = speech_net::load_pretrained(&mut vs, f)?;
-                self.log(&format!("ThinResNet34: {n} pretrained tensors from {}", f.display()));
+                self.core.log(&format!("ThinResNet34: {n} pretrained tensors from {}", f.display()));
                 if n > 0 {
                     // Spec §4.3: the pretrained trunk stays frozen.
                     for (name, var) in vs.variables() {
@@ -409,8 +394,8 @@ impl SpeechLearner {
                     }
                 }
             }
-            Some(f) => self.say().plain(&format!("{} not found; ThinResNet34 is trained from scratch", f.display())),
-            None => self.say().plain("no --weights folder; ThinResNet34 is trained from scratch"),
+            Some(f) => self.core.say().plain(&format!("{} not found; ThinResNet34 is trained from scratch", f.display())),
+            None => self.core.say().plain("no --weights folder; ThinResNet34 is trained from scratch"),
         }
         let opt = nn::Adam { wd: WEIGHT_DECAY, ..Default::default() }.build(&vs, LEARNING_RATE)?;
         let spec = SpeechNetSpec { spectrogram, width_divisor: divisor, classes: k, multilabel, prefix: "net.".into() };
@@ -422,7 +407,7 @@ impl SpeechLearner {
     /// at most M in all; multi-label, M random clips.
     fn round_subset(&mut self) -> Vec<usize> {
         let d = self.data.as_ref().expect("loaded");
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let m = if k > 37 || d.train_idx.len() > 1000 { 300 } else { 200 };
         let order: Vec<usize> = self.rng.permutation(d.train_idx.len()).into_iter().map(|i| d.train_idx[i]).collect();
         if d.multilabel {
@@ -447,7 +432,7 @@ impl SpeechLearner {
         let (spec, specs, _) = d.specs.as_ref().expect("computed");
         let (h, l) = (spec.height(), spec.frames);
         let w = l.min(TRAIN_WINDOW);
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let mut buf = vec![0f32; idx.len() * h * w];
         let mut reverse = Vec::with_capacity(idx.len());
         for (b, &i) in idx.iter().enumerate() {
@@ -460,13 +445,13 @@ impl SpeechLearner {
         let mask = Tensor::from_slice(&reverse).view([idx.len() as i64, 1, 1, 1]);
         let x = x.flip([3]).where_self(&mask, &x);
         let y = Tensor::from_slice(&gather(&d.labels, k, idx)).view([idx.len() as i64, k as i64]);
-        (x.to_device(self.config.device), y.to_device(self.config.device))
+        (x.to_device(self.core.config.device), y.to_device(self.core.config.device))
     }
 
     /// One ThinResNet round (spec §4.3); stops early when `stop_at` is reached. Returns the
     /// mean training loss, or `None` when no step ran.
     fn run_round(&mut self, stop_at: Instant, cancel: &CancelToken) -> Result<Option<f64>> {
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let multilabel = self.data.as_ref().expect("loaded").multilabel;
         let subset = self.round_subset();
         let first = self.rounds == 0;
@@ -527,10 +512,10 @@ impl SpeechLearner {
         let (_, specs, test_specs) = d.specs.as_ref().expect("computed");
         let net = self.network.as_ref().expect("built");
         match idx {
-            Some(idx) => score_net(&net.net, specs, idx, &net.spec.spectrogram, d.multilabel, self.config.device, cancel),
+            Some(idx) => score_net(&net.net, specs, idx, &net.spec.spectrogram, d.multilabel, self.core.config.device, cancel),
             None => {
                 let all: Vec<usize> = (0..test_specs.len()).collect();
-                score_net(&net.net, test_specs, &all, &net.spec.spectrogram, d.multilabel, self.config.device, cancel)
+                score_net(&net.net, test_specs, &all, &net.spec.spectrogram, d.multilabel, self.core.config.device, cancel)
             }
         }
     }
@@ -599,7 +584,7 @@ impl Learner for SpeechLearner {
         let val = self.network_scores(Some(&val_idx), cancel)?;
         let (rows, test_rows) = (val_idx.len().max(1) as f64, self.data.as_ref().expect("loaded").test_waves.len() as f64);
         self.test_secs_estimate = t_val.elapsed().as_secs_f64() * test_rows / rows;
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let val_score = validation_nauc(&self.data.as_ref().expect("loaded").val_y, &val, k);
         // Spec §4.4: from the 8th round, rounds whose loss trend is going down join the pool.
         let pooled = self.rounds >= 8 && self.go_down_rate() >= 0.7;
@@ -611,8 +596,8 @@ impl Learner for SpeechLearner {
             self.pool.push(PoolEntry { loss, val: val.clone(), test, spec, tensors });
         }
         self.round_secs = t0.elapsed().as_secs_f64();
-        self.slot.board().tried(NET_MODEL, Some(val_score), self.round_secs);
-        self.log(&format!(
+        self.core.slot.board().tried(NET_MODEL, Some(val_score), self.round_secs);
+        self.core.log(&format!(
             "ThinResNet34 round {}: loss {loss:.4}, validation NAUC {val_score:.4}{} ({:.1} s)",
             self.rounds,
             if pooled { ", pooled" } else { "" },
@@ -626,7 +611,7 @@ impl Learner for SpeechLearner {
         let t0 = Instant::now();
         let Some((fast, _)) = &self.fast else { return Ok(None) };
         let fast = fast.clone();
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let d = self.data.as_ref().expect("loaded");
         let rows = d.test_waves.len();
         // Spec §4.4: the ensemble from the 15th round on, else the current network; it is
@@ -659,9 +644,9 @@ impl Learner for SpeechLearner {
                 };
                 let name = if nets.len() > 1 { format!("ThinResNet34 ensemble of {} rounds", nets.len()) } else { NET_MODEL.to_string() };
                 if nets.len() > 1 {
-                    self.slot.board().tried(&name, Some(score), 0.0);
+                    self.core.slot.board().tried(&name, Some(score), 0.0);
                 }
-                self.say().plain(&format!("predictions now come from {name}: validation NAUC {score:.4} (before: {})", super::score_text(self.best_score)));
+                self.core.say().plain(&format!("predictions now come from {name}: validation NAUC {score:.4} (before: {})", super::score_text(self.best_score)));
                 self.published_name = name;
                 self.best_score = score;
                 self.best_test = test;
@@ -677,7 +662,7 @@ impl Learner for SpeechLearner {
                 (members, tensors)
             }
         };
-        self.slot.publish(self.facts.bundle("auto-speech", members, tensors), &[(self.published_name.clone(), 1.0)])?;
+        self.core.slot.publish(self.core.facts.bundle("auto-speech", members, tensors), &[(self.published_name.clone(), 1.0)])?;
         self.predict_secs = self.predict_secs.max(t0.elapsed().as_secs_f64());
         PredictionMatrix::new(rows, k, self.best_test.clone()).map(Some)
     }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use formats::dataset::{DatasetReader, Subset};
 use formats::inspect::Domain;
 
+use super::bookkeeping::LearnerCore;
 use super::gbdt::{GbdtParams, GbdtTrainer};
 use super::tabular_models::ForestParams;
 use super::tabular_search::{self as search, blend_of, fold_gain, select, Candidate, Data, Plan, Quality};
@@ -76,11 +77,8 @@ enum Stage {
 }
 
 pub struct TabularLearner {
-    source: DatasetSource,
-    config: AutoConfig,
-    facts: DatasetFacts,
+    core: LearnerCore,
     extractor: FeatureExtractor,
-    slot: BundleSlot,
     train: Option<SplitFeatures>,
     /// Only a prefix of the train split is loaded yet (Phase A's first call on a big table).
     partial: bool,
@@ -107,11 +105,8 @@ impl TabularLearner {
         let extractor = FeatureExtractor::new(&source.train_spec)?;
         let facts = DatasetFacts::of(&source, Domain::Tabular)?;
         Ok(TabularLearner {
-            source,
-            config,
-            facts,
+            core: LearnerCore::new(source, config, facts, slot, "table learner"),
             extractor,
-            slot,
             train: None,
             partial: false,
             test: None,
@@ -128,18 +123,11 @@ impl TabularLearner {
         })
     }
 
-    /// Internal detail, shown with `-v`.
-    fn log(&self, msg: &str) {
-        self.say().detail(msg);
-    }
 
-    fn say(&self) -> super::Say {
-        super::Say::new("table learner", &self.config)
-    }
 
     fn test_features(&mut self, cancel: &CancelToken) -> Result<&SplitFeatures> {
         if self.test.is_none() {
-            let t = read_features(&DatasetReader::open(&self.source.dir)?, Subset::Test, &self.extractor, self.facts.output_dim, None, cancel)?;
+            let t = read_features(&DatasetReader::open(&self.core.source.dir)?, Subset::Test, &self.extractor, self.core.facts.output_dim, None, cancel)?;
             self.test = Some(t);
         }
         Ok(self.test.as_ref().expect("loaded above"))
@@ -165,7 +153,7 @@ impl TabularLearner {
         let rounds = if call == 0 { 10 } else { (10 + 5 * (call + 1)).min(40) };
         let (d, k) = (train.dim, train.output_dim);
         let mut t = GbdtTrainer::new(
-            GbdtParams::phase_a(2020 ^ self.config.seed),
+            GbdtParams::phase_a(2020 ^ self.core.config.seed),
             &train.features[..rows * d],
             &train.labels[..rows * k],
             rows,
@@ -177,10 +165,10 @@ impl TabularLearner {
         let model = t.model;
         let test = self.test_features(cancel)?;
         let p = model.predict(&test.features, test.rows);
-        self.log(&format!("first boosted trees, pass {call}: {rows} rows, {rounds} rounds"));
-        self.slot.board().tried(FIRST_MODEL, None, started.elapsed().as_secs_f64());
+        self.core.log(&format!("first boosted trees, pass {call}: {rows} rows, {rounds} rounds"));
+        self.core.slot.board().tried(FIRST_MODEL, None, started.elapsed().as_secs_f64());
         if call == 0 {
-            self.say().plain(&format!("{FIRST_MODEL} on {rows} rows: ready for the first prediction"));
+            self.core.say().plain(&format!("{FIRST_MODEL} on {rows} rows: ready for the first prediction"));
         }
         self.set_single(p, MemberModel::Gbdt(model), Vec::new());
         self.current_used = vec![(FIRST_MODEL.to_string(), 1.0)];
@@ -190,7 +178,7 @@ impl TabularLearner {
     /// The `step`-th job: a fixed tour of every family, then a seeded random search over
     /// boosting settings with a re-seeded forest every fourth step (bagging).
     fn job(&self, step: usize, rows: usize) -> Option<Job> {
-        let seed = self.config.seed;
+        let seed = self.core.config.seed;
         let big = rows >= CV_ROWS;
         let trees = if big { 100 } else { 300 };
         let forest = |extra: bool, max_features: f64, min_leaf: usize, seed: u64| ForestParams {
@@ -258,7 +246,7 @@ impl TabularLearner {
         // Stop when the last step of this kind, with a margin, would not fit in what is left.
         let expected = self.cost.get(job.kind()).copied().unwrap_or_default();
         if remaining < expected.mul_f64(1.5) + Duration::from_secs(1) {
-            self.say().plain(&format!("search stopped: another {} model ({:.1} s last time) would not fit in the time left", job.kind(), expected.as_secs_f64()));
+            self.core.say().plain(&format!("search stopped: another {} model ({:.1} s last time) would not fit in the time left", job.kind(), expected.as_secs_f64()));
             return Ok(false);
         }
         let kind = job.kind();
@@ -266,7 +254,7 @@ impl TabularLearner {
         let test = self.test.as_ref().expect("loaded");
         if self.plan.is_none() {
             let folds = if train.rows < CV_ROWS { 5 } else { 1 };
-            self.plan = Some(Plan::new(&train.labels, train.output_dim, folds, self.config.seed));
+            self.plan = Some(Plan::new(&train.labels, train.output_dim, folds, self.core.config.seed));
         }
         let plan = self.plan.as_ref().expect("made above");
         let data = Data {
@@ -288,7 +276,7 @@ impl TabularLearner {
                 // A quick boosted model beside it, so the first published blend is never worse
                 // than Phase A's boosting on non-linear targets.
                 if quick {
-                    c.push(search::gbdt(&data, "gbdt quick", &GbdtParams::phase_a(2020 ^ self.config.seed), 40, deadline, cancel)?);
+                    c.push(search::gbdt(&data, "gbdt quick", &GbdtParams::phase_a(2020 ^ self.core.config.seed), 40, deadline, cancel)?);
                 }
                 c.extend(search::linear(&data, &grid, iters, cancel)?);
                 c
@@ -296,18 +284,18 @@ impl TabularLearner {
             Job::Gbdt(name, p) => vec![search::gbdt(&data, &name, &p, 3000, deadline, cancel)?],
             Job::Forest(name, p) => vec![search::forest(&data, &name, &p)],
             Job::Knn => vec![search::knn(&data)],
-            Job::Dnn => search::dnn(&data, step, self.config.seed, 20, self.config.device, deadline, cancel)?.into_iter().collect(),
+            Job::Dnn => search::dnn(&data, step, self.core.config.seed, 20, self.core.config.device, deadline, cancel)?.into_iter().collect(),
         };
         self.cost.insert(kind, started.elapsed());
         if candidates.is_empty() {
-            self.log(&format!("step {step}: {kind} abandoned at its deadline"));
+            self.core.log(&format!("step {step}: {kind} abandoned at its deadline"));
             return Ok(true);
         }
         // the models of one step share its time (the linear grid is fitted together)
         let each = started.elapsed().as_secs_f64() / candidates.len() as f64;
         for c in candidates {
-            self.slot.board().tried(&c.name, Some(c.score), each);
-            self.say().plain(&format!("{}: validation NAUC {} (out-of-fold), {}", c.name, super::score_text(c.score), super::seconds_text(each)));
+            self.core.slot.board().tried(&c.name, Some(c.score), each);
+            self.core.say().plain(&format!("{}: validation NAUC {} (out-of-fold), {}", c.name, super::score_text(c.score), super::seconds_text(each)));
             self.pool.push(c);
         }
         let gain = self.select_ensemble();
@@ -321,7 +309,7 @@ impl TabularLearner {
     /// Ensemble selection over the best [`POOL`] candidates; publishes the blend when its
     /// OOF NAUC beats the published one. Returns the gain (0 when not published).
     fn select_ensemble(&mut self) -> f64 {
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let plan = self.plan.as_ref().expect("made before the first candidate");
         let train = self.train.as_ref().expect("loaded");
         let rows = plan.eval.len().min(SELECT_ROWS);
@@ -343,7 +331,7 @@ impl TabularLearner {
         // the OOF noise of a small table (README: publishing rule).
         let gain = quality.nauc - self.published.nauc;
         if gain < LARGE_GAIN && quality.log_loss > self.published.log_loss * (1.0 + LOSS_SLACK) {
-            self.log(&format!("blend with validation NAUC {:.4} kept back: its log-loss {:.4} is worse than {:.4}", quality.nauc, quality.log_loss, self.published.log_loss));
+            self.core.log(&format!("blend with validation NAUC {:.4} kept back: its log-loss {:.4} is worse than {:.4}", quality.nauc, quality.log_loss, self.published.log_loss));
             return 0.0;
         }
         // With k-fold OOF, the gain must exceed its standard error across folds: smaller gains
@@ -351,7 +339,7 @@ impl TabularLearner {
         let blend = blend_of(&oofs, &counts);
         if let Some((mean, se)) = self.published_oof.as_ref().and_then(|p| fold_gain(plan, &labels, &blend, p, k)) {
             if mean <= se {
-                self.log(&format!("ensemble OOF NAUC {:.4} not published: per-fold gain {mean:+.4} within its standard error {se:.4}", quality.nauc));
+                self.core.log(&format!("ensemble OOF NAUC {:.4} not published: per-fold gain {mean:+.4} within its standard error {se:.4}", quality.nauc));
                 return 0.0;
             }
         }
@@ -372,8 +360,8 @@ impl TabularLearner {
             used.push((cand.name.clone(), w));
         }
         let gain = if self.published.nauc.is_finite() { quality.nauc - self.published.nauc } else { 1.0 };
-        self.say().plain(&format!("predictions now come from {}: validation NAUC {:.4} (out-of-fold)", names.join(" + "), quality.nauc));
-        self.log(&format!("blend log-loss {:.4}", quality.log_loss));
+        self.core.say().plain(&format!("predictions now come from {}: validation NAUC {:.4} (out-of-fold)", names.join(" + "), quality.nauc));
+        self.core.log(&format!("blend log-loss {:.4}", quality.log_loss));
         self.current_used = used;
         self.published = quality;
         self.published_oof = Some(blend);
@@ -388,13 +376,13 @@ impl Learner for TabularLearner {
     }
 
     fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
-        let expected = usize::try_from(self.source.train_spec.sample_count).unwrap_or(0);
+        let expected = usize::try_from(self.core.source.train_spec.sample_count).unwrap_or(0);
         let first = matches!(self.stage, Stage::PhaseA { call: 0, .. });
         if self.train.is_none() || (self.partial && !first) {
             // Phase A's first model uses 500 rows: on a big table only those are read before
             // the first prediction, the whole split on the next call.
             let limit = (first && expected >= CV_ROWS).then_some(500);
-            let t = read_features(&DatasetReader::open(&self.source.dir)?, Subset::Train, &self.extractor, self.facts.output_dim, limit, cancel)?;
+            let t = read_features(&DatasetReader::open(&self.core.source.dir)?, Subset::Train, &self.extractor, self.core.facts.output_dim, limit, cancel)?;
             self.partial = limit.is_some();
             if t.rows == 0 {
                 return Err(Error::Config("the train split has no record".into()));
@@ -425,8 +413,8 @@ impl Learner for TabularLearner {
     fn predict(&mut self, _remaining: Duration, cancel: &CancelToken) -> Result<Option<PredictionMatrix>> {
         let rows = self.test_features(cancel)?.rows;
         let Some((p, members, tensors)) = &self.current else { return Ok(None) };
-        let bundle = self.facts.bundle("auto-tabular", members.clone(), tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect());
-        self.slot.publish(bundle, &self.current_used)?;
-        PredictionMatrix::new(rows, self.facts.output_dim, p.clone()).map(Some)
+        let bundle = self.core.facts.bundle("auto-tabular", members.clone(), tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect());
+        self.core.slot.publish(bundle, &self.current_used)?;
+        PredictionMatrix::new(rows, self.core.facts.output_dim, p.clone()).map(Some)
     }
 }

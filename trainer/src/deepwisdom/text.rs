@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use formats::dataset::{DatasetReader, Subset, SubsetExamples};
 use formats::inspect::Domain;
 use tch::nn;
-use tch::{Device, Tensor};
+use tch::Tensor;
 
 use super::ensemble::{blend, validation_nauc};
 use super::text_features::Analyzer;
@@ -19,6 +19,7 @@ use super::text_linear::LinearSearch;
 use super::text_models::{TextNet, TextNetSpec, TfidfModel, TfidfSpec};
 use super::{score_text, AutoConfig, BundleSlot, DatasetFacts, Say, SplitMix64};
 use super::{Member, MemberModel};
+use super::bookkeeping::LearnerCore;
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -110,10 +111,7 @@ struct Published {
 }
 
 pub struct TextLearner {
-    source: DatasetSource,
-    config: AutoConfig,
-    facts: DatasetFacts,
-    slot: BundleSlot,
+    core: LearnerCore,
     vocab_size: usize,
     zh: bool,
     pretrained: Option<Tensor>,
@@ -182,10 +180,7 @@ impl TextLearner {
             }
         }
         Ok(TextLearner {
-            source,
-            config,
-            facts,
-            slot,
+            core: LearnerCore::new(source, config, facts, slot, "text learner"),
             vocab_size,
             zh,
             pretrained,
@@ -221,21 +216,11 @@ impl TextLearner {
         })
     }
 
-    /// Internal detail, shown with `-v`.
-    fn log(&self, msg: &str) {
-        self.say().detail(msg);
-    }
 
-    fn say(&self) -> Say {
-        Say::new("text learner", &self.config)
-    }
 
-    fn on_cpu(&self) -> bool {
-        self.config.device == Device::Cpu
-    }
 
     fn classes(&self) -> usize {
-        self.facts.output_dim
+        self.core.facts.output_dim
     }
 
     fn read_more(&mut self, limit: usize, cancel: &CancelToken) -> Result<Documents> {
@@ -243,7 +228,7 @@ impl TextLearner {
             return Ok(Documents::default());
         }
         if self.stream.is_none() {
-            self.stream = Some(DatasetReader::open(&self.source.dir)?.examples(Subset::Train)?);
+            self.stream = Some(DatasetReader::open(&self.core.source.dir)?.examples(Subset::Train)?);
         }
         let (v, k) = (self.vocab_size, self.classes());
         let got = read_documents(self.stream.as_mut().expect("opened above"), limit, v, k, cancel)?;
@@ -389,7 +374,7 @@ impl TextLearner {
     /// First call: test set, snoop sample, first reading, validation split, first model.
     fn start(&mut self, cancel: &CancelToken) -> Result<()> {
         let k = self.classes();
-        self.test = read_subset(&self.source.dir, Subset::Test, self.vocab_size, k, cancel)?.docs;
+        self.test = read_subset(&self.core.source.dir, Subset::Test, self.vocab_size, k, cancel)?.docs;
         let snoop_size = (self.announced / 100).clamp(100, 700);
         let snoop = self.read_more(snoop_size, cancel)?;
         let positives: f32 = snoop.labels.iter().sum();
@@ -412,7 +397,7 @@ impl TextLearner {
             3
         };
         if docs.docs.is_empty() {
-            return Err(Error::Config(format!("{}: the train subset has no document", self.source.dir.display())));
+            return Err(Error::Config(format!("{}: the train subset has no document", self.core.source.dir.display())));
         }
         self.split_first_reading(docs);
         // spec §5.3: EN with imbalance 2 and multi-label use mode (a) only; ZH (b) then (a).
@@ -425,7 +410,7 @@ impl TextLearner {
         if !self.multilabel {
             self.modes.push(Mode::Gru);
         }
-        self.log(&format!(
+        self.core.log(&format!(
             "{} train / {} validation / {} test documents read ({} announced), vocabulary {}, {}, {}, imbalance {}, mean length {:.0}",
             self.train.docs.len(),
             self.val.docs.len(),
@@ -452,8 +437,8 @@ impl TextLearner {
         let val = self.score(&val_pred);
         let name = format!("TF-IDF linear model ({})", analyzer.label());
         let measured = (!self.val.docs.is_empty()).then_some(val);
-        self.slot.board().tried(&name, measured, started.elapsed().as_secs_f64());
-        self.say().plain(&format!("{name} on {} documents: validation NAUC {}", self.train.docs.len(), measured.map_or("not measured".into(), score_text)));
+        self.core.slot.board().tried(&name, measured, started.elapsed().as_secs_f64());
+        self.core.say().plain(&format!("{name} on {} documents: validation NAUC {}", self.train.docs.len(), measured.map_or("not measured".into(), score_text)));
         self.linear_rows = self.train.docs.len();
         let better = self.linear.as_ref().is_none_or(|l| val > l.val);
         if better {
@@ -611,7 +596,7 @@ impl Learner for TextLearner {
         if !self.exhausted && self.search.next().is_none() {
             let more = self.read_more(self.later_reading(), cancel)?;
             if !more.docs.is_empty() {
-                self.log(&format!("read {} more documents ({} in all)", more.docs.len(), self.read));
+                self.core.log(&format!("read {} more documents ({} in all)", more.docs.len(), self.read));
                 self.append_training(more);
             }
         }
@@ -629,7 +614,7 @@ impl Learner for TextLearner {
         // result is what short budgets publish); it sees every document up to the cap.
         if self.search.next().is_some() && !self.exhausted && self.read < SEARCH_READ_CAP {
             let more = self.read_more(SEARCH_READ_CAP - self.read, cancel)?;
-            self.log(&format!("read {} more documents ({} in all) for the linear search", more.docs.len(), self.read));
+            self.core.log(&format!("read {} more documents ({} in all) for the linear search", more.docs.len(), self.read));
             self.append_training(more);
         }
         if self.search.next().is_some() {
@@ -666,7 +651,7 @@ impl Learner for TextLearner {
         let net = self.run.as_ref().map(|r| r.name.clone());
         let trained = self.train_slice(deadline, cancel);
         if let Some(name) = net {
-            self.slot.board().tried(&name, None, slice_start.elapsed().as_secs_f64());
+            self.core.slot.board().tried(&name, None, slice_start.elapsed().as_secs_f64());
         }
         trained?;
         self.call_secs = started.elapsed().as_secs_f64();
@@ -684,12 +669,12 @@ impl Learner for TextLearner {
             let tensors = members.iter().flat_map(|(_, s)| s.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone()))).collect();
             let used: Vec<(String, f64)> = members.iter().map(|(w, s)| (s.name.clone(), *w)).collect();
             let names: Vec<String> = used.iter().map(|(n, w)| if members.len() > 1 { format!("{n} ({w:.2})") } else { n.clone() }).collect();
-            self.say().plain(&format!("predictions now come from {}: validation NAUC {}", names.join(" + "), score_text(val)));
+            self.core.say().plain(&format!("predictions now come from {}: validation NAUC {}", names.join(" + "), score_text(val)));
             self.published = Some(Published { val, scores, members: bundle_members, used, tensors });
         }
         let p = self.published.as_ref().expect("set above");
         let tensors = p.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
-        self.slot.publish(self.facts.bundle("auto-text", p.members.clone(), tensors), &p.used)?;
+        self.core.slot.publish(self.core.facts.bundle("auto-text", p.members.clone(), tensors), &p.used)?;
         let out = PredictionMatrix::new(self.test.len(), k, p.scores.clone())?;
         self.predict_secs = t0.elapsed().as_secs_f64();
         Ok(Some(out))

@@ -39,7 +39,7 @@ impl Mode {
 
 impl TextLearner {
     pub(super) fn build_run(&mut self, mode: Mode) -> Result<()> {
-        let cpu = self.on_cpu();
+        let cpu = self.core.on_cpu();
         let k = self.classes();
         let fasttext = mode == Mode::CnnFastText;
         let arch = if mode == Mode::Gru { TextArch::Gru } else { TextArch::TextCnn };
@@ -105,14 +105,14 @@ impl TextLearner {
             }
             _ => None,
         };
-        tch::manual_seed(self.config.seed as i64 + mode as i64 + 1000 * round as i64);
-        let vs = nn::VarStore::new(self.config.device);
+        tch::manual_seed(self.core.config.seed as i64 + mode as i64 + 1000 * round as i64);
+        let vs = nn::VarStore::new(self.core.config.device);
         let net = TextNet::new(&vs.root(), &spec, pretrained_rows.as_ref());
         let opt = optimizer(arch, &vs)?;
         let lr = if arch == TextArch::Gru { 0.016 * 0.65 } else { 1e-3 };
         let name = if round == 0 { mode.label().to_string() } else { format!("{} (round {})", mode.label(), round + 1) };
-        self.say().plain(&format!("training {name}"));
-        self.log(&format!("{name}: embedding {}×{embed_dim}, width {width}, length {max_len}", spec.kept.len() + 2));
+        self.core.say().plain(&format!("training {name}"));
+        self.core.log(&format!("{name}: embedding {}×{embed_dim}, width {width}, length {max_len}", spec.kept.len() + 2));
         self.run = Some(NetRun { mode, name, spec, vs, net, opt, epoch: 0, stale: 0, lr, order: Vec::new(), cursor: 0, best: None, best_weights: None });
         Ok(())
     }
@@ -170,7 +170,7 @@ impl TextLearner {
     /// One slice of network training; validation at the end of each pass over the data.
     pub(super) fn train_slice(&mut self, deadline: Instant, cancel: &CancelToken) -> Result<()> {
         let k = self.classes() as i64;
-        let device = self.config.device;
+        let device = self.core.config.device;
         for _ in 0..STEPS_PER_CALL {
             cancel.check()?;
             let run = self.run.as_ref().expect("built");
@@ -212,7 +212,7 @@ impl TextLearner {
         let (val, improved) = self.checkpoint()?;
         if improved {
             let run = self.run.as_ref().expect("built");
-            self.log(&format!("{}, epoch {} ({}/{} documents): validation NAUC {val:.4} (best so far)", run.name, run.epoch + 1, run.cursor, run.order.len()));
+            self.core.log(&format!("{}, epoch {} ({}/{} documents): validation NAUC {val:.4} (best so far)", run.name, run.epoch + 1, run.cursor, run.order.len()));
         }
         Ok(())
     }
@@ -222,10 +222,10 @@ impl TextLearner {
     /// Validation NAUC of the current weights; a new best becomes the run's checkpoint (with its
     /// test scores). Returns (NAUC, new best).
     fn checkpoint(&mut self) -> Result<(f64, bool)> {
-        let device = self.config.device;
+        let device = self.core.config.device;
         let run = self.run.as_mut().expect("built");
         let val_pred = predict_net(&run.net, &run.spec, &self.val.docs, device)?;
-        let val = if self.val.docs.is_empty() { (run.epoch + 1) as f64 * 1e-4 } else { validation_nauc(&self.val.labels, &val_pred, self.facts.output_dim) };
+        let val = if self.val.docs.is_empty() { (run.epoch + 1) as f64 * 1e-4 } else { validation_nauc(&self.val.labels, &val_pred, self.core.facts.output_dim) };
         let improved = run.best.as_ref().is_none_or(|b| val > b.val);
         if improved {
             let test_pred = predict_net(&run.net, &run.spec, &self.test, device)?;
@@ -234,7 +234,7 @@ impl TextLearner {
             run.best = Some(Scored { name: run.name.clone(), val, val_pred, test_pred, member: MemberModel::TextNet(run.spec.clone()), tensors });
         }
         let measured = (!self.val.docs.is_empty()).then_some(val);
-        self.slot.board().tried(&run.name, measured, 0.0);
+        self.core.slot.board().tried(&run.name, measured, 0.0);
         Ok((val, improved))
     }
 
@@ -252,7 +252,7 @@ impl TextLearner {
                 crate::deepwisdom::resnet::load_prefixed(&mut run.vs, &map, "")?;
             }
         }
-        let (k, imbalance, multilabel) = (self.facts.output_dim, self.imbalance, self.multilabel);
+        let (k, imbalance, multilabel) = (self.core.facts.output_dim, self.imbalance, self.multilabel);
         let msg = format!("{}, epoch {}: validation NAUC {val:.4}{}", run.name, run.epoch, if improved { " (best so far)" } else { "" });
         let stop = match run.spec.arch {
             TextArch::TextCnn => {
@@ -270,13 +270,13 @@ impl TextLearner {
             }
         };
         if improved {
-            self.say().plain(&msg);
+            self.core.say().plain(&msg);
         } else {
-            self.log(&msg);
+            self.core.log(&msg);
         }
         if stop {
             let run = self.run.take().expect("built");
-            self.log(&format!("{} finished after {} epochs", run.name, run.epoch));
+            self.core.log(&format!("{} finished after {} epochs", run.name, run.epoch));
             if let Some(best) = run.best {
                 self.finished.push((run.mode, best));
             }

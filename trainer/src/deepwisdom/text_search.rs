@@ -47,15 +47,15 @@ impl TextLearner {
         let cache = self.cache_for(analyzer);
         let labels = self.labelled_rows();
         let n_train = self.train.docs.len();
-        let result = evaluate(&cache.spec, &cache.labelled, n_train, &labels, l2, self.config.seed);
+        let result = evaluate(&cache.spec, &cache.labelled, n_train, &labels, l2, self.core.config.seed);
         self.keys = Some(cache);
         let val = self.score(&result.val_pred);
         let best_before = self.search.best().map(|b| b.2);
         self.search.tried.push((analyzer, l2, result.rank_score));
         let how = if labels.len() / self.classes().max(1) <= CV_MAX_DOCUMENTS { "3-fold CV" } else { "validation" };
         let name = format!("TF-IDF linear model ({}, L2 {l2:e})", analyzer.label());
-        self.slot.board().tried(&name, Some(result.rank_score), t0.elapsed().as_secs_f64());
-        self.log(&format!("{name}: {how} NAUC {:.4}, validation NAUC {}", result.rank_score, super::super::score_text(val)));
+        self.core.slot.board().tried(&name, Some(result.rank_score), t0.elapsed().as_secs_f64());
+        self.core.log(&format!("{name}: {how} NAUC {:.4}, validation NAUC {}", result.rank_score, super::super::score_text(val)));
         let cv = labels.len() / self.classes().max(1) <= CV_MAX_DOCUMENTS && !self.val.docs.is_empty();
         if best_before.is_none() && cv {
             // The first step re-measures the first prediction's configuration by CV; from here
@@ -74,7 +74,7 @@ impl TextLearner {
         self.search_secs = t0.elapsed().as_secs_f64();
         if self.search.next().is_none() {
             if let Some((a, l, s)) = self.search.best() {
-                self.say().plain(&format!("best TF-IDF linear model: {}, L2 {l:e} (NAUC {s:.4})", a.label()));
+                self.core.say().plain(&format!("best TF-IDF linear model: {}, L2 {l:e} (NAUC {s:.4})", a.label()));
             }
         }
         Ok(())
@@ -92,7 +92,7 @@ impl TextLearner {
         let (start_val, start_left) = self.round_start;
         let round_secs = (start_left - left).max(0.0);
         if self.net_rounds < super::MAX_NET_ROUNDS && best - start_val >= ROUND_MIN_GAIN && left > 1.5 * round_secs + self.predict_secs + 1.0 {
-            self.say().plain(&format!("another round of networks: the last one raised the validation NAUC from {} to {best:.4}", super::super::score_text(start_val)));
+            self.core.say().plain(&format!("another round of networks: the last one raised the validation NAUC from {} to {best:.4}", super::super::score_text(start_val)));
             self.net_rounds += 1;
             self.round_start = (best, left);
             return false;

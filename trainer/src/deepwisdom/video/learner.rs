@@ -15,6 +15,7 @@ use crate::deepwisdom::mc3::{self, Mc3};
 use crate::deepwisdom::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use super::members::{mc3_name, ridge_name, score_loss};
 use crate::deepwisdom::{Member, MemberModel};
+use crate::deepwisdom::bookkeeping::{EpochClock, LearnerCore};
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -64,27 +65,15 @@ struct NetOutput {
 }
 
 pub struct VideoLearner {
-    source: DatasetSource,
-    config: AutoConfig,
-    facts: DatasetFacts,
-    slot: BundleSlot,
+    core: LearnerCore,
     plan: Option<Plan>,
     data: Option<Data>,
     fast: Option<(VideoRidge, f64, Vec<f32>)>,
     models: Vec<Mc3Model>,
     /// True once the sequence may not advance any more (spec §3 model-0 rule, last model).
     settled: bool,
-    budget: Option<Duration>,
     started: Option<Instant>,
-    min_call_time: f64,
-    best_at_last_break: f64,
-    epoch_secs: f64,
-    last_test_secs: f64,
-    rng: SplitMix64,
-    cursor: usize,
-    order: Vec<usize>,
-    /// The models behind the last prediction, in words (says when they change).
-    published_models: Option<String>,
+    clock: EpochClock,
 }
 
 impl VideoLearner {
@@ -92,57 +81,32 @@ impl VideoLearner {
         let facts = DatasetFacts::of(&source, Domain::Video)?;
         let rng = SplitMix64(config.seed ^ 0x71DE0);
         Ok(VideoLearner {
-            source,
-            config,
-            facts,
-            slot,
+            core: LearnerCore::new(source, config, facts, slot, "video learner"),
             plan: None,
             data: None,
             fast: None,
             models: Vec::new(),
             settled: false,
-            budget: None,
             started: None,
-            min_call_time: 1.0,
-            best_at_last_break: 0.0,
-            epoch_secs: 0.0,
-            last_test_secs: 0.0,
-            rng,
-            cursor: 0,
-            order: Vec::new(),
-            published_models: None,
+            clock: EpochClock::new(rng),
         })
     }
 
-    /// Internal detail, shown with `-v`.
-    fn log(&self, msg: &str) {
-        self.say().detail(msg);
-    }
 
-    fn say(&self) -> crate::deepwisdom::Say {
-        crate::deepwisdom::Say::new("video learner", &self.config)
-    }
 
-    fn on_cpu(&self) -> bool {
-        self.config.device == Device::Cpu
-    }
 
-    /// Spec's absolute seconds (tuned for 1200 s) scaled to this run's budget.
-    fn seconds(&self, s: f64) -> f64 {
-        crate::deepwisdom::spec_seconds(s, self.budget)
-    }
 
     /// Seconds left of the whole run.
     fn left(&self) -> f64 {
-        crate::deepwisdom::budget_secs(self.budget) - self.started.map_or(0.0, |s| s.elapsed().as_secs_f64())
+        crate::deepwisdom::budget_secs(self.clock.budget) - self.started.map_or(0.0, |s| s.elapsed().as_secs_f64())
     }
 
     /// Scan of the first clips: frame size, value range, median length, label kind (§2.1.1, §3).
     fn plan(&mut self, cancel: &CancelToken) -> Result<Plan> {
-        let k = self.facts.output_dim;
-        let s = scan(&self.source.dir, &self.source.train_spec, k, cancel)?;
-        let median_t = median_length(&self.source.dir)?;
-        let max_side = if self.on_cpu() { CPU_MAX_SIDE } else { 64 };
+        let k = self.core.facts.output_dim;
+        let s = scan(&self.core.source.dir, &self.core.source.train_spec, k, cancel)?;
+        let median_t = median_length(&self.core.source.dir)?;
+        let max_side = if self.core.on_cpu() { CPU_MAX_SIDE } else { 64 };
         let (frame, _extreme) = ImagePrep::from_scan(&s, max_side);
         let prep = ClipPrep { frame, frames: median_t.min(FRAME_COUNTS[FRAME_COUNTS.len() - 1]), sampling: Sampling::Spread };
         let shuffle = s.missing_class_share >= 0.5;
@@ -152,32 +116,32 @@ impl VideoLearner {
     /// Decodes train and test clips with `prep` and splits off the validation clips.
     fn load(&self, plan: &Plan, prep: &ClipPrep, cancel: &CancelToken) -> Result<Data> {
         let t0 = Instant::now();
-        let k = self.facts.output_dim;
-        let dir = &self.source.dir;
-        let spec = &self.source.train_spec;
-        let train = load_clips(dir, Subset::Train, spec, prep, k, self.config.memory_cap, cancel)?;
+        let k = self.core.facts.output_dim;
+        let dir = &self.core.source.dir;
+        let spec = &self.core.source.train_spec;
+        let train = load_clips(dir, Subset::Train, spec, prep, k, self.core.config.memory_cap, cancel)?;
         if train.rows == 0 {
             return Err(Error::Config("the train split has no record".into()));
         }
         if train.skipped > 0 {
-            self.say().warn(&format!(
+            self.core.say().warn(&format!(
                 "{} training clips beyond the memory cap of {} MiB are not used",
                 train.skipped,
-                self.config.memory_cap >> 20
+                self.core.config.memory_cap >> 20
             ));
         }
-        let test = load_clips(dir, Subset::Test, &self.source.test_spec, prep, k, usize::MAX, cancel)?;
-        let (tr, va) = validation_split(train.rows, plan.shuffle || train.rows < 10_000, self.config.seed);
+        let test = load_clips(dir, Subset::Test, &self.core.source.test_spec, prep, k, usize::MAX, cancel)?;
+        let (tr, va) = validation_split(train.rows, plan.shuffle || train.rows < 10_000, self.core.config.seed);
         let len = prep.clip_len();
         let f = &prep.frame;
         let shape = |n: usize| [n as i64, f.channels as i64, prep.frames as i64, f.height as i64, f.width as i64];
-        let device = self.config.device;
+        let device = self.core.config.device;
         let train_x = Tensor::from_slice(&gather(&train.clips, len, &tr)).view(shape(tr.len())).to_device(device);
         let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
         let val_x = Tensor::from_slice(&gather(&train.clips, len, &va)).view(shape(va.len()));
         let val_y = gather(&train.labels, k, &va);
         let test_x = test.tensor(prep);
-        self.log(&format!(
+        self.core.log(&format!(
             "{} train / {} validation / {} test clips (median length {}) cached as {}×{}×{}×{} (C×L×H×W, {:?} frames), {}, {:.2} s",
             tr.len(),
             va.len(),
@@ -198,7 +162,7 @@ impl VideoLearner {
     /// features of the cached clips, scored on the validation split.
     fn fit_ridge(&self, d: &Data) -> Result<(VideoRidge, f64, Vec<f32>)> {
         let t0 = Instant::now();
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let feats = clip_features(&d.train_x.to_device(Device::Cpu));
         let (n, dim) = (feats.size()[0] as usize, feats.size()[1] as usize);
         let x = Vec::<f32>::try_from(feats.contiguous().view(-1))?;
@@ -211,9 +175,9 @@ impl VideoLearner {
         let test = model.predict(&d.test_x)?;
         let name = ridge_name(d.prep.sampling);
         let measured = (!d.val_y.is_empty()).then_some(val);
-        self.slot.board().tried(&name, measured, t0.elapsed().as_secs_f64());
-        self.say().plain(&format!("{name}: validation NAUC {}", measured.map_or("not measured".into(), crate::deepwisdom::score_text)));
-        self.log(&format!("{dim} features, {:.2} s", t0.elapsed().as_secs_f64()));
+        self.core.slot.board().tried(&name, measured, t0.elapsed().as_secs_f64());
+        self.core.say().plain(&format!("{name}: validation NAUC {}", measured.map_or("not measured".into(), crate::deepwisdom::score_text)));
+        self.core.log(&format!("{dim} features, {:.2} s", t0.elapsed().as_secs_f64()));
         Ok((model, val, test))
     }
 
@@ -225,13 +189,13 @@ impl VideoLearner {
     fn build_model(&mut self, index: usize) -> Result<()> {
         let d = self.data.as_ref().expect("loaded");
         let frames = d.prep.frames.min(FRAME_COUNTS[index]).max(1);
-        tch::manual_seed(self.config.seed as i64 + 17 * index as i64);
-        let mut vs = nn::VarStore::new(self.config.device);
-        let pretrained = self.config.weights_dir.as_ref().map(|dir| dir.join(WEIGHTS_FILE));
+        tch::manual_seed(self.core.config.seed as i64 + 17 * index as i64);
+        let mut vs = nn::VarStore::new(self.core.config.device);
+        let pretrained = self.core.config.weights_dir.as_ref().map(|dir| dir.join(WEIGHTS_FILE));
         let has_weights = pretrained.as_ref().is_some_and(|f| f.is_file());
         // Kinetics weights need the full width; without them the CPU gets a narrower MC3.
-        let divisor = if has_weights || !self.on_cpu() { 1 } else { CPU_WIDTH_DIVISOR };
-        let net = Mc3::new(&vs.root(), d.prep.frame.channels as i64, self.facts.output_dim as i64, divisor);
+        let divisor = if has_weights || !self.core.on_cpu() { 1 } else { CPU_WIDTH_DIVISOR };
+        let net = Mc3::new(&vs.root(), d.prep.frame.channels as i64, self.core.facts.output_dim as i64, divisor);
         match pretrained {
             Some(file) if has_weights => {
                 let n = mc3::load_mc3_pretrained(&mut vs, &file)?;
@@ -241,15 +205,15 @@ impl VideoLearner {
                         let _ = t.set_requires_grad(false);
                     }
                 }
-                self.log(&format!("MC3-18 #{index}: {n} Kinetics tensors from {}, stem and layer1 frozen", file.display()));
+                self.core.log(&format!("MC3-18 #{index}: {n} Kinetics tensors from {}, stem and layer1 frozen", file.display()));
             }
-            Some(file) if index == 0 => self.say().plain(&format!("{} not found; MC3-18 is trained from scratch", file.display())),
-            None if index == 0 => self.say().plain("no --weights folder; MC3-18 is trained from scratch"),
+            Some(file) if index == 0 => self.core.say().plain(&format!("{} not found; MC3-18 is trained from scratch", file.display())),
+            None if index == 0 => self.core.say().plain("no --weights folder; MC3-18 is trained from scratch"),
             _ => {}
         }
         let opt = nn::Sgd { momentum: 0.9, dampening: 0.0, wd: 2.5e-4, nesterov: true }.build(&vs, BASE_LR / 2.0)?;
-        self.say().plain(&format!("training {}", mc3_name(index, frames)));
-        self.log(&format!("{}: width 1/{divisor}", mc3_name(index, frames)));
+        self.core.say().plain(&format!("training {}", mc3_name(index, frames)));
+        self.core.log(&format!("{}: width 1/{divisor}", mc3_name(index, frames)));
         self.models.push(Mc3Model {
             index,
             frames,
@@ -268,20 +232,19 @@ impl VideoLearner {
             best: None,
             stored: Vec::new(),
         });
-        self.cursor = 0;
+        self.clock.cursor = 0;
         Ok(())
     }
 
     fn next_batch(&mut self, frames: usize) -> (Tensor, Tensor) {
         let d = self.data.as_ref().expect("loaded");
-        let n = self.order.len();
-        if self.cursor == 0 {
+        let n = self.clock.order.len();
+        if self.clock.cursor == 0 {
             // A fresh seeded order per pass over the training clips.
-            self.order = self.rng.permutation(n);
+            self.clock.order = self.clock.rng.permutation(n);
         }
         let b = BATCH.min(n);
-        let idx: Vec<i64> = (0..b).map(|i| self.order[(self.cursor + i) % n] as i64).collect();
-        self.cursor = (self.cursor + b) % n;
+        let idx = self.clock.next_indices(b);
         let index = Tensor::from_slice(&idx).to_device(d.train_x.device());
         // No flip augmentation: mirroring a clip turns left-moving into right-moving.
         (resample_time(&d.train_x.index_select(0, &index), frames), d.train_y.index_select(0, &index))
@@ -305,7 +268,7 @@ impl VideoLearner {
     /// at three epochs' worth.
     fn run_epoch(&mut self, cancel: &CancelToken) -> Result<()> {
         let multilabel = self.data.as_ref().expect("loaded").multilabel;
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let m = self.models.last().expect("built");
         let (frames, open_ended) = (m.frames, m.epochs == 0);
         let mut losses = Vec::new();
@@ -355,8 +318,8 @@ impl VideoLearner {
     /// storage rule. Returns whether the validation NAUC improved.
     fn validate(&mut self) -> Result<bool> {
         let d = self.data.as_ref().expect("loaded");
-        let k = self.facts.output_dim;
-        let device = self.config.device;
+        let k = self.core.facts.output_dim;
+        let device = self.core.config.device;
         let m = self.models.last().expect("built");
         let val = predict_clips(&m.net, &d.val_x, m.frames, d.multilabel, device)?;
         let (nauc, loss) = if d.val_y.is_empty() {
@@ -377,7 +340,7 @@ impl VideoLearner {
         };
         let epochs = m.epochs;
         let name = mc3_name(m.index, m.frames);
-        self.slot.board().tried(&name, (!d.val_y.is_empty()).then_some(nauc), 0.0);
+        self.core.slot.board().tried(&name, (!d.val_y.is_empty()).then_some(nauc), 0.0);
         let m = self.models.last_mut().expect("built");
         m.history.push((loss, nauc));
         m.best_loss = m.best_loss.min(loss);
@@ -394,9 +357,9 @@ impl VideoLearner {
         }
         let line = format!("{name}, epoch {epochs}: validation NAUC {nauc:.4}{}", if better { " (best so far)" } else { "" });
         if better {
-            self.say().plain(&line);
+            self.core.say().plain(&line);
         }
-        self.log(&format!("{line}, loss {loss:.4}{}", if store { ", checkpoint kept for the ensemble" } else { "" }));
+        self.core.log(&format!("{line}, loss {loss:.4}{}", if store { ", checkpoint kept for the ensemble" } else { "" }));
         Ok(better)
     }
 
@@ -406,7 +369,7 @@ impl VideoLearner {
             return Ok(false);
         }
         let left = self.left();
-        let (s900, s1000) = (self.seconds(900.0), self.seconds(1000.0));
+        let (s900, s1000) = (self.clock.seconds(900.0), self.clock.seconds(1000.0));
         let m = self.models.last().expect("built");
         let spread_rule = m.epochs >= 20 && {
             let recent: Vec<f64> = m.history.iter().rev().take(10).map(|h| h.1).collect();
@@ -418,7 +381,7 @@ impl VideoLearner {
                 let train_perfect = m.train_naucs.len() >= 3 && m.train_naucs.iter().rev().take(3).all(|v| *v >= 1.0);
                 if !(m.best_valid >= 0.9 && left >= s1000 && train_perfect) {
                     self.settled = true;
-                    self.say().plain("keeping the first MC3-18 model to the end: too little time left to train another");
+                    self.core.say().plain("keeping the first MC3-18 model to the end: too little time left to train another");
                     return Ok(false);
                 }
             }
@@ -449,7 +412,7 @@ impl VideoLearner {
     /// afterwards the mean over models of min–max normalised per-model averages.
     fn net_output(&self) -> Option<NetOutput> {
         let d = self.data.as_ref()?;
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let mut groups = Vec::new();
         let mut vals = Vec::new();
         let mut tests = Vec::new();
@@ -497,8 +460,8 @@ impl VideoLearner {
         let o = self.net_output()?;
         let rows = self.data.as_ref()?.test_x.size()[0] as usize;
         let members = vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::VideoNets(o.member) }];
-        let bundle = self.facts.bundle("auto-video", members, o.tensors);
-        PredictionMatrix::new(rows, self.facts.output_dim, o.test).ok().map(|p| (p, bundle))
+        let bundle = self.core.facts.bundle("auto-video", members, o.tensors);
+        PredictionMatrix::new(rows, self.core.facts.output_dim, o.test).ok().map(|p| (p, bundle))
     }
 
     fn best_valid(&self) -> f64 {
@@ -517,7 +480,7 @@ impl Learner for VideoLearner {
     fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
         let started = Instant::now();
         if self.plan.is_none() {
-            self.budget = Some(remaining);
+            self.clock.budget = Some(remaining);
             self.started = Some(started);
             let plan = self.plan(cancel)?;
             // The fast model reads a few consecutive middle frames only (SCORING.md §3: the
@@ -537,10 +500,10 @@ impl Learner for VideoLearner {
             if self.fast.as_ref().is_none_or(|(_, old, _)| val >= *old) {
                 self.fast = Some((model, val, test));
             }
-            self.order = (0..data.train_y.size()[0] as usize).collect();
+            self.clock.order = (0..data.train_y.size()[0] as usize).collect();
             self.data = Some(data);
         }
-        if self.order.is_empty() {
+        if self.clock.order.is_empty() {
             // Nothing to train a network on (the only labelled clip went to validation).
             return Ok(true);
         }
@@ -553,22 +516,22 @@ impl Learner for VideoLearner {
             self.run_epoch(cancel)?;
             improved_here |= self.validate()?;
             if let Some(m) = self.models.last() {
-                self.slot.board().tried(&mc3_name(m.index, m.frames), None, t0.elapsed().as_secs_f64());
+                self.core.slot.board().tried(&mc3_name(m.index, m.frames), None, t0.elapsed().as_secs_f64());
             }
             let epoch_secs = t0.elapsed().as_secs_f64();
-            self.epoch_secs = if self.epoch_secs == 0.0 { epoch_secs } else { 0.5 * (self.epoch_secs + epoch_secs) };
+            self.clock.record_epoch(epoch_secs);
             let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
             let best = self.best_valid();
             let spent = started.elapsed().as_secs_f64();
             // Break rules as for images (spec §2.3), with a hard stop before the deadline.
-            let near_end = left < 1.5 * (self.last_test_secs + 2.0 * self.epoch_secs);
-            let rule3 = spent > self.min_call_time && improved_here && best > self.best_at_last_break * 1.001;
+            let near_end = left < 1.5 * (self.clock.last_test_secs + 2.0 * self.clock.epoch_secs);
+            let rule3 = spent > self.clock.min_call_time && improved_here && best > self.clock.best_at_last_break * 1.001;
             if rule3 {
-                self.min_call_time = (self.min_call_time + self.seconds(2.0)).min(self.seconds(90.0));
+                self.clock.min_call_time = (self.clock.min_call_time + self.clock.seconds(2.0)).min(self.clock.seconds(90.0));
             }
             let epochs = self.models.last().map_or(0, |m| m.epochs);
             if epochs <= 2 || best > 0.997 || rule3 || near_end {
-                self.best_at_last_break = self.best_at_last_break.max(best);
+                self.clock.best_at_last_break = self.clock.best_at_last_break.max(best);
                 self.maybe_switch()?;
                 return Ok(near_end || (best > 0.997 && self.settled));
             }
@@ -578,26 +541,23 @@ impl Learner for VideoLearner {
     fn predict(&mut self, _remaining: Duration, _cancel: &CancelToken) -> Result<Option<PredictionMatrix>> {
         let t0 = Instant::now();
         let Some((fast, fast_val, fast_test)) = &self.fast else { return Ok(None) };
-        let k = self.facts.output_dim;
+        let k = self.core.facts.output_dim;
         let rows = fast_test.len() / k.max(1);
         // The networks take over once they beat the fast model on validation (README).
         let nets = self.net_output().filter(|o| o.val_nauc > *fast_val);
         let (scores, member, tensors, used) = match nets {
             Some(o) => {
                 let names = o.used.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(" + ");
-                self.log(&format!("prediction from {names} (validation NAUC {:.4}, the fast model's {fast_val:.4})", o.val_nauc));
+                self.core.log(&format!("prediction from {names} (validation NAUC {:.4}, the fast model's {fast_val:.4})", o.val_nauc));
                 (o.test, MemberModel::VideoNets(o.member), o.tensors, o.used)
             }
             None => (fast_test.clone(), MemberModel::VideoRidge(fast.clone()), Vec::new(), vec![(ridge_name(fast.prep.sampling), 1.0)]),
         };
         let now = used.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(" + ");
-        if self.published_models.as_deref() != Some(now.as_str()) {
-            self.say().plain(&format!("predictions now come from {now}"));
-            self.published_models = Some(now);
-        }
+        self.core.note_published(&now, String::new);
         let members = vec![Member { weight: 1.0, divisor: 1.0, model: member }];
-        self.slot.publish(self.facts.bundle("auto-video", members, tensors), &used)?;
-        self.last_test_secs = t0.elapsed().as_secs_f64();
+        self.core.slot.publish(self.core.facts.bundle("auto-video", members, tensors), &used)?;
+        self.clock.last_test_secs = t0.elapsed().as_secs_f64();
         PredictionMatrix::new(rows, k, scores).map(Some)
     }
 }

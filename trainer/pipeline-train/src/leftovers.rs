@@ -6,18 +6,6 @@ use std::path::{Path, PathBuf};
 
 use converters_common::interrupt;
 
-/// Installs the SIGINT/SIGTERM handler and defers a first signal to the run for the guard's
-/// lifetime (issue 21: an interrupted run scores what it has; issue 9: conversion cleans up).
-pub fn catch_signals() -> Option<interrupt::WritingGuard> {
-    match interrupt::install() {
-        Ok(()) => Some(interrupt::defer()),
-        Err(e) => {
-            eprintln!("warning: cannot handle SIGINT/SIGTERM ({e}); Ctrl-C ends the run without a report");
-            None
-        }
-    }
-}
-
 /// The interrupt predicate of the ingestion loop.
 pub fn interrupted() -> bool {
     interrupt::received().is_some()

@@ -3,9 +3,36 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context};
+use crate::bail;
+use crate::error::{Context, Result};
 
-use crate::cmd::args::Domain;
+/// The kind of input a converter reads (`convert --domain`; detected by [`detect_domain`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Domain {
+    Image,
+    Tabular,
+    Text,
+    Audio,
+    Video,
+}
+
+impl Domain {
+    /// The name used in flags, plans and recipes ("image", "tabular", …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Domain::Image => "image",
+            Domain::Tabular => "tabular",
+            Domain::Text => "text",
+            Domain::Audio => "audio",
+            Domain::Video => "video",
+        }
+    }
+
+    /// True for the kinds whose decoders may need FFmpeg (video; audio symphonia cannot read).
+    pub fn may_need_ffmpeg(self) -> bool {
+        matches!(self, Domain::Video | Domain::Audio)
+    }
+}
 
 const IMAGE_EXT: &[&str] = converters_image::options::EXTENSIONS;
 const TABLE_EXT: &[&str] = &["csv", "tsv", "parquet", "arrow", "feather", "ipc"];
@@ -15,7 +42,7 @@ const AUDIO_EXT: &[&str] = converters_audio::options::EXTENSIONS;
 
 /// The domain of `input` (see INPUT LAYOUTS in the help); an error that says what was seen
 /// when it cannot tell or the input mixes domains.
-pub fn detect_domain(input: &Path) -> anyhow::Result<Domain> {
+pub fn detect_domain(input: &Path) -> Result<Domain> {
     if input.is_file() {
         let ext = extension(input);
         return match ext.as_str() {
@@ -52,7 +79,7 @@ pub fn detect_domain(input: &Path) -> anyhow::Result<Domain> {
         present => bail!(
             "{}: ambiguous input ({found}); give --domain {}",
             input.display(),
-            present.iter().map(|d| format!("{d:?}").to_lowercase()).collect::<Vec<_>>().join(" or --domain ")
+            present.iter().map(|d| d.name()).collect::<Vec<_>>().join(" or --domain ")
         ),
     }
 }
@@ -85,7 +112,6 @@ impl InputCounts {
             Domain::Video => self.videos,
             Domain::Audio => self.audios,
             Domain::Tabular => self.tables,
-            Domain::Auto => 0,
         }
     }
 }
@@ -206,7 +232,7 @@ pub fn domain_noun(domain: Domain) -> &'static str {
         Domain::Text => "text",
         Domain::Video => "video clips",
         Domain::Audio => "audio recordings",
-        Domain::Tabular | Domain::Auto => "a table",
+        Domain::Tabular => "a table",
     }
 }
 
@@ -260,6 +286,16 @@ fn looks_like_corpus(path: &Path) -> bool {
     rows > 0 && words.iter().any(|&w| w >= 4 * rows)
 }
 
+/// A folder holding exactly one `<name>.data/` folder is an AutoDL dataset (spec §1.1).
+pub fn is_autodl_dataset(path: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(path) else { return false };
+    let data_dirs = entries
+        .flatten()
+        .filter(|e| e.path().is_dir() && e.file_name().to_string_lossy().ends_with(".data"))
+        .count();
+    data_dirs == 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,5 +343,17 @@ mod tests {
         assert_eq!(detect_domain(&r.join("p.parquet")).unwrap(), Domain::Tabular);
         std::fs::write(r.join("d.jsonl"), "").unwrap();
         assert_eq!(detect_domain(&r.join("d.jsonl")).unwrap(), Domain::Text);
+    }
+
+    #[test]
+    fn a_folder_with_one_data_folder_is_a_dataset() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("ds/x.data/train")).unwrap();
+        assert!(is_autodl_dataset(&d.path().join("ds")));
+        std::fs::create_dir_all(d.path().join("two/a.data")).unwrap();
+        std::fs::create_dir_all(d.path().join("two/b.data")).unwrap();
+        assert!(!is_autodl_dataset(&d.path().join("two")));
+        std::fs::create_dir_all(d.path().join("raw/cat")).unwrap();
+        assert!(!is_autodl_dataset(&d.path().join("raw")));
     }
 }

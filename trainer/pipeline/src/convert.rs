@@ -1,0 +1,268 @@
+//! One conversion entry point per input kind ([`convert_image`], [`convert_tabular`],
+//! [`convert_text`], [`convert_video`], [`convert_audio`]) with typed options, and
+//! [`convert`], which detects the kind (or takes it) and calls the right one. Nothing is
+//! printed: each returns a [`Converted`] whose lines the caller shows.
+
+use std::path::{Path, PathBuf};
+
+use converters_audio::AudioOptions;
+use converters_common::output::{DatasetJob, OutputTarget, Written};
+use converters_common::{ConvertError, ErrorPolicy, SkipReport, SplitOptions};
+use converters_image::ImageOptions;
+use converters_scale::domain::DomainRequest;
+use converters_tabular::TabularOptions;
+use converters_text::TextOptions;
+use converters_video::VideoOptions;
+
+use crate::detect::{detect_domain, Domain};
+use crate::error::{Context, Error, Result};
+
+/// What every input kind shares: where the dataset goes and how inputs are split and skipped.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// The dataset folder to create.
+    pub out: PathBuf,
+    /// Dataset name (default: `private.info`'s name, else the input's name).
+    pub name: Option<String>,
+    /// Replace `out` when it is an earlier dataset.
+    pub force: bool,
+    /// No progress bars.
+    pub quiet: bool,
+    /// fsync the dataset around its final rename.
+    pub fsync: bool,
+    pub split: SplitOptions,
+    pub policy: ErrorPolicy,
+}
+
+/// A conversion of any kind: the common part, the kind (`None` = detect) and the options of
+/// every kind (only the chosen kind's are used).
+#[derive(Debug, Clone)]
+pub struct ConvertOptions {
+    pub domain: Option<Domain>,
+    pub common: Common,
+    pub image: ImageOptions,
+    pub tabular: TabularOptions,
+    pub text: TextOptions,
+    pub video: VideoOptions,
+    pub audio: AudioOptions,
+}
+
+/// A finished conversion and the lines that describe it.
+#[derive(Debug)]
+pub struct Converted {
+    pub root: PathBuf,
+    pub name: String,
+    /// How a table's header line was decided (tables only).
+    pub header_note: Option<String>,
+    pub warnings: Vec<String>,
+    /// "wrote OUT (dataset NAME): … records, shape …".
+    pub summary: String,
+    /// "converted C, skipped S of N inputs (see …)".
+    pub skips: String,
+}
+
+/// The kind of `input` given or detected.
+pub fn resolve_domain(input: &Path, domain: Option<Domain>) -> Result<Domain> {
+    match domain {
+        Some(d) => Ok(d),
+        None => detect_domain(input),
+    }
+}
+
+/// Converts `input` with the converter of its kind (after the output check every writing
+/// command runs: `out` is never the input, `force` replaces only an earlier dataset).
+pub fn convert(input: &Path, options: &ConvertOptions) -> Result<Converted> {
+    check_output(input, &options.common)?;
+    match resolve_domain(input, options.domain)? {
+        Domain::Image => convert_image(input, &options.common, &options.image),
+        Domain::Tabular => convert_tabular(input, &options.common, &options.tabular),
+        Domain::Text => convert_text(input, &options.common, &options.text),
+        Domain::Video => convert_video(input, &options.common, &options.video),
+        Domain::Audio => convert_audio(input, &options.common, &options.audio),
+    }
+}
+
+/// Before any work: the output is not the input, and `force` replaces only an earlier dataset.
+pub fn check_output(input: &Path, common: &Common) -> Result<()> {
+    let kind = converters_common::outdir::OutputKind::Dataset;
+    Ok(converters_common::outdir::check_output(&common.out, &[input], common.force, kind)?)
+}
+
+/// Every option of `domain` checked without reading the input (`rate` runs it before any work).
+pub fn check_options(options: &ConvertOptions, domain: Domain) -> Result<()> {
+    options.common.split.check()?;
+    match domain {
+        Domain::Image => drop(options.image.clone().check()?),
+        Domain::Video => drop(options.video.clone().check()?),
+        Domain::Audio => drop(options.audio.clone().check()?),
+        Domain::Tabular => options.tabular.check().map_err(ConvertError::from)?,
+        Domain::Text => options.text.check().map_err(ConvertError::from)?,
+    }
+    Ok(())
+}
+
+/// The request of a per-file converter (images, video, audio): the same fields from
+/// [`Common`], plus the kind's own options.
+macro_rules! file_request {
+    ($request:path, $input:expr, $common:expr, $field:ident: $options:expr) => {{
+        let common: &Common = $common;
+        $request {
+            input: $input.to_path_buf(),
+            out_dir: common.out.clone(),
+            name: common.name.clone(),
+            force: common.force,
+            quiet: common.quiet,
+            fsync: common.fsync,
+            split: common.split,
+            policy: common.policy,
+            $field: $options,
+        }
+    }};
+}
+
+/// A folder of images (class folders, train/ and test/, labels.csv).
+pub fn convert_image(input: &Path, common: &Common, options: &ImageOptions) -> Result<Converted> {
+    let req = file_request!(converters_image::ImageRequest, input, common, image: options.clone());
+    let outcome = converters_image::convert_image_folder(&req).with_context(|| format!("converting images from {}", input.display()))?;
+    let s = &outcome.written.summary;
+    let (h, w, c) = outcome.shape;
+    write_file_recipe(DomainRequest::Image(options.clone()), c as usize, &s.root, &s.name)?;
+    let summary = wrote(s, "records", format!("(1, {h}, {w}, {c}), {} validation warning(s)", outcome.written.validation.warnings));
+    Ok(Converted::of_files(&outcome.written, outcome.warnings, summary))
+}
+
+/// A folder of video clips (the image layouts).
+pub fn convert_video(input: &Path, common: &Common, options: &VideoOptions) -> Result<Converted> {
+    let req = file_request!(converters_video::VideoRequest, input, common, video: options.clone());
+    let outcome = converters_video::convert_video_folder(&req).with_context(|| format!("converting videos from {}", input.display()))?;
+    let s = &outcome.written.summary;
+    let (t, h, w, c) = outcome.shape;
+    write_file_recipe(DomainRequest::Video(options.clone()), c as usize, &s.root, &s.name)?;
+    let summary = wrote(s, "records", format!("({t}, {h}, {w}, {c}), {} frames stored of {} decoded", outcome.frames_stored, outcome.frames_decoded));
+    Ok(Converted::of_files(&outcome.written, outcome.warnings, summary))
+}
+
+/// A folder of recordings (the image layouts).
+pub fn convert_audio(input: &Path, common: &Common, options: &AudioOptions) -> Result<Converted> {
+    let req = file_request!(converters_audio::AudioRequest, input, common, audio: options.clone());
+    let outcome = converters_audio::convert_audio_folder(&req).with_context(|| format!("converting audio from {}", input.display()))?;
+    let s = &outcome.written.summary;
+    write_file_recipe(DomainRequest::Audio(options.clone()), outcome.channels, &s.root, &s.name)?;
+    let summary = wrote(s, "records", format!("(-1, 1, 1, {}) at {} Hz, {:.1} s stored of {:.1} s read", outcome.channels, options.sample_rate, outcome.stored_seconds, outcome.source_seconds));
+    Ok(Converted::of_files(&outcome.written, outcome.warnings, summary))
+}
+
+/// A table: CSV/TSV, Parquet, Arrow IPC, or an AutoML folder.
+pub fn convert_tabular(input: &Path, common: &Common, options: &TabularOptions) -> Result<Converted> {
+    options.check().map_err(ConvertError::from)?;
+    let suggested = converters_tabular::suggested_name(input);
+    let name = converters_common::naming::resolve_name(common.name.as_deref(), suggested.as_deref(), input)?;
+    let target = output_target(common, name.clone(), "rows", formats::solution::SolutionStyle::Tabular);
+    let mut job = DatasetJob::start(target, 0)?;
+    let mut report = SkipReport::new(common.policy);
+    let summary = converters_tabular::convert(input, options, &mut job, &mut report)
+        .map_err(ConvertError::from)
+        .with_context(|| format!("converting the table {}", input.display()))?;
+    let feat = formats::names::name_lines(&summary.feature_names).map_err(|m| Error::msg(format!("{}: feature names: {m}", input.display())))?;
+    job.writer_mut().write_side_file(&format!("{name}_feat.name"), feat.as_bytes())?;
+    if let Some(recipe) = &summary.recipe {
+        write_recipe_files(&mut job, &name, recipe.to_recipe()?, &summary.test_sources)?;
+    }
+    let names = (!summary.class_names.is_empty()).then_some(summary.class_names.as_slice());
+    let written = job.finish(summary.spec.clone(), names, &report)?;
+    let s = &written.summary;
+    let line = wrote(s, "records", format!("{} features ({}), {} classes", summary.features, if summary.sparse { "SPARSE" } else { "DENSE" }, summary.output_dim));
+    Ok(Converted {
+        root: s.root.clone(),
+        name: s.name.clone(),
+        header_note: summary.header_note.clone(),
+        warnings: summary.warnings.clone(),
+        summary: line,
+        skips: report.summary(summary.rows_read as usize, written.skip_report.as_deref()),
+    })
+}
+
+/// A corpus: class folders of .txt, CSV/TSV/JSONL, or an AutoNLP folder.
+pub fn convert_text(input: &Path, common: &Common, options: &TextOptions) -> Result<Converted> {
+    use converters_text::{convert_corpus, Corpus};
+    options.check().map_err(ConvertError::from)?;
+    let mut report = SkipReport::new(common.policy);
+    let corpus = Corpus::open(input, &options.columns, &mut report).map_err(ConvertError::from)?;
+    let suggested = corpus.suggested_name();
+    let name = converters_common::naming::resolve_name(common.name.as_deref(), suggested.as_deref(), input)?;
+    let target = output_target(common, name.clone(), "documents", formats::solution::SolutionStyle::Generic);
+    let mut job = DatasetJob::start(target, 0)?;
+    let summary = convert_corpus(&corpus, options, &mut job, &mut report)
+        .map_err(ConvertError::from)
+        .with_context(|| format!("converting the corpus {}", input.display()))?;
+    if let Some(recipe) = &summary.recipe {
+        write_recipe_files(&mut job, &name, recipe.to_recipe()?, &summary.test_sources)?;
+    }
+    let written = job.finish(summary.spec.clone(), summary.class_names.as_deref(), &report)?;
+    let s = &written.summary;
+    let line = wrote(s, "documents", format!("tokenizer {}, vocabulary {} (<pad> 0, <unk> 1), {} classes", summary.tokenizer, summary.vocab_size, summary.output_dim));
+    Ok(Converted {
+        root: s.root.clone(),
+        name: s.name.clone(),
+        header_note: None,
+        warnings: summary.warnings.clone(),
+        summary: line,
+        skips: report.summary(summary.documents + report.len(), written.skip_report.as_deref()),
+    })
+}
+
+impl Converted {
+    /// A per-file conversion (images, video, audio).
+    fn of_files(written: &Written, warnings: Vec<String>, summary: String) -> Self {
+        Converted {
+            root: written.summary.root.clone(),
+            name: written.summary.name.clone(),
+            header_note: None,
+            warnings,
+            summary,
+            skips: skip_summary(written),
+        }
+    }
+}
+
+/// "wrote ROOT (dataset NAME): T train + E test WHAT, DETAIL".
+fn wrote(s: &formats::dataset::DatasetSummary, what: &str, detail: String) -> String {
+    format!("wrote {} (dataset {}): {} train + {} test {what}, {detail}", s.root.display(), s.name, s.train_records, s.test_records)
+}
+
+/// "converted C, skipped S of N inputs": N counts every input the listing saw (files left out
+/// while listing included), so the numbers add up (issue 22: "skipped 5 of 19" with 24 inputs).
+fn skip_summary(written: &Written) -> String {
+    let converted = (written.summary.train_records + written.summary.test_records) as usize;
+    let total = converted + written.skipped;
+    match &written.skip_report {
+        Some(p) => format!("converted {converted}, skipped {} of {total} inputs (see {})", written.skipped, p.display()),
+        None => format!("converted {converted}, skipped 0 of {total} inputs"),
+    }
+}
+
+/// Records the recipe of a finished image/video/audio conversion (`channels`: the records').
+fn write_file_recipe(request: DomainRequest, channels: usize, root: &Path, name: &str) -> Result<()> {
+    converters_scale::raw::write_recipe(&request, channels, root, name)
+        .with_context(|| format!("writing the conversion recipe into {}", root.display()))?;
+    Ok(())
+}
+
+/// The recipe and the test inputs' sources of a table or corpus, beside its dataset.
+fn write_recipe_files(job: &mut DatasetJob, name: &str, recipe: converters_common::recipe::Recipe, sources: &[String]) -> Result<()> {
+    job.writer_mut().write_side_file(&converters_common::recipe::recipe_file_name(name), &recipe.to_json())?;
+    let (file, bytes) = converters_common::recipe::test_sources_file(name, sources);
+    job.writer_mut().write_side_file(&file, &bytes)?;
+    Ok(())
+}
+
+fn output_target(common: &Common, name: String, what: &str, style: formats::solution::SolutionStyle) -> OutputTarget {
+    let mut target = OutputTarget::new(&common.out, name);
+    target.force = common.force;
+    target.quiet = common.quiet;
+    target.what = what.to_string();
+    target.solution_style = style;
+    target.deep_validate = true;
+    target.fsync = common.fsync;
+    target
+}

@@ -1,0 +1,93 @@
+//! What the DeepWisdom learners keep besides their models. [`LearnerCore`], held by every
+//! learner: the dataset, settings and facts, the bundle slot, its voice (`say`/`log`) and the
+//! notice of which models make the predictions. [`EpochClock`], held by the learners that train
+//! a network in epochs over the training set (image, video): the timing facts of the spec's
+//! break rules (§2.3), the budget, and the seeded batch order.
+
+use std::time::Duration;
+
+use tch::Device;
+
+use super::{spec_seconds, AutoConfig, BundleSlot, DatasetFacts, Say, SplitMix64};
+use crate::data::DatasetSource;
+
+pub struct LearnerCore {
+    pub source: DatasetSource,
+    pub config: AutoConfig,
+    pub facts: DatasetFacts,
+    pub slot: BundleSlot,
+    /// How the learner names itself in messages ("image learner").
+    name: &'static str,
+    /// The models behind the last prediction, in words.
+    published: Option<String>,
+}
+
+impl LearnerCore {
+    pub fn new(source: DatasetSource, config: AutoConfig, facts: DatasetFacts, slot: BundleSlot, name: &'static str) -> Self {
+        LearnerCore { source, config, facts, slot, name, published: None }
+    }
+
+    pub fn say(&self) -> Say {
+        Say::new(self.name, &self.config)
+    }
+
+    /// Internal detail, shown with `-v`.
+    pub fn log(&self, msg: &str) {
+        self.say().detail(msg);
+    }
+
+    pub fn on_cpu(&self) -> bool {
+        self.config.device == Device::Cpu
+    }
+
+    /// Says "predictions now come from MODELS…" when `models` differ from those of the last
+    /// prediction (`how`: the rest of the line, computed only then).
+    pub fn note_published(&mut self, models: &str, how: impl FnOnce() -> String) {
+        if self.published.as_deref() != Some(models) {
+            self.say().plain(&format!("predictions now come from {models}{}", how()));
+            self.published = Some(models.to_string());
+        }
+    }
+}
+
+pub struct EpochClock {
+    /// Least seconds a `train` call runs before a break is considered (spec §2.3 rule 3).
+    pub min_call_time: f64,
+    /// Best validation score when the last call broke off.
+    pub best_at_last_break: f64,
+    /// Running mean of an epoch's seconds.
+    pub epoch_secs: f64,
+    /// Seconds the last test-set prediction took.
+    pub last_test_secs: f64,
+    /// The run's budget, once the ingestion loop told it.
+    pub budget: Option<Duration>,
+    pub rng: SplitMix64,
+    /// Next position in `order`.
+    pub cursor: usize,
+    /// The order in which training examples are batched.
+    pub order: Vec<usize>,
+}
+
+impl EpochClock {
+    pub fn new(rng: SplitMix64) -> Self {
+        EpochClock { min_call_time: 1.0, best_at_last_break: 0.0, epoch_secs: 0.0, last_test_secs: 0.0, budget: None, rng, cursor: 0, order: Vec::new() }
+    }
+
+    /// Spec's absolute seconds (tuned for 1200 s) scaled to this run's budget.
+    pub fn seconds(&self, s: f64) -> f64 {
+        spec_seconds(s, self.budget)
+    }
+
+    /// Folds one epoch's seconds into the running mean.
+    pub fn record_epoch(&mut self, secs: f64) {
+        self.epoch_secs = if self.epoch_secs == 0.0 { secs } else { 0.5 * (self.epoch_secs + secs) };
+    }
+
+    /// The next `b` examples of `order` (wrapping around) and the cursor moved past them.
+    pub fn next_indices(&mut self, b: usize) -> Vec<i64> {
+        let n = self.order.len();
+        let idx = (0..b).map(|i| self.order[(self.cursor + i) % n] as i64).collect();
+        self.cursor = (self.cursor + b) % n.max(1);
+        idx
+    }
+}
