@@ -2,7 +2,9 @@
 use std::path::PathBuf;
 
 fn main() {
-    let schemas = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    // read at run time: a build-script binary reused from another checkout must not point there
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let schemas = PathBuf::from(manifest).join("../schemas");
     let files = [schemas.join("tf_example.proto"), schemas.join("data_spec.proto")];
     for f in &files {
         println!("cargo:rerun-if-changed={}", f.display());
