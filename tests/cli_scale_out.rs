@@ -1,7 +1,7 @@
 //! Scale-out conversion through the binary (issue 10): `plan`, `convert --plan --shard K` run
 //! by two parallel worker processes, `merge` — byte-compared with a single-machine `convert`
-//! for images, video and audio; a shard run twice; a missing shard; a shard from another plan;
-//! a corrupt shard; text and tables refused with the reason.
+//! for images, video, audio, text and tables; a shard run twice; a missing shard; a shard from another plan;
+//! a corrupt shard; text and tables (their whole-input pass is the plan step) at 1 and 3 shards.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -317,21 +317,32 @@ fn audio_shards_merge_to_the_convert_bytes() {
 }
 
 #[test]
-fn text_and_tables_are_refused_with_the_reason() {
+fn text_and_tables_through_the_cli_merge_to_the_convert_bytes() {
+    // Their whole-input pass (vocabulary, column statistics) is the plan step; each shard applies it.
     let tmp = tempfile::tempdir().unwrap();
-    for (class, doc) in [("pos", "a fine film indeed"), ("neg", "a dull film sadly")] {
-        fs::create_dir_all(tmp.path().join("reviews").join(class)).unwrap();
-        fs::write(tmp.path().join("reviews").join(class).join("1.txt"), doc).unwrap();
+    let reviews = tmp.path().join("reviews");
+    let words = ["fine", "dull", "film", "plot", "indeed", "sadly", "bright", "slow", "cast", "score"];
+    for (c, class) in ["pos", "neg"].iter().enumerate() {
+        fs::create_dir_all(reviews.join(class)).unwrap();
+        for k in 0..15 {
+            let doc: Vec<&str> = (0..6 + k % 5).map(|w| words[(w * 3 + k + c * 5) % words.len()]).collect();
+            fs::write(reviews.join(class).join(format!("{k}.txt")), doc.join(" ")).unwrap();
+        }
     }
-    fs::write(tmp.path().join("t.csv"), "a,b,y\n1,2,0\n3,4,1\n").unwrap();
-    let plan = tmp.path().join("plan.jsonl");
-    let o = run(&["plan", s(&tmp.path().join("reviews")), "-o", s(&plan)]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("does not shard text") && stderr(&o).contains("vocabulary"), "{}", stderr(&o));
-    let o = run(&["plan", s(&tmp.path().join("t.csv")), "-o", s(&plan)]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("does not shard tables") && stderr(&o).contains("all rows"), "{}", stderr(&o));
-    assert!(!plan.exists());
+    let mut table = String::from("a,colour,b,y\n");
+    for r in 0..90 {
+        let missing = if r % 13 == 0 { String::new() } else { format!("{}", r % 7) };
+        table.push_str(&format!("{missing},{},{}.5,{}\n", ["red", "green", "blue"][r % 3], r * 2, r % 2));
+    }
+    let csv = tmp.path().join("t.csv");
+    fs::write(&csv, table).unwrap();
+    for (input, tag) in [(&reviews, "text"), (&csv, "table")] {
+        let dir = tmp.path().join(tag);
+        fs::create_dir_all(&dir).unwrap();
+        for shards in [1, 3] {
+            compare_with_convert(input, &dir, shards, &["--seed", "7"]);
+        }
+    }
 }
 
 #[test]

@@ -5,13 +5,18 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 
-use crate::cmd::args::{audio_options, video_options, AudioArgs, CommonArgs, DomainArg, ImageArgs, VideoArgs};
+use crate::cmd::args::ConvertFlags;
+use converters_audio::AudioOptions;
+use converters_scale::domain::DomainRequest;
+use converters_tabular::TabularOptions;
+use converters_text::TextOptions;
+use converters_video::VideoOptions;
 use pipeline::detect::{detect_domain, Domain};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Raw input folder of images, video or audio files (class folders, train/ and test/,
-    /// labels.csv; see `convert --help`)
+    /// Raw input: a folder of images, video or audio files (class folders, train/ and test/,
+    /// labels.csv), a table or a text corpus; see `convert --help`
     pub input: PathBuf,
     /// Plan file to write (JSON lines: a header, then one line per input)
     #[arg(short, long, value_name = "PLAN")]
@@ -23,24 +28,16 @@ pub struct Args {
     /// Number of shards, balanced by input bytes
     #[arg(long, default_value_t = 1, value_name = "N", allow_negative_numbers = true)]
     pub shards: usize,
-    /// Input domain (per-file domains only: image, video, audio)
-    #[arg(long, value_enum, default_value_t = DomainArg::Auto)]
-    pub domain: DomainArg,
+    /// Conversion options, the same as `convert`'s (every shard applies them)
     #[command(flatten)]
-    pub common: CommonArgs,
-    #[command(flatten)]
-    pub image: ImageArgs,
-    #[command(flatten)]
-    pub video: VideoArgs,
-    #[command(flatten)]
-    pub audio: AudioArgs,
+    pub flags: ConvertFlags,
 }
 
 pub fn run(args: Args) -> anyhow::Result<i32> {
     // --force replaces only an earlier plan file (its JSON header), never the input or a folder.
     let header = format!("{{\"format\":\"{}\"", converters_scale::plan::PLAN_FORMAT);
-    converters_common::outdir::check_output(&args.out, &[&args.input], args.common.force, converters_common::outdir::OutputKind::FileStartingWith(&header))?;
-    let domain = match args.domain.chosen() {
+    converters_common::outdir::check_output(&args.out, &[&args.input], args.flags.common.force, converters_common::outdir::OutputKind::FileStartingWith(&header))?;
+    let domain = match args.flags.domain.chosen() {
         Some(d) => d,
         // A listed INPUT need not exist here (an object store's mount on the workers).
         None if args.listing.is_some() => Domain::Image,
@@ -48,28 +45,23 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     };
     // The plan probes clips (video channels, audio headers): FFmpeg may be needed.
     crate::media::hand_over_if_needed(domain)?;
+    // Tables and corpora: their whole-input pass (column statistics, vocabulary) is the plan
+    // step, stored in the plan and applied by every shard.
     let request = match domain {
-        Domain::Image => converters_scale::domain::DomainRequest::Image((&args.image).into()),
-        Domain::Video => converters_scale::domain::DomainRequest::Video(video_options(&args.image, &args.video)),
-        Domain::Audio => converters_scale::domain::DomainRequest::Audio(audio_options(&args.image, &args.audio, &args.common)?),
-        // docs/SCALE_OUT.md "Text and tables": both need a pass over all the content first.
-        Domain::Text => bail!(
-            "{}: plan does not shard text: the vocabulary is learned from every training document before the first record \
-             is written, so shards cannot convert independently; use `convert` (tokenizing is fast next to media decoding)",
-            args.input.display()
-        ),
-        Domain::Tabular => bail!(
-            "{}: plan does not shard tables: column types, categories and missing-value means are computed over all rows \
-             before the first record is written, so row ranges cannot convert independently; use `convert` (it streams \
-             the rows)",
-            args.input.display()
-        ),
+        Domain::Image => DomainRequest::Image((&args.flags.image).into()),
+        Domain::Video => DomainRequest::Video(VideoOptions::from(&args.flags)),
+        Domain::Audio => DomainRequest::Audio(AudioOptions::try_from(&args.flags)?),
+        Domain::Text => DomainRequest::Text(TextOptions::from(&args.flags)),
+        Domain::Tabular => DomainRequest::Tabular(TabularOptions::from(&args.flags)),
     };
+    if args.listing.is_some() && !matches!(domain, Domain::Image) {
+        bail!("--listing plans images only (an object store's listing of image files); {} is {}", args.input.display(), request.name());
+    }
     let req = converters_scale::plan::PlanRequest {
         input: args.input.clone(),
-        name: args.common.name.clone(),
-        split: args.common.split(),
-        policy: args.common.policy(),
+        name: args.flags.common.name.clone(),
+        split: args.flags.common.split(),
+        policy: args.flags.common.policy(),
         domain: request,
         shards: args.shards,
     };
