@@ -12,3 +12,5 @@ pub mod cmd;
 pub mod detect;
 pub mod media;
 pub mod sibling;
+#[cfg(feature = "serve")]
+pub mod serve;
