@@ -133,7 +133,7 @@ fn score_points(predictions: &Path, dataset: &Path, scored: &mut Scored) -> Vec<
 }
 
 /// The event stream of run `id`: a `progress` event (JSON [`Progress`]) whenever it changes,
-/// looked at every second; the stream ends after the run's final state was sent.
+/// looked at twice a second; the stream ends after the run's final state was sent.
 pub fn events(
     db: Arc<Db>,
     live: Arc<Live>,
@@ -173,7 +173,7 @@ pub fn events(
                 w.done = terminal;
                 return Some((Ok(Event::default().event("progress").data(json)), w));
             }
-            tokio::time::sleep(Duration::from_secs(1)).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
     });
     Sse::new(stream).keep_alive(KeepAlive::default())

@@ -410,3 +410,4 @@ pub fn listing(root: &Path, skip: &Path) -> Vec<String> {
     out.sort();
     out
 }
+pub mod cdp;
