@@ -136,8 +136,9 @@ fn image_folder_upload_live_curve_alc_downloads_and_predict() {
     eprintln!("image run {id}: ALC {alc}, curve point counts {:?}, {} updates", watched.point_counts, watched.updates);
     // the name was escaped on the page, not rendered
     assert_eq!(b.eval("document.querySelector('h1').textContent.includes('shapes <b>')"), json!(true));
-    if std::env::var_os("AUTODL_SERVE_SCREENSHOT").is_some() {
-        std::fs::write(std::env::var_os("AUTODL_SERVE_SCREENSHOT").unwrap(), b.screenshot()).unwrap();
+    // AUTODL_SERVE_SCREENSHOT=file.png keeps a picture of the finished run page (docs/serve-run.png)
+    if let Some(path) = std::env::var_os("AUTODL_SERVE_SCREENSHOT") {
+        std::fs::write(path, b.screenshot(1250, 0.6)).unwrap();
     }
     download_predictions(&mut b, &downloads, id);
 

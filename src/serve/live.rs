@@ -61,7 +61,9 @@ impl Live {
         let dir = run_dir(runs_dir, run.id);
         let out = dir.join(RATED);
         let options = RunOptions::from_json(&run.options);
-        let phases = read_phases(&dir.join(LOG));
+        // paths inside the run folder are shown relative to it (the server's layout stays private)
+        let prefix = format!("{}/", dir.display());
+        let phases = read_phases(&dir.join(LOG)).into_iter().map(|p| p.replace(&prefix, "")).collect();
         let points = {
             let mut runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
             let scored = runs.entry(run.id).or_default();

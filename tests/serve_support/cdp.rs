@@ -182,9 +182,10 @@ impl Browser {
         self.eval(&format!("document.querySelector({sel}).click()"));
     }
 
-    /// Takes a PNG screenshot of the page.
-    pub fn screenshot(&mut self) -> Vec<u8> {
-        let r = self.call("Page.captureScreenshot", json!({ "format": "png" }));
+    /// A PNG of the top `height` CSS pixels of the page, scaled by `scale`.
+    pub fn screenshot(&mut self, height: u32, scale: f64) -> Vec<u8> {
+        let clip = json!({ "x": 0, "y": 0, "width": 1200, "height": height, "scale": scale });
+        let r = self.call("Page.captureScreenshot", json!({ "format": "png", "clip": clip, "captureBeyondViewport": true }));
         base64_decode(r["data"].as_str().unwrap())
     }
 }
