@@ -97,7 +97,7 @@ done
 wait "${UPLOADS[@]}"
 t_up=$(date +%s.%N)
 accepted=$(cat "$WORK"/code* | grep -c 201 || true)
-echo "uploads accepted: $accepted / $N in $(python3 -c "print(f'{$t_up - $t0:.1f}')") s"
+echo "uploads accepted: $accepted / $N in $(python3 -c "print(f'{$t_up - $t0:.1f}')") s; server peak RSS so far: $(awk '/^VmHWM/{print $2, $3}' "/proc/$SPID/status")"
 [ "$accepted" = "$N" ] || { echo "bench-serve: FAIL: $(cat "$WORK"/code* | tr '\n' ' ')" >&2; exit 1; }
 wait_all_ended 7200
 t_end=$(date +%s.%N)

@@ -88,3 +88,31 @@ fn sigkill_mid_run_then_restart_keeps_every_run() {
     let list = server.get("/").text();
     assert!(list.contains("interrupted") && list.contains("finished"));
 }
+
+#[test]
+fn cancel_stops_a_training_run_and_scores_what_it_has() {
+    let tmp = tempfile::tempdir().unwrap();
+    let images = tmp.path().join("shapes");
+    rate_support::write_image_folder(&images, 12);
+    let server = Server::start(&tmp.path().join("data"), &[]);
+    let r = server.post_form("/runs", Form::new().text("name", "long").text("time_budget", "600").folder(&images));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let end = Instant::now() + Duration::from_secs(180);
+    while server.run(1)["progress"]["points"].as_array().unwrap().is_empty() {
+        assert!(Instant::now() < end, "no prediction yet: {}", server.run(1));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    // a cancel from elsewhere is refused; the page's own form is obeyed
+    let refused = serve_support::http(&server.addr, "POST", "/runs/1/cancel", &[("Sec-Fetch-Site", "cross-site")], Some(b""));
+    assert_eq!(refused.status, 403);
+    assert_eq!(server.run(1)["run"]["state"], "running");
+    let r = server.post_form("/runs/1/cancel", Form::new());
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = server.wait_done(1, 120);
+    assert_eq!(v["run"]["state"], "cancelled", "{v}");
+    // rate scored the predictions made before the cancel and wrote its report
+    assert!(v["run"]["alc"].as_f64().is_some(), "{v}");
+    assert!(server.data.join("runs/1/rated/report.html").is_file());
+    // cancelling an ended run is a conflict, not a crash
+    assert_eq!(server.post_form("/runs/1/cancel", Form::new()).status, 409);
+}

@@ -285,3 +285,72 @@ fn write_entry(reader: &mut dyn Read, dest: &Path, rel: &Path, name: &str, budge
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn caps() -> Caps {
+        Caps { max_total: 1 << 20, max_entry: 1 << 20, max_entries: 10, max_ratio: 100, ratio_floor: 1 << 16 }
+    }
+
+    #[test]
+    fn zip_and_tar_gz_unpack_with_their_folders() {
+        let d = tempfile::tempdir().unwrap();
+        let zip_path = d.path().join("a.zip");
+        {
+            let mut w = zip::ZipWriter::new(File::create(&zip_path).unwrap());
+            let opts = zip::write::FileOptions::default();
+            w.add_directory("pets/cat/", opts).unwrap();
+            w.start_file("pets/cat/1.txt", opts).unwrap();
+            w.write_all(b"meow").unwrap();
+            w.start_file("pets/dog/2.txt", opts).unwrap();
+            w.write_all(b"woof").unwrap();
+            w.finish().unwrap();
+        }
+        let out = d.path().join("zip-out");
+        std::fs::create_dir_all(&out).unwrap();
+        let got = unpack(&zip_path, &out, caps(), "a.zip").unwrap();
+        assert_eq!((got.files, got.bytes), (2, 8));
+        assert_eq!(std::fs::read(out.join("pets/dog/2.txt")).unwrap(), b"woof");
+
+        let tgz = d.path().join("a.tar.gz");
+        {
+            let gz = flate2::write::GzEncoder::new(File::create(&tgz).unwrap(), flate2::Compression::fast());
+            let mut b = tar::Builder::new(gz);
+            let mut h = tar::Header::new_gnu();
+            h.set_size(3);
+            h.set_mode(0o644);
+            h.set_cksum();
+            b.append_data(&mut h, "t/x.csv", &b"a,b"[..]).unwrap();
+            b.into_inner().unwrap().finish().unwrap();
+        }
+        assert_eq!(detect(&tgz).unwrap(), Some(Kind::TarGz));
+        let out = d.path().join("tar-out");
+        std::fs::create_dir_all(&out).unwrap();
+        unpack(&tgz, &out, caps(), "a.tar.gz").unwrap();
+        assert_eq!(std::fs::read(out.join("t/x.csv")).unwrap(), b"a,b");
+    }
+
+    #[test]
+    fn caps_count_written_bytes() {
+        let d = tempfile::tempdir().unwrap();
+        let zip_path = d.path().join("z.zip");
+        {
+            let mut w = zip::ZipWriter::new(File::create(&zip_path).unwrap());
+            w.start_file("zeros", zip::write::FileOptions::default()).unwrap();
+            w.write_all(&vec![0u8; 4 << 20]).unwrap();
+            w.finish().unwrap();
+        }
+        let out = d.path().join("out");
+        std::fs::create_dir_all(&out).unwrap();
+        // declared size over the per-entry cap: refused before writing
+        let e = unpack(&zip_path, &out, caps(), "z.zip").unwrap_err().to_string();
+        assert!(e.contains("declares"), "{e}");
+        // generous caps but a ratio of 100: refused while inflating
+        let big = Caps { max_total: 1 << 30, max_entry: 1 << 30, ..caps() };
+        let e = unpack(&zip_path, &out, big, "z.zip").unwrap_err().to_string();
+        assert!(e.contains("archive bomb") && e.contains("100×"), "{e}");
+    }
+}

@@ -96,8 +96,8 @@ pub fn new_run(csrf: &str, allow_paths: &[std::path::PathBuf], max_upload: u64) 
                 fieldset {
                     legend { "Data (one of these)" }
                     div #drop { "Drop a folder (or files) here" }
-                    label { "Folder (raw data or an AutoDL dataset) " input #folder type="file" webkitdirectory multiple; }
-                    label { "File(s), e.g. a CSV table " input #files type="file" multiple; }
+                    label { "Folder (raw data or an AutoDL dataset) " input #folder type="file" name="files" webkitdirectory multiple; }
+                    label { "File(s), e.g. a CSV table " input #files type="file" name="files" multiple; }
                     label { "Archive (.zip, .tar, .tar.gz) " input #archive type="file" name="archive" accept=".zip,.tar,.tar.gz,.tgz"; }
                     @if !allow_paths.is_empty() {
                         label { "Folder on this server " input #server_path type="text" name="server_path" placeholder=(allow_paths[0].display().to_string()); }
@@ -180,8 +180,8 @@ pub fn run_page(v: &RunView<'_>, csrf: &str) -> Markup {
                     h2 { "Predict" }
                     form #predict method="post" enctype="multipart/form-data" action={ "/runs/" (r.id) "/predict?" (CSRF_PARAM) "=" (csrf) } {
                         p.hint { "Unlabelled data of the same kind: a folder of files, file(s), or an archive." }
-                        label { "Folder " input #predict-folder type="file" webkitdirectory multiple; }
-                        label { "File(s) " input #predict-files type="file" multiple; }
+                        label { "Folder " input #predict-folder type="file" name="files" webkitdirectory multiple; }
+                        label { "File(s) " input #predict-files type="file" name="files" multiple; }
                         label { "Archive " input type="file" name="archive" accept=".zip,.tar,.tar.gz,.tgz"; }
                         button type="submit" { "Predict" }
                         progress #predict-progress value="0" max="1" {}
