@@ -251,3 +251,40 @@ fn user_names_are_escaped_in_pages() {
     let page = server.get("/runs/1").text();
     assert!(!page.contains("<script>alert") && !page.contains("<img src=x>"), "{page}");
 }
+
+#[test]
+fn server_folders_only_below_allow_path() {
+    let work = Work::new();
+    let allowed = work.dir.path().join("shared");
+    std::fs::create_dir_all(&allowed).unwrap();
+    std::fs::write(allowed.join("t.csv"), "a,b\n1,x\n2,y\n3,x\n4,y\n5,x\n6,y\n7,x\n8,y\n9,x\n10,y\n").unwrap();
+    // a link inside the allowed folder that leads out of it
+    std::os::unix::fs::symlink(work.dir.path().join("outside"), allowed.join("escape")).unwrap();
+    let server = Server::start(&work.data(), &["--allow-path", allowed.to_str().unwrap()]);
+    let outside = work.dir.path().join("outside");
+    for path in [outside.display().to_string(), format!("{}/../outside", allowed.display()), allowed.join("escape").display().to_string()] {
+        refused(&server, &work, Form::new().text("server_path", &path), 403, &["outside the folders this server may read"]);
+    }
+    refused(&server, &work, Form::new().text("server_path", "/no/such/folder"), 400, &["/no/such/folder"]);
+    // both an upload and a server folder: ambiguous
+    refused(
+        &server,
+        &work,
+        Form::new().text("server_path", allowed.to_str().unwrap()).file("files", "t/a.csv", b"a,b\n"),
+        400,
+        &["not both"],
+    );
+    // inside: the run reads it in place (nothing copied), and leaves it as it was
+    let before = listing(&allowed, &allowed.join("none"));
+    let r = server.post_form(
+        "/runs",
+        Form::new().text("server_path", allowed.join("t.csv").to_str().unwrap()).text("target", "b").text("time_budget", "3"),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let id = serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["id"].as_i64().unwrap();
+    let run = server.wait_done(id, 180);
+    assert_eq!(run["run"]["state"], "finished", "{run}");
+    assert_eq!(run["run"]["input"], allowed.join("t.csv").canonicalize().unwrap().display().to_string());
+    assert!(!server.data.join(format!("runs/{id}/input")).exists());
+    assert_eq!(listing(&allowed, &allowed.join("none")), before, "the server folder changed");
+}

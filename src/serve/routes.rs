@@ -114,7 +114,11 @@ async fn stage(app: &App, id: i64, multipart: Multipart) -> Result<()> {
     let uploaded = input_of(&dir.join("input")).map_err(|e| ServeError::io("reading the upload", e))?;
     let input = match (server_path, uploaded) {
         (Some(_), Some(_)) => return Err(ServeError::BadRequest("choose either an upload or a server folder, not both".into())),
-        (Some(p), None) => allowed_server_path(&p, &app.allow_paths)?,
+        (Some(p), None) => {
+            // read in place: the empty upload folder goes
+            let _ = tokio::fs::remove_dir(dir.join("input")).await;
+            allowed_server_path(&p, &app.allow_paths)?
+        }
         (None, Some(p)) => p,
         (None, None) => {
             return Err(ServeError::BadRequest("no data: choose a folder, files, an archive or a server folder".into()))
