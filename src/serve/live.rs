@@ -164,7 +164,7 @@ pub fn events(
             .await
             .ok()
             .flatten();
-            let Some(progress) = progress else { return None };
+            let progress = progress?;
             let terminal = state::is_terminal(&progress.state);
             let json = serde_json::to_string(&progress).unwrap_or_default();
             if w.last.as_deref() != Some(json.as_str()) {
