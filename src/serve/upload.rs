@@ -188,12 +188,46 @@ async fn drain(mut field: axum::extract::multipart::Field<'_>, total: &mut u64, 
 }
 
 /// The input `rate` should read in `dest`: the single file or folder it holds (an uploaded
-/// folder arrives as `name/…`, a table as one file), else `dest` itself.
+/// folder arrives as `name/…`, a table as one file), else `dest` itself. A folder that holds
+/// one file and nothing else (a zipped table) stands for that file.
 pub fn input_of(dest: &Path) -> std::io::Result<Option<PathBuf>> {
-    let mut entries = std::fs::read_dir(dest)?.collect::<std::io::Result<Vec<_>>>()?;
-    Ok(match entries.len() {
-        0 => None,
-        1 => Some(entries.remove(0).path()),
-        _ => Some(dest.to_path_buf()),
-    })
+    let Some(top) = single_entry(dest)? else {
+        let empty = std::fs::read_dir(dest)?.next().is_none();
+        return Ok((!empty).then(|| dest.to_path_buf()));
+    };
+    if top.is_dir() {
+        if let Some(inner) = single_entry(&top)?.filter(|p| p.is_file()) {
+            return Ok(Some(inner));
+        }
+    }
+    Ok(Some(top))
+}
+
+/// The only entry of `dir`, if it has exactly one.
+fn single_entry(dir: &Path) -> std::io::Result<Option<PathBuf>> {
+    let mut entries = std::fs::read_dir(dir)?.collect::<std::io::Result<Vec<_>>>()?;
+    Ok((entries.len() == 1).then(|| entries.remove(0).path()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_input_is_the_uploaded_folder_or_file() {
+        let d = tempfile::tempdir().unwrap();
+        let dest = d.path().join("input");
+        std::fs::create_dir_all(&dest).unwrap();
+        assert_eq!(input_of(&dest).unwrap(), None);
+        std::fs::create_dir_all(dest.join("shapes/disc")).unwrap();
+        std::fs::write(dest.join("shapes/disc/1.png"), "x").unwrap();
+        std::fs::create_dir_all(dest.join("shapes/bar")).unwrap();
+        assert_eq!(input_of(&dest).unwrap(), Some(dest.join("shapes")));
+        std::fs::remove_dir_all(dest.join("shapes")).unwrap();
+        std::fs::create_dir_all(dest.join("zipped")).unwrap();
+        std::fs::write(dest.join("zipped/t.csv"), "a").unwrap();
+        assert_eq!(input_of(&dest).unwrap(), Some(dest.join("zipped/t.csv")));
+        std::fs::write(dest.join("u.csv"), "a").unwrap();
+        assert_eq!(input_of(&dest).unwrap(), Some(dest.clone()));
+    }
 }
