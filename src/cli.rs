@@ -53,8 +53,9 @@ pub enum Command {
     /// Find what to fix in a dataset: exact duplicates, train↔test leakage, label conflicts, class and column facts
     #[command(after_help = cmd::exit_codes::AUDIT)]
     Audit(cmd::audit::Args),
-    /// The self-service web page: upload data, watch it train, get the rating, predict (issue 18)
+    /// The self-service web page: upload data, watch it train, get the rating, predict on new data
     #[cfg(feature = "serve")]
+    #[command(after_help = cmd::serve::EXIT_CODES)]
     Serve(cmd::serve::Args),
 }
 

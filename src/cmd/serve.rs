@@ -7,8 +7,13 @@ use std::path::PathBuf;
 
 use super::train::DeviceChoice;
 
+/// The exit statuses of `serve` (shown after its help, like every command's).
+pub const EXIT_CODES: &str = "Exit status: 0 stopped by Ctrl-C or SIGTERM (runs in progress are stopped, \
+scored so far and marked interrupted); 2 could not start (address in use, --data not writable, \
+autodl-format-train missing, a refused option).";
+
 #[derive(clap::Args)]
-#[command(after_long_help = "Open the printed URL in a browser: upload a raw folder (drag and drop \
+#[command(after_long_help = format!("Open the printed URL in a browser: upload a raw folder (drag and drop \
 or the folder picker), files such as a CSV table, a zip/tar(.gz) archive or an AutoDL dataset, \
 pick the options, and watch the learning curve while `rate` trains; then read the report, \
 download predictions, report, model and dataset, and predict on unlabelled data.\n\n\
@@ -17,7 +22,7 @@ listed as before, a run cut by the stop is marked interrupted, and queued runs s
 Security: the default address is 127.0.0.1 (this machine only). Any other address needs a \
 token: --token, or one generated and printed in the URL; every request must carry it. Form \
 posts must come from the server's own pages. Archives are unpacked under caps (entries, bytes, \
-inflation ratio) and may not hold absolute paths, `..`, links or device files.")]
+inflation ratio) and may not hold absolute paths, `..`, links or device files.\n\n{EXIT_CODES}"))]
 pub struct Args {
     /// Address to listen on (port 0: any free port, printed at start)
     #[arg(long, default_value = "127.0.0.1:8470")]
