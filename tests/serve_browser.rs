@@ -3,7 +3,8 @@
 //! through the folder picker (a CSV table through the file picker in the second test), starts
 //! a 20 s run, watches the learning curve grow while the run trains, reads the ALC on the
 //! finished page (checked against scores.txt), downloads the predictions, then uploads
-//! unlabelled data to predict and checks the CSV it downloads.
+//! unlabelled data to predict and checks the CSV it downloads. Every request the pages made must
+//! have gone to the server itself (the page works offline).
 //!
 //! Chromium missing: the tests say so and pass, except under CI=true where they fail.
 #![cfg(feature = "serve")]
@@ -100,6 +101,15 @@ fn predict_and_download(b: &mut Browser, downloads: &Path, id: i64) -> Vec<Strin
     std::fs::read_to_string(file).unwrap().lines().map(str::to_string).collect()
 }
 
+/// Works offline: every request the pages made went to the server itself.
+fn assert_only_local_requests(b: &Browser, server: &Server) {
+    let local = format!("http://{}/", server.addr);
+    assert!(b.requests.len() > 5, "the request log caught only {:?}", b.requests);
+    for url in &b.requests {
+        assert!(url.starts_with(&local) || url.starts_with("data:") || url.starts_with("blob:"), "a page fetched {url}");
+    }
+}
+
 fn assert_curve_grew(w: &Watched, what: &str) {
     // at least two changes of the curve while the run trained (the first point, then more)
     assert!(
@@ -151,6 +161,7 @@ fn image_folder_upload_live_curve_alc_downloads_and_predict() {
         assert!(header.contains(&class), "CSV header lacks {class}: {}", lines[0]);
     }
     assert_eq!(lines.len(), 1 + 6, "one row per unlabelled image");
+    assert_only_local_requests(&b, &server);
     for row in &lines[1..] {
         let cells: Vec<&str> = row.split(',').collect();
         let p: f64 = cells[2..].iter().map(|c| c.parse::<f64>().unwrap()).sum();
@@ -197,4 +208,5 @@ fn csv_table_upload_live_curve_alc_downloads_and_predict() {
         assert!(header.contains(&class), "CSV header lacks {class}: {}", lines[0]);
     }
     assert_eq!(lines.len(), 1 + 10, "one row per unlabelled row");
+    assert_only_local_requests(&b, &server);
 }

@@ -37,6 +37,8 @@ pub struct Browser {
     ws: WebSocket<MaybeTlsStream<TcpStream>>,
     session: String,
     next_id: u64,
+    /// Every URL the page requested (Network.requestWillBeSent), in order.
+    pub requests: Vec<String>,
     _profile: tempfile::TempDir,
 }
 
@@ -93,7 +95,7 @@ impl Browser {
         if let MaybeTlsStream::Plain(s) = ws.get_ref() {
             s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
         }
-        let mut b = Browser { child, ws, session: String::new(), next_id: 0, _profile: profile };
+        let mut b = Browser { child, ws, session: String::new(), next_id: 0, requests: Vec::new(), _profile: profile };
         let target = b.call_browser("Target.createTarget", json!({ "url": "about:blank" }));
         let target_id = target["targetId"].as_str().unwrap().to_string();
         let attached = b.call_browser("Target.attachToTarget", json!({ "targetId": target_id, "flatten": true }));
@@ -104,6 +106,7 @@ impl Browser {
         );
         b.call("Page.enable", json!({}));
         b.call("Runtime.enable", json!({}));
+        b.call("Network.enable", json!({}));
         b
     }
 
@@ -119,6 +122,11 @@ impl Browser {
             let m = self.ws.read().expect("read from DevTools");
             let Message::Text(text) = m else { continue };
             let v: Value = serde_json::from_str(text.as_str()).unwrap();
+            if v["method"] == "Network.requestWillBeSent" {
+                if let Some(url) = v["params"]["request"]["url"].as_str() {
+                    self.requests.push(url.to_string());
+                }
+            }
             if v["id"].as_u64() == Some(id) {
                 if let Some(e) = v.get("error") {
                     panic!("{method}: {e}");
