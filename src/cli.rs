@@ -53,6 +53,10 @@ pub enum Command {
     /// Find what to fix in a dataset: exact duplicates, train↔test leakage, label conflicts, class and column facts
     #[command(after_help = cmd::exit_codes::AUDIT)]
     Audit(cmd::audit::Args),
+    /// The self-service web page: upload data, watch it train, get the rating, predict on new data
+    #[cfg(feature = "serve")]
+    #[command(after_help = cmd::serve::EXIT_CODES)]
+    Serve(cmd::serve::Args),
 }
 
 impl Command {
@@ -79,6 +83,8 @@ pub fn run_without_trainer(command: Command) -> anyhow::Result<i32> {
         Command::Plan(args) => cmd::plan::run(args),
         Command::Merge(args) => cmd::merge::run(args),
         Command::Audit(args) => cmd::audit::run(args),
+        #[cfg(feature = "serve")]
+        Command::Serve(args) => cmd::serve::run(args),
         Command::Train(_) | Command::Predict(_) | Command::Rate(_) => {
             anyhow::bail!("train, predict and rate run in autodl-format-train")
         }

@@ -14,3 +14,5 @@ pub mod cmd;
 pub use pipeline::detect;
 pub mod media;
 pub mod sibling;
+#[cfg(feature = "serve")]
+pub mod serve;

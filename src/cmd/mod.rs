@@ -11,6 +11,8 @@ pub mod rate;
 pub mod plan;
 pub mod merge;
 pub mod audit;
+#[cfg(feature = "serve")]
+pub mod serve;
 
 /// `value` as pretty JSON on stdout, newline-terminated (the `--json` output of every command).
 pub fn print_json<T: serde::Serialize>(value: &T) -> std::io::Result<()> {
