@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use super::train::DeviceChoice;
+use super::args::DeviceChoice;
 
 /// The exit statuses of `serve` (shown after its help, like every command's).
 pub const EXIT_CODES: &str = "Exit status: 0 stopped by Ctrl-C or SIGTERM (runs in progress are stopped, \
