@@ -25,6 +25,7 @@ pub mod near;
 pub mod outliers;
 pub mod report;
 pub mod scan;
+pub mod section;
 pub mod sketch;
 
 use std::path::Path;

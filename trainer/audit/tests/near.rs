@@ -52,3 +52,55 @@ fn shared_images_report_only_real_near_duplicates() {
         eprintln!("{name}: near {:?}; outliers {:?}; labels {:?}", report.near, report.outliers, report.labels);
     }
 }
+
+/// miniciao with test #0 copied into train and test #1 copied as a near copy (one pixel column
+/// shifted, re-encoded as PNG): the section shows both pairs, each example named and drawn.
+#[test]
+fn quality_section_shows_the_injected_pairs_side_by_side() {
+    use formats::dataset::{DatasetWriter, WriterOptions};
+    use formats::example::Frames;
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let src = DatasetReader::open(data.join("autodl/miniciao")).unwrap();
+    let solution = src.solution().unwrap().unwrap();
+    let class_of = |row: &[f64]| row.iter().position(|&v| v > 0.5).unwrap() as i64;
+    let frames = |s: Subset| -> Vec<(Frames, Vec<(i64, f32)>)> {
+        src.examples(s).unwrap().map(|r| {
+            let r = r.unwrap();
+            let l = r.labels();
+            (r.into_frames(), l)
+        }).collect()
+    };
+    let train = frames(Subset::Train);
+    let test = frames(Subset::Test);
+    let shifted = {
+        let Frames::Compressed(b) = &test[1].0 else { panic!("miniciao is compressed") };
+        let img = image::load_from_memory(&b[0]).unwrap().to_rgb8();
+        let moved = image::RgbImage::from_fn(img.width(), img.height(), |x, y| *img.get_pixel(x.saturating_sub(1), y));
+        let mut png = Vec::new();
+        moved.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        Frames::Compressed(vec![png])
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("ciao");
+    let mut w = DatasetWriter::create(&out, "ciao", WriterOptions::default()).unwrap();
+    for (i, (x, _)) in test.iter().enumerate() {
+        w.push_test(x, &[class_of(solution.row(i))], &[1.0]).unwrap();
+    }
+    for (x, l) in &train {
+        w.push_train(x, &[l[0].0], &[1.0]).unwrap();
+    }
+    w.push_train(&test[0].0, &[class_of(solution.row(0))], &[1.0]).unwrap();
+    w.push_train(&shifted, &[class_of(solution.row(1))], &[1.0]).unwrap();
+    w.finish(src.spec(Subset::Train).unwrap().clone(), None).unwrap();
+
+    let report = audit_dataset(&out, &AuditOptions::default()).unwrap();
+    let section = audit::section::quality_section(&report, &out);
+    let n = train.len();
+    let kinds: Vec<(&str, String, String)> = section.pairs.iter().map(|p| (p.kind.as_str(), p.a.name.clone(), p.b.name.clone())).collect();
+    assert!(kinds.iter().any(|(k, a, b)| *k == "leakage" && a.starts_with(&format!("train #{n} ")) && b.starts_with("test #0 ")), "{kinds:?}");
+    assert!(kinds.iter().any(|(k, a, b)| *k == "near_leakage" && a.starts_with(&format!("train #{} ", n + 1)) && b.starts_with("test #1 ")), "{kinds:?}");
+    let html = scoring::report::quality::render_quality(&section);
+    let leak_row = html.split("<tr>").find(|r| r.starts_with("<td>near_leakage</td>")).unwrap();
+    assert_eq!(leak_row.matches("<img").count(), 2, "{leak_row}");
+    assert!(leak_row.contains(&format!("train #{} (id", n + 1)) && leak_row.contains("test #1 (id"));
+}
