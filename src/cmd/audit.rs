@@ -25,9 +25,12 @@ pub struct Args {
     #[arg(long, default_value_t = 5, value_name = "K")]
     pub min_class_examples: usize,
     /// Near duplicates: largest Hamming distance between image / video fingerprints, as a
-    /// fraction of their bits (two grey pictures: two thirds of it; audio: --near-audio)
-    #[arg(long, default_value_t = 0.15, value_name = "FRACTION")]
+    /// fraction of their bits (grey pictures: --near-grey; audio: --near-audio)
+    #[arg(long, default_value_t = 0.25, value_name = "FRACTION")]
     pub near_hamming: f64,
+    /// Near duplicates: largest Hamming fraction between two grey pictures (64 distinct bits)
+    #[arg(long, default_value_t = 0.1, value_name = "FRACTION")]
+    pub near_grey: f64,
     /// Near duplicates: largest Hamming fraction between audio fingerprints
     #[arg(long, default_value_t = 0.25, value_name = "FRACTION")]
     pub near_audio: f64,
@@ -74,7 +77,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         near: audit::near::NearOptions {
             max_hamming: args.near_hamming,
             max_hamming_audio: args.near_audio,
-            max_hamming_grey: args.near_hamming * 2.0 / 3.0,
+            max_hamming_grey: args.near_grey,
             min_jaccard: args.near_jaccard,
             table_tolerance: args.near_table,
         },
@@ -91,11 +94,20 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
     let report = match result {
         Ok((r, probabilities)) => {
-            if let Some(path) = &args.probabilities {
-                if let Err(e) = write_probabilities(path, probabilities.as_ref(), &r) {
-                    eprintln!("error: {}: {e}", path.display());
-                    return Ok(2);
+            match (&args.probabilities, &probabilities) {
+                (Some(path), Some(p)) => {
+                    if let Err(e) = write_probabilities(path, p) {
+                        eprintln!("error: {}: {e}", path.display());
+                        return Ok(2);
+                    }
                 }
+                // the audit itself ran: no file, and the reason, but not a failure
+                (Some(path), None) => eprintln!(
+                    "warning: {} not written: no out-of-sample probabilities ({})",
+                    path.display(),
+                    r.labels.reason.as_deref().unwrap_or("no labelled train examples")
+                ),
+                (None, _) => {}
             }
             r
         }
@@ -114,13 +126,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     }
 }
 
-/// The probabilities as TSV, written to a temporary file renamed into place; none computed is
-/// an error naming the reason.
-fn write_probabilities(path: &std::path::Path, probs: Option<&Probabilities>, report: &AuditReport) -> std::io::Result<()> {
-    let Some(p) = probs else {
-        let why = report.labels.reason.clone().unwrap_or_else(|| "no probabilities".into());
-        return Err(std::io::Error::other(format!("no out-of-sample probabilities: {why}")));
-    };
+/// The probabilities as TSV, written to a temporary file renamed into place.
+fn write_probabilities(path: &std::path::Path, p: &Probabilities) -> std::io::Result<()> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     {
