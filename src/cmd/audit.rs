@@ -24,13 +24,16 @@ pub struct Args {
     /// Classes with fewer train examples than this are reported as rare
     #[arg(long, default_value_t = 5, value_name = "K")]
     pub min_class_examples: usize,
-    /// Near duplicates: largest Hamming distance between image / video fingerprints, as a
-    /// fraction of their bits (grey pictures: --near-grey; audio: --near-audio)
+    /// Near duplicates: largest Hamming distance between picture fingerprints, as a
+    /// fraction of their bits (grey pictures: --near-grey; video: --near-video; audio: --near-audio)
     #[arg(long, default_value_t = 0.25, value_name = "FRACTION")]
     pub near_hamming: f64,
     /// Near duplicates: largest Hamming fraction between two grey pictures (64 distinct bits)
     #[arg(long, default_value_t = 0.1, value_name = "FRACTION")]
     pub near_grey: f64,
+    /// Near duplicates: largest Hamming fraction between video fingerprints (4 frames)
+    #[arg(long, default_value_t = 0.12, value_name = "FRACTION")]
+    pub near_video: f64,
     /// Near duplicates: largest Hamming fraction between audio fingerprints
     #[arg(long, default_value_t = 0.25, value_name = "FRACTION")]
     pub near_audio: f64,
@@ -78,6 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             max_hamming: args.near_hamming,
             max_hamming_audio: args.near_audio,
             max_hamming_grey: args.near_grey,
+            max_hamming_video: args.near_video,
             min_jaccard: args.near_jaccard,
             table_tolerance: args.near_table,
         },

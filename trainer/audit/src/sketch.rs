@@ -6,7 +6,7 @@
 //! first-stage model can use):
 //! - images: 4×4 RGB means (48) + a 4-bin histogram per channel (12);
 //! - video: the image features averaged over 4 evenly spaced frames + their mean frame change;
-//! - text: sublinear term frequencies hashed into 512 buckets, later weighted by idf, L2-normed;
+//! - text: sublinear term frequencies hashed into 256 buckets, later weighted by idf, L2-normed;
 //! - audio: mean and standard deviation of 16 log band energies over frames (32);
 //! - tables: the row itself (standardised later).
 
@@ -24,7 +24,7 @@ pub const MINHASH: usize = 128;
 /// Tokens per text shingle.
 pub const SHINGLE: usize = 3;
 /// Hash buckets of the text features.
-pub const TEXT_BUCKETS: usize = 512;
+pub const TEXT_BUCKETS: usize = 256;
 /// Log-spaced frequency bands of the audio fingerprint.
 pub const AUDIO_BANDS: usize = 17;
 /// Time segments of the audio fingerprint (the clip divided evenly, so a small shift barely moves them).
@@ -220,10 +220,8 @@ impl Rgb {
         };
         // a grey picture has no colour to hash: its luma bits count three times (difference
         // hashes of the luma were tried instead and told MNIST digits apart less well)
-        match (chroma(&rg), chroma(&by)) {
-            (Some(a), Some(b)) => [l, a, b],
-            _ => [l, l, l],
-        }
+        // (one flat chroma plane, e.g. yellow = red + green, stands in for itself the same way)
+        [l, chroma(&rg).unwrap_or(l), chroma(&by).unwrap_or(l)]
     }
 
     fn features(&self) -> Vec<f32> {
