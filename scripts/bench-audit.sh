@@ -14,6 +14,8 @@
 # Usage: scripts/bench-audit.sh [ROWS=1000000] [IMAGES=100000] [BIN] [INJECT]
 #   BIN default ${CARGO_TARGET_DIR:-target}/release/autodl-format, INJECT the release build of
 #   `cargo build --release -p audit --example inject`. ROWS=0 IMAGES=0 skips the scale part.
+#   CONVERT (default BIN) converts the raw inputs: video needs a build that has FFmpeg
+#   (autodl-format-train beside it), e.g. the debug build of `cargo test`.
 #   Python with cleanlab, numpy and pillow: $AUDIT_VENV (default
 #   ~/.cache/autodl-format/venv-audit17), created and filled from PyPI when missing.
 set -euo pipefail
@@ -23,6 +25,7 @@ IMAGES="${2:-100000}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 BIN="$(realpath "${3:-$TARGET/release/autodl-format}")"
 INJECT="$(realpath "${4:-$TARGET/release/examples/inject}")"
+CONVERT="${CONVERT:-$BIN}"
 SHARED="${AUTODL_SHARED:-../shared}"
 VENV="${AUDIT_VENV:-$HOME/.cache/autodl-format/venv-audit17}"
 if ! "$VENV/bin/python" -c "import cleanlab, numpy, PIL" 2> /dev/null; then
@@ -84,7 +87,7 @@ for c in range(4):
         with wave.open(os.path.join(d, f"{i:04d}.wav"), "wb") as w:
             w.setnchannels(1); w.setsampwidth(2); w.setframerate(sr); w.writeframes(pcm.tobytes())
 PY
-convert() { "$BIN" convert "$@" --force -q > "$TMP/convert.log" 2>&1 || { cat "$TMP/convert.log"; exit 1; }; }
+convert() { "$CONVERT" convert "$@" --force -q > "$TMP/convert.log" 2>&1 || { cat "$TMP/convert.log"; exit 1; }; }
 convert "$SHARED/data/raw/iris-AutoML" --out "$TMP/ds/iris"
 convert "$SHARED/data/raw/randomtext" --out "$TMP/ds/randomtext"
 convert "$SHARED/data/raw/mini-kth" --test-size 0.34 --fps 5 --out "$TMP/ds/mini-kth"
@@ -165,12 +168,19 @@ done
 
 # ---- 2. scale ---------------------------------------------------------------------------
 measure() { # label, examples, command…
-    /usr/bin/time -v "${@:3}" > /dev/null 2> "$TMP/time.txt" || true
+    /usr/bin/time -v "${@:3}" > "$TMP/out.txt" 2> "$TMP/time.txt" || true
     local wall rss secs
     wall=$(grep "Elapsed (wall clock)" "$TMP/time.txt" | awk '{print $NF}')
     rss=$(grep "Maximum resident" "$TMP/time.txt" | awk '{print $NF}')
     secs=$(echo "$wall" | awk -F: '{ if (NF == 3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     echo "$1: wall $wall, peak RSS $((rss / 1024)) MiB, $(awk -v s="$secs" -v n="$2" 'BEGIN { printf "%.1f", 1e6 * s / n }') µs per example; uptime: $(uptime | sed 's/.*load/load/')"
+}
+facts() { # what the last audit found, from its JSON
+    "$PY" -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+print("  examples", sum(s["examples"] for s in r["subsets"]), "| near:", r["near"], "| outliers:", r["outliers"]["outliers"],
+      "| labels:", r["labels"]["status"], r["labels"].get("out_of_sample_accuracy"), r["labels"]["suspects"], r["labels"].get("reason", ""),
+      "| findings:", {s["kind"]: s["findings"] for s in r["summary"]})' "$TMP/out.txt"
 }
 if [ "$ROWS" -gt 0 ]; then
     echo
@@ -190,7 +200,8 @@ with open(sys.argv[1], "w") as f:
 PY
     "$BIN" convert "$TMP/big.csv" --out "$TMP/big" -q > /dev/null 2>&1
     rm -f "$TMP/big.csv"
-    measure "audit    table $ROWS" "$ROWS" "$BIN" audit "$TMP/big" --fail-on none -q
+    measure "audit    table $ROWS" "$ROWS" "$BIN" audit "$TMP/big" --fail-on none -q --json
+    facts
     measure "validate table $ROWS" "$ROWS" "$BIN" validate --quiet "$TMP/big"
     rm -rf "$TMP/big"
 fi
@@ -211,7 +222,8 @@ for i in range(n):
 PY
     "$BIN" convert "$TMP/pics" --out "$TMP/pics-ds" -q > /dev/null 2>&1
     rm -rf "$TMP/pics"
-    measure "audit    images $IMAGES" "$IMAGES" "$BIN" audit "$TMP/pics-ds" --fail-on none -q
+    measure "audit    images $IMAGES" "$IMAGES" "$BIN" audit "$TMP/pics-ds" --fail-on none -q --json
+    facts
     measure "validate images $IMAGES" "$IMAGES" "$BIN" validate --quiet "$TMP/pics-ds"
     rm -rf "$TMP/pics-ds"
 fi

@@ -14,27 +14,21 @@ use std::io::Cursor;
 use formats::dataset::{DatasetReader, DatasetWriter, Subset, WriterOptions};
 use formats::example::Frames;
 use formats::inspect::{infer_domain, Domain};
+use scoring::rng::SplitMix64;
 
-struct Rng(u64);
+/// The project's seeded generator, with the draws this tool needs.
+struct Rng(SplitMix64);
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        self.0 >> 11
-    }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.0.next() % n.max(1) as u64) as usize
     }
     fn unit(&mut self) -> f32 {
-        (self.next() % 1_000_000) as f32 / 1_000_000.0
+        self.0.unit() as f32
     }
     /// `k` distinct values below `n`, sorted.
     fn pick(&mut self, n: usize, k: usize) -> Vec<usize> {
-        let mut all: Vec<usize> = (0..n).collect();
-        for i in 0..k.min(n) {
-            let j = i + self.below(n - i);
-            all.swap(i, j);
-        }
-        let mut out = all[..k.min(n)].to_vec();
+        let mut out = self.0.permutation(n);
+        out.truncate(k.min(n));
         out.sort_unstable();
         out
     }
@@ -122,7 +116,7 @@ fn main() {
         std::process::exit(2);
     }
     let src = DatasetReader::open(&args[1]).expect("open source dataset");
-    let mut rng = Rng(args[3].parse().expect("seed"));
+    let mut rng = Rng(SplitMix64(args[3].parse().expect("seed")));
     let spec = src.spec(Subset::Train).expect("train metadata").clone();
     let domain = infer_domain(&spec);
     let mspec = spec.matrix_spec.first().cloned().unwrap_or_default();

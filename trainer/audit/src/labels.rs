@@ -196,13 +196,13 @@ pub fn confident_learning(probs: &[f32], given: &[u32], classes: usize) -> Vec<S
         }
     }
     let mut flagged = vec![false; n];
-    for i in 0..classes {
+    for (i, row) in joint.iter().enumerate() {
         let members: Vec<usize> = (0..n).filter(|&x| given[x] as usize == i).collect();
         // keep at least one example of each class
         let budget = members.len().saturating_sub(1);
         let mut removed = 0;
         for j in (0..classes).filter(|&j| j != i) {
-            let prune = (joint[i][j].round() as usize).min(budget - removed.min(budget));
+            let prune = (row[j].round() as usize).min(budget - removed.min(budget));
             if prune == 0 {
                 continue;
             }

@@ -31,12 +31,9 @@ pub const AUDIO_BANDS: usize = 17;
 pub const AUDIO_SEGMENTS: usize = 16;
 const AUDIO_FRAME: usize = 1024;
 
-/// 64-bit finaliser of splitmix64: a fast, well-mixed hash of one word.
-pub fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
+/// A well-mixed 64-bit hash of one word: the first draw of the project's SplitMix64 seeded with it.
+pub fn mix(z: u64) -> u64 {
+    scoring::rng::SplitMix64(z).next()
 }
 
 /// Fingerprints and features of all examples, in scan order.

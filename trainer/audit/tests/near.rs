@@ -137,7 +137,7 @@ fn generated_table_flips_near_copies_and_an_outlier() {
     use formats::metadata::{DataSpec, Format, MatrixSpec};
     let mut rng = Lcg(99);
     let centres: Vec<Vec<f32>> = (0..4).map(|_| (0..6).map(|_| 3.0 * rng.normal()).collect()).collect();
-    let mut row = |c: usize, rng: &mut Lcg| -> Vec<f32> { centres[c].iter().map(|m| m + rng.normal()).collect() };
+    let row = |c: usize, rng: &mut Lcg| -> Vec<f32> { centres[c].iter().map(|m| m + rng.normal()).collect() };
     let test: Vec<(Vec<f32>, i64)> = (0..100).map(|i| (row(i % 4, &mut rng), (i % 4) as i64)).collect();
     let mut train: Vec<(Vec<f32>, i64)> = (0..600).map(|i| (row(i % 4, &mut rng), (i % 4) as i64)).collect();
     let flipped: Vec<usize> = (0..600).filter(|i| i % 30 == 11).collect();
@@ -194,8 +194,7 @@ fn generated_text_one_token_changed_is_a_near_leak() {
     let mut changed = values.clone();
     changed[30] = 4321.0;
     train.push((as_frames(&changed), 1));
-    let mut vocab = vec![];
-    vocab.push(("w".to_string(), 0));
+    let vocab = vec![("w".to_string(), 0)];
     let spec = DataSpec {
         output_dim: 2,
         sequence_size: -1,
