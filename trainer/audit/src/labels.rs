@@ -178,22 +178,26 @@ pub fn confident_learning(probs: &[f32], given: &[u32], classes: usize) -> Vec<S
     for j in 0..classes {
         threshold[j] /= count[j].max(1) as f64;
     }
-    // confident joint: rows given, columns the confident class
+    let argmax = |i: usize| (0..classes).max_by(|&a, &b| p(i, a).total_cmp(&p(i, b))).unwrap_or(0);
+    // confident joint: rows given, columns the guessed class — the most probable class above its
+    // threshold when several are, else the most probable class (as cleanlab guesses)
     let mut joint = vec![vec![0f64; classes]; classes];
     for (i, &g) in given.iter().enumerate() {
-        let best = (0..classes)
-            .filter(|&j| count[j] > 0 && f64::from(p(i, j)) >= threshold[j] - 1e-6)
-            .max_by(|&a, &b| p(i, a).total_cmp(&p(i, b)));
-        if let Some(j) = best {
-            joint[g as usize][j] += 1.0;
-        }
+        let confident: Vec<usize> = (0..classes).filter(|&j| count[j] > 0 && f64::from(p(i, j)) >= threshold[j] - 1e-6).collect();
+        let guess = match confident.len() {
+            0 => continue,
+            1 => argmax(i),
+            _ => confident.iter().copied().max_by(|&a, &b| p(i, a).total_cmp(&p(i, b))).unwrap_or(0),
+        };
+        joint[g as usize][guess] += 1.0;
     }
-    // calibration: each row sums to the count of its given label
+    // calibration: each row sums to the count of its given label, rounded keeping that total
     for (i, row) in joint.iter_mut().enumerate() {
         let s: f64 = row.iter().sum();
         if s > 0.0 {
             row.iter_mut().for_each(|c| *c *= count[i] as f64 / s);
         }
+        round_keeping_total(row);
     }
     let mut flagged = vec![false; n];
     for (i, row) in joint.iter().enumerate() {
@@ -202,7 +206,7 @@ pub fn confident_learning(probs: &[f32], given: &[u32], classes: usize) -> Vec<S
         let budget = members.len().saturating_sub(1);
         let mut removed = 0;
         for j in (0..classes).filter(|&j| j != i) {
-            let prune = (row[j].round() as usize).min(budget - removed.min(budget));
+            let prune = (row[j] as usize).min(budget - removed.min(budget));
             if prune == 0 {
                 continue;
             }
@@ -214,7 +218,6 @@ pub fn confident_learning(probs: &[f32], given: &[u32], classes: usize) -> Vec<S
             removed += prune;
         }
     }
-    let argmax = |i: usize| (0..classes).max_by(|&a, &b| p(i, a).total_cmp(&p(i, b))).unwrap_or(0);
     let mut out: Vec<Suspect> = (0..n)
         .filter(|&i| flagged[i] && argmax(i) != given[i] as usize)
         .map(|i| {
@@ -224,6 +227,24 @@ pub fn confident_learning(probs: &[f32], given: &[u32], classes: usize) -> Vec<S
         .collect();
     out.sort_by(|a, b| a.self_confidence.total_cmp(&b.self_confidence).then(a.item.cmp(&b.item)));
     out
+}
+
+/// Rounds the row to whole counts with the same (rounded) total: floors, then the largest
+/// remainders get the missing units.
+fn round_keeping_total(row: &mut [f64]) {
+    let total = row.iter().sum::<f64>().round() as i64;
+    let floors: Vec<f64> = row.iter().map(|v| v.floor()).collect();
+    let mut missing = total - floors.iter().sum::<f64>() as i64;
+    let mut order: Vec<usize> = (0..row.len()).collect();
+    order.sort_by(|&a, &b| (row[b] - floors[b]).total_cmp(&(row[a] - floors[a])));
+    row.copy_from_slice(&floors);
+    for &k in &order {
+        if missing <= 0 {
+            break;
+        }
+        row[k] += 1.0;
+        missing -= 1;
+    }
 }
 
 #[cfg(test)]
@@ -255,6 +276,20 @@ mod tests {
             assert_eq!(s.suggested, (s.given + classes as u32 - 1) % classes as u32);
             assert!(s.confidence > 0.5 && s.self_confidence < 0.5);
         }
+    }
+
+    #[test]
+    fn rounding_keeps_the_row_total() {
+        // total 3: floors 2+0+0, the largest remainder (0.4) gets the missing unit
+        let mut row = [2.4, 0.3, 0.3];
+        round_keeping_total(&mut row);
+        assert_eq!(row, [3.0, 0.0, 0.0]);
+        let mut row = [0.2, 1.6, 1.2];
+        round_keeping_total(&mut row);
+        assert_eq!(row, [0.0, 2.0, 1.0]);
+        let mut row = [1.5, 1.5, 1.0];
+        round_keeping_total(&mut row);
+        assert_eq!(row.iter().sum::<f64>(), 4.0);
     }
 
     #[test]
