@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0.25, value_name = "FRACTION")]
     pub near_hamming: f64,
     /// Near duplicates: largest Hamming fraction between two grey pictures (64 distinct bits)
-    #[arg(long, default_value_t = 0.1, value_name = "FRACTION")]
+    #[arg(long, default_value_t = 0.08, value_name = "FRACTION")]
     pub near_grey: f64,
     /// Near duplicates: largest Hamming fraction between video fingerprints (4 frames)
     #[arg(long, default_value_t = 0.12, value_name = "FRACTION")]
