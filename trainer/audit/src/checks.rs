@@ -98,10 +98,13 @@ fn suspect_labels(entries: &[Entry], sk: &Sketches, output_dim: u32, opts: &Audi
         out_of_sample_accuracy: None,
         suspects: 0,
     };
-    let train: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].subset == Subset::Train && entries[i].labels.is_some()).collect();
     // a one-output label is binary: no class is the negative, class 0 the positive
     let binary = output_dim == 1;
     let classes = if binary { 2 } else { output_dim as usize };
+    // a class index beyond output_dim is the validator's to report: such examples are left out
+    let train: Vec<usize> = (0..entries.len())
+        .filter(|&i| entries[i].subset == Subset::Train && entries[i].labels.as_ref().is_some_and(|l| l.iter().all(|&c| c < output_dim.max(1))))
+        .collect();
     let multi = train.iter().filter(|&&i| entries[i].labels.as_ref().is_some_and(|l| if binary { l.len() > 1 } else { l.len() != 1 })).count();
     if multi > 0 {
         facts.reason = Some(format!("{multi} train example(s) have {} one class; confident learning here needs exactly one class per example (multi-label is not handled)", if binary { "more than" } else { "other than" }));

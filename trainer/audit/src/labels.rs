@@ -48,6 +48,9 @@ pub struct LabelCheck {
 /// confident learning. `Err` is the reason it cannot run (too few examples or classes).
 pub fn check(features: &[f32], dim: usize, given: &[u32], classes: usize) -> Result<LabelCheck, String> {
     let n = given.len();
+    if let Some(&g) = given.iter().find(|&&g| g as usize >= classes) {
+        return Err(format!("class {g} is beyond the {classes} classes"));
+    }
     let present = {
         let mut seen = vec![false; classes];
         given.iter().for_each(|&g| seen[g as usize] = true);
@@ -293,7 +296,10 @@ mod tests {
     }
 
     #[test]
-    fn refuses_a_single_class() {
+    fn refuses_a_single_class_and_a_class_out_of_range() {
         assert!(check(&[0.0; 20], 1, &[0; 20], 2).unwrap_err().contains("1 class"));
+        let mut given = vec![0u32; 20];
+        given[3] = 7;
+        assert!(check(&[0.0; 20], 1, &given, 2).unwrap_err().contains("class 7"));
     }
 }
