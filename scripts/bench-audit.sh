@@ -7,7 +7,8 @@
 #    near copies. Each dataset is audited clean first (every pair it reports is printed), then
 #    injected; precision and recall per finding kind are printed, and cleanlab's
 #    find_label_issues runs on the SAME out-of-sample probabilities (`audit --probabilities`).
-#    Pairs the clean run already reported are not counted against precision.
+#    Pairs the clean run already reported are not counted against precision. Every report is
+#    checked against schemas/audit-report.schema.json.
 # 2. Scale: a generated table of ROWS rows × 20 columns and a folder of IMAGES 32×32 PNG
 #    pictures, audited with /usr/bin/time -v (peak RSS, time per example), beside `validate`.
 #
@@ -28,9 +29,9 @@ INJECT="$(realpath "${4:-$TARGET/release/examples/inject}")"
 CONVERT="${CONVERT:-$BIN}"
 SHARED="${AUTODL_SHARED:-../shared}"
 VENV="${AUDIT_VENV:-$HOME/.cache/autodl-format/venv-audit17}"
-if ! "$VENV/bin/python" -c "import cleanlab, numpy, PIL" 2> /dev/null; then
+if ! "$VENV/bin/python" -c "import cleanlab, numpy, PIL, jsonschema" 2> /dev/null; then
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check cleanlab numpy pillow
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check cleanlab numpy pillow jsonschema
 fi
 PY="$VENV/bin/python"
 TMP="$(mktemp -d /tmp/bench-audit.XXXXXX)"
@@ -108,8 +109,12 @@ for ds in Monkeys miniciao iris randomtext mini-kth gen-images gen-text gen-tabl
     "$BIN" audit "$TMP/inj/$ds" --json --fail-on none -q --probabilities "$TMP/$ds.probs.tsv" > "$TMP/$ds.inj.json" 2> "$TMP/$ds.err" || true
     "$PY" - "$ds" "$TMP/$ds.clean.json" "$TMP/$ds.truth.json" "$TMP/$ds.inj.json" "$TMP/$ds.probs.tsv" <<'PY'
 import json, os, sys
+import jsonschema
 name, clean_p, truth_p, inj_p, probs_p = sys.argv[1:]
 clean, truth, inj = (json.load(open(p)) for p in (clean_p, truth_p, inj_p))
+schema = json.load(open("schemas/audit-report.schema.json"))
+for report in (clean, inj):
+    jsonschema.validate(report, schema)
 NEAR = ("near_duplicate_train", "near_duplicate_test", "near_duplicate_unlabelled", "near_leakage")
 def ref(e): return (e["subset"], e["index"])
 def pairs(report, kinds, exact):
