@@ -1,5 +1,5 @@
-//! `audit`: what in an AutoDL dataset should be fixed before it is trained or rated (issue 17,
-//! first slice). One streaming pass keeps a 128-bit content hash and the labels of every
+//! `audit`: what in an AutoDL dataset should be fixed before it is trained or rated (issue 17).
+//! One streaming pass keeps a 128-bit content hash, the labels and a small sketch of every
 //! example — never the examples — and finds:
 //! - exact duplicates within train, within test, across train↔test (leakage), and identical
 //!   examples with different labels (conflicts; test labels from the `.solution`);
@@ -104,7 +104,8 @@ pub fn audit_with_probabilities(dir: &Path, opts: &AuditOptions, progress: &dyn 
     let mut scan = scan::scan(&reader, domain, opts, progress)?;
     // before the duplicate check sorts the entries: the sketches follow the scan order
     let checked = checks::run(&scan.entries, &scan.sketches, output_dim, opts);
-    drop(std::mem::replace(&mut scan.sketches, sketch::Sketches::new(domain)));
+    // the sketches are done with: their memory goes before the findings are assembled
+    scan.sketches = sketch::Sketches::new(domain);
 
     let mut findings = duplicates::find(&mut scan.entries, opts.max_examples_per_finding);
     findings.extend(checked.findings);
