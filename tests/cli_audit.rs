@@ -140,3 +140,75 @@ fn help_lists_the_exit_codes_and_kinds() {
         }
     }
 }
+
+/// 40 train and 10 test 16×16 colour pictures of 2 classes; test #0 and #1 are copied into
+/// train, #1 with one pixel column shifted.
+fn pictures(root: &Path) -> PathBuf {
+    let out = root.join("pictures");
+    let pic = |seed: usize, shift: usize| -> Frames {
+        let v: Vec<f32> = (0..16 * 16usize)
+            .flat_map(|k| {
+                let (y, x) = (k / 16, (k % 16).saturating_sub(shift));
+                let s = seed as f32;
+                [0.5 + 0.4 * (0.3 * x as f32 + s).sin(), 0.5 + 0.4 * (0.2 * y as f32 * (1.0 + s / 7.0)).cos(), ((x * y + seed * 13) % 16) as f32 / 16.0]
+            })
+            .collect();
+        Frames::dense_from_frames([v])
+    };
+    let mut w = DatasetWriter::create(&out, "pictures", WriterOptions::default()).unwrap();
+    for i in 0..10 {
+        w.push_test(&pic(100 + i, 0), &[(i % 2) as i64], &[1.0]).unwrap();
+    }
+    for i in 0..40 {
+        w.push_train(&pic(i, 0), &[(i % 2) as i64], &[1.0]).unwrap();
+    }
+    w.push_train(&pic(100, 0), &[0], &[1.0]).unwrap();
+    w.push_train(&pic(101, 1), &[1], &[1.0]).unwrap();
+    let spec = DataSpec {
+        output_dim: 2,
+        sequence_size: 1,
+        matrix_spec: vec![MatrixSpec { row_count: 16, col_count: 16, format: Format::Dense, num_channels: 3, ..Default::default() }],
+        ..Default::default()
+    };
+    w.finish(spec, None).unwrap();
+    out
+}
+
+/// The Data quality section (scoring::report::quality) in headless Chromium: the exact and the
+/// near leak each show two drawn pictures side by side; skipped without Chromium unless CI=true.
+#[test]
+fn quality_section_renders_in_chromium() {
+    let browser = ["chromium", "chromium-browser"].into_iter().find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()));
+    let Some(browser) = browser else {
+        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but chromium is not installed");
+        eprintln!("chromium not found; browser check skipped");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = pictures(tmp.path());
+    let report = audit::audit_dataset(&dir, &audit::AuditOptions::default()).unwrap();
+    let section = audit::section::quality_section(&report, &dir);
+    let probe = r#"<pre id="probe"></pre><script>
+      const imgs = [...document.querySelectorAll('#quality-pairs img')];
+      const rows = [...document.querySelectorAll('#quality-pairs tr')].slice(1).map(r => [r.cells[0].textContent, r.querySelectorAll('img').length]);
+      document.getElementById('probe').textContent = JSON.stringify({loaded: imgs.filter(i => i.complete && i.naturalWidth > 0).length, total: imgs.length, rows});
+    </script>"#;
+    let page = tmp.path().join("quality.html");
+    let html = scoring::report::quality::render_quality(&section);
+    std::fs::write(&page, format!("<!doctype html><html><head><meta charset=\"utf-8\"></head><body>{html}{probe}</body></html>")).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let o = Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=5000", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("start chromium");
+    assert!(o.status.success(), "chromium failed: {}", text(&o.stderr));
+    let dom = text(&o.stdout);
+    let start = dom.find("<pre id=\"probe\">").expect("probe in the DOM") + "<pre id=\"probe\">".len();
+    let json = &dom[start..start + dom[start..].find("</pre>").unwrap()];
+    let v: serde_json::Value = serde_json::from_str(&json.replace("&quot;", "\"")).unwrap_or_else(|e| panic!("{e}: {json}"));
+    let rows: Vec<(String, u64)> = v["rows"].as_array().unwrap().iter().map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_u64().unwrap())).collect();
+    assert!(rows.contains(&("leakage".to_string(), 2)) && rows.contains(&("near_leakage".to_string(), 2)), "{rows:?}");
+    assert_eq!(v["loaded"], v["total"], "every thumbnail decodes: {v}");
+}

@@ -4,7 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use audit::{audit_dataset, audit_dataset_with_progress, AuditOptions, AuditReport, FindingKind};
+use audit::checks::Probabilities;
+use audit::{audit_with_probabilities, AuditOptions, AuditReport, FindingKind};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -16,12 +17,39 @@ pub struct Args {
     /// Finding kinds that make the exit status 1, comma-separated, or `none`: duplicate_train,
     /// duplicate_test, duplicate_unlabelled, leakage, conflict, class_imbalance, rare_class,
     /// test_class_not_in_train, constant_column, missing_column, column_leakage,
-    /// column_separates_class
+    /// column_separates_class, near_duplicate_train, near_duplicate_test,
+    /// near_duplicate_unlabelled, near_leakage, outlier, suspect_label
     #[arg(long, value_delimiter = ',', default_value = "leakage,conflict", value_name = "KIND[,KIND…]")]
     pub fail_on: Vec<String>,
     /// Classes with fewer train examples than this are reported as rare
     #[arg(long, default_value_t = 5, value_name = "K")]
     pub min_class_examples: usize,
+    /// Near duplicates: largest Hamming distance between picture fingerprints, as a
+    /// fraction of their bits (grey pictures: --near-grey; video: --near-video; audio: --near-audio)
+    #[arg(long, default_value_t = 0.25, value_name = "FRACTION")]
+    pub near_hamming: f64,
+    /// Near duplicates: largest Hamming fraction between two grey pictures (64 distinct bits)
+    #[arg(long, default_value_t = 0.08, value_name = "FRACTION")]
+    pub near_grey: f64,
+    /// Near duplicates: largest Hamming fraction between video fingerprints (4 frames)
+    #[arg(long, default_value_t = 0.12, value_name = "FRACTION")]
+    pub near_video: f64,
+    /// Near duplicates: largest Hamming fraction between audio fingerprints
+    #[arg(long, default_value_t = 0.25, value_name = "FRACTION")]
+    pub near_audio: f64,
+    /// Near duplicates: least estimated Jaccard similarity of two texts' 3-token shingles
+    #[arg(long, default_value_t = 0.7, value_name = "J")]
+    pub near_jaccard: f64,
+    /// Near duplicates: largest difference of two table rows in any column, in standard deviations
+    #[arg(long, default_value_t = 0.05, value_name = "Z")]
+    pub near_table: f64,
+    /// Outliers: robust z-score of the k-nearest-neighbour distance at which an example is reported
+    #[arg(long, default_value_t = 6.0, value_name = "Z")]
+    pub outlier_z: f64,
+    /// Also write the out-of-sample class probabilities behind the suspect labels to FILE
+    /// (tab-separated: train index, given class, one probability per class), e.g. for cleanlab
+    #[arg(long, value_name = "FILE")]
+    pub probabilities: Option<PathBuf>,
     /// No progress bar
     #[arg(long, short)]
     pub quiet: bool,
@@ -47,17 +75,46 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("error: {guidance}; then run `autodl-format audit` on the converted dataset");
         return Ok(2);
     }
-    let opts = AuditOptions { min_class_examples: args.min_class_examples, ..Default::default() };
+    let opts = AuditOptions {
+        min_class_examples: args.min_class_examples,
+        near: audit::near::NearOptions {
+            max_hamming: args.near_hamming,
+            max_hamming_audio: args.near_audio,
+            max_hamming_grey: args.near_grey,
+            max_hamming_video: args.near_video,
+            min_jaccard: args.near_jaccard,
+            table_tolerance: args.near_table,
+        },
+        outlier_robust_z: args.outlier_z,
+        ..Default::default()
+    };
     let bar = progress_bar(args.quiet, audit::announced_records(&args.input));
     let result = match &bar {
-        Some(bar) => audit_dataset_with_progress(&args.input, &opts, &|n| bar.set_position(n)),
-        None => audit_dataset(&args.input, &opts),
+        Some(bar) => audit_with_probabilities(&args.input, &opts, &|n| bar.set_position(n)),
+        None => audit_with_probabilities(&args.input, &opts, &|_| {}),
     };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     let report = match result {
-        Ok(r) => r,
+        Ok((r, probabilities)) => {
+            match (&args.probabilities, &probabilities) {
+                (Some(path), Some(p)) => {
+                    if let Err(e) = write_probabilities(path, p) {
+                        eprintln!("error: {}: {e}", path.display());
+                        return Ok(2);
+                    }
+                }
+                // the audit itself ran: no file, and the reason, but not a failure
+                (Some(path), None) => eprintln!(
+                    "warning: {} not written: no out-of-sample probabilities ({})",
+                    path.display(),
+                    r.labels.reason.as_deref().unwrap_or("no labelled train examples")
+                ),
+                (None, _) => {}
+            }
+            r
+        }
         Err(e) => {
             eprintln!("error: {e}");
             eprintln!("(run `autodl-format validate {}` for every problem)", args.input.display());
@@ -71,6 +128,22 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(code),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The probabilities as TSV, written to a temporary file renamed into place.
+fn write_probabilities(path: &std::path::Path, p: &Probabilities) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        for (row, (index, given)) in p.values.chunks(p.classes).zip(&p.rows) {
+            let values: Vec<String> = row.iter().map(|v| format!("{v:.6}")).collect();
+            writeln!(w, "{index}\t{given}\t{}", values.join("\t"))?;
+        }
+        w.flush()?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// A record-count bar on stderr, only for an interactive terminal and without `--quiet`.

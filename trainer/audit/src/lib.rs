@@ -1,21 +1,32 @@
-//! `audit`: what in an AutoDL dataset should be fixed before it is trained or rated (issue 17,
-//! first slice). One streaming pass keeps a 128-bit content hash and the labels of every
+//! `audit`: what in an AutoDL dataset should be fixed before it is trained or rated (issue 17).
+//! One streaming pass keeps a 128-bit content hash, the labels and a small sketch of every
 //! example — never the examples — and finds:
 //! - exact duplicates within train, within test, across train↔test (leakage), and identical
 //!   examples with different labels (conflicts; test labels from the `.solution`);
 //! - class facts: counts, imbalance, classes with fewer than k train examples, test classes
 //!   absent from train;
-//! - for tables: constant and all-missing columns, and columns that predict the label alone.
+//! - for tables: constant and all-missing columns, and columns that predict the label alone;
+//! - near duplicates (within train, within test, train↔test) by locality-sensitive hashing of a
+//!   per-domain fingerprint kept in the same pass ([`sketch`], [`near`]);
+//! - outliers by k-nearest-neighbour distance in a small feature space ([`outliers`]);
+//! - suspect labels by confident learning on cross-fitted probabilities ([`labels`]).
 //!
 //! Modules: [`scan`] (the pass and the hash), [`duplicates`], [`classes`], [`columns`],
-//! [`report`] (the JSON shape, schema `schemas/audit-report.schema.json`).
+//! [`checks`] (sketch-based findings), [`report`] (the JSON shape, schema
+//! `schemas/audit-report.schema.json`).
 
+pub mod checks;
 pub mod classes;
 pub mod columns;
 pub mod duplicates;
 pub mod error;
+pub mod labels;
+pub mod near;
+pub mod outliers;
 pub mod report;
 pub mod scan;
+pub mod section;
+pub mod sketch;
 
 use std::path::Path;
 
@@ -39,6 +50,12 @@ pub struct AuditOptions {
     pub max_auc_values: usize,
     /// Examples listed per finding (the count is always complete).
     pub max_examples_per_finding: usize,
+    /// Near-duplicate thresholds.
+    pub near: near::NearOptions,
+    /// An example whose k-NN distance is this many robust deviations above the median is an outlier.
+    pub outlier_robust_z: f64,
+    /// Near pairs, outliers and suspect labels listed per kind (the facts count them all).
+    pub max_pairs_per_kind: usize,
 }
 
 impl Default for AuditOptions {
@@ -49,6 +66,9 @@ impl Default for AuditOptions {
             leakage_auc: 0.99,
             max_auc_values: 20_000_000,
             max_examples_per_finding: 50,
+            near: near::NearOptions::default(),
+            outlier_robust_z: 6.0,
+            max_pairs_per_kind: 1000,
         }
     }
 }
@@ -67,6 +87,11 @@ pub fn announced_records(dir: &Path) -> Option<u64> {
 
 /// [`audit_dataset`], calling `progress` with the number of records read so far.
 pub fn audit_dataset_with_progress(dir: &Path, opts: &AuditOptions, progress: &dyn Fn(u64)) -> Result<AuditReport, AuditError> {
+    audit_with_probabilities(dir, opts, progress).map(|(report, _)| report)
+}
+
+/// The audit and the out-of-sample probabilities behind the suspect labels (when computed).
+pub fn audit_with_probabilities(dir: &Path, opts: &AuditOptions, progress: &dyn Fn(u64)) -> Result<(AuditReport, Option<checks::Probabilities>), AuditError> {
     let reader = DatasetReader::open(dir)?;
     let first = reader.subsets().first().copied();
     let spec = first.and_then(|s| reader.spec(s)).ok_or_else(|| AuditError::Dataset {
@@ -77,8 +102,13 @@ pub fn audit_dataset_with_progress(dir: &Path, opts: &AuditOptions, progress: &d
     let output_dim = spec.output_dim.max(0) as u32;
     let names = reader.label_names()?;
     let mut scan = scan::scan(&reader, domain, opts, progress)?;
+    // before the duplicate check sorts the entries: the sketches follow the scan order
+    let checked = checks::run(&scan.entries, &scan.sketches, output_dim, opts);
+    // the sketches are done with: their memory goes before the findings are assembled
+    scan.sketches = sketch::Sketches::new(domain);
 
     let mut findings = duplicates::find(&mut scan.entries, opts.max_examples_per_finding);
+    findings.extend(checked.findings);
     scan.entries.sort_unstable_by_key(|e| (e.subset != formats::dataset::Subset::Train, e.index));
     let (classes, class_findings) = classes::facts(&scan.entries, output_dim, names.as_deref(), opts);
     findings.extend(class_findings);
@@ -88,7 +118,7 @@ pub fn audit_dataset_with_progress(dir: &Path, opts: &AuditOptions, progress: &d
         facts
     });
     findings.sort_by_key(|f| f.kind);
-    Ok(AuditReport {
+    let report = AuditReport {
         dataset: dir.to_path_buf(),
         name: reader.name().to_string(),
         domain,
@@ -96,7 +126,11 @@ pub fn audit_dataset_with_progress(dir: &Path, opts: &AuditOptions, progress: &d
         options: opts.clone(),
         classes,
         columns,
+        near: Some(checked.near),
+        outliers: checked.outliers,
+        labels: checked.labels,
         summary: report::summarise(&findings),
         findings,
-    })
+    };
+    Ok((report, checked.probabilities))
 }

@@ -44,10 +44,22 @@ pub enum FindingKind {
     ColumnLeakage,
     /// A table column that separates one class from the rest (one-vs-rest AUC ≥ threshold).
     ColumnSeparatesClass,
+    /// Two train examples that are nearly the same (perceptual hash, MinHash, standardised row).
+    NearDuplicateTrain,
+    /// Two nearly identical test examples.
+    NearDuplicateTest,
+    /// Two nearly identical examples of an unlabelled set.
+    NearDuplicateUnlabelled,
+    /// A test example nearly identical to a train example.
+    NearLeakage,
+    /// An example far from all others in the feature space (k-nearest-neighbour distance).
+    Outlier,
+    /// A train example whose label confident learning doubts.
+    SuspectLabel,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 12] = [
+    pub const ALL: [FindingKind; 18] = [
         FindingKind::DuplicateTrain,
         FindingKind::DuplicateTest,
         FindingKind::DuplicateUnlabelled,
@@ -60,6 +72,12 @@ impl FindingKind {
         FindingKind::MissingColumn,
         FindingKind::ColumnLeakage,
         FindingKind::ColumnSeparatesClass,
+        FindingKind::NearDuplicateTrain,
+        FindingKind::NearDuplicateTest,
+        FindingKind::NearDuplicateUnlabelled,
+        FindingKind::NearLeakage,
+        FindingKind::Outlier,
+        FindingKind::SuspectLabel,
     ];
 
     /// The JSON / command-line name.
@@ -77,13 +95,19 @@ impl FindingKind {
             FindingKind::MissingColumn => "missing_column",
             FindingKind::ColumnLeakage => "column_leakage",
             FindingKind::ColumnSeparatesClass => "column_separates_class",
+            FindingKind::NearDuplicateTrain => "near_duplicate_train",
+            FindingKind::NearDuplicateTest => "near_duplicate_test",
+            FindingKind::NearDuplicateUnlabelled => "near_duplicate_unlabelled",
+            FindingKind::NearLeakage => "near_leakage",
+            FindingKind::Outlier => "outlier",
+            FindingKind::SuspectLabel => "suspect_label",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
             FindingKind::Leakage | FindingKind::Conflict | FindingKind::ColumnLeakage => Severity::Error,
-            FindingKind::ClassImbalance => Severity::Info,
+            FindingKind::ClassImbalance | FindingKind::Outlier => Severity::Info,
             _ => Severity::Warning,
         }
     }
@@ -146,9 +170,13 @@ pub struct Finding {
     pub class: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub column: Option<ColumnRef>,
-    /// The measured value behind the finding (imbalance ratio, AUC, count).
+    /// The measured value behind the finding (imbalance ratio, AUC, count, similarity of a
+    /// near pair, k-NN distance of an outlier, confidence of a suggested label).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// Suspect labels: the class the out-of-sample model prefers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested_class: Option<u32>,
 }
 
 impl Finding {
@@ -164,6 +192,7 @@ impl Finding {
             class: None,
             column: None,
             value: None,
+            suggested_class: None,
         }
     }
 }
@@ -245,6 +274,10 @@ pub struct AuditReport {
     pub classes: ClassFacts,
     /// Tables only.
     pub columns: Option<ColumnFacts>,
+    /// How near duplicates were searched (method, threshold, candidates compared, pairs found).
+    pub near: Option<crate::near::NearFacts>,
+    pub outliers: OutlierFacts,
+    pub labels: LabelFacts,
     pub summary: Vec<KindSummary>,
     pub findings: Vec<Finding>,
 }
@@ -272,4 +305,36 @@ pub fn summarise(findings: &[Finding]) -> Vec<KindSummary> {
         });
     }
     out
+}
+
+/// How outliers were scored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutlierFacts {
+    /// Neighbour whose distance is the score.
+    pub k: usize,
+    /// Examples every example was compared with.
+    pub references: usize,
+    /// Median k-NN distance (standardised features); `None` when too few examples.
+    pub median_distance: Option<f64>,
+    /// Robust z-score (1.4826 × MAD units above the median) at which an example is an outlier.
+    pub min_robust_z: f64,
+    pub outliers: u64,
+}
+
+/// Whether suspect labels were looked for, and how.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabelFacts {
+    /// `done` or `refused`.
+    pub status: String,
+    /// Why the check was refused (multi-label, too few examples or classes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub method: String,
+    pub folds: usize,
+    /// Train examples given out-of-sample probabilities.
+    pub examples: u64,
+    /// Share of examples whose out-of-sample most probable class is the given one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out_of_sample_accuracy: Option<f64>,
+    pub suspects: u64,
 }

@@ -9,6 +9,7 @@ use twox_hash::XxHash3_128;
 
 use crate::columns::ColumnScan;
 use crate::error::AuditError;
+use crate::sketch::Sketches;
 use crate::AuditOptions;
 
 /// What is kept of one example: ~64 bytes whatever its size.
@@ -32,6 +33,8 @@ pub struct Scan {
     pub entries: Vec<Entry>,
     pub counts: Vec<(Subset, u64)>,
     pub columns: Option<ColumnScan>,
+    /// Fingerprints and features, in the order of `entries` as scanned.
+    pub sketches: Sketches,
 }
 
 /// A score above one half marks a class as present (hard labels are 0/1; soft ones rounded).
@@ -92,6 +95,7 @@ pub fn scan(reader: &DatasetReader, domain: Domain, opts: &AuditOptions, progres
         .flatten();
     let mut entries = Vec::new();
     let mut counts = Vec::new();
+    let mut sketches = Sketches::new(domain);
     for subset in reader.subsets() {
         let spec = reader.spec(subset).and_then(|s| s.matrix_spec.first().cloned()).unwrap_or_default();
         let mut n = 0u64;
@@ -116,6 +120,9 @@ pub fn scan(reader: &DatasetReader, domain: Domain, opts: &AuditOptions, progres
             if let Some(cols) = columns.as_mut() {
                 let row = record.frame_tensor(0, &spec)?;
                 cols.push(&record, &row.data, subset, labels.as_deref())?;
+                sketches.push(&record, &spec, Some(&row.data))?;
+            } else {
+                sketches.push(&record, &spec, None)?;
             }
             entries.push(Entry { hash: content_hash(record.frames()), subset, index: n, id: record.id(), labels });
             n += 1;
@@ -133,7 +140,8 @@ pub fn scan(reader: &DatasetReader, domain: Domain, opts: &AuditOptions, progres
         }
         counts.push((subset, n));
     }
-    Ok(Scan { entries, counts, columns })
+    sketches.finish();
+    Ok(Scan { entries, counts, columns, sketches })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! plain rows ([`SkippedInput`]), read by the caller from `<name>_skipped.tsv`.
 
 pub mod leaderboard;
+pub mod quality;
 mod learning;
 mod samples;
 mod summary;
