@@ -4,7 +4,8 @@
 //! - the ± of report.html and of the terminal summary are the nauc_std/alc_std of the same
 //!   run's scores.txt;
 //! - the small-test-set finding shows on the real miniciao (18 test rows, 10 classes) and
-//!   Monkeys (4 test rows) datasets, not on a generated image set with ≥ 30 test rows per class.
+//!   Monkeys (4 test rows) datasets, not on a generated image set with ≥ 30 test rows per class;
+//! - `rate` runs the audit: a table with repeated rows gets a Data quality section naming the leak.
 
 mod rate_support;
 
@@ -149,4 +150,40 @@ fn a_generated_image_set_with_many_test_rows_is_not_flagged() {
     assert!(!html.contains("id=\"small-test-set\""), "finding shown with {per_class:?} test rows per class");
     assert!(!stdout.contains("test set too small"), "{stdout}");
     assert!(nauc_std <= 0.05 && alc_std <= 0.05);
+}
+
+#[test]
+fn rate_runs_the_audit_and_its_data_quality_section_names_the_leak() {
+    // A table whose last 30 rows repeat earlier ones: with a 30 % test split, some copies land
+    // in test while their twin is in train (leakage the audit must report in the rate report).
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("leaky.csv");
+    let mut text = String::from("a,b,c,label\n");
+    let mut rows = Vec::new();
+    let mut x: u64 = 7;
+    for i in 0..170 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let (a, b) = ((x >> 33) % 1000, (x >> 13) % 997);
+        rows.push(format!("{a},{b},{},{}", i % 11, usize::from(a + b > 1000)));
+    }
+    for i in 0..30 {
+        rows.push(rows[i * 5].clone());
+    }
+    for r in &rows {
+        text.push_str(r);
+        text.push('\n');
+    }
+    std::fs::write(&csv, text).unwrap();
+    let out = tmp.path().join("rated");
+    let o = rate(&csv, &out, &["--time-budget", "10", "--seed", "3", "--test-size", "0.3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("audit: ") && stderr.contains("Data quality section"), "{stderr}");
+    let (_, html) = read_report(&out);
+    let section = html.find("id=\"data-quality\"").expect("no Data quality section");
+    assert!(section > html.find("id=\"verdict\"").unwrap(), "the verdict comes first");
+    let quality = &html[section..];
+    assert!(quality.contains("<td>leakage</td>"), "no leakage row in the section");
+    assert!(quality.contains("id=\"quality-pairs\""), "the leaked pairs are not shown side by side");
+    assert_self_contained(&html);
 }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use formats::inspect::Inspection;
 use formats::validate::{validate, Report, ValidateOptions};
+use scoring::report::quality::QualitySection;
 use scoring::report::{build_report, read_skipped_tsv, Leaderboard, ReportInput, RunFacts, SkippedInput};
 use scoring::ScoreReport;
 use trainer::ingestion::{IngestionEvent, StopReason};
@@ -158,7 +159,7 @@ fn score_and_report(options: &RateOptions, checked: Checked, run: TrainFacts, st
     };
 
     // 5. The report.
-    on_event(&Event::Phase { step: 5, what: "writing report.html" });
+    on_event(&Event::Phase { step: 5, what: "auditing the data, writing report.html" });
     let skipped = match &options.conversion {
         Some(_) => {
             let tsv = dataset_dir.join(format!("{}_skipped.tsv", inspection.name));
@@ -166,6 +167,7 @@ fn score_and_report(options: &RateOptions, checked: Checked, run: TrainFacts, st
         }
         None => None,
     };
+    let quality = data_quality(&dataset_dir, on_event);
     let facts = RunFacts {
         input: options.input.clone(),
         converted: options.conversion.is_some(),
@@ -194,10 +196,32 @@ fn score_and_report(options: &RateOptions, checked: Checked, run: TrainFacts, st
         score: score.as_ref(),
         run: &facts,
         skipped: skipped.as_deref(),
+        quality: Some(&quality),
     });
     let report = out.join("report.html");
     write_atomically(&report, html.as_bytes())?;
     Ok(Rated { dataset: dataset_dir, inspection, validation, skipped, score, run, report })
+}
+
+/// The report's Data quality section: `audit` of the dataset the run trained on (issue 17). An
+/// audit that cannot run leaves a note in the section; it never fails the rating.
+fn data_quality(dataset: &Path, on_event: &mut dyn FnMut(&Event<'_>)) -> QualitySection {
+    match audit::audit_dataset(dataset, &audit::AuditOptions::default()) {
+        Ok(report) => {
+            let examples: usize = report.findings.iter().map(|f| f.examples.len()).sum();
+            let line = match report.findings.len() {
+                0 => "audit: nothing to fix found (the report's Data quality section)".to_string(),
+                n => format!("audit: {n} finding(s) over {examples} example(s); see the report's Data quality section"),
+            };
+            on_event(&Event::Note(&line));
+            audit::section::quality_section(&report, dataset)
+        }
+        Err(e) => {
+            let why = format!("the audit could not run: {e}");
+            on_event(&Event::Warning(&why));
+            QualitySection { notes: vec![why], ..Default::default() }
+        }
+    }
 }
 
 /// Completes a run whose training process was killed at its hard stop

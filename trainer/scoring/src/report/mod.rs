@@ -90,6 +90,8 @@ pub struct ReportInput<'a> {
     pub run: &'a RunFacts,
     /// `None`: the input was not converted by this run (nothing to report).
     pub skipped: Option<&'a [SkippedInput]>,
+    /// The audit's Data quality section (`rate` runs `audit`); `None`: not audited.
+    pub quality: Option<&'a quality::QualitySection>,
 }
 
 /// The whole page. Parts that cannot be drawn (an undecodable example, a missing prediction)
@@ -110,6 +112,9 @@ pub fn build_report(input: &ReportInput<'_>) -> String {
     page.push_str(&summary::summary_section(input));
     page.push_str(&dataset_section(insp));
     page.push_str(&validation_section(input.validation));
+    if let Some(q) = input.quality {
+        page.push_str(&quality::render_quality(q));
+    }
     page.push_str(&learning::learning_section(input));
     if let Some(board) = &input.run.leaderboard {
         page.push_str(&board.html_section());
