@@ -208,15 +208,13 @@ fn draw(r: &ExampleRecord, m: &MatrixSpec, sequence_size: i32, vocab: &HashMap<i
         let ts: Vec<usize> = if frames <= 1 { vec![0] } else { (0..STRIP).map(|k| k * (frames - 1) / (STRIP - 1)).collect() };
         ts.iter().map(|&t| r.frame_tensor(t, m).map_err(|e| e.to_string()).and_then(|f| thumbnail(&f))).collect::<Result<Vec<_>, _>>().map(Sample::Frames)
     } else {
-        let values: Vec<f32> = match r.frames() {
-            Frames::Dense { values, offsets } => offsets.windows(2).map(|w| values[w[0]]).collect(),
-            _ => Vec::new(),
-        };
+        let values = super::samples::sequence_values(r.frames());
         if vocab.is_empty() {
             Ok(Sample::Audio { svg: waveform(&values), wav_uri: None, caption: format!("{} samples", values.len()) })
         } else {
-            let words: Vec<&str> = values.iter().map(|&v| vocab.get(&(v as i64)).map_or("?", String::as_str)).collect();
-            let text = words.join(" ");
+            // the running text, as the samples section shows it
+            let words: Vec<String> = values.iter().map(|&v| vocab.get(&(v as i64)).cloned().unwrap_or_else(|| "?".into())).collect();
+            let text = super::samples::detokenise(&words);
             let snippet = if text.chars().count() > SNIPPET { format!("{}…", text.chars().take(SNIPPET).collect::<String>()) } else { text };
             Ok(Sample::Text(snippet))
         }

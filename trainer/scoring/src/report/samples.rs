@@ -239,7 +239,8 @@ impl Drawer {
 }
 
 /// The first channel of every frame, in order (audio samples, token indices).
-fn sequence_values(frames: &Frames) -> Vec<f32> {
+/// The first channel of every frame: token ids of a text, samples of a clip.
+pub(crate) fn sequence_values(frames: &Frames) -> Vec<f32> {
     match frames {
         Frames::Dense { values, offsets } => offsets
             .windows(2)
