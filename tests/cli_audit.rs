@@ -2,6 +2,8 @@
 //! given to --fail-on), 0 otherwise, 2 when it cannot run (raw input, unknown kind); the
 //! summary line per kind and JSON carrying the schema's required keys.
 
+mod rate_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -178,12 +180,7 @@ fn pictures(root: &Path) -> PathBuf {
 /// near leak each show two drawn pictures side by side; skipped without Chromium unless CI=true.
 #[test]
 fn quality_section_renders_in_chromium() {
-    let browser = ["chromium", "chromium-browser"].into_iter().find(|b| Command::new(b).arg("--version").output().is_ok_and(|o| o.status.success()));
-    let Some(browser) = browser else {
-        assert!(std::env::var("CI").map_or(true, |v| v != "true"), "CI=true but chromium is not installed");
-        eprintln!("chromium not found; browser check skipped");
-        return;
-    };
+    let Some(browser) = rate_support::chromium() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let dir = pictures(tmp.path());
     let report = audit::audit_dataset(&dir, &audit::AuditOptions::default()).unwrap();

@@ -24,31 +24,12 @@
 mod rate_support;
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use rate_support::{
-    assert_self_contained, rate, read_report, write_audio_folder, write_image_folder, write_text_folder, write_wide_table,
+    assert_self_contained, chromium, rate, read_report, write_audio_folder, write_image_folder, write_text_folder, write_wide_table,
 };
-
-fn chromium() -> Option<PathBuf> {
-    let candidates: Vec<PathBuf> = std::env::var_os("AUTODL_CHROMIUM")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(["chromium", "chromium-browser"].iter().map(PathBuf::from))
-        .collect();
-    for c in candidates {
-        let ok = Command::new(&c).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
-        if ok {
-            return Some(c);
-        }
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but chromium is not installed (apt-get install -y chromium; .ci/run does)");
-    }
-    eprintln!("chromium not found (install the Debian package `chromium`); browser check skipped");
-    None
-}
 
 /// Loads `page` headless; returns the screenshot and the parsed NetLog.
 fn load(browser: &Path, page: &Path, work: &Path) -> (image::RgbImage, serde_json::Value) {

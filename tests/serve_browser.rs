@@ -16,7 +16,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use serve_support::cdp::{chromium, wait_download, Browser};
+use rate_support::chromium;
+use serve_support::cdp::{wait_download, Browser};
 use serve_support::Server;
 
 /// What the run page showed while the run trained.
@@ -137,47 +138,12 @@ fn assert_curve_grew(w: &Watched, what: &str) {
     );
 }
 
-/// `per_class` noisy 24×24 PNGs in `disc/`, `bar/`, `ring/`: the shape is faint under strong
-/// noise, so the learner keeps improving for the whole budget (an easy set is learnt in two
-/// predictions and the run ends early) and the curve gets several points.
-fn write_noisy_images(dir: &Path, per_class: usize) {
-    let mut state = 0x0dd5_eed_u64;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
-    for (class, name) in ["disc", "bar", "ring"].iter().enumerate() {
-        std::fs::create_dir_all(dir.join(name)).unwrap();
-        for k in 0..per_class {
-            let (cx, cy) = (8 + next() % 8, 8 + next() % 8);
-            let mut noise: Vec<u8> = (0..24 * 24 * 3).map(|_| (next() % 200) as u8).collect();
-            for y in 0..24u32 {
-                for x in 0..24u32 {
-                    let (dx, dy) = (x as i32 - cx as i32, y as i32 - cy as i32);
-                    let d2 = dx * dx + dy * dy;
-                    let on = match class {
-                        0 => d2 <= 25,
-                        1 => dx.abs() <= 1,
-                        _ => (16..=36).contains(&d2),
-                    };
-                    if on {
-                        let i = ((y * 24 + x) * 3) as usize;
-                        noise[i] = noise[i].saturating_add(40);
-                    }
-                }
-            }
-            let img = image::RgbImage::from_raw(24, 24, noise).unwrap();
-            img.save(dir.join(name).join(format!("{k:03}.png"))).unwrap();
-        }
-    }
-}
-
 #[test]
 fn image_folder_upload_live_curve_alc_downloads_and_predict() {
     let Some(exe) = chromium() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let raw = tmp.path().join("shapes");
-    write_noisy_images(&raw, 12);
+    rate_support::write_noisy_image_folder(&raw, 12);
     let unlabelled = tmp.path().join("new-shapes");
     rate_support::write_image_folder(&unlabelled, 2);
     let downloads = tmp.path().join("downloads");

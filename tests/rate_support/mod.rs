@@ -1,5 +1,6 @@
-//! Shared by tests/cli_rate.rs and tests/report_browser.rs: small raw inputs generated on the
-//! fly (images, a table, audio tones, short texts; nothing copied into the repo) and the static self-containment check of a report.
+//! Shared by the tests that rate, serve or render reports: small raw inputs generated on the
+//! fly (images, a table, audio tones, short texts; nothing copied into the repo), the static
+//! self-containment check of a report and the Chromium they run it in.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -7,33 +8,85 @@ use std::process::{Command, Output};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_autodl-format");
 
+/// A seeded generator of the test images (an LCG: the same pictures on every machine).
+fn lcg(seed: u64) -> impl FnMut() -> u32 {
+    let mut state = seed;
+    move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as u32
+    }
+}
+
+/// Whether pixel (x, y) of a 24×24 picture of `class` (0 disc, 1 bar, 2 ring) centred on
+/// (cx, cy) belongs to the shape.
+fn on_shape(class: usize, x: u32, y: u32, cx: u32, cy: u32) -> bool {
+    let (dx, dy) = (x as i32 - cx as i32, y as i32 - cy as i32);
+    let d2 = dx * dx + dy * dy;
+    match class {
+        0 => d2 <= 25,
+        1 => dx.abs() <= 1,
+        _ => (16..=36).contains(&d2),
+    }
+}
+
 /// `per_class` 24×24 PNGs in each of 3 class folders (`disc/`, `bar/`, `ring/`): a shape whose
 /// class is visible, random position and colours from a fixed seed.
 pub fn write_image_folder(dir: &Path, per_class: usize) {
-    let mut state = 0x5eed_u64;
-    let mut next = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    };
+    let mut next = lcg(0x5eed);
     for (class, name) in ["disc", "bar", "ring"].iter().enumerate() {
         std::fs::create_dir_all(dir.join(name)).unwrap();
         for k in 0..per_class {
             let (cx, cy) = (8 + next() % 8, 8 + next() % 8);
             let fg = image::Rgb([(100 + next() % 156) as u8, (next() % 256) as u8, (100 + next() % 156) as u8]);
             let bg = image::Rgb([(next() % 60) as u8, (next() % 60) as u8, (next() % 60) as u8]);
-            let img = image::RgbImage::from_fn(24, 24, |x, y| {
-                let (dx, dy) = (x as i32 - cx as i32, y as i32 - cy as i32);
-                let d2 = dx * dx + dy * dy;
-                let on = match class {
-                    0 => d2 <= 25,
-                    1 => dx.abs() <= 1,
-                    _ => (16..=36).contains(&d2),
-                };
-                if on { fg } else { bg }
-            });
+            let img = image::RgbImage::from_fn(24, 24, |x, y| if on_shape(class, x, y, cx, cy) { fg } else { bg });
             img.save(dir.join(name).join(format!("{k:03}.png"))).unwrap();
         }
     }
+}
+
+/// `per_class` noisy 24×24 PNGs in `disc/`, `bar/`, `ring/`: the shape is faint under strong
+/// noise, so the learner keeps improving for the whole budget (an easy set is learnt in two
+/// predictions and the run ends early) and the curve gets several points.
+pub fn write_noisy_image_folder(dir: &Path, per_class: usize) {
+    let mut next = lcg(0x0dd5_eed);
+    for (class, name) in ["disc", "bar", "ring"].iter().enumerate() {
+        std::fs::create_dir_all(dir.join(name)).unwrap();
+        for k in 0..per_class {
+            let (cx, cy) = (8 + next() % 8, 8 + next() % 8);
+            let mut noise: Vec<u8> = (0..24 * 24 * 3).map(|_| (next() % 200) as u8).collect();
+            for y in 0..24u32 {
+                for x in 0..24u32 {
+                    if on_shape(class, x, y, cx, cy) {
+                        let i = ((y * 24 + x) * 3) as usize;
+                        noise[i] = noise[i].saturating_add(40);
+                    }
+                }
+            }
+            let img = image::RgbImage::from_raw(24, 24, noise).unwrap();
+            img.save(dir.join(name).join(format!("{k:03}.png"))).unwrap();
+        }
+    }
+}
+
+/// Chromium: `$AUTODL_CHROMIUM`, `chromium` or `chromium-browser`. `None` (with a message) when
+/// missing, except under CI=true, where the browser tests must run (.ci/run installs it).
+pub fn chromium() -> Option<PathBuf> {
+    let candidates: Vec<PathBuf> = std::env::var_os("AUTODL_CHROMIUM")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain(["chromium", "chromium-browser"].iter().map(PathBuf::from))
+        .collect();
+    for c in candidates {
+        if Command::new(&c).arg("--version").output().map(|o| o.status.success()).unwrap_or(false) {
+            return Some(c);
+        }
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but chromium is not installed (apt-get install -y chromium; .ci/run does)");
+    }
+    eprintln!("chromium not found (install the Debian package `chromium`); browser check skipped");
+    None
 }
 
 /// A CSV table of 3 species with class-dependent numeric features and a categorical column,

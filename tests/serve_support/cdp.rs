@@ -12,26 +12,6 @@ use serde_json::{json, Value};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-/// Chromium: `$AUTODL_CHROMIUM`, `chromium` or `chromium-browser`. `None` (with a message) when
-/// missing, except under CI=true, where the browser tests must run.
-pub fn chromium() -> Option<PathBuf> {
-    let candidates: Vec<PathBuf> = std::env::var_os("AUTODL_CHROMIUM")
-        .map(PathBuf::from)
-        .into_iter()
-        .chain(["chromium", "chromium-browser"].iter().map(PathBuf::from))
-        .collect();
-    for c in candidates {
-        if Command::new(&c).arg("--version").output().map(|o| o.status.success()).unwrap_or(false) {
-            return Some(c);
-        }
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but chromium is not installed (apt-get install -y chromium)");
-    }
-    eprintln!("chromium not found (install the Debian package `chromium`); browser test skipped");
-    None
-}
-
 pub struct Browser {
     child: Child,
     ws: WebSocket<MaybeTlsStream<TcpStream>>,
