@@ -288,3 +288,19 @@ fn server_folders_only_below_allow_path() {
     assert!(!server.data.join(format!("runs/{id}/input")).exists());
     assert_eq!(listing(&allowed, &allowed.join("none")), before, "the server folder changed");
 }
+
+#[test]
+fn a_folder_already_in_data_is_never_taken_for_a_run() {
+    // A --data that already holds runs/1 (another server's database was removed, or the user
+    // made it): the first upload would get run id 1; it is refused and the folder kept.
+    let work = Work::new();
+    std::fs::create_dir_all(work.data().join("runs/1")).unwrap();
+    std::fs::write(work.data().join("runs/1/mine.txt"), "the user's").unwrap();
+    let server = Server::start(&work.data(), &[]);
+    let r = server.post_form("/runs", Form::new().file("files", "t/a.csv", b"x,y\n1,0\n"));
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert!(r.text().contains("already exists") && r.text().contains("nothing was changed"), "{}", r.text());
+    assert_eq!(std::fs::read_to_string(work.data().join("runs/1/mine.txt")).unwrap(), "the user's");
+    assert!(server.runs().is_empty(), "a refused upload left a run");
+    assert_eq!(server.get("/").status, 200, "the server stopped answering");
+}

@@ -80,6 +80,19 @@ async fn create_run(State(app): State<Arc<App>>, headers: HeaderMap, multipart: 
     }
     let id = app.db.insert_uploading("upload")?;
     let dir = run_dir(&app.runs_dir, id);
+    // The run folder must be new: one already there was not made by this server (a reused
+    // --data), and the clean-up below must never remove it.
+    if let Err(e) = tokio::fs::create_dir(&dir).await {
+        let _ = app.db.delete(id);
+        return Err(if e.kind() == std::io::ErrorKind::AlreadyExists {
+            ServeError::Conflict(format!(
+                "{} already exists but is not a run of this server's database: move it out of --data (nothing was changed)",
+                dir.display()
+            ))
+        } else {
+            ServeError::io(format!("creating {}", dir.display()), e)
+        });
+    }
     match stage(&app, id, multipart).await {
         Ok(()) => {
             app.jobs.wake();
