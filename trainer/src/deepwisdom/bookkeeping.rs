@@ -91,3 +91,35 @@ impl EpochClock {
         idx
     }
 }
+
+/// Reduce-on-plateau of the mean training loss per epoch (factor 0.5, patience 10, relative
+/// threshold 1e-4), as torch's `ReduceLROnPlateau` defaults the winner keeps.
+#[derive(Debug, Clone)]
+pub struct Plateau {
+    /// What the learning rate is multiplied by.
+    pub factor: f64,
+    best_loss: f64,
+    stale_epochs: usize,
+}
+
+impl Default for Plateau {
+    fn default() -> Self {
+        Plateau { factor: 1.0, best_loss: f64::INFINITY, stale_epochs: 0 }
+    }
+}
+
+impl Plateau {
+    /// Takes one epoch's mean loss; halves the factor after more than 10 epochs without gain.
+    pub fn observe(&mut self, mean_loss: f64) {
+        if mean_loss < self.best_loss * (1.0 - 1e-4) {
+            self.best_loss = mean_loss;
+            self.stale_epochs = 0;
+        } else {
+            self.stale_epochs += 1;
+            if self.stale_epochs > 10 {
+                self.factor *= 0.5;
+                self.stale_epochs = 0;
+            }
+        }
+    }
+}

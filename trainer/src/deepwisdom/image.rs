@@ -20,7 +20,7 @@ use super::fast::RidgeModel;
 use super::resnet::{self, Arch};
 use super::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
 use super::{Member, MemberModel};
-use super::bookkeeping::{EpochClock, LearnerCore};
+use super::bookkeeping::{EpochClock, LearnerCore, Plateau};
 use crate::data::DatasetSource;
 use crate::error::Result;
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -92,9 +92,7 @@ struct Network {
     opt: nn::Optimizer,
     /// Epochs (fractional) since this network was built: drives the warm-up.
     epoch: f64,
-    plateau_factor: f64,
-    best_loss: f64,
-    stale_epochs: usize,
+    plateau: Plateau,
     guard_factor: f64,
     prev_weights: Option<Vec<(String, Tensor)>>,
     prev_train_nauc: Option<f64>,
@@ -267,9 +265,7 @@ impl ImageLearner {
             net,
             opt,
             epoch: 0.0,
-            plateau_factor: 1.0,
-            best_loss: f64::INFINITY,
-            stale_epochs: 0,
+            plateau: Plateau::default(),
             guard_factor: 1.0,
             prev_weights: None,
             prev_train_nauc: None,
@@ -329,7 +325,7 @@ impl ImageLearner {
             }
             let net = self.network.as_mut().expect("built");
             // lr(e) = base/2 · (1 + min(e, 5)/5) × plateau × divergence-guard factors (§2.2).
-            let lr = base / 2.0 * (1.0 + net.epoch.min(5.0) / 5.0) * net.plateau_factor * net.guard_factor;
+            let lr = base / 2.0 * (1.0 + net.epoch.min(5.0) / 5.0) * net.plateau.factor * net.guard_factor;
             net.opt.set_lr(lr);
             images_seen += x.size()[0] as usize;
             batch_shape = x.size();
@@ -357,17 +353,7 @@ impl ImageLearner {
             images_seen as f64 / seconds.max(1e-9)
         ));
         let net = self.network.as_mut().expect("built");
-        // Reduce-on-plateau of the mean training loss: factor 0.5, patience 10, threshold 1e-4.
-        if mean_loss < net.best_loss * (1.0 - 1e-4) {
-            net.best_loss = mean_loss;
-            net.stale_epochs = 0;
-        } else {
-            net.stale_epochs += 1;
-            if net.stale_epochs > 10 {
-                net.plateau_factor *= 0.5;
-                net.stale_epochs = 0;
-            }
-        }
+        net.plateau.observe(mean_loss);
         // Divergence guard: train NAUC fell by > 0.1 and is < 0.95 → previous weights, LR × 0.25.
         if let (Some(prev), Some(weights)) = (net.prev_train_nauc, net.prev_weights.as_ref()) {
             if prev - train_nauc > 0.1 && train_nauc < 0.95 {
@@ -471,7 +457,7 @@ impl Learner for ImageLearner {
             let epoch_secs = t0.elapsed().as_secs_f64();
             self.clock.record_epoch(epoch_secs);
             let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
-            let lr_low = self.network.as_ref().is_some_and(|n| n.plateau_factor * n.guard_factor * self.base_lr() < 1e-6);
+            let lr_low = self.network.as_ref().is_some_and(|n| n.plateau.factor * n.guard_factor * self.base_lr() < 1e-6);
             // Rule 5, and a hard floor so one more epoch never crosses the deadline.
             let near_end = left - self.clock.seconds(180.0) < 1.5 * (self.clock.last_test_secs + 2.0 * self.clock.epoch_secs);
             let no_room = left < 1.5 * (self.clock.last_test_secs + self.clock.epoch_secs);

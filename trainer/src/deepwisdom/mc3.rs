@@ -12,7 +12,7 @@ use std::path::Path;
 use tch::nn::{self, ConvConfigND, ModuleT};
 use tch::Tensor;
 
-use super::resnet::{load_prefixed, TEMPERATURE};
+use super::resnet::{load_prefixed, Residual, TEMPERATURE};
 use crate::error::{Error, Result};
 
 /// Kinetics-400 normalisation (spec §3).
@@ -45,16 +45,9 @@ impl DefaultNd for ConvConfigND<[i64; 3]> {
     }
 }
 
-#[derive(Debug)]
-struct Block {
-    conv1: nn::Conv3D,
-    bn1: nn::BatchNorm,
-    conv2: nn::Conv3D,
-    bn2: nn::BatchNorm,
-    downsample: Option<(nn::Conv3D, nn::BatchNorm)>,
-}
+type Block = Residual<nn::Conv3D>;
 
-impl Block {
+impl Residual<nn::Conv3D> {
     /// `temporal`: 3×3×3 kernels (layer1) or 1×3×3 (layer2–4); `stride` is spatial only.
     fn new(p: nn::Path, i: i64, o: i64, stride: i64, temporal: bool) -> Block {
         let (k, pad) = if temporal { ([3, 3, 3], [1, 1, 1]) } else { ([1, 3, 3], [0, 1, 1]) };
@@ -64,22 +57,13 @@ impl Block {
         let downsample = (stride != 1 || i != o).then(|| {
             (conv3(&p / "downsample" / "0", i, o, [1, 1, 1], s, [0, 0, 0]), nn::batch_norm3d(&p / "downsample" / "1", o, Default::default()))
         });
-        Block {
+        Residual {
             conv1: conv3(&p / "conv1" / "0", i, o, k, s, pad),
             bn1: nn::batch_norm3d(&p / "conv1" / "1", o, Default::default()),
             conv2: conv3(&p / "conv2" / "0", o, o, k, [1, 1, 1], pad),
             bn2: nn::batch_norm3d(&p / "conv2" / "1", o, Default::default()),
             downsample,
         }
-    }
-
-    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
-        let y = x.apply(&self.conv1).apply_t(&self.bn1, train).relu().apply(&self.conv2).apply_t(&self.bn2, train);
-        let shortcut = match &self.downsample {
-            Some((c, b)) => x.apply(c).apply_t(b, train),
-            None => x.shallow_clone(),
-        };
-        (y + shortcut).relu()
     }
 }
 

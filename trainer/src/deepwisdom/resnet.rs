@@ -70,36 +70,42 @@ fn conv(p: nn::Path, i: i64, o: i64, k: i64, stride: i64, padding: i64) -> nn::C
     nn::conv2d(p, i, o, k, ConvConfig { stride, padding, bias: false, ..Default::default() })
 }
 
+/// The basic residual block: two convolutions with batch norm and a shortcut, projected when
+/// the shape changes. `C` is a 2D convolution here (ResNet-18) and a 3D one in MC3-18.
 #[derive(Debug)]
-struct BasicBlock {
-    conv1: nn::Conv2D,
-    bn1: nn::BatchNorm,
-    conv2: nn::Conv2D,
-    bn2: nn::BatchNorm,
-    downsample: Option<(nn::Conv2D, nn::BatchNorm)>,
+pub(super) struct Residual<C> {
+    pub(super) conv1: C,
+    pub(super) bn1: nn::BatchNorm,
+    pub(super) conv2: C,
+    pub(super) bn2: nn::BatchNorm,
+    pub(super) downsample: Option<(C, nn::BatchNorm)>,
 }
 
-impl BasicBlock {
-    fn new(p: nn::Path, i: i64, o: i64, stride: i64) -> Self {
-        let downsample = (stride != 1 || i != o).then(|| {
-            (conv(&p / "downsample" / "0", i, o, 1, stride, 0), nn::batch_norm2d(&p / "downsample" / "1", o, Default::default()))
-        });
-        BasicBlock {
-            conv1: conv(&p / "conv1", i, o, 3, stride, 1),
-            bn1: nn::batch_norm2d(&p / "bn1", o, Default::default()),
-            conv2: conv(&p / "conv2", o, o, 3, 1, 1),
-            bn2: nn::batch_norm2d(&p / "bn2", o, Default::default()),
-            downsample,
-        }
-    }
-
-    fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+impl<C: nn::Module> Residual<C> {
+    pub(super) fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         let y = x.apply(&self.conv1).apply_t(&self.bn1, train).relu().apply(&self.conv2).apply_t(&self.bn2, train);
         let shortcut = match &self.downsample {
             Some((c, b)) => x.apply(c).apply_t(b, train),
             None => x.shallow_clone(),
         };
         (y + shortcut).relu()
+    }
+}
+
+type BasicBlock = Residual<nn::Conv2D>;
+
+impl Residual<nn::Conv2D> {
+    fn new(p: nn::Path, i: i64, o: i64, stride: i64) -> Self {
+        let downsample = (stride != 1 || i != o).then(|| {
+            (conv(&p / "downsample" / "0", i, o, 1, stride, 0), nn::batch_norm2d(&p / "downsample" / "1", o, Default::default()))
+        });
+        Residual {
+            conv1: conv(&p / "conv1", i, o, 3, stride, 1),
+            bn1: nn::batch_norm2d(&p / "bn1", o, Default::default()),
+            conv2: conv(&p / "conv2", o, o, 3, 1, 1),
+            bn2: nn::batch_norm2d(&p / "bn2", o, Default::default()),
+            downsample,
+        }
     }
 }
 

@@ -27,9 +27,7 @@ pub(super) struct Mc3Model {
     pub(super) net: Mc3,
     pub(super) opt: nn::Optimizer,
     pub(super) epochs: usize,
-    pub(super) plateau_factor: f64,
-    pub(super) best_train_loss: f64,
-    pub(super) stale_epochs: usize,
+    pub(super) plateau: crate::deepwisdom::bookkeeping::Plateau,
     pub(super) best_valid: f64,
     pub(super) best_loss: f64,
     /// Validation (loss, NAUC) of every epoch, for the switch rules.

@@ -222,9 +222,7 @@ impl VideoLearner {
             net,
             opt,
             epochs: 0,
-            plateau_factor: 1.0,
-            best_train_loss: f64::INFINITY,
-            stale_epochs: 0,
+            plateau: Default::default(),
             best_valid: f64::NEG_INFINITY,
             best_loss: f64::INFINITY,
             history: Vec::new(),
@@ -279,7 +277,7 @@ impl VideoLearner {
             let (x, y) = self.next_batch(frames);
             let m = self.models.last_mut().expect("built");
             // Warm-up from base/2 to base over 3 epochs, then plateau halving (spec §3).
-            let lr = BASE_LR / 2.0 * (1.0 + (m.epochs as f64 + step as f64 / STEPS_PER_EPOCH as f64).min(3.0) / 3.0) * m.plateau_factor;
+            let lr = BASE_LR / 2.0 * (1.0 + (m.epochs as f64 + step as f64 / STEPS_PER_EPOCH as f64).min(3.0) / 3.0) * m.plateau.factor;
             m.opt.set_lr(lr);
             let logits = m.net.forward_t(&x, true);
             let loss = Self::loss(&logits, &y, multilabel);
@@ -298,17 +296,7 @@ impl VideoLearner {
         }
         let mean_loss = losses.iter().sum::<f64>() / losses.len() as f64;
         let m = self.models.last_mut().expect("built");
-        // Reduce-on-plateau of the mean training loss: factor 0.5, patience 10.
-        if mean_loss < m.best_train_loss * (1.0 - 1e-4) {
-            m.best_train_loss = mean_loss;
-            m.stale_epochs = 0;
-        } else {
-            m.stale_epochs += 1;
-            if m.stale_epochs > 10 {
-                m.plateau_factor *= 0.5;
-                m.stale_epochs = 0;
-            }
-        }
+        m.plateau.observe(mean_loss);
         m.train_naucs.push(naucs.iter().sum::<f64>() / naucs.len() as f64);
         m.epochs += 1;
         Ok(())
