@@ -10,6 +10,9 @@ cd "$(dirname "$0")/.."
 if [ "$#" -eq 0 ]; then
     set -- --workspace
 fi
+if [ "$*" = "--workspace" ]; then
+    python3 scripts/check-module-cycles.py >/dev/null || python3 scripts/check-module-cycles.py  # issue 15
+fi
 cargo test "$@"
 # The whole suite also builds the Python wheel (python/, its own cargo workspace) and runs its
 # pytest suite in a fresh venv; `--json` equality tests there use the CLI binary built above.

@@ -2,23 +2,10 @@
 //! run without LD_LIBRARY_PATH, and records the libtorch folder for `device.rs`, which
 //! `dlopen`s libtorch_cuda.so from there when a CUDA device is requested.
 
-use std::path::PathBuf;
+mod rpath;
 
 fn main() {
-    println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
-    // Exported by torch-sys (`links = "tch"`) to packages depending on it directly.
-    let Ok(lib) = std::env::var("DEP_TCH_LIBTORCH_LIB") else {
-        println!("cargo:warning=DEP_TCH_LIBTORCH_LIB not set: no rpath to libtorch added");
-        return;
-    };
-    let lib = PathBuf::from(lib);
-    println!("cargo:rustc-link-arg=-Wl,-rpath,{}", lib.display());
-    // PyPI layout: site-packages/torch/lib and site-packages/nvidia/cu13/lib.
-    if let Some(site_packages) = lib.parent().and_then(|torch| torch.parent()) {
-        let cu13 = site_packages.join("nvidia/cu13/lib");
-        if cu13.is_dir() {
-            println!("cargo:rustc-link-arg=-Wl,-rpath,{}", cu13.display());
-        }
+    if let Some(lib) = rpath::libtorch_rpath() {
+        println!("cargo:rustc-env=AUTODL_LIBTORCH_LIB={}", lib.display());
     }
-    println!("cargo:rustc-env=AUTODL_LIBTORCH_LIB={}", lib.display());
 }

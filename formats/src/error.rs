@@ -62,14 +62,26 @@ impl FramingError {
     }
 }
 
+/// An I/O failure on a named file. Every crate of the workspace wraps this one in its own
+/// error type rather than writing the variant out again.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct IoError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+impl IoError {
+    pub fn new(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        IoError { path: path.into(), source }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
 
     /// A framing problem in a TFRecord file.
     #[error("{}: record {record} at byte {offset}: {kind}", path.display())]
@@ -126,7 +138,7 @@ pub enum Error {
 
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io(IoError::new(path, source))
     }
     pub fn layout(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Layout { path: path.into(), message: message.into() }

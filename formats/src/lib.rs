@@ -27,4 +27,4 @@ pub mod validate_decode;
 pub mod inspect;
 pub mod testing;
 
-pub use error::{Error, Result};
+pub use error::{Error, IoError, Result};

@@ -37,7 +37,7 @@ fn file(py: Python<'_>, p: &Path) -> (&'static str, Option<Py<PyAny>>) {
 pub fn format_error(py: Python<'_>, e: &Error) -> PyErr {
     let msg = e.to_string();
     match e {
-        Error::Io { path, source } => build(
+        Error::Io(formats::IoError { path, source }) => build(
             py,
             if source.kind() == std::io::ErrorKind::NotFound { "DatasetNotFoundError" } else { "DatasetIOError" },
             msg,

@@ -7,12 +7,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// Reading or writing a named file failed.
+    #[error(transparent)]
+    Io(#[from] formats::IoError),
 
     /// A dataset that cannot be read (the formats crate names file, record and offset).
     #[error(transparent)]
@@ -53,7 +50,7 @@ pub enum Error {
 
 impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+        Error::Io(formats::IoError::new(path, source))
     }
     pub fn learner(learner: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Learner { learner: learner.into(), message: message.into() }

@@ -471,7 +471,7 @@ fn is_unknown_field_message(message: &str) -> bool {
 /// The error's message without the leading path (the finding's location already names it).
 fn strip_path(e: &Error) -> String {
     match e {
-        Error::Io { source, .. } => source.to_string(),
+        Error::Io(io) => io.source.to_string(),
         Error::Metadata { message, .. }
         | Error::Solution { message, .. }
         | Error::Layout { message, .. }
