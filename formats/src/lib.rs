@@ -14,6 +14,7 @@
 //! One error type, [`Error`], for the whole crate; it names the file and, where it applies,
 //! the record index and byte offset.
 
+pub mod atomic;
 pub mod error;
 pub mod proto;
 pub mod tfrecord;

@@ -79,24 +79,18 @@ pub async fn download(dir: PathBuf, run: &Run, name: &str) -> Result<Response> {
     stream_file(&packed, "application/gzip", Some(&file_name)).await
 }
 
-/// Packs the folder `src` as `prefix/…` into `dst` (written to a temporary name, then renamed).
+/// Packs the folder `src` as `prefix/…` into `dst`, written atomically.
 pub fn pack_tar_gz(src: &Path, dst: &Path, prefix: &str) -> Result<()> {
     let parent = dst.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| ServeError::io(format!("creating {}", parent.display()), e))?;
-    let tmp = dst.with_extension("partial");
-    let file = std::fs::File::create(&tmp).map_err(|e| ServeError::io(format!("creating {}", tmp.display()), e))?;
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(file, flate2::Compression::fast()));
-    builder.follow_symlinks(false);
-    let packed = builder
-        .append_dir_all(prefix, src)
-        .and_then(|_| builder.into_inner())
-        .and_then(|gz| gz.finish())
-        .and_then(|f| f.sync_all());
-    if let Err(e) = packed {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(ServeError::io(format!("packing {}", src.display()), e));
-    }
-    std::fs::rename(&tmp, dst).map_err(|e| ServeError::io(format!("renaming {}", tmp.display()), e))
+    formats::atomic::write_with(dst, None, |w| {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(w, flate2::Compression::fast()));
+        builder.follow_symlinks(false);
+        builder.append_dir_all(prefix, src)?;
+        builder.into_inner()?.finish()?;
+        Ok(())
+    })
+    .map_err(|e| ServeError::io(format!("packing {}", src.display()), e.source))
 }
 
 /// Streams a file from disk; `attachment` makes the browser save it under that name.

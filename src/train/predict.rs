@@ -26,15 +26,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
             }
         }
     } else {
-        // Written next to the target and renamed, so a failure never leaves half a file.
-        let mut name = args.output.file_name().unwrap_or_default().to_os_string();
-        name.push(format!(".tmp-{}", std::process::id()));
-        let temp = args.output.with_file_name(name);
-        std::fs::write(&temp, csv.as_bytes()).with_context(|| format!("cannot write {}", temp.display()))?;
-        if let Err(e) = std::fs::rename(&temp, &args.output) {
-            let _ = std::fs::remove_file(&temp);
-            return Err(e).with_context(|| format!("cannot write {}", args.output.display()));
-        }
+        formats::atomic::write_bytes(&args.output, csv.as_bytes()).with_context(|| "cannot write the predictions".to_string())?;
         eprintln!("{} rows × {} classes written to {}", predicted.rows, predicted.cols, args.output.display());
     }
     Ok(0)

@@ -199,7 +199,7 @@ fn score_and_report(options: &RateOptions, checked: Checked, run: TrainFacts, st
         quality: Some(&quality),
     });
     let report = out.join("report.html");
-    write_atomically(&report, html.as_bytes())?;
+    formats::atomic::write_bytes(&report, html.as_bytes()).map_err(formats::Error::from)?;
     Ok(Rated { dataset: dataset_dir, inspection, validation, skipped, score, run, report })
 }
 
@@ -328,14 +328,6 @@ fn check_options(options: &RateOptions) -> Result<()> {
         let domain = pipeline::convert::resolve_domain(&options.input, conversion.domain)?;
         pipeline::convert::check_options(conversion, domain)?;
     }
-    Ok(())
-}
-
-/// Writes through a temporary file and a rename, so a half-written report never appears.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("html.tmp");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))?;
     Ok(())
 }
 

@@ -69,34 +69,13 @@ pub fn prediction_text(matrix: &PredictionMatrix) -> String {
     out
 }
 
-/// Writes `<dir>/<task>.predict_<k>` via a temporary file in the same folder renamed at the
-/// end, so a reader polling the folder never sees a half-written prediction (spec §1.2).
+/// Writes `<dir>/<task>.predict_<k>` atomically, so a reader polling the folder never sees a
+/// half-written prediction (spec §1.2). The temporary keeps the original's prefix.
 pub fn write_prediction(dir: &Path, task: &str, index: usize, matrix: &PredictionMatrix) -> Result<PathBuf> {
     let target = dir.join(prediction_file_name(task, index));
     let text = prediction_text(matrix);
-    let mut attempt = 0u32;
-    loop {
-        // The original names its temporary `temp_prediction_file_<random int < 10000>`.
-        let salt = (std::process::id() ^ (index as u32).wrapping_mul(7919) ^ attempt.wrapping_mul(104_729)) % 10_000;
-        let temp = dir.join(format!("temp_prediction_file_{salt}"));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(mut file) => {
-                let written = file.write_all(text.as_bytes()).and_then(|_| file.sync_all());
-                if let Err(source) = written {
-                    let _ = std::fs::remove_file(&temp);
-                    return Err(Error::io(&temp, source));
-                }
-                drop(file);
-                std::fs::rename(&temp, &target).map_err(|source| {
-                    let _ = std::fs::remove_file(&temp);
-                    Error::io(&target, source)
-                })?;
-                return Ok(target);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 10_000 => attempt += 1,
-            Err(source) => return Err(Error::io(&temp, source)),
-        }
-    }
+    formats::atomic::write_with(&target, Some("temp_prediction_file_"), |w| w.write_all(text.as_bytes()))?;
+    Ok(target)
 }
 
 /// `start.txt` header (spec §1.3): pid, task name, budget as a float, start time.
