@@ -8,8 +8,8 @@ use crate::error::{Error, Result};
 /// File name of the metadata in each subset folder.
 pub const METADATA_FILE: &str = "metadata.textproto";
 
-/// Which part of a dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Which part of a dataset (ordered as written: train, test, unlabelled).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Subset {
     Train,
     Test,

@@ -22,7 +22,7 @@ impl Validator {
         }
 
         // spec §1.3: an unlabelled dataset has `unlabelled/` instead of `<name>.data/`.
-        if data_dirs.is_empty() && dir.join(Subset::Unlabelled.name()).is_dir() {
+        if data_dirs.is_empty() && dir.join(Subset::Unlabelled.dir_name()).is_dir() {
             return self.run_unlabelled(dir);
         }
         // spec §1.1: exactly one `*.data` entry; its stem is the dataset name.
@@ -317,12 +317,12 @@ impl Validator {
 
     /// Lists one subset folder and parses its metadata.
     fn layout_subset(&mut self, data: &Path, subset: Subset) -> Option<SubsetLayout> {
-        let dir = data.join(subset.name());
+        let dir = data.join(subset.dir_name());
         if !dir.is_dir() {
             self.out.error(
                 "LAYOUT_MISSING_SUBSET",
                 Location::file(&dir),
-                format!("no `{}/` folder", subset.name()),
+                format!("no `{}/` folder", subset.dir_name()),
             );
             return None;
         }
@@ -363,7 +363,7 @@ impl Validator {
             self.out.error(
                 "LAYOUT_NO_RECORD_FILES",
                 Location::file(&dir),
-                format!("no `sample*` record file in `{}/`", subset.name()),
+                format!("no `sample*` record file in `{}/`", subset.dir_name()),
             );
         }
         if subset != Subset::Train && record_files.len() > 1 {

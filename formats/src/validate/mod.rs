@@ -89,6 +89,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::error::Error;
+use crate::dataset::Subset;
 use crate::example::{self, AutoDlExample, Frames};
 pub use crate::validate_decode::{decode_frame, MAX_DEEP_DECODE_BYTES};
 use crate::inspect::{infer_domain, Domain};
@@ -343,25 +344,6 @@ impl Collector {
             });
         }
         (self.findings, suppressed)
-    }
-}
-
-/// Which subset a record file belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Subset {
-    Train,
-    Test,
-    /// `unlabelled/` of spec §1.3: test-shaped records, no solution.
-    Unlabelled,
-}
-
-impl Subset {
-    fn name(self) -> &'static str {
-        match self {
-            Subset::Train => "train",
-            Subset::Test => "test",
-            Subset::Unlabelled => "unlabelled",
-        }
     }
 }
 

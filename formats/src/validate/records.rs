@@ -9,7 +9,7 @@ impl Validator {
     pub(super) fn check_records(&mut self, layout: &SubsetLayout, spec: Option<&DataSpec>) -> Option<u64> {
         let ctx = spec.map(RecordRules::from_spec);
         let mut subset_stats = SubsetStats {
-            subset: layout.subset.name().to_string(),
+            subset: layout.subset.dir_name().to_string(),
             sample_count: layout.spec.as_ref().map(|s| s.sample_count),
             ..SubsetStats::default()
         };
@@ -37,7 +37,7 @@ impl Validator {
                 self.out.error(
                     "META_SAMPLE_COUNT_MISMATCH",
                     Location::field(&layout.metadata_path, "sample_count"),
-                    format!("sample_count is {} but the {} files hold {records} records", own.sample_count, layout.subset.name()),
+                    format!("sample_count is {} but the {} files hold {records} records", own.sample_count, layout.subset.dir_name()),
                 );
             }
         }
@@ -140,7 +140,7 @@ impl Validator {
                 format!(
                     "{labelled_tests} of {} {} records carry labels (legacy; ignored, the solution is authoritative)",
                     stats.records,
-                    subset.name()
+                    subset.dir_name()
                 ),
             );
         }
