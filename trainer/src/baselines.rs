@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 use tch::nn::{self, Module, OptimizerConfig};
 use tch::{Device, Tensor};
 
-use crate::data::{DatasetSource, FeatureExtractor, Split, SplitFeatures, Standardizer};
+use formats::dataset::Subset;
+use scoring::scaler::Scaler;
+
+use crate::data::{DatasetSource, FeatureExtractor, SplitFeatures};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
 use scoring::rng::SplitMix64;
@@ -85,7 +88,7 @@ pub struct LinearBaseline {
     extractor: FeatureExtractor,
     test_rows: usize,
     output_dim: usize,
-    standardizer: Option<Standardizer>,
+    scaler: Option<Scaler>,
     train_x: Option<Tensor>,
     train_y: Option<Tensor>,
     test_x: Option<Tensor>,
@@ -112,7 +115,7 @@ impl LinearBaseline {
             extractor,
             test_rows,
             output_dim,
-            standardizer: None,
+            scaler: None,
             train_x: None,
             train_y: None,
             test_x: None,
@@ -129,16 +132,16 @@ impl LinearBaseline {
     }
 
     fn load_train(&mut self, cancel: &CancelToken) -> Result<()> {
-        let mut train = self.source.load(Split::Train, &self.extractor, cancel)?;
+        let mut train = self.source.load(Subset::Train, &self.extractor, cancel)?;
         if train.rows == 0 {
             return Err(Error::Config("the train split has no record".into()));
         }
-        let standardizer = Standardizer::fit(&train);
-        standardizer.apply(&mut train);
+        let scaler = Scaler::fit(&train.features, train.rows, train.dim);
+        train.features = scaler.apply(&train.features, train.dim);
         self.multiclass = is_multiclass(&train);
         self.train_x = Some(self.to_tensor(&train.features, train.rows, train.dim));
         self.train_y = Some(self.to_tensor(&train.labels, train.rows, train.output_dim));
-        self.standardizer = Some(standardizer);
+        self.scaler = Some(scaler);
 
         // Seeded right before the weights are drawn: same seed, same initial model.
         tch::manual_seed(self.config.seed as i64);
@@ -151,15 +154,15 @@ impl LinearBaseline {
     }
 
     fn load_test(&mut self, cancel: &CancelToken) -> Result<()> {
-        let mut test: SplitFeatures = self.source.load(Split::Test, &self.extractor, cancel)?;
+        let mut test: SplitFeatures = self.source.load(Subset::Test, &self.extractor, cancel)?;
         if test.rows != self.test_rows {
             return Err(Error::Config(format!(
                 "test split has {} records but its metadata says sample_count {}",
                 test.rows, self.test_rows
             )));
         }
-        if let Some(st) = &self.standardizer {
-            st.apply(&mut test);
+        if let Some(scaler) = &self.scaler {
+            test.features = scaler.apply(&test.features, test.dim);
         }
         self.test_x = Some(self.to_tensor(&test.features, test.rows, test.dim));
         Ok(())

@@ -360,59 +360,6 @@ pub struct SplitFeatures {
     pub output_dim: usize,
 }
 
-/// Per-feature mean and standard deviation from the train split, applied to both splits.
-#[derive(Debug, Clone)]
-pub struct Standardizer {
-    mean: Vec<f32>,
-    scale: Vec<f32>,
-}
-
-impl Standardizer {
-    pub fn fit(split: &SplitFeatures) -> Self {
-        let (n, d) = (split.rows.max(1) as f64, split.dim);
-        let mut mean = vec![0f64; d];
-        let mut sq = vec![0f64; d];
-        for row in split.features.chunks(d.max(1)) {
-            for (j, v) in row.iter().enumerate() {
-                mean[j] += f64::from(*v);
-                sq[j] += f64::from(*v) * f64::from(*v);
-            }
-        }
-        let mut scale = vec![1f32; d];
-        for j in 0..d {
-            mean[j] /= n;
-            let var = (sq[j] / n - mean[j] * mean[j]).max(0.0);
-            // Constant features stay centred at 0 instead of dividing by zero.
-            scale[j] = if var > 1e-12 { (1.0 / var.sqrt()) as f32 } else { 1.0 };
-        }
-        Standardizer { mean: mean.into_iter().map(|m| m as f32).collect(), scale }
-    }
-
-    pub fn apply(&self, split: &mut SplitFeatures) {
-        let d = split.dim;
-        for row in split.features.chunks_mut(d.max(1)) {
-            for (j, v) in row.iter_mut().enumerate() {
-                *v = (*v - self.mean[j]) * self.scale[j];
-            }
-        }
-    }
-}
-
-/// Which half of a dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Split {
-    Train,
-    Test,
-}
-
-impl Split {
-    pub fn folder(self) -> &'static str {
-        match self {
-            Split::Train => "train",
-            Split::Test => "test",
-        }
-    }
-}
 
 /// A dataset folder as the trainer sees it: name and metadata of both splits, records
 /// streamed on demand. Opening checks the layout and parses both `metadata.textproto`.
@@ -451,12 +398,8 @@ impl DatasetSource {
     /// Reads one split in file order into features (checking `cancel` between records).
     /// Test labels are never read: they are blanked, or leak the answer in legacy files
     /// (AUTODL_FORMAT.md §1.3); the reader returns zeros for them.
-    pub fn load(&self, split: Split, extractor: &FeatureExtractor, cancel: &CancelToken) -> Result<SplitFeatures> {
+    pub fn load(&self, subset: Subset, extractor: &FeatureExtractor, cancel: &CancelToken) -> Result<SplitFeatures> {
         let output_dim = self.train_spec.output_dim.max(1) as usize;
-        let subset = match split {
-            Split::Train => Subset::Train,
-            Split::Test => Subset::Test,
-        };
         read_features(&self.reader, subset, extractor, output_dim, None, cancel)
     }
 }
@@ -618,19 +561,5 @@ mod tests {
         let mut out = vec![0f32; fx.dim()];
         let err = fx.extract(&dense(vec![0.0; 15], 15), &mut out).unwrap_err();
         assert!(err.contains("frame 0 has 15 values"), "{err}");
-    }
-
-    #[test]
-    fn standardizer_centres_and_scales() {
-        let mut split = SplitFeatures {
-            rows: 2,
-            dim: 2,
-            features: vec![1.0, 5.0, 3.0, 5.0],
-            labels: vec![],
-            output_dim: 1,
-        };
-        let st = Standardizer::fit(&split);
-        st.apply(&mut split);
-        assert_eq!(split.features, vec![-1.0, 0.0, 1.0, 0.0]);
     }
 }

@@ -18,6 +18,7 @@ pub mod plot;
 pub mod pyfloat;
 pub mod report;
 pub mod rng;
+pub mod scaler;
 pub mod run_layout;
 
 use std::path::{Path, PathBuf};

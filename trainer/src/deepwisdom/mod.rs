@@ -274,46 +274,7 @@ pub fn is_multilabel(labels: &[f32], classes: usize) -> bool {
     labels.chunks(classes.max(1)).any(|r| r.iter().filter(|v| **v > 0.5).count() > 1)
 }
 
-/// Per-feature standardisation fitted on training rows (serialisable for bundles).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Scaler {
-    pub mean: Vec<f32>,
-    pub scale: Vec<f32>,
-}
-
-impl Scaler {
-    pub fn fit(x: &[f32], rows: usize, dim: usize) -> Scaler {
-        let n = rows.max(1) as f64;
-        let (mut m, mut sq) = (vec![0f64; dim], vec![0f64; dim]);
-        for row in x.chunks(dim.max(1)).take(rows) {
-            for (j, v) in row.iter().enumerate() {
-                let v = if v.is_finite() { f64::from(*v) } else { 0.0 };
-                m[j] += v;
-                sq[j] += v * v;
-            }
-        }
-        let mut scale = vec![1f32; dim];
-        for j in 0..dim {
-            m[j] /= n;
-            let var = (sq[j] / n - m[j] * m[j]).max(0.0);
-            // Constant columns are only centred.
-            scale[j] = if var > 1e-12 { (1.0 / var.sqrt()) as f32 } else { 1.0 };
-        }
-        Scaler { mean: m.into_iter().map(|v| v as f32).collect(), scale }
-    }
-
-    /// Standardised copy; non-finite values become 0 (the mean).
-    pub fn apply(&self, x: &[f32], dim: usize) -> Vec<f32> {
-        let mut out = x.to_vec();
-        for row in out.chunks_mut(dim.max(1)) {
-            for (j, v) in row.iter_mut().enumerate() {
-                *v = if v.is_finite() { (*v - self.mean[j]) * self.scale[j] } else { 0.0 };
-            }
-        }
-        out
-    }
-}
-
+pub use scoring::scaler::Scaler;
 pub use scoring::rng::SplitMix64;
 
 /// Class scores of `logits` (rows × classes): a sigmoid per class for multi-label data, else a
