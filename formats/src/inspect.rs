@@ -38,6 +38,21 @@ impl std::fmt::Display for Domain {
     }
 }
 
+/// Domain per spec §1. A `sequence_size` that is absent or 0 counts as 1 (one frame), so
+/// legacy image sets such as mini1 are images rather than videos (README: decisions).
+/// The learners, `predict` and `audit` use this one; `inspect` and `validate` report
+/// [`infer_domain`], the kit's rule.
+pub fn resolve_domain(spec: &DataSpec) -> Domain {
+    match infer_domain(spec) {
+        // −1 (variable length, e.g. converted video clips) stays a sequence.
+        Domain::Video if (0..=1).contains(&spec.sequence_size) => {
+            let one = DataSpec { sequence_size: 1, ..spec.clone() };
+            infer_domain(&one)
+        }
+        d => d,
+    }
+}
+
 /// The current kit/baseline rule of spec §5.6 (first matrix spec; none ⇒ 0×0 ⇒ image/video).
 pub fn infer_domain(spec: &DataSpec) -> Domain {
     let (rows, cols) = spec

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use formats::dataset::{DatasetReader, Subset};
 use formats::example::{AutoDlExample, Frames};
-use formats::inspect::{infer_domain, Domain};
+pub use formats::inspect::resolve_domain;
 use formats::metadata::DataSpec;
 
 use crate::error::{Error, Result};
@@ -435,18 +435,6 @@ pub fn read_features(
     Ok(SplitFeatures { rows, dim, features, labels, output_dim })
 }
 
-/// Domain per spec §1. A `sequence_size` that is absent or 0 counts as 1 (one frame), so
-/// legacy image sets such as mini1 are images rather than videos (README: decisions).
-pub fn resolve_domain(spec: &DataSpec) -> Domain {
-    match infer_domain(spec) {
-        // −1 (variable length, e.g. converted video clips) stays a sequence.
-        Domain::Video if (0..=1).contains(&spec.sequence_size) => {
-            let one = DataSpec { sequence_size: 1, ..spec.clone() };
-            infer_domain(&one)
-        }
-        d => d,
-    }
-}
 
 /// Class names: `<name>_label.name`, else the metadata's `label_to_index_map`, else
 /// `class_<i>`.
