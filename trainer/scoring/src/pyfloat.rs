@@ -1,18 +1,13 @@
-//! Python's `repr(float)` for the files the reference programs write (`scores.txt`,
-//! `start.txt`, `end.txt`): the one float printer shared by scoring and ingestion.
+//! Python's float printing for the files the reference programs write: `repr(float)` for
+//! `scores.txt`, `start.txt` and `end.txt`, `'{:g}'` for prediction files. The one float
+//! printer shared by scoring and ingestion.
 
 /// Python's `str(float)` / `repr(float)`: shortest round-trip digits (ties between two
 /// shortest candidates go to the correctly rounded one, as in Python), fixed notation for
 /// decimal exponents in [−4, 16) with `.0` on integral values, else `1e-05` / `1.5e+16`.
 pub fn python_float(x: f64) -> String {
-    if x.is_nan() {
-        return "nan".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    if let Some(text) = special(x, "0.0") {
+        return text;
     }
     // Rust's shortest digits may end on the upper of two equally near candidates; the
     // correctly rounded (half-even) string of the same length is what Python prints.
@@ -44,6 +39,48 @@ pub fn python_float(x: f64) -> String {
         let fraction = if rest.is_empty() { String::new() } else { format!(".{rest}") };
         let exp_sign = if exponent < 0 { '-' } else { '+' };
         format!("{sign}{first}{fraction}e{exp_sign}{:02}", exponent.abs())
+    }
+}
+
+/// Python's `'{:g}'.format(x)`: 6 significant digits, fixed notation when the decimal
+/// exponent is in [−4, 6), scientific otherwise, trailing zeros removed (spec §1.2).
+pub fn format_g(x: f64) -> String {
+    const PRECISION: i32 = 6;
+    if let Some(text) = special(x, "0") {
+        return text;
+    }
+    // Round to 6 significant digits first: the exponent after rounding picks the notation.
+    let sci = format!("{:.*e}", (PRECISION - 1) as usize, x);
+    let (mantissa, exponent) = sci.split_once('e').expect("`{:e}` always has an exponent");
+    let exponent: i32 = exponent.parse().expect("`{:e}` exponent is an integer");
+    if (-4..PRECISION).contains(&exponent) {
+        let decimals = (PRECISION - 1 - exponent) as usize;
+        strip_trailing_zeros(&format!("{:.*}", decimals, x))
+    } else {
+        let mantissa = strip_trailing_zeros(mantissa);
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.abs())
+    }
+}
+
+fn strip_trailing_zeros(s: &str) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Python's text for NaN, ±infinity and ±0 (`zero` is how that format writes 0).
+fn special(x: f64, zero: &str) -> Option<String> {
+    if x.is_nan() {
+        Some("nan".into())
+    } else if x.is_infinite() {
+        Some(if x > 0.0 { "inf".into() } else { "-inf".into() })
+    } else if x == 0.0 {
+        Some(if x.is_sign_negative() { format!("-{zero}") } else { zero.into() })
+    } else {
+        None
     }
 }
 

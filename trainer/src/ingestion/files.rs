@@ -16,42 +16,7 @@ pub fn prediction_file_name(task: &str, index: usize) -> String {
     format!("{task}.predict_{index}")
 }
 
-pub use scoring::python_float;
-
-/// Python's `'{:g}'.format(x)`: 6 significant digits, fixed notation when the decimal
-/// exponent is in [−4, 6), scientific otherwise, trailing zeros removed (spec §1.2).
-pub fn format_g(x: f64) -> String {
-    const PRECISION: i32 = 6;
-    if x.is_nan() {
-        return "nan".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0".into() } else { "0".into() };
-    }
-    // Round to 6 significant digits first: the exponent after rounding picks the notation.
-    let sci = format!("{:.*e}", (PRECISION - 1) as usize, x);
-    let (mantissa, exponent) = sci.split_once('e').expect("`{:e}` always has an exponent");
-    let exponent: i32 = exponent.parse().expect("`{:e}` exponent is an integer");
-    if (-4..PRECISION).contains(&exponent) {
-        let decimals = (PRECISION - 1 - exponent) as usize;
-        strip_trailing_zeros(&format!("{:.*}", decimals, x))
-    } else {
-        let mantissa = strip_trailing_zeros(mantissa);
-        let sign = if exponent < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exponent.abs())
-    }
-}
-
-fn strip_trailing_zeros(s: &str) -> String {
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s.to_string()
-    }
-}
+pub use scoring::pyfloat::{format_g, python_float};
 
 /// The text of a prediction file: one row per line, values `{:g}`-formatted and separated by
 /// one space, a newline after every row.
