@@ -3,8 +3,8 @@
 //! lives in `src/cmd/<name>.rs` with its `Args` and (for the commands that do not train) a `run`
 //! function that parses nothing more, calls the library, prints and returns the exit code.
 //!
-//! Nothing in this library uses the `trainer` crate (nor `pipeline`'s `train` feature), so the `autodl-format` binary never maps
-//! libtorch: `train`, `predict` and `rate` run in the sibling `autodl-format-train`
+//! Nothing in this library uses the `trainer` or `pipeline-train` crates, so the
+//! `autodl-format` binary never maps libtorch: `train`, `predict` and `rate` run in the sibling `autodl-format-train`
 //! (`src/train/`, built with the `train` feature), started by [`sibling::run_trainer`]. Nor does
 //! it install FFmpeg: conversions that need it continue in the sibling too ([`media`]).
 

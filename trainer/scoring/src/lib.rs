@@ -6,7 +6,11 @@
 //! Entry point for a finished run: [`score_run`] reads the dataset's `.solution` and the
 //! ingestion layout (`start.txt`, `<task>.predict_<k>`, `end.txt`) and writes the score folder
 //! atomically. The metric functions ([`nauc::nauc`], [`alc::alc`], …) are usable on their own;
-//! [`python_float`] prints floats as Python's `repr` does.
+//! [`python_float`] prints floats as Python's `repr` does ([`pyfloat`] also has `'{:g}'`).
+//!
+//! It also holds the small numeric pieces every crate above it shares without libtorch: the
+//! one seeded generator ([`rng::SplitMix64`]) and the one feature standardisation
+//! ([`scaler::Scaler`]).
 
 pub mod error;
 pub mod alc;
