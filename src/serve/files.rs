@@ -118,9 +118,7 @@ mod tests {
 
     #[test]
     fn folders_pack_into_a_readable_tar_gz() {
-        let d = tempfile::tempdir().unwrap();
-        let src = d.path().join("predictions");
-        std::fs::create_dir_all(&src).unwrap();
+        let (d, src) = crate::serve::scratch::scratch("predictions", None);
         std::fs::write(src.join("start.txt"), "x").unwrap();
         let dst = d.path().join("dl/predictions.tar.gz");
         pack_tar_gz(&src, &dst, "predictions").unwrap();

@@ -268,9 +268,7 @@ mod tests {
 
     #[test]
     fn alc_and_errors_are_read_from_the_run_files() {
-        let d = tempfile::tempdir().unwrap();
-        let scores = d.path().join("scores.txt");
-        std::fs::write(&scores, "score: 0.7321\nDuration: 12.0\n").unwrap();
+        let (d, scores) = crate::serve::scratch::scratch("scores.txt", Some("score: 0.7321\nDuration: 12.0\n"));
         assert_eq!(read_alc(&scores), Some(0.7321));
         assert_eq!(read_alc(&d.path().join("none.txt")), None);
         let log = d.path().join("rate.log");

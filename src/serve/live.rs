@@ -187,9 +187,7 @@ mod tests {
 
     #[test]
     fn phases_come_from_the_log() {
-        let d = tempfile::tempdir().unwrap();
-        let log = d.path().join("rate.log");
-        std::fs::write(&log, "[rate 1/5 |    0.0 s] converting x (raw input)\n    note\n[rate 2/5 |    1.5 s] validating\n").unwrap();
+        let (_d, log) = crate::serve::scratch::scratch("rate.log", Some("[rate 1/5 |    0.0 s] converting x (raw input)\n    note\n[rate 2/5 |    1.5 s] validating\n"));
         assert_eq!(read_phases(&log), vec!["converting x (raw input) (0.0 s)", "validating (1.5 s)"]);
     }
 }

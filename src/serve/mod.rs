@@ -26,6 +26,8 @@ pub mod predict;
 pub mod routes;
 pub mod security;
 pub mod upload;
+#[cfg(test)]
+mod scratch;
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -215,9 +215,7 @@ mod tests {
 
     #[test]
     fn the_input_is_the_uploaded_folder_or_file() {
-        let d = tempfile::tempdir().unwrap();
-        let dest = d.path().join("input");
-        std::fs::create_dir_all(&dest).unwrap();
+        let (_d, dest) = crate::serve::scratch::scratch("input", None);
         assert_eq!(input_of(&dest).unwrap(), None);
         std::fs::create_dir_all(dest.join("shapes/disc")).unwrap();
         std::fs::write(dest.join("shapes/disc/1.png"), "x").unwrap();
