@@ -7,6 +7,9 @@
 //! ingestion layout (`start.txt`, `<task>.predict_<k>`, `end.txt`) and writes the score folder
 //! atomically. The metric functions ([`nauc::nauc`], [`alc::alc`], …) are usable on their own;
 //! [`python_float`] prints floats as Python's `repr` does.
+//!
+//! Pages are rendered with `maud` (every value escaped) and every chart is drawn by `plotters`
+//! (PNG for the learning curves, SVG strings for the report's small charts).
 
 pub mod error;
 pub mod alc;
