@@ -17,14 +17,18 @@ use super::charts::{waveform, SMALL_WAVEFORM_SIZE};
 use super::samples::{strip_frames, thumbnail_png};
 use super::{inline_svg, png_data_uri, truncate, Sample};
 
-/// Longest side of a thumbnail, pixels.
-const THUMB: u32 = 72;
-/// Frames of a video strip.
-const STRIP: usize = 3;
-/// Characters of a text snippet.
-const SNIPPET: usize = 240;
-/// Table values shown per row.
-const ROW_VALUES: usize = 12;
+/// How much of an example the section draws: less than the samples section, as two examples
+/// share a table row.
+struct Compact {
+    /// Longest side of a thumbnail, pixels; frames of a video strip.
+    thumb: u32,
+    strip: usize,
+    /// Characters of a text snippet; table values shown per row.
+    snippet: usize,
+    row_values: usize,
+}
+
+const COMPACT: Compact = Compact { thumb: 72, strip: 3, snippet: 240, row_values: 12 };
 
 /// One example as the section shows it.
 #[derive(Debug, Clone)]
@@ -134,8 +138,8 @@ fn example_cell(e: &QualityExample) -> Markup {
                 Some(Sample::Row(values)) => {
                     div.scroll {
                         table.row {
-                            tr { @for (name, _) in values.iter().take(ROW_VALUES) { th { (name) } } }
-                            tr { @for (_, v) in values.iter().take(ROW_VALUES) { td { (v) } } }
+                            tr { @for (name, _) in values.iter().take(COMPACT.row_values) { th { (name) } } }
+                            tr { @for (_, v) in values.iter().take(COMPACT.row_values) { td { (v) } } }
                         }
                     }
                 }
@@ -188,7 +192,7 @@ fn draw(r: &ExampleRecord, m: &MatrixSpec, sequence_size: i32, vocab: &HashMap<i
         // a table row
         r.frame_tensor(0, m).map(|t| Sample::Row(t.data.iter().enumerate().map(|(k, &v)| (format!("x{k}"), v)).collect())).map_err(|e| e.to_string())
     } else if picture {
-        strip_frames(frames.max(1), STRIP).iter().map(|&t| r.frame_tensor(t, m).map_err(|e| e.to_string()).and_then(|f| thumbnail(&f))).collect::<Result<Vec<_>, _>>().map(Sample::Frames)
+        strip_frames(frames.max(1), COMPACT.strip).iter().map(|&t| r.frame_tensor(t, m).map_err(|e| e.to_string()).and_then(|f| thumbnail(&f))).collect::<Result<Vec<_>, _>>().map(Sample::Frames)
     } else {
         let values = super::samples::sequence_values(r.frames());
         if vocab.is_empty() {
@@ -197,14 +201,14 @@ fn draw(r: &ExampleRecord, m: &MatrixSpec, sequence_size: i32, vocab: &HashMap<i
             // the running text, as the samples section shows it
             let words: Vec<String> = values.iter().map(|&v| vocab.get(&(v as i64)).cloned().unwrap_or_else(|| "?".into())).collect();
             let text = super::samples::detokenise(&words);
-            Ok(Sample::Text(truncate(&text, SNIPPET)))
+            Ok(Sample::Text(truncate(&text, COMPACT.snippet)))
         }
     };
     result.unwrap_or_else(Sample::Unreadable)
 }
 
 fn thumbnail(f: &formats::dataset::FrameTensor) -> Result<String, String> {
-    thumbnail_png(f, THUMB).map(|png| png_data_uri(&png))
+    thumbnail_png(f, COMPACT.thumb).map(|png| png_data_uri(&png))
 }
 
 #[cfg(test)]
