@@ -44,6 +44,9 @@ pub(crate) fn register_font() -> Result<()> {
     }
 }
 
+/// Points in chart coordinates (transformed time, score).
+type Points = Vec<(f64, f64)>;
+
 /// Text in the embedded font at `size` pixels, anchored at (`h`, `v`) of its box.
 pub(crate) fn text_style(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle::from(("sans-serif", size).into_font()).pos(Pos::new(h, v))
@@ -96,7 +99,7 @@ impl LearningCurveFigure {
 
     /// The step line, the area under the whole step function (flat to x = 1) and the last
     /// score as drawn (clamped to the axes).
-    fn curve_shapes(&self) -> (Vec<(f64, f64)>, Vec<(f64, f64)>, f64) {
+    fn curve_shapes(&self) -> (Points, Points, f64) {
         let line = self.step_line();
         let last = clamp_y(self.last_score());
         let mut area = line.clone();
