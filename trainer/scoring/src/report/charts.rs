@@ -6,7 +6,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::truncate;
 use crate::plot::{register_font, text_style};
 
 /// Bar colour of the first, second and third subset (legend order).
@@ -85,7 +84,7 @@ pub struct SubsetCounts<'a> {
     pub counts: &'a [u64],
 }
 
-/// Horizontal bars, a group per class (`labels`, top to bottom) with one bar per subset in
+/// Horizontal bars, a group per class (`labels`, top to bottom, short enough for 180 px) with one bar per subset in
 /// [`SUBSET_COLOURS`], the count written after each bar and a legend above.
 pub fn class_balance(labels: &[String], subsets: &[SubsetCounts<'_>]) -> Result<String, String> {
     let b = &BALANCE;
@@ -123,7 +122,7 @@ pub fn class_balance(labels: &[String], subsets: &[SubsetCounts<'_>]) -> Result<
         for (j, label) in labels.iter().enumerate() {
             let top = rows - j as f64;
             let (lx, ly) = chart.backend_coord(&(0.0, top - 0.5));
-            root.draw(&Text::new(truncate(label, 28), (lx - 6, ly), small(HPos::Right)))?;
+            root.draw(&Text::new(label.as_str(), (lx - 6, ly), small(HPos::Right)))?;
             for (k, sub) in subsets.iter().enumerate() {
                 let count = sub.counts.get(j).copied().unwrap_or(0);
                 let y0 = top - pad - bar * k as f64;

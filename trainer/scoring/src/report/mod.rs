@@ -262,7 +262,7 @@ fn class_balance(insp: &Inspection) -> Markup {
     if shown == 0 || subsets.is_empty() {
         return html! { p.note { "No class counts available." } };
     }
-    let labels: Vec<String> = (0..shown).map(|j| class_label(insp, j)).collect();
+    let labels: Vec<String> = (0..shown).map(|j| truncate(&class_label(insp, j), 28)).collect();
     html! {
         @match charts::class_balance(&labels, &subsets) {
             Ok(svg) => { (inline_svg(&svg)) }
