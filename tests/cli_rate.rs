@@ -165,7 +165,7 @@ fn rates_a_table_and_reports_its_skipped_row() {
     let accuracy_line = scores.lines().find_map(|l| l.strip_prefix("accuracy: [")).unwrap();
     let challenge: f64 = accuracy_line.trim_end_matches(']').rsplit(", ").next().unwrap().parse().unwrap();
     assert_eq!(last[4], format!("{challenge:.4}"));
-    assert!(html.contains("the AutoDL challenge&#39;s secondary metric"), "the challenge accuracy is explained");
+    assert!(html.contains("the AutoDL challenge's secondary metric"), "the challenge accuracy is explained");
     assert!(!html.contains("<th>accuracy</th>"), "a bare accuracy column is back");
     assert!(summary_value(&so, "top-1 accuracy").starts_with(&format!("{top1:.4} (mean probability on the true class")));
     // Per-class precision and recall, from the same decisions as the matrix.

@@ -22,10 +22,11 @@
 //! test says so and passes, except under CI=true where it fails (.ci/run installs it).
 
 mod rate_support;
+#[path = "support/headless.rs"]
+mod headless;
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::process::Command;
 
 use rate_support::{
     assert_self_contained, chromium, rate, read_report, write_audio_folder, write_image_folder, write_text_folder, write_wide_table,
@@ -37,21 +38,8 @@ fn load(browser: &Path, page: &Path, work: &Path) -> (image::RgbImage, serde_jso
     let shot = work.join(format!("{}.png", page.file_stem().unwrap().to_string_lossy()));
     let netlog = work.join(format!("{}.netlog.json", page.file_stem().unwrap().to_string_lossy()));
     let url = format!("file://{}", page.canonicalize().unwrap().display());
-    let output = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--window-size=1200,2000",
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
+    let output = headless::headless(browser, profile.path())
+        .args(["--disable-quic", "--hide-scrollbars", "--window-size=1200,2000", "--host-resolver-rules=MAP * ~NOTFOUND"])
         .arg(format!("--screenshot={}", shot.display()))
         .arg(format!("--log-net-log={}", netlog.display()))
         .arg(&url)
@@ -168,14 +156,8 @@ fn probe(browser: &Path, report: &Path, work: &Path, width: u32) -> serde_json::
     let page = work.join(format!("{}-probe.html", report.parent().unwrap().file_name().unwrap().to_string_lossy()));
     std::fs::write(&page, format!("{}{PROBE}{}", &html[..body_end], &html[body_end..])).unwrap();
     let profile = tempfile::tempdir_in(work).unwrap();
-    let output = Command::new(browser)
+    let output = headless::headless(browser, profile.path())
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
             "--hide-scrollbars",
             "--host-resolver-rules=MAP * ~NOTFOUND",
             "--autoplay-policy=no-user-gesture-required",
@@ -183,7 +165,6 @@ fn probe(browser: &Path, report: &Path, work: &Path, width: u32) -> serde_json::
             "--dump-dom",
         ])
         .arg(format!("--window-size={width},1000"))
-        .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("file://{}", page.canonicalize().unwrap().display()))
         .output()
         .expect("start chromium");

@@ -5,12 +5,15 @@
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
+
+#[path = "../support/headless.rs"]
+mod headless;
 
 pub struct Browser {
     child: Child,
@@ -33,19 +36,8 @@ impl Browser {
     /// Starts headless Chromium and opens one blank page; downloads go to `downloads`.
     pub fn start(exe: &Path, downloads: &Path) -> Browser {
         let profile = tempfile::tempdir().unwrap();
-        let mut child = Command::new(exe)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--remote-debugging-port=0",
-                "--window-size=1200,1600",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
+        let mut child = headless::headless(exe, profile.path())
+            .args(["--remote-debugging-port=0", "--window-size=1200,1600"])
             .arg("about:blank")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

@@ -1,170 +1,175 @@
 //! `detailed_results.html` (SCORING.md §6): a self-contained page — the figure embedded as a
 //! `data:` URI, no external URL — with a table per prediction (NAUC, top-1 accuracy and the
 //! challenge's mean probability on the true class, each named) and the per-class AUC,
-//! precision and recall of the last prediction.
+//! precision and recall of the last prediction. Rendered with `maud`: every value is escaped.
 
-use base64::Engine;
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::alc::transform_time;
+use super::report::{png_data_uri, ratio};
 use super::{python_float, ScoreReport};
 
-/// Escapes text for HTML element content and attribute values (also used by report.html).
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+const STYLE: &str = "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}\
+td,th{border:1px solid #bbb;padding:2px 8px;text-align:right}th{background:#eee}td.l{text-align:left}";
 
 /// The page shown while ingestion runs and nothing is scored yet (spec §6).
 pub fn waiting_page() -> String {
-    format!(
-        "{}<pre>Starting training process...\nPlease be patient. Learning curves will be generated \
-         when first predictions are made.</pre></body></html>\n",
-        head("AutoDL scoring", true)
+    page(
+        "AutoDL scoring",
+        true,
+        html! {
+            pre { "Starting training process...\nPlease be patient. Learning curves will be generated when first predictions are made." }
+        },
     )
 }
 
-fn head(title: &str, auto_refresh: bool) -> String {
-    // the refresh tag only while scoring is in progress; the final page has none (spec §6)
-    let refresh = if auto_refresh { "<meta http-equiv=\"refresh\" content=\"5\">" } else { "" };
-    format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">{refresh}<title>{}</title>\
-         <style>body{{font-family:sans-serif;margin:1.5em}}table{{border-collapse:collapse}}\
-         td,th{{border:1px solid #bbb;padding:2px 8px;text-align:right}}th{{background:#eee}}\
-         td.l{{text-align:left}}</style></head><body>\n",
-        escape(title)
-    )
+fn page(title: &str, auto_refresh: bool, body: Markup) -> String {
+    html! {
+        (DOCTYPE)
+        html {
+            head {
+                meta charset="utf-8";
+                // only while scoring is in progress; the final page has none (spec §6)
+                @if auto_refresh { meta http-equiv="refresh" content="5"; }
+                title { (title) }
+                // our own constant stylesheet: CSS must not be entity-escaped
+                style { (PreEscaped(STYLE)) }
+            }
+            body { (body) }
+        }
+    }
+    .into_string()
 }
 
 /// The whole page for `report`, embedding `png` (the figure's bytes).
 pub fn detailed_results(report: &ScoreReport, png: &[u8], auto_refresh: bool) -> String {
-    let mut page = head(&format!("Learning curve for task: {}", report.task), auto_refresh);
-    page += &format!("<h1>Task {}</h1>\n<pre>", escape(&report.task));
-    page += &format!("ALC (score): {:.6}{}\n", report.alc, spread(report.alc_std()));
-    if report.alc != report.alc_clipped {
-        page += &format!("ALC without predictions after the budget (figure): {:.6}\n", report.alc_clipped);
-    }
-    page += &format!("Time budget T: {} s, t0: {} s\n", python_float(report.time_budget), super::T0);
-    page += &format!("Predictions: {}\n", report.predictions.len());
-    page += &format!("Duration (last prediction): {:.2} s\n", report.duration);
-    match &report.ingestion {
-        Some(end) => {
-            page += &format!("Ingestion success: {}\n", if end.ingestion_success { 1 } else { 0 });
-            if let Some(d) = end.ingestion_duration {
-                page += &format!("Ingestion duration: {d:.2} s\n");
+    let (w, h) = super::plot::FIGURE_SIZE;
+    let body = html! {
+        h1 { "Task " (report.task) }
+        pre { (summary_text(report)) }
+        img src=(png_data_uri(png)) width=(w) height=(h) alt={ "learning curve of " (report.task) };
+        br;
+        h2 { "Predictions" }
+        (predictions_table(report))
+        @if report.multiclass {
+            p {
+                "Top-1 accuracy: share of test rows whose highest-scored class is the true class. \
+                 Mean probability on the true class: the challenge's secondary metric (the " code { "accuracy" }
+                " of scores.txt), each prediction row scaled to sum 1 and its share on the true class averaged \
+                 over the test rows; not a share of correct answers."
             }
         }
-        None => page += "Ingestion: no end.txt (run killed or still going)\n",
-    }
-    if let Some(last) = report.predictions.last() {
-        page += &format!("Final NAUC: {:.6}{}\n", last.nauc, spread(report.nauc_std()));
-    }
-    if let Some((n, a)) = report.error_bars {
-        page += &format!(
-            "Bootstrap, last prediction NAUC: mean {:.4}, std {:.4}\nBootstrap ALC: mean {:.4}, std {:.4}\n",
-            n.mean, n.std, a.mean, a.std
-        );
-        page += "(± is one standard deviation over bootstrap resamples of the test rows: nauc_std and alc_std of scores.txt)\n";
-    }
-    page += "</pre>\n";
-
-    let encoded = base64::engine::general_purpose::STANDARD.encode(png);
-    let (w, h) = super::plot::FIGURE_SIZE;
-    page += &format!(
-        "<img src=\"data:image/png;base64,{encoded}\" width=\"{w}\" height=\"{h}\" alt=\"learning curve of {}\"><br>\n",
-        escape(&report.task)
-    );
-
-    page += "<h2>Predictions</h2>\n<table><tr><th>k</th><th>file</th><th>time (s)</th>\
-             <th>transformed time</th><th>NAUC</th>";
-    if report.multiclass {
-        page += "<th>top-1 accuracy</th><th>mean probability on the true class<br>(scores.txt accuracy)</th>";
-    }
-    page += "<th>note</th></tr>\n";
-    for p in &report.predictions {
-        let file = p.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        page += &format!(
-            "<tr><td>{}</td><td class=\"l\">{}</td><td>{:.3}</td><td>{:.6}</td><td>{:.6}</td>",
-            p.index,
-            escape(&file),
-            p.time,
-            transform_time(p.time, report.time_budget),
-            p.nauc
-        );
-        if report.multiclass {
-            page += &format!(
-                "<td>{:.6}</td><td>{:.6}</td>",
-                p.top1_accuracy.unwrap_or(f64::NAN),
-                p.accuracy.unwrap_or(f64::NAN)
-            );
+        (per_class_table(report))
+        @if !report.warnings.is_empty() {
+            h2 { "Warnings" }
+            ul { @for w in &report.warnings { li { (w) } } }
         }
-        let note = if p.after_budget { "after the budget: not on the curve" } else { "" };
-        page += &format!("<td class=\"l\">{note}</td></tr>\n");
-    }
-    page += "</table>\n";
-    if report.multiclass {
-        page += "<p>Top-1 accuracy: share of test rows whose highest-scored class is the true class. \
-                 Mean probability on the true class: the challenge's secondary metric (the <code>accuracy</code> \
-                 of scores.txt), each prediction row scaled to sum 1 and its share on the true class averaged \
-                 over the test rows; not a share of correct answers.</p>\n";
-    }
-
-    if let Some(last) = report.predictions.last() {
-        let decision = if report.multiclass {
-            "the class with the highest score".to_string()
-        } else {
-            format!("every class scored at least {}", super::decisions::MULTILABEL_THRESHOLD)
-        };
-        page += &format!(
-            "<h2>Per-class AUC of the last prediction ({}), with precision and recall</h2>\n\
-             <p>A test row is predicted as {decision}. Precision: share of the rows predicted as the class \
-             that carry it; recall: share of the rows carrying the class that are predicted as it.</p>\n\
-             <table><tr><th>class</th><th>label</th><th>AUC</th><th>test positives</th><th>precision</th><th>recall</th></tr>\n",
-            last.index
-        );
-        for (class, auc) in last.per_class_auc.iter().enumerate() {
-            let cell = match auc {
-                Some(a) => format!("{a:.6}"),
-                None => "ignored: one label value only".to_string(),
-            };
-            let label = report.class_names.get(class).cloned().flatten().unwrap_or_default();
-            let counts = last.class_counts.get(class).copied().unwrap_or_default();
-            page += &format!(
-                "<tr><td>{class}</td><td class=\"l\">{}</td><td>{cell}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                escape(&label),
-                counts.positives,
-                ratio(counts.precision()),
-                ratio(counts.recall())
-            );
-        }
-        page += "</table>\n";
-    }
-
-    if !report.warnings.is_empty() {
-        page += "<h2>Warnings</h2>\n<ul>\n";
-        for w in &report.warnings {
-            page += &format!("<li>{}</li>\n", escape(w));
-        }
-        page += "</ul>\n";
-    }
-    page += "</body></html>\n";
-    page
+    };
+    page(&format!("Learning curve for task: {}", report.task), auto_refresh, body)
 }
 
-fn ratio(value: Option<f64>) -> String {
-    value.map_or("-".to_string(), |v| format!("{v:.4}"))
+/// The `<pre>` block: score, budget, ingestion outcome and bootstrap spread, a line each.
+fn summary_text(report: &ScoreReport) -> String {
+    let mut lines = vec![format!("ALC (score): {:.6}{}", report.alc, spread(report.alc_std()))];
+    if report.alc != report.alc_clipped {
+        lines.push(format!("ALC without predictions after the budget (figure): {:.6}", report.alc_clipped));
+    }
+    lines.push(format!("Time budget T: {} s, t0: {} s", python_float(report.time_budget), super::T0));
+    lines.push(format!("Predictions: {}", report.predictions.len()));
+    lines.push(format!("Duration (last prediction): {:.2} s", report.duration));
+    match &report.ingestion {
+        Some(end) => {
+            lines.push(format!("Ingestion success: {}", u8::from(end.ingestion_success)));
+            if let Some(d) = end.ingestion_duration {
+                lines.push(format!("Ingestion duration: {d:.2} s"));
+            }
+        }
+        None => lines.push("Ingestion: no end.txt (run killed or still going)".into()),
+    }
+    if let Some(last) = report.predictions.last() {
+        lines.push(format!("Final NAUC: {:.6}{}", last.nauc, spread(report.nauc_std())));
+    }
+    if let Some((n, a)) = report.error_bars {
+        lines.push(format!("Bootstrap, last prediction NAUC: mean {:.4}, std {:.4}", n.mean, n.std));
+        lines.push(format!("Bootstrap ALC: mean {:.4}, std {:.4}", a.mean, a.std));
+        lines.push("(± is one standard deviation over bootstrap resamples of the test rows: nauc_std and alc_std of scores.txt)".into());
+    }
+    lines.join("\n") + "\n"
+}
+
+fn predictions_table(report: &ScoreReport) -> Markup {
+    html! {
+        table {
+            tr {
+                th { "k" } th { "file" } th { "time (s)" } th { "transformed time" } th { "NAUC" }
+                @if report.multiclass {
+                    th { "top-1 accuracy" }
+                    th { "mean probability on the true class" br; "(scores.txt accuracy)" }
+                }
+                th { "note" }
+            }
+            @for p in &report.predictions {
+                tr {
+                    td { (p.index) }
+                    td.l { (p.path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()) }
+                    td { (format!("{:.3}", p.time)) }
+                    td { (format!("{:.6}", transform_time(p.time, report.time_budget))) }
+                    td { (format!("{:.6}", p.nauc)) }
+                    @if report.multiclass {
+                        td { (format!("{:.6}", p.top1_accuracy.unwrap_or(f64::NAN))) }
+                        td { (format!("{:.6}", p.accuracy.unwrap_or(f64::NAN))) }
+                    }
+                    td.l { @if p.after_budget { "after the budget: not on the curve" } }
+                }
+            }
+        }
+    }
+}
+
+fn per_class_table(report: &ScoreReport) -> Markup {
+    let Some(last) = report.predictions.last() else { return html! {} };
+    let decision = if report.multiclass {
+        "the class with the highest score".to_string()
+    } else {
+        format!("every class scored at least {}", super::decisions::MULTILABEL_THRESHOLD)
+    };
+    html! {
+        h2 { "Per-class AUC of the last prediction (" (last.index) "), with precision and recall" }
+        p {
+            "A test row is predicted as " (decision) ". Precision: share of the rows predicted as the class \
+             that carry it; recall: share of the rows carrying the class that are predicted as it."
+        }
+        table {
+            tr { th { "class" } th { "label" } th { "AUC" } th { "test positives" } th { "precision" } th { "recall" } }
+            @for (class, auc) in last.per_class_auc.iter().enumerate() {
+                @let counts = last.class_counts.get(class).copied().unwrap_or_default();
+                tr {
+                    td { (class) }
+                    td.l { (report.class_names.get(class).cloned().flatten().unwrap_or_default()) }
+                    td { @match auc { Some(a) => { (format!("{a:.6}")) } None => { "ignored: one label value only" } } }
+                    td { (counts.positives) }
+                    td { (ratio(counts.precision())) }
+                    td { (ratio(counts.recall())) }
+                }
+            }
+        }
+    }
 }
 
 /// ` ± 0.0312` (four decimals, like report.html), or nothing without a bootstrap.
 fn spread(std: Option<f64>) -> String {
     std.map_or(String::new(), |s| format!(" ± {s:.4}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiting_page_refreshes_and_says_why() {
+        let page = waiting_page();
+        assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
+        assert!(page.contains("<meta http-equiv=\"refresh\" content=\"5\">"), "{page}");
+        assert!(page.contains("<pre>Starting training process...\nPlease be patient."), "{page}");
+    }
 }

@@ -8,6 +8,9 @@
 //! atomically. The metric functions ([`nauc::nauc`], [`alc::alc`], …) are usable on their own;
 //! [`python_float`] prints floats as Python's `repr` does ([`pyfloat`] also has `'{:g}'`).
 //!
+//! Pages are rendered with `maud` (every value escaped) and every chart is drawn by `plotters`
+//! (PNG for the learning curves, SVG strings for the report's small charts).
+//!
 //! It also holds the small numeric pieces every crate above it shares without libtorch: the
 //! one seeded generator ([`rng::SplitMix64`]) and the one feature standardisation
 //! ([`scaler::Scaler`]).

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -28,7 +29,7 @@ const GRID_GREY: RGBColor = RGBColor(0xd9, 0xd9, 0xd9);
 static DEJAVU_SANS: &[u8] = include_bytes!("font/DejaVuSans.ttf");
 
 /// Registers the embedded font under plotters' "sans-serif" family once per process.
-fn register_font() -> Result<()> {
+pub(crate) fn register_font() -> Result<()> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font("sans-serif", FontStyle::Normal, DEJAVU_SANS).is_ok()
@@ -41,6 +42,14 @@ fn register_font() -> Result<()> {
             message: "the embedded font could not be parsed".into(),
         })
     }
+}
+
+/// Points in chart coordinates (transformed time, score).
+type Points = Vec<(f64, f64)>;
+
+/// Text in the embedded font at `size` pixels, anchored at (`h`, `v`) of its box.
+pub(crate) fn text_style(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
+    TextStyle::from(("sans-serif", size).into_font()).pos(Pos::new(h, v))
 }
 
 /// What the figure shows: the task, its budget and the curve points within the budget.
@@ -86,6 +95,16 @@ impl LearningCurveFigure {
             line.push((x, clamp_y(y)));
         }
         line
+    }
+
+    /// The step line, the area under the whole step function (flat to x = 1) and the last
+    /// score as drawn (clamped to the axes).
+    fn curve_shapes(&self) -> (Points, Points, f64) {
+        let line = self.step_line();
+        let last = clamp_y(self.last_score());
+        let mut area = line.clone();
+        area.push((1.0, last));
+        (line, area, last)
     }
 
     fn last_score(&self) -> f64 {
@@ -144,7 +163,7 @@ impl LearningCurveFigure {
         root.draw(&Text::new(
             format!("Learning curve for task: {}", self.task),
             (width as i32 / 2, 12),
-            TextStyle::from(("sans-serif", 17).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
+            text_style(17, HPos::Center, VPos::Top),
         ))?;
         // top margin holds the title and the real-time tick labels; right margin the final score
         let plot_area = root.margin(62, 10, 10, 60);
@@ -180,14 +199,11 @@ impl LearningCurveFigure {
             root.draw(&Text::new(
                 t.to_string(),
                 (px, py - 7),
-                TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                text_style(13, HPos::Center, VPos::Bottom),
             ))?;
         }
 
-        let line = self.step_line();
-        let last = clamp_y(self.last_score());
-        let mut area = line.clone();
-        area.push((1.0, last));
+        let (line, area, last) = self.curve_shapes();
         chart.draw_series(AreaSeries::new(area, 0.0, CYAN.filled()))?;
         chart
             .draw_series(LineSeries::new(line.clone(), CURVE_BLUE.stroke_width(2)))?
@@ -211,16 +227,9 @@ impl LearningCurveFigure {
         root.draw(&Text::new(
             format!("{:.4}", self.last_score()),
             (sx + 3, sy),
-            TextStyle::from(("sans-serif", 13).into_font()).pos(Pos::new(HPos::Left, VPos::Bottom)),
+            text_style(13, HPos::Left, VPos::Bottom),
         ))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .draw()?;
-        Ok(())
+        draw_legend(&mut chart, BLACK, 14)
     }
 }
 
@@ -300,7 +309,7 @@ impl LearningCurveFigure {
             root.draw(&Text::new(
                 seconds_label(t),
                 (px, py + 9),
-                TextStyle::from(("sans-serif", 22).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
+                text_style(22, HPos::Center, VPos::Top),
             ))?;
         }
         let (left, bottom) = chart.backend_coord(&(0.0, Y_RANGE.0));
@@ -308,13 +317,10 @@ impl LearningCurveFigure {
         root.draw(&Text::new(
             "time since the start (log scale)",
             ((left + right) / 2, bottom + 44),
-            TextStyle::from(("sans-serif", 24).into_font()).pos(Pos::new(HPos::Center, VPos::Top)),
+            text_style(24, HPos::Center, VPos::Top),
         ))?;
 
-        let line = self.step_line();
-        let last = clamp_y(self.last_score());
-        let mut area = line.clone();
-        area.push((1.0, last));
+        let (line, area, last) = self.curve_shapes();
         chart
             .draw_series(AreaSeries::new(area, 0.0, AREA_FILL.filled()))?
             .label(format!("area under the curve: ALC {:.4}", self.alc))
@@ -328,15 +334,23 @@ impl LearningCurveFigure {
         }))?;
         let tail_start = *line.last().expect("the step line starts at the origin");
         chart.draw_series(LineSeries::new(vec![tail_start, (1.0, last)], CURVE_BLUE.stroke_width(3)))?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(GRID_GREY)
-            .label_font(("sans-serif", 22))
-            .draw()?;
-        Ok(())
+        draw_legend(&mut chart, GRID_GREY, 22)
     }
+}
+
+/// The legend in the lower right corner, on a nearly opaque white box.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    border: RGBColor,
+    font_size: u32,
+) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.9))
+        .border_style(border)
+        .label_font(("sans-serif", font_size))
+        .draw()
 }
 
 /// Keeps drawn values inside the axes (a score below −0.01 is off the visible range).

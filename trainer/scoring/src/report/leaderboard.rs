@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::html::escape as esc;
+use maud::{html, Markup};
+
+use super::truncate;
 
 /// The one name of the score a model is ranked by (out-of-fold for cross-validated models).
 pub const METRIC: &str = "validation NAUC";
@@ -209,48 +211,44 @@ impl Leaderboard {
     }
 
     /// The report's section: which models made the final prediction, then every model tried.
-    pub fn html_section(&self) -> String {
-        let mut s = String::from("<h2 id=\"leaderboard\">Leaderboard</h2>\n");
-        if self.models.is_empty() {
-            s.push_str("<p class=\"note\">The learner recorded no model.</p>\n");
-            return s;
-        }
-        match self.final_models_text() {
-            Some(text) => {
-                let _ = writeln!(
-                    s,
-                    "<p>The final prediction (prediction {}) was made by <b>{}</b>.</p>",
-                    self.predictions.len() - 1,
-                    esc(&text)
-                );
+    pub fn html_section(&self) -> Markup {
+        html! {
+            h2 #leaderboard { "Leaderboard" }
+            @if self.models.is_empty() {
+                p.note { "The learner recorded no model." }
+            } @else {
+                @match self.final_models_text() {
+                    Some(text) => { p { "The final prediction (prediction " (self.predictions.len() - 1) ") was made by " b { (text) } "." } }
+                    None => { p.warn { "No prediction was recorded." } }
+                }
+                p.note {
+                    "Every model the learner tried, best " (METRIC) " first (measured on rows held out from \
+                     its training; out-of-fold for cross-validated models). The weight is its share in the final \
+                     prediction; the last column lists the recorded predictions it is part of. The same table, with one \
+                     weight column per prediction, is in " (CSV_NAME) "."
+                }
+                div.scroll {
+                    table #models {
+                        tr {
+                            th { "rank" } th.l { "model" } th { (METRIC) } th { "training time" } th { "final weight" }
+                            th.l { "in predictions" }
+                        }
+                        @for (rank, &i) in self.ranked().iter().enumerate() {
+                            @let m = &self.models[i];
+                            @let w = self.final_weight(i);
+                            tr {
+                                td { (rank + 1) }
+                                td.l { (m.name) }
+                                td { @match m.validation { Some(v) => { (format!("{v:.4}")) } None => "not measured" } }
+                                td { (seconds_text(m.train_seconds)) }
+                                td { @if w > 0.0 { b { (format!("{w:.2}")) } } @else { "-" } }
+                                td.l { (self.used_in(i)) }
+                            }
+                        }
+                    }
+                }
             }
-            None => s.push_str("<p class=\"warn\">No prediction was recorded.</p>\n"),
         }
-        let _ = writeln!(
-            s,
-            "<p class=\"note\">Every model the learner tried, best {METRIC} first (measured on rows held out from \
-             its training; out-of-fold for cross-validated models). The weight is its share in the final \
-             prediction; the last column lists the recorded predictions it is part of. The same table, with one \
-             weight column per prediction, is in {CSV_NAME}.</p>"
-        );
-        s.push_str("<table id=\"models\"><tr><th>rank</th><th class=\"l\">model</th>");
-        let _ = write!(s, "<th>{METRIC}</th><th>training time</th><th>final weight</th><th class=\"l\">in predictions</th></tr>");
-        for (rank, &i) in self.ranked().iter().enumerate() {
-            let m = &self.models[i];
-            let score = m.validation.map_or("not measured".to_string(), |v| format!("{v:.4}"));
-            let w = self.final_weight(i);
-            let weight = if w > 0.0 { format!("<b>{w:.2}</b>") } else { "-".to_string() };
-            let _ = write!(
-                s,
-                "<tr><td>{}</td><td class=\"l\">{}</td><td>{score}</td><td>{}</td><td>{weight}</td><td class=\"l\">{}</td></tr>",
-                rank + 1,
-                esc(&m.name),
-                seconds_text(m.train_seconds),
-                self.used_in(i)
-            );
-        }
-        s.push_str("</table>\n");
-        s
     }
 }
 
@@ -269,14 +267,6 @@ pub fn seconds_text(s: f64) -> String {
         format!("{s:.2} s")
     } else {
         format!("{s:.1} s")
-    }
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
     }
 }
 
@@ -364,7 +354,7 @@ mod tests {
         assert!(t.contains("… and 1 more model(s) in leaderboard.csv"), "{t}");
         assert!(!t.contains("GRU"), "{t}");
         assert!(b.terminal_table(5).contains("not measured"));
-        let h = b.html_section();
+        let h = b.html_section().into_string();
         assert!(h.contains("made by <b>ResNet-18 (weight 0.75) + logistic regression (weight 0.25)</b>"), "{h}");
         assert!(h.contains("GRU, net &quot;b&quot;") && h.contains("<table id=\"models\">"), "{h}");
         assert!(Leaderboard::default().terminal_table(5).is_empty());

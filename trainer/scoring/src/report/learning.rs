@@ -2,12 +2,12 @@
 //! number named for what it is, per-class AUC / precision / recall of the last prediction and
 //! the confusion matrix of single-label tasks.
 
-use std::fmt::Write as _;
 use std::path::Path;
 
 use formats::inspect::Inspection;
+use maud::{html, Markup};
 
-use super::{class_label, esc, png_data_uri, truncate, ReportInput};
+use super::{class_label, png_data_uri, ratio, truncate, ReportInput};
 use crate::decisions::{Confusion, MULTILABEL_THRESHOLD};
 use crate::files::{read_prediction, read_solution};
 use crate::plot::{LearningCurveFigure, REPORT_FIGURE_SHOWN};
@@ -25,70 +25,58 @@ It is not the share of correct answers (that is top-1 accuracy) and stays low wh
 pub const TOP1_MEANS: &str = "share of test rows whose highest-scored class is the true class: \
 the diagonal of the confusion matrix.";
 
-fn ratio(v: Option<f64>) -> String {
-    v.map_or("-".to_string(), |v| format!("{v:.4}"))
-}
-
-pub(super) fn learning_section(input: &ReportInput<'_>) -> String {
-    let mut s = String::from("<h2>Learning curve</h2>\n");
+pub(super) fn learning_section(input: &ReportInput<'_>) -> Markup {
     let Some(score) = input.score else {
-        s.push_str("<p class=\"note\">The run produced no score.</p>\n");
-        return s;
+        return html! { h2 { "Learning curve" } p.note { "The run produced no score." } };
     };
-    match LearningCurveFigure::from_report(score).report_png() {
-        Ok(png) => {
-            let _ = writeln!(
-                s,
-                "<img id=\"learning-curve\" alt=\"learning curve: NAUC of each prediction over time\" width=\"{REPORT_FIGURE_SHOWN}\" src=\"{}\">",
-                png_data_uri(&png)
-            );
+    html! {
+        h2 { "Learning curve" }
+        @match LearningCurveFigure::from_report(score).report_png() {
+            Ok(png) => {
+                img #learning-curve alt="learning curve: NAUC of each prediction over time" width=(REPORT_FIGURE_SHOWN) src=(png_data_uri(&png));
+            }
+            Err(e) => { p.note { "learning curve not drawn: " (e) } }
         }
-        Err(e) => {
-            let _ = writeln!(s, "<p class=\"note\">learning curve not drawn: {}</p>", esc(&e.to_string()));
+        p {
+            (format!("ALC {:.4} over a budget of {:.0} s", score.alc, score.time_budget))
+            ": the shaded area under the curve, with time on a log scale as in the AutoDL challenge (whose own figure is in "
+            code { "scores/" } "); " (score.predictions.len()) " prediction(s)."
         }
-    }
-    let _ = writeln!(
-        s,
-        "<p>ALC {:.4} over a budget of {:.0} s: the shaded area under the curve, with time on a log scale as in the AutoDL challenge (whose own figure is in <code>scores/</code>); {} prediction(s).</p>",
-        score.alc,
-        score.time_budget,
-        score.predictions.len()
-    );
-    if score.predictions.is_empty() {
-        s.push_str("<p class=\"err\">No prediction was recorded within the budget: the score is 0. A longer --time-budget gives the learner time for a first prediction.</p>\n");
-        return s;
-    }
-    s.push_str(&predictions_table(score));
-    if let Some(last) = score.predictions.last() {
-        s.push_str(&per_class_section(input.inspection, score, last));
-        if score.multiclass {
-            s.push_str(&confusion_section(input.dataset_dir, input.inspection, last));
+        @if let Some(last) = score.predictions.last() {
+            (predictions_table(score))
+            (per_class_section(input.inspection, score, last))
+            @if score.multiclass { (confusion_section(input.dataset_dir, input.inspection, last)) }
+        } @else {
+            p.err { "No prediction was recorded within the budget: the score is 0. A longer --time-budget gives the learner time for a first prediction." }
         }
     }
-    s
 }
 
-fn predictions_table(score: &ScoreReport) -> String {
-    let mut s = String::from("<table id=\"predictions\"><tr><th>prediction</th><th>time (s)</th><th>NAUC</th>");
-    if score.multiclass {
-        let _ = write!(s, "<th>top-1 accuracy</th><th>{CHALLENGE_ACCURACY}</th>");
-    }
-    s.push_str("</tr>");
-    for p in &score.predictions {
-        let late = if p.after_budget { " (after budget)" } else { "" };
-        let _ = write!(s, "<tr><td>{}</td><td>{:.2}{late}</td><td>{:.4}</td>", p.index, p.time, p.nauc);
-        if score.multiclass {
-            let _ = write!(s, "<td>{}</td><td>{}</td>", ratio(p.top1_accuracy), ratio(p.accuracy));
+fn predictions_table(score: &ScoreReport) -> Markup {
+    html! {
+        div.scroll {
+            table #predictions {
+                tr {
+                    th { "prediction" } th { "time (s)" } th { "NAUC" }
+                    @if score.multiclass { th { "top-1 accuracy" } th { (CHALLENGE_ACCURACY) } }
+                }
+                @for p in &score.predictions {
+                    tr {
+                        td { (p.index) }
+                        td { (format!("{:.2}", p.time)) @if p.after_budget { " (after budget)" } }
+                        td { (format!("{:.4}", p.nauc)) }
+                        @if score.multiclass { td { (ratio(p.top1_accuracy)) } td { (ratio(p.accuracy)) } }
+                    }
+                }
+            }
         }
-        s.push_str("</tr>");
+        p.note {
+            "NAUC: 2·AUC − 1 averaged over classes (1 ranks every test row right, 0 is chance)."
+            @if score.multiclass {
+                " Top-1 accuracy: " (TOP1_MEANS) " " (capitalised(CHALLENGE_ACCURACY)) ": " (CHALLENGE_ACCURACY_MEANS)
+            }
+        }
     }
-    s.push_str("</table>\n");
-    s.push_str("<p class=\"note\">NAUC: 2·AUC − 1 averaged over classes (1 ranks every test row right, 0 is chance).");
-    if score.multiclass {
-        let _ = write!(s, " Top-1 accuracy: {TOP1_MEANS} {}: {}", esc(&capitalised(CHALLENGE_ACCURACY)), esc(CHALLENGE_ACCURACY_MEANS));
-    }
-    s.push_str("</p>\n");
-    s
 }
 
 pub(super) fn capitalised(s: &str) -> String {
@@ -96,95 +84,104 @@ pub(super) fn capitalised(s: &str) -> String {
     c.next().map_or(String::new(), |f| f.to_uppercase().chain(c).collect())
 }
 
-fn per_class_section(insp: &Inspection, score: &ScoreReport, last: &PredictionScore) -> String {
+fn per_class_section(insp: &Inspection, score: &ScoreReport, last: &PredictionScore) -> Markup {
     let decision = if score.multiclass {
         "a test row is predicted as the class with its highest score".to_string()
     } else {
         format!("a test row is predicted as every class scored at least {MULTILABEL_THRESHOLD}")
     };
-    let mut s = format!(
-        "<h3>Per-class AUC, precision and recall (prediction {})</h3>\n<p class=\"note\">NAUC of a class = 2·AUC − 1; a class without positives or negatives in the test set has no AUC. \
-         Precision: share of the rows predicted as the class that belong to it; recall: share of the class's rows predicted as it ({}).</p>\n\
-         <table id=\"per-class\"><tr><th class=\"l\">class</th><th>test positives</th><th>AUC</th><th>2·AUC−1</th><th>precision</th><th>recall</th></tr>",
-        last.index,
-        esc(&decision)
-    );
-    for (j, auc) in last.per_class_auc.iter().enumerate() {
-        let name = match score.class_names.get(j) {
-            Some(Some(n)) => format!("{j}: {n}"),
-            _ => class_label(insp, j),
-        };
-        let counts = last.class_counts.get(j);
-        let positives = counts.map_or("-".to_string(), |c| c.positives.to_string());
-        let (a, n) = match auc {
-            Some(a) => (format!("{a:.4}"), format!("{:.4}", 2.0 * a - 1.0)),
-            None => ("-".into(), "-".into()),
-        };
-        let _ = write!(
-            s,
-            "<tr><td class=\"l\">{}</td><td>{positives}</td><td>{a}</td><td>{n}</td><td>{}</td><td>{}</td></tr>",
-            esc(&name),
-            ratio(counts.and_then(|c| c.precision())),
-            ratio(counts.and_then(|c| c.recall()))
-        );
+    html! {
+        h3 { "Per-class AUC, precision and recall (prediction " (last.index) ")" }
+        p.note {
+            "NAUC of a class = 2·AUC − 1; a class without positives or negatives in the test set has no AUC. \
+             Precision: share of the rows predicted as the class that belong to it; recall: share of the class's rows predicted as it ("
+            (decision) ")."
+        }
+        div.scroll {
+            table #per-class {
+                tr { th.l { "class" } th { "test positives" } th { "AUC" } th { "2·AUC−1" } th { "precision" } th { "recall" } }
+                @for (j, auc) in last.per_class_auc.iter().enumerate() {
+                    @let counts = last.class_counts.get(j);
+                    tr {
+                        td.l {
+                            @match score.class_names.get(j) { Some(Some(n)) => { (j) ": " (n) } _ => { (class_label(insp, j)) } }
+                        }
+                        td { @match counts { Some(c) => { (c.positives) } None => "-" } }
+                        @match auc {
+                            Some(a) => { td { (format!("{a:.4}")) } td { (format!("{:.4}", 2.0 * a - 1.0)) } }
+                            None => { td { "-" } td { "-" } }
+                        }
+                        td { (ratio(counts.and_then(|c| c.precision()))) }
+                        td { (ratio(counts.and_then(|c| c.recall()))) }
+                    }
+                }
+            }
+        }
     }
-    s.push_str("</table>\n");
-    s
 }
 
+/// Classes up to which the confusion matrix is drawn.
+const CONFUSION_CLASSES: usize = 40;
+
 /// Rows = true class, columns = arg-max of the last prediction (single-label tasks only).
-fn confusion_section(dataset_dir: &Path, insp: &Inspection, last: &PredictionScore) -> String {
-    let mut s = format!("<h3>Confusion matrix (prediction {})</h3>\n", last.index);
-    let solution = match read_solution(dataset_dir) {
-        Ok(sol) => sol.matrix,
-        Err(e) => {
-            let _ = writeln!(s, "<p class=\"note\">no confusion matrix: {}</p>", esc(&e.to_string()));
-            return s;
+fn confusion_section(dataset_dir: &Path, insp: &Inspection, last: &PredictionScore) -> Markup {
+    let matrices = read_solution(dataset_dir).and_then(|sol| {
+        let prediction = read_prediction(&last.path, sol.matrix.rows, sol.matrix.cols)?;
+        Ok(Confusion::of(&sol.matrix, &prediction))
+    });
+    html! {
+        h3 { "Confusion matrix (prediction " (last.index) ")" }
+        @match matrices {
+            Err(e) => { p.note { "no confusion matrix: " (e) } }
+            Ok(confusion) => {
+                p #diagonal {
+                    (confusion.diagonal()) " of " (confusion.total()) " test rows on the diagonal: top-1 accuracy "
+                    (format!("{:.4}", confusion.top1_accuracy())) "."
+                }
+                @if confusion.classes > CONFUSION_CLASSES {
+                    p.note { (confusion.classes) " classes: too many to draw." }
+                } @else {
+                    p.note { "Rows: true class; columns: predicted class (the one with the highest score)." }
+                    (confusion_table(insp, &confusion))
+                }
+            }
         }
-    };
-    let prediction = match read_prediction(&last.path, solution.rows, solution.cols) {
-        Ok(p) => p,
-        Err(e) => {
-            let _ = writeln!(s, "<p class=\"note\">no confusion matrix: {}</p>", esc(&e.to_string()));
-            return s;
-        }
-    };
-    let confusion = Confusion::of(&solution, &prediction);
+    }
+}
+
+fn confusion_table(insp: &Inspection, confusion: &Confusion) -> Markup {
     let n = confusion.classes;
-    let _ = writeln!(
-        s,
-        "<p id=\"diagonal\">{} of {} test rows on the diagonal: top-1 accuracy {:.4}.</p>",
-        confusion.diagonal(),
-        confusion.total(),
-        confusion.top1_accuracy()
-    );
-    if n > 40 {
-        let _ = writeln!(s, "<p class=\"note\">{n} classes: too many to draw.</p>");
-        return s;
-    }
-    s.push_str("<p class=\"note\">Rows: true class; columns: predicted class (the one with the highest score).</p>\n<table id=\"confusion\"><tr><th class=\"l\">true \\ predicted</th>");
-    for j in 0..n {
-        // the full name on hover when it is cut
-        let name = class_label(insp, j);
-        let _ = write!(s, "<th class=\"c\" title=\"{}\">{}</th>", esc(&name), esc(&truncate(&name, 20)));
-    }
-    s.push_str("</tr>");
-    for t in 0..n {
-        let row_total = confusion.row_total(t).max(1);
-        let _ = write!(s, "<tr><th class=\"l\">{}</th>", esc(&truncate(&class_label(insp, t), 28)));
-        for p in 0..n {
-            let c = confusion.get(t, p);
-            let share = c as f64 / row_total as f64;
-            // green for the diagonal, red off it; darker for a larger share of the row
-            let colour = if t == p {
-                format!("rgba(19,115,51,{:.2})", 0.1 + 0.8 * share)
-            } else {
-                format!("rgba(176,0,32,{:.2})", 0.8 * share)
-            };
-            let _ = write!(s, "<td style=\"background:{colour}\">{c}</td>");
+    html! {
+        div.scroll {
+            table #confusion {
+                tr {
+                    th.l { "true \\ predicted" }
+                    @for j in 0..n {
+                        // the full name on hover when it is cut
+                        @let name = class_label(insp, j);
+                        th class="c" title=(name) { (truncate(&name, 20)) }
+                    }
+                }
+                @for t in 0..n {
+                    @let row_total = confusion.row_total(t).max(1);
+                    tr {
+                        th.l { (truncate(&class_label(insp, t), 28)) }
+                        @for p in 0..n {
+                            @let c = confusion.get(t, p);
+                            td style={ "background:" (cell_colour(t == p, c as f64 / row_total as f64)) } { (c) }
+                        }
+                    }
+                }
+            }
         }
-        s.push_str("</tr>");
     }
-    s.push_str("</table>\n");
-    s
+}
+
+/// Green for the diagonal, red off it; darker for a larger share of the row.
+fn cell_colour(diagonal: bool, share: f64) -> String {
+    if diagonal {
+        format!("rgba(19,115,51,{:.2})", 0.1 + 0.8 * share)
+    } else {
+        format!("rgba(176,0,32,{:.2})", 0.8 * share)
+    }
 }

@@ -3,12 +3,16 @@
 //! found, how the automatic model learned, and what the conversion left out. It opens with a
 //! plain verdict ([`verdict`]) and names every number for what it is.
 //!
+//! Every section is a `maud` template (values escaped); the charts are plotters drawings: the
+//! learning curve as PNG ([`crate::plot`]), the class balance and waveforms as SVG (`charts`).
+//!
 //! The trainer never depends on the converters: the conversion's skipped inputs come in as
 //! plain rows ([`SkippedInput`]), read by the caller from `<name>_skipped.tsv`.
 
+mod charts;
 pub mod leaderboard;
-pub mod quality;
 mod learning;
+pub mod quality;
 mod samples;
 mod summary;
 pub mod verdict;
@@ -19,10 +23,10 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use formats::inspect::{Domain, Inspection};
 use formats::validate::{Report as ValidationReport, Severity};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::ScoreReport;
 
-pub use crate::html::escape as esc;
 pub use leaderboard::Leaderboard;
 pub use learning::{CHALLENGE_ACCURACY, CHALLENGE_ACCURACY_MEANS, TOP1_MEANS};
 pub use samples::{collect_samples, ClassSamples, Sample};
@@ -94,42 +98,39 @@ pub struct ReportInput<'a> {
     pub quality: Option<&'a quality::QualitySection>,
 }
 
-/// The whole page. Parts that cannot be drawn (an undecodable example, a missing prediction)
-/// become a note on the page instead of failing the report.
+/// The whole page, rendered with `maud` (every value escaped). Parts that cannot be drawn (an
+/// undecodable example, a missing prediction) become a note on the page instead of failing
+/// the report. Every table sits in a `div.scroll`, so a wide one never widens the page.
 pub fn build_report(input: &ReportInput<'_>) -> String {
-    let mut page = String::with_capacity(64 * 1024);
     let insp = input.inspection;
     let title = format!("AutoDL rating of {}", insp.name);
-    let _ = write!(
-        page,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>{STYLE}</style></head><body>\n<h1>{}</h1>\n",
-        esc(&title),
-        esc(&title)
-    );
-    if let Some(why) = &input.run.interrupted {
-        let _ = writeln!(page, "<p class=\"verdict err\" id=\"interrupted\"><b>Interrupted:</b> {}</p>", esc(why));
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                // our own constant stylesheet: CSS must not be entity-escaped
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                h1 { (title) }
+                @if let Some(why) = &input.run.interrupted {
+                    p.verdict.err #interrupted { b { "Interrupted:" } " " (why) }
+                }
+                (summary::summary_section(input))
+                (dataset_section(insp))
+                (validation_section(input.validation))
+                @if let Some(q) = input.quality { (quality::quality_markup(q)) }
+                (learning::learning_section(input))
+                @if let Some(board) = &input.run.leaderboard { (board.html_section()) }
+                (samples_section(input.dataset_dir, insp))
+                (run_section(input.run))
+                (skipped_section(input.skipped))
+            }
+        }
     }
-    page.push_str(&summary::summary_section(input));
-    page.push_str(&dataset_section(insp));
-    page.push_str(&validation_section(input.validation));
-    if let Some(q) = input.quality {
-        page.push_str(&quality::render_quality(q));
-    }
-    page.push_str(&learning::learning_section(input));
-    if let Some(board) = &input.run.leaderboard {
-        page.push_str(&board.html_section());
-    }
-    page.push_str(&samples_section(input.dataset_dir, insp));
-    page.push_str(&run_section(input.run));
-    page.push_str(&skipped_section(input.skipped));
-    page.push_str("</body></html>\n");
-    scroll_tables(&page)
-}
-
-/// Puts every table in a wrapper that scrolls sideways, so a wide table never widens the page
-/// (escaped text cannot hold a `<table` of its own).
-fn scroll_tables(page: &str) -> String {
-    page.replace("<table", "<div class=\"scroll\"><table").replace("</table>", "</table></div>")
+    .into_string()
 }
 
 const STYLE: &str = "body{font-family:sans-serif;margin:24px;color:#222;background:#fff;max-width:1100px}\
@@ -153,6 +154,17 @@ pub fn png_data_uri(png: &[u8]) -> String {
     format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png))
 }
 
+/// A share with four decimals, `-` when undefined.
+pub(crate) fn ratio(value: Option<f64>) -> String {
+    value.map_or("-".to_string(), |v| format!("{v:.4}"))
+}
+
+/// An SVG that plotters drew, inlined in the page.
+fn inline_svg(svg: &str) -> Markup {
+    // markup we made ourselves (plotters escapes the text it writes)
+    PreEscaped(svg.to_string())
+}
+
 fn class_label(insp: &Inspection, j: usize) -> String {
     match insp.label_names.get(j) {
         Some(n) if !n.is_empty() => format!("{j}: {n}"),
@@ -160,8 +172,26 @@ fn class_label(insp: &Inspection, j: usize) -> String {
     }
 }
 
-fn dataset_section(insp: &Inspection) -> String {
-    let mut s = String::from("<h2>Dataset</h2>\n<table id=\"dataset\">");
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+/// `(header, value)` rows of a two-column facts table.
+fn facts_table(id: Option<&str>, rows: &[(&str, String)]) -> Markup {
+    html! {
+        div.scroll {
+            table id=[id] {
+                @for (k, v) in rows { tr { th.l { (k) } td.l { (v) } } }
+            }
+        }
+    }
+}
+
+fn dataset_section(insp: &Inspection) -> Markup {
     let sh = insp.shape;
     // Only the fields that mean something for this domain: no vocabulary on images, no frame
     // counts on single-frame examples.
@@ -184,177 +214,125 @@ fn dataset_section(insp: &Inspection) -> String {
         rows.push(("vocabulary size", insp.vocabulary_size.to_string()));
     }
     rows.push(("size on disk", format!("{:.2} MB", insp.bytes_on_disk as f64 / 1e6)));
-    for (k, v) in rows {
-        let _ = write!(s, "<tr><th class=\"l\">{}</th><td class=\"l\">{}</td></tr>", esc(k), esc(&v));
-    }
     let steps = match insp.domain {
         Domain::Speech => "samples per clip",
         Domain::Text => "tokens per document",
         _ => "frames per example",
     };
-    s.push_str("</table>\n<table><tr><th class=\"l\">subset</th><th>examples</th><th>record files</th><th>bytes</th><th>unlabelled</th>");
-    if sequence {
-        let _ = write!(s, "<th class=\"l\">{steps} (min/median/max)</th>");
-    }
-    s.push_str("</tr>");
-    for sub in &insp.subsets {
-        let _ = write!(
-            s,
-            "<tr><td class=\"l\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
-            esc(&sub.subset),
-            sub.records,
-            sub.files,
-            sub.record_bytes,
-            sub.unlabelled
-        );
-        if sequence {
-            let frames = sub
-                .frames_per_example
-                .map_or("-".to_string(), |f| format!("{}/{}/{}", f.min, f.median, f.max));
-            let _ = write!(s, "<td class=\"l\">{frames}</td>");
+    html! {
+        h2 { "Dataset" }
+        (facts_table(Some("dataset"), &rows))
+        div.scroll {
+            table {
+                tr {
+                    th.l { "subset" } th { "examples" } th { "record files" } th { "bytes" } th { "unlabelled" }
+                    @if sequence { th.l { (steps) " (min/median/max)" } }
+                }
+                @for sub in &insp.subsets {
+                    tr {
+                        td.l { (sub.subset) } td { (sub.records) } td { (sub.files) } td { (sub.record_bytes) } td { (sub.unlabelled) }
+                        @if sequence {
+                            td.l { @match sub.frames_per_example { Some(f) => { (f.min) "/" (f.median) "/" (f.max) } None => "-" } }
+                        }
+                    }
+                }
+            }
         }
-        s.push_str("</tr>");
+        h3 { "Class balance" }
+        (class_balance(insp))
     }
-    s.push_str("</table>\n<h3>Class balance</h3>\n");
-    s.push_str(&class_balance_svg(insp));
-    s
 }
 
-/// Horizontal bars per class, one colour per subset (inline SVG).
-fn class_balance_svg(insp: &Inspection) -> String {
-    const COLOURS: [&str; 3] = ["#1a4d8f", "#e8833a", "#4caf50"];
+/// Classes shown at most in the class balance chart.
+const BALANCE_CLASSES: usize = 60;
+
+/// Horizontal bars per class, one colour per subset (plotters SVG).
+fn class_balance(insp: &Inspection) -> Markup {
     let classes = insp.output_dim.max(0) as usize;
-    let shown = classes.min(60);
-    let subsets: Vec<_> = insp.subsets.iter().filter(|s| !s.class_histogram.is_empty()).collect();
-    if shown == 0 || subsets.is_empty() {
-        return "<p class=\"note\">No class counts available.</p>\n".into();
-    }
-    let max = subsets
+    let shown = classes.min(BALANCE_CLASSES);
+    let subsets: Vec<charts::SubsetCounts<'_>> = insp
+        .subsets
         .iter()
-        .flat_map(|s| s.class_histogram.iter().take(shown).copied())
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let (label_w, bar_w, bar_h) = (180.0, 600.0, 12.0);
-    let group_h = bar_h * subsets.len() as f64 + 6.0;
-    let height = 30.0 + group_h * shown as f64;
-    let mut s = format!(
-        "<svg width=\"{}\" height=\"{height}\" viewBox=\"0 0 {} {height}\" role=\"img\">",
-        label_w + bar_w + 80.0,
-        label_w + bar_w + 80.0
-    );
-    for (k, sub) in subsets.iter().enumerate() {
-        let _ = write!(
-            s,
-            "<rect x=\"{}\" y=\"4\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"15\" font-size=\"12\">{} ({})</text>",
-            label_w + 140.0 * k as f64,
-            COLOURS[k % 3],
-            label_w + 140.0 * k as f64 + 16.0,
-            esc(&sub.subset),
-            esc(&format!("{:?}", sub.histogram_source).to_lowercase())
-        );
+        .filter(|s| !s.class_histogram.is_empty())
+        .map(|s| charts::SubsetCounts {
+            name: format!("{} ({})", s.subset, format!("{:?}", s.histogram_source).to_lowercase()),
+            counts: &s.class_histogram,
+        })
+        .collect();
+    if shown == 0 || subsets.is_empty() {
+        return html! { p.note { "No class counts available." } };
     }
-    for j in 0..shown {
-        let y0 = 26.0 + group_h * j as f64;
-        let _ = write!(
-            s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"end\">{}</text>",
-            label_w - 6.0,
-            y0 + group_h / 2.0 + 2.0,
-            esc(&truncate(&class_label(insp, j), 28))
-        );
-        for (k, sub) in subsets.iter().enumerate() {
-            let count = sub.class_histogram.get(j).copied().unwrap_or(0);
-            let w = bar_w * count as f64 / max as f64;
-            let y = y0 + bar_h * k as f64;
-            let _ = write!(
-                s,
-                "<rect x=\"{label_w}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{}\" font-size=\"10\">{count}</text>",
-                bar_h - 1.0,
-                COLOURS[k % 3],
-                label_w + w + 4.0,
-                y + bar_h - 2.0
-            );
+    let labels: Vec<String> = (0..shown).map(|j| truncate(&class_label(insp, j), 28)).collect();
+    html! {
+        @match charts::class_balance(&labels, &subsets) {
+            Ok(svg) => { (inline_svg(&svg)) }
+            Err(e) => { p.note { "class balance not drawn: " (e) } }
         }
-    }
-    s.push_str("</svg>\n");
-    if classes > shown {
-        let _ = writeln!(s, "<p class=\"note\">First {shown} of {classes} classes shown.</p>");
-    }
-    s
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(n - 1).collect::<String>())
+        @if classes > shown { p.note { "First " (shown) " of " (classes) " classes shown." } }
     }
 }
 
-fn validation_section(v: &ValidationReport) -> String {
-    let mut s = String::from("<h2>Validation</h2>\n");
+fn validation_section(v: &ValidationReport) -> Markup {
     let (class, verdict) = if v.valid { ("ok", "valid") } else { ("err", "INVALID") };
-    let _ = writeln!(
-        s,
-        "<p class=\"{class}\"><b>{verdict}</b>: {} error(s), {} warning(s); {} record(s) read{}.</p>",
-        v.errors,
-        v.warnings,
-        v.stats.subsets.iter().map(|s| s.records).sum::<u64>(),
-        if v.deep { ", every compressed frame decoded" } else { "" }
-    );
-    if v.findings.is_empty() {
-        s.push_str("<p class=\"note\">No findings.</p>\n");
-        return s;
+    let records: u64 = v.stats.subsets.iter().map(|s| s.records).sum();
+    html! {
+        h2 { "Validation" }
+        p class=(class) {
+            b { (verdict) } ": " (v.errors) " error(s), " (v.warnings) " warning(s); " (records) " record(s) read"
+            @if v.deep { ", every compressed frame decoded" } "."
+        }
+        @if v.findings.is_empty() {
+            p.note { "No findings." }
+        } @else {
+            div.scroll {
+                table {
+                    tr { th.l { "severity" } th.l { "code" } th.l { "where" } th.l { "finding" } }
+                    @for f in &v.findings {
+                        @let (class, sev) = match f.severity { Severity::Error => ("err", "error"), Severity::Warning => ("warn", "warning") };
+                        tr {
+                            td class={ "l " (class) } { (sev) }
+                            td.l { (f.code) }
+                            td.l { (finding_place(f)) }
+                            td.l { (f.message) }
+                        }
+                    }
+                }
+            }
+            @if v.stats.suppressed > 0 { p.note { (v.stats.suppressed) " repeated findings summarised." } }
+        }
     }
-    s.push_str("<table><tr><th class=\"l\">severity</th><th class=\"l\">code</th><th class=\"l\">where</th><th class=\"l\">finding</th></tr>");
-    for f in &v.findings {
-        let (class, sev) = match f.severity {
-            Severity::Error => ("err", "error"),
-            Severity::Warning => ("warn", "warning"),
-        };
-        let mut at = f.location.file.display().to_string();
-        if let Some(r) = f.location.record {
-            let _ = write!(at, " record {r}");
-        }
-        if let Some(o) = f.location.offset {
-            let _ = write!(at, " @ byte {o}");
-        }
-        if let Some(l) = f.location.line {
-            let _ = write!(at, " line {l}");
-        }
-        if let Some(field) = &f.location.field {
-            let _ = write!(at, " field {field}");
-        }
-        let _ = write!(
-            s,
-            "<tr><td class=\"l {class}\">{sev}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
-            esc(f.code),
-            esc(&at),
-            esc(&f.message)
-        );
-    }
-    s.push_str("</table>\n");
-    if v.stats.suppressed > 0 {
-        let _ = writeln!(s, "<p class=\"note\">{} repeated findings summarised.</p>", v.stats.suppressed);
-    }
-    s
 }
 
-fn samples_section(dataset_dir: &Path, insp: &Inspection) -> String {
-    let mut s = String::from("<h2>Examples per class</h2>\n");
-    match collect_samples(dataset_dir, insp, SAMPLES_PER_CLASS) {
-        Ok(classes) if classes.is_empty() => s.push_str("<p class=\"note\">No example could be read.</p>\n"),
-        Ok(classes) => s.push_str(&samples::render(insp, &classes)),
-        Err(e) => {
-            let _ = writeln!(s, "<p class=\"note\">examples not shown: {}</p>", esc(&e.to_string()));
-        }
+/// Where a finding is: the file, then record, byte, line and field as known.
+fn finding_place(f: &formats::validate::Finding) -> String {
+    let mut at = f.location.file.display().to_string();
+    if let Some(r) = f.location.record {
+        let _ = write!(at, " record {r}");
     }
-    s
+    if let Some(o) = f.location.offset {
+        let _ = write!(at, " @ byte {o}");
+    }
+    if let Some(l) = f.location.line {
+        let _ = write!(at, " line {l}");
+    }
+    if let Some(field) = &f.location.field {
+        let _ = write!(at, " field {field}");
+    }
+    at
 }
 
-fn run_section(run: &RunFacts) -> String {
-    let mut s = String::from("<h2>Run</h2>\n<table>");
+fn samples_section(dataset_dir: &Path, insp: &Inspection) -> Markup {
+    html! {
+        h2 { "Examples per class" }
+        @match collect_samples(dataset_dir, insp, SAMPLES_PER_CLASS) {
+            Ok(classes) if classes.is_empty() => { p.note { "No example could be read." } }
+            Ok(classes) => { (samples::render(insp, &classes)) }
+            Err(e) => { p.note { "examples not shown: " (e) } }
+        }
+    }
+}
+
+fn run_section(run: &RunFacts) -> Markup {
     let mut rows = vec![
         ("input", run.input.display().to_string()),
         ("converted by this run", if run.converted { "yes" } else { "no (existing dataset)" }.to_string()),
@@ -372,39 +350,41 @@ fn run_section(run: &RunFacts) -> String {
     for (k, v) in &run.versions {
         rows.push(("version", format!("{k} {v}")));
     }
-    for (k, v) in rows {
-        let _ = write!(s, "<tr><th class=\"l\">{}</th><td class=\"l\">{}</td></tr>", esc(k), esc(&v));
+    html! {
+        h2 { "Run" }
+        (facts_table(None, &rows))
     }
-    s.push_str("</table>\n");
-    s
 }
 
-fn skipped_section(skipped: Option<&[SkippedInput]>) -> String {
-    let mut s = String::from("<h2>Skipped inputs</h2>\n");
-    let Some(rows) = skipped else {
-        s.push_str("<p class=\"note\">The dataset was given ready-made; this run converted nothing.</p>\n");
-        return s;
-    };
-    if rows.is_empty() {
-        s.push_str("<p class=\"ok\">The conversion skipped no input.</p>\n");
-        return s;
+/// Skipped inputs listed at most.
+const SKIPPED_SHOWN: usize = 500;
+
+fn skipped_section(skipped: Option<&[SkippedInput]>) -> Markup {
+    html! {
+        h2 { "Skipped inputs" }
+        @match skipped {
+            None => { p.note { "The dataset was given ready-made; this run converted nothing." } }
+            Some([]) => { p.ok { "The conversion skipped no input." } }
+            Some(rows) => {
+                p.warn { (rows.len()) " input(s) could not be converted and were left out:" }
+                div.scroll {
+                    table {
+                        tr { th.l { "input" } th { "line" } th.l { "reason" } }
+                        @for r in rows.iter().take(SKIPPED_SHOWN) {
+                            tr { td.l { (r.path) } td { @if let Some(l) = r.line { (l) } } td.l { (r.reason) } }
+                        }
+                    }
+                }
+                @if rows.len() > SKIPPED_SHOWN { p.note { "First " (SKIPPED_SHOWN) " of " (rows.len()) " shown." } }
+            }
+        }
     }
-    let _ = writeln!(s, "<p class=\"warn\">{} input(s) could not be converted and were left out:</p>", rows.len());
-    s.push_str("<table><tr><th class=\"l\">input</th><th>line</th><th class=\"l\">reason</th></tr>");
-    for r in rows.iter().take(500) {
-        let line = r.line.map_or(String::new(), |l| l.to_string());
-        let _ = write!(
-            s,
-            "<tr><td class=\"l\">{}</td><td>{line}</td><td class=\"l\">{}</td></tr>",
-            esc(&r.path),
-            esc(&r.reason)
-        );
-    }
-    s.push_str("</table>\n");
-    if rows.len() > 500 {
-        let _ = writeln!(s, "<p class=\"note\">First 500 of {} shown.</p>", rows.len());
-    }
-    s
+}
+
+/// Whether every `<table` of `html` opens right inside a `div.scroll` (tests).
+#[cfg(test)]
+pub(crate) fn tables_scroll(html: &str) -> bool {
+    html.match_indices("<table").all(|(at, _)| html[..at].ends_with("<div class=\"scroll\">"))
 }
 
 #[cfg(test)]
@@ -412,18 +392,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-    }
-
-    #[test]
-    fn every_table_scrolls_in_its_own_wrapper() {
-        let page = "<p>x</p><table id=\"a\"><tr><td>1</td></tr></table><table></table>";
-        assert_eq!(
-            scroll_tables(page),
-            "<p>x</p><div class=\"scroll\"><table id=\"a\"><tr><td>1</td></tr></table></div><div class=\"scroll\"><table></table></div>"
-        );
+    fn values_are_escaped_and_every_table_scrolls() {
+        let rows = vec![SkippedInput { path: "<img src=x>.png".into(), line: Some(2), reason: "a & \"b\"".into() }];
+        let html = skipped_section(Some(&rows)).into_string();
+        assert!(html.contains("<td class=\"l\">&lt;img src=x&gt;.png</td><td>2</td><td class=\"l\">a &amp; &quot;b&quot;</td>"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(tables_scroll(&html) && html.contains("<div class=\"scroll\"><table>"), "{html}");
+        let run = RunFacts { device: "<cpu>".into(), ..Default::default() };
+        let html = run_section(&run).into_string();
+        assert!(html.contains("<td class=\"l\">&lt;cpu&gt;</td>") && tables_scroll(&html), "{html}");
         assert!(STYLE.contains(".scroll{overflow-x:auto"));
+        assert!(!tables_scroll("<p></p><table></table>"));
     }
 
     #[test]
@@ -433,7 +412,11 @@ mod tests {
         samples::tests::write_dense(&image, (1, 4, 5, 3), |k, i| ((k + i) % 7) as f32 / 7.0);
         let insp = formats::inspect::inspect(&image).unwrap();
         assert_eq!(insp.domain, Domain::Image);
-        let html = dataset_section(&insp);
+        let html = dataset_section(&insp).into_string();
+        assert!(tables_scroll(&html), "{html}");
+        // the class balance: plotters' SVG, a bar per class of each subset and a legend box
+        assert_eq!(html.matches("<svg").count(), 1, "{html}");
+        assert_eq!(html.matches("fill=\"#1A4D8F\"").count(), 3, "train: 2 classes and the legend");
         assert!(html.contains("example size (height × width × channels)") && html.contains("4 × 5 × 3"), "{html}");
         for absent in ["vocabulary size", "frames per example", "(T, H, W, C)"] {
             assert!(!html.contains(absent), "image dataset shows {absent:?}: {html}");
@@ -442,7 +425,7 @@ mod tests {
         samples::tests::write_dense(&speech, (50, 1, 1, 1), |k, i| ((k * i) % 5) as f32 / 5.0 - 0.5);
         let insp = formats::inspect::inspect(&speech).unwrap();
         assert_eq!(insp.domain, Domain::Speech);
-        let html = dataset_section(&insp);
+        let html = dataset_section(&insp).into_string();
         assert!(html.contains("samples per clip (min/median/max)") && html.contains("50/50/50"), "{html}");
         assert!(!html.contains("vocabulary size"), "{html}");
     }
@@ -460,7 +443,7 @@ mod tests {
                 SkippedInput { path: "img/b.png".into(), line: None, reason: "truncated".into() },
             ]
         );
-        let html = skipped_section(Some(&rows));
+        let html = skipped_section(Some(&rows)).into_string();
         assert!(html.contains("unknown class index 12") && html.contains("2 input(s)"), "{html}");
     }
 }

@@ -6,24 +6,29 @@
 //! never depends on `audit`). [`draw_examples`] draws the few examples a section names.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::io::Cursor;
 use std::path::Path;
 
 use formats::dataset::{DatasetReader, ExampleRecord, Subset};
 use formats::example::Frames;
 use formats::metadata::MatrixSpec;
+use maud::{html, Markup};
 
-use super::{esc, png_data_uri, Sample};
+use super::charts::{waveform, SMALL_WAVEFORM_SIZE};
+use super::samples::{strip_frames, thumbnail_png};
+use super::{inline_svg, png_data_uri, truncate, Sample};
 
-/// Longest side of a thumbnail, pixels.
-const THUMB: u32 = 72;
-/// Frames of a video strip.
-const STRIP: usize = 3;
-/// Characters of a text snippet.
-const SNIPPET: usize = 240;
-/// Table values shown per row.
-const ROW_VALUES: usize = 12;
+/// How much of an example the section draws: less than the samples section, as two examples
+/// share a table row.
+struct Compact {
+    /// Longest side of a thumbnail, pixels; frames of a video strip.
+    thumb: u32,
+    strip: usize,
+    /// Characters of a text snippet; table values shown per row.
+    snippet: usize,
+    row_values: usize,
+}
+
+const COMPACT: Compact = Compact { thumb: 72, strip: 3, snippet: 240, row_values: 12 };
 
 /// One example as the section shows it.
 #[derive(Debug, Clone)]
@@ -71,96 +76,78 @@ pub struct QualitySection {
 
 /// The section as an HTML fragment (`<section id="data-quality">`), self-contained.
 pub fn render_quality(q: &QualitySection) -> String {
-    let mut s = String::from("<section id=\"data-quality\">\n<h2>Data quality</h2>\n");
-    if q.summary.is_empty() {
-        s.push_str("<p class=\"ok\">The audit found nothing to fix.</p>\n");
-    } else {
-        s.push_str("<table id=\"quality-summary\"><tr><th>finding</th><th>severity</th><th>findings</th><th>examples</th></tr>\n");
-        for (kind, severity, findings, examples) in &q.summary {
-            let _ = writeln!(s, "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{findings}</td><td>{examples}</td></tr>", esc(severity), esc(kind), esc(severity));
-        }
-        s.push_str("</table>\n");
-    }
-    for note in &q.notes {
-        let _ = writeln!(s, "<p class=\"note\">{}</p>", esc(note));
-    }
-    if !q.pairs.is_empty() {
-        s.push_str("<h3>Duplicate pairs</h3>\n<table id=\"quality-pairs\" class=\"pairs\"><tr><th>finding</th><th>similarity</th><th>first</th><th>second</th></tr>\n");
-        for p in &q.pairs {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{:.3}</td><td>{}</td><td>{}</td></tr>",
-                esc(&p.kind),
-                p.similarity,
-                example_cell(&p.a),
-                example_cell(&p.b)
-            );
-        }
-        s.push_str("</table>\n");
-    }
-    if !q.suspects.is_empty() {
-        s.push_str("<h3>Suspect labels</h3>\n<table id=\"quality-suspects\"><tr><th>example</th><th>given</th><th>suggested</th><th>confidence</th></tr>\n");
-        for x in &q.suspects {
-            let _ = writeln!(
-                s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.2}</td></tr>",
-                example_cell(&x.example),
-                esc(&x.given),
-                esc(&x.suggested),
-                x.confidence
-            );
-        }
-        s.push_str("</table>\n");
-    }
-    if !q.outliers.is_empty() {
-        s.push_str("<h3>Outliers</h3>\n<div class=\"samples\">");
-        for o in &q.outliers {
-            s.push_str(&example_cell(o));
-        }
-        s.push_str("</div>\n");
-    }
-    s.push_str("</section>\n");
-    s
+    quality_markup(q).into_string()
 }
 
-fn example_cell(e: &QualityExample) -> String {
-    let mut s = format!("<figure class=\"example\"><figcaption>{}", esc(&e.name));
-    if let Some(l) = &e.labels {
-        let _ = write!(s, " — {}", esc(l));
+/// [`render_quality`] as markup for the report (rendered with `maud`: every value escaped).
+pub(crate) fn quality_markup(q: &QualitySection) -> Markup {
+    html! {
+        section #data-quality {
+            h2 { "Data quality" }
+            @if q.summary.is_empty() {
+                p.ok { "The audit found nothing to fix." }
+            } @else {
+                div.scroll {
+                    table #quality-summary {
+                        tr { th { "finding" } th { "severity" } th { "findings" } th { "examples" } }
+                        @for (kind, severity, findings, examples) in &q.summary {
+                            tr class=(severity) { td { (kind) } td { (severity) } td { (findings) } td { (examples) } }
+                        }
+                    }
+                }
+            }
+            @for note in &q.notes { p.note { (note) } }
+            @if !q.pairs.is_empty() {
+                h3 { "Duplicate pairs" }
+                div.scroll {
+                    table.pairs #quality-pairs {
+                        tr { th { "finding" } th { "similarity" } th { "first" } th { "second" } }
+                        @for p in &q.pairs {
+                            tr { td { (p.kind) } td { (format!("{:.3}", p.similarity)) } td { (example_cell(&p.a)) } td { (example_cell(&p.b)) } }
+                        }
+                    }
+                }
+            }
+            @if !q.suspects.is_empty() {
+                h3 { "Suspect labels" }
+                div.scroll {
+                    table #quality-suspects {
+                        tr { th { "example" } th { "given" } th { "suggested" } th { "confidence" } }
+                        @for x in &q.suspects {
+                            tr { td { (example_cell(&x.example)) } td { (x.given) } td { (x.suggested) } td { (format!("{:.2}", x.confidence)) } }
+                        }
+                    }
+                }
+            }
+            @if !q.outliers.is_empty() {
+                h3 { "Outliers" }
+                div.samples { @for o in &q.outliers { (example_cell(o)) } }
+            }
+        }
     }
-    s.push_str("</figcaption>");
-    match &e.view {
-        Some(Sample::Frames(uris)) => {
-            s.push_str("<span class=\"strip\">");
-            for uri in uris {
-                let _ = write!(s, "<img alt=\"{}\" src=\"{uri}\">", esc(&e.name));
+}
+
+fn example_cell(e: &QualityExample) -> Markup {
+    html! {
+        figure.example {
+            figcaption { (e.name) @if let Some(l) = &e.labels { " — " (l) } }
+            @match &e.view {
+                Some(Sample::Frames(uris)) => { span.strip { @for uri in uris { img alt=(e.name) src=(uri); } } }
+                Some(Sample::Audio { svg, caption, .. }) => { (inline_svg(svg)) small { (caption) } }
+                Some(Sample::Text(t)) => { blockquote.text { (t) } }
+                Some(Sample::Row(values)) => {
+                    div.scroll {
+                        table.row {
+                            tr { @for (name, _) in values.iter().take(COMPACT.row_values) { th { (name) } } }
+                            tr { @for (_, v) in values.iter().take(COMPACT.row_values) { td { (v) } } }
+                        }
+                    }
+                }
+                Some(Sample::Unreadable(why)) => { small { "not drawn: " (why) } }
+                None => {}
             }
-            s.push_str("</span>");
         }
-        Some(Sample::Audio { svg, caption, .. }) => {
-            let _ = write!(s, "{svg}<small>{}</small>", esc(caption));
-        }
-        Some(Sample::Text(t)) => {
-            let _ = write!(s, "<blockquote class=\"text\">{}</blockquote>", esc(t));
-        }
-        Some(Sample::Row(values)) => {
-            s.push_str("<div class=\"table-wrap\"><table class=\"row\"><tr>");
-            for (name, _) in values.iter().take(ROW_VALUES) {
-                let _ = write!(s, "<th>{}</th>", esc(name));
-            }
-            s.push_str("</tr><tr>");
-            for (_, v) in values.iter().take(ROW_VALUES) {
-                let _ = write!(s, "<td>{v}</td>");
-            }
-            s.push_str("</tr></table></div>");
-        }
-        Some(Sample::Unreadable(why)) => {
-            let _ = write!(s, "<small>not drawn: {}</small>", esc(why));
-        }
-        None => {}
     }
-    s.push_str("</figure>");
-    s
 }
 
 /// Draws the `wanted` examples (subset, 0-based position) of the dataset in one pass per
@@ -205,53 +192,23 @@ fn draw(r: &ExampleRecord, m: &MatrixSpec, sequence_size: i32, vocab: &HashMap<i
         // a table row
         r.frame_tensor(0, m).map(|t| Sample::Row(t.data.iter().enumerate().map(|(k, &v)| (format!("x{k}"), v)).collect())).map_err(|e| e.to_string())
     } else if picture {
-        let ts: Vec<usize> = if frames <= 1 { vec![0] } else { (0..STRIP).map(|k| k * (frames - 1) / (STRIP - 1)).collect() };
-        ts.iter().map(|&t| r.frame_tensor(t, m).map_err(|e| e.to_string()).and_then(|f| thumbnail(&f))).collect::<Result<Vec<_>, _>>().map(Sample::Frames)
+        strip_frames(frames.max(1), COMPACT.strip).iter().map(|&t| r.frame_tensor(t, m).map_err(|e| e.to_string()).and_then(|f| thumbnail(&f))).collect::<Result<Vec<_>, _>>().map(Sample::Frames)
     } else {
         let values = super::samples::sequence_values(r.frames());
         if vocab.is_empty() {
-            Ok(Sample::Audio { svg: waveform(&values), wav_uri: None, caption: format!("{} samples", values.len()) })
+            waveform(&values, SMALL_WAVEFORM_SIZE).map(|svg| Sample::Audio { svg, wav_uri: None, caption: format!("{} samples", values.len()) })
         } else {
             // the running text, as the samples section shows it
             let words: Vec<String> = values.iter().map(|&v| vocab.get(&(v as i64)).cloned().unwrap_or_else(|| "?".into())).collect();
             let text = super::samples::detokenise(&words);
-            let snippet = if text.chars().count() > SNIPPET { format!("{}…", text.chars().take(SNIPPET).collect::<String>()) } else { text };
-            Ok(Sample::Text(snippet))
+            Ok(Sample::Text(truncate(&text, COMPACT.snippet)))
         }
     };
     result.unwrap_or_else(Sample::Unreadable)
 }
 
 fn thumbnail(f: &formats::dataset::FrameTensor) -> Result<String, String> {
-    let px = |x: u32, y: u32| -> image::Rgb<u8> {
-        let k = (y as usize * f.width + x as usize) * f.channels;
-        let c = |j: usize| (f.data[k + j.min(f.channels - 1)].clamp(0.0, 1.0) * 255.0) as u8;
-        image::Rgb([c(0), c(1), c(2)])
-    };
-    if f.width == 0 || f.height == 0 || f.channels == 0 {
-        return Err("empty frame".into());
-    }
-    let img = image::RgbImage::from_fn(f.width as u32, f.height as u32, px);
-    let scale = THUMB as f32 / f.width.max(f.height) as f32;
-    let (w, h) = (((f.width as f32 * scale).round() as u32).max(1), ((f.height as f32 * scale).round() as u32).max(1));
-    let small = image::imageops::resize(&img, w, h, image::imageops::FilterType::Triangle);
-    let mut png = Vec::new();
-    small.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png).map_err(|e| e.to_string())?;
-    Ok(png_data_uri(&png))
-}
-
-/// Min/max envelope of the samples in 120 columns, as inline SVG.
-fn waveform(samples: &[f32]) -> String {
-    const W: usize = 120;
-    let mut s = format!("<svg class=\"wave\" width=\"{W}\" height=\"40\" viewBox=\"0 0 {W} 40\"><path stroke=\"#357\" fill=\"none\" d=\"");
-    let peak = samples.iter().fold(1e-9f32, |m, v| m.max(v.abs()));
-    for x in 0..W {
-        let chunk = &samples[x * samples.len() / W..((x + 1) * samples.len() / W).max(x * samples.len() / W)];
-        let (lo, hi) = chunk.iter().fold((0f32, 0f32), |(l, h), &v| (l.min(v), h.max(v)));
-        let _ = write!(s, "M{x} {:.1}V{:.1}", 20.0 - 19.0 * hi / peak, 20.0 - 19.0 * lo / peak);
-    }
-    s.push_str("\"/></svg>");
-    s
+    thumbnail_png(f, COMPACT.thumb).map(|png| png_data_uri(&png))
 }
 
 #[cfg(test)]
@@ -297,8 +254,15 @@ mod tests {
         for s in drawn.values() {
             assert!(matches!(s, Sample::Frames(u) if u.len() == 1 && u[0].starts_with("data:image/png;base64,")), "{s:?}");
         }
-        let wave = waveform(&[0.0, 1.0, -1.0, 0.5]);
-        // the peak reaches the top (y 1), the trough the bottom (y 39)
-        assert!(wave.starts_with("<svg") && wave.contains(" 1.0V") && wave.contains("V39.0"), "{wave}");
+        // a clip without vocabulary is drawn as a small waveform (the samples section's function)
+        let clips = tmp.path().join("clips");
+        super::super::samples::tests::write_dense(&clips, (50, 1, 1, 1), |k, i| ((k * i) % 5) as f32 / 5.0 - 0.5);
+        match &draw_examples(&clips, &[(Subset::Train, 2)]).unwrap()[&(Subset::Train, 2)] {
+            Sample::Audio { svg, caption, .. } => {
+                assert!(svg.starts_with("<svg width=\"120\" height=\"40\"") && svg.matches("<polygon").count() == 1, "{svg}");
+                assert_eq!(caption, "50 samples");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -1,5 +1,5 @@
 //! A few training examples per class, drawn for the report by domain: image thumbnails,
-//! video frame strips, audio waveforms (inline SVG) with a short playable clip (a WAV `data:`
+//! video frame strips, audio waveforms (plotters SVG) with a short playable clip (a WAV `data:`
 //! URI), text snippets (token indices mapped back through `channel_to_index_map`, then
 //! detokenised) and table rows.
 
@@ -13,8 +13,10 @@ use formats::inspect::{Domain, Inspection};
 use formats::metadata::{DataSpec, MatrixSpec};
 
 use base64::Engine as _;
+use maud::{html, Markup};
 
-use super::{esc, png_data_uri, truncate};
+use super::charts::{waveform, WAVEFORM_SIZE};
+use super::{inline_svg, png_data_uri, truncate};
 
 /// Records read at most while looking for examples of every class (keeps the report quick on
 /// big datasets).
@@ -36,7 +38,8 @@ const DEFAULT_SAMPLE_RATE: u32 = 16_000;
 pub enum Sample {
     /// PNG `data:` URIs (one for an image, several for a video strip).
     Frames(Vec<String>),
-    /// Inline SVG of a waveform, the first seconds as a WAV `data:` URI, and a caption.
+    /// The waveform as SVG (drawn by plotters), the first seconds as a WAV `data:` URI, and a
+    /// caption.
     Audio { svg: String, wav_uri: Option<String>, caption: String },
     Text(String),
     /// `(feature name, value)` pairs of a table row.
@@ -153,7 +156,7 @@ impl Drawer {
 
     fn thumbnail(&self, record: &ExampleRecord, t: usize) -> Result<String, String> {
         let frame = record.frame_tensor(t, &self.matrix).map_err(|e| e.to_string())?;
-        let png = thumbnail_png(&frame)?;
+        let png = thumbnail_png(&frame, THUMB)?;
         Ok(png_data_uri(&png))
     }
 
@@ -162,12 +165,7 @@ impl Drawer {
         if n == 0 {
             return Err("no frame".into());
         }
-        let picks: Vec<usize> = if n <= STRIP_FRAMES {
-            (0..n).collect()
-        } else {
-            (0..STRIP_FRAMES).map(|k| k * (n - 1) / (STRIP_FRAMES - 1)).collect()
-        };
-        let uris = picks.into_iter().map(|t| self.thumbnail(record, t)).collect::<Result<Vec<_>, _>>()?;
+        let uris = strip_frames(n, STRIP_FRAMES).into_iter().map(|t| self.thumbnail(record, t)).collect::<Result<Vec<_>, _>>()?;
         Ok(Sample::Frames(uris))
     }
 
@@ -194,7 +192,10 @@ impl Drawer {
         } else if left == 0 {
             let _ = write!(caption, "; not playable here (the page holds {MAX_CLIPS} clips at most)");
         }
-        Sample::Audio { svg: waveform_svg(samples), wav_uri, caption }
+        match waveform(samples, WAVEFORM_SIZE) {
+            Ok(svg) => Sample::Audio { svg, wav_uri, caption },
+            Err(e) => Sample::Unreadable(format!("waveform not drawn: {e}")),
+        }
     }
 
     fn text(&self, record: &ExampleRecord) -> String {
@@ -238,7 +239,6 @@ impl Drawer {
     }
 }
 
-/// The first channel of every frame, in order (audio samples, token indices).
 /// The first channel of every frame: token ids of a text, samples of a clip.
 pub(crate) fn sequence_values(frames: &Frames) -> Vec<f32> {
     match frames {
@@ -251,9 +251,19 @@ pub(crate) fn sequence_values(frames: &Frames) -> Vec<f32> {
     }
 }
 
+/// Which of `n` frames a strip of at most `most` shows: all of them, or `most` evenly spaced
+/// from the first to the last.
+pub(super) fn strip_frames(n: usize, most: usize) -> Vec<usize> {
+    if n <= most || most < 2 {
+        (0..n.min(most.max(1))).collect()
+    } else {
+        (0..most).map(|k| k * (n - 1) / (most - 1)).collect()
+    }
+}
+
 /// A frame as a small PNG: values scaled to [0, 1] when they are outside it, small frames
-/// enlarged (nearest) and big ones shrunk (triangle) to at most [`THUMB`] pixels a side.
-fn thumbnail_png(frame: &FrameTensor) -> Result<Vec<u8>, String> {
+/// enlarged (nearest) and big ones shrunk (triangle) to at most `thumb` pixels a side.
+pub(super) fn thumbnail_png(frame: &FrameTensor, thumb: u32) -> Result<Vec<u8>, String> {
     let (h, w, c) = (frame.height, frame.width, frame.channels.max(1));
     if h == 0 || w == 0 || frame.data.len() < h * w * c {
         return Err(format!("frame of {h}×{w}×{c} has {} values", frame.data.len()));
@@ -279,11 +289,11 @@ fn thumbnail_png(frame: &FrameTensor) -> Result<Vec<u8>, String> {
         }
     }
     let longest = h.max(w) as u32;
-    let img = if longest < THUMB / 2 {
-        let k = (THUMB / longest).max(1);
+    let img = if longest < thumb / 2 {
+        let k = (thumb / longest).max(1);
         image::imageops::resize(&img, w as u32 * k, h as u32 * k, image::imageops::FilterType::Nearest)
-    } else if longest > THUMB {
-        let scale = THUMB as f64 / longest as f64;
+    } else if longest > thumb {
+        let scale = thumb as f64 / longest as f64;
         let (nw, nh) = (((w as f64 * scale).round() as u32).max(1), ((h as f64 * scale).round() as u32).max(1));
         image::imageops::resize(&img, nw, nh, image::imageops::FilterType::Triangle)
     } else {
@@ -377,106 +387,58 @@ pub fn detokenise(tokens: &[String]) -> String {
     out
 }
 
-/// Min/max envelope of the samples as an inline SVG polyline, 300×60.
-fn waveform_svg(samples: &[f32]) -> String {
-    let (w, h) = (300.0f64, 60.0f64);
-    let finite: Vec<f32> = samples.iter().copied().filter(|v| v.is_finite()).collect();
-    if finite.is_empty() {
-        return format!("<svg width=\"{w}\" height=\"{h}\"><text x=\"4\" y=\"30\" font-size=\"12\">no samples</text></svg>");
-    }
-    let peak = finite.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-9) as f64;
-    let columns = 300usize.min(finite.len());
-    let mut points = String::new();
-    let mut lower = String::new();
-    for k in 0..columns {
-        let a = k * finite.len() / columns;
-        let b = ((k + 1) * finite.len() / columns).max(a + 1);
-        let (lo, hi) = finite[a..b].iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-        let x = k as f64 * w / columns as f64;
-        let _ = write!(points, "{x:.1},{:.1} ", h / 2.0 - hi as f64 / peak * (h / 2.0 - 2.0));
-        let _ = write!(lower, "{x:.1},{:.1} ", h / 2.0 - lo as f64 / peak * (h / 2.0 - 2.0));
-    }
-    format!(
-        "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" role=\"img\"><rect width=\"{w}\" height=\"{h}\" fill=\"#f4f7fb\"/><polyline fill=\"none\" stroke=\"#1a4d8f\" stroke-width=\"1\" points=\"{}\"/><polyline fill=\"none\" stroke=\"#1a4d8f\" stroke-width=\"1\" points=\"{}\"/><title>{} samples</title></svg>",
-        points.trim_end(),
-        lower.trim_end(),
-        samples.len()
-    )
-}
-
 /// The examples as HTML, one block per class.
-pub(super) fn render(insp: &Inspection, classes: &[ClassSamples]) -> String {
-    let mut s = String::from("<div class=\"samples\">\n");
-    for group in classes {
-        let title = match group.class {
-            Some(j) => super::class_label(insp, j),
-            None => "unlabelled".to_string(),
-        };
-        let _ = writeln!(s, "<h3>{}</h3>", esc(&truncate(&title, 60)));
-        let rows: Vec<&Vec<(String, f32)>> = group
-            .samples
-            .iter()
-            .filter_map(|x| if let Sample::Row(r) = x { Some(r) } else { None })
-            .collect();
-        if !rows.is_empty() {
-            s.push_str(&rows_table(&rows));
-        }
-        for sample in &group.samples {
-            match sample {
-                Sample::Frames(uris) => {
-                    s.push_str("<span class=\"strip\">");
-                    for uri in uris {
-                        let _ = write!(s, "<img alt=\"example\" src=\"{uri}\">");
+pub(super) fn render(insp: &Inspection, classes: &[ClassSamples]) -> Markup {
+    html! {
+        div.samples {
+            @for group in classes {
+                @let title = group.class.map_or_else(|| "unlabelled".to_string(), |j| super::class_label(insp, j));
+                h3 { (truncate(&title, 60)) }
+                @let rows: Vec<&Vec<(String, f32)>> = group.samples.iter().filter_map(|x| if let Sample::Row(r) = x { Some(r) } else { None }).collect();
+                @if !rows.is_empty() { (rows_table(&rows)) }
+                @for sample in &group.samples {
+                    @match sample {
+                        Sample::Frames(uris) => { span.strip { @for uri in uris { img alt="example" src=(uri); } } }
+                        Sample::Audio { svg, wav_uri, caption } => {
+                            // the caption under the waveform, never over it
+                            figure.clip {
+                                (inline_svg(svg))
+                                @if let Some(uri) = wav_uri {
+                                    audio controls preload="metadata" { source src=(uri) type="audio/wav"; }
+                                }
+                                figcaption { (caption) }
+                            }
+                        }
+                        Sample::Text(text) => { blockquote.text { (text) } }
+                        Sample::Row(_) => {}
+                        Sample::Unreadable(why) => { p.note { "example not drawn: " (why) } }
                     }
-                    s.push_str("</span>");
-                }
-                Sample::Audio { svg, wav_uri, caption } => {
-                    // the caption under the waveform, never over it
-                    let _ = write!(s, "<figure class=\"clip\">{svg}");
-                    if let Some(uri) = wav_uri {
-                        let _ = write!(s, "<audio controls preload=\"metadata\"><source src=\"{uri}\" type=\"audio/wav\"></audio>");
-                    }
-                    let _ = write!(s, "<figcaption>{}</figcaption></figure>", esc(caption));
-                }
-                Sample::Text(text) => {
-                    let _ = write!(s, "<blockquote class=\"text\">{}</blockquote>", esc(text));
-                }
-                Sample::Row(_) => {}
-                Sample::Unreadable(why) => {
-                    let _ = write!(s, "<p class=\"note\">example not drawn: {}</p>", esc(why));
                 }
             }
         }
-        s.push('\n');
     }
-    s.push_str("</div>\n");
-    s
 }
 
 /// Table rows, first 30 features (a wider table scrolls inside its wrapper).
-fn rows_table(rows: &[&Vec<(String, f32)>]) -> String {
+fn rows_table(rows: &[&Vec<(String, f32)>]) -> Markup {
     const SHOWN: usize = 30;
-    let mut s = String::from("<table><tr>");
     let width = rows.iter().map(|r| r.len()).max().unwrap_or(0);
-    for (name, _) in rows[0].iter().take(SHOWN) {
-        let _ = write!(s, "<th>{}</th>", esc(&truncate(name, 16)));
-    }
-    if width > SHOWN {
-        let _ = write!(s, "<th class=\"l\">… {} more</th>", width - SHOWN);
-    }
-    s.push_str("</tr>");
-    for row in rows {
-        s.push_str("<tr>");
-        for (_, v) in row.iter().take(SHOWN) {
-            let _ = write!(s, "<td>{}</td>", format_value(*v));
+    html! {
+        div.scroll {
+            table {
+                tr {
+                    @for (name, _) in rows[0].iter().take(SHOWN) { th { (truncate(name, 16)) } }
+                    @if width > SHOWN { th.l { "… " (width - SHOWN) " more" } }
+                }
+                @for row in rows {
+                    tr {
+                        @for (_, v) in row.iter().take(SHOWN) { td { (format_value(*v)) } }
+                        @if width > SHOWN { td {} }
+                    }
+                }
+            }
         }
-        if width > SHOWN {
-            s.push_str("<td></td>");
-        }
-        s.push_str("</tr>");
     }
-    s.push_str("</table>\n");
-    s
 }
 
 fn format_value(v: f32) -> String {
@@ -494,18 +456,9 @@ pub(super) mod tests {
     #[test]
     fn thumbnail_of_a_tiny_frame_is_enlarged_png() {
         let frame = FrameTensor { height: 4, width: 4, channels: 3, data: (0..48).map(|v| v as f32 / 48.0).collect() };
-        let png = thumbnail_png(&frame).unwrap();
+        let png = thumbnail_png(&frame, THUMB).unwrap();
         let img = image::load_from_memory(&png).unwrap();
         assert_eq!((img.width(), img.height()), (96, 96));
-    }
-
-    #[test]
-    fn waveform_spans_the_samples() {
-        let samples: Vec<f32> = (0..1000).map(|i| (i as f32 / 20.0).sin()).collect();
-        let svg = waveform_svg(&samples);
-        assert!(svg.starts_with("<svg") && svg.contains("polyline") && svg.contains("1000 samples"), "{svg}");
-        // Peaks reach near the top and bottom edges.
-        assert!(svg.contains(",2.") || svg.contains(",3."), "{svg}");
     }
 
     /// Writes a two-class dataset of `(t, h, w, c)` dense examples (values from `value`).
@@ -560,14 +513,15 @@ pub(super) mod tests {
         assert_eq!(classes.len(), 2);
         match &classes[0].samples[0] {
             Sample::Audio { svg, wav_uri, caption } => {
-                assert!(svg.contains("400 samples") && svg.contains("polyline"));
+                assert!(svg.starts_with("<svg width=\"300\" height=\"60\"") && svg.matches("<polygon").count() == 1, "{svg}");
                 assert!(wav_uri.as_deref().is_some_and(|u| u.starts_with("data:audio/wav;base64,UklGR")), "{wav_uri:?}");
                 assert_eq!(caption, "0.03 s at 16 kHz");
             }
             other => panic!("speech sample drawn as {other:?}"),
         }
-        let html = render(&insp, &classes);
+        let html = render(&insp, &classes).into_string();
         assert_eq!(html.matches("<svg").count(), 2);
+        assert_eq!(html.matches("<figure class=\"clip\"><svg").count(), 2, "the waveform heads its figure");
         assert_eq!(html.matches("<audio controls").count(), 2);
         assert_eq!(html.matches("<source src=\"data:audio/wav;base64,").count(), 2);
     }
@@ -621,6 +575,14 @@ pub(super) mod tests {
         assert_eq!(t("这 部 电 影 很 好 。"), "这部电影很好。");
         assert_eq!(t("the <pad> end"), "the end");
         assert_eq!(t("play ##ing"), "playing");
+    }
+
+    #[test]
+    fn strips_span_first_to_last_frame() {
+        assert_eq!(strip_frames(10, 6), vec![0, 1, 3, 5, 7, 9]);
+        assert_eq!(strip_frames(3, 6), vec![0, 1, 2]);
+        assert_eq!(strip_frames(7, 3), vec![0, 3, 6]);
+        assert_eq!(strip_frames(5, 1), vec![0]);
     }
 
     #[test]
