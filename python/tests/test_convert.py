@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 import autodl_format as adf
-from conftest import shared_root, write_speech, write_text_corpus
-
-
-def raw(name):
-    path = shared_root() / "data" / "raw" / name
-    if not path.is_dir():
-        msg = f"raw input {name} not found (set AUTODL_SHARED to the folder holding data/raw)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return path
+from conftest import need_shared, write_speech, write_text_corpus
 
 
 def test_image_folder_compressed_and_dense(tmp_path):
-    src = raw("mini-cifar")
+    src = need_shared("raw", "mini-cifar")
     insp = adf.convert(src, tmp_path / "c", domain="image", quiet=True)
     assert isinstance(insp, adf.Inspection)
     assert insp.format == "COMPRESSED" and insp.output_dim == 10
@@ -34,7 +22,7 @@ def test_image_folder_compressed_and_dense(tmp_path):
 
 
 def test_split_options_change_the_split(tmp_path):
-    src = raw("mini-cifar")
+    src = need_shared("raw", "mini-cifar")
     a = adf.convert(src, tmp_path / "a", domain="image", test_size=0.5, seed=1, quiet=True, resplit=True, name="half")
     assert a.name == "half"
     b = adf.convert(src, tmp_path / "b", domain="image", quiet=True, resplit=True)
@@ -64,6 +52,8 @@ def test_table(tmp_path):
     csv.write_text("\n".join(rows) + "\n")
     insp = adf.convert(csv, tmp_path / "out", domain="tabular", target="kind", quiet=True)
     assert insp.output_dim == 2 and insp.records("train") + insp.records("test") == 30
+    # The CLI's conversion: the recipe that predicts on new rows is kept with the dataset.
+    assert len(list((tmp_path / "out").glob("*_recipe.json"))) == 1
 
 
 def test_existing_output_without_force(tmp_path):
@@ -97,7 +87,7 @@ def test_bad_input_folder(tmp_path):
 
 
 def test_bad_image_is_skipped_or_fatal(tmp_path):
-    src = raw("mini-cifar")
+    src = need_shared("raw", "mini-cifar")
     import shutil
 
     shutil.copytree(src, tmp_path / "in")
