@@ -354,30 +354,14 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
                         if v != 0.0 {
                             s.nonzero += 1;
                         }
-                        if let Some(set) = &mut s.numbers {
-                            if !set.contains(t) {
-                                if set.len() >= MAX_CATEGORIES {
-                                    s.numbers = None;
-                                } else {
-                                    set.insert(t.to_string());
-                                }
-                            }
-                        }
+                        note_distinct(&mut s.numbers, t);
                     }
                     _ => {
                         s.bad_count += 1;
                         if s.bad_cells.len() as u64 <= MAX_BAD_NUMERIC_CELLS {
                             s.bad_cells.push((row.index, row.pos, t.to_string()));
                         }
-                        if let Some(set) = &mut s.texts {
-                            if !set.contains(t) {
-                                if set.len() >= MAX_CATEGORIES {
-                                    s.texts = None;
-                                } else {
-                                    set.insert(t.to_string());
-                                }
-                            }
-                        }
+                        note_distinct(&mut s.texts, t);
                     }
                 },
             }
@@ -649,5 +633,19 @@ fn bad_number(path: &std::path::Path, pos: &RowPos, name: &str, text: &str) -> I
         path: path.to_path_buf(),
         line: pos.line(),
         reason: format!("{}column '{name}': '{}' {what} (numeric column)", pos.prefix(), shorten(text)),
+    }
+}
+
+/// Adds `t` to the distinct values seen, or forgets them all (`None`) once there are more
+/// than [`MAX_CATEGORIES`]: too many to be categories.
+fn note_distinct(set: &mut Option<HashSet<String>>, t: &str) {
+    if let Some(seen) = set {
+        if !seen.contains(t) {
+            if seen.len() >= MAX_CATEGORIES {
+                *set = None;
+            } else {
+                seen.insert(t.to_string());
+            }
+        }
     }
 }
