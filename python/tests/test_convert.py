@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 
 import autodl_format as adf
-from conftest import need_shared, write_speech, write_text_corpus
+from conftest import cli_binary, need_shared, write_speech, write_text_corpus
+
+
+def files(root):
+    """Every file below ``root``: relative path -> bytes."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_image_folder_compressed_and_dense(tmp_path):
@@ -100,3 +107,20 @@ def test_bad_image_is_skipped_or_fatal(tmp_path):
         adf.convert(tmp_path / "in", tmp_path / "o2", domain="image", quiet=True, on_error="fail")
     assert e.value.file == str(victim) or victim.name in str(e.value)
     assert not (tmp_path / "o2").exists()
+
+
+def test_same_dataset_as_the_cli(tmp_path):
+    binary = cli_binary()
+    if binary is None:
+        pytest.skip("autodl-format binary not built (set AUTODL_FORMAT_BIN)")
+    corpus = write_text_corpus(tmp_path / "films")
+    csv = tmp_path / "t.csv"
+    csv.write_text("a,b,kind\n" + "".join(f"{i},{i * 3 % 5},{'x' if i % 3 else 'y'}\n" for i in range(40)))
+    for name, src, domain, flags in (("text", corpus, "text", {}), ("table", csv, "tabular", {"target": "kind"})):
+        adf.convert(src, tmp_path / f"py-{name}", domain=domain, quiet=True, **flags)
+        args = [binary, "convert", str(src), "-o", str(tmp_path / f"cli-{name}"), "--domain", domain, "--quiet"]
+        args += [a for k, v in flags.items() for a in (f"--{k}", v)]
+        subprocess.run(args, check=True, capture_output=True)
+        py, cli = files(tmp_path / f"py-{name}"), files(tmp_path / f"cli-{name}")
+        assert any(f.endswith("_recipe.json") for f in py), sorted(py)
+        assert py == cli, f"{name}: {sorted(set(py) ^ set(cli))}"
