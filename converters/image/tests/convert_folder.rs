@@ -2,9 +2,9 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use converters_common::folder::{convert_folder, FolderRequest};
+use converters_common::folder::{convert_folder, FolderOutcome, FolderRequest};
 use converters_common::{ErrorPolicy, OnError};
 use converters_image::fixtures;
 use converters_image::{Channels, Image, ImageOptions, ResizeFilter, Storage};
@@ -284,17 +284,26 @@ fn damaged_png() -> Vec<u8> {
     out
 }
 
-#[test]
-fn mini_cifar_matches_miniciao() {
-    let Some(data) = formats::testing::shared_data_dir() else { return };
+/// Converts the shared `raw/<raw>` into a dataset named `reference` and checks it against
+/// `autodl/<reference>`: nothing skipped, valid, the same (image bytes, label set) multiset.
+/// Returns the temporary folder, the outcome, our dataset and the reference (`None` without
+/// the shared data).
+fn convert_like_reference(raw: &str, reference: &str) -> Option<(tempfile::TempDir, FolderOutcome<Image>, PathBuf, PathBuf)> {
+    let data = formats::testing::shared_data_dir()?;
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("miniciao");
-    let outcome = convert_folder::<Image>(&request(&data.join("raw/mini-cifar"), &out)).unwrap();
-    assert_eq!(outcome.written.summary.name, "miniciao");
+    let out = tmp.path().join(reference);
+    let outcome = convert_folder::<Image>(&request(&data.join("raw").join(raw), &out)).unwrap();
+    assert_eq!(outcome.written.summary.name, reference);
     assert_eq!(outcome.written.skipped, 0);
     assert_valid_deep(&out);
-    let reference = data.join("autodl/miniciao");
+    let reference = data.join("autodl").join(reference);
     assert_eq!(pairs(&out), pairs(&reference), "(image bytes, label set) multisets differ");
+    Some((tmp, outcome, out, reference))
+}
+
+#[test]
+fn mini_cifar_matches_miniciao() {
+    let Some((_tmp, _, out, reference)) = convert_like_reference("mini-cifar", "miniciao") else { return };
     let ours = DatasetReader::open(&out).unwrap();
     let theirs = DatasetReader::open(&reference).unwrap();
     let mut a = ours.spec(Subset::Train).unwrap().label_to_index_map.clone();
@@ -309,15 +318,8 @@ fn mini_cifar_matches_miniciao() {
 
 #[test]
 fn monkeys_matches_reference() {
-    let Some(data) = formats::testing::shared_data_dir() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("Monkeys");
-    let outcome = convert_folder::<Image>(&request(&data.join("raw/monkeys"), &out)).unwrap();
-    assert_eq!(outcome.written.summary.name, "Monkeys");
-    assert_eq!(outcome.written.skipped, 0);
+    let Some((_tmp, outcome, ..)) = convert_like_reference("monkeys", "Monkeys") else { return };
     assert_eq!(outcome.shape, [1, -1, -1, 3]);
-    assert_valid_deep(&out);
-    assert_eq!(pairs(&out), pairs(&data.join("autodl/Monkeys")));
 }
 
 #[test]
