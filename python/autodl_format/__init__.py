@@ -80,7 +80,8 @@ def convert(input: PathLike, out: PathLike, *, domain: str, **options: Any) -> I
     ``sparse``; text: ``tokenizer``, ``vocab_size``, ``max_length``, ``text_column``,
     ``label_column``; video: ``fps``, ``frames``, ``max_frames``, ``jpeg_quality``; audio:
     ``sample_rate``, ``max_seconds``, ``crop``, ``silence_db``. Progress goes to stderr unless
-    ``quiet=True``. The output appears only when the conversion and its validation succeeded.
+    ``quiet=True``. The output appears only when the conversion and its validation succeeded;
+    it is what ``autodl-format convert`` writes, the recipe (``<name>_recipe.json``) included.
 
     Raises ``ConversionError`` (bad input), ``WriteError`` (``out`` exists without
     ``force=True``), ``ValueError``/``TypeError`` (bad options)."""

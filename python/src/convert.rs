@@ -1,18 +1,18 @@
 //! `convert(input, out, domain, options)`: the CLI's `convert` flags as a dict (underscored
-//! names, e.g. `test_size`, `max_seconds`), handed to the converter crates directly. Domain
-//! detection stays in the CLI for now, so the domain is explicit here.
+//! names, e.g. `test_size`, `max_seconds`), handed to the pipeline's entry point of that kind
+//! (`pipeline::convert`, what the CLI's `convert` runs: same dataset, same recipe). The domain
+//! is explicit here.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use converters_common::output::{DatasetJob, OutputTarget};
-use converters_common::{ConvertError, ErrorPolicy, OnError, SkipReport, SplitOptions};
-use formats::solution::SolutionStyle;
+use converters_common::{ErrorPolicy, OnError, SplitOptions};
+use pipeline::convert::{Common, Converted};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::conversion::FromPyObjectOwned;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyDictMethods};
 
-use crate::errors::convert_error;
+use crate::errors::pipeline_error;
 
 /// The option dict, consumed key by key; keys left over at the end are unknown options.
 struct Opts<'py> {
@@ -71,22 +71,14 @@ impl<'py> Opts<'py> {
     }
 }
 
-/// Flags every domain understands (the CLI's CommonArgs).
-struct Common {
-    name: Option<String>,
-    force: bool,
-    quiet: bool,
-    fsync: bool,
-    split: SplitOptions,
-    policy: ErrorPolicy,
-}
-
-fn common(o: &Opts<'_>) -> PyResult<Common> {
+/// Flags every domain understands (the CLI's CommonArgs), writing into `out`.
+fn common(o: &Opts<'_>, out: PathBuf) -> PyResult<Common> {
     let on_error = match o.choice("on_error", "skip", &["skip", "fail"])? {
         "fail" => OnError::Fail,
         _ => OnError::Skip,
     };
     Ok(Common {
+        out,
         name: o.take("name")?,
         force: o.or("force", false)?,
         quiet: o.or("quiet", false)?,
@@ -253,107 +245,35 @@ fn text_options(o: &Opts<'_>, split: SplitOptions, delimiter: Option<u8>) -> PyR
     })
 }
 
-fn target(out: &Path, name: String, c: &Common, what: &str, style: SolutionStyle) -> OutputTarget {
-    let mut t = OutputTarget::new(out, name);
-    t.force = c.force;
-    t.quiet = c.quiet;
-    t.what = what.to_string();
-    t.solution_style = style;
-    t.deep_validate = true;
-    t.fsync = c.fsync;
-    t
-}
-
-/// What a domain run hands back: the dataset root and warnings for stderr.
-type Outcome = Result<(PathBuf, Vec<String>), ConvertError>;
-
-fn run_tabular(input: &Path, out: &Path, c: &Common, opts: converters_tabular::TabularOptions) -> Outcome {
-    opts.check()?;
-    let suggested = converters_tabular::suggested_name(input);
-    let name = converters_common::naming::resolve_name(c.name.as_deref(), suggested.as_deref(), input)?;
-    let mut job = DatasetJob::start(target(out, name.clone(), c, "rows", SolutionStyle::Tabular), 0)?;
-    let mut report = SkipReport::new(c.policy);
-    let summary = converters_tabular::convert(input, &opts, &mut job, &mut report)?;
-    let feat: String = summary.feature_names.iter().map(|n| format!("{n}\n")).collect();
-    job.writer_mut().write_side_file(&format!("{name}_feat.name"), feat.as_bytes())?;
-    let names = (!summary.class_names.is_empty()).then_some(summary.class_names.as_slice());
-    let written = job.finish(summary.spec.clone(), names, &report)?;
-    Ok((written.summary.root, summary.warnings))
-}
-
-fn run_text(input: &Path, out: &Path, c: &Common, opts: converters_text::TextOptions) -> Outcome {
-    opts.check()?;
-    let mut report = SkipReport::new(c.policy);
-    let corpus = converters_text::Corpus::open(input, &opts.columns, &mut report)?;
-    let suggested = corpus.suggested_name();
-    let name = converters_common::naming::resolve_name(c.name.as_deref(), suggested.as_deref(), input)?;
-    let mut job = DatasetJob::start(target(out, name, c, "documents", SolutionStyle::Generic), 0)?;
-    let summary = converters_text::convert_corpus(&corpus, &opts, &mut job, &mut report)?;
-    let written = job.finish(summary.spec.clone(), summary.class_names.as_deref(), &report)?;
-    Ok((written.summary.root, summary.warnings))
-}
-
 /// Converts `input` into the dataset folder `out`; returns the dataset root. Progress bars go
 /// to stderr unless `quiet`; warnings are printed to stderr unless `quiet`.
 #[pyfunction]
 #[pyo3(signature = (input, out, domain, options))]
 pub fn convert(py: Python<'_>, input: PathBuf, out: PathBuf, domain: &str, options: Bound<'_, PyDict>) -> PyResult<String> {
     let o = Opts { dict: options.copy()? };
-    let c = common(&o)?;
+    let c = common(&o, out)?;
     let quiet = c.quiet;
-    type Job = Box<dyn FnOnce() -> Outcome + Send>;
+    type Job = Box<dyn FnOnce() -> pipeline::Result<Converted> + Send>;
     let job: Job = match domain {
         "image" => {
-            let req = converters_image::ImageRequest {
-                input: input.clone(),
-                out_dir: out.clone(),
-                name: c.name.clone(),
-                force: c.force,
-                quiet: c.quiet,
-                fsync: c.fsync,
-                split: c.split,
-                policy: c.policy,
-                image: image_options(&o)?,
-            };
-            Box::new(move || converters_image::convert_image_folder(&req).map(|r| (r.written.summary.root, r.warnings)))
+            let opts = image_options(&o)?;
+            Box::new(move || pipeline::convert::convert_image(&input, &c, &opts))
         }
         "video" => {
-            let req = converters_video::VideoRequest {
-                input: input.clone(),
-                out_dir: out.clone(),
-                name: c.name.clone(),
-                force: c.force,
-                quiet: c.quiet,
-                fsync: c.fsync,
-                split: c.split,
-                policy: c.policy,
-                video: video_options(&o)?,
-            };
-            Box::new(move || converters_video::convert_video_folder(&req).map(|r| (r.written.summary.root, r.warnings)))
+            let opts = video_options(&o)?;
+            Box::new(move || pipeline::convert::convert_video(&input, &c, &opts))
         }
         "audio" => {
-            let req = converters_audio::AudioRequest {
-                input: input.clone(),
-                out_dir: out.clone(),
-                name: c.name.clone(),
-                force: c.force,
-                quiet: c.quiet,
-                fsync: c.fsync,
-                split: c.split,
-                policy: c.policy,
-                audio: audio_options(&o, c.split.seed)?,
-            };
-            Box::new(move || converters_audio::convert_audio_folder(&req).map(|r| (r.written.summary.root, r.warnings)))
+            let opts = audio_options(&o, c.split.seed)?;
+            Box::new(move || pipeline::convert::convert_audio(&input, &c, &opts))
         }
         "tabular" => {
             let opts = tabular_options(&o, c.split)?;
-            let (input, out) = (input.clone(), out.clone());
-            Box::new(move || run_tabular(&input, &out, &c, opts))
+            Box::new(move || pipeline::convert::convert_tabular(&input, &c, &opts))
         }
         "text" => {
             let opts = text_options(&o, c.split, delimiter(&o)?)?;
-            let (input, out) = (input.clone(), out.clone());
-            Box::new(move || run_text(&input, &out, &c, opts))
+            Box::new(move || pipeline::convert::convert_text(&input, &c, &opts))
         }
         other => {
             return Err(PyValueError::new_err(format!(
@@ -362,11 +282,11 @@ pub fn convert(py: Python<'_>, input: PathBuf, out: PathBuf, domain: &str, optio
         }
     };
     o.finish()?;
-    let (root, warnings) = py.detach(job).map_err(|e| convert_error(py, &e))?;
+    let done = py.detach(job).map_err(|e| pipeline_error(py, &e))?;
     if !quiet {
-        for w in warnings {
+        for w in done.warnings {
             eprintln!("warning: {w}");
         }
     }
-    Ok(root.to_string_lossy().into_owned())
+    Ok(done.root.to_string_lossy().into_owned())
 }

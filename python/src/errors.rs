@@ -85,3 +85,23 @@ pub fn convert_error(py: Python<'_>, e: &ConvertError) -> PyErr {
         ConvertError::Split(_) | ConvertError::Interrupted { .. } => build(py, "ConversionError", msg, &[]),
     }
 }
+
+/// A failed pipeline conversion: the converter's or the dataset format's error inside, found
+/// through the lines of context, keeps its own class; anything else is a `ConversionError`.
+pub fn pipeline_error(py: Python<'_>, e: &pipeline::Error) -> PyErr {
+    let mut cause: &(dyn std::error::Error + 'static) = e;
+    loop {
+        if let Some(c) = cause.downcast_ref::<ConvertError>() {
+            return convert_error(py, c);
+        }
+        if let Some(f) = cause.downcast_ref::<Error>() {
+            return format_error(py, f);
+        }
+        match cause.downcast_ref::<pipeline::Error>() {
+            Some(pipeline::Error::Convert(c)) => return convert_error(py, c),
+            Some(pipeline::Error::Format(f)) => return format_error(py, f),
+            Some(pipeline::Error::Context { source, .. }) => cause = source.as_ref(),
+            _ => return build(py, "ConversionError", e.to_string(), &[]),
+        }
+    }
+}

@@ -4,7 +4,8 @@
 //!   record and offset as attributes;
 //! - [`read`]: a dataset opened for reading; records come out in batches decoded in parallel
 //!   with the GIL released;
-//! - [`convert`]: raw input → dataset with the CLI's options as keyword arguments.
+//! - [`convert`]: raw input → dataset with the CLI's options as keyword arguments, through the
+//!   CLI's own conversion entry points (`pipeline::convert`).
 //!
 //! `validate` and `inspect` hand back the same JSON the CLI prints with `--json`; the Python
 //! layer wraps it in report objects.

@@ -25,14 +25,20 @@ def shared_root() -> Path:
     return Path("/nonexistent")
 
 
-def need_dataset(name: str) -> Path:
-    path = shared_root() / "data" / "autodl" / name
+def need_shared(kind: str, name: str) -> Path:
+    """``data/<kind>/<name>`` of the shared data; the test is skipped without it (failed under
+    CI=true)."""
+    path = shared_root() / "data" / kind / name
     if not path.is_dir():
-        msg = f"shared dataset {name} not found (set AUTODL_SHARED to the folder holding data/autodl)"
+        msg = f"shared {kind} input {name} not found (set AUTODL_SHARED to the folder holding data/{kind})"
         if os.environ.get("CI") == "true":
             pytest.fail(msg)
         pytest.skip(msg)
     return path
+
+
+def need_dataset(name: str) -> Path:
+    return need_shared("autodl", name)
 
 
 @pytest.fixture(params=["Monkeys", "miniciao", "mini1"])

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import os
+import subprocess
 
 import numpy as np
 import pytest
 
 import autodl_format as adf
-from conftest import shared_root, write_speech, write_text_corpus
+from conftest import cli_binary, need_shared, write_speech, write_text_corpus
 
 
-def raw(name):
-    path = shared_root() / "data" / "raw" / name
-    if not path.is_dir():
-        msg = f"raw input {name} not found (set AUTODL_SHARED to the folder holding data/raw)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return path
+def files(root):
+    """Every file below ``root``: relative path -> bytes."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_image_folder_compressed_and_dense(tmp_path):
-    src = raw("mini-cifar")
+    src = need_shared("raw", "mini-cifar")
     insp = adf.convert(src, tmp_path / "c", domain="image", quiet=True)
     assert isinstance(insp, adf.Inspection)
     assert insp.format == "COMPRESSED" and insp.output_dim == 10
@@ -34,7 +29,7 @@ def test_image_folder_compressed_and_dense(tmp_path):
 
 
 def test_split_options_change_the_split(tmp_path):
-    src = raw("mini-cifar")
+    src = need_shared("raw", "mini-cifar")
     a = adf.convert(src, tmp_path / "a", domain="image", test_size=0.5, seed=1, quiet=True, resplit=True, name="half")
     assert a.name == "half"
     b = adf.convert(src, tmp_path / "b", domain="image", quiet=True, resplit=True)
@@ -64,6 +59,8 @@ def test_table(tmp_path):
     csv.write_text("\n".join(rows) + "\n")
     insp = adf.convert(csv, tmp_path / "out", domain="tabular", target="kind", quiet=True)
     assert insp.output_dim == 2 and insp.records("train") + insp.records("test") == 30
+    # The CLI's conversion: the recipe that predicts on new rows is kept with the dataset.
+    assert len(list((tmp_path / "out").glob("*_recipe.json"))) == 1
 
 
 def test_existing_output_without_force(tmp_path):
@@ -97,7 +94,7 @@ def test_bad_input_folder(tmp_path):
 
 
 def test_bad_image_is_skipped_or_fatal(tmp_path):
-    src = raw("mini-cifar")
+    src = need_shared("raw", "mini-cifar")
     import shutil
 
     shutil.copytree(src, tmp_path / "in")
@@ -110,3 +107,20 @@ def test_bad_image_is_skipped_or_fatal(tmp_path):
         adf.convert(tmp_path / "in", tmp_path / "o2", domain="image", quiet=True, on_error="fail")
     assert e.value.file == str(victim) or victim.name in str(e.value)
     assert not (tmp_path / "o2").exists()
+
+
+def test_same_dataset_as_the_cli(tmp_path):
+    binary = cli_binary()
+    if binary is None:
+        pytest.skip("autodl-format binary not built (set AUTODL_FORMAT_BIN)")
+    corpus = write_text_corpus(tmp_path / "films")
+    csv = tmp_path / "t.csv"
+    csv.write_text("a,b,kind\n" + "".join(f"{i},{i * 3 % 5},{'x' if i % 3 else 'y'}\n" for i in range(40)))
+    for name, src, domain, flags in (("text", corpus, "text", {}), ("table", csv, "tabular", {"target": "kind"})):
+        adf.convert(src, tmp_path / f"py-{name}", domain=domain, quiet=True, **flags)
+        args = [binary, "convert", str(src), "-o", str(tmp_path / f"cli-{name}"), "--domain", domain, "--quiet"]
+        args += [a for k, v in flags.items() for a in (f"--{k}", v)]
+        subprocess.run(args, check=True, capture_output=True)
+        py, cli = files(tmp_path / f"py-{name}"), files(tmp_path / f"cli-{name}")
+        assert any(f.endswith("_recipe.json") for f in py), sorted(py)
+        assert py == cli, f"{name}: {sorted(set(py) ^ set(cli))}"

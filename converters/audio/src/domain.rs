@@ -1,14 +1,12 @@
 //! Audio on the per-file shape ([`converters_common::file_domain::FileDomain`]): the settings a
-//! plan and a recipe keep, one file → one record, the metadata (spec §5.3); and the folder
-//! conversion `convert --domain audio` runs ([`convert_audio_folder`]).
+//! plan and a recipe keep, one file → one record, the metadata (spec §5.3): DENSE `(T, 1, 1, C)`
+//! records, `sequence_size` −1, floats in [-1, 1] at `--sample-rate`. A folder is converted by
+//! [`converters_common::folder::convert_folder`]`::<Audio>`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-use converters_common::file_domain::{FileDomain, RecordStats};
-use converters_common::folder::{convert_folder, FolderRequest};
-use converters_common::output::Written;
-use converters_common::{ErrorPolicy, ItemError, RawItem, Result, SplitOptions};
+use converters_common::file_domain::{CheckOptions, FileDomain, RecordStats};
+use converters_common::{ItemError, RawItem, Result};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 use rayon::prelude::*;
@@ -17,37 +15,6 @@ use serde::{Deserialize, Serialize};
 use crate::convert::{convert_audio, ConvertedAudio};
 use crate::decode::probe;
 use crate::options::{AudioChannels, AudioOptions, CheckedAudioOptions};
-
-/// Everything `convert --domain audio` needs (a [`FolderRequest`] with `audio` options).
-#[derive(Debug, Clone)]
-pub struct AudioRequest {
-    pub input: PathBuf,
-    /// The dataset folder to create.
-    pub out_dir: PathBuf,
-    /// `--name`; else `private.info`'s name; else the input folder name.
-    pub name: Option<String>,
-    pub force: bool,
-    pub quiet: bool,
-    /// `--fsync` ([`converters_common::output::OutputTarget::fsync`]).
-    pub fsync: bool,
-    pub split: SplitOptions,
-    pub policy: ErrorPolicy,
-    pub audio: AudioOptions,
-}
-
-/// What a conversion did.
-#[derive(Debug, Clone)]
-pub struct AudioOutcome {
-    pub written: Written,
-    /// Labelled inputs found (before skipping unreadable files).
-    pub inputs: usize,
-    pub warnings: Vec<String>,
-    /// `num_channels` of the records.
-    pub channels: usize,
-    /// Seconds of source audio read and seconds stored, over all records.
-    pub source_seconds: f64,
-    pub stored_seconds: f64,
-}
 
 /// Audio options with the channel count of every record (what a plan and a recipe keep).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,6 +57,7 @@ impl RecordStats<AudioMeta> for AudioTotals {
 }
 
 /// The audio domain.
+#[derive(Debug)]
 pub struct Audio;
 
 impl FileDomain for Audio {
@@ -102,10 +70,6 @@ impl FileDomain for Audio {
     type Checked = AudioConverter;
     type Meta = AudioMeta;
     type Stats = AudioTotals;
-
-    fn check(opts: &AudioOptions) -> Result<()> {
-        opts.check().map(drop)
-    }
 
     fn settle(opts: &AudioOptions, items: &[RawItem]) -> Result<AudioSettings> {
         let checked = opts.check()?;
@@ -137,33 +101,6 @@ impl FileDomain for Audio {
     fn with_channels(s: &AudioSettings, channels: usize) -> AudioSettings {
         AudioSettings { options: s.options, channels }
     }
-}
-
-/// Converts the audio folder `req.input` (layouts: [`converters_common::labels`]) into
-/// `req.out_dir` through [`convert_folder`]: DENSE `(T, 1, 1, C)` records, `sequence_size` −1
-/// (spec §5.3), floats in [-1, 1] at `--sample-rate`. Bad files are skipped or fatal per
-/// `req.policy`.
-pub fn convert_audio_folder(req: &AudioRequest) -> Result<AudioOutcome> {
-    let folder = FolderRequest {
-        input: req.input.clone(),
-        out_dir: req.out_dir.clone(),
-        name: req.name.clone(),
-        force: req.force,
-        quiet: req.quiet,
-        fsync: req.fsync,
-        split: req.split,
-        policy: req.policy,
-        options: req.audio,
-    };
-    let o = convert_folder::<Audio>(&folder)?;
-    Ok(AudioOutcome {
-        written: o.written,
-        inputs: o.inputs,
-        warnings: o.warnings,
-        channels: o.settings.channels,
-        source_seconds: o.stats.source_seconds,
-        stored_seconds: o.stats.stored_seconds,
-    })
 }
 
 /// The channel count of every record. Dense frames hold C floats, the same C for every record:

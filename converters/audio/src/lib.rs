@@ -33,5 +33,5 @@ pub mod options;
 pub mod resample;
 pub mod window;
 
-pub use domain::{audio_record, convert_audio_folder, dataset_channels, speech_spec, Audio, AudioOutcome, AudioRequest, AudioSettings, AudioTotals};
+pub use domain::{audio_record, dataset_channels, speech_spec, Audio, AudioSettings, AudioTotals};
 pub use options::{AudioChannels, AudioOptions, Crop};

@@ -1,5 +1,6 @@
 //! Audio conversion options, checked once before any work starts.
 
+use converters_common::file_domain::{CheckOptions, Checked};
 use converters_common::{ConvertError, Result};
 
 /// `--channels`: what happens to multi-channel files.
@@ -58,26 +59,18 @@ impl Default for AudioOptions {
     }
 }
 
-/// [`AudioOptions`] that passed [`AudioOptions::check`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CheckedAudioOptions(AudioOptions);
+/// [`AudioOptions`] that passed [`CheckOptions::check`].
+pub type CheckedAudioOptions = Checked<AudioOptions>;
 
-impl std::ops::Deref for CheckedAudioOptions {
-    type Target = AudioOptions;
-    fn deref(&self) -> &AudioOptions {
-        &self.0
-    }
-}
-
-impl CheckedAudioOptions {
+impl AudioOptions {
     /// Linear peak amplitude of `silence_db`.
     pub fn silence_peak(&self) -> f32 {
         10f64.powf(self.silence_db / 20.0) as f32
     }
 }
 
-impl AudioOptions {
-    pub fn check(self) -> Result<CheckedAudioOptions> {
+impl CheckOptions for AudioOptions {
+    fn verify(&self) -> Result<()> {
         let bad = |m: String| Err(ConvertError::Options(m));
         if !(1_000..=384_000).contains(&self.sample_rate) {
             return bad(format!("--sample-rate must be in 1000..=384000 Hz, got {}", self.sample_rate));
@@ -93,7 +86,7 @@ impl AudioOptions {
         if !(self.silence_db.is_finite() || self.silence_db == f64::NEG_INFINITY) || self.silence_db > 0.0 {
             return bad(format!("--silence-db must be ≤ 0 dBFS, got {}", self.silence_db));
         }
-        Ok(CheckedAudioOptions(self))
+        Ok(())
     }
 }
 
@@ -103,14 +96,10 @@ pub const EXTENSIONS: &[&str] = &[
     "wav", "wave", "flac", "mp3", "ogg", "oga", "opus", "m4a", "aac", "aif", "aiff", "caf", "mka", "sph", "nist", "au", "wma",
 ];
 
-/// True for a path with one of [`EXTENSIONS`].
-pub fn is_audio_path(p: &std::path::Path) -> bool {
-    converters_common::file_domain::has_extension(p, EXTENSIONS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use converters_common::file_domain::FileDomain;
 
     #[test]
     fn checks() {
@@ -121,7 +110,7 @@ mod tests {
         assert!(AudioOptions { max_seconds: Some(f64::NAN), ..Default::default() }.check().is_err());
         assert!(AudioOptions { silence_db: 3.0, ..Default::default() }.check().is_err());
         assert!(AudioOptions { silence_db: f64::NEG_INFINITY, ..Default::default() }.check().is_ok());
-        assert!(is_audio_path(std::path::Path::new("a/B.SPH")));
-        assert!(!is_audio_path(std::path::Path::new("a/b.avi")));
+        assert!(crate::Audio::accepts(std::path::Path::new("a/B.SPH")));
+        assert!(!crate::Audio::accepts(std::path::Path::new("a/b.avi")));
     }
 }

@@ -28,47 +28,13 @@ pub fn resample(samples: &[f32], channels: usize, from: u32, to: u32) -> Result<
 }
 
 #[cfg(test)]
+#[path = "../tests/support/signal.rs"]
+mod signal;
+
+#[cfg(test)]
 mod tests {
+    use super::signal::{amplitude_at, sine, zero_crossing_freq};
     use super::*;
-
-    fn sine(freq: f64, rate: u32, seconds: f64, amp: f64) -> Vec<f32> {
-        let n = (seconds * f64::from(rate)) as usize;
-        (0..n).map(|i| (amp * (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(rate)).sin()) as f32).collect()
-    }
-
-    /// Amplitude of the `freq` component (single-bin DFT over the central part).
-    fn amplitude_at(x: &[f32], rate: u32, freq: f64) -> f64 {
-        let skip = x.len() / 10;
-        let part = &x[skip..x.len() - skip];
-        let (mut re, mut im) = (0.0, 0.0);
-        for (i, &v) in part.iter().enumerate() {
-            let ph = 2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(rate);
-            re += f64::from(v) * ph.cos();
-            im += f64::from(v) * ph.sin();
-        }
-        2.0 * (re * re + im * im).sqrt() / part.len() as f64
-    }
-
-    /// Frequency from zero crossings (rising), interpolated.
-    fn zero_crossing_freq(x: &[f32], rate: u32) -> f64 {
-        let skip = x.len() / 10;
-        let mut first = None;
-        let mut last = 0.0;
-        let mut count = 0;
-        for i in skip..x.len() - skip {
-            let (a, b) = (f64::from(x[i - 1]), f64::from(x[i]));
-            if a < 0.0 && b >= 0.0 {
-                let t = (i - 1) as f64 + a / (a - b);
-                if first.is_none() {
-                    first = Some(t);
-                } else {
-                    count += 1;
-                }
-                last = t;
-            }
-        }
-        f64::from(rate) * count as f64 / (last - first.unwrap())
-    }
 
     #[test]
     fn sine_keeps_frequency_and_amplitude() {
@@ -76,9 +42,9 @@ mod tests {
             let x = sine(freq, from, 1.0, 0.5);
             let y = resample(&x, 1, from, to).unwrap();
             assert_eq!(y.len(), to as usize, "{from}→{to}: length");
-            let f = zero_crossing_freq(&y, to);
+            let f = zero_crossing_freq(&y, f64::from(to));
             assert!((f - freq).abs() < freq * 0.002, "{from}→{to}: {f} Hz instead of {freq}");
-            let a = amplitude_at(&y, to, freq);
+            let a = amplitude_at(&y, f64::from(to), freq);
             assert!((a - 0.5).abs() < 0.01, "{from}→{to}: amplitude {a}");
         }
     }
@@ -88,7 +54,7 @@ mod tests {
         // 7 kHz at 44.1 kHz → 8 kHz: must not alias to 1 kHz.
         let x = sine(7000.0, 44_100, 1.0, 0.5);
         let y = resample(&x, 1, 44_100, 8_000).unwrap();
-        assert!(amplitude_at(&y, 8_000, 1000.0) < 0.005);
+        assert!(amplitude_at(&y, 8000.0, 1000.0) < 0.005);
         let rms = (y[800..7200].iter().map(|v| f64::from(*v).powi(2)).sum::<f64>() / 6400.0).sqrt();
         assert!(rms < 0.01, "rms {rms}");
     }
@@ -100,8 +66,8 @@ mod tests {
         let x: Vec<f32> = l.iter().zip(&r).flat_map(|(a, b)| [*a, *b]).collect();
         let y = resample(&x, 2, 32_000, 16_000).unwrap();
         let (yl, yr): (Vec<f32>, Vec<f32>) = (y.iter().step_by(2).copied().collect(), y.iter().skip(1).step_by(2).copied().collect());
-        assert!((amplitude_at(&yl, 16_000, 500.0) - 0.8).abs() < 0.02);
-        assert!((amplitude_at(&yr, 16_000, 1500.0) - 0.2).abs() < 0.01);
-        assert!(amplitude_at(&yl, 16_000, 1500.0) < 0.005);
+        assert!((amplitude_at(&yl, 16000.0, 500.0) - 0.8).abs() < 0.02);
+        assert!((amplitude_at(&yr, 16000.0, 1500.0) - 0.2).abs() < 0.01);
+        assert!(amplitude_at(&yl, 16000.0, 1500.0) < 0.005);
     }
 }

@@ -7,10 +7,13 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use converters_audio::convert::{convert_audio, ConvertedAudio};
-use converters_audio::{convert_audio_folder, AudioChannels, AudioOptions, AudioRequest, Crop};
-use converters_common::{ErrorPolicy, OnError, SplitOptions};
+use converters_audio::{Audio, AudioChannels, AudioOptions, Crop};
+use converters_common::file_domain::CheckOptions;
+use converters_common::folder::{convert_folder, FolderRequest};
+use converters_common::{ErrorPolicy, OnError};
 use formats::dataset::{DatasetReader, Subset};
 use formats::example::Frames;
+use support::signal::{amplitude_at, zero_crossing_freq};
 use support::{assert_valid_deep, csv_layout, media_dir};
 
 fn audio(name: &str) -> Option<PathBuf> {
@@ -27,37 +30,6 @@ fn values(f: &Frames) -> &[f32] {
         other => panic!("expected dense, got {:?}", other.format()),
     }
 }
-
-/// Amplitude of the `freq` component over the central 80 % (single-bin DFT).
-fn amplitude_at(x: &[f32], rate: f64, freq: f64) -> f64 {
-    let part = &x[x.len() / 10..x.len() - x.len() / 10];
-    let (mut re, mut im) = (0.0, 0.0);
-    for (i, &v) in part.iter().enumerate() {
-        let ph = 2.0 * std::f64::consts::PI * freq * i as f64 / rate;
-        re += f64::from(v) * ph.cos();
-        im += f64::from(v) * ph.sin();
-    }
-    2.0 * (re * re + im * im).sqrt() / part.len() as f64
-}
-
-/// Frequency from rising zero crossings over the central 80 %.
-fn zero_crossing_freq(x: &[f32], rate: f64) -> f64 {
-    let (mut first, mut last, mut count) = (None, 0.0, 0);
-    for i in (x.len() / 10).max(1)..x.len() - x.len() / 10 {
-        let (a, b) = (f64::from(x[i - 1]), f64::from(x[i]));
-        if a < 0.0 && b >= 0.0 {
-            let t = (i - 1) as f64 + a / (a - b);
-            if first.is_none() {
-                first = Some(t);
-            } else {
-                count += 1;
-            }
-            last = t;
-        }
-    }
-    rate * count as f64 / (last - first.expect("a crossing"))
-}
-
 
 /// The FFmpeg fallback decoder, installed as the executables install it (when built with it).
 fn install_ffmpeg() {
@@ -167,18 +139,8 @@ fn sphere_samples_are_exact() {
     }
 }
 
-fn request(input: &Path, out: &Path) -> AudioRequest {
-    AudioRequest {
-        input: input.to_path_buf(),
-        out_dir: out.to_path_buf(),
-        name: None,
-        force: false,
-        quiet: true,
-        fsync: false,
-        split: SplitOptions::default(),
-        policy: ErrorPolicy::default(),
-        audio: AudioOptions::default(),
-    }
+fn request(input: &Path, out: &Path) -> FolderRequest<AudioOptions> {
+    FolderRequest { quiet: true, ..FolderRequest::new(input, out, AudioOptions::default()) }
 }
 
 #[cfg(feature = "ffmpeg")]
@@ -197,9 +159,9 @@ fn speech_sph_dataset() {
         Some(&["cjf0_sa1", "other"]),
     );
     let out = tmp.path().join("out");
-    let outcome = convert_audio_folder(&request(&input, &out)).unwrap();
+    let outcome = convert_folder::<Audio>(&request(&input, &out)).unwrap();
     assert_eq!(outcome.written.skipped, 0);
-    assert_eq!(outcome.channels, 1);
+    assert_eq!(outcome.settings.channels, 1);
     assert_valid_deep(&out);
     let meta = std::fs::read_to_string(out.join("speech.data/train/metadata.textproto")).unwrap();
     for line in ["sequence_size: -1", "row_count: 1", "col_count: 1", "num_channels: 1", "format: DENSE", "output_dim: 2"] {
@@ -244,7 +206,7 @@ fn generated_folder_and_bad_inputs() {
         None,
     );
     let out = tmp.path().join("out");
-    let outcome = convert_audio_folder(&request(&input, &out)).unwrap();
+    let outcome = convert_folder::<Audio>(&request(&input, &out)).unwrap();
     assert_eq!(outcome.written.summary.test_records, 2);
     assert_valid_deep(&out);
     let report = std::fs::read_to_string(outcome.written.skip_report.clone().unwrap()).unwrap();
@@ -262,16 +224,16 @@ fn generated_folder_and_bad_inputs() {
     let out_fail = tmp.path().join("out_fail");
     let mut req = request(&input, &out_fail);
     req.policy = ErrorPolicy { on_error: OnError::Fail, max_errors: None };
-    let err = convert_audio_folder(&req).unwrap_err().to_string();
+    let err = convert_folder::<Audio>(&req).unwrap_err().to_string();
     assert!(err.contains(".wav") || err.contains(".flac"), "{err}");
     assert!(!out_fail.exists());
 
     // --channels keep: the stereo file has another channel count than the rest.
     let out_keep = tmp.path().join("out_keep");
     let mut req = request(&input, &out_keep);
-    req.audio.channels = AudioChannels::Keep;
-    let outcome = convert_audio_folder(&req).unwrap();
-    assert_eq!(outcome.channels, 1);
+    req.options.channels = AudioChannels::Keep;
+    let outcome = convert_folder::<Audio>(&req).unwrap();
+    assert_eq!(outcome.settings.channels, 1);
     let report = std::fs::read_to_string(outcome.written.skip_report.unwrap()).unwrap();
     assert!(report.lines().any(|l| l.contains("stereo.wav") && l.contains("has 2 channel(s)")), "{report}");
 }

@@ -25,7 +25,7 @@ pub trait FileDomain {
     const REFUSES_EMPTY: bool;
 
     /// The user's options (`convert`'s flags).
-    type Options: Serialize + DeserializeOwned + Clone + PartialEq + std::fmt::Debug + Send + Sync;
+    type Options: CheckOptions + Serialize + DeserializeOwned + Clone + PartialEq + std::fmt::Debug + Send + Sync;
     /// The options with what the whole listing fixed (the channel count): what a plan and a
     /// recipe store.
     type Settings: Serialize + DeserializeOwned + Clone + PartialEq + std::fmt::Debug;
@@ -44,7 +44,9 @@ pub trait FileDomain {
         has_extension(path, Self::EXTENSIONS)
     }
     /// Checks the options without reading any input.
-    fn check(opts: &Self::Options) -> Result<()>;
+    fn check(opts: &Self::Options) -> Result<()> {
+        opts.verify()
+    }
     /// Checks the options and fixes what every record shares, from the listed `items`.
     fn settle(opts: &Self::Options, items: &[RawItem]) -> Result<Self::Settings>;
     /// The checked converter; an error for options this build cannot honour.
@@ -73,6 +75,36 @@ pub trait RecordStats<M>: Serialize + DeserializeOwned + Default + Clone + Parti
     fn observe(&mut self, meta: &M);
     /// Adds the facts of the records that follow.
     fn merge(&mut self, later: &Self);
+}
+
+/// Options a converter checks before reading any input.
+pub trait CheckOptions: Copy {
+    /// An error naming the option value that cannot work.
+    fn verify(&self) -> Result<()>;
+
+    /// The options, checked.
+    fn check(self) -> Result<Checked<Self>> {
+        Checked::new(self)
+    }
+}
+
+/// Options that passed [`CheckOptions::verify`] ([`Checked::new`] is the only way to make one),
+/// read through `Deref`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked<T>(T);
+
+impl<T: CheckOptions> Checked<T> {
+    pub fn new(options: T) -> Result<Self> {
+        options.verify()?;
+        Ok(Checked(options))
+    }
+}
+
+impl<T> std::ops::Deref for Checked<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
 }
 
 /// True for a path whose extension is one of `extensions` (case-insensitive).

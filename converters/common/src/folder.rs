@@ -29,6 +29,24 @@ pub struct FolderRequest<O> {
     pub options: O,
 }
 
+impl<O> FolderRequest<O> {
+    /// `input` → `out_dir` with `options` and `convert`'s defaults for the rest (name from the
+    /// input, no replacing, progress shown, default split and error policy).
+    pub fn new(input: impl Into<PathBuf>, out_dir: impl Into<PathBuf>, options: O) -> Self {
+        FolderRequest {
+            input: input.into(),
+            out_dir: out_dir.into(),
+            name: None,
+            force: false,
+            quiet: false,
+            fsync: false,
+            split: SplitOptions::default(),
+            policy: ErrorPolicy::default(),
+            options,
+        }
+    }
+}
+
 /// What a folder conversion did.
 #[derive(Debug, Clone)]
 pub struct FolderOutcome<D: FileDomain> {

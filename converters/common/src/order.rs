@@ -14,10 +14,11 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use formats::example::{self, AutoDlExample, Frames};
-use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{ConvertError, Result};
+use crate::split::{below, shuffle};
 
 /// Records per bucket aimed at (a few MB of table rows, tens of MB of documents).
 pub const RECORDS_PER_BUCKET: u64 = 4096;
@@ -117,24 +118,6 @@ impl SeededOrder {
             }
         }
         Ok(self.pushed)
-    }
-}
-
-// The same unbiased draws as the split (crate::split), so orders are stable across versions.
-fn shuffle<T>(v: &mut [T], rng: &mut ChaCha8Rng) {
-    for i in (1..v.len()).rev() {
-        let j = below(rng, i as u64 + 1) as usize;
-        v.swap(i, j);
-    }
-}
-
-fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
-    let zone = u64::MAX - (u64::MAX % n);
-    loop {
-        let x = rng.next_u64();
-        if x < zone {
-            return x % n;
-        }
     }
 }
 

@@ -283,15 +283,16 @@ pub fn check_sizes(n_test: usize, n_train: usize) -> Result<()> {
     Ok(())
 }
 
-/// Fisher–Yates with an unbiased bounded draw (rejection sampling), stable across versions.
-fn shuffle<T>(v: &mut [T], rng: &mut ChaCha8Rng) {
+/// Fisher–Yates with an unbiased bounded draw (rejection sampling), stable across versions;
+/// the record order ([`crate::order`]) draws the same way.
+pub(crate) fn shuffle<T>(v: &mut [T], rng: &mut ChaCha8Rng) {
     for i in (1..v.len()).rev() {
         let j = below(rng, i as u64 + 1) as usize;
         v.swap(i, j);
     }
 }
 
-fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
+pub(crate) fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
     let zone = u64::MAX - (u64::MAX % n);
     loop {
         let x = rng.next_u64();

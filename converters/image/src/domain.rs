@@ -1,13 +1,9 @@
 //! Images on the per-file shape ([`converters_common::file_domain::FileDomain`]): the
-//! settings a plan and a recipe keep, one file → one record, the metadata (spec §5.1); and the
-//! folder conversion `convert --domain image` runs ([`convert_image_folder`]).
+//! settings a plan and a recipe keep, one file → one record, the metadata (spec §5.1). A folder
+//! is converted by [`converters_common::folder::convert_folder`]`::<Image>`.
 
-use std::path::PathBuf;
-
-use converters_common::file_domain::{FileDomain, RecordStats};
-use converters_common::folder::{convert_folder, FolderRequest};
-use converters_common::output::Written;
-use converters_common::{ErrorPolicy, ItemError, RawItem, Result, SplitOptions};
+use converters_common::file_domain::{CheckOptions, FileDomain, RecordStats};
+use converters_common::{ItemError, RawItem, Result};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 use rayon::prelude::*;
@@ -15,34 +11,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::convert::{convert_image, header_colour, ConvertedImage, Pixels};
 use crate::options::{Channels, CheckedImageOptions, ImageOptions, Storage};
-
-/// Everything `convert --domain image` needs (a [`FolderRequest`] with `image` options).
-#[derive(Debug, Clone)]
-pub struct ImageRequest {
-    pub input: PathBuf,
-    /// The dataset folder to create.
-    pub out_dir: PathBuf,
-    /// `--name`; else `private.info`'s name; else the input folder name.
-    pub name: Option<String>,
-    pub force: bool,
-    pub quiet: bool,
-    /// `--fsync` ([`converters_common::output::OutputTarget::fsync`]).
-    pub fsync: bool,
-    pub split: SplitOptions,
-    pub policy: ErrorPolicy,
-    pub image: ImageOptions,
-}
-
-/// What a conversion did.
-#[derive(Debug, Clone)]
-pub struct ImageOutcome {
-    pub written: Written,
-    /// Labelled inputs found (before skipping unreadable images).
-    pub inputs: usize,
-    pub warnings: Vec<String>,
-    /// `(row_count, col_count, num_channels)` written to the metadata.
-    pub shape: (i32, i32, i32),
-}
 
 /// Image options with the channel count of dense frames fixed for the whole dataset (what a
 /// plan and a recipe keep; the JSON of earlier plans and recipes).
@@ -63,6 +31,7 @@ pub struct ImageConverter {
 }
 
 /// The image domain.
+#[derive(Debug)]
 pub struct Image;
 
 impl FileDomain for Image {
@@ -75,10 +44,6 @@ impl FileDomain for Image {
     type Checked = ImageConverter;
     type Meta = ImageMeta;
     type Stats = ShapeStats;
-
-    fn check(opts: &ImageOptions) -> Result<()> {
-        opts.check().map(drop)
-    }
 
     fn settle(opts: &ImageOptions, items: &[RawItem]) -> Result<ImageSettings> {
         let checked = opts.check()?;
@@ -253,24 +218,4 @@ pub fn image_spec(
         ..DataSpec::default()
     };
     (spec, (row_count, col_count, num_channels))
-}
-
-/// Converts the image folder `req.input` (layouts: [`converters_common::labels`]) into
-/// `req.out_dir` through [`convert_folder`]. Unreadable images are skipped or fatal per
-/// `req.policy`.
-pub fn convert_image_folder(req: &ImageRequest) -> Result<ImageOutcome> {
-    let folder = FolderRequest {
-        input: req.input.clone(),
-        out_dir: req.out_dir.clone(),
-        name: req.name.clone(),
-        force: req.force,
-        quiet: req.quiet,
-        fsync: req.fsync,
-        split: req.split,
-        policy: req.policy,
-        options: req.image,
-    };
-    let o = convert_folder::<Image>(&folder)?;
-    let [_, h, w, c] = o.shape;
-    Ok(ImageOutcome { written: o.written, inputs: o.inputs, warnings: o.warnings, shape: (h, w, c) })
 }

@@ -21,5 +21,5 @@ pub mod jpeg_scan;
 pub mod options;
 pub mod probe;
 
-pub use domain::{convert_image_folder, dense_channels, image_record, image_spec, Image, ImageMeta, ImageOutcome, ImageRequest, ImageSettings, ShapeStats};
+pub use domain::{dense_channels, image_record, image_spec, Image, ImageMeta, ImageSettings, ShapeStats};
 pub use options::{Channels, ImageOptions, ResizeFilter, Storage};

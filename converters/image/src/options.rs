@@ -1,5 +1,6 @@
 //! Image conversion options, checked once before any work starts.
 
+use converters_common::file_domain::{CheckOptions, Checked};
 use converters_common::{ConvertError, Result};
 
 /// `--format`: how pixels are stored (spec §3.3).
@@ -81,20 +82,12 @@ impl Default for ImageOptions {
     }
 }
 
-/// [`ImageOptions`] that passed [`ImageOptions::check`]: dense mode has a size, compressed
+/// [`ImageOptions`] that passed [`CheckOptions::check`]: dense mode has a size, compressed
 /// mode has none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CheckedImageOptions(ImageOptions);
+pub type CheckedImageOptions = Checked<ImageOptions>;
 
-impl std::ops::Deref for CheckedImageOptions {
-    type Target = ImageOptions;
-    fn deref(&self) -> &ImageOptions {
-        &self.0
-    }
-}
-
-impl ImageOptions {
-    pub fn check(self) -> Result<CheckedImageOptions> {
+impl CheckOptions for ImageOptions {
+    fn verify(&self) -> Result<()> {
         match (self.storage, self.size) {
             (Storage::Dense, None) => return Err(ConvertError::Options("--format dense needs --size HxW".into())),
             (Storage::Compressed, Some(_)) => {
@@ -111,7 +104,7 @@ impl ImageOptions {
         if self.max_pixels == 0 {
             return Err(ConvertError::Options("--max-pixels must be ≥ 1".into()));
         }
-        Ok(CheckedImageOptions(self))
+        Ok(())
     }
 }
 
@@ -131,14 +124,10 @@ pub fn parse_size(s: &str) -> std::result::Result<(u32, u32), String> {
 /// File extensions the image converter reads (case-insensitive).
 pub const EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "bmp", "gif", "webp", "tif", "tiff"];
 
-/// True for a path with one of [`EXTENSIONS`].
-pub fn is_image_path(p: &std::path::Path) -> bool {
-    converters_common::file_domain::has_extension(p, EXTENSIONS)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use converters_common::file_domain::FileDomain;
 
     #[test]
     fn sizes_and_checks() {
@@ -149,7 +138,7 @@ mod tests {
         assert!(dense.check().is_err());
         assert!(ImageOptions { size: Some((2, 3)), ..dense }.check().is_ok());
         assert!(ImageOptions { size: Some((2, 3)), ..Default::default() }.check().is_err());
-        assert!(is_image_path(std::path::Path::new("a/B.JPG")));
-        assert!(!is_image_path(std::path::Path::new("a/b.txt")));
+        assert!(crate::Image::accepts(std::path::Path::new("a/B.JPG")));
+        assert!(!crate::Image::accepts(std::path::Path::new("a/b.txt")));
     }
 }

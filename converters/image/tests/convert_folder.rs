@@ -4,43 +4,27 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use converters_common::{ErrorPolicy, OnError, SplitOptions};
+use converters_common::folder::{convert_folder, FolderOutcome, FolderRequest};
+use converters_common::{ErrorPolicy, OnError};
 use converters_image::fixtures;
-use converters_image::{convert_image_folder, Channels, ImageOptions, ImageRequest, ResizeFilter, Storage};
+use converters_image::{Channels, Image, ImageOptions, ResizeFilter, Storage};
 use formats::dataset::{DatasetReader, Subset};
 use formats::example::Frames;
 use formats::metadata::Format;
 use support::*;
 
-fn request(input: &Path, out: &Path) -> ImageRequest {
-    ImageRequest {
-        input: input.to_path_buf(),
-        out_dir: out.to_path_buf(),
-        name: None,
-        force: false,
-        quiet: true,
-        fsync: false,
-        split: SplitOptions::default(),
-        policy: ErrorPolicy::default(),
-        image: ImageOptions::default(),
-    }
+fn request(input: &Path, out: &Path) -> FolderRequest<ImageOptions> {
+    FolderRequest { quiet: true, ..FolderRequest::new(input, out, ImageOptions::default()) }
 }
 
-fn all_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
-            }
+/// Class folders `a` (PNGs of seeds 0..5) and `b` (seeds 5..10), each made by `png(seed)`.
+fn two_png_classes(raw: &Path, png: impl Fn(u32) -> Vec<u8>) {
+    for (class, seeds) in [("a", 0..5u32), ("b", 5..10u32)] {
+        std::fs::create_dir_all(raw.join(class)).unwrap();
+        for s in seeds {
+            std::fs::write(raw.join(class).join(format!("{s}.png")), png(s)).unwrap();
         }
     }
-    out.sort();
-    out
 }
 
 #[test]
@@ -49,13 +33,13 @@ fn class_folders_mixed_formats_compressed() {
     let raw = tmp.path().join("pets");
     fixtures::class_folders(&raw, &["cat", "dog"], 14, 20, 12, true, false).unwrap();
     let out = tmp.path().join("out");
-    let outcome = convert_image_folder(&request(&raw, &out)).unwrap();
+    let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
     assert_eq!(outcome.written.skipped, 0);
     assert_eq!(outcome.inputs, 28);
     assert_eq!(outcome.written.summary.name, "pets");
     assert_eq!(outcome.written.summary.test_records, 6); // round(0.2 × 14) per class
     assert_eq!(outcome.written.summary.train_records, 22);
-    assert_eq!(outcome.shape, (-1, -1, 3), "sizes vary, some images have colour");
+    assert_eq!(outcome.shape, [1, -1, -1, 3], "sizes vary, some images have colour");
     assert_valid_deep(&out);
     let reader = DatasetReader::open(&out).unwrap();
     let spec = reader.spec(Subset::Train).unwrap();
@@ -65,7 +49,7 @@ fn class_folders_mixed_formats_compressed() {
     assert_eq!(reader.label_names().unwrap().unwrap(), vec!["cat", "dog"]);
     // JPEG and PNG sources are stored byte for byte; the others as PNG.
     let stored: Vec<Vec<u8>> = pairs(&out).into_iter().map(|p| p.0).collect();
-    for (rel, bytes) in all_files(&raw) {
+    for (rel, bytes) in dataset_files(&raw) {
         let ext = rel.extension().unwrap().to_str().unwrap().to_string();
         if ext == "jpg" || ext == "png" {
             assert!(stored.contains(&bytes), "{} not stored unchanged", rel.display());
@@ -83,9 +67,9 @@ fn uniform_non_square_size_is_h_then_w() {
     let raw = tmp.path().join("raw");
     fixtures::class_folders(&raw, &["a", "b", "c"], 5, 20, 12, false, true).unwrap();
     let out = tmp.path().join("out");
-    let outcome = convert_image_folder(&request(&raw, &out)).unwrap();
+    let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
     // spec §7.2 item 14: row_count = height (12), col_count = width (20).
-    assert_eq!(outcome.shape, (12, 20, 3));
+    assert_eq!(outcome.shape, [1, 12, 20, 3]);
     let spec = DatasetReader::open(&out).unwrap().spec(Subset::Test).unwrap().clone();
     assert_eq!((spec.matrix_spec[0].row_count, spec.matrix_spec[0].col_count), (12, 20));
     assert_valid_deep(&out);
@@ -97,7 +81,7 @@ fn labels_csv_with_subset_and_multilabel() {
     let raw = tmp.path().join("raw");
     fixtures::labels_csv_layout(&raw, 30, true).unwrap();
     let out = tmp.path().join("out");
-    let outcome = convert_image_folder(&request(&raw, &out)).unwrap();
+    let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
     assert_eq!(outcome.written.summary.name, "fixture_csv", "name from private.info");
     assert_valid_deep(&out);
     let (test, train) = read_all(&out);
@@ -125,7 +109,7 @@ fn labels_csv_with_subset_and_multilabel() {
     let spec = DatasetReader::open(&out).unwrap().spec(Subset::Train).unwrap().clone();
     assert_eq!(spec.output_dim, 3);
     assert_eq!(spec.label_to_index_map[2], ("blue".to_string(), 2));
-    assert_eq!(outcome.shape, (10, 12, 3));
+    assert_eq!(outcome.shape, [1, 10, 12, 3]);
 }
 
 #[test]
@@ -134,7 +118,7 @@ fn bad_inputs_are_skipped_and_reported() {
     let raw = tmp.path().join("raw");
     let bad = fixtures::bad_inputs(&raw, 12).unwrap();
     let out = tmp.path().join("out");
-    let outcome = convert_image_folder(&request(&raw, &out)).unwrap();
+    let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
     assert_eq!(outcome.written.skipped, bad.len());
     assert_eq!(outcome.written.summary.train_records + outcome.written.summary.test_records, 12);
     assert_valid_deep(&out);
@@ -158,14 +142,14 @@ fn on_error_fail_leaves_no_output() {
     let out = tmp.path().join("out");
     let mut req = request(&raw, &out);
     req.policy = ErrorPolicy { on_error: OnError::Fail, max_errors: None };
-    let err = convert_image_folder(&req).unwrap_err();
+    let err = convert_folder::<Image>(&req).unwrap_err();
     assert!(err.to_string().contains("--on-error fail"), "{err}");
     assert!(!out.exists());
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "temporary folders left: {leftovers:?}");
     // --max-errors below the number of bad files also fails.
     req.policy = ErrorPolicy { on_error: OnError::Skip, max_errors: Some(3) };
-    let err = convert_image_folder(&req).unwrap_err();
+    let err = convert_folder::<Image>(&req).unwrap_err();
     assert!(err.to_string().contains("more than --max-errors 3"), "{err}");
     assert!(!out.exists());
 }
@@ -178,13 +162,13 @@ fn same_input_and_seed_give_identical_bytes() {
     let a = tmp.path().join("a");
     let b = tmp.path().join("b");
     let c = tmp.path().join("c");
-    convert_image_folder(&request(&raw, &a)).unwrap();
-    convert_image_folder(&request(&raw, &b)).unwrap();
+    convert_folder::<Image>(&request(&raw, &a)).unwrap();
+    convert_folder::<Image>(&request(&raw, &b)).unwrap();
     let mut other = request(&raw, &c);
     other.split.seed = 43;
-    convert_image_folder(&other).unwrap();
-    assert_eq!(all_files(&a), all_files(&b));
-    assert_ne!(all_files(&a), all_files(&c));
+    convert_folder::<Image>(&other).unwrap();
+    assert_eq!(dataset_files(&a), dataset_files(&b));
+    assert_ne!(dataset_files(&a), dataset_files(&c));
 }
 
 #[test]
@@ -195,12 +179,12 @@ fn refuses_existing_output_unless_forced() {
     let out = tmp.path().join("out");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("keep"), "x").unwrap();
-    let err = convert_image_folder(&request(&raw, &out)).unwrap_err();
+    let err = convert_folder::<Image>(&request(&raw, &out)).unwrap_err();
     assert!(err.to_string().contains("already exists"), "{err}");
     assert!(out.join("keep").exists());
     let mut req = request(&raw, &out);
     req.force = true;
-    convert_image_folder(&req).unwrap();
+    convert_folder::<Image>(&req).unwrap();
     assert!(!out.join("keep").exists());
 }
 
@@ -211,15 +195,15 @@ fn dense_gray_resized() {
     fixtures::class_folders(&raw, &["a", "b"], 6, 20, 12, true, false).unwrap();
     let out = tmp.path().join("out");
     let mut req = request(&raw, &out);
-    req.image = ImageOptions {
+    req.options = ImageOptions {
         storage: Storage::Dense,
         size: Some((8, 6)),
         filter: ResizeFilter::Lanczos3,
         channels: Channels::Gray,
         ..ImageOptions::default()
     };
-    let outcome = convert_image_folder(&req).unwrap();
-    assert_eq!(outcome.shape, (8, 6, 1));
+    let outcome = convert_folder::<Image>(&req).unwrap();
+    assert_eq!(outcome.shape, [1, 8, 6, 1]);
     assert_valid_deep(&out);
     let (test, train) = read_all(&out);
     for r in test.iter().chain(&train) {
@@ -234,18 +218,12 @@ fn dense_auto_channels_and_exact_pixels() {
     // A 2×3 PNG stored dense at its own size must keep its exact pixel values (HWC order).
     let tmp = tempfile::tempdir().unwrap();
     let raw = tmp.path().join("raw");
-    for (class, seeds) in [("a", 0..5u32), ("b", 5..10u32)] {
-        for s in seeds {
-            let p = raw.join(class).join(format!("{s}.png"));
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, fixtures::png(3, 2, s)).unwrap();
-        }
-    }
+    two_png_classes(&raw, |s| fixtures::png(3, 2, s));
     let out = tmp.path().join("out");
     let mut req = request(&raw, &out);
-    req.image = ImageOptions { storage: Storage::Dense, size: Some((2, 3)), ..ImageOptions::default() };
-    let outcome = convert_image_folder(&req).unwrap();
-    assert_eq!(outcome.shape, (2, 3, 3));
+    req.options = ImageOptions { storage: Storage::Dense, size: Some((2, 3)), ..ImageOptions::default() };
+    let outcome = convert_folder::<Image>(&req).unwrap();
+    assert_eq!(outcome.shape, [1, 2, 3, 3]);
     let (test, train) = read_all(&out);
     let expected: Vec<Vec<f32>> = (0..10)
         .map(|s| fixtures::pattern(3, 2, s).into_raw().into_iter().map(|v| v as f32 / 255.0).collect())
@@ -267,14 +245,14 @@ fn damaged_png_data_is_skipped_with_and_without_verify() {
     let p = raw.join("a").join("damaged.png");
     std::fs::write(&p, damaged_png()).unwrap();
     let out = tmp.path().join("out");
-    let outcome = convert_image_folder(&request(&raw, &out)).unwrap();
+    let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
     assert_eq!(outcome.written.skipped, 1, "the default check decodes PNG rows");
     let report = std::fs::read_to_string(outcome.written.skip_report.unwrap()).unwrap();
     assert!(report.contains("damaged.png") && report.contains("PNG image data does not decode"), "{report}");
     let out2 = tmp.path().join("out2");
     let mut req = request(&raw, &out2);
-    req.image.verify = true;
-    let outcome = convert_image_folder(&req).unwrap();
+    req.options.verify = true;
+    let outcome = convert_folder::<Image>(&req).unwrap();
     assert_eq!(outcome.written.skipped, 1);
     let report = std::fs::read_to_string(outcome.written.skip_report.unwrap()).unwrap();
     assert!(report.contains("damaged.png") && report.contains("does not decode"), "{report}");
@@ -306,17 +284,26 @@ fn damaged_png() -> Vec<u8> {
     out
 }
 
-#[test]
-fn mini_cifar_matches_miniciao() {
-    let Some(data) = formats::testing::shared_data_dir() else { return };
+/// Converts the shared `raw/<raw>` into a dataset named `reference` and checks it against
+/// `autodl/<reference>`: nothing skipped, valid, the same (image bytes, label set) multiset.
+/// Returns the temporary folder, the outcome, our dataset and the reference (`None` without
+/// the shared data).
+fn convert_like_reference(raw: &str, reference: &str) -> Option<(tempfile::TempDir, FolderOutcome<Image>, PathBuf, PathBuf)> {
+    let data = formats::testing::shared_data_dir()?;
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("miniciao");
-    let outcome = convert_image_folder(&request(&data.join("raw/mini-cifar"), &out)).unwrap();
-    assert_eq!(outcome.written.summary.name, "miniciao");
+    let out = tmp.path().join(reference);
+    let outcome = convert_folder::<Image>(&request(&data.join("raw").join(raw), &out)).unwrap();
+    assert_eq!(outcome.written.summary.name, reference);
     assert_eq!(outcome.written.skipped, 0);
     assert_valid_deep(&out);
-    let reference = data.join("autodl/miniciao");
+    let reference = data.join("autodl").join(reference);
     assert_eq!(pairs(&out), pairs(&reference), "(image bytes, label set) multisets differ");
+    Some((tmp, outcome, out, reference))
+}
+
+#[test]
+fn mini_cifar_matches_miniciao() {
+    let Some((_tmp, _, out, reference)) = convert_like_reference("mini-cifar", "miniciao") else { return };
     let ours = DatasetReader::open(&out).unwrap();
     let theirs = DatasetReader::open(&reference).unwrap();
     let mut a = ours.spec(Subset::Train).unwrap().label_to_index_map.clone();
@@ -331,37 +318,24 @@ fn mini_cifar_matches_miniciao() {
 
 #[test]
 fn monkeys_matches_reference() {
-    let Some(data) = formats::testing::shared_data_dir() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("Monkeys");
-    let outcome = convert_image_folder(&request(&data.join("raw/monkeys"), &out)).unwrap();
-    assert_eq!(outcome.written.summary.name, "Monkeys");
-    assert_eq!(outcome.written.skipped, 0);
-    assert_eq!(outcome.shape, (-1, -1, 3));
-    assert_valid_deep(&out);
-    assert_eq!(pairs(&out), pairs(&data.join("autodl/Monkeys")));
+    let Some((_tmp, outcome, ..)) = convert_like_reference("monkeys", "Monkeys") else { return };
+    assert_eq!(outcome.shape, [1, -1, -1, 3]);
 }
 
 #[test]
 fn grayscale_only_input_gets_one_channel() {
     let tmp = tempfile::tempdir().unwrap();
     let raw = tmp.path().join("raw");
-    for (class, seeds) in [("a", 0..5u32), ("b", 5..10u32)] {
-        for s in seeds {
-            let p = raw.join(class).join(format!("{s}.png"));
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, fixtures::gray_png(7, 5, s)).unwrap();
-        }
-    }
+    two_png_classes(&raw, |s| fixtures::gray_png(7, 5, s));
     let out = tmp.path().join("out");
-    let outcome = convert_image_folder(&request(&raw, &out)).unwrap();
-    assert_eq!(outcome.shape, (5, 7, 1), "auto channels: no colour ⇒ 1");
+    let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
+    assert_eq!(outcome.shape, [1, 5, 7, 1], "auto channels: no colour ⇒ 1");
     assert_valid_deep(&out);
     // --channels 3 is honoured even for gray images (the reader converts on decode).
     let out3 = tmp.path().join("out3");
     let mut req = request(&raw, &out3);
-    req.image.channels = Channels::Rgb;
-    assert_eq!(convert_image_folder(&req).unwrap().shape, (5, 7, 3));
+    req.options.channels = Channels::Rgb;
+    assert_eq!(convert_folder::<Image>(&req).unwrap().shape, [1, 5, 7, 3]);
     assert_valid_deep(&out3);
 }
 
@@ -377,7 +351,7 @@ fn multilabel_with_unique_label_sets_falls_back_to_unstratified_split() {
     }
     std::fs::write(raw.join("labels.csv"), csv).unwrap();
     let out = tmp.path().join("out");
-    let outcome = convert_image_folder(&request(&raw, &out)).unwrap();
+    let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
     assert!(outcome.warnings.iter().any(|w| w.contains("without stratification")), "{:?}", outcome.warnings);
     assert_eq!(outcome.written.summary.test_records, 2);
     assert_valid_deep(&out);

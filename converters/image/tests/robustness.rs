@@ -1,6 +1,7 @@
 //! "Never a panic": damaged files of every supported format go through the structural checks
 //! and the decoders and come back as `Ok` or an `ItemError` naming the file.
 
+use converters_common::file_domain::CheckOptions;
 use converters_image::convert::convert_image;
 use converters_image::fixtures;
 use converters_image::{ImageOptions, Storage};

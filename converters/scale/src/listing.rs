@@ -25,7 +25,7 @@ use converters_image::{Channels, Storage};
 use crate::atomic::temp_name;
 use crate::domain::DomainRequest;
 use crate::error::{Result, ScaleError};
-use crate::plan::{shard_of, Fingerprint, PlanHeader, PlanRequest, SkippedInput, PLAN_FORMAT};
+use crate::plan::{shard_of, Fingerprint, PlanHeader, PlanRequest};
 
 /// The listed inputs, compactly: path `i` is `text[starts[i]..starts[i + 1]]`.
 #[derive(Default)]
@@ -137,25 +137,10 @@ pub fn plan_from_listing(req: &PlanRequest, listing: &Path, out: &Path) -> Resul
     warnings.extend(split_warning);
     let sorted_names: Vec<String> = ranked.iter().map(|(n, _)| n.to_string()).collect();
     let name = converters_common::naming::resolve_name(req.name.as_deref(), None, &req.input)?;
-    let mut header = PlanHeader {
-        format: PLAN_FORMAT.into(),
-        name,
-        input: req.input.display().to_string(),
-        seed: req.split.seed,
-        test_size: req.split.test_size,
-        on_error: if req.policy.on_error == converters_common::OnError::Fail { "fail" } else { "skip" }.into(),
-        max_errors: req.policy.max_errors,
-        shards: req.shards,
-        n_test: split.test.len(),
-        n_train: split.train.len(),
-        output_dim: sorted_names.len(),
-        class_names: Some(sorted_names),
-        settings: req.domain.settle(&[])?,
-        listing_skipped: report.entries().iter().map(SkippedInput::from_item_error).collect(),
-        warnings,
-        input_bytes: None,
-        fingerprint: String::new(),
-    };
+    let counts = (split.test.len(), split.train.len());
+    let output_dim = sorted_names.len();
+    let settings = req.domain.settle(&[])?;
+    let mut header = PlanHeader::new(req, name, &counts, output_dim, Some(sorted_names), settings, &report, warnings);
 
     // Entries go to a scratch file while the fingerprint is summed; then header + entries.
     let scratch = temp_name(&out.with_extension("entries"));

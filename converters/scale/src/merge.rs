@@ -128,11 +128,15 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     for (file, bytes) in &side_files {
         writer.write_side_file(file, bytes)?;
     }
+    if !report.is_empty() {
+        writer.write_side_file(&SkipReport::file_name(&writer_name(&manifests)), report.render().as_bytes())?;
+    }
     let skipped_any = manifests.iter().any(|m| !m.skipped_test.is_empty() || !m.skipped_train.is_empty());
+    let end = Ending { spec, class_names: h.class_names.as_deref(), opts };
     let (summary, validation, stats) = if skipped_any {
-        copy_then_validate(writer, req, &manifests, &report, spec, h.class_names.as_deref(), &opts)?
+        copy_then_validate(writer, req, &manifests, end)?
     } else {
-        copy_while_validating(writer, req, &manifests, &report, spec, h.class_names.as_deref(), &opts)?
+        copy_while_validating(writer, req, &manifests, end)?
     };
     let skip_report = (!report.is_empty()).then(|| summary.root.join(SkipReport::file_name(&h.name)));
     Ok(Merged {
@@ -160,6 +164,13 @@ struct Facts {
     side_files: Vec<(String, Vec<u8>)>,
 }
 
+/// What both ways of copying the parts finish the dataset with.
+struct Ending<'a> {
+    spec: formats::metadata::DataSpec,
+    class_names: Option<&'a [String]>,
+    opts: ValidateOptions,
+}
+
 /// Nothing skipped: every planned id is the dense id, so the parts are the record files'
 /// bytes. The metadata and solution are written first; then the validator reads each record
 /// file through a [`PartsCopier`] that copies the parts into it as they are read (one pass),
@@ -168,10 +179,7 @@ fn copy_while_validating(
     mut writer: DatasetWriter,
     req: &MergeRequest,
     manifests: &[ShardManifest],
-    report: &SkipReport,
-    spec: formats::metadata::DataSpec,
-    class_names: Option<&[String]>,
-    opts: &ValidateOptions,
+    Ending { spec, class_names, opts }: Ending<'_>,
 ) -> Result<(DatasetSummary, Report, CopyStats)> {
     let dir = &req.shards_dir;
     let source = |m: &ShardManifest, p: &PartFile| PartSource { shard: m.shard, path: dir.join(&p.file), bytes: p.bytes, crc32c: p.crc32c.clone() };
@@ -189,9 +197,6 @@ fn copy_while_validating(
     let (n_parts, total): (usize, u64) = (2 * manifests.len(), test_parts.iter().chain(&train_parts).map(|p| p.bytes).sum());
     let records = writer.test_records() + writer.train_records();
     let name = writer_name(manifests);
-    if !report.is_empty() {
-        writer.write_side_file(&SkipReport::file_name(&name), report.render().as_bytes())?;
-    }
     let log: SharedLog = Default::default();
     let mut outcome: Option<std::result::Result<Report, ScaleError>> = None;
     let finished = writer.finish_checked(spec, class_names, |tmp| {
@@ -209,7 +214,7 @@ fn copy_while_validating(
                 }
             }
         });
-        let validation = validate_with_source(tmp, opts, Some(source));
+        let validation = validate_with_source(tmp, &opts, Some(source));
         let judged = judge(validation, &mut log.borrow_mut(), n_parts, total, &req.out_dir);
         let failed = judged.is_err();
         outcome = Some(judged);
@@ -275,10 +280,7 @@ fn copy_then_validate(
     mut writer: DatasetWriter,
     req: &MergeRequest,
     manifests: &[ShardManifest],
-    report: &SkipReport,
-    spec: formats::metadata::DataSpec,
-    class_names: Option<&[String]>,
-    opts: &ValidateOptions,
+    Ending { spec, class_names, opts }: Ending<'_>,
 ) -> Result<(DatasetSummary, Report, CopyStats)> {
     let mut stats = CopyStats::default();
     // Planned id of the first record of each shard's parts: test ids run 0..n_test in shard
@@ -293,11 +295,8 @@ fn copy_then_validate(
         append_part(&mut writer, Subset::Train, &req.shards_dir, m, &m.train, planned_next, m.skipped_train.is_empty(), &[], &mut stats)?;
         planned_next += m.planned_train;
     }
-    if !report.is_empty() {
-        writer.write_side_file(&SkipReport::file_name(&writer_name(manifests)), report.render().as_bytes())?;
-    }
     let summary = writer.finish(spec, class_names)?;
-    let validation = validate(&summary.root, opts);
+    let validation = validate(&summary.root, &opts);
     if !validation.is_valid() {
         let _ = std::fs::remove_dir_all(&summary.root);
         return Err(converters_common::ConvertError::Validation { path: summary.root.clone(), summary: first_errors(&validation, &req.out_dir) }.into());

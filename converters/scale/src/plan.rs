@@ -232,7 +232,7 @@ pub fn input_bytes(path: &Path) -> Result<u64> {
 fn finish_plan(
     req: &PlanRequest,
     name: String,
-    &(n_test, n_train): &(usize, usize),
+    counts: &(usize, usize),
     output_dim: usize,
     class_names: Option<Vec<String>>,
     settings: DomainSettings,
@@ -240,31 +240,48 @@ fn finish_plan(
     warnings: Vec<String>,
     entries: Vec<PlanEntry>,
 ) -> Result<Plan> {
-    let mut header = PlanHeader {
-        format: PLAN_FORMAT.into(),
-        name,
-        input: req.input.display().to_string(),
-        seed: req.split.seed,
-        test_size: req.split.test_size,
-        on_error: match req.policy.on_error {
-            OnError::Skip => "skip",
-            OnError::Fail => "fail",
-        }
-        .into(),
-        max_errors: req.policy.max_errors,
-        shards: req.shards,
-        n_test,
-        n_train,
-        output_dim,
-        class_names,
-        settings,
-        listing_skipped: report.entries().iter().map(SkippedInput::from_item_error).collect(),
-        warnings,
-        input_bytes: None,
-        fingerprint: String::new(),
-    };
+    let mut header = PlanHeader::new(req, name, counts, output_dim, class_names, settings, report, warnings);
     header.fingerprint = fingerprint(&header, &entries);
     Ok(Plan { header, entries })
+}
+
+impl PlanHeader {
+    /// The header of a plan of `req` with `(n_test, n_train)` records; no fingerprint yet.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        req: &PlanRequest,
+        name: String,
+        &(n_test, n_train): &(usize, usize),
+        output_dim: usize,
+        class_names: Option<Vec<String>>,
+        settings: DomainSettings,
+        report: &SkipReport,
+        warnings: Vec<String>,
+    ) -> PlanHeader {
+        PlanHeader {
+            format: PLAN_FORMAT.into(),
+            name,
+            input: req.input.display().to_string(),
+            seed: req.split.seed,
+            test_size: req.split.test_size,
+            on_error: match req.policy.on_error {
+                OnError::Skip => "skip",
+                OnError::Fail => "fail",
+            }
+            .into(),
+            max_errors: req.policy.max_errors,
+            shards: req.shards,
+            n_test,
+            n_train,
+            output_dim,
+            class_names,
+            settings,
+            listing_skipped: report.entries().iter().map(SkippedInput::from_item_error).collect(),
+            warnings,
+            input_bytes: None,
+            fingerprint: String::new(),
+        }
+    }
 }
 
 /// Contiguous runs balanced by bytes: an item goes to the shard where the middle of its byte

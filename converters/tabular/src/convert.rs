@@ -46,10 +46,10 @@ impl TabularOptions {
     pub fn check(&self) -> Result<()> {
         self.split.check()?;
         if self.columns.onehot_max == 0 {
-            return Err(TabularError::Options("--onehot-max must be at least 1".into()));
+            return Err(TabularError::options("--onehot-max must be at least 1"));
         }
         if self.columns.target_bins.is_some_and(|k| k < 2) {
-            return Err(TabularError::Options("--bins must be at least 2 (classes)".into()));
+            return Err(TabularError::options("--bins must be at least 2 (classes)"));
         }
         Ok(())
     }
@@ -196,16 +196,8 @@ pub fn convert_table(
     let mut test_sources = Vec::with_capacity(n_test);
     for (subset, count, stream) in [(Subset::Test, n_test, TEST_STREAM), (Subset::Train, n_train, TRAIN_STREAM)] {
         let mut order = SeededOrder::new(opts.split.seed, stream, count as u64)?;
-        let mut next_bad = bad.iter().peekable();
-        let mut k = 0usize;
-        table.for_each_row(|row| {
-            if next_bad.peek() == Some(&&row.index) {
-                next_bad.next();
-                return Ok(());
-            }
-            let test = is_test[k];
-            let set = keys.label_set(k);
-            k += 1;
+        table.for_each_kept_row(bad, |k, row| {
+            let (test, set) = (is_test[k], keys.label_set(k));
             if test != (subset == Subset::Test) {
                 return Ok(());
             }
@@ -278,16 +270,8 @@ fn fill_values(
     }
     let mut sum = vec![0f64; width];
     let mut count = vec![0u64; width];
-    let mut next_bad = bad.iter().peekable();
-    let mut k = 0usize;
-    table.for_each_row(|row| {
-        if next_bad.peek() == Some(&&row.index) {
-            next_bad.next();
-            return Ok(());
-        }
-        let train = !is_test[k];
-        k += 1;
-        if train {
+    table.for_each_kept_row(bad, |k, row| {
+        if !is_test[k] {
             for c in (0..width).filter(|&c| needed[c]) {
                 let v = match row.cells[c] {
                     Cell::Num(v) => v,

@@ -1,6 +1,7 @@
 //! The crate's error type: a whole-table failure (unreadable file, unsupported column type,
 //! impossible options). One bad row is not an error here but a
-//! [`converters_common::ItemError`] handed to the skip report.
+//! [`converters_common::ItemError`] handed to the skip report. What every converter can fail
+//! with (I/O, an unusable input, an option) is converters-common's [`ConvertError`], wrapped.
 
 use std::path::PathBuf;
 
@@ -10,17 +11,6 @@ pub type Result<T, E = TabularError> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TabularError {
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-
-    /// The file cannot be read as a table at all (bad header, bad Parquet footer, …).
-    #[error("{}: {message}", path.display())]
-    Table { path: PathBuf, message: String },
-
     /// A column whose type or content cannot become features or labels.
     #[error("{}: column '{column}': {message}", path.display())]
     Column { path: PathBuf, column: String, message: String },
@@ -29,24 +19,24 @@ pub enum TabularError {
     #[error("{}: line {line}: longer than {limit} bytes", path.display())]
     LineTooLong { path: PathBuf, line: u64, limit: usize },
 
-    /// An option that cannot work with this input (checked before rows are written).
-    #[error("invalid option: {0}")]
-    Options(String),
-
-    /// A row-level problem escalated by the error policy, or a split/writer failure.
+    /// An unreadable file, a file that cannot be read as a table at all (bad header, bad
+    /// Parquet footer, …), an option that cannot work, a row escalated by the error policy, a
+    /// split or writer failure.
     #[error(transparent)]
     Convert(#[from] ConvertError),
-
-    #[error(transparent)]
-    Format(#[from] formats::Error),
 }
 
 impl TabularError {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        TabularError::Io { path: path.into(), source }
+        ConvertError::io(path, source).into()
     }
+    /// The file cannot be read as a table at all.
     pub fn table(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        TabularError::Table { path: path.into(), message: message.into() }
+        ConvertError::input(path, message).into()
+    }
+    /// An option that cannot work with this input (checked before rows are written).
+    pub fn options(message: impl Into<String>) -> Self {
+        ConvertError::Options(message.into()).into()
     }
     pub fn column(
         path: impl Into<PathBuf>,
@@ -59,7 +49,13 @@ impl TabularError {
 
 impl From<ItemError> for TabularError {
     fn from(e: ItemError) -> Self {
-        TabularError::Convert(ConvertError::Item(e))
+        ConvertError::Item(e).into()
+    }
+}
+
+impl From<formats::Error> for TabularError {
+    fn from(e: formats::Error) -> Self {
+        ConvertError::Format(e).into()
     }
 }
 
@@ -67,25 +63,12 @@ impl From<TabularError> for ConvertError {
     fn from(e: TabularError) -> Self {
         match e {
             TabularError::Convert(c) => c,
-            TabularError::Format(f) => ConvertError::Format(f),
-            TabularError::Io { path, source } => ConvertError::Io { path, source },
-            TabularError::Options(m) => ConvertError::Options(m),
-            other => {
-                let path = match &other {
-                    TabularError::Table { path, .. }
-                    | TabularError::Column { path, .. }
-                    | TabularError::LineTooLong { path, .. } => path.clone(),
-                    _ => PathBuf::new(),
-                };
-                let message = strip_path(&other.to_string(), &path);
-                ConvertError::Input { path, message }
+            TabularError::Column { ref path, .. } | TabularError::LineTooLong { ref path, .. } => {
+                // `ConvertError::Input` prints the path itself: not twice.
+                let prefix = format!("{}: ", path.display());
+                let message = e.to_string();
+                ConvertError::input(path.clone(), message.strip_prefix(&prefix).unwrap_or(&message))
             }
         }
     }
-}
-
-/// `ConvertError::Input` prints the path itself; avoid printing it twice.
-fn strip_path(message: &str, path: &std::path::Path) -> String {
-    let prefix = format!("{}: ", path.display());
-    message.strip_prefix(&prefix).unwrap_or(message).to_string()
 }

@@ -162,13 +162,13 @@ pub fn column_index(table: &Table, name: &str) -> Result<usize> {
         if (0..width).contains(&i) {
             return Ok(i as usize);
         }
-        return Err(TabularError::Options(format!(
+        return Err(TabularError::options(format!(
             "{}: column position {k} is outside the table's {width} columns (0..{} or -1..-{width})",
             table.path.display(),
             width - 1
         )));
     }
-    Err(TabularError::Options(format!(
+    Err(TabularError::options(format!(
         "{}: no column named '{name}' (columns: {}; a position such as 0 or -1 also works)",
         table.path.display(),
         preview(&table.columns)
@@ -192,15 +192,15 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
     for t in &choices.targets {
         let i = column_index(table, t)?;
         if target_columns.contains(&i) {
-            return Err(TabularError::Options(format!("--target '{t}' given twice (column '{}')", table.columns[i])));
+            return Err(TabularError::options(format!("--target '{t}' given twice (column '{}')", table.columns[i])));
         }
         target_columns.push(i);
     }
     if target_columns.is_empty() {
-        return Err(TabularError::Options("no target column (--target)".into()));
+        return Err(TabularError::options("no target column (--target)"));
     }
     if target_columns.len() > MAX_TARGET_COLUMNS {
-        return Err(TabularError::Options(format!(
+        return Err(TabularError::options(format!(
             "{} target columns, more than the limit of {MAX_TARGET_COLUMNS}",
             target_columns.len()
         )));
@@ -211,7 +211,7 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
         choices.drop.iter().map(|c| column_index(table, c)).collect::<Result<_>>()?;
     let multilabel = target_columns.len() > 1;
     if multilabel && choices.target_bins.is_some() {
-        return Err(TabularError::Options("--bins applies to one numeric target column, not to multilabel targets".into()));
+        return Err(TabularError::options("--bins applies to one numeric target column, not to multilabel targets"));
     }
 
     let mut stats: Vec<ColumnStats> = (0..width)
@@ -354,30 +354,14 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
                         if v != 0.0 {
                             s.nonzero += 1;
                         }
-                        if let Some(set) = &mut s.numbers {
-                            if !set.contains(t) {
-                                if set.len() >= MAX_CATEGORIES {
-                                    s.numbers = None;
-                                } else {
-                                    set.insert(t.to_string());
-                                }
-                            }
-                        }
+                        note_distinct(&mut s.numbers, t);
                     }
                     _ => {
                         s.bad_count += 1;
                         if s.bad_cells.len() as u64 <= MAX_BAD_NUMERIC_CELLS {
                             s.bad_cells.push((row.index, row.pos, t.to_string()));
                         }
-                        if let Some(set) = &mut s.texts {
-                            if !set.contains(t) {
-                                if set.len() >= MAX_CATEGORIES {
-                                    s.texts = None;
-                                } else {
-                                    set.insert(t.to_string());
-                                }
-                            }
-                        }
+                        note_distinct(&mut s.texts, t);
                     }
                 },
             }
@@ -649,5 +633,19 @@ fn bad_number(path: &std::path::Path, pos: &RowPos, name: &str, text: &str) -> I
         path: path.to_path_buf(),
         line: pos.line(),
         reason: format!("{}column '{name}': '{}' {what} (numeric column)", pos.prefix(), shorten(text)),
+    }
+}
+
+/// Adds `t` to the distinct values seen, or forgets them all (`None`) once there are more
+/// than [`MAX_CATEGORIES`]: too many to be categories.
+fn note_distinct(set: &mut Option<HashSet<String>>, t: &str) {
+    if let Some(seen) = set {
+        if !seen.contains(t) {
+            if seen.len() >= MAX_CATEGORIES {
+                *set = None;
+            } else {
+                seen.insert(t.to_string());
+            }
+        }
     }
 }

@@ -136,7 +136,7 @@ impl WholeInputDomain for Tabular {
                     encoder.encode(row.cells, &mut buf);
                     if let Err(e) = out(slot, frames(&buf, *sparse)) {
                         failed = Some(e);
-                        return Err(crate::TabularError::Options("stopped".into()));
+                        return Err(crate::TabularError::options("stopped"));
                     }
                     Ok(())
                 })

@@ -165,6 +165,24 @@ impl Table {
         }
     }
 
+    /// [`Table::for_each_row`] without the rows in `bad` (sorted row indices); `f` also gets
+    /// the row's position among the rows kept.
+    pub fn for_each_kept_row<F>(&self, bad: &[u64], mut f: F) -> Result<()>
+    where
+        F: FnMut(usize, RowRef<'_>) -> Result<()>,
+    {
+        let mut next_bad = bad.iter().peekable();
+        let mut k = 0usize;
+        self.for_each_row(|row| {
+            if next_bad.peek() == Some(&&row.index) {
+                next_bad.next();
+                return Ok(());
+            }
+            k += 1;
+            f(k - 1, row)
+        })
+    }
+
     fn csv_rows(&self, delimiter: u8, f: &mut dyn FnMut(RowRef<'_>) -> Result<()>) -> Result<()> {
         let path = &self.path;
         let mut reader = csv_reader(path, delimiter, self.has_header())?;

@@ -2,10 +2,15 @@
 //! before (auto = yes, byte for byte on disk), headerless tables keep every row, the
 //! ambiguous all-text case states its choice.
 
+// Reading a dataset folder back is the image converter tests' helper.
+#[path = "../../image/tests/support/mod.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
 
 use converters_common::output::{DatasetJob, OutputTarget};
 use converters_common::{ErrorPolicy, SkipReport};
+use support::dataset_files;
 use converters_tabular::{convert_table, ColumnChoices, HeaderMode, MemorySink, TabularError, TabularOptions, TabularSummary};
 
 fn fixture(rel: &str) -> PathBuf {
@@ -28,7 +33,7 @@ fn run(path: &Path, o: &TabularOptions) -> Result<(MemorySink, TabularSummary), 
 }
 
 /// Every file of a written dataset, relative path → bytes, sorted.
-fn write_and_read(input: &Path, o: &TabularOptions, out: &Path) -> Vec<(String, Vec<u8>)> {
+fn write_and_read(input: &Path, o: &TabularOptions, out: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut target = OutputTarget::new(out, "t");
     target.quiet = true;
     target.solution_style = formats::solution::SolutionStyle::Tabular;
@@ -37,20 +42,7 @@ fn write_and_read(input: &Path, o: &TabularOptions, out: &Path) -> Vec<(String, 
     let s = converters_tabular::convert(input, o, &mut job, &mut report).expect("conversion");
     let names = (!s.class_names.is_empty()).then_some(s.class_names.as_slice());
     job.finish(s.spec, names, &report).expect("valid dataset");
-    let mut files = Vec::new();
-    let mut stack = vec![out.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                files.push((p.strip_prefix(out).unwrap().display().to_string(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
+    dataset_files(out)
 }
 
 #[test]

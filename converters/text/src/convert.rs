@@ -49,11 +49,11 @@ impl TextOptions {
     pub fn check(&self) -> Result<()> {
         self.split.check()?;
         if self.max_length == Some(0) {
-            return Err(TextError::Options("--max-length must be at least 1".into()));
+            return Err(TextError::options("--max-length must be at least 1"));
         }
         if let Some(v) = self.vocab_size {
             if v < 3 {
-                return Err(TextError::Options("--vocab-size must be at least 3 (<pad>, <unk>, one token)".into()));
+                return Err(TextError::options("--vocab-size must be at least 3 (<pad>, <unk>, one token)"));
             }
         }
         Ok(())

@@ -89,22 +89,12 @@ fn vocabulary_comes_from_training_documents_only() {
     }
     assert_eq!(s.unknown_test_tokens, 8);
     // labels from the one-hot solutions, split kept
-    let sol: Vec<String> = std::fs::read_to_string(fixture("autonlp/toynlp/toynlp.data/train.solution"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    for (rec, row) in sink.train.iter().zip(&sol) {
-        let want = if row == "0 1" { 1 } else { 0 };
-        assert_eq!(rec.label_index, vec![want]);
-    }
-    let test_sol: Vec<String> = std::fs::read_to_string(fixture("autonlp/toynlp/toynlp.solution"))
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    for (rec, row) in sink.test.iter().zip(&test_sol) {
-        assert_eq!(rec.label_index, vec![if row == "0 1" { 1 } else { 0 }]);
+    for (records, solution) in [(&sink.train, "autonlp/toynlp/toynlp.data/train.solution"), (&sink.test, "autonlp/toynlp/toynlp.solution")] {
+        let rows = std::fs::read_to_string(fixture(solution)).unwrap();
+        assert_eq!(records.len(), rows.lines().count(), "{solution}");
+        for (rec, row) in records.iter().zip(rows.lines()) {
+            assert_eq!(rec.label_index, vec![if row == "0 1" { 1 } else { 0 }], "{solution}");
+        }
     }
 }
 

@@ -1,49 +1,15 @@
 //! Video on the per-file shape ([`converters_common::file_domain::FileDomain`]): the settings a
-//! plan and a recipe keep, one clip → one record, the metadata (spec §5.2); and the folder
-//! conversion `convert --domain video` runs ([`convert_video_folder`]).
+//! plan and a recipe keep, one clip → one record, the metadata (spec §5.2). A folder is
+//! converted by [`converters_common::folder::convert_folder`]`::<Video>` (it needs an installed
+//! decoder, [`crate::backend`]).
 
-use std::path::PathBuf;
-
-use converters_common::file_domain::{FileDomain, RecordStats};
-use converters_common::folder::{convert_folder, FolderRequest};
-use converters_common::output::Written;
-use converters_common::{ErrorPolicy, ItemError, RawItem, Result, SplitOptions};
+use converters_common::file_domain::{CheckOptions, FileDomain, RecordStats};
+use converters_common::{ItemError, RawItem, Result};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 use serde::{Deserialize, Serialize};
 
 use crate::options::{CheckedVideoOptions, VideoOptions, VideoStorage};
-
-/// Everything `convert --domain video` needs (a [`FolderRequest`] with `video` options).
-#[derive(Debug, Clone)]
-pub struct VideoRequest {
-    pub input: PathBuf,
-    /// The dataset folder to create.
-    pub out_dir: PathBuf,
-    /// `--name`; else `private.info`'s name; else the input folder name.
-    pub name: Option<String>,
-    pub force: bool,
-    pub quiet: bool,
-    /// `--fsync` ([`converters_common::output::OutputTarget::fsync`]).
-    pub fsync: bool,
-    pub split: SplitOptions,
-    pub policy: ErrorPolicy,
-    pub video: VideoOptions,
-}
-
-/// What a conversion did.
-#[derive(Debug, Clone)]
-pub struct VideoOutcome {
-    pub written: Written,
-    /// Labelled inputs found (before skipping unreadable clips).
-    pub inputs: usize,
-    pub warnings: Vec<String>,
-    /// `(sequence_size, row_count, col_count, num_channels)` written to the metadata.
-    pub shape: (i32, i32, i32, i32),
-    /// Frames decoded from the sources and frames stored, over all records.
-    pub frames_decoded: u64,
-    pub frames_stored: u64,
-}
 
 /// Video options with the channel count of every record (what a plan and a recipe keep).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +26,7 @@ pub struct VideoConverter {
 }
 
 /// The video domain.
+#[derive(Debug)]
 pub struct Video;
 
 impl FileDomain for Video {
@@ -72,10 +39,6 @@ impl FileDomain for Video {
     type Checked = VideoConverter;
     type Meta = ClipMeta;
     type Stats = ClipStats;
-
-    fn check(opts: &VideoOptions) -> Result<()> {
-        opts.check().map(drop)
-    }
 
     fn require_decoder() -> Result<()> {
         crate::backend::require().map(drop)
@@ -112,33 +75,6 @@ impl FileDomain for Video {
     fn with_channels(s: &VideoSettings, channels: usize) -> VideoSettings {
         VideoSettings { options: s.options, channels: channels as u8 }
     }
-}
-
-/// Converts the video folder `req.input` (layouts: [`converters_common::labels`]) into
-/// `req.out_dir` through [`convert_folder`]. Unreadable clips are skipped or fatal per
-/// `req.policy`. Needs an installed decoder ([`crate::backend`]).
-pub fn convert_video_folder(req: &VideoRequest) -> Result<VideoOutcome> {
-    let folder = FolderRequest {
-        input: req.input.clone(),
-        out_dir: req.out_dir.clone(),
-        name: req.name.clone(),
-        force: req.force,
-        quiet: req.quiet,
-        fsync: req.fsync,
-        split: req.split,
-        policy: req.policy,
-        options: req.video,
-    };
-    let o = convert_folder::<Video>(&folder)?;
-    let [t, h, w, c] = o.shape;
-    Ok(VideoOutcome {
-        written: o.written,
-        inputs: o.inputs,
-        warnings: o.warnings,
-        shape: (t, h, w, c),
-        frames_decoded: o.stats.decoded,
-        frames_stored: o.stats.stored,
-    })
 }
 
 /// The stored channel count of every record: forced, or for `auto` 1 when the first frame of

@@ -13,8 +13,8 @@
 //! - Metadata: `sequence_size` = the common frame count or −1, `row_count`/`col_count` = the
 //!   common size or −1 (dense: the `--size`).
 //! - Decoding goes through the decoder the executable installed ([`backend`]): FFmpeg's is
-//!   [`decode::install`] (cargo feature `ffmpeg`). Without one, [`convert_video_folder`]
-//!   refuses to run, so a binary that never installs it does not map FFmpeg.
+//!   [`decode::install`] (cargo feature `ffmpeg`). Without one, converting a folder
+//!   ([`domain::Video`]) refuses to run, so a binary that never installs it does not map FFmpeg.
 //!
 //! [`domain::Video`] is the domain on the per-file shape
 //! ([`converters_common::file_domain::FileDomain`]) that `convert` and scale-out share.
@@ -24,5 +24,5 @@ pub mod decode;
 pub mod domain;
 pub mod options;
 
-pub use domain::{convert_video_folder, video_spec, ClipMeta, ClipStats, Video, VideoOutcome, VideoRequest, VideoSettings};
+pub use domain::{video_spec, ClipMeta, ClipStats, Video, VideoSettings};
 pub use options::{FrameSelection, ScaleFilter, VideoChannels, VideoOptions, VideoStorage};

@@ -1,5 +1,6 @@
 //! Video conversion options, checked once before any work starts.
 
+use converters_common::file_domain::{CheckOptions, Checked};
 use converters_common::{ConvertError, Result};
 
 /// `--fps F` / `--frames N`: which decoded frames become record frames.
@@ -85,18 +86,10 @@ impl Default for VideoOptions {
     }
 }
 
-/// [`VideoOptions`] that passed [`VideoOptions::check`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CheckedVideoOptions(VideoOptions);
+/// [`VideoOptions`] that passed [`CheckOptions::check`].
+pub type CheckedVideoOptions = Checked<VideoOptions>;
 
-impl std::ops::Deref for CheckedVideoOptions {
-    type Target = VideoOptions;
-    fn deref(&self) -> &VideoOptions {
-        &self.0
-    }
-}
-
-impl CheckedVideoOptions {
+impl VideoOptions {
     /// The frame cap in force (dense records always have one).
     pub fn frame_cap(&self) -> Option<usize> {
         match (self.max_frames, self.storage) {
@@ -107,8 +100,8 @@ impl CheckedVideoOptions {
     }
 }
 
-impl VideoOptions {
-    pub fn check(self) -> Result<CheckedVideoOptions> {
+impl CheckOptions for VideoOptions {
+    fn verify(&self) -> Result<()> {
         let bad = |m: String| Err(ConvertError::Options(m));
         match self.selection {
             FrameSelection::Fps(f) if !(f.is_finite() && f > 0.0) => return bad(format!("--fps must be > 0, got {f}")),
@@ -138,17 +131,12 @@ impl VideoOptions {
                 return bad(format!("--frames {n} exceeds --max-frames {cap}"));
             }
         }
-        Ok(CheckedVideoOptions(self))
+        Ok(())
     }
 }
 
 /// File extensions the video converter reads (case-insensitive).
 pub const EXTENSIONS: &[&str] = &["avi", "mp4", "m4v", "mkv", "mov", "webm", "mpg", "mpeg", "wmv", "flv", "ogv", "3gp", "ts"];
-
-/// True for a path with one of [`EXTENSIONS`].
-pub fn is_video_path(p: &std::path::Path) -> bool {
-    converters_common::file_domain::has_extension(p, EXTENSIONS)
-}
 
 /// Output positions of [`FrameSelection::Count`]: the source frame index of each of the `n`
 /// record frames, non-decreasing.
@@ -159,6 +147,7 @@ pub fn uniform_indices(total: usize, n: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use converters_common::file_domain::FileDomain;
 
     #[test]
     fn uniform_selection() {
@@ -179,7 +168,7 @@ mod tests {
         let dense = VideoOptions { storage: VideoStorage::Dense, size: Some((8, 8)), ..Default::default() }.check().unwrap();
         assert_eq!(dense.frame_cap(), Some(DEFAULT_DENSE_MAX_FRAMES));
         assert!(VideoOptions { selection: FrameSelection::Count(9), max_frames: Some(4), ..Default::default() }.check().is_err());
-        assert!(is_video_path(std::path::Path::new("x/A.AVI")));
-        assert!(!is_video_path(std::path::Path::new("x/a.wav")));
+        assert!(crate::Video::accepts(std::path::Path::new("x/A.AVI")));
+        assert!(!crate::Video::accepts(std::path::Path::new("x/a.wav")));
     }
 }

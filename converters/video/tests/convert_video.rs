@@ -8,9 +8,11 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use converters_common::file_domain::CheckOptions;
+use converters_common::folder::{convert_folder, FolderRequest};
 use converters_common::{ErrorPolicy, OnError, SplitOptions};
 use converters_video::decode::{probe, read_clip};
-use converters_video::{convert_video_folder, FrameSelection, VideoOptions, VideoRequest, VideoStorage};
+use converters_video::{FrameSelection, Video, VideoOptions, VideoStorage};
 use formats::dataset::{DatasetReader, Subset};
 use formats::example::Frames;
 use support::{assert_valid_deep, csv_layout, ffprobe_frames, media_dir};
@@ -34,18 +36,8 @@ fn decode(jpeg: &[u8]) -> image::DynamicImage {
     image::load_from_memory(jpeg).unwrap()
 }
 
-fn request(input: &Path, out: &Path, video: VideoOptions) -> VideoRequest {
-    VideoRequest {
-        input: input.to_path_buf(),
-        out_dir: out.to_path_buf(),
-        name: None,
-        force: false,
-        quiet: true,
-        fsync: false,
-        split: SplitOptions::default(),
-        policy: ErrorPolicy::default(),
-        video,
-    }
+fn request(input: &Path, out: &Path, video: VideoOptions) -> FolderRequest<VideoOptions> {
+    FolderRequest { quiet: true, ..FolderRequest::new(input, out, video) }
 }
 
 /// `(frame count, first frame (H, W), label set)` of every record: test (labels from the
@@ -189,8 +181,8 @@ fn generated_folder_with_frames_and_size() {
     );
     let out = tmp.path().join("out");
     let opts = VideoOptions { selection: FrameSelection::Count(8), size: Some((24, 32)), ..Default::default() };
-    let outcome = convert_video_folder(&request(&input, &out, opts)).unwrap();
-    assert_eq!(outcome.shape, (8, 24, 32, 3));
+    let outcome = convert_folder::<Video>(&request(&input, &out, opts)).unwrap();
+    assert_eq!(outcome.shape, [8, 24, 32, 3]);
     assert_eq!(outcome.written.skipped, 0);
     assert_valid_deep(&out);
     let recs = records(&out);
@@ -208,9 +200,9 @@ fn generated_folder_with_frames_and_size() {
 
     // Variable length without --frames: sequence_size -1 and the clip's own size varies: -1.
     let out2 = tmp.path().join("out2");
-    let outcome = convert_video_folder(&request(&input, &out2, VideoOptions::default())).unwrap();
-    assert_eq!(outcome.shape, (-1, -1, -1, 3));
-    assert_eq!(outcome.frames_stored, 50 + 30 + 40 + 5 + 10);
+    let outcome = convert_folder::<Video>(&request(&input, &out2, VideoOptions::default())).unwrap();
+    assert_eq!(outcome.shape, [-1, -1, -1, 3]);
+    assert_eq!(outcome.stats.stored, 50 + 30 + 40 + 5 + 10);
     assert_valid_deep(&out2);
 }
 
@@ -227,9 +219,9 @@ fn all_gray_folder_is_one_channel() {
         None,
     );
     let out = tmp.path().join("out");
-    let outcome = convert_video_folder(&request(&input, &out, VideoOptions { selection: FrameSelection::Fps(5.0), ..Default::default() })).unwrap();
+    let outcome = convert_folder::<Video>(&request(&input, &out, VideoOptions { selection: FrameSelection::Fps(5.0), ..Default::default() })).unwrap();
     // 30 frames at 10 fps → 15 at 5 fps; 48x32 source kept.
-    assert_eq!(outcome.shape, (15, 32, 48, 1));
+    assert_eq!(outcome.shape, [15, 32, 48, 1]);
     assert_valid_deep(&out);
     for (_, _, f) in records(&out) {
         assert_eq!(decode(&jpegs(&f)[0]).color(), image::ColorType::L8);
@@ -260,7 +252,7 @@ fn bad_inputs_are_named_with_reasons() {
         None,
     );
     let out = tmp.path().join("out");
-    let outcome = convert_video_folder(&request(&input, &out, VideoOptions { selection: FrameSelection::Count(4), ..Default::default() })).unwrap();
+    let outcome = convert_folder::<Video>(&request(&input, &out, VideoOptions { selection: FrameSelection::Count(4), ..Default::default() })).unwrap();
     assert_eq!(outcome.written.skipped, 4);
     assert_eq!(outcome.written.summary.train_records + outcome.written.summary.test_records, 4);
     assert_valid_deep(&out);
@@ -276,7 +268,7 @@ fn bad_inputs_are_named_with_reasons() {
     let out_fail = tmp.path().join("out_fail");
     let mut req = request(&input, &out_fail, VideoOptions { selection: FrameSelection::Count(4), ..Default::default() });
     req.policy = ErrorPolicy { on_error: OnError::Fail, max_errors: None };
-    let err = convert_video_folder(&req).unwrap_err().to_string();
+    let err = convert_folder::<Video>(&req).unwrap_err().to_string();
     assert!(err.contains(".mp4") || err.contains(".mkv"), "{err}");
     assert!(!out_fail.exists());
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("out_fail")).count(), 0);
@@ -295,8 +287,8 @@ fn mini_kth_six_classes_at_5_fps() {
     let mut req = request(&kth, &out, VideoOptions { selection: FrameSelection::Fps(5.0), ..Default::default() });
     // One clip per class: the stratified split cannot give 2 test clips; 0.34 of 6 = 2.
     req.split = SplitOptions { test_size: 0.34, seed: 42, ..Default::default() };
-    let outcome = convert_video_folder(&req).unwrap();
-    assert_eq!(outcome.shape, (-1, 120, 160, 3));
+    let outcome = convert_folder::<Video>(&req).unwrap();
+    assert_eq!(outcome.shape, [-1, 120, 160, 3]);
     assert_valid_deep(&out);
     let names = ["boxing", "handclapping", "handwaving", "jogging", "running", "walking"];
     // KTH clips are 25 fps: at 5 fps every 5th frame is kept, ceil(n / 5) frames.

@@ -5,14 +5,16 @@
 
 use std::path::{Path, PathBuf};
 
-use converters_audio::AudioOptions;
+use converters_audio::{Audio, AudioOptions};
+use converters_common::file_domain::FileDomain;
+use converters_common::folder::{convert_folder, FolderOutcome, FolderRequest};
 use converters_common::output::{DatasetJob, OutputTarget, Written};
 use converters_common::{ConvertError, ErrorPolicy, SkipReport, SplitOptions};
-use converters_image::ImageOptions;
+use converters_image::{Image, ImageOptions};
 use converters_scale::domain::DomainRequest;
 use converters_tabular::TabularOptions;
 use converters_text::TextOptions;
-use converters_video::VideoOptions;
+use converters_video::{Video, VideoOptions};
 
 use crate::detect::{detect_domain, Domain};
 use crate::error::{Context, Error, Result};
@@ -92,64 +94,57 @@ pub fn check_output(input: &Path, common: &Common) -> Result<()> {
 pub fn check_options(options: &ConvertOptions, domain: Domain) -> Result<()> {
     options.common.split.check()?;
     match domain {
-        Domain::Image => drop(options.image.clone().check()?),
-        Domain::Video => drop(options.video.clone().check()?),
-        Domain::Audio => drop(options.audio.clone().check()?),
+        Domain::Image => Image::check(&options.image)?,
+        Domain::Video => Video::check(&options.video)?,
+        Domain::Audio => Audio::check(&options.audio)?,
         Domain::Tabular => options.tabular.check().map_err(ConvertError::from)?,
         Domain::Text => options.text.check().map_err(ConvertError::from)?,
     }
     Ok(())
 }
 
-/// The request of a per-file converter (images, video, audio): the same fields from
-/// [`Common`], plus the kind's own options.
-macro_rules! file_request {
-    ($request:path, $input:expr, $common:expr, $field:ident: $options:expr) => {{
-        let common: &Common = $common;
-        $request {
-            input: $input.to_path_buf(),
-            out_dir: common.out.clone(),
-            name: common.name.clone(),
-            force: common.force,
-            quiet: common.quiet,
-            fsync: common.fsync,
-            split: common.split,
-            policy: common.policy,
-            $field: $options,
-        }
-    }};
-}
-
 /// A folder of images (class folders, train/ and test/, labels.csv).
 pub fn convert_image(input: &Path, common: &Common, options: &ImageOptions) -> Result<Converted> {
-    let req = file_request!(converters_image::ImageRequest, input, common, image: options.clone());
-    let outcome = converters_image::convert_image_folder(&req).with_context(|| format!("converting images from {}", input.display()))?;
-    let s = &outcome.written.summary;
-    let (h, w, c) = outcome.shape;
-    write_file_recipe(DomainRequest::Image(options.clone()), c as usize, &s.root, &s.name)?;
-    let summary = wrote(s, "records", format!("(1, {h}, {w}, {c}), {} validation warning(s)", outcome.written.validation.warnings));
-    Ok(Converted::of_files(&outcome.written, outcome.warnings, summary))
+    let o = convert_files::<Image>(input, common, options, DomainRequest::Image(options.clone()))?;
+    let [_, h, w, c] = o.shape;
+    let detail = format!("(1, {h}, {w}, {c}), {} validation warning(s)", o.written.validation.warnings);
+    Ok(Converted::of_files(o.written, o.warnings, detail))
 }
 
 /// A folder of video clips (the image layouts).
 pub fn convert_video(input: &Path, common: &Common, options: &VideoOptions) -> Result<Converted> {
-    let req = file_request!(converters_video::VideoRequest, input, common, video: options.clone());
-    let outcome = converters_video::convert_video_folder(&req).with_context(|| format!("converting videos from {}", input.display()))?;
-    let s = &outcome.written.summary;
-    let (t, h, w, c) = outcome.shape;
-    write_file_recipe(DomainRequest::Video(options.clone()), c as usize, &s.root, &s.name)?;
-    let summary = wrote(s, "records", format!("({t}, {h}, {w}, {c}), {} frames stored of {} decoded", outcome.frames_stored, outcome.frames_decoded));
-    Ok(Converted::of_files(&outcome.written, outcome.warnings, summary))
+    let o = convert_files::<Video>(input, common, options, DomainRequest::Video(options.clone()))?;
+    let [t, h, w, c] = o.shape;
+    let detail = format!("({t}, {h}, {w}, {c}), {} frames stored of {} decoded", o.stats.stored, o.stats.decoded);
+    Ok(Converted::of_files(o.written, o.warnings, detail))
 }
 
 /// A folder of recordings (the image layouts).
 pub fn convert_audio(input: &Path, common: &Common, options: &AudioOptions) -> Result<Converted> {
-    let req = file_request!(converters_audio::AudioRequest, input, common, audio: options.clone());
-    let outcome = converters_audio::convert_audio_folder(&req).with_context(|| format!("converting audio from {}", input.display()))?;
+    let o = convert_files::<Audio>(input, common, options, DomainRequest::Audio(options.clone()))?;
+    let (c, t) = (o.settings.channels, &o.stats);
+    let detail = format!("(-1, 1, 1, {c}) at {} Hz, {:.1} s stored of {:.1} s read", options.sample_rate, t.stored_seconds, t.source_seconds);
+    Ok(Converted::of_files(o.written, o.warnings, detail))
+}
+
+/// The folder conversion of a per-file kind (images, video, audio) into `common.out`, then its
+/// recipe (`request`: the same options, as a recipe stores them) beside the dataset.
+fn convert_files<D: FileDomain>(input: &Path, common: &Common, options: &D::Options, request: DomainRequest) -> Result<FolderOutcome<D>> {
+    let req = FolderRequest {
+        name: common.name.clone(),
+        force: common.force,
+        quiet: common.quiet,
+        fsync: common.fsync,
+        split: common.split,
+        policy: common.policy,
+        ..FolderRequest::new(input, &common.out, options.clone())
+    };
+    let outcome = convert_folder::<D>(&req).with_context(|| format!("converting {} from {}", D::WHAT, input.display()))?;
     let s = &outcome.written.summary;
-    write_file_recipe(DomainRequest::Audio(options.clone()), outcome.channels, &s.root, &s.name)?;
-    let summary = wrote(s, "records", format!("(-1, 1, 1, {}) at {} Hz, {:.1} s stored of {:.1} s read", outcome.channels, options.sample_rate, outcome.stored_seconds, outcome.source_seconds));
-    Ok(Converted::of_files(&outcome.written, outcome.warnings, summary))
+    let channels = outcome.shape[3] as usize;
+    converters_scale::raw::write_recipe(&request, channels, &s.root, &s.name)
+        .with_context(|| format!("writing the conversion recipe into {}", s.root.display()))?;
+    Ok(outcome)
 }
 
 /// A table: CSV/TSV, Parquet, Arrow IPC, or an AutoML folder.
@@ -212,15 +207,15 @@ pub fn convert_text(input: &Path, common: &Common, options: &TextOptions) -> Res
 }
 
 impl Converted {
-    /// A per-file conversion (images, video, audio).
-    fn of_files(written: &Written, warnings: Vec<String>, summary: String) -> Self {
+    /// A per-file conversion (images, video, audio) whose records `detail` describes.
+    fn of_files(written: Written, warnings: Vec<String>, detail: String) -> Self {
         Converted {
-            root: written.summary.root.clone(),
-            name: written.summary.name.clone(),
+            summary: wrote(&written.summary, "records", detail),
+            skips: skip_summary(&written),
+            root: written.summary.root,
+            name: written.summary.name,
             header_note: None,
             warnings,
-            summary,
-            skips: skip_summary(written),
         }
     }
 }
@@ -239,13 +234,6 @@ fn skip_summary(written: &Written) -> String {
         Some(p) => format!("converted {converted}, skipped {} of {total} inputs (see {})", written.skipped, p.display()),
         None => format!("converted {converted}, skipped 0 of {total} inputs"),
     }
-}
-
-/// Records the recipe of a finished image/video/audio conversion (`channels`: the records').
-fn write_file_recipe(request: DomainRequest, channels: usize, root: &Path, name: &str) -> Result<()> {
-    converters_scale::raw::write_recipe(&request, channels, root, name)
-        .with_context(|| format!("writing the conversion recipe into {}", root.display()))?;
-    Ok(())
 }
 
 /// The recipe and the test inputs' sources of a table or corpus, beside its dataset.

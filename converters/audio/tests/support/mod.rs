@@ -2,6 +2,8 @@
 //! test binary into a temporary folder) and small folder layouts built from them.
 #![allow(dead_code)]
 
+pub mod signal;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

@@ -1,7 +1,7 @@
 //! Helpers shared by the image converter tests: read a converted dataset back.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use formats::dataset::{DatasetReader, Subset};
 use formats::example::Frames;
@@ -58,4 +58,23 @@ pub fn pairs(dir: &Path) -> Vec<(Vec<u8>, Vec<i64>)> {
 pub fn assert_valid_deep(dir: &Path) {
     let report = formats::validate::validate(dir, &formats::validate::ValidateOptions { deep: true, ..Default::default() });
     assert!(report.is_valid(), "{:#?}", report.findings);
+}
+
+/// Every file below `dir` as (path relative to `dir`, bytes), sorted by path (also used by the
+/// table converter's tests).
+pub fn dataset_files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
 }
