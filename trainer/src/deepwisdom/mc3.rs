@@ -12,7 +12,7 @@ use std::path::Path;
 use tch::nn::{self, ConvConfigND, ModuleT};
 use tch::Tensor;
 
-use super::resnet::{load_prefixed, Residual, TEMPERATURE};
+use super::resnet::{classifier18, load_prefixed, stages18, Residual, TEMPERATURE};
 use crate::error::{Error, Result};
 
 /// Kinetics-400 normalisation (spec §3).
@@ -82,23 +82,8 @@ impl Mc3 {
     /// than 1 or 3 channels are reduced to their mean and treated as grey.
     pub fn new(p: &nn::Path, channels: i64, classes: i64, width_divisor: i64) -> Mc3 {
         let w = |c: i64| (c / width_divisor.max(1)).max(8);
-        let mut blocks = Vec::new();
-        let mut input = w(64);
-        for (li, width) in [w(64), w(128), w(256), w(512)].into_iter().enumerate() {
-            for b in 0..2 {
-                let stride = if li > 0 && b == 0 { 2 } else { 1 };
-                blocks.push(Block::new(p / format!("layer{}", li + 1) / b.to_string(), input, width, stride, li == 0));
-                input = width;
-            }
-        }
-        // Classifier: no bias, Xavier-uniform (spec §9.3).
-        let bound = (6.0 / (w(512) + classes) as f64).sqrt();
-        let fc = nn::linear(
-            p / "fc",
-            w(512),
-            classes,
-            nn::LinearConfig { bias: false, ws_init: nn::Init::Uniform { lo: -bound, up: bound }, ..Default::default() },
-        );
+        let blocks = stages18(p, width_divisor).map(|b| Block::new(b.path, b.input, b.output, b.stride, b.stage == 0)).collect();
+        let fc = classifier18(p, width_divisor, classes);
         Mc3 {
             channels,
             stem_conv: conv3(p / "stem" / "0", 3, w(64), [3, 7, 7], [1, 2, 2], [1, 3, 3]),

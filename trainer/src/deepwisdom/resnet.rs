@@ -109,6 +109,39 @@ impl Residual<nn::Conv2D> {
     }
 }
 
+/// One block of an 18-layer residual net's four stages (torchvision's `layer<k>.<b>` names).
+pub(super) struct Stage18Block<'a> {
+    pub(super) path: nn::Path<'a>,
+    pub(super) input: i64,
+    pub(super) output: i64,
+    /// 2 for the first block of stages 2–4, else 1.
+    pub(super) stride: i64,
+    /// 0 for the first stage.
+    pub(super) stage: usize,
+}
+
+/// The eight blocks ResNet-18 and MC3-18 share: four stages of two, widths 64…512 divided by
+/// `width_divisor` (at least 8).
+pub(super) fn stages18<'a>(p: &'a nn::Path<'a>, width_divisor: i64) -> impl Iterator<Item = Stage18Block<'a>> + 'a {
+    let w = move |c: i64| (c / width_divisor.max(1)).max(8);
+    [64, 128, 256, 512].into_iter().enumerate().flat_map(move |(stage, width)| {
+        (0..2).map(move |b| Stage18Block {
+            path: p / format!("layer{}", stage + 1) / b.to_string(),
+            input: if b == 0 { w([64, 64, 128, 256][stage]) } else { w(width) },
+            output: w(width),
+            stride: if stage > 0 && b == 0 { 2 } else { 1 },
+            stage,
+        })
+    })
+}
+
+/// The classifier of both 18-layer nets: no bias, Xavier-uniform (spec §9.1, §9.3).
+pub(super) fn classifier18(p: &nn::Path, width_divisor: i64, classes: i64) -> nn::Linear {
+    let features = (512 / width_divisor.max(1)).max(8);
+    let bound = (6.0 / (features + classes) as f64).sqrt();
+    nn::linear(p / "fc", features, classes, nn::LinearConfig { bias: false, ws_init: nn::Init::Uniform { lo: -bound, up: bound }, ..Default::default() })
+}
+
 /// ResNet-18 (spec §9.1), torchvision names.
 #[derive(Debug)]
 pub struct Resnet18 {
@@ -123,23 +156,8 @@ impl Resnet18 {
     /// `width_divisor` scales every channel count (1 = torchvision's ResNet-18).
     pub fn new(p: &nn::Path, channels: i64, classes: i64, width_divisor: i64) -> Self {
         let w = |c: i64| (c / width_divisor.max(1)).max(8);
-        let mut layers = Vec::new();
-        let mut input = w(64);
-        for (li, width) in [w(64), w(128), w(256), w(512)].into_iter().enumerate() {
-            for b in 0..2 {
-                let stride = if li > 0 && b == 0 { 2 } else { 1 };
-                layers.push(BasicBlock::new(p / format!("layer{}", li + 1) / b.to_string(), input, width, stride));
-                input = width;
-            }
-        }
-        // Classifier: no bias, Xavier-uniform (spec §9.1).
-        let bound = (6.0 / (w(512) + classes) as f64).sqrt();
-        let fc = nn::linear(
-            p / "fc",
-            w(512),
-            classes,
-            nn::LinearConfig { bias: false, ws_init: nn::Init::Uniform { lo: -bound, up: bound }, ..Default::default() },
-        );
+        let layers = stages18(p, width_divisor).map(|b| BasicBlock::new(b.path, b.input, b.output, b.stride)).collect();
+        let fc = classifier18(p, width_divisor, classes);
         Resnet18 {
             stem: Stem::new(p, channels),
             conv1: conv(p / "conv1", 3, w(64), 7, 2, 3),
