@@ -114,18 +114,20 @@ fn convert_automl_files(
     (summary, sink, report)
 }
 
-/// An AutoML layout in `d` of 10 one-feature train rows whose first solution row is `first`
-/// (the others alternate between the 2 classes) and 3 test rows, converted.
-fn automl_with_first_solution_row(
-    d: &Path,
-    first: &str,
-) -> (converters_tabular::TabularSummary, converters_tabular::MemorySink, SkipReport) {
+/// Converts an AutoML layout in `d` of 10 one-feature train rows whose first solution row is
+/// `first` (the others alternate between the 2 classes) and 3 test rows; asserts 9 train rows
+/// remain and the first skip names line 1 of `t_train.solution` with `reason`. The records.
+fn first_solution_row_is_skipped(d: &Path, first: &str, reason: &str) -> converters_tabular::MemorySink {
     let train: String = (0..10).map(|i| format!("{i} 1\n")).collect();
     let mut sol = format!("{first}\n");
     for i in 1..10 {
         sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
     }
-    convert_automl_files(d, [&train, &sol, "1 1\n2 1\n3 1\n", "1 0\n0 1\n1 0\n"])
+    let (summary, sink, report) = convert_automl_files(d, [&train, &sol, "1 1\n2 1\n3 1\n", "1 0\n0 1\n1 0\n"]);
+    assert_eq!(summary.n_train, 9);
+    let e = &report.entries()[0];
+    assert!(e.path.ends_with("t_train.solution") && e.line == Some(1) && e.reason.contains(reason), "{e}");
+    sink
 }
 
 /// Bug (issue 9 corpus): an AutoML solution value `nan` passed `parse_solution` and became a
@@ -134,11 +136,8 @@ fn automl_with_first_solution_row(
 fn automl_nan_solution_value_skips_the_row() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let (summary, sink, report) = automl_with_first_solution_row(d, "nan 0");
-    assert_eq!(summary.n_train, 9);
+    let sink = first_solution_row_is_skipped(d, "nan 0", "not finite");
     assert!(sink.train.iter().all(|ex| ex.label_score.iter().all(|s| s.is_finite())));
-    let e = &report.entries()[0];
-    assert!(e.path.ends_with("t_train.solution") && e.line == Some(1) && e.reason.contains("not finite"), "{e}");
 }
 
 /// Bug (fuzz automl_reader, second campaign): a solution value like `1e39` (or the fuzzer's
@@ -149,10 +148,7 @@ fn automl_nan_solution_value_skips_the_row() {
 fn automl_solution_value_beyond_f32_range_skips_the_row() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let (summary, _, report) = automl_with_first_solution_row(d, "0 1e39");
-    assert_eq!(summary.n_train, 9);
-    let e = &report.entries()[0];
-    assert!(e.path.ends_with("t_train.solution") && e.line == Some(1) && e.reason.contains("1e39"), "{e}");
+    first_solution_row_is_skipped(d, "0 1e39", "1e39");
 
     // The fuzzer's input, through the target's code and its assertion.
     let file = regressions("automl_reader").into_iter().find(|f| f.to_string_lossy().contains("f32-overflow")).expect("committed input");
@@ -409,16 +405,22 @@ fn class_names_stay_distinct_and_one_per_line() {
     assert!(lines.contains(&"n\\xffu") && lines.contains(&"n\\xfeu") && lines.contains(&"two\\x0alines"), "{lines:?}");
 }
 
+/// A 30-row `t.csv` converted by the binary into `dir/ds` (dataset name `t`).
+fn converted_table(dir: &Path) -> PathBuf {
+    let csv = dir.join("t.csv");
+    write(&csv, table(30).as_bytes());
+    let out = dir.join("ds");
+    let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), out.as_os_str(), "--name".as_ref(), "t".as_ref(), "--quiet".as_ref()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
 /// Bug (issue 22, item 9): a `_label.name` / `_feat.name` whose line count differs from the
 /// data was not reported by the validator (feature names were not checked at all).
 #[test]
 fn validator_counts_feature_name_lines() {
     let tmp = tempfile::tempdir().unwrap();
-    let csv = tmp.path().join("t.csv");
-    write(&csv, table(30).as_bytes());
-    let out = tmp.path().join("ds");
-    let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), out.as_os_str(), "--name".as_ref(), "t".as_ref(), "--quiet".as_ref()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = converted_table(tmp.path());
     let feat = out.join("t_feat.name");
     let text = fs::read_to_string(&feat).unwrap();
     fs::write(&feat, format!("extra\n{text}")).unwrap();
@@ -431,11 +433,7 @@ fn validator_counts_feature_name_lines() {
 #[test]
 fn huge_declared_output_dim_allocates_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let csv = tmp.path().join("t.csv");
-    write(&csv, table(30).as_bytes());
-    let out = tmp.path().join("ds");
-    let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), out.as_os_str(), "--name".as_ref(), "t".as_ref(), "--quiet".as_ref()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = converted_table(tmp.path());
     for sub in ["train", "test"] {
         let p = out.join(format!("t.data/{sub}/metadata.textproto"));
         let t = fs::read_to_string(&p).unwrap();

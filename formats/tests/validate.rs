@@ -207,9 +207,7 @@ fn solution_naming() {
 fn flipped_payload_byte() {
     let Some((_t, dir)) = copy_of("miniciao") else { return };
     let test = subset_file(&dir, "test");
-    let mut bytes = fs::read(&test).unwrap();
-    bytes[12 + 100] ^= 0x40; // inside the first record's payload
-    fs::write(&test, bytes).unwrap();
+    edit_bytes(&test, |b| b[12 + 100] ^= 0x40); // inside the first record's payload
     let report = run(&dir);
     let f = expect(&report, "TFR_BAD_PAYLOAD_CRC", Severity::Error, &test);
     assert_eq!((f.location.record, f.location.offset), (Some(0), Some(0)));
@@ -222,8 +220,7 @@ fn flipped_payload_byte() {
 fn truncated_last_record() {
     let Some((_t, dir)) = copy_of("miniciao") else { return };
     let train = subset_file(&dir, "train");
-    let bytes = fs::read(&train).unwrap();
-    fs::write(&train, &bytes[..bytes.len() - 7]).unwrap();
+    edit_bytes(&train, |b| b.truncate(b.len() - 7));
     let report = run(&dir);
     let f = expect(&report, "TFR_TRUNCATED_PAYLOAD", Severity::Error, &train);
     assert_eq!(f.location.record, Some(81));
@@ -236,15 +233,11 @@ fn truncated_last_record() {
 fn trailing_garbage_and_bad_length_crc() {
     let Some((_t, dir)) = copy_of("miniciao") else { return };
     let test = subset_file(&dir, "test");
-    let mut bytes = fs::read(&test).unwrap();
-    bytes.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    fs::write(&test, &bytes).unwrap();
+    edit_bytes(&test, |b| b.extend_from_slice(&[0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
     expect(&run(&dir), "TFR_TRAILING_GARBAGE", Severity::Error, &test);
 
     let train = subset_file(&dir, "train");
-    let mut bytes = fs::read(&train).unwrap();
-    bytes[9] ^= 0x01; // length CRC of record 0
-    fs::write(&train, &bytes).unwrap();
+    edit_bytes(&train, |b| b[9] ^= 0x01); // length CRC of record 0
     expect(&run(&dir), "TFR_BAD_LENGTH_CRC", Severity::Error, &train);
 }
 

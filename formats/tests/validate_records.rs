@@ -148,9 +148,7 @@ fn undecodable_payload() {
     let Some((_t, dir)) = copy_of("miniciao") else { return };
     let test = subset_file(&dir, "test");
     // A well-framed record whose payload is not a SequenceExample.
-    let mut bytes = fs::read(&test).unwrap();
-    bytes.extend_from_slice(&formats::tfrecord::frame_record(&[0xff, 0xff, 0xff]));
-    fs::write(&test, bytes).unwrap();
+    edit_bytes(&test, |b| b.extend_from_slice(&formats::tfrecord::frame_record(&[0xff, 0xff, 0xff])));
     let report = run(&dir);
     let f = expect(&report, "EX_PROTOBUF", Severity::Error, &test);
     assert_eq!(f.location.record, Some(18));
@@ -285,9 +283,7 @@ fn json_report_follows_the_schema() {
     let Some((_t, dir)) = copy_of("miniciao") else { return };
     edit(&metadata(&dir, "train"), "output_dim: 10\n", "output_dim: 10\nfps: 25\n");
     let test = subset_file(&dir, "test");
-    let mut bytes = fs::read(&test).unwrap();
-    bytes[200] ^= 1;
-    fs::write(&test, bytes).unwrap();
+    edit_bytes(&test, |b| b[200] ^= 1);
     let report = run(&dir);
     assert!(report.findings.len() >= 2);
     let value = serde_json::to_value(&report).unwrap();

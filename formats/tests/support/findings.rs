@@ -74,6 +74,13 @@ pub fn edit(path: &Path, from: &str, to: &str) {
     fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
+/// Changes the bytes of a file in place (a corruption of framing or payload).
+pub fn edit_bytes(path: &Path, change: impl FnOnce(&mut Vec<u8>)) {
+    let mut bytes = fs::read(path).unwrap();
+    change(&mut bytes);
+    fs::write(path, bytes).unwrap();
+}
+
 /// Rewrites a record file through our decoder and encoder, changing records on the way.
 pub fn rewrite_records(path: &Path, mut change: impl FnMut(u64, &mut AutoDlExample)) {
     let mut examples = Vec::new();
