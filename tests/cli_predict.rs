@@ -12,18 +12,19 @@ use predictions::last_prediction;
 mod datasets;
 use datasets::write_single_label;
 
+#[path = "support/lcg.rs"]
+#[allow(dead_code)] // each test file draws its own way
+mod lcg;
+use lcg::Lcg;
+
 use formats::dataset::WriterOptions;
 use formats::example::Frames;
 use formats::metadata::{DataSpec, MatrixSpec};
 
 fn make_table(dir: &Path) -> PathBuf {
-    let mut s = 7u64;
-    let mut unit = move || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((s >> 33) as f32) / (1u64 << 31) as f32 * 2.0 - 1.0
-    };
+    let mut rng = Lcg(7);
     let example = |_, _| {
-        let x: Vec<f32> = (0..4).map(|_| unit()).collect();
+        let x: Vec<f32> = (0..4).map(|_| rng.uniform(-1.0, 1.0)).collect();
         let class = usize::from((x[0] > 0.0) != (x[1] > 0.0));
         (Frames::dense_uniform(x, 4).unwrap(), class)
     };

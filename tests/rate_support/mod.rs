@@ -8,13 +8,14 @@ use std::process::{Command, Output};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_autodl-format");
 
-/// A seeded generator of the test images (an LCG: the same pictures on every machine).
+#[path = "../support/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
+
+/// A seeded generator of the test images (the same pictures on every machine).
 fn lcg(seed: u64) -> impl FnMut() -> u32 {
-    let mut state = seed;
-    move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    }
+    let mut rng = Lcg(seed);
+    move || rng.bits31()
 }
 
 /// Whether pixel (x, y) of a 24×24 picture of `class` (0 disc, 1 bar, 2 ring) centred on
@@ -174,11 +175,10 @@ pub fn write_audio_folder(dir: &Path, per_class: usize) {
     for (class, hz) in [("low", 300.0f64), ("high", 1500.0)] {
         std::fs::create_dir_all(dir.join(class)).unwrap();
         for k in 0..per_class {
-            let mut state = 0x5eed_u64 ^ (k as u64 * 7919) ^ hz as u64;
+            let mut rng = Lcg(0x5eed_u64 ^ (k as u64 * 7919) ^ hz as u64);
             let samples: Vec<i16> = (0..rate as usize / 2)
                 .map(|i| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    let noise = ((state >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.1;
+                    let noise = rng.centred() * 0.1;
                     let f = hz * (1.0 + k as f64 / 40.0);
                     let v = 0.5 * (2.0 * std::f64::consts::PI * f * i as f64 / f64::from(rate)).sin() + noise;
                     (v * 32767.0) as i16

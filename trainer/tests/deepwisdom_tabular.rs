@@ -18,15 +18,16 @@ use trainer::scoring::{nauc, Matrix};
 mod datasets;
 use datasets::write_single_label;
 
+#[path = "../../tests/support/lcg.rs"]
+#[allow(dead_code)] // each test file draws its own way
+mod lcg;
+use lcg::Lcg;
+
 /// 3 classes from a ring and an interaction of 6 features (2 of them noise).
 fn make_table(dir: &Path, train: usize, test: usize) -> PathBuf {
-    let mut state = 99u64;
-    let mut unit = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((state >> 33) as f32) / (1u64 << 31) as f32 * 4.0 - 2.0
-    };
+    let mut rng = Lcg(99);
     let example = |_, _| {
-        let x: Vec<f32> = (0..6).map(|_| unit()).collect();
+        let x: Vec<f32> = (0..6).map(|_| rng.uniform(-2.0, 2.0)).collect();
         let s = (x[0] * x[0] + x[1] * x[1]).sqrt() + 0.5 * x[2] * x[3];
         let class = if s < 1.0 { 0 } else if s < 1.8 { 1 } else { 2 };
         (Frames::dense_uniform(x, 6).unwrap(), class)
