@@ -10,11 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-N="${1:-4000}"
-S="${2:-8}"
-WORK="${3:-$(mktemp -d)}"
+bench_args 4000 8 "$@"
 R="${4:-5}"
-mkdir -p "$WORK"
 BIN="$(release_bin)"
 if [ ! -d "$WORK/raw" ]; then
     # N noisy 256×256 JPEGs (~47 kB each, like photos) from FFmpeg's test source, 10 classes.

@@ -7,10 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-N="${1:-10000000}"
-S="${2:-10000}"
-WORK="${3:-$(mktemp -d)}"
-mkdir -p "$WORK"
+bench_args 10000000 10000 "$@"
 BIN="$(release_bin)"
 LIST="$WORK/listing-$N.tsv"
 if [ ! -s "$LIST" ]; then

@@ -49,6 +49,16 @@ compare_defaults() {
     export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 }
 
+# bench_args N_DEFAULT SHARDS_DEFAULT [N] [SHARDS] [WORK_DIR]: the positional arguments of the
+# scale-out benchmarks: sets N (inputs), S (shards) and WORK (default a new temporary folder;
+# created either way).
+bench_args() {
+    N="${3:-$1}"
+    S="${4:-$2}"
+    WORK="${5:-$(mktemp -d)}"
+    mkdir -p "$WORK"
+}
+
 # release_bin: prints the release binary the benchmarks time ($AUTODL_BIN, else the target
 # folder's), or exits 2 when it is not built.
 release_bin() {
