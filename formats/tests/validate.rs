@@ -6,7 +6,7 @@
 use std::fs;
 
 use formats::example::Frames;
-use formats::validate::Severity;
+use formats::validate::{Report, Severity};
 
 #[path = "support/findings.rs"]
 #[allow(dead_code)] // each test file uses part of it
@@ -20,19 +20,27 @@ use datasets::write_single_label;
 // ---------------------------------------------------------------------------------------------
 // The shared datasets as shipped
 
-#[test]
-fn monkeys_is_valid_also_deep() {
-    let Some(dir) = shared("Monkeys") else { return };
+/// The shared dataset `name` is valid with and without `--deep`, holds `train` and `test`
+/// records, and deep validation decodes `frames` frames; each report goes to `more`.
+fn valid_also_deep(name: &str, (train, test): (u64, u64), frames: u64, more: impl Fn(&Report)) {
+    let Some(dir) = shared(name) else { return };
     for report in [run(&dir), run_deep(&dir)] {
-        assert!(report.valid, "Monkeys has errors:\n{}", describe(&report));
-        assert_eq!(report.name.as_deref(), Some("Monkeys"));
+        assert!(report.valid, "{name} has errors:\n{}", describe(&report));
         let counts: Vec<(String, u64)> =
             report.stats.subsets.iter().map(|s| (s.subset.clone(), s.records)).collect();
-        assert_eq!(counts, vec![("train".into(), 26), ("test".into(), 4)]);
+        assert_eq!(counts, vec![("train".into(), train), ("test".into(), test)]);
+        more(&report);
+    }
+    assert_eq!(run_deep(&dir).stats.frames_decoded, frames);
+}
+
+#[test]
+fn monkeys_is_valid_also_deep() {
+    valid_also_deep("Monkeys", (26, 4), 30, |report| {
+        assert_eq!(report.name.as_deref(), Some("Monkeys"));
         assert_eq!(report.stats.solution_rows, Some(4));
         assert_eq!(report.stats.solution_cols, Some(10));
-    }
-    assert_eq!(run_deep(&dir).stats.frames_decoded, 30);
+    });
 }
 
 /// Monkeys' split left 7 of its 10 classes without a test example, in a test set of 4: valid,
@@ -81,13 +89,7 @@ fn a_test_set_covering_every_class_gets_no_coverage_warning() {
 
 #[test]
 fn miniciao_is_valid_also_deep() {
-    let Some(dir) = shared("miniciao") else { return };
-    for report in [run(&dir), run_deep(&dir)] {
-        assert!(report.valid, "miniciao has errors:\n{}", describe(&report));
-        let counts: Vec<u64> = report.stats.subsets.iter().map(|s| s.records).collect();
-        assert_eq!(counts, vec![82, 18]);
-    }
-    assert_eq!(run_deep(&dir).stats.frames_decoded, 100);
+    valid_also_deep("miniciao", (82, 18), 100, |_| {});
 }
 
 /// mini1 is legacy (spec §8): only warnings, exactly the documented ones.
