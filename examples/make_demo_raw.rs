@@ -9,23 +9,17 @@
 use std::path::PathBuf;
 
 use image::{Rgb, RgbImage};
+use scoring::rng::SplitMix64;
 
 const SIZE: u32 = 32;
 const CLASSES: [&str; 4] = ["circle", "square", "triangle", "cross"];
 
-/// SplitMix64: a tiny deterministic generator, enough for drawing positions and noise.
-struct SplitMix(u64);
+/// The project's generator (scoring's SplitMix64), drawing in an inclusive range.
+struct SplitMix(SplitMix64);
 
 impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
     fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i64
+        lo + (self.0.next() % (hi - lo + 1) as u64) as i64
     }
 }
 
@@ -68,7 +62,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut rng = SplitMix(42);
+    let mut rng = SplitMix(SplitMix64(42));
     for (class, name) in CLASSES.iter().enumerate() {
         let dir = out.join(name);
         if let Err(e) = std::fs::create_dir_all(&dir) {

@@ -9,13 +9,10 @@
 # Usage: scripts/bench-merge.sh [N] [SHARDS] [WORK_DIR] [REPEATS]   (AUTODL_BIN overrides the binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N="${1:-4000}"
-S="${2:-8}"
-WORK="${3:-$(mktemp -d)}"
+. scripts/lib.sh
+bench_args 4000 8 "$@"
 R="${4:-5}"
-mkdir -p "$WORK"
-BIN="${AUTODL_BIN:-${CARGO_TARGET_DIR:-target}/release/autodl-format}"
-[ -x "$BIN" ] || { echo "build first: cargo build --release --bins" >&2; exit 2; }
+BIN="$(release_bin)"
 if [ ! -d "$WORK/raw" ]; then
     # N noisy 256×256 JPEGs (~47 kB each, like photos) from FFmpeg's test source, 10 classes.
     mkdir -p "$WORK/gen"

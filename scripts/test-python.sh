@@ -17,18 +17,10 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/autodl-format"
-tools="$cache/venv-pyext"
+. "$repo/scripts/lib.sh"
 python="${AUTODL_PYTHON_BIN:-python3}"
 profile="${AUTODL_PY_PROFILE:-dev}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$repo/target}"
-
-if [ ! -x "$tools/bin/maturin" ]; then
-    echo "test-python.sh: creating $tools (maturin)" >&2
-    mkdir -p "$cache"
-    "$python" -m venv "$tools"
-    "$tools/bin/pip" install --quiet --disable-pip-version-check "maturin>=1.5,<2"
-fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/autodl-python-test.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -38,9 +30,7 @@ if [ -n "${AUTODL_PY_FEATURES:-}" ]; then
     features=(--features "$AUTODL_PY_FEATURES")
 fi
 echo "test-python.sh: building the wheel (profile $profile)" >&2
-(cd "$repo/python" && "$tools/bin/maturin" build --quiet --profile "$profile" --strip \
-    --interpreter "$python" --out "$work/wheels" "${features[@]}")
-wheel="$(ls "$work"/wheels/autodl_format-*.whl)"
+wheel="$(build_wheel "$work/wheels" --profile "$profile" "${features[@]}")"
 echo "test-python.sh: $(basename "$wheel") $(du -k "$wheel" | cut -f1) KB" >&2
 
 "$python" -m venv "$work/venv"

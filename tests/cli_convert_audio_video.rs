@@ -2,42 +2,14 @@
 //! raw/speech-sph and generated media (`scripts/make-fixtures-media.sh`), then
 //! `validate --deep`; bad inputs named with file and reason; no output on failure.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "support/cli.rs"]
+#[allow(dead_code)] // each test file uses part of it
+mod cli;
+use cli::{convert, csv_layout, ok, validate_deep};
 
 #[path = "support/media.rs"]
 mod support;
 use support::media;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_autodl-format"))
-}
-
-fn convert(input: &Path, out: &Path, extra: &[&str]) -> Output {
-    bin().arg("convert").arg(input).arg("-o").arg(out).arg("--quiet").args(extra).output().expect("run autodl-format")
-}
-
-fn ok(out: &Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "exit {:?}: {err}", out.status.code());
-    err
-}
-
-fn validate_deep(dataset: &Path) {
-    let out = bin().arg("validate").arg("--deep").arg(dataset).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-}
-
-fn csv_layout(dir: &Path, files: &[(PathBuf, &str, u32, &str)]) {
-    std::fs::create_dir_all(dir).unwrap();
-    let mut csv = String::from("FileName,Labels,subset\n");
-    for (src, name, class, subset) in files {
-        // A copy, not a link: a labels file may name only files inside its folder (issue 22).
-        std::fs::copy(src, dir.join(name)).unwrap();
-        csv.push_str(&format!("{name},{class},{subset}\n"));
-    }
-    std::fs::write(dir.join("labels.csv"), csv).unwrap();
-}
 
 #[test]
 fn mini_kth_detected_as_video_and_valid() {

@@ -3,43 +3,17 @@
 //! the shared raw data converted into datasets that pass `validate --deep`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use converters_image::fixtures;
 
+#[path = "support/cli.rs"]
+#[allow(dead_code)] // each test file uses part of it
+mod cli;
+use cli::{s, stderr, tree, validate_deep};
+
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_autodl-format")).args(args).output().expect("run autodl-format")
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn validate_deep(dir: &Path) {
-    let o = run(&["validate", "--deep", "--quiet", s(dir)]);
-    assert_eq!(o.status.code(), Some(0), "validate --deep: {}{}", String::from_utf8_lossy(&o.stdout), stderr(&o));
-}
-
-fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
+    cli::bin().args(args).output().expect("run autodl-format")
 }
 
 #[test]

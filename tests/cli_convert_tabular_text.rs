@@ -2,56 +2,14 @@
 //! (`scripts/make-fixtures-tabular-text.py`) and the shared raw inputs, then `validate --deep`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_autodl-format"))
-}
+#[path = "support/cli.rs"]
+#[allow(dead_code)] // each test file uses part of it
+mod cli;
+use cli::{bin, convert, ok, tree, validate_deep};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
-}
-
-fn convert(input: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut cmd = bin();
-    cmd.arg("convert").arg(input).arg("-o").arg(out).arg("--quiet").args(extra);
-    cmd.output().expect("run autodl-format")
-}
-
-fn ok(out: &Output) -> String {
-    let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "exit {:?}: {err}", out.status.code());
-    err
-}
-
-fn validate_deep(dataset: &Path) {
-    let out = bin().arg("validate").arg("--deep").arg(dataset).output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "validate --deep {}: {}{}",
-        dataset.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Every file under `dir`, relative path → bytes, sorted.
-fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]

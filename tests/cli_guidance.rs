@@ -8,9 +8,13 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::dataset::WriterOptions;
 use formats::example::Frames;
 use formats::metadata::{DataSpec, MatrixSpec};
+
+#[path = "support/datasets.rs"]
+mod datasets;
+use datasets::write_single_label;
 
 const BIN: &str = env!("CARGO_BIN_EXE_autodl-format");
 
@@ -35,21 +39,16 @@ fn wine(path: &Path) {
 
 /// A 3-class table dataset whose train and test rows hold the classes listed.
 fn split_dataset(dir: &Path, name: &str, train: &[i64], test: &[i64]) -> PathBuf {
-    let out = dir.join(name);
-    let mut w = DatasetWriter::create(&out, name, WriterOptions::default()).unwrap();
-    for (i, &c) in test.iter().enumerate() {
-        w.push_test(&Frames::dense_uniform(vec![c as f32, i as f32], 2).unwrap(), &[c], &[1.0]).unwrap();
-    }
-    for (i, &c) in train.iter().enumerate() {
-        w.push_train(&Frames::dense_uniform(vec![c as f32, i as f32], 2).unwrap(), &[c], &[1.0]).unwrap();
-    }
+    let example = |is_test: bool, i: usize| {
+        let c = if is_test { test[i] } else { train[i] };
+        (Frames::dense_uniform(vec![c as f32, i as f32], 2).unwrap(), c as usize)
+    };
     let spec = DataSpec {
         output_dim: 3,
         matrix_spec: vec![MatrixSpec { row_count: 1, col_count: 2, num_channels: 1, ..Default::default() }],
         ..Default::default()
     };
-    w.finish(spec, None).unwrap();
-    out
+    write_single_label(&dir.join(name), name, WriterOptions::default(), (test.len(), train.len()), example, spec, &[]).unwrap()
 }
 
 /// Every path below `dir` (relative), to see what a command left.

@@ -8,37 +8,32 @@ use std::process::Command;
 mod predictions;
 use predictions::last_prediction;
 
-use formats::dataset::{DatasetWriter, WriterOptions};
+#[path = "support/datasets.rs"]
+mod datasets;
+use datasets::write_single_label;
+
+#[path = "support/lcg.rs"]
+#[allow(dead_code)] // each test file draws its own way
+mod lcg;
+use lcg::Lcg;
+
+use formats::dataset::WriterOptions;
 use formats::example::Frames;
 use formats::metadata::{DataSpec, MatrixSpec};
 
 fn make_table(dir: &Path) -> PathBuf {
-    let out = dir.join("xor");
-    let mut w = DatasetWriter::create(&out, "xor", WriterOptions::default()).unwrap();
-    let mut s = 7u64;
-    let mut unit = move || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((s >> 33) as f32) / (1u64 << 31) as f32 * 2.0 - 1.0
+    let mut rng = Lcg(7);
+    let example = |_, _| {
+        let x: Vec<f32> = (0..4).map(|_| rng.uniform(-1.0, 1.0)).collect();
+        let class = usize::from((x[0] > 0.0) != (x[1] > 0.0));
+        (Frames::dense_uniform(x, 4).unwrap(), class)
     };
-    for (count, test) in [(80, true), (600, false)] {
-        for _ in 0..count {
-            let x: Vec<f32> = (0..4).map(|_| unit()).collect();
-            let class = i64::from((x[0] > 0.0) != (x[1] > 0.0));
-            let frames = Frames::dense_uniform(x, 4).unwrap();
-            if test {
-                w.push_test(&frames, &[class], &[1.0]).unwrap();
-            } else {
-                w.push_train(&frames, &[class], &[1.0]).unwrap();
-            }
-        }
-    }
     let spec = DataSpec {
         output_dim: 2,
         matrix_spec: vec![MatrixSpec { row_count: 1, col_count: 4, num_channels: 1, ..Default::default() }],
         ..Default::default()
     };
-    w.finish(spec, Some(&["same".into(), "different".into()])).unwrap();
-    out
+    write_single_label(&dir.join("xor"), "xor", WriterOptions::default(), (80, 600), example, spec, &["same", "different"]).unwrap()
 }
 
 fn numbers(text: &str, skip_header: bool) -> Vec<f64> {

@@ -16,17 +16,13 @@ use formats::metadata::{DataSpec, Format, MatrixSpec};
 mod predictions;
 use predictions::last_prediction;
 
+#[path = "support/lcg.rs"]
+#[allow(dead_code)] // each test file draws its own way
+mod lcg;
+use lcg::Lcg;
+
 const BIN: &str = env!("CARGO_BIN_EXE_autodl-format");
 
-/// A deterministic stream of numbers in [-1, 1).
-struct Lcg(u64);
-
-impl Lcg {
-    fn unit(&mut self) -> f32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as f32) / (1u64 << 31) as f32 * 2.0 - 1.0
-    }
-}
 
 /// One single-label record into the test or the train subset.
 fn push(w: &mut DatasetWriter, test: bool, frames: &Frames, class: usize) {
@@ -45,7 +41,7 @@ fn table(dir: &Path, name: &str, features: usize, classes: usize, feature_names:
     let mut rng = Lcg(7);
     for (count, test) in [(60, true), (400, false)] {
         for _ in 0..count {
-            let x: Vec<f32> = (0..features).map(|_| rng.unit()).collect();
+            let x: Vec<f32> = (0..features).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let class = (usize::from(x[0] > 0.0) + 2 * usize::from(x[1] > 0.0)) % classes;
             push(&mut w, test, &Frames::dense_uniform(x, features).unwrap(), class);
         }
@@ -77,7 +73,7 @@ fn text(dir: &Path, name: &str, vocabulary: &[&str]) -> PathBuf {
         for i in 0..count {
             let class = i % 2;
             let tokens: Vec<f32> = (0..8)
-                .map(|_| (1 + class * half + ((rng.unit() + 1.0) * 0.5 * half as f32) as usize % half) as f32)
+                .map(|_| (1 + class * half + ((rng.uniform(-1.0, 1.0) + 1.0) * 0.5 * half as f32) as usize % half) as f32)
                 .collect();
             push(&mut w, test, &Frames::dense_from_frames(tokens.iter().map(|t| [*t])), class);
         }
@@ -101,7 +97,7 @@ fn audio(dir: &Path, name: &str) -> PathBuf {
     let mut rng = Lcg(3);
     for (count, test) in [(4, true), (8, false)] {
         for i in 0..count {
-            let wave: Vec<f32> = (0..800).map(|_| rng.unit() * 0.1).collect();
+            let wave: Vec<f32> = (0..800).map(|_| rng.uniform(-1.0, 1.0) * 0.1).collect();
             push(&mut w, test, &Frames::dense_from_frames(wave.iter().map(|v| [*v])), i % 2);
         }
     }

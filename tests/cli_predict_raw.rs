@@ -7,6 +7,10 @@
 mod rate_support;
 #[path = "support/predictions.rs"]
 mod predictions;
+#[path = "support/lcg.rs"]
+#[allow(dead_code)] // each test file draws its own way
+mod lcg;
+use lcg::Lcg;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -189,11 +193,10 @@ fn text_documents_from_a_raw_folder() {
 /// A mono 16-bit WAV of a tone at `hz` with a little noise.
 fn write_wav(path: &Path, hz: f64, seed: u64) {
     let rate = 8000u32;
-    let mut s = seed;
+    let mut rng = Lcg(seed);
     let samples: Vec<i16> = (0..4000usize)
         .map(|i| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let noise = ((s >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.1;
+            let noise = rng.centred() * 0.1;
             ((0.5 * (2.0 * std::f64::consts::PI * hz * i as f64 / rate as f64).sin() + noise) * 32767.0) as i16
         })
         .collect();

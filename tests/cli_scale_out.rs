@@ -9,12 +9,17 @@ use std::process::{Command, Output};
 
 use converters_image::fixtures;
 
+#[path = "support/cli.rs"]
+#[allow(dead_code)] // each test file uses part of it
+mod cli;
+use cli::{csv_layout, s, stderr, tree};
+
 #[path = "support/media.rs"]
 mod support;
 use support::media;
 
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_autodl-format"));
+    let mut c = cli::bin();
     c.env_remove("SLURM_ARRAY_TASK_ID").env_remove("JOB_COMPLETION_INDEX");
     c
 }
@@ -23,35 +28,9 @@ fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("run autodl-format")
 }
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 fn ok(o: Output) -> Output {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&o.stderr));
     o
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Every file below `dir` with its bytes, sorted by relative path.
-fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// Converts shards `0..n` with two worker processes running side by side (even / odd shards).
@@ -249,18 +228,6 @@ fn a_shard_from_another_plan_or_corrupt_is_refused() {
     let e = stderr(&o);
     assert!(e.contains("shard 1") && e.contains("sample-raw-train-00001-of-00004.tfrecord") && e.contains("corrupt"), "{e}");
     assert!(!out.exists());
-}
-
-/// A labels.csv folder of copies: `(source, name, class, subset)`.
-fn csv_layout(dir: &Path, files: &[(PathBuf, &str, u32, &str)]) {
-    fs::create_dir_all(dir).unwrap();
-    let mut csv = String::from("FileName,Labels,subset\n");
-    for (src, name, class, subset) in files {
-        // A copy, not a link: a labels file may name only files inside its folder (issue 22).
-        std::fs::copy(src, dir.join(name)).unwrap();
-        csv.push_str(&format!("{name},{class},{subset}\n"));
-    }
-    fs::write(dir.join("labels.csv"), csv).unwrap();
 }
 
 #[test]

@@ -6,13 +6,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_autodl-format"))
-}
+#[path = "support/cli.rs"]
+#[allow(dead_code)] // each test file uses part of it
+mod cli;
+use cli::{bin, tree};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
@@ -24,24 +24,9 @@ fn hex(bytes: &[u8]) -> String {
 
 /// One digest over every file below `dir`: sorted relative paths with their contents' SHA-256.
 fn tree_digest(dir: &Path) -> String {
-    let mut files = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
     let mut all = Sha256::new();
-    for f in files {
-        let rel = f.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-        let content = hex(&Sha256::digest(std::fs::read(&f).unwrap()));
-        all.update(format!("{rel} {content}\n"));
+    for (rel, content) in tree(dir) {
+        all.update(format!("{} {}\n", rel.to_string_lossy(), hex(&Sha256::digest(content))));
     }
     hex(&all.finalize())
 }

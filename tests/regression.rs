@@ -8,6 +8,12 @@ use std::path::{Path, PathBuf};
 use converters_common::labels::discover;
 use converters_common::{ErrorPolicy, SkipReport};
 
+// The fuzz targets' own cut of an input into files (std only), so a replay reads what they read.
+#[path = "../fuzz/src/layout.rs"]
+#[allow(dead_code)]
+mod fuzz_layout;
+use fuzz_layout::{materialise, AUTOML_FILES, AUTONLP_FILES};
+
 fn write(path: &Path, bytes: &[u8]) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, bytes).unwrap();
@@ -91,32 +97,47 @@ fn autonlp_nan_solution_value_skips_the_document() {
     assert!(e.path.ends_with("train.data") && e.line == Some(1) && e.reason.contains("no label"), "{e}");
 }
 
+/// Writes the AutoML layout `t_{train,test}.{data,solution}` in `d` from the four texts and
+/// converts it (the layout must be detected and the conversion must succeed).
+fn convert_automl_files(
+    d: &Path,
+    [train, train_solution, test, test_solution]: [&str; 4],
+) -> (converters_tabular::TabularSummary, converters_tabular::MemorySink, SkipReport) {
+    write(&d.join("t_train.data"), train.as_bytes());
+    write(&d.join("t_train.solution"), train_solution.as_bytes());
+    write(&d.join("t_test.data"), test.as_bytes());
+    write(&d.join("t_test.solution"), test_solution.as_bytes());
+    let layout = converters_tabular::AutoMlLayout::detect(d).unwrap().unwrap();
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    let mut sink = converters_tabular::MemorySink::default();
+    let summary = converters_tabular::convert_automl(&layout, &Default::default(), &mut sink, &mut report).unwrap();
+    (summary, sink, report)
+}
+
+/// Converts an AutoML layout in `d` of 10 one-feature train rows whose first solution row is
+/// `first` (the others alternate between the 2 classes) and 3 test rows; asserts 9 train rows
+/// remain and the first skip names line 1 of `t_train.solution` with `reason`. The records.
+fn first_solution_row_is_skipped(d: &Path, first: &str, reason: &str) -> converters_tabular::MemorySink {
+    let train: String = (0..10).map(|i| format!("{i} 1\n")).collect();
+    let mut sol = format!("{first}\n");
+    for i in 1..10 {
+        sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
+    }
+    let (summary, sink, report) = convert_automl_files(d, [&train, &sol, "1 1\n2 1\n3 1\n", "1 0\n0 1\n1 0\n"]);
+    assert_eq!(summary.n_train, 9);
+    let e = &report.entries()[0];
+    assert!(e.path.ends_with("t_train.solution") && e.line == Some(1) && e.reason.contains(reason), "{e}");
+    sink
+}
+
 /// Bug (issue 9 corpus): an AutoML solution value `nan` passed `parse_solution` and became a
 /// NaN `label_score`; the whole conversion then failed validation.
 #[test]
 fn automl_nan_solution_value_skips_the_row() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let mut train = String::new();
-    let mut sol = String::from("nan 0\n");
-    for i in 0..10 {
-        train.push_str(&format!("{i} 1\n"));
-        if i > 0 {
-            sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
-        }
-    }
-    write(&d.join("t_train.data"), train.as_bytes());
-    write(&d.join("t_train.solution"), sol.as_bytes());
-    write(&d.join("t_test.data"), b"1 1\n2 1\n3 1\n");
-    write(&d.join("t_test.solution"), b"1 0\n0 1\n1 0\n");
-    let layout = converters_tabular::AutoMlLayout::detect(d).unwrap().unwrap();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let mut sink = converters_tabular::MemorySink::default();
-    let summary = converters_tabular::convert_automl(&layout, &Default::default(), &mut sink, &mut report).unwrap();
-    assert_eq!(summary.n_train, 9);
+    let sink = first_solution_row_is_skipped(d, "nan 0", "not finite");
     assert!(sink.train.iter().all(|ex| ex.label_score.iter().all(|s| s.is_finite())));
-    let e = &report.entries()[0];
-    assert!(e.path.ends_with("t_train.solution") && e.line == Some(1) && e.reason.contains("not finite"), "{e}");
 }
 
 /// Bug (fuzz automl_reader, second campaign): a solution value like `1e39` (or the fuzzer's
@@ -127,32 +148,12 @@ fn automl_nan_solution_value_skips_the_row() {
 fn automl_solution_value_beyond_f32_range_skips_the_row() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let mut train = String::new();
-    let mut sol = String::from("0 1e39\n");
-    for i in 0..10 {
-        train.push_str(&format!("{i} 1\n"));
-        if i > 0 {
-            sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
-        }
-    }
-    write(&d.join("t_train.data"), train.as_bytes());
-    write(&d.join("t_train.solution"), sol.as_bytes());
-    write(&d.join("t_test.data"), b"1 1\n2 1\n3 1\n");
-    write(&d.join("t_test.solution"), b"1 0\n0 1\n1 0\n");
-    let layout = converters_tabular::AutoMlLayout::detect(d).unwrap().unwrap();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let mut sink = converters_tabular::MemorySink::default();
-    let summary = converters_tabular::convert_automl(&layout, &Default::default(), &mut sink, &mut report).unwrap();
-    assert_eq!(summary.n_train, 9);
-    let e = &report.entries()[0];
-    assert!(e.path.ends_with("t_train.solution") && e.line == Some(1) && e.reason.contains("1e39"), "{e}");
+    first_solution_row_is_skipped(d, "0 1e39", "1e39");
 
     // The fuzzer's input, through the target's code and its assertion.
     let file = regressions("automl_reader").into_iter().find(|f| f.to_string_lossy().contains("f32-overflow")).expect("committed input");
     let tmp = tempfile::tempdir().unwrap();
-    for (name, part) in AUTOML.iter().zip(split_parts(&fs::read(&file).unwrap(), AUTOML.len())) {
-        write(&tmp.path().join(name), &part);
-    }
+    materialise(tmp.path(), AUTOML_FILES, &fs::read(&file).unwrap());
     let layout = converters_tabular::AutoMlLayout::detect(tmp.path()).unwrap().unwrap();
     let mut report = SkipReport::new(ErrorPolicy::default());
     let mut sink = converters_tabular::MemorySink::default();
@@ -176,14 +177,7 @@ fn automl_one_ragged_dense_row_keeps_the_file_dense() {
         train.push_str(&if i == 5 { format!("{i} 0\n") } else { format!("{i} 0 {}\n", i * 2) });
         sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
     }
-    write(&d.join("t_train.data"), train.as_bytes());
-    write(&d.join("t_train.solution"), sol.as_bytes());
-    write(&d.join("t_test.data"), b"1 0 1\n2 0 2\n");
-    write(&d.join("t_test.solution"), b"1 0\n0 1\n");
-    let layout = converters_tabular::AutoMlLayout::detect(d).unwrap().unwrap();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let mut sink = converters_tabular::MemorySink::default();
-    let summary = converters_tabular::convert_automl(&layout, &Default::default(), &mut sink, &mut report).unwrap();
+    let (summary, _, report) = convert_automl_files(d, [&train, &sol, "1 0 1\n2 0 2\n", "1 0\n0 1\n"]);
     assert_eq!((summary.features, summary.n_train, summary.n_test), (3, 9, 2));
     assert_eq!(report.entries()[0].line, Some(6));
     assert_eq!(report.len(), 1);
@@ -257,12 +251,10 @@ fn committed_fuzz_regressions_do_not_panic() {
     for file in regressions("labels_csv") {
         let _ = converters_common::labels::read_labels_csv(&file);
     }
-    // Multi-file targets: parts cut at the separator of fuzz/src/lib.rs, one file each.
+    // Multi-file targets: parts cut at the separator of fuzz/src/layout.rs, one file each.
     for file in regressions("automl_reader") {
         let tmp = tempfile::tempdir().unwrap();
-        for (name, part) in AUTOML.iter().zip(split_parts(&fs::read(&file).unwrap(), AUTOML.len())) {
-            write(&tmp.path().join(name), &part);
-        }
+        materialise(tmp.path(), AUTOML_FILES, &fs::read(&file).unwrap());
         if let Ok(Some(layout)) = converters_tabular::AutoMlLayout::detect(tmp.path()) {
             let mut report = SkipReport::new(ErrorPolicy::default());
             let mut sink = converters_tabular::MemorySink::default();
@@ -270,45 +262,12 @@ fn committed_fuzz_regressions_do_not_panic() {
         }
     }
 
-    const AUTONLP: &[&str] = &["O1.data/meta.json", "O1.data/train.data", "O1.data/train.solution", "O1.data/test.data", "O1.solution"];
     for file in regressions("autonlp_reader") {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("O1");
-        for (name, part) in AUTONLP.iter().zip(split_parts(&fs::read(&file).unwrap(), AUTONLP.len())) {
-            write(&root.join(name), &part);
-        }
+        materialise(&root, AUTONLP_FILES, &fs::read(&file).unwrap());
         let _ = convert_text(&root);
     }
-}
-
-/// The files of fuzz/fuzz_targets/automl_reader.rs, in the order of the input's parts.
-const AUTOML: &[&str] = &[
-    "t_train.data",
-    "t_train.solution",
-    "t_test.data",
-    "t_test.solution",
-    "t_valid.data",
-    "t_valid.solution",
-    "t_feat.name",
-    "t_label.name",
-];
-
-/// `fuzz/src/lib.rs`'s `split_parts`: at most `max` parts cut at `"\n@@@\n"`.
-fn split_parts(data: &[u8], max: usize) -> Vec<Vec<u8>> {
-    const SEPARATOR: &[u8] = b"\n@@@\n";
-    let mut parts = Vec::new();
-    let mut rest = data;
-    while parts.len() + 1 < max {
-        match rest.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
-            Some(i) => {
-                parts.push(rest[..i].to_vec());
-                rest = &rest[i + SEPARATOR.len()..];
-            }
-            None => break,
-        }
-    }
-    parts.push(rest.to_vec());
-    parts
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -446,16 +405,22 @@ fn class_names_stay_distinct_and_one_per_line() {
     assert!(lines.contains(&"n\\xffu") && lines.contains(&"n\\xfeu") && lines.contains(&"two\\x0alines"), "{lines:?}");
 }
 
+/// A 30-row `t.csv` converted by the binary into `dir/ds` (dataset name `t`).
+fn converted_table(dir: &Path) -> PathBuf {
+    let csv = dir.join("t.csv");
+    write(&csv, table(30).as_bytes());
+    let out = dir.join("ds");
+    let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), out.as_os_str(), "--name".as_ref(), "t".as_ref(), "--quiet".as_ref()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    out
+}
+
 /// Bug (issue 22, item 9): a `_label.name` / `_feat.name` whose line count differs from the
 /// data was not reported by the validator (feature names were not checked at all).
 #[test]
 fn validator_counts_feature_name_lines() {
     let tmp = tempfile::tempdir().unwrap();
-    let csv = tmp.path().join("t.csv");
-    write(&csv, table(30).as_bytes());
-    let out = tmp.path().join("ds");
-    let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), out.as_os_str(), "--name".as_ref(), "t".as_ref(), "--quiet".as_ref()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = converted_table(tmp.path());
     let feat = out.join("t_feat.name");
     let text = fs::read_to_string(&feat).unwrap();
     fs::write(&feat, format!("extra\n{text}")).unwrap();
@@ -468,11 +433,7 @@ fn validator_counts_feature_name_lines() {
 #[test]
 fn huge_declared_output_dim_allocates_nothing() {
     let tmp = tempfile::tempdir().unwrap();
-    let csv = tmp.path().join("t.csv");
-    write(&csv, table(30).as_bytes());
-    let out = tmp.path().join("ds");
-    let o = bin(&["convert".as_ref(), csv.as_os_str(), "-o".as_ref(), out.as_os_str(), "--name".as_ref(), "t".as_ref(), "--quiet".as_ref()]);
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = converted_table(tmp.path());
     for sub in ["train", "test"] {
         let p = out.join(format!("t.data/{sub}/metadata.textproto"));
         let t = fs::read_to_string(&p).unwrap();

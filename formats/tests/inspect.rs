@@ -78,15 +78,24 @@ fn walk(dir: &Path) -> u64 {
         .sum()
 }
 
+/// `inspect` of the shared dataset `name` with the checks every shared image set gets
+/// ([`check_common`] on its `train_file` and `(train, test)` counts), its storage `format` and
+/// its shape `(sequence_size, row_count, col_count, num_channels, effective_channels)`; `None`
+/// without the shared data.
+fn inspected(name: &str, train_file: &str, (train, test): (u64, u64), format: Format, shape: [i32; 5]) -> Option<Inspection> {
+    let dir = shared(name)?;
+    let i = inspect(&dir).unwrap();
+    assert_eq!(i.name, name);
+    check_common(&i, &dir, train_file, train, test);
+    assert_eq!(i.format, format);
+    let s = i.shape;
+    assert_eq!([s.sequence_size, s.row_count, s.col_count, s.num_channels, s.effective_channels], shape);
+    Some(i)
+}
+
 #[test]
 fn monkeys() {
-    let Some(dir) = shared("Monkeys") else { return };
-    let i = inspect(&dir).unwrap();
-    assert_eq!(i.name, "Monkeys");
-    check_common(&i, &dir, "sample-Monkeys-train.tfrecord", 26, 4);
-    assert_eq!(i.format, Format::Compressed);
-    let s = i.shape;
-    assert_eq!((s.sequence_size, s.row_count, s.col_count, s.num_channels, s.effective_channels), (1, -1, -1, -1, 3));
+    let Some(i) = inspected("Monkeys", "sample-Monkeys-train.tfrecord", (26, 4), Format::Compressed, [1, -1, -1, -1, 3]) else { return };
     assert_eq!(i.shape.to_string(), "(1, -1, -1, -1→3)");
     assert_eq!(i.label_names_total, 0);
     assert_eq!(i.vocabulary_size, 0);
@@ -100,13 +109,7 @@ fn monkeys() {
 
 #[test]
 fn miniciao() {
-    let Some(dir) = shared("miniciao") else { return };
-    let i = inspect(&dir).unwrap();
-    assert_eq!(i.name, "miniciao");
-    check_common(&i, &dir, "sample-miniciao-train.tfrecord", 82, 18);
-    assert_eq!(i.format, Format::Compressed);
-    let s = i.shape;
-    assert_eq!((s.sequence_size, s.row_count, s.col_count, s.num_channels, s.effective_channels), (1, 32, 32, 3, 3));
+    let Some(i) = inspected("miniciao", "sample-miniciao-train.tfrecord", (82, 18), Format::Compressed, [1, 32, 32, 3, 3]) else { return };
     assert_eq!(i.label_names_total, 10);
     assert_eq!(i.label_names[0], "airplane");
     assert_eq!(i.label_names[9], "truck");
@@ -116,13 +119,7 @@ fn miniciao() {
 
 #[test]
 fn mini1() {
-    let Some(dir) = shared("mini1") else { return };
-    let i = inspect(&dir).unwrap();
-    assert_eq!(i.name, "mini1");
-    check_common(&i, &dir, "sample-train-50-lines", 50, 10);
-    assert_eq!(i.format, Format::Dense);
-    let s = i.shape;
-    assert_eq!((s.sequence_size, s.row_count, s.col_count, s.num_channels, s.effective_channels), (1, 28, 28, -1, 1));
+    let Some(i) = inspected("mini1", "sample-train-50-lines", (50, 10), Format::Dense, [1, 28, 28, -1, 1]) else { return };
     // Legacy test labels are not trusted: the test histogram comes from the solution.
     assert_eq!(i.subset("test").unwrap().histogram_source, HistogramSource::Solution);
     assert_eq!(i.subset("train").unwrap().frame_height, None);

@@ -2,25 +2,13 @@
 //! (see the crate docs); the conversion gives records or a clear error, never a panic.
 #![no_main]
 
-use autodl_format_fuzz::{fresh_dir, materialise, scratch_root, split_parts};
+use autodl_format_fuzz::{tree_from_input, AUTOML_FILES};
 use converters_common::SkipReport;
 use converters_tabular::{convert_automl, AutoMlLayout, MemorySink, TabularOptions};
 use libfuzzer_sys::fuzz_target;
 
-const FILES: &[&str] = &[
-    "t_train.data",
-    "t_train.solution",
-    "t_test.data",
-    "t_test.solution",
-    "t_valid.data",
-    "t_valid.solution",
-    "t_feat.name",
-    "t_label.name",
-];
-
 fuzz_target!(|data: &[u8]| {
-    let dir = fresh_dir(scratch_root("automl_reader"), "t");
-    materialise(&dir, FILES, &split_parts(data, FILES.len()));
+    let dir = tree_from_input("automl_reader", "t", AUTOML_FILES, data);
     let layout = match AutoMlLayout::detect(&dir) {
         Ok(Some(l)) => l,
         Ok(None) => return,

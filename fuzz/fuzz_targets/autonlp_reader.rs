@@ -2,22 +2,13 @@
 //! `.data`/`.solution` files; the conversion gives documents or a clear error, never a panic.
 #![no_main]
 
-use autodl_format_fuzz::{fresh_dir, materialise, scratch_root, split_parts};
+use autodl_format_fuzz::{tree_from_input, AUTONLP_FILES};
 use converters_common::SkipReport;
 use converters_text::{convert_corpus, Corpus, MemorySink, TextOptions};
 use libfuzzer_sys::fuzz_target;
 
-const FILES: &[&str] = &[
-    "O1.data/meta.json",
-    "O1.data/train.data",
-    "O1.data/train.solution",
-    "O1.data/test.data",
-    "O1.solution",
-];
-
 fuzz_target!(|data: &[u8]| {
-    let dir = fresh_dir(scratch_root("autonlp_reader"), "O1");
-    materialise(&dir, FILES, &split_parts(data, FILES.len()));
+    let dir = tree_from_input("autonlp_reader", "O1", AUTONLP_FILES, data);
     let opts = TextOptions::default();
     let mut report = SkipReport::default();
     let corpus = match Corpus::open(&dir, &opts.columns, &mut report) {

@@ -3,22 +3,13 @@
 //! a dataset it calls valid is readable record by record.
 #![no_main]
 
-use autodl_format_fuzz::{fresh_dir, materialise, scratch_root, split_parts};
+use autodl_format_fuzz::{tree_from_input, DATASET_FILES};
 use formats::dataset::DatasetReader;
 use formats::validate::{validate, ValidateOptions};
 use libfuzzer_sys::fuzz_target;
 
-const FILES: &[&str] = &[
-    "d.data/train/metadata.textproto",
-    "d.data/train/sample-d-train.tfrecord",
-    "d.data/test/metadata.textproto",
-    "d.data/test/sample-d-test.tfrecord",
-    "d.solution",
-];
-
 fuzz_target!(|data: &[u8]| {
-    let root = fresh_dir(scratch_root("dataset_open"), "tree");
-    materialise(&root, FILES, &split_parts(data, FILES.len()));
+    let root = tree_from_input("dataset_open", "tree", DATASET_FILES, data);
     let report = validate(&root, &ValidateOptions::default());
     assert_eq!(report.valid, report.errors == 0);
     if !report.valid {

@@ -4,19 +4,15 @@
 
 use std::path::Path;
 
+use autodl_format_fuzz::check_text_parser;
 use formats::metadata::DataSpec;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
     let path = Path::new("fuzz/metadata.textproto");
-    match DataSpec::parse_with_notes(text, path) {
-        Ok(parsed) => {
-            let printed = parsed.spec.to_textproto();
-            let again = DataSpec::parse(&printed, path)
-                .unwrap_or_else(|e| panic!("printed metadata must parse: {e}\n{printed}"));
-            assert_eq!(again, parsed.spec, "print/parse must round-trip");
-        }
-        Err(e) => assert!(e.to_string().contains("metadata.textproto"), "error must name the file: {e}"),
-    }
+    check_text_parser(data, path, DataSpec::parse_with_notes, |parsed| {
+        let printed = parsed.spec.to_textproto();
+        let again = DataSpec::parse(&printed, path).unwrap_or_else(|e| panic!("printed metadata must parse: {e}\n{printed}"));
+        assert_eq!(again, parsed.spec, "print/parse must round-trip");
+    });
 });

@@ -1,32 +1,13 @@
 //! Helpers shared by the fuzz targets: cutting one fuzz input into several files, and a
 //! per-process scratch folder where targets that read folders materialise them.
 //!
-//! Input convention for multi-file targets: parts separated by [`SEPARATOR`]; part *k* becomes
-//! file *k* of the target's list. An input with fewer parts leaves the later files absent, so
-//! the fuzzer also explores missing files.
+//! How an input is cut into files: [`layout`].
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-/// Separates the files packed into one fuzz input.
-pub const SEPARATOR: &[u8] = b"\n@@@\n";
-
-/// At most `max` parts of `data` cut at [`SEPARATOR`]; the last part keeps any further separators.
-pub fn split_parts(data: &[u8], max: usize) -> Vec<&[u8]> {
-    let mut parts = Vec::new();
-    let mut rest = data;
-    while parts.len() + 1 < max {
-        match rest.windows(SEPARATOR.len()).position(|w| w == SEPARATOR) {
-            Some(i) => {
-                parts.push(&rest[..i]);
-                rest = &rest[i + SEPARATOR.len()..];
-            }
-            None => break,
-        }
-    }
-    parts.push(rest);
-    parts
-}
+pub mod layout;
+pub use layout::{materialise, split_parts, AUTOML_FILES, AUTONLP_FILES, DATASET_FILES, SEPARATOR};
 
 /// Joins parts with [`SEPARATOR`] (used to build seed inputs).
 pub fn join_parts(parts: &[&[u8]]) -> Vec<u8> {
@@ -55,14 +36,28 @@ pub fn fresh_dir(root: &Path, name: &str) -> PathBuf {
     dir
 }
 
-/// Writes `files[k]` to `dir/names[k]` for the parts present (parent folders created).
-pub fn materialise(dir: &Path, names: &[&str], parts: &[&[u8]]) {
-    for (name, bytes) in names.iter().zip(parts) {
-        let path = dir.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).expect("scratch folder must be creatable");
+/// A fresh scratch folder `name` of `target` holding the files `names` cut from `data`.
+pub fn tree_from_input(target: &str, name: &str, names: &[&str], data: &[u8]) -> PathBuf {
+    let dir = fresh_dir(scratch_root(target), name);
+    materialise(&dir, names, data);
+    dir
+}
+
+/// The shared check of the single-text targets: non-UTF-8 input is passed over, a parse error
+/// must name `path`'s file, and what parses goes to `parsed` for the target's own round trip.
+pub fn check_text_parser<T, E: std::fmt::Display>(
+    data: &[u8],
+    path: &Path,
+    parse: impl FnOnce(&str, &Path) -> Result<T, E>,
+    parsed: impl FnOnce(T),
+) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    match parse(text, path) {
+        Ok(value) => parsed(value),
+        Err(e) => {
+            let name = path.file_name().map_or_else(Default::default, |n| n.to_string_lossy());
+            assert!(e.to_string().contains(&*name), "error must name the file: {e}")
         }
-        std::fs::write(&path, bytes).expect("scratch file must be writable");
     }
 }
 

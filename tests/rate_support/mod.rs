@@ -8,13 +8,14 @@ use std::process::{Command, Output};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_autodl-format");
 
-/// A seeded generator of the test images (an LCG: the same pictures on every machine).
+#[path = "../support/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
+
+/// A seeded generator of the test images (the same pictures on every machine).
 fn lcg(seed: u64) -> impl FnMut() -> u32 {
-    let mut state = seed;
-    move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (state >> 33) as u32
-    }
+    let mut rng = Lcg(seed);
+    move || rng.bits31()
 }
 
 /// Whether pixel (x, y) of a 24×24 picture of `class` (0 disc, 1 bar, 2 ring) centred on
@@ -29,44 +30,46 @@ fn on_shape(class: usize, x: u32, y: u32, cx: u32, cy: u32) -> bool {
     }
 }
 
-/// `per_class` 24×24 PNGs in each of 3 class folders (`disc/`, `bar/`, `ring/`): a shape whose
-/// class is visible, random position and colours from a fixed seed.
-pub fn write_image_folder(dir: &Path, per_class: usize) {
-    let mut next = lcg(0x5eed);
+/// `per_class` 24×24 PNGs `NNN.png` in each of `disc/`, `bar/`, `ring/`: for each, the shape's
+/// centre is drawn from the generator seeded with `seed`, then `draw(class, cx, cy, next)`
+/// paints the picture (drawing what else it needs from the same generator).
+fn write_shapes(dir: &Path, per_class: usize, seed: u64, mut draw: impl FnMut(usize, u32, u32, &mut dyn FnMut() -> u32) -> image::RgbImage) {
+    let mut next = lcg(seed);
     for (class, name) in ["disc", "bar", "ring"].iter().enumerate() {
         std::fs::create_dir_all(dir.join(name)).unwrap();
         for k in 0..per_class {
             let (cx, cy) = (8 + next() % 8, 8 + next() % 8);
-            let fg = image::Rgb([(100 + next() % 156) as u8, (next() % 256) as u8, (100 + next() % 156) as u8]);
-            let bg = image::Rgb([(next() % 60) as u8, (next() % 60) as u8, (next() % 60) as u8]);
-            let img = image::RgbImage::from_fn(24, 24, |x, y| if on_shape(class, x, y, cx, cy) { fg } else { bg });
-            img.save(dir.join(name).join(format!("{k:03}.png"))).unwrap();
+            draw(class, cx, cy, &mut next).save(dir.join(name).join(format!("{k:03}.png"))).unwrap();
         }
     }
+}
+
+/// `per_class` 24×24 PNGs in each of 3 class folders (`disc/`, `bar/`, `ring/`): a shape whose
+/// class is visible, random position and colours from a fixed seed.
+pub fn write_image_folder(dir: &Path, per_class: usize) {
+    write_shapes(dir, per_class, 0x5eed, |class, cx, cy, next| {
+        let fg = image::Rgb([(100 + next() % 156) as u8, (next() % 256) as u8, (100 + next() % 156) as u8]);
+        let bg = image::Rgb([(next() % 60) as u8, (next() % 60) as u8, (next() % 60) as u8]);
+        image::RgbImage::from_fn(24, 24, |x, y| if on_shape(class, x, y, cx, cy) { fg } else { bg })
+    });
 }
 
 /// `per_class` noisy 24×24 PNGs in `disc/`, `bar/`, `ring/`: the shape is faint under strong
 /// noise, so the learner keeps improving for the whole budget (an easy set is learnt in two
 /// predictions and the run ends early) and the curve gets several points.
 pub fn write_noisy_image_folder(dir: &Path, per_class: usize) {
-    let mut next = lcg(0x0dd5_eed);
-    for (class, name) in ["disc", "bar", "ring"].iter().enumerate() {
-        std::fs::create_dir_all(dir.join(name)).unwrap();
-        for k in 0..per_class {
-            let (cx, cy) = (8 + next() % 8, 8 + next() % 8);
-            let mut noise: Vec<u8> = (0..24 * 24 * 3).map(|_| (next() % 200) as u8).collect();
-            for y in 0..24u32 {
-                for x in 0..24u32 {
-                    if on_shape(class, x, y, cx, cy) {
-                        let i = ((y * 24 + x) * 3) as usize;
-                        noise[i] = noise[i].saturating_add(40);
-                    }
+    write_shapes(dir, per_class, 0x0dd5_eed, |class, cx, cy, next| {
+        let mut noise: Vec<u8> = (0..24 * 24 * 3).map(|_| (next() % 200) as u8).collect();
+        for y in 0..24u32 {
+            for x in 0..24u32 {
+                if on_shape(class, x, y, cx, cy) {
+                    let i = ((y * 24 + x) * 3) as usize;
+                    noise[i] = noise[i].saturating_add(40);
                 }
             }
-            let img = image::RgbImage::from_raw(24, 24, noise).unwrap();
-            img.save(dir.join(name).join(format!("{k:03}.png"))).unwrap();
         }
-    }
+        image::RgbImage::from_raw(24, 24, noise).unwrap()
+    });
 }
 
 /// Chromium: `$AUTODL_CHROMIUM`, `chromium` or `chromium-browser`. `None` (with a message) when
@@ -172,11 +175,10 @@ pub fn write_audio_folder(dir: &Path, per_class: usize) {
     for (class, hz) in [("low", 300.0f64), ("high", 1500.0)] {
         std::fs::create_dir_all(dir.join(class)).unwrap();
         for k in 0..per_class {
-            let mut state = 0x5eed_u64 ^ (k as u64 * 7919) ^ hz as u64;
+            let mut rng = Lcg(0x5eed_u64 ^ (k as u64 * 7919) ^ hz as u64);
             let samples: Vec<i16> = (0..rate as usize / 2)
                 .map(|i| {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    let noise = ((state >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 0.1;
+                    let noise = rng.centred() * 0.1;
                     let f = hz * (1.0 + k as f64 / 40.0);
                     let v = 0.5 * (2.0 * std::f64::consts::PI * f * i as f64 / f64::from(rate)).sin() + noise;
                     (v * 32767.0) as i16

@@ -7,6 +7,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "cli.rs"]
+mod cli;
+pub use cli::tree;
+
 pub fn real_bin() -> &'static str {
     env!("CARGO_BIN_EXE_autodl-format")
 }
@@ -86,24 +90,6 @@ exec "$real" "$@"
 /// PATH with `first` in front.
 pub fn path_with(first: &Path) -> String {
     format!("{}:{}", first.display(), std::env::var("PATH").unwrap_or_default())
-}
-
-/// Every file below `dir` with its bytes, sorted by relative path.
-pub fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((p.strip_prefix(dir).unwrap().to_path_buf(), fs::read(&p).unwrap()));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// `convert` of `raw` into `out` with the real binary.

@@ -14,21 +14,19 @@
 //!
 //! Usage: `cargo run --release -p trainer --example make_bench_datasets -- OUT_DIR [--force]`
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::dataset::WriterOptions;
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
+use trainer::scoring::rng::SplitMix64;
 
-struct Rng(u64);
+/// The project's generator (scoring's SplitMix64) with the f32 draws the generators below use.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next()
     }
     fn unit(&mut self) -> f32 {
         (self.next() >> 40) as f32 / (1u64 << 24) as f32
@@ -69,69 +67,81 @@ fn draw(rng: &mut Rng, class: usize) -> Vec<u8> {
     png
 }
 
-fn shapes(out: PathBuf, force: bool) -> formats::Result<()> {
-    let mut rng = Rng(11);
-    let mut w = DatasetWriter::create(&out, "shapes", WriterOptions { force, ..Default::default() })?;
-    for (count, test) in [(400, true), (2000, false)] {
-        for i in 0..count {
-            let class = ((rng.next() >> 7) % 4) as usize;
-            let frames = Frames::Compressed(vec![draw(&mut rng, class)]);
-            let _ = i;
-            if test {
-                w.push_test(&frames, &[class as i64], &[1.0])?;
-            } else {
-                w.push_train(&frames, &[class as i64], &[1.0])?;
-            }
-        }
-    }
-    let spec = DataSpec {
-        output_dim: 4,
-        matrix_spec: vec![MatrixSpec {
-            row_count: SIDE as i32,
-            col_count: SIDE as i32,
-            num_channels: 3,
-            has_locality_col: true,
-            has_locality_row: true,
-            format: Format::Compressed,
-            ..Default::default()
-        }],
-        label_to_index_map: SHAPES.iter().enumerate().map(|(i, s)| (s.to_string(), i as i32)).collect(),
-        ..Default::default()
-    };
-    let names: Vec<String> = SHAPES.iter().map(|s| s.to_string()).collect();
-    w.finish(spec, Some(&names))?;
+#[path = "../../tests/support/datasets.rs"]
+mod datasets;
+
+/// Writes the single-label dataset `out` with the class names `classes`, also as its label map.
+fn write_dataset(
+    out: &Path,
+    name: &str,
+    force: bool,
+    counts: (usize, usize),
+    mut example: impl FnMut() -> (Frames, usize),
+    spec: DataSpec,
+    classes: &[&str],
+) -> formats::Result<()> {
+    let label_to_index_map = classes.iter().enumerate().map(|(i, s)| (s.to_string(), i as i32)).collect();
+    let spec = DataSpec { label_to_index_map, ..spec };
+    datasets::write_single_label(out, name, WriterOptions { force, ..Default::default() }, counts, |_, _| example(), spec, classes)?;
     Ok(())
+}
+
+/// One `side`×`side` RGB picture per frame, stored compressed (images, video frames).
+fn rgb_frames(side: usize) -> MatrixSpec {
+    MatrixSpec {
+        row_count: side as i32,
+        col_count: side as i32,
+        num_channels: 3,
+        has_locality_col: true,
+        has_locality_row: true,
+        format: Format::Compressed,
+        ..Default::default()
+    }
+}
+
+/// One value per frame, frames in time order (audio samples, tokens).
+fn one_value_frames() -> MatrixSpec {
+    MatrixSpec {
+        row_count: 1,
+        col_count: 1,
+        num_channels: 1,
+        has_locality_col: true,
+        has_locality_row: true,
+        format: Format::Dense,
+        ..Default::default()
+    }
+}
+
+fn shapes(out: PathBuf, force: bool) -> formats::Result<()> {
+    let mut rng = Rng(SplitMix64(11));
+    let example = || {
+        let class = ((rng.next() >> 7) % 4) as usize;
+        (Frames::Compressed(vec![draw(&mut rng, class)]), class)
+    };
+    let spec = DataSpec { output_dim: 4, matrix_spec: vec![rgb_frames(SIDE)], ..Default::default() };
+    write_dataset(&out, "shapes", force, (400, 2000), example, spec, &SHAPES)
 }
 
 const FEATURES: usize = 12;
 
 fn nonlinear(out: PathBuf, force: bool) -> formats::Result<()> {
-    let mut rng = Rng(23);
-    let mut w = DatasetWriter::create(&out, "nonlinear", WriterOptions { force, ..Default::default() })?;
-    for (count, test) in [(1000, true), (5000, false)] {
-        for _ in 0..count {
-            let x: Vec<f32> = (0..FEATURES).map(|_| rng.normal()).collect();
-            // Class from a ring, an interaction and a periodic term; label noise 3 %.
-            let score = (x[0] * x[0] + x[1] * x[1]).sqrt() - 1.2 + 0.8 * (x[2] * x[3]).tanh() + 0.6 * (2.0 * x[4]).sin();
-            let mut class = if score < -0.35 { 0 } else if score < 0.45 { 1 } else { 2 };
-            if rng.unit() < 0.03 {
-                class = (rng.next() % 3) as i64;
-            }
-            let frames = Frames::dense_uniform(x, FEATURES).expect("one frame of FEATURES values");
-            if test {
-                w.push_test(&frames, &[class], &[1.0])?;
-            } else {
-                w.push_train(&frames, &[class], &[1.0])?;
-            }
+    let mut rng = Rng(SplitMix64(23));
+    let example = || {
+        let x: Vec<f32> = (0..FEATURES).map(|_| rng.normal()).collect();
+        // Class from a ring, an interaction and a periodic term; label noise 3 %.
+        let score = (x[0] * x[0] + x[1] * x[1]).sqrt() - 1.2 + 0.8 * (x[2] * x[3]).tanh() + 0.6 * (2.0 * x[4]).sin();
+        let mut class = if score < -0.35 { 0 } else if score < 0.45 { 1 } else { 2 };
+        if rng.unit() < 0.03 {
+            class = (rng.next() % 3) as usize;
         }
-    }
+        (Frames::dense_uniform(x, FEATURES).expect("one frame of FEATURES values"), class)
+    };
     let spec = DataSpec {
         output_dim: 3,
         matrix_spec: vec![MatrixSpec { row_count: 1, col_count: FEATURES as i32, num_channels: 1, ..Default::default() }],
         ..Default::default()
     };
-    w.finish(spec, None)?;
-    Ok(())
+    write_dataset(&out, "nonlinear", force, (1000, 5000), example, spec, &[])
 }
 
 const TONE_CLASSES: [&str; 6] = ["chirp_up", "chirp_down", "harmonic", "low_noise", "high_noise", "clicks"];
@@ -215,39 +225,20 @@ fn tone_clip(rng: &mut Rng, class: usize, seconds: f32) -> Vec<f32> {
 /// `tones`: 800 train + 200 test mono 16 kHz clips of 0.3–2 s (DENSE samples in [-1, 1],
 /// AUTODL_FORMAT.md §5.3), six classes of synthesised sounds; one clip in 40 is pure silence.
 fn tones(out: PathBuf, force: bool) -> formats::Result<()> {
-    let mut rng = Rng(37);
-    let mut w = DatasetWriter::create(&out, "tones", WriterOptions { force, ..Default::default() })?;
-    for (count, test) in [(200, true), (800, false)] {
-        for _ in 0..count {
-            let class = (rng.next() % TONE_CLASSES.len() as u64) as usize;
-            let seconds = 0.3 + rng.unit() * 1.7;
-            let clip = if rng.next() % 40 == 0 { vec![0f32; (seconds * TONE_RATE) as usize] } else { tone_clip(&mut rng, class, seconds) };
-            let frames = Frames::dense_uniform(clip, 1).expect("one sample per frame");
-            if test {
-                w.push_test(&frames, &[class as i64], &[1.0])?;
-            } else {
-                w.push_train(&frames, &[class as i64], &[1.0])?;
-            }
-        }
-    }
+    let mut rng = Rng(SplitMix64(37));
+    let example = || {
+        let class = (rng.next() % TONE_CLASSES.len() as u64) as usize;
+        let seconds = 0.3 + rng.unit() * 1.7;
+        let clip = if rng.next() % 40 == 0 { vec![0f32; (seconds * TONE_RATE) as usize] } else { tone_clip(&mut rng, class, seconds) };
+        (Frames::dense_uniform(clip, 1).expect("one sample per frame"), class)
+    };
     let spec = DataSpec {
         output_dim: TONE_CLASSES.len() as i32,
         sequence_size: -1,
-        matrix_spec: vec![MatrixSpec {
-            row_count: 1,
-            col_count: 1,
-            num_channels: 1,
-            has_locality_col: true,
-            has_locality_row: true,
-            format: Format::Dense,
-            ..Default::default()
-        }],
-        label_to_index_map: TONE_CLASSES.iter().enumerate().map(|(i, s)| (s.to_string(), i as i32)).collect(),
+        matrix_spec: vec![one_value_frames()],
         ..Default::default()
     };
-    let names: Vec<String> = TONE_CLASSES.iter().map(|s| s.to_string()).collect();
-    w.finish(spec, Some(&names))?;
-    Ok(())
+    write_dataset(&out, "tones", force, (200, 800), example, spec, &TONE_CLASSES)
 }
 
 fn main() {
@@ -322,37 +313,18 @@ fn motion_clip(rng: &mut Rng, class: usize) -> Vec<Vec<u8>> {
 /// `motion` (video): 600 train + 200 test clips of 8–16 RGB 32×32 JPEG frames
 /// (AUTODL_FORMAT.md §5.2, `sequence_size: -1`), four classes of drift direction.
 fn motion(out: PathBuf, force: bool) -> formats::Result<()> {
-    let mut rng = Rng(53);
-    let mut w = DatasetWriter::create(&out, "motion", WriterOptions { force, ..Default::default() })?;
-    for (count, test) in [(200, true), (600, false)] {
-        for _ in 0..count {
-            let class = (rng.next() % MOTION_CLASSES.len() as u64) as usize;
-            let frames = Frames::Compressed(motion_clip(&mut rng, class));
-            if test {
-                w.push_test(&frames, &[class as i64], &[1.0])?;
-            } else {
-                w.push_train(&frames, &[class as i64], &[1.0])?;
-            }
-        }
-    }
+    let mut rng = Rng(SplitMix64(53));
+    let example = || {
+        let class = (rng.next() % MOTION_CLASSES.len() as u64) as usize;
+        (Frames::Compressed(motion_clip(&mut rng, class)), class)
+    };
     let spec = DataSpec {
         output_dim: MOTION_CLASSES.len() as i32,
         sequence_size: -1,
-        matrix_spec: vec![MatrixSpec {
-            row_count: MOTION_SIDE as i32,
-            col_count: MOTION_SIDE as i32,
-            num_channels: 3,
-            has_locality_col: true,
-            has_locality_row: true,
-            format: Format::Compressed,
-            ..Default::default()
-        }],
-        label_to_index_map: MOTION_CLASSES.iter().enumerate().map(|(i, s)| (s.to_string(), i as i32)).collect(),
+        matrix_spec: vec![rgb_frames(MOTION_SIDE)],
         ..Default::default()
     };
-    let names: Vec<String> = MOTION_CLASSES.iter().map(|s| s.to_string()).collect();
-    w.finish(spec, Some(&names))?;
-    Ok(())
+    write_dataset(&out, "motion", force, (200, 600), example, spec, &MOTION_CLASSES)
 }
 
 const TOPICS: [&str; 5] = ["sports", "politics", "science", "music", "cooking"];
@@ -364,7 +336,7 @@ const FILLER_WORDS: usize = 400;
 /// another topic, the rest common filler words (Zipf-like frequencies); lengths vary from 0
 /// (3 % empty documents, stored as the empty token) to several hundred tokens.
 fn topics(out: PathBuf, force: bool) -> formats::Result<()> {
-    let mut rng = Rng(37);
+    let mut rng = Rng(SplitMix64(37));
     // Index 2 is the empty token `''`: an empty document is stored as that token alone (the
     // writer refuses zero-frame records; the original converter does the same, §5.4).
     let mut vocabulary: Vec<String> = vec!["<pad>".into(), "<unk>".into(), String::new()];
@@ -374,51 +346,32 @@ fn topics(out: PathBuf, force: bool) -> formats::Result<()> {
     }
     // Zipf-like rank: small indices are drawn far more often.
     let zipf = |rng: &mut Rng, n: usize| ((n as f32).powf(rng.unit()) as usize).saturating_sub(1).min(n - 1);
-    let mut w = DatasetWriter::create(&out, "topics", WriterOptions { force, ..Default::default() })?;
-    for (count, test) in [(200, true), (800, false)] {
-        for _ in 0..count {
-            let class = (rng.next() % TOPICS.len() as u64) as usize;
-            let len = if rng.unit() < 0.03 { 0 } else { (3.0 + (3.4 + 0.9 * rng.normal()).exp()).min(600.0) as usize };
-            let doc: Vec<f32> = (0..len)
-                .map(|_| {
-                    let u = rng.unit();
-                    let index = if u < 0.12 {
-                        3 + FILLER_WORDS + class * TOPIC_WORDS + zipf(&mut rng, TOPIC_WORDS)
-                    } else if u < 0.16 {
-                        let other = (rng.next() % TOPICS.len() as u64) as usize;
-                        3 + FILLER_WORDS + other * TOPIC_WORDS + zipf(&mut rng, TOPIC_WORDS)
-                    } else {
-                        3 + zipf(&mut rng, FILLER_WORDS)
-                    };
-                    index as f32
-                })
-                .collect();
-            let doc = if doc.is_empty() { vec![2.0] } else { doc };
-            let frames = Frames::dense_uniform(doc, 1).expect("one token per frame");
-            if test {
-                w.push_test(&frames, &[class as i64], &[1.0])?;
-            } else {
-                w.push_train(&frames, &[class as i64], &[1.0])?;
-            }
-        }
-    }
+    let example = || {
+        let class = (rng.next() % TOPICS.len() as u64) as usize;
+        let len = if rng.unit() < 0.03 { 0 } else { (3.0 + (3.4 + 0.9 * rng.normal()).exp()).min(600.0) as usize };
+        let doc: Vec<f32> = (0..len)
+            .map(|_| {
+                let u = rng.unit();
+                let index = if u < 0.12 {
+                    3 + FILLER_WORDS + class * TOPIC_WORDS + zipf(&mut rng, TOPIC_WORDS)
+                } else if u < 0.16 {
+                    let other = (rng.next() % TOPICS.len() as u64) as usize;
+                    3 + FILLER_WORDS + other * TOPIC_WORDS + zipf(&mut rng, TOPIC_WORDS)
+                } else {
+                    3 + zipf(&mut rng, FILLER_WORDS)
+                };
+                index as f32
+            })
+            .collect();
+        let doc = if doc.is_empty() { vec![2.0] } else { doc };
+        (Frames::dense_uniform(doc, 1).expect("one token per frame"), class)
+    };
     let spec = DataSpec {
         output_dim: TOPICS.len() as i32,
-        matrix_spec: vec![MatrixSpec {
-            row_count: 1,
-            col_count: 1,
-            num_channels: 1,
-            has_locality_col: true,
-            has_locality_row: true,
-            format: Format::Dense,
-            ..Default::default()
-        }],
+        matrix_spec: vec![one_value_frames()],
         sequence_size: -1,
         channel_to_index_map: vocabulary.into_iter().enumerate().map(|(i, t)| (t, i as i32)).collect(),
-        label_to_index_map: TOPICS.iter().enumerate().map(|(i, s)| (s.to_string(), i as i32)).collect(),
         ..Default::default()
     };
-    let names: Vec<String> = TOPICS.iter().map(|s| s.to_string()).collect();
-    w.finish(spec, Some(&names))?;
-    Ok(())
+    write_dataset(&out, "topics", force, (200, 800), example, spec, &TOPICS)
 }

@@ -3,63 +3,52 @@
 //! seeded determinism. One test function, because libtorch's seed is process-wide.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::dataset::WriterOptions;
 use formats::example::Frames;
 use formats::inspect::Domain;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 use trainer::deepwisdom::{Member, MemberModel, ModelBundle};
 use trainer::data::DatasetSource;
-use trainer::deepwisdom::{auto_learner, resolve_domain, AutoConfig};
-use trainer::learner::{CancelToken, Learner, PredictionMatrix};
+use trainer::deepwisdom::{resolve_domain, AutoConfig};
+use trainer::learner::{CancelToken, PredictionMatrix};
+
+#[path = "../../tests/support/datasets.rs"]
+mod datasets;
+use datasets::write_single_label;
+
+#[path = "support/rounds.rs"]
+#[allow(dead_code)] // each test file uses one kind of run
+mod rounds;
+use rounds::{auto_rounds, Rounds};
 
 /// 16×16 RGB PNGs: a bright square (class 0) or a bright horizontal bar (class 1).
 fn make_images(dir: &Path, train: usize, test: usize) -> PathBuf {
-    let out = dir.join("bars");
-    let mut w = DatasetWriter::create(&out, "bars", WriterOptions::default()).unwrap();
     let mut k = 0u32;
-    for (count, is_test) in [(test, true), (train, false)] {
-        for _ in 0..count {
-            k += 1;
-            let class = (k % 2) as i64;
-            let off = (k * 7 % 8) as u32;
-            let img = image::RgbImage::from_fn(16, 16, |x, y| {
-                let on = if class == 0 { (off..off + 6).contains(&x) && (off..off + 6).contains(&y) } else { (off..off + 3).contains(&y) };
-                let noise = ((x * 31 + y * 17 + k * 13) % 40) as u8;
-                if on { image::Rgb([220, 200 + noise / 2, 180]) } else { image::Rgb([noise, noise, 30]) }
-            });
-            let mut png = Vec::new();
-            image::DynamicImage::ImageRgb8(img).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
-            let frames = Frames::Compressed(vec![png]);
-            if is_test {
-                w.push_test(&frames, &[class], &[1.0]).unwrap();
-            } else {
-                w.push_train(&frames, &[class], &[1.0]).unwrap();
-            }
-        }
-    }
+    let example = |_, _| {
+        k += 1;
+        let class = k % 2;
+        let off = k * 7 % 8;
+        let img = image::RgbImage::from_fn(16, 16, |x, y| {
+            let on = if class == 0 { (off..off + 6).contains(&x) && (off..off + 6).contains(&y) } else { (off..off + 3).contains(&y) };
+            let noise = ((x * 31 + y * 17 + k * 13) % 40) as u8;
+            if on { image::Rgb([220, 200 + noise / 2, 180]) } else { image::Rgb([noise, noise, 30]) }
+        });
+        let mut png = Vec::new();
+        image::DynamicImage::ImageRgb8(img).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        (Frames::Compressed(vec![png]), class as usize)
+    };
     let spec = DataSpec {
         output_dim: 2,
         matrix_spec: vec![MatrixSpec { row_count: 16, col_count: 16, num_channels: 3, format: Format::Compressed, ..Default::default() }],
         ..Default::default()
     };
-    w.finish(spec, Some(&["square".into(), "bar".into()])).unwrap();
-    out
+    write_single_label(&dir.join("bars"), "bars", WriterOptions::default(), (test, train), example, spec, &["square", "bar"]).unwrap()
 }
 
 /// Logistic fast model, then two ResNet-18 epochs (the first breaks of spec §2.3).
 fn two_rounds(dataset: &Path, seed: u64) -> (Vec<PredictionMatrix>, trainer::deepwisdom::BundleSlot) {
-    let source = DatasetSource::open(dataset).unwrap();
-    let (mut l, slot) = auto_learner(source, AutoConfig { seed, ..Default::default() }).unwrap();
-    assert_eq!(l.name(), "auto-image");
-    let c = CancelToken::new();
-    let mut out = Vec::new();
-    for _ in 0..3 {
-        l.train(Duration::from_secs(600), &c).unwrap();
-        out.push(l.predict(Duration::from_secs(600), &c).unwrap().unwrap());
-    }
-    (out, slot)
+    auto_rounds(dataset, AutoConfig { seed, ..Default::default() }, "auto-image", Rounds::Exactly(3))
 }
 
 #[test]

@@ -4,9 +4,8 @@
 //! libtorch's seed is process-wide.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::dataset::WriterOptions;
 use formats::example::Frames;
 use formats::inspect::Domain;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
@@ -16,8 +15,17 @@ use trainer::deepwisdom::ensemble::validation_nauc;
 use trainer::deepwisdom::speech::{SpeechNetSpec, CPU_HOP, CPU_MEL_BANDS};
 use trainer::deepwisdom::speech_features::SpectrogramSpec;
 use trainer::deepwisdom::speech_net::ThinResnet34;
-use trainer::deepwisdom::{auto_learner, resolve_domain, snapshot, AutoConfig, BundleSlot};
-use trainer::learner::{CancelToken, Learner, PredictionMatrix};
+use trainer::deepwisdom::{resolve_domain, snapshot, AutoConfig, BundleSlot};
+use trainer::learner::{CancelToken, PredictionMatrix};
+
+#[path = "../../tests/support/datasets.rs"]
+mod datasets;
+use datasets::write_single_label;
+
+#[path = "support/rounds.rs"]
+#[allow(dead_code)] // each test file uses one kind of run
+mod rounds;
+use rounds::{auto_rounds, Rounds};
 
 const RATE: f32 = 16_000.0;
 const CLASSES: [&str; 3] = ["low", "high", "noise"];
@@ -50,39 +58,31 @@ fn clip(class: usize, k: u64) -> Vec<f32> {
 /// and test clip 7 hold one sample, train clip 10 and test clip 8 two (a record without any
 /// frame is not valid AutoDL data; empty waveforms are covered by the feature unit tests).
 fn make_speech(dir: &Path) -> (PathBuf, Vec<usize>) {
-    let out = dir.join("beeps");
-    let mut w = DatasetWriter::create(&out, "beeps", WriterOptions::default()).unwrap();
     let mut test_classes = Vec::new();
-    for (count, is_test) in [(30usize, true), (72, false)] {
-        for i in 0..count {
-            let class = (i * 7 + usize::from(is_test)) % 3;
-            let (silent, single, pair) = if is_test { (5..=6, 7, 8) } else { (7..=8, 9, 10) };
-            let wave = if silent.contains(&i) {
-                vec![0.0; 4000]
-            } else if i == single {
-                vec![0.5]
-            } else if i == pair {
-                vec![-0.5, 0.5]
-            } else {
-                clip(class, (i as u64 + 1) * if is_test { 1000 } else { 1 })
-            };
-            let frames = Frames::dense_uniform(wave, 1).expect("one sample per frame");
-            if is_test {
-                test_classes.push(class);
-                w.push_test(&frames, &[class as i64], &[1.0]).unwrap();
-            } else {
-                w.push_train(&frames, &[class as i64], &[1.0]).unwrap();
-            }
+    let example = |is_test: bool, i: usize| {
+        let class = (i * 7 + usize::from(is_test)) % 3;
+        let (silent, single, pair) = if is_test { (5..=6, 7, 8) } else { (7..=8, 9, 10) };
+        let wave = if silent.contains(&i) {
+            vec![0.0; 4000]
+        } else if i == single {
+            vec![0.5]
+        } else if i == pair {
+            vec![-0.5, 0.5]
+        } else {
+            clip(class, (i as u64 + 1) * if is_test { 1000 } else { 1 })
+        };
+        if is_test {
+            test_classes.push(class);
         }
-    }
+        (Frames::dense_uniform(wave, 1).expect("one sample per frame"), class)
+    };
     let spec = DataSpec {
         output_dim: 3,
         sequence_size: -1,
         matrix_spec: vec![MatrixSpec { row_count: 1, col_count: 1, num_channels: 1, format: Format::Dense, ..Default::default() }],
         ..Default::default()
     };
-    let names: Vec<String> = CLASSES.iter().map(|s| s.to_string()).collect();
-    w.finish(spec, Some(&names)).unwrap();
+    let out = write_single_label(&dir.join("beeps"), "beeps", WriterOptions::default(), (30, 72), example, spec, &CLASSES).unwrap();
     (out, test_classes)
 }
 
@@ -93,16 +93,7 @@ fn one_hot(classes: &[usize]) -> Vec<f32> {
 /// `calls` train/predict pairs: the logistic model on the first 50 clips, refitted on all
 /// clips, then ThinResNet rounds.
 fn run(dataset: &Path, seed: u64, calls: usize) -> (Vec<PredictionMatrix>, BundleSlot) {
-    let source = DatasetSource::open(dataset).unwrap();
-    let (mut l, slot) = auto_learner(source, AutoConfig { seed, ..Default::default() }).unwrap();
-    assert_eq!(l.name(), "auto-speech");
-    let c = CancelToken::new();
-    let mut out = Vec::new();
-    for _ in 0..=calls {
-        l.train(Duration::from_secs(600), &c).unwrap();
-        out.push(l.predict(Duration::from_secs(600), &c).unwrap().unwrap());
-    }
-    (out, slot)
+    auto_rounds(dataset, AutoConfig { seed, ..Default::default() }, "auto-speech", Rounds::Exactly(calls + 1))
 }
 
 fn assert_reproduces(bundle: ModelBundle, dataset: &Path, expected: &PredictionMatrix, run_dir: &Path) {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::dataset::WriterOptions;
 use formats::example::Frames;
 use formats::metadata::{DataSpec, MatrixSpec};
 use trainer::deepwisdom::ModelBundle;
@@ -14,35 +14,31 @@ use trainer::ingestion::{run_ingestion, IngestionConfig};
 use trainer::learner::{CancelToken, Learner};
 use trainer::scoring::{nauc, Matrix};
 
+#[path = "../../tests/support/datasets.rs"]
+mod datasets;
+use datasets::write_single_label;
+
+#[path = "../../tests/support/lcg.rs"]
+#[allow(dead_code)] // each test file draws its own way
+mod lcg;
+use lcg::Lcg;
+
 /// 3 classes from a ring and an interaction of 6 features (2 of them noise).
 fn make_table(dir: &Path, train: usize, test: usize) -> PathBuf {
-    let mut state = 99u64;
-    let mut unit = move || {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((state >> 33) as f32) / (1u64 << 31) as f32 * 4.0 - 2.0
+    let mut rng = Lcg(99);
+    let example = |_, _| {
+        let x: Vec<f32> = (0..6).map(|_| rng.uniform(-2.0, 2.0)).collect();
+        let s = (x[0] * x[0] + x[1] * x[1]).sqrt() + 0.5 * x[2] * x[3];
+        let class = if s < 1.0 { 0 } else if s < 1.8 { 1 } else { 2 };
+        (Frames::dense_uniform(x, 6).unwrap(), class)
     };
-    let out = dir.join("ring");
-    let mut w = DatasetWriter::create(&out, "ring", WriterOptions::default()).unwrap();
-    for (count, is_test) in [(test, true), (train, false)] {
-        for _ in 0..count {
-            let x: Vec<f32> = (0..6).map(|_| unit()).collect();
-            let s = (x[0] * x[0] + x[1] * x[1]).sqrt() + 0.5 * x[2] * x[3];
-            let class = if s < 1.0 { 0 } else if s < 1.8 { 1 } else { 2 };
-            let frames = Frames::dense_uniform(x, 6).unwrap();
-            if is_test {
-                w.push_test(&frames, &[class], &[1.0]).unwrap();
-            } else {
-                w.push_train(&frames, &[class], &[1.0]).unwrap();
-            }
-        }
-    }
     let spec = DataSpec {
         output_dim: 3,
         matrix_spec: vec![MatrixSpec { row_count: 1, col_count: 6, num_channels: 1, ..Default::default() }],
         ..Default::default()
     };
-    w.finish(spec, Some(&["inner".into(), "middle".into(), "outer".into()])).unwrap();
-    out
+    write_single_label(&dir.join("ring"), "ring", WriterOptions::default(), (test, train), example, spec, &["inner", "middle", "outer"])
+        .unwrap()
 }
 
 fn read_matrix(path: &Path) -> Matrix {

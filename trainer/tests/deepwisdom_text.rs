@@ -5,29 +5,27 @@
 //! dataset kind; libtorch's seed is process-wide, so each run sets it itself.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use formats::dataset::{DatasetWriter, WriterOptions};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
 use trainer::deepwisdom::{MemberModel, ModelBundle};
-use trainer::data::DatasetSource;
-use trainer::deepwisdom::{auto_learner, AutoConfig, BundleSlot};
-use trainer::learner::{CancelToken, Learner, PredictionMatrix};
+use trainer::deepwisdom::{AutoConfig, BundleSlot};
+use trainer::learner::{CancelToken, PredictionMatrix};
+use trainer::scoring::rng::SplitMix64;
 use trainer::scoring::{nauc, Matrix};
 
-struct Rng(u64);
+#[path = "support/rounds.rs"]
+#[allow(dead_code)] // each test file uses one kind of run
+mod rounds;
+use rounds::{auto_rounds, Rounds};
+
+/// The project's generator (scoring's SplitMix64), drawing below a bound.
+struct Rng(SplitMix64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.next() % n
     }
 }
 
@@ -100,19 +98,7 @@ fn order_docs(rng: &mut Rng, n: usize) -> Vec<Doc> {
 
 /// Runs `rounds` train/predict calls (or until done) with a large advisory budget.
 fn run(dataset: &Path, seed: u64, rounds: usize) -> (Vec<PredictionMatrix>, BundleSlot) {
-    let source = DatasetSource::open(dataset).unwrap();
-    let (mut l, slot) = auto_learner(source, AutoConfig { seed, verbose: true, ..Default::default() }).unwrap();
-    assert_eq!(l.name(), "auto-text");
-    let c = CancelToken::new();
-    let mut out = Vec::new();
-    for _ in 0..rounds {
-        let done = l.train(Duration::from_secs(600), &c).unwrap();
-        out.push(l.predict(Duration::from_secs(600), &c).unwrap().unwrap());
-        if done {
-            break;
-        }
-    }
-    (out, slot)
+    auto_rounds(dataset, AutoConfig { seed, verbose: true, ..Default::default() }, "auto-text", Rounds::UntilDone(rounds))
 }
 
 fn test_nauc(truth: &[f64], p: &PredictionMatrix) -> f64 {
@@ -138,7 +124,7 @@ fn reproduce(slot: &BundleSlot, index: usize, dataset: &Path, expected: &Predict
 #[test]
 fn topics_are_learned_from_the_first_prediction_with_empty_documents() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut rng = Rng(5);
+    let mut rng = Rng(SplitMix64(5));
     let train = topic_docs(&mut rng, 150);
     let mut test = topic_docs(&mut rng, 40);
     test[3].0.push(1000.0); // beyond the 100-token vocabulary
@@ -160,13 +146,19 @@ fn topics_are_learned_from_the_first_prediction_with_empty_documents() {
     assert_eq!(a, b, "same seed, same predictions");
 }
 
+/// The `order` dataset in `dir`: `n_train` then `n_test` documents of [`order_docs`] drawn from
+/// `seed`; its path and the test truth.
+fn order_dataset(dir: &Path, seed: u64, n_train: usize, n_test: usize) -> (PathBuf, Vec<f64>) {
+    let mut rng = Rng(SplitMix64(seed));
+    let train = order_docs(&mut rng, n_train);
+    let test = order_docs(&mut rng, n_test);
+    write_text(dir, "order", 50, 2, &train, &test)
+}
+
 #[test]
 fn textcnn_takes_over_when_word_order_decides_and_its_bundle_reproduces() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut rng = Rng(9);
-    let train = order_docs(&mut rng, 240);
-    let test = order_docs(&mut rng, 40);
-    let (dataset, truth) = write_text(tmp.path(), "order", 50, 2, &train, &test);
+    let (dataset, truth) = order_dataset(tmp.path(), 9, 240, 40);
     let (a, slot) = run(&dataset, 2, 24);
     let first = test_nauc(&truth, &a[0]);
     let last = test_nauc(&truth, a.last().unwrap());
@@ -181,7 +173,7 @@ fn textcnn_takes_over_when_word_order_decides_and_its_bundle_reproduces() {
 #[test]
 fn multilabel_with_confidences_runs_and_reproduces() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut rng = Rng(13);
+    let mut rng = Rng(SplitMix64(13));
     // Four labels; label j is present when its token 10+j appears; confidences like randomtext.
     let mut docs = |n: usize| -> Vec<Doc> {
         (0..n)
@@ -217,10 +209,7 @@ fn multilabel_with_confidences_runs_and_reproduces() {
 #[test]
 fn fasttext_embeddings_feed_the_frozen_textcnn_stage() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut rng = Rng(21);
-    let train = order_docs(&mut rng, 160);
-    let test = order_docs(&mut rng, 30);
-    let (dataset, _) = write_text(tmp.path(), "order", 50, 2, &train, &test);
+    let (dataset, _) = order_dataset(tmp.path(), 21, 160, 30);
     // A local `.vec` file with 8-d vectors for half of the vocabulary (the rest is random).
     let vec_file = tmp.path().join("vectors.vec");
     let mut text = String::from("25 8\n");
@@ -229,20 +218,10 @@ fn fasttext_embeddings_feed_the_frozen_textcnn_stage() {
         text.push_str(&format!("w{i} {}\n", v.join(" ")));
     }
     std::fs::write(&vec_file, text).unwrap();
-    let source = DatasetSource::open(&dataset).unwrap();
     let config = AutoConfig { seed: 4, verbose: true, embeddings: Some(vec_file), ..Default::default() };
-    let (mut l, slot) = auto_learner(source, config).unwrap();
-    let c = CancelToken::new();
-    let mut out = Vec::new();
-    // 16 rounds: the learned-embedding TextCNN stops after ~4 epochs here (validation NAUC 1
-    // from the first), then the frozen-fastText TextCNN trains (spec §5.3 mode b).
-    for _ in 0..24 {
-        let done = l.train(Duration::from_secs(600), &c).unwrap();
-        out.push(l.predict(Duration::from_secs(600), &c).unwrap().unwrap());
-        if done {
-            break;
-        }
-    }
+    // 24 rounds at most: the learned-embedding TextCNN stops after ~4 epochs here (validation
+    // NAUC 1 from the first), then the frozen-fastText TextCNN trains (spec §5.3 mode b).
+    let (out, slot) = auto_rounds(&dataset, config, "auto-text", Rounds::UntilDone(24));
     let last = out.last().unwrap();
     last.check(30, 2).unwrap();
     assert!(out.len() >= 8, "the run went past the first TextCNN stage");

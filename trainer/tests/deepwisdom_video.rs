@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use formats::dataset::{DatasetWriter, WriterOptions};
+use formats::dataset::WriterOptions;
 use formats::example::Frames;
 use formats::inspect::Domain;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
@@ -15,6 +15,15 @@ use trainer::deepwisdom::ensemble::validation_nauc;
 use trainer::deepwisdom::video::VideoLearner;
 use trainer::deepwisdom::{auto_learner, resolve_domain, AutoConfig, BundleSlot};
 use trainer::learner::{CancelToken, Learner, PredictionMatrix};
+
+#[path = "../../tests/support/datasets.rs"]
+mod datasets;
+use datasets::write_single_label;
+
+#[path = "support/rounds.rs"]
+#[allow(dead_code)] // each test file uses one kind of run
+mod rounds;
+use rounds::{auto_rounds, Rounds};
 
 const SIDE: u32 = 16;
 
@@ -52,45 +61,27 @@ fn class_of(k: u32) -> u32 {
 }
 
 /// Train and test clips (test record i is clip k = i + 1) with `sequence_size: -1`.
-fn make_clips(dir: &Path, train: u32, test: u32) -> PathBuf {
-    let out = dir.join("drift");
-    let mut w = DatasetWriter::create(&out, "drift", WriterOptions::default()).unwrap();
+fn make_clips(dir: &Path, train: usize, test: usize) -> PathBuf {
     let mut k = 0u32;
-    for (count, is_test) in [(test, true), (train, false)] {
-        for _ in 0..count {
-            k += 1;
-            let class = class_of(k);
-            let frames = Frames::Compressed(clip(k, class));
-            if is_test {
-                w.push_test(&frames, &[class as i64], &[1.0]).unwrap();
-            } else {
-                w.push_train(&frames, &[class as i64], &[1.0]).unwrap();
-            }
-        }
-    }
+    let example = |_, _| {
+        k += 1;
+        let class = class_of(k);
+        (Frames::Compressed(clip(k, class)), class as usize)
+    };
     let spec = DataSpec {
         output_dim: 2,
         sequence_size: -1,
         matrix_spec: vec![MatrixSpec { row_count: SIDE as i32, col_count: SIDE as i32, num_channels: 3, format: Format::Compressed, ..Default::default() }],
         ..Default::default()
     };
-    w.finish(spec, Some(&["right".into(), "left".into()])).unwrap();
-    out
+    write_single_label(&dir.join("drift"), "drift", WriterOptions::default(), (test, train), example, spec, &["right", "left"]).unwrap()
 }
 
 /// The fast model, then two MC3 rounds (the first breaks of the schedule).
 fn three_rounds(dataset: &Path, seed: u64) -> (Vec<PredictionMatrix>, BundleSlot) {
-    let source = DatasetSource::open(dataset).unwrap();
-    assert_eq!(resolve_domain(&source.train_spec), Domain::Video, "sequence_size -1 is video");
-    let (mut l, slot) = auto_learner(source, AutoConfig { seed, ..Default::default() }).unwrap();
-    assert_eq!(l.name(), "auto-video");
-    let c = CancelToken::new();
-    let mut out = Vec::new();
-    for _ in 0..3 {
-        l.train(Duration::from_secs(600), &c).unwrap();
-        out.push(l.predict(Duration::from_secs(600), &c).unwrap().unwrap());
-    }
-    (out, slot)
+    let spec = DatasetSource::open(dataset).unwrap().train_spec;
+    assert_eq!(resolve_domain(&spec), Domain::Video, "sequence_size -1 is video");
+    auto_rounds(dataset, AutoConfig { seed, ..Default::default() }, "auto-video", Rounds::Exactly(3))
 }
 
 fn test_nauc(p: &PredictionMatrix, test: u32) -> f64 {
