@@ -5,7 +5,6 @@
 //! ingestion and scoring, spec §1.1) and summarised on one stderr line. Under `fail` the first
 //! bad input ends the conversion and no output is left behind.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{ConvertError, ItemError, Result};
@@ -96,21 +95,14 @@ impl SkipReport {
         out
     }
 
-    /// Writes [`SkipReport::render`] to `<dir>/<name>_skipped.tsv` through a temporary file
-    /// and a rename. Writes nothing and returns `None` when nothing was skipped.
+    /// Writes [`SkipReport::render`] to `<dir>/<name>_skipped.tsv`, atomically. Writes nothing
+    /// and returns `None` when nothing was skipped.
     pub fn write(&self, dir: &Path, dataset_name: &str) -> Result<Option<PathBuf>> {
         if self.entries.is_empty() {
             return Ok(None);
         }
         let path = dir.join(Self::file_name(dataset_name));
-        let tmp = dir.join(format!(".{}.tmp", Self::file_name(dataset_name)));
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(self.render().as_bytes())?;
-            f.sync_all()?;
-            std::fs::rename(&tmp, &path)
-        };
-        write().map_err(|e| ConvertError::io(&path, e))?;
+        formats::atomic::write_bytes(&path, self.render().as_bytes()).map_err(|e| ConvertError::io(&path, e.source))?;
         Ok(Some(path))
     }
 

@@ -90,16 +90,10 @@ impl Recipe {
         Ok(recipe)
     }
 
-    /// Writes `dir/file_name` through a temporary sibling renamed into place.
+    /// Writes `dir/file_name`, atomically.
     pub fn write_into(&self, dir: &Path, file_name: &str) -> Result<PathBuf> {
         let path = dir.join(file_name);
-        let temp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-        std::fs::write(&temp, self.to_json())
-            .and_then(|_| std::fs::rename(&temp, &path))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&temp);
-                ConvertError::Io { path: path.clone(), source: e }
-            })?;
+        formats::atomic::write_bytes(&path, &self.to_json()).map_err(|e| ConvertError::io(&path, e.source))?;
         Ok(path)
     }
 }

@@ -175,12 +175,9 @@ impl Leaderboard {
         out
     }
 
-    /// Writes [`Leaderboard::to_csv`] through a temporary file renamed into place.
+    /// Writes [`Leaderboard::to_csv`], atomically.
     pub fn write_csv(&self, path: &Path) -> crate::Result<()> {
-        let tmp = path.with_extension("csv.tmp");
-        let io = |source| crate::Error::Io { path: path.to_path_buf(), source };
-        std::fs::write(&tmp, self.to_csv()).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        formats::atomic::write_bytes(path, self.to_csv().as_bytes()).map_err(|e| crate::Error::io(path, e.source))
     }
 
     /// A short table for the terminal: at most `rows` models, best first, with the number of
