@@ -46,15 +46,25 @@ pub fn quality_section(report: &AuditReport, dataset_dir: &Path) -> QualitySecti
     wanted.extend(suspects.iter().chain(&outliers).flat_map(|f| f.examples.iter().map(|e| (e.subset, e.index))));
     // a dataset that cannot be read again shows names without pictures
     let drawn = draw_examples(dataset_dir, &wanted).unwrap_or_default();
+    // raw input: the name ends with the input file or data row, so the owner can find it
+    let rows = report.domain == formats::inspect::Domain::Tabular || report.domain == formats::inspect::Domain::Text;
     let example = |e: &ExampleRef| QualityExample {
-        name: match e.id {
-            Some(id) => format!("{} #{} (id {id})", e.subset, e.index),
-            None => format!("{} #{}", e.subset, e.index),
-        },
+        name: e.display(rows),
         labels: e.labels.as_ref().map(|l| l.iter().map(|&c| class_name(&names, c)).collect::<Vec<_>>().join(", ")),
         view: drawn.get(&(e.subset, e.index)).cloned(),
     };
     let mut notes = Vec::new();
+    if let Some(input) = &report.input {
+        notes.push(match &input.note {
+            Some(why) => format!("Converted from {}: {why}.", input.path.display()),
+            None => format!("Converted from {}: each example is named by its input file or data row.", input.path.display()),
+        });
+    }
+    if let Some(budget) = &report.budget {
+        for what in &budget.skipped {
+            notes.push(format!("Time budget of {} s: {what}.", budget.seconds));
+        }
+    }
     if let Some(reason) = &report.labels.reason {
         notes.push(format!("Suspect labels were not looked for: {reason}."));
     }
@@ -86,3 +96,28 @@ pub fn quality_section(report: &AuditReport, dataset_dir: &Path) -> QualitySecti
         notes,
     }
 }
+
+/// The section as a page of its own (`audit --out DIR` writes it as `audit.html`): the title
+/// names the dataset and, for raw input, what it was converted from.
+pub fn quality_page(report: &AuditReport, section: &QualitySection) -> String {
+    let esc = scoring::html::escape;
+    let from = report.input.as_ref().map(|i| format!(" (converted from {})", i.path.display())).unwrap_or_default();
+    let title = format!("audit of {}{from}", report.name);
+    let counts: Vec<String> = report.subsets.iter().map(|s| format!("{} {}", s.examples, s.subset)).collect();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>{PAGE_STYLE}</style></head><body>\n\
+         <h1>{t}</h1>\n<p>{domain} dataset {dir}: {counts}.</p>\n{section}</body></html>\n",
+        t = esc(&title),
+        domain = esc(&report.domain.to_string()),
+        dir = esc(&report.dataset.display().to_string()),
+        counts = esc(&counts.join(", ")),
+        section = scoring::report::quality::render_quality(section),
+    )
+}
+
+/// Enough style for the section alone (the rate report carries its own).
+const PAGE_STYLE: &str = "body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}\
+h1{color:#1a4d8f}h2{border-bottom:2px solid #1a4d8f;padding-bottom:4px}\
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #bbb;padding:3px 8px}th{background:#e8eef7}\
+img,svg{max-width:100%;height:auto}pre{white-space:pre-wrap;overflow-wrap:anywhere}.note{color:#666;font-style:italic}\
+.error{color:#b00020}.warning{color:#a86400}.ok{color:#137333}";
