@@ -5,6 +5,9 @@
 //! input file or data row, the input left as it was; --out and --time-budget.
 
 mod rate_support;
+#[path = "support/recipes.rs"]
+#[allow(dead_code)] // the file-tree reader only
+mod recipes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -213,23 +216,6 @@ fn quality_section_renders_in_chromium() {
     assert_eq!(v["loaded"], v["total"], "every thumbnail decodes: {v}");
 }
 
-/// Every file under `dir` with its bytes (the input must come out of an audit unchanged).
-fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
-
 /// The sources of the examples of the exact-duplicate finding (any subset pairing), sorted.
 fn duplicate_sources(v: &serde_json::Value) -> Vec<String> {
     let f = v["findings"]
@@ -255,14 +241,14 @@ fn raw_image_folder_names_the_copied_file() {
     let input = tmp.path().join("shapes");
     rate_support::write_image_folder(&input, 12);
     std::fs::copy(input.join("disc/004.png"), input.join("disc/copy.png")).unwrap();
-    let before = snapshot(&input);
+    let before = recipes::tree(&input);
     let out = tmp.path().join("audit-out");
     let o = run(&[input.to_str().unwrap(), "--json", "-q", "--fail-on", "none", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let v = json_of(&o);
     assert_eq!(duplicate_sources(&v), ["disc/004.png", "disc/copy.png"]);
     assert_eq!(v["input"]["sources_named"], true);
-    assert_eq!(snapshot(&input), before, "the input folder changed");
+    assert_eq!(recipes::tree(&input), before, "the input folder changed");
     // --out: the dataset (valid), audit.json (the printed report) and audit.html
     let dataset = out.join("dataset");
     let check = Command::new(env!("CARGO_BIN_EXE_autodl-format")).arg("validate").arg(&dataset).output().unwrap();
@@ -277,7 +263,7 @@ fn raw_image_folder_names_the_copied_file() {
     let stdout = text(&o.stdout);
     assert!(stdout.contains("disc/copy.png") && stdout.contains("disc/004.png"), "{stdout}");
     assert!(stdout.contains("examples are named by their input file or data row"), "{stdout}");
-    assert_eq!(snapshot(&input), before);
+    assert_eq!(recipes::tree(&input), before);
 }
 
 /// --out must be new or empty: a folder with content is refused (exit 2) and left alone.
@@ -291,13 +277,13 @@ fn out_folder_with_content_is_refused() {
     let o = run(&[clean.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("exists and is not an empty folder"), "{}", text(&o.stderr));
-    assert_eq!(snapshot(&out).len(), 1);
+    assert_eq!(recipes::tree(&out).len(), 1);
     // an empty one is taken: a dataset input gets audit.json and audit.html only
     let empty = tmp.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
     let o = run(&[clean.to_str().unwrap(), "--out", empty.to_str().unwrap(), "-q"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let names: Vec<_> = snapshot(&empty).into_keys().collect();
+    let names: Vec<PathBuf> = recipes::tree(&empty).into_iter().map(|(p, _)| p).collect();
     assert_eq!(names, [PathBuf::from("audit.html"), PathBuf::from("audit.json")]);
 }
 
@@ -312,7 +298,7 @@ fn raw_table_names_the_repeated_rows() {
     let repeated = body.lines().nth(5).unwrap().to_string();
     body.push_str(&format!("{repeated}\n"));
     std::fs::write(&csv, &body).unwrap();
-    let before = snapshot(tmp.path());
+    let before = recipes::tree(tmp.path());
     // data rows (1-based, header excluded) holding the repeated line
     let mut rows: Vec<String> = body.lines().skip(1).enumerate().filter(|(_, l)| *l == repeated).map(|(i, _)| (i + 1).to_string()).collect();
     rows.sort();
@@ -325,7 +311,7 @@ fn raw_table_names_the_repeated_rows() {
     for r in &rows {
         assert!(stdout.contains(&format!("row {r}")), "{stdout}");
     }
-    assert_eq!(snapshot(tmp.path()), before);
+    assert_eq!(recipes::tree(tmp.path()), before);
 }
 
 /// A copied document of a text corpus is named by both paths.
@@ -335,11 +321,11 @@ fn raw_text_corpus_names_the_copied_document() {
     let input = tmp.path().join("reviews");
     rate_support::write_text_folder(&input, 16);
     std::fs::copy(input.join("pos/03.txt"), input.join("pos/again.txt")).unwrap();
-    let before = snapshot(&input);
+    let before = recipes::tree(&input);
     let o = run(&[input.to_str().unwrap(), "--json", "-q", "--fail-on", "none"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(duplicate_sources(&json_of(&o)), ["pos/03.txt", "pos/again.txt"]);
-    assert_eq!(snapshot(&input), before);
+    assert_eq!(recipes::tree(&input), before);
 }
 
 /// A spent --time-budget: near duplicates, outliers and cross-fitting start no work, the JSON
