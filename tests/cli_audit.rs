@@ -278,6 +278,12 @@ fn out_folder_with_content_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o.stderr).contains("exists and is not an empty folder"), "{}", text(&o.stderr));
     assert_eq!(recipes::tree(&out).len(), 1);
+    // nor is a folder inside the input (the input is never written to)
+    let inside = clean.join("new").join("audit");
+    let o = run(&[clean.to_str().unwrap(), "--out", inside.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("is inside the input"), "{}", text(&o.stderr));
+    assert!(!clean.join("new").exists());
     // an empty one is taken: a dataset input gets audit.json and audit.html only
     let empty = tmp.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();

@@ -97,7 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
         eprintln!("error: {guidance}");
         return Ok(2);
     }
-    let out = match args.out.as_deref().map(OutFolder::claim).transpose() {
+    let out = match args.out.as_deref().map(|dir| OutFolder::claim(dir, &args.input)).transpose() {
         Ok(out) => out,
         Err(e) => {
             eprintln!("error: {e}");
@@ -222,7 +222,19 @@ struct OutFolder {
 }
 
 impl OutFolder {
-    fn claim(dir: &Path) -> anyhow::Result<OutFolder> {
+    fn claim(dir: &Path, input: &Path) -> anyhow::Result<OutFolder> {
+        // the input is never written to: an --out inside it (or the input itself) is refused
+        // the nearest existing ancestor resolved, the parts still to be created appended
+        let absolute = |p: &Path| -> Option<PathBuf> {
+            let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().ok()?.join(p) };
+            let existing = p.ancestors().find(|a| a.exists())?;
+            Some(existing.canonicalize().ok()?.join(p.strip_prefix(existing).ok()?))
+        };
+        if let (Some(out), Ok(inp)) = (absolute(dir), input.canonicalize()) {
+            if out.starts_with(&inp) {
+                anyhow::bail!("--out {} is inside the input {}; choose a folder outside it", dir.display(), input.display());
+            }
+        }
         if dir.exists() {
             let empty = dir.is_dir() && std::fs::read_dir(dir)?.next().is_none();
             if !empty {
