@@ -3,20 +3,25 @@
 #
 # 1. Injected problems, seeded (trainer/audit/examples/inject.rs), on the shared datasets
 #    (Monkeys, miniciao, iris, randomtext, mini-kth) and on generated ones (images, text, table,
-#    audio): 5 % of train labels flipped, 3 % of test copied into train unchanged, 3 % more as
-#    near copies. Each dataset is audited clean first (every pair it reports is printed), then
-#    injected; precision and recall per finding kind are printed, and cleanlab's
-#    find_label_issues runs on the SAME out-of-sample probabilities (`audit --probabilities`).
-#    Pairs the clean run already reported are not counted against precision. Every report is
-#    checked against schemas/audit-report.schema.json.
+#    audio, video), each generated set 2000 examples with half of them test, so that 3 % gives
+#    30 exact and 30 near copies: 5 % of train labels flipped, 3 % of test copied into train
+#    unchanged, 3 % more as near copies. Each dataset is audited clean first (every pair it
+#    reports is printed), then injected; precision and recall per finding kind are printed, and
+#    cleanlab's find_label_issues runs on the SAME out-of-sample probabilities (`audit
+#    --probabilities`, exact f32 values), with whether the two flagged sets are identical. Pairs
+#    the clean run already reported are not counted against precision. Every report is checked
+#    against schemas/audit-report.schema.json.
 # 2. Scale: a generated table of ROWS rows × 20 columns and a folder of IMAGES 32×32 PNG
 #    pictures, audited with /usr/bin/time -v (peak RSS, time per example), beside `validate`.
 #
 # Usage: scripts/bench-audit.sh [ROWS=1000000] [IMAGES=100000] [BIN] [INJECT]
 #   BIN default ${CARGO_TARGET_DIR:-target}/release/autodl-format, INJECT the release build of
-#   `cargo build --release -p audit --example inject`. ROWS=0 IMAGES=0 skips the scale part.
+#   `cargo build --release -p audit --examples` (gen_video is taken from beside it). ROWS=0
+#   IMAGES=0 skips the scale part. The injected part measures no time: a debug build gives the
+#   same precision and recall.
 #   CONVERT (default BIN) converts the raw inputs: video needs a build that has FFmpeg
 #   (autodl-format-train beside it), e.g. the debug build of `cargo test`.
+#   SETS (default: all ten) names the injected part's datasets to run.
 #   Python with cleanlab, numpy and pillow: $AUDIT_VENV (default
 #   ~/.cache/autodl-format/venv-audit17), created and filled from PyPI when missing.
 set -euo pipefail
@@ -26,7 +31,10 @@ IMAGES="${2:-100000}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 BIN="$(realpath "${3:-$TARGET/release/autodl-format}")"
 INJECT="$(realpath "${4:-$TARGET/release/examples/inject}")"
+GEN_VIDEO="$(dirname "$INJECT")/gen_video"
 CONVERT="${CONVERT:-$BIN}"
+# the injected part's datasets (a subset, e.g. SETS="gen-audio", runs only those)
+SETS="${SETS:-Monkeys miniciao iris randomtext mini-kth gen-images gen-text gen-table gen-audio gen-video}"
 SHARED="${AUTODL_SHARED:-../shared}"
 VENV="${AUDIT_VENV:-$HOME/.cache/autodl-format/venv-audit17}"
 if ! "$VENV/bin/python" -c "import cleanlab, numpy, PIL, jsonschema" 2> /dev/null; then
@@ -46,10 +54,11 @@ from PIL import Image
 root = sys.argv[1]
 rng = random.Random(17)
 nrng = np.random.default_rng(17)
+# every set: 2000 examples, 4 classes (converted with half of them test: 1000 test examples)
 # images: 4 classes of smooth colour pictures (class = hue and stripe direction), 64×64 PNG
 for c in range(4):
     d = os.path.join(root, "images", f"class{c}"); os.makedirs(d)
-    for i in range(150):
+    for i in range(500):
         y, x = np.mgrid[0:64, 0:64] / 64.0
         phase, f = rng.random() * 6.28, 2 + rng.random() * 3
         wave_ = np.sin(2 * math.pi * f * (x if c % 2 else y) + phase)
@@ -61,7 +70,7 @@ shared = [f"w{k}" for k in range(400)]
 for c in range(4):
     d = os.path.join(root, "text", f"topic{c}"); os.makedirs(d)
     own = [f"t{c}_{k}" for k in range(150)]
-    for i in range(150):
+    for i in range(500):
         n = rng.randint(60, 120)
         words = [rng.choice(own) if rng.random() < 0.35 else rng.choice(shared) for _ in range(n)]
         open(os.path.join(d, f"{i:04d}.txt"), "w").write(" ".join(words) + "\n")
@@ -75,7 +84,7 @@ with open(os.path.join(root, "table.csv"), "w") as f:
 # audio: 4 classes of 1.5 s clips at 16 kHz (class = pitch band), noisy tone sequences
 for c in range(4):
     d = os.path.join(root, "audio", f"sound{c}"); os.makedirs(d)
-    for i in range(80):
+    for i in range(500):
         sr, n = 16000, 24000
         t = np.arange(n) / sr
         sig = np.zeros(n)
@@ -88,21 +97,25 @@ for c in range(4):
         with wave.open(os.path.join(d, f"{i:04d}.wav"), "wb") as w:
             w.setnchannels(1); w.setsampwidth(2); w.setframerate(sr); w.writeframes(pcm.tobytes())
 PY
+want() { [[ " $SETS " == *" $1 "* ]]; }
+mkdir -p "$TMP/ds"
 convert() { "$CONVERT" convert "$@" --force -q > "$TMP/convert.log" 2>&1 || { cat "$TMP/convert.log"; exit 1; }; }
-convert "$SHARED/data/raw/iris-AutoML" --out "$TMP/ds/iris"
-convert "$SHARED/data/raw/randomtext" --out "$TMP/ds/randomtext"
-convert "$SHARED/data/raw/mini-kth" --test-size 0.34 --fps 5 --out "$TMP/ds/mini-kth"
-convert "$TMP/gen/images" --out "$TMP/ds/gen-images"
-convert "$TMP/gen/text" --domain text --out "$TMP/ds/gen-text"
-convert "$TMP/gen/table.csv" --out "$TMP/ds/gen-table"
-convert "$TMP/gen/audio" --out "$TMP/ds/gen-audio"
-ln -s "$(realpath "$SHARED/data/autodl/Monkeys")" "$TMP/ds/Monkeys"
-ln -s "$(realpath "$SHARED/data/autodl/miniciao")" "$TMP/ds/miniciao"
+! want iris || convert "$SHARED/data/raw/iris-AutoML" --out "$TMP/ds/iris"
+! want randomtext || convert "$SHARED/data/raw/randomtext" --out "$TMP/ds/randomtext"
+! want mini-kth || convert "$SHARED/data/raw/mini-kth" --test-size 0.34 --fps 5 --out "$TMP/ds/mini-kth"
+! want gen-images || convert "$TMP/gen/images" --test-size 0.5 --out "$TMP/ds/gen-images"
+! want gen-text || convert "$TMP/gen/text" --domain text --test-size 0.5 --out "$TMP/ds/gen-text"
+! want gen-table || convert "$TMP/gen/table.csv" --test-size 0.5 --out "$TMP/ds/gen-table"
+! want gen-audio || convert "$TMP/gen/audio" --test-size 0.5 --out "$TMP/ds/gen-audio"
+rm -rf "$TMP/gen"
+! want gen-video || "$GEN_VIDEO" "$TMP/ds/gen-video" 2000 17
+! want Monkeys || ln -s "$(realpath "$SHARED/data/autodl/Monkeys")" "$TMP/ds/Monkeys"
+! want miniciao || ln -s "$(realpath "$SHARED/data/autodl/miniciao")" "$TMP/ds/miniciao"
 
 # ---- 1. injected problems ---------------------------------------------------------------
 echo
 echo "## injected problems (seed 7): precision / recall per finding"
-for ds in Monkeys miniciao iris randomtext mini-kth gen-images gen-text gen-table gen-audio; do
+for ds in $SETS; do
     "$BIN" audit "$TMP/ds/$ds" --json --fail-on none -q > "$TMP/$ds.clean.json"
     "$INJECT" "$TMP/ds/$ds" "$TMP/inj/$ds" 7 > "$TMP/$ds.truth.json"
     rm -f "$TMP/$ds.probs.tsv"
@@ -157,18 +170,31 @@ else:
     from cleanlab.filter import find_label_issues
     rows = [l.rstrip("\n").split("\t") for l in open(probs_p)]
     idx = np.array([int(r[0]) for r in rows]); given = np.array([int(r[1]) for r in rows])
+    # the exact f32 values the audit used (no renormalising: the rows sum to 1 within 1e-6)
     probs = np.array([[float(v) for v in r[2:]] for r in rows])
-    probs = probs / probs.sum(axis=1, keepdims=True)
     try:
         theirs = set(idx[find_label_issues(given, probs)].tolist())
         cl = pr(theirs, flipped)
     except Exception as e:
-        cl = f"cleanlab failed: {e}"
+        theirs, cl = None, f"cleanlab failed: {e}"
+    # the audit's own flagged set, also when it withheld it from the report (weak model)
+    flagged = ours if labels["status"] == "done" else None
+    same = "n/a (audit withheld its suspects)" if flagged is None or theirs is None else ("yes" if flagged == theirs else f"NO (audit only {sorted(flagged - theirs)[:5]}, cleanlab only {sorted(theirs - flagged)[:5]})")
+    if flagged is not None and theirs is not None and flagged != theirs:
+        # numpy's default argsort is not stable (SIMD sort): cleanlab breaks exact ties of its
+        # rounding in an order of the machine's; with a stable argsort it is the audit's rule
+        argsort = np.argsort
+        np.argsort = lambda a, axis=-1, kind=None, order=None: argsort(a, axis=axis, kind="stable", order=order)
+        stable = set(idx[find_label_issues(given, probs)].tolist())
+        np.argsort = argsort
+        same += "; with a stable argsort in numpy: " + ("identical" if stable == flagged else f"still differs ({sorted(stable ^ flagged)[:5]})")
     note = "" if labels["status"] == "done" else f" [audit withheld its suspects: {labels.get('reason')}]"
     acc = labels.get("out_of_sample_accuracy")
     print(f"  flipped labels ({len(flipped)}): audit {pr(ours, flipped)}; cleanlab find_label_issues, same probabilities: {cl}; "
-          f"out-of-sample accuracy {acc:.2f}{note}" if acc is not None else "")
+          f"identical flagged sets: {same}; out-of-sample accuracy {acc:.2f}{note}" if acc is not None else "")
 PY
+    # the disk is shared: each set goes once it is measured
+    rm -rf "$TMP/ds/$ds" "$TMP/inj/$ds" "$TMP/$ds.probs.tsv"
 done
 
 # ---- 2. scale ---------------------------------------------------------------------------

@@ -1,8 +1,15 @@
 //! `autodl-format audit` as a pipeline runs it: exit 1 on leakage or conflicts (or the kinds
-//! given to --fail-on), 0 otherwise, 2 when it cannot run (raw input, unknown kind); the
-//! summary line per kind and JSON carrying the schema's required keys.
+//! given to --fail-on), 0 otherwise, 2 when it cannot run (a run folder, an unknown kind, a
+//! used --out); the summary line per kind and JSON carrying the schema's required keys; raw
+//! input (images, a CSV table, a text corpus) converted first with every example named by its
+//! input file or data row, the input left as it was; --out and --time-budget.
 
 mod rate_support;
+#[path = "support/headless.rs"]
+mod headless;
+#[path = "support/recipes.rs"]
+#[allow(dead_code)] // the file-tree reader only
+mod recipes;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -101,12 +108,13 @@ fn json_report_has_the_schema_keys() {
 }
 
 #[test]
-fn raw_input_and_unknown_kinds_cannot_run() {
-    let csv = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/tabular/mixed.csv");
-    let o = run(&[csv]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(text(&o.stderr).contains("autodl-format convert"), "{}", text(&o.stderr));
+fn run_folders_and_unknown_kinds_cannot_run() {
     let tmp = tempfile::tempdir().unwrap();
+    let run_folder = tmp.path().join("rate-out");
+    std::fs::create_dir_all(run_folder.join("predictions")).unwrap();
+    let o = run(&[run_folder.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("looks like a run folder"), "{}", text(&o.stderr));
     let clean = dataset(tmp.path(), false, false);
     let o = run(&[clean.to_str().unwrap(), "--fail-on", "leak"]);
     assert_eq!(o.status.code(), Some(2));
@@ -194,9 +202,8 @@ fn quality_section_renders_in_chromium() {
     let html = scoring::report::quality::render_quality(&section);
     std::fs::write(&page, format!("<!doctype html><html><head><meta charset=\"utf-8\"></head><body>{html}{probe}</body></html>")).unwrap();
     let profile = tempfile::tempdir().unwrap();
-    let o = Command::new(browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=5000", "--dump-dom"])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
+    let o = headless::headless(&browser, profile.path())
+        .args(["--host-resolver-rules=MAP * ~NOTFOUND", "--virtual-time-budget=5000", "--dump-dom"])
         .arg(format!("file://{}", page.display()))
         .output()
         .expect("start chromium");
@@ -208,4 +215,149 @@ fn quality_section_renders_in_chromium() {
     let rows: Vec<(String, u64)> = v["rows"].as_array().unwrap().iter().map(|r| (r[0].as_str().unwrap().to_string(), r[1].as_u64().unwrap())).collect();
     assert!(rows.contains(&("leakage".to_string(), 2)) && rows.contains(&("near_leakage".to_string(), 2)), "{rows:?}");
     assert_eq!(v["loaded"], v["total"], "every thumbnail decodes: {v}");
+}
+
+/// The sources of the examples of the exact-duplicate finding (any subset pairing), sorted.
+fn duplicate_sources(v: &serde_json::Value) -> Vec<String> {
+    let f = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f.get("content_hash").is_some())
+        .unwrap_or_else(|| panic!("no exact duplicate in {v}"));
+    let mut s: Vec<String> = f["examples"].as_array().unwrap().iter().map(|e| e["source"].as_str().expect("a source").to_string()).collect();
+    s.sort();
+    s
+}
+
+fn json_of(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {} / {}", text(&o.stdout), text(&o.stderr)))
+}
+
+/// A copied picture in a class folder is named by both paths in the JSON, the summary and
+/// audit.html; --out keeps a dataset `validate` accepts; the input is byte-for-byte unchanged.
+#[test]
+fn raw_image_folder_names_the_copied_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("shapes");
+    rate_support::write_image_folder(&input, 12);
+    std::fs::copy(input.join("disc/004.png"), input.join("disc/copy.png")).unwrap();
+    let before = recipes::tree(&input);
+    let out = tmp.path().join("audit-out");
+    let o = run(&[input.to_str().unwrap(), "--json", "-q", "--fail-on", "none", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v = json_of(&o);
+    assert_eq!(duplicate_sources(&v), ["disc/004.png", "disc/copy.png"]);
+    assert_eq!(v["input"]["sources_named"], true);
+    assert_eq!(recipes::tree(&input), before, "the input folder changed");
+    // --out: the dataset (valid), audit.json (the printed report) and audit.html
+    let dataset = out.join("dataset");
+    let check = Command::new(env!("CARGO_BIN_EXE_autodl-format")).arg("validate").arg(&dataset).output().unwrap();
+    assert!(check.status.success(), "validate: {}", text(&check.stdout));
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("audit.json")).unwrap()).unwrap();
+    assert_eq!(saved, v);
+    let html = std::fs::read_to_string(out.join("audit.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("id=\"data-quality\""), "{html:.300}");
+    assert!(html.contains("disc/copy.png") && html.contains("disc/004.png"), "audit.html names the files");
+    // the summary names them too; a temporary conversion leaves nothing behind
+    let o = run(&[input.to_str().unwrap(), "-q", "--fail-on", "none"]);
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("disc/copy.png") && stdout.contains("disc/004.png"), "{stdout}");
+    assert!(stdout.contains("examples are named by their input file or data row"), "{stdout}");
+    assert_eq!(recipes::tree(&input), before);
+}
+
+/// --out must be new or empty: a folder with content is refused (exit 2) and left alone.
+#[test]
+fn out_folder_with_content_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = dataset(tmp.path(), false, false);
+    let out = tmp.path().join("used");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let o = run(&[clean.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("exists and is not an empty folder"), "{}", text(&o.stderr));
+    assert_eq!(recipes::tree(&out).len(), 1);
+    // nor is a folder inside the input (the input is never written to)
+    let inside = clean.join("new").join("audit");
+    let o = run(&[clean.to_str().unwrap(), "--out", inside.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("is inside the input"), "{}", text(&o.stderr));
+    assert!(!clean.join("new").exists());
+    // an empty one is taken: a dataset input gets audit.json and audit.html only
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = run(&[clean.to_str().unwrap(), "--out", empty.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let names: Vec<PathBuf> = recipes::tree(&empty).into_iter().map(|(p, _)| p).collect();
+    assert_eq!(names, [PathBuf::from("audit.html"), PathBuf::from("audit.json")]);
+}
+
+/// A repeated CSV row is named by both 1-based data rows (counting the bad row the conversion
+/// skips), in the JSON and as "row N" in the summary.
+#[test]
+fn raw_table_names_the_repeated_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("plants.csv");
+    rate_support::write_table(&csv, 60);
+    let mut body = std::fs::read_to_string(&csv).unwrap();
+    let repeated = body.lines().nth(5).unwrap().to_string();
+    body.push_str(&format!("{repeated}\n"));
+    std::fs::write(&csv, &body).unwrap();
+    let before = recipes::tree(tmp.path());
+    // data rows (1-based, header excluded) holding the repeated line
+    let mut rows: Vec<String> = body.lines().skip(1).enumerate().filter(|(_, l)| *l == repeated).map(|(i, _)| (i + 1).to_string()).collect();
+    rows.sort();
+    assert_eq!(rows.len(), 2);
+    let o = run(&[csv.to_str().unwrap(), "--json", "-q", "--fail-on", "none"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(duplicate_sources(&json_of(&o)), rows);
+    let o = run(&[csv.to_str().unwrap(), "-q", "--fail-on", "none"]);
+    let stdout = text(&o.stdout);
+    for r in &rows {
+        assert!(stdout.contains(&format!("row {r}")), "{stdout}");
+    }
+    assert_eq!(recipes::tree(tmp.path()), before);
+}
+
+/// A copied document of a text corpus is named by both paths.
+#[test]
+fn raw_text_corpus_names_the_copied_document() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("reviews");
+    rate_support::write_text_folder(&input, 16);
+    std::fs::copy(input.join("pos/03.txt"), input.join("pos/again.txt")).unwrap();
+    let before = recipes::tree(&input);
+    let o = run(&[input.to_str().unwrap(), "--json", "-q", "--fail-on", "none"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(duplicate_sources(&json_of(&o)), ["pos/03.txt", "pos/again.txt"]);
+    assert_eq!(recipes::tree(&input), before);
+}
+
+/// A spent --time-budget: near duplicates, outliers and cross-fitting start no work, the JSON
+/// says what was skipped (schema keys present), and --out still gets a whole audit.json.
+#[test]
+fn tiny_time_budget_reports_what_it_skipped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = pictures(tmp.path());
+    let out = tmp.path().join("out");
+    let o = run(&[dir.to_str().unwrap(), "--json", "--time-budget", "0.000001", "--out", out.to_str().unwrap()]);
+    // the exact leak is still found: the scan always completes
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let v = json_of(&o);
+    let skipped: Vec<&str> = v["budget"]["skipped"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(skipped.iter().any(|s| s.starts_with("near duplicates: 0 of")), "{skipped:?}");
+    assert!(skipped.iter().any(|s| s.starts_with("outliers: 0 of 52 examples")), "{skipped:?}");
+    assert!(skipped.iter().any(|s| s.starts_with("suspect labels:")) || v["labels"]["reason"].as_str().is_some(), "{v}");
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["kind"] != "near_leakage" && f["kind"] != "outlier"));
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "leakage"));
+    assert_eq!(v["options"]["time_budget"], 0.000001);
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("audit.json")).unwrap()).unwrap();
+    assert_eq!(saved, v);
+    let html = std::fs::read_to_string(out.join("audit.html")).unwrap();
+    assert!(html.contains("Time budget of"), "the page notes the budget");
+    // without a budget the near leak is found
+    let o = run(&[dir.to_str().unwrap(), "--json"]);
+    assert!(json_of(&o)["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "near_leakage"));
 }

@@ -5,7 +5,8 @@
 //!   run's scores.txt;
 //! - the small-test-set finding shows on the real miniciao (18 test rows, 10 classes) and
 //!   Monkeys (4 test rows) datasets, not on a generated image set with ≥ 30 test rows per class;
-//! - `rate` runs the audit: a table with repeated rows gets a Data quality section naming the leak.
+//! - `rate` runs the audit: a table with repeated rows gets a Data quality section naming the leak
+//!   and, the input being raw, the data rows of the leaked pair.
 
 mod rate_support;
 
@@ -185,5 +186,10 @@ fn rate_runs_the_audit_and_its_data_quality_section_names_the_leak() {
     let quality = &html[section..];
     assert!(quality.contains("<td>leakage</td>"), "no leakage row in the section");
     assert!(quality.contains("id=\"quality-pairs\""), "the leaked pairs are not shown side by side");
+    // raw input: each example is named by its data row (1-based; copy i of row 5i+1 is row 171+i)
+    assert!(quality.contains("each example is named by its input file or data row"), "no source note");
+    let row = |n: usize| [" ", "<", "\""].iter().any(|end| quality.contains(&format!(" row {n}{end}")));
+    let named = (0..30).any(|i| row(5 * i + 1) && row(171 + i));
+    assert!(named, "no leaked pair named by its two data rows");
     assert_self_contained(&html);
 }

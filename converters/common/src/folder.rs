@@ -8,7 +8,7 @@ use crate::error::{ConvertError, Result};
 use crate::file_domain::{FileDomain, RecordStats};
 use crate::labels::{discover, split_items, LabeledInput, RawItem};
 use crate::naming::resolve_name;
-use crate::output::{Converted, DatasetJob, OutputTarget, Written};
+use crate::output::{Converted, DatasetJob, OutputTarget, RecordSources, Written};
 use crate::policy::{ErrorPolicy, SkipReport};
 use crate::split::{SplitOptions, Subset};
 
@@ -99,7 +99,11 @@ pub fn convert_folder<D: FileDomain>(req: &FolderRequest<D::Options>) -> Result<
         stats.observe(m);
         test_sources.push(name.clone());
     })?;
-    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |(m, _)| stats.observe(m))?;
+    let mut train_sources = Vec::with_capacity(plan.train.len());
+    job.write_subset(Subset::Train, &items, &plan.train, &mut report, convert, |(m, name)| {
+        stats.observe(m);
+        train_sources.push(name.clone());
+    })?;
     let (file, bytes) = crate::recipe::test_sources_file(&name, &test_sources);
     job.writer_mut().write_side_file(&file, &bytes)?;
 
@@ -110,6 +114,7 @@ pub fn convert_folder<D: FileDomain>(req: &FolderRequest<D::Options>) -> Result<
             warnings.push(format!("{} class names for {output_dim} classes", names.len()));
         }
     }
-    let written = job.finish(spec, class_names.as_deref(), &report)?;
+    let mut written = job.finish(spec, class_names.as_deref(), &report)?;
+    written.sources = Some(RecordSources { test: test_sources, train: train_sources });
     Ok(FolderOutcome { written, inputs: items.len(), warnings, shape, stats, settings })
 }

@@ -75,6 +75,17 @@ pub struct Written {
     pub skipped: usize,
     /// The validator's report (valid; may hold warnings).
     pub validation: Report,
+    /// Where each record came from, when the converter kept it (per-file folders); not written
+    /// into the dataset, so the output bytes do not depend on it (`audit` names examples by it).
+    pub sources: Option<RecordSources>,
+}
+
+/// The input of every record, in record order per subset: a path relative to the input folder,
+/// or a table's / corpus's 1-based data row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordSources {
+    pub test: Vec<String>,
+    pub train: Vec<String>,
 }
 
 /// A dataset being written.
@@ -166,7 +177,7 @@ impl DatasetJob {
         let summary = self.writer.finish(spec, label_names)?;
         let validation = validate_or_remove(&summary.root, self.target.deep_validate)?;
         let skip_report = (!report.is_empty()).then(|| summary.root.join(SkipReport::file_name(&name)));
-        Ok(Written { summary, skip_report, skipped: report.len(), validation })
+        Ok(Written { summary, skip_report, skipped: report.len(), validation, sources: None })
     }
 
     /// The dataset folder this job will create.

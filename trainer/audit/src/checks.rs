@@ -3,6 +3,7 @@
 
 use formats::dataset::Subset;
 
+use crate::budget::Deadline;
 use crate::labels::{self, LabelCheck};
 use crate::near::{self, NearFacts};
 use crate::outliers;
@@ -36,6 +37,8 @@ pub struct Checked {
     pub labels: LabelFacts,
     pub findings: Vec<Finding>,
     pub probabilities: Option<Probabilities>,
+    /// What the deadline left undone, one sentence per check.
+    pub skipped: Vec<String>,
 }
 
 fn near_kind(a: Subset, b: Subset) -> FindingKind {
@@ -49,12 +52,21 @@ fn near_kind(a: Subset, b: Subset) -> FindingKind {
     }
 }
 
-/// `entries` and `sk` must still be in scan order.
-pub fn run(entries: &[Entry], sk: &Sketches, output_dim: u32, opts: &AuditOptions) -> Checked {
+/// `entries` and `sk` must still be in scan order. Each check starts no new unit of work once
+/// `deadline` has passed.
+pub fn run(entries: &[Entry], sk: &Sketches, output_dim: u32, opts: &AuditOptions, deadline: &Deadline) -> Checked {
     let mut findings = Vec::new();
+    let mut skipped = Vec::new();
     let name = |e: &Entry| format!("{} #{}", e.subset, e.index);
 
-    let (near, pairs) = near::find(sk, &opts.near, &|a, b| entries[a].hash == entries[b].hash);
+    let (near, pairs, stopped) = near::find(sk, &opts.near, &|a, b| entries[a].hash == entries[b].hash, deadline);
+    if let Some(done) = stopped {
+        skipped.push(format!(
+            "near duplicates: {done} of {} LSH bands searched before the time budget ran out; the {} pair(s) found in them are reported, others may be missed",
+            near.bands,
+            pairs.len()
+        ));
+    }
     let mut listed = std::collections::HashMap::new();
     for p in &pairs {
         let (x, y) = (&entries[p.a], &entries[p.b]);
@@ -70,7 +82,14 @@ pub fn run(entries: &[Entry], sk: &Sketches, output_dim: u32, opts: &AuditOption
         findings.push(Finding { examples: vec![x.example_ref(), y.example_ref()], example_count: 2, value: Some(p.similarity), ..Finding::new(kind, message) });
     }
 
-    let (found, median) = outliers::find(&sk.features, sk.dim, sk.count, opts.outlier_robust_z);
+    let outliers::Found { outliers: found, median, scored } = outliers::find(&sk.features, sk.dim, sk.count, opts.outlier_robust_z, deadline);
+    if scored < sk.count {
+        skipped.push(format!(
+            "outliers: {scored} of {} examples scored before the time budget ran out{}",
+            sk.count,
+            if scored < outliers::MIN_EXAMPLES { "; none is reported" } else { "; outliers among them are reported" }
+        ));
+    }
     let outlier_facts = OutlierFacts {
         k: outliers::K,
         references: sk.count.min(outliers::MAX_REFERENCES),
@@ -84,11 +103,16 @@ pub fn run(entries: &[Entry], sk: &Sketches, output_dim: u32, opts: &AuditOption
         findings.push(Finding { examples: vec![e.example_ref()], example_count: 1, value: Some(o.distance), ..Finding::new(FindingKind::Outlier, message) });
     }
 
-    let (labels, probabilities) = suspect_labels(entries, sk, output_dim, opts, &mut findings);
-    Checked { near, outliers: outlier_facts, labels, findings, probabilities }
+    let (labels, probabilities) = suspect_labels(entries, sk, output_dim, opts, &mut findings, deadline);
+    if deadline.passed() {
+        if let Some(reason) = labels.reason.as_ref().filter(|r| r.contains("time budget")) {
+            skipped.push(format!("suspect labels: {reason}; none is reported"));
+        }
+    }
+    Checked { near, outliers: outlier_facts, labels, findings, probabilities, skipped }
 }
 
-fn suspect_labels(entries: &[Entry], sk: &Sketches, output_dim: u32, opts: &AuditOptions, findings: &mut Vec<Finding>) -> (LabelFacts, Option<Probabilities>) {
+fn suspect_labels(entries: &[Entry], sk: &Sketches, output_dim: u32, opts: &AuditOptions, findings: &mut Vec<Finding>, deadline: &Deadline) -> (LabelFacts, Option<Probabilities>) {
     let mut facts = LabelFacts {
         status: "refused".into(),
         reason: None,
@@ -122,7 +146,7 @@ fn suspect_labels(entries: &[Entry], sk: &Sketches, output_dim: u32, opts: &Audi
         })
         .collect();
     let features: Vec<f32> = train.iter().flat_map(|&i| sk.features_of(i).iter().copied()).collect();
-    let check: LabelCheck = match labels::check(&features, sk.dim, &given, classes) {
+    let check: LabelCheck = match labels::check(&features, sk.dim, &given, classes, deadline) {
         Ok(c) => c,
         Err(reason) => {
             facts.reason = Some(reason);

@@ -11,10 +11,14 @@
 //! - outliers by k-nearest-neighbour distance in a small feature space ([`outliers`]);
 //! - suspect labels by confident learning on cross-fitted probabilities ([`labels`]).
 //!
+//! The costly checks obey a time budget ([`budget`]); examples of raw input are named by their
+//! input file or row ([`AuditReport::name_sources`]).
+//!
 //! Modules: [`scan`] (the pass and the hash), [`duplicates`], [`classes`], [`columns`],
 //! [`checks`] (sketch-based findings), [`report`] (the JSON shape, schema
 //! `schemas/audit-report.schema.json`).
 
+pub mod budget;
 pub mod checks;
 pub mod classes;
 pub mod columns;
@@ -56,6 +60,9 @@ pub struct AuditOptions {
     pub outlier_robust_z: f64,
     /// Near pairs, outliers and suspect labels listed per kind (the facts count them all).
     pub max_pairs_per_kind: usize,
+    /// Seconds after which the costly checks start no new work (`None`: no limit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_budget: Option<f64>,
 }
 
 impl Default for AuditOptions {
@@ -69,6 +76,7 @@ impl Default for AuditOptions {
             near: near::NearOptions::default(),
             outlier_robust_z: 6.0,
             max_pairs_per_kind: 1000,
+            time_budget: None,
         }
     }
 }
@@ -92,6 +100,7 @@ pub fn audit_dataset_with_progress(dir: &Path, opts: &AuditOptions, progress: &d
 
 /// The audit and the out-of-sample probabilities behind the suspect labels (when computed).
 pub fn audit_with_probabilities(dir: &Path, opts: &AuditOptions, progress: &dyn Fn(u64)) -> Result<(AuditReport, Option<checks::Probabilities>), AuditError> {
+    let deadline = budget::Deadline::new(opts.time_budget);
     let reader = DatasetReader::open(dir)?;
     let first = reader.subsets().first().copied();
     let spec = first.and_then(|s| reader.spec(s)).ok_or_else(|| AuditError::Dataset {
@@ -103,7 +112,7 @@ pub fn audit_with_probabilities(dir: &Path, opts: &AuditOptions, progress: &dyn 
     let names = reader.label_names()?;
     let mut scan = scan::scan(&reader, domain, opts, progress)?;
     // before the duplicate check sorts the entries: the sketches follow the scan order
-    let checked = checks::run(&scan.entries, &scan.sketches, output_dim, opts);
+    let checked = checks::run(&scan.entries, &scan.sketches, output_dim, opts, &deadline);
     // the sketches are done with: their memory goes before the findings are assembled
     scan.sketches = sketch::Sketches::new(domain);
 
@@ -120,6 +129,8 @@ pub fn audit_with_probabilities(dir: &Path, opts: &AuditOptions, progress: &dyn 
     findings.sort_by_key(|f| f.kind);
     let report = AuditReport {
         dataset: dir.to_path_buf(),
+        input: None,
+        budget: opts.time_budget.map(|seconds| report::BudgetFacts { seconds, elapsed: deadline.elapsed(), skipped: checked.skipped }),
         name: reader.name().to_string(),
         domain,
         subsets: scan.counts.iter().map(|&(subset, examples)| report::SubsetCount { subset, examples }).collect(),

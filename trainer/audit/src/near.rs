@@ -17,6 +17,7 @@
 
 use serde::Serialize;
 
+use crate::budget::Deadline;
 use crate::sketch::{mix, Sketches, MINHASH};
 
 /// Hamming bands (each of `band_width` sampled bits).
@@ -117,24 +118,37 @@ fn band_key(bits: &[u64], positions: &[usize]) -> u64 {
     positions.iter().enumerate().fold(0u64, |k, (i, &p)| k | ((bits[p / 64] >> (p % 64)) & 1) << i)
 }
 
-/// Finds near pairs; `same_content(a, b)` tells exact duplicates apart (left out).
-pub fn find(sk: &Sketches, opts: &NearOptions, same_content: &dyn Fn(usize, usize) -> bool) -> (NearFacts, Vec<Pair>) {
+/// Finds near pairs; `same_content(a, b)` tells exact duplicates apart (left out). Bands are
+/// searched while `deadline` allows; the third value is the number searched when it stopped
+/// them early (the pairs of the bands searched are kept).
+pub fn find(sk: &Sketches, opts: &NearOptions, same_content: &dyn Fn(usize, usize) -> bool, deadline: &Deadline) -> (NearFacts, Vec<Pair>, Option<usize>) {
+    let mut stopped = None;
+    let mut go_on = |b: usize| {
+        let spent = deadline.passed();
+        if spent {
+            stopped.get_or_insert(b);
+        }
+        !spent
+    };
     let (facts, mut pairs) = if sk.words > 0 {
-        hamming_pairs(sk, opts, same_content)
+        hamming_pairs(sk, opts, same_content, &mut go_on)
     } else if !sk.minhash.is_empty() {
-        minhash_pairs(sk, opts, same_content)
+        minhash_pairs(sk, opts, same_content, &mut go_on)
     } else {
-        table_pairs(sk, opts, same_content)
+        table_pairs(sk, opts, same_content, &mut go_on)
     };
     // a pair sharing keys in several bands is found in each: kept once
     pairs.sort_by_key(|p| (p.a, p.b));
     pairs.dedup_by_key(|p| (p.a, p.b));
     pairs.sort_by(|x, y| y.similarity.total_cmp(&x.similarity).then((x.a, x.b).cmp(&(y.a, y.b))));
     let facts = NearFacts { pairs: pairs.len() as u64, ..facts };
-    (facts, pairs)
+    (facts, pairs, stopped)
 }
 
-fn hamming_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) -> bool) -> (NearFacts, Vec<Pair>) {
+/// `go_on(b)` is asked before band `b`: `false` stops the search.
+type GoOn<'a> = dyn FnMut(usize) -> bool + 'a;
+
+fn hamming_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) -> bool, go_on: &mut GoOn) -> (NearFacts, Vec<Pair>) {
     let total = sk.words * 64;
     let max = match sk.domain {
         formats::inspect::Domain::Speech => opts.max_hamming_audio,
@@ -147,6 +161,9 @@ fn hamming_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) 
     let (mut candidates, mut pairs) = (0u64, Vec::new());
     let mut keys: Vec<(u64, u32)> = Vec::with_capacity(sk.count);
     for (b, positions) in bands.iter().enumerate() {
+        if !go_on(b) {
+            break;
+        }
         let salt = (b as u64) << 56;
         keys.clear();
         keys.extend((0..sk.count).filter(|&i| !sk.unhashable[i]).map(|i| (mix(band_key(sk.bits_of(i), positions) ^ salt), i as u32)));
@@ -172,12 +189,15 @@ fn hamming_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) 
     (facts, pairs)
 }
 
-fn minhash_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) -> bool) -> (NearFacts, Vec<Pair>) {
+fn minhash_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) -> bool, go_on: &mut GoOn) -> (NearFacts, Vec<Pair>) {
     let rows = MINHASH / MINHASH_BANDS;
     let key = |i: usize, b: usize| sk.minhash_of(i)[b * rows..(b + 1) * rows].iter().fold(b as u64, |h, &v| mix(h ^ v));
     let (mut candidates, mut pairs) = (0u64, Vec::new());
     let mut keys: Vec<(u64, u32)> = Vec::with_capacity(sk.count);
     for b in 0..MINHASH_BANDS {
+        if !go_on(b) {
+            break;
+        }
         keys.clear();
         keys.extend((0..sk.count).map(|i| (key(i, b), i as u32)));
         each_bucket_pair(&mut keys, |i, j| {
@@ -210,7 +230,7 @@ pub fn column_moments(features: &[f32], dim: usize) -> (Vec<f64>, Vec<f64>) {
     (mean, std)
 }
 
-fn table_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) -> bool) -> (NearFacts, Vec<Pair>) {
+fn table_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) -> bool, go_on: &mut GoOn) -> (NearFacts, Vec<Pair>) {
     let dim = sk.dim;
     let (mean, std) = column_moments(&sk.features, dim);
     let live: Vec<usize> = (0..dim).filter(|&c| std[c] > 0.0).collect();
@@ -238,6 +258,9 @@ fn table_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) ->
     }
     let mut keys: Vec<(u64, u32)> = Vec::with_capacity(sk.count);
     for b in 0..TABLE_BANDS {
+        if !go_on(b) {
+            break;
+        }
         keys.clear();
         keys.extend((0..sk.count).map(|i| (key(i, b), i as u32)));
         each_bucket_pair(&mut keys, |i, j| {
@@ -278,7 +301,7 @@ mod tests {
         sk.features.extend(noisy);
         sk.features.extend(exact);
         sk.count = 402;
-        let (facts, pairs) = find(&sk, &NearOptions::default(), &|a, b| (a.min(b), a.max(b)) == (5, 401));
+        let (facts, pairs, _) = find(&sk, &NearOptions::default(), &|a, b| (a.min(b), a.max(b)) == (5, 401), &Deadline::none());
         assert_eq!(pairs.iter().map(|p| (p.a, p.b)).collect::<Vec<_>>(), vec![(3, 400)], "{facts:?}");
         assert!(facts.candidates < 2000, "LSH compared {} pairs of 80k", facts.candidates);
     }
@@ -299,7 +322,7 @@ mod tests {
         sk.bits.extend(far);
         sk.count = n + 2;
         sk.unhashable = vec![false; n + 2];
-        let (facts, pairs) = find(&sk, &NearOptions::default(), &|_, _| false);
+        let (facts, pairs, _) = find(&sk, &NearOptions::default(), &|_, _| false, &Deadline::none());
         assert_eq!(pairs.len(), 1, "{pairs:?}");
         assert_eq!((pairs[0].a, pairs[0].b), (10, n));
         assert!((pairs[0].similarity - (1.0 - 6.0 / 192.0)).abs() < 1e-9);

@@ -4,6 +4,7 @@
 //! the cost is n × references, not n². An example is an outlier when its score lies more than
 //! `robust_z` robust standard deviations (1.4826 × MAD) above the median score.
 
+use crate::budget::Deadline;
 use crate::near::column_moments;
 use crate::sketch::mix;
 
@@ -22,10 +23,21 @@ pub struct Outlier {
     pub robust_z: f64,
 }
 
-/// Outliers ranked by score, farthest first; also the median k-NN distance.
-pub fn find(features: &[f32], dim: usize, count: usize, robust_z: f64) -> (Vec<Outlier>, Option<f64>) {
+/// Examples scored between two looks at the clock.
+const SCORED_PER_LOOK: usize = 1024;
+
+/// Outliers ranked by score, farthest first, and the median k-NN distance. Examples are scored
+/// in scan order while `deadline` allows; `scored` says how many were (all, unless it stopped).
+pub struct Found {
+    pub outliers: Vec<Outlier>,
+    pub median: Option<f64>,
+    pub scored: usize,
+}
+
+/// Scores every example (see the module docs) and keeps the outliers.
+pub fn find(features: &[f32], dim: usize, count: usize, robust_z: f64, deadline: &Deadline) -> Found {
     if count < MIN_EXAMPLES || dim == 0 {
-        return (Vec::new(), None);
+        return Found { outliers: Vec::new(), median: None, scored: count };
     }
     let (mean, std) = column_moments(features, dim);
     let scale: Vec<f32> = std.iter().map(|&s| if s > 0.0 { (1.0 / s) as f32 } else { 0.0 }).collect();
@@ -47,6 +59,9 @@ pub fn find(features: &[f32], dim: usize, count: usize, robust_z: f64) -> (Vec<O
     let mut scores = Vec::with_capacity(count);
     let mut nearest: Vec<f32> = Vec::with_capacity(refs.len());
     for i in 0..count {
+        if i % SCORED_PER_LOOK == 0 && deadline.passed() {
+            break;
+        }
         let x = z(i);
         nearest.clear();
         for (r, rz) in refs.iter().zip(ref_z.chunks(dim)) {
@@ -57,11 +72,15 @@ pub fn find(features: &[f32], dim: usize, count: usize, robust_z: f64) -> (Vec<O
         let (_, kth, _) = nearest.select_nth_unstable_by(k - 1, f32::total_cmp);
         scores.push(f64::from(kth.sqrt()));
     }
+    let scored = scores.len();
+    if scored < MIN_EXAMPLES {
+        return Found { outliers: Vec::new(), median: None, scored };
+    }
     let median = median_of(&scores);
     let mad = median_of(&scores.iter().map(|s| (s - median).abs()).collect::<Vec<_>>()) * 1.4826;
     // identical examples everywhere (MAD 0): nothing stands out
     if mad <= 1e-12 {
-        return (Vec::new(), Some(median));
+        return Found { outliers: Vec::new(), median: Some(median), scored };
     }
     let mut out: Vec<Outlier> = scores
         .iter()
@@ -70,7 +89,7 @@ pub fn find(features: &[f32], dim: usize, count: usize, robust_z: f64) -> (Vec<O
         .filter(|o| o.robust_z >= robust_z)
         .collect();
     out.sort_by(|a, b| b.distance.total_cmp(&a.distance));
-    (out, Some(median))
+    Found { outliers: out, median: Some(median), scored }
 }
 
 fn median_of(v: &[f64]) -> f64 {
@@ -88,8 +107,12 @@ mod tests {
         let dim = 4;
         let mut f: Vec<f32> = (0..300 * dim as u64).map(|i| (mix(i) % 1000) as f32 / 1000.0).collect();
         f.extend([9.0, 9.0, -8.0, 9.0]);
-        let (out, median) = find(&f, dim, 301, 6.0);
-        assert_eq!(out.iter().map(|o| o.position).collect::<Vec<_>>(), vec![300]);
-        assert!(out[0].distance > 5.0 * median.unwrap());
+        let found = find(&f, dim, 301, 6.0, &Deadline::none());
+        assert_eq!(found.outliers.iter().map(|o| o.position).collect::<Vec<_>>(), vec![300]);
+        assert!(found.outliers[0].distance > 5.0 * found.median.unwrap());
+        assert_eq!(found.scored, 301);
+        // a spent budget scores nothing and so reports nothing
+        let none = find(&f, dim, 301, 6.0, &Deadline::new(Some(0.0)));
+        assert_eq!((none.scored, none.outliers.len(), none.median), (0, 0, None));
     }
 }

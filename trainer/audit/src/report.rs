@@ -146,6 +146,28 @@ pub struct ExampleRef {
     /// Class indices of the example (train: the record; test: the solution row); absent when unknown.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub labels: Option<Vec<u32>>,
+    /// Raw input only: the input file (path relative to the input) or the 1-based data row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+impl ExampleRef {
+    /// "train #3", with the id and the input it came from when known.
+    pub fn display(&self, tabular_rows: bool) -> String {
+        let mut s = format!("{} #{}", self.subset, self.index);
+        if let Some(id) = self.id {
+            s.push_str(&format!(" (id {id})"));
+        }
+        if let Some(src) = &self.source {
+            // a number is a data row of a table or CSV corpus, anything else a file
+            if tabular_rows && src.bytes().all(|b| b.is_ascii_digit()) {
+                s.push_str(&format!(" row {src}"));
+            } else {
+                s.push_str(&format!(" {src}"));
+            }
+        }
+        s
+    }
 }
 
 /// A table column, by position and name.
@@ -267,6 +289,12 @@ pub struct KindSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditReport {
     pub dataset: PathBuf,
+    /// Raw input converted into `dataset` first, and whether its examples carry their source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input: Option<InputFacts>,
+    /// `--time-budget`: the budget and the work it left undone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetFacts>,
     pub name: String,
     pub domain: Domain,
     pub subsets: Vec<SubsetCount>,
@@ -287,6 +315,54 @@ impl AuditReport {
     pub fn has_any(&self, kinds: &[FindingKind]) -> bool {
         self.findings.iter().any(|f| kinds.contains(&f.kind))
     }
+
+    /// Records that `dataset` was converted from the raw `input`, and names every example of
+    /// the findings by its source (`sources`: test and train, one per record, in record order;
+    /// `None` when the input does not name its records). When the counts do not match the
+    /// dataset, no example is named and the facts say why.
+    pub fn name_sources(&mut self, input: PathBuf, sources: Option<(&[String], &[String])>) {
+        let Some((test, train)) = sources else {
+            let note = Some("the input does not name its records (AutoML parts): examples are named by position only".to_string());
+            self.input = Some(InputFacts { path: input, sources_named: false, note });
+            return;
+        };
+        let count = |subset: Subset| self.subsets.iter().find(|s| s.subset == subset).map_or(0, |s| s.examples);
+        let mismatch = [(Subset::Test, test.len()), (Subset::Train, train.len())]
+            .into_iter()
+            .find(|&(subset, n)| count(subset) != n as u64)
+            .map(|(subset, n)| format!("{n} {subset} source(s) for {} {subset} record(s): examples are not named by their input", count(subset)));
+        if mismatch.is_none() {
+            for e in self.findings.iter_mut().flat_map(|f| f.examples.iter_mut()) {
+                let list = match e.subset {
+                    Subset::Test => test,
+                    Subset::Train => train,
+                    _ => continue,
+                };
+                e.source = list.get(e.index as usize).filter(|s| !s.is_empty()).cloned();
+            }
+        }
+        self.input = Some(InputFacts { path: input, sources_named: mismatch.is_none(), note: mismatch });
+    }
+}
+
+/// The raw input an audit converted first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputFacts {
+    pub path: PathBuf,
+    /// Whether the examples of the findings carry their `source`.
+    pub sources_named: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What `--time-budget` left undone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BudgetFacts {
+    pub seconds: f64,
+    /// Seconds the audit took (the scan always completes).
+    pub elapsed: f64,
+    /// One sentence per check that was cut short or not started.
+    pub skipped: Vec<String>,
 }
 
 /// One line per kind, in kind order.

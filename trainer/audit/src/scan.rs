@@ -25,7 +25,7 @@ pub struct Entry {
 
 impl Entry {
     pub fn example_ref(&self) -> crate::report::ExampleRef {
-        crate::report::ExampleRef { subset: self.subset, index: self.index, id: self.id, labels: self.labels.as_ref().map(|l| l.to_vec()) }
+        crate::report::ExampleRef { subset: self.subset, index: self.index, id: self.id, labels: self.labels.as_ref().map(|l| l.to_vec()), source: None }
     }
 }
 

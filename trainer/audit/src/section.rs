@@ -46,15 +46,25 @@ pub fn quality_section(report: &AuditReport, dataset_dir: &Path) -> QualitySecti
     wanted.extend(suspects.iter().chain(&outliers).flat_map(|f| f.examples.iter().map(|e| (e.subset, e.index))));
     // a dataset that cannot be read again shows names without pictures
     let drawn = draw_examples(dataset_dir, &wanted).unwrap_or_default();
+    // raw input: the name ends with the input file or data row, so the owner can find it
+    let rows = report.domain == formats::inspect::Domain::Tabular || report.domain == formats::inspect::Domain::Text;
     let example = |e: &ExampleRef| QualityExample {
-        name: match e.id {
-            Some(id) => format!("{} #{} (id {id})", e.subset, e.index),
-            None => format!("{} #{}", e.subset, e.index),
-        },
+        name: e.display(rows),
         labels: e.labels.as_ref().map(|l| l.iter().map(|&c| class_name(&names, c)).collect::<Vec<_>>().join(", ")),
         view: drawn.get(&(e.subset, e.index)).cloned(),
     };
     let mut notes = Vec::new();
+    if let Some(input) = &report.input {
+        notes.push(match &input.note {
+            Some(why) => format!("Converted from {}: {why}.", input.path.display()),
+            None => format!("Converted from {}: each example is named by its input file or data row.", input.path.display()),
+        });
+    }
+    if let Some(budget) = &report.budget {
+        for what in &budget.skipped {
+            notes.push(format!("Time budget of {} s: {what}.", budget.seconds));
+        }
+    }
     if let Some(reason) = &report.labels.reason {
         notes.push(format!("Suspect labels were not looked for: {reason}."));
     }
@@ -85,4 +95,30 @@ pub fn quality_section(report: &AuditReport, dataset_dir: &Path) -> QualitySecti
         outliers: outliers.iter().map(|f| example(&f.examples[0])).collect(),
         notes,
     }
+}
+
+/// The section as a page of its own (`audit --out DIR` writes it as `audit.html`), styled as
+/// the rate report: the title names the dataset and, for raw input, what it was converted from.
+pub fn quality_page(report: &AuditReport, section: &QualitySection) -> String {
+    let from = report.input.as_ref().map(|i| format!(" (converted from {})", i.path.display())).unwrap_or_default();
+    let title = format!("audit of {}{from}", report.name);
+    let counts: Vec<String> = report.subsets.iter().map(|s| format!("{} {}", s.examples, s.subset)).collect();
+    maud::html! {
+        (maud::DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { (title) }
+                // our own stylesheet constant
+                style { (maud::PreEscaped(scoring::report::STYLE)) }
+            }
+            body {
+                h1 { (title) }
+                p { (report.domain) " dataset " (report.dataset.display()) ": " (counts.join(", ")) "." }
+                // markup that render_quality built with maud (escaped there)
+                (maud::PreEscaped(scoring::report::quality::render_quality(section)))
+            }
+        }
+    }
+    .into_string()
 }

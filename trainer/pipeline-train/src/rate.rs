@@ -90,6 +90,7 @@ pub fn rate(options: &RateOptions, on_event: &mut dyn FnMut(&Event<'_>)) -> Resu
     let mut debris = Leftovers::new(out, out_existed, RATE_ENTRIES, options.keep);
 
     // 1. Conversion (raw input only).
+    let mut kept_sources = None;
     let dataset_dir = match &options.conversion {
         Some(conversion) => {
             on_event(&Event::Phase { step: 1, what: &format!("converting {} (raw input)", options.input.display()) });
@@ -99,6 +100,7 @@ pub fn rate(options: &RateOptions, on_event: &mut dyn FnMut(&Event<'_>)) -> Resu
             }
             let converted = result.context("conversion failed; nothing was trained")?;
             on_event(&Event::Converted(&converted));
+            kept_sources = converted.sources;
             conversion.common.out.clone()
         }
         None => {
@@ -124,7 +126,7 @@ pub fn rate(options: &RateOptions, on_event: &mut dyn FnMut(&Event<'_>)) -> Resu
     on_event(&Event::Phase { step: 3, what: &format!("training the automatic model, budget {} s", options.time_budget) });
     let run = train(options, &device, &dataset_dir, on_event)?;
 
-    let rated = score_and_report(options, Checked { dataset: dataset_dir, validation, inspection }, run, &started, on_event)?;
+    let rated = score_and_report(options, Checked { dataset: dataset_dir, validation, inspection, sources: kept_sources }, run, &started, on_event)?;
     // The report explains the run, whatever its outcome: the run's files stay with it.
     debris.disarm();
     Ok(RateEnd::Rated(Box::new(rated)))
@@ -135,11 +137,13 @@ struct Checked {
     dataset: PathBuf,
     validation: Report,
     inspection: Inspection,
+    /// The sources a per-file conversion kept (the audit names examples by them).
+    sources: Option<pipeline::convert::RecordSources>,
 }
 
 /// Steps 4 and 5: scores the run in `options.out` and writes report.html.
 fn score_and_report(options: &RateOptions, checked: Checked, run: TrainFacts, started: &str, on_event: &mut dyn FnMut(&Event<'_>)) -> Result<Rated> {
-    let Checked { dataset: dataset_dir, validation, inspection } = checked;
+    let Checked { dataset: dataset_dir, validation, inspection, sources } = checked;
     let out = &options.out;
     // 4. Scoring.
     on_event(&Event::Phase { step: 4, what: "scoring" });
@@ -167,7 +171,7 @@ fn score_and_report(options: &RateOptions, checked: Checked, run: TrainFacts, st
         }
         None => None,
     };
-    let quality = data_quality(&dataset_dir, on_event);
+    let quality = data_quality(&dataset_dir, options, sources.as_ref(), on_event);
     let facts = RunFacts {
         input: options.input.clone(),
         converted: options.conversion.is_some(),
@@ -203,11 +207,18 @@ fn score_and_report(options: &RateOptions, checked: Checked, run: TrainFacts, st
     Ok(Rated { dataset: dataset_dir, inspection, validation, skipped, score, run, report })
 }
 
-/// The report's Data quality section: `audit` of the dataset the run trained on (issue 17). An
-/// audit that cannot run leaves a note in the section; it never fails the rating.
-fn data_quality(dataset: &Path, on_event: &mut dyn FnMut(&Event<'_>)) -> QualitySection {
+/// The report's Data quality section: `audit` of the dataset the run trained on (issue 17); for
+/// raw input every example it names carries its input file or row. An audit that cannot run
+/// leaves a note in the section; it never fails the rating.
+fn data_quality(dataset: &Path, options: &RateOptions, kept: Option<&pipeline::convert::RecordSources>, on_event: &mut dyn FnMut(&Event<'_>)) -> QualitySection {
     match audit::audit_dataset(dataset, &audit::AuditOptions::default()) {
-        Ok(report) => {
+        Ok(mut report) => {
+            if let Some(conversion) = &options.conversion {
+                match pipeline::convert::record_sources(&options.input, conversion, kept) {
+                    Ok(s) => report.name_sources(options.input.clone(), s.as_ref().map(|s| (s.test.as_slice(), s.train.as_slice()))),
+                    Err(e) => on_event(&Event::Warning(&format!("the audit names no input files: {e}"))),
+                }
+            }
             let examples: usize = report.findings.iter().map(|f| f.examples.len()).sum();
             let line = match report.findings.len() {
                 0 => "audit: nothing to fix found (the report's Data quality section)".to_string(),
@@ -247,7 +258,7 @@ pub fn rate_killed(options: &RateOptions, killed: &Killed, on_event: &mut dyn Fn
         no_prediction_reason: format!("the learner did not stop by the end of the {} s budget and was killed", options.time_budget),
         interrupted: leftovers::signal().map(|(code, name)| (code, name, killed.after)),
     };
-    let checked = Checked { dataset, validation, inspection };
+    let checked = Checked { dataset, validation, inspection, sources: None };
     score_and_report(options, checked, run, &started, on_event)
 }
 

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use converters_audio::{Audio, AudioOptions};
 use converters_common::file_domain::FileDomain;
 use converters_common::folder::{convert_folder, FolderOutcome, FolderRequest};
+pub use converters_common::output::RecordSources;
 use converters_common::output::{DatasetJob, OutputTarget, Written};
+use converters_common::planned::{PlannedRecord, WholeInputDomain};
 use converters_common::{ConvertError, ErrorPolicy, SkipReport, SplitOptions};
 use converters_image::{Image, ImageOptions};
 use converters_scale::domain::DomainRequest;
@@ -61,6 +63,9 @@ pub struct Converted {
     pub summary: String,
     /// "converted C, skipped S of N inputs (see …)".
     pub skips: String,
+    /// Where each record came from: kept by the per-file conversions (images, video, audio);
+    /// tables and corpora give it through [`record_sources`].
+    pub sources: Option<RecordSources>,
 }
 
 /// The kind of `input` given or detected.
@@ -174,6 +179,7 @@ pub fn convert_tabular(input: &Path, common: &Common, options: &TabularOptions) 
         warnings: summary.warnings.clone(),
         summary: line,
         skips: report.summary(summary.rows_read as usize, written.skip_report.as_deref()),
+        sources: None,
     })
 }
 
@@ -203,7 +209,33 @@ pub fn convert_text(input: &Path, common: &Common, options: &TextOptions) -> Res
         warnings: summary.warnings.clone(),
         summary: line,
         skips: report.summary(summary.documents + report.len(), written.skip_report.as_deref()),
+        sources: None,
     })
+}
+
+/// Where each record of the finished conversion of `input` with `options` came from, in record
+/// order: `kept` is what a per-file conversion kept ([`Converted::sources`]); for a table or
+/// corpus the settle pass runs again (the input is read once more: it fixes the records and
+/// their order exactly as `convert` did). `None` when nothing says (AutoML parts).
+pub fn record_sources(input: &Path, options: &ConvertOptions, kept: Option<&RecordSources>) -> Result<Option<RecordSources>> {
+    if let Some(kept) = kept {
+        return Ok(Some(kept.clone()));
+    }
+    let mut report = SkipReport::new(options.common.policy);
+    let (test, train) = match resolve_domain(input, options.domain)? {
+        Domain::Tabular => {
+            let s = converters_tabular::Tabular::settle(input, &options.tabular, &mut report)?;
+            (s.test, s.train)
+        }
+        Domain::Text => {
+            let s = converters_text::Text::settle(input, &options.text, &mut report)?;
+            (s.test, s.train)
+        }
+        _ => return Ok(None),
+    };
+    let names = |records: Vec<PlannedRecord>| -> Vec<String> { records.into_iter().map(|r| r.source).collect() };
+    let sources = RecordSources { test: names(test), train: names(train) };
+    Ok((!sources.test.iter().chain(&sources.train).all(String::is_empty)).then_some(sources))
 }
 
 impl Converted {
@@ -216,6 +248,7 @@ impl Converted {
             name: written.summary.name,
             header_note: None,
             warnings,
+            sources: written.sources,
         }
     }
 }

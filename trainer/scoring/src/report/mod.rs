@@ -133,7 +133,7 @@ pub fn build_report(input: &ReportInput<'_>) -> String {
     .into_string()
 }
 
-const STYLE: &str = "body{font-family:sans-serif;margin:24px;color:#222;background:#fff;max-width:1100px}\
+pub const STYLE: &str = "body{font-family:sans-serif;margin:24px;color:#222;background:#fff;max-width:1100px}\
 .scroll{overflow-x:auto;max-width:100%}img,svg{max-width:100%;height:auto}audio{display:block;width:300px;max-width:100%;margin-top:2px}\
 figure.clip{display:inline-block;margin:4px 12px 8px 0}figure.clip figcaption{font-size:0.85em;color:#555}\
 h1{color:#1a4d8f}h2{border-bottom:2px solid #1a4d8f;padding-bottom:4px;margin-top:32px}\
