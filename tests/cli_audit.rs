@@ -321,6 +321,35 @@ fn raw_table_names_the_repeated_rows() {
     assert_eq!(recipes::tree(tmp.path()), before);
 }
 
+/// The shared raw iris-AutoML holds one row twice (train and test): the leak is named by the
+/// two parts' data files and lines, which hold the same values.
+#[test]
+fn raw_automl_names_the_leaked_rows_by_file_and_line() {
+    let Some(data) = formats::testing::shared_data_dir() else { return };
+    let input = data.join("raw/iris-AutoML");
+    let before = recipes::tree(&input);
+    let o = run(&[input.to_str().unwrap(), "--json", "-q", "--fail-on", "none"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let v = json_of(&o);
+    assert_eq!(v["input"]["sources_named"], true, "{v}");
+    let leak = v["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "leakage").unwrap_or_else(|| panic!("no leak in {v}"));
+    let rows: Vec<String> = leak["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let source = e["source"].as_str().expect("a source");
+            let (file, line) = source.split_once(" line ").unwrap_or_else(|| panic!("{source}"));
+            assert!(file.ends_with(".data"), "{source}");
+            let line: usize = line.parse().unwrap();
+            let text = std::fs::read_to_string(input.join(file)).unwrap();
+            text.lines().nth(line - 1).unwrap().trim().to_string()
+        })
+        .collect();
+    assert!(rows.len() >= 2 && rows.iter().all(|r| r == &rows[0]), "the named lines hold the same row: {rows:?}");
+    assert_eq!(recipes::tree(&input), before);
+}
+
 /// A copied document of a text corpus is named by both paths.
 #[test]
 fn raw_text_corpus_names_the_copied_document() {

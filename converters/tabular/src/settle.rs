@@ -241,11 +241,16 @@ fn settle_file(input: &Path, opts: &TabularOptions, report: &mut SkipReport) -> 
 
 fn settle_automl(layout: &AutoMlLayout, opts: &TabularOptions, report: &mut SkipReport) -> converters_common::Result<Settlement<TableSettled>> {
     let p = prepare_automl(layout, opts, report)?;
+    // a record's source: its part's data file and 1-based line, e.g. `iris_valid.data line 7`
+    let source = |part: usize, line: usize| {
+        let file = p.parts[part].1.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        format!("{file} line {}", line + 1)
+    };
     let planned = |rows: &[(usize, usize)]| -> converters_common::Result<Vec<PlannedRecord>> {
         rows.iter()
             .map(|&(part, line)| {
                 let (index, score) = p.labels_of(&layout.dir, part, line)?;
-                Ok(PlannedRecord { key: ((part as u64) << PART_SHIFT) | line as u64, labels: pairs(&index, &score), source: String::new() })
+                Ok(PlannedRecord { key: ((part as u64) << PART_SHIFT) | line as u64, labels: pairs(&index, &score), source: source(part, line) })
             })
             .collect()
     };

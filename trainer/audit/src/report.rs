@@ -322,7 +322,7 @@ impl AuditReport {
     /// dataset, no example is named and the facts say why.
     pub fn name_sources(&mut self, input: PathBuf, sources: Option<(&[String], &[String])>) {
         let Some((test, train)) = sources else {
-            let note = Some("the input does not name its records (AutoML parts): examples are named by position only".to_string());
+            let note = Some("the input does not name its records: examples are named by position only".to_string());
             self.input = Some(InputFacts { path: input, sources_named: false, note });
             return;
         };

@@ -216,7 +216,8 @@ pub fn convert_text(input: &Path, common: &Common, options: &TextOptions) -> Res
 /// Where each record of the finished conversion of `input` with `options` came from, in record
 /// order: `kept` is what a per-file conversion kept ([`Converted::sources`]); for a table or
 /// corpus the settle pass runs again (the input is read once more: it fixes the records and
-/// their order exactly as `convert` did). `None` when nothing says (AutoML parts).
+/// their order exactly as `convert` did; an AutoML part's record is named by its data file and
+/// line). `None` when nothing names them.
 pub fn record_sources(input: &Path, options: &ConvertOptions, kept: Option<&RecordSources>) -> Result<Option<RecordSources>> {
     if let Some(kept) = kept {
         return Ok(Some(kept.clone()));
