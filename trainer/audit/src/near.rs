@@ -94,6 +94,20 @@ fn each_bucket_pair(keys: &mut [(u64, u32)], mut visit: impl FnMut(usize, usize)
     }
 }
 
+/// The LSH candidate search: for each band `b` (while `go_on(b)` allows), the examples that
+/// have a key (`key(i, b)`) are bucketed by it and `visit` sees each pair sharing a bucket.
+fn each_band_pair(count: usize, bands: usize, go_on: &mut GoOn, key: impl Fn(usize, usize) -> Option<u64>, mut visit: impl FnMut(usize, usize)) {
+    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(count);
+    for b in 0..bands {
+        if !go_on(b) {
+            break;
+        }
+        keys.clear();
+        keys.extend((0..count).filter_map(|i| key(i, b).map(|k| (k, i as u32))));
+        each_bucket_pair(&mut keys, &mut visit);
+    }
+}
+
 /// Bits per band: the most that keep a pair at distance fraction `max` in a band with
 /// probability ≥ 0.05 (over 48 bands: a pair at the threshold is compared with probability
 /// ≥ 0.9, one at 4/5 of it ≥ 0.99), between 8 and 20.
@@ -159,26 +173,18 @@ fn hamming_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) 
     let max_d = (max * total as f64).floor() as u32;
     let max_grey = (opts.max_hamming_grey * total as f64).floor() as u32;
     let (mut candidates, mut pairs) = (0u64, Vec::new());
-    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(sk.count);
-    for (b, positions) in bands.iter().enumerate() {
-        if !go_on(b) {
-            break;
+    let key = |i: usize, b: usize| (!sk.unhashable[i]).then(|| mix(band_key(sk.bits_of(i), &bands[b]) ^ ((b as u64) << 56)));
+    each_band_pair(sk.count, bands.len(), go_on, key, |i, j| {
+        let (x, y) = (sk.bits_of(i), sk.bits_of(j));
+        candidates += 1;
+        let d: u32 = x.iter().zip(y).map(|(p, q)| (p ^ q).count_ones()).sum();
+        // two grey pictures: 64 distinct bits (repeated), under a tighter threshold
+        let grey = sk.words == 3 && x[0] == x[1] && x[1] == x[2] && y[0] == y[1] && y[1] == y[2];
+        let limit = if grey { max_grey } else { max_d };
+        if d <= limit && !same(i, j) {
+            pairs.push(Pair { a: i.min(j), b: i.max(j), similarity: 1.0 - d as f64 / total as f64 });
         }
-        let salt = (b as u64) << 56;
-        keys.clear();
-        keys.extend((0..sk.count).filter(|&i| !sk.unhashable[i]).map(|i| (mix(band_key(sk.bits_of(i), positions) ^ salt), i as u32)));
-        each_bucket_pair(&mut keys, |i, j| {
-            let (x, y) = (sk.bits_of(i), sk.bits_of(j));
-            candidates += 1;
-            let d: u32 = x.iter().zip(y).map(|(p, q)| (p ^ q).count_ones()).sum();
-            // two grey pictures: 64 distinct bits (repeated), under a tighter threshold
-            let grey = sk.words == 3 && x[0] == x[1] && x[1] == x[2] && y[0] == y[1] && y[1] == y[2];
-            let limit = if grey { max_grey } else { max_d };
-            if d <= limit && !same(i, j) {
-                pairs.push(Pair { a: i.min(j), b: i.max(j), similarity: 1.0 - d as f64 / total as f64 });
-            }
-        });
-    }
+    });
     let method = match sk.domain {
         formats::inspect::Domain::Video => "frame_phash",
         formats::inspect::Domain::Speech => "audio_fingerprint",
@@ -193,22 +199,14 @@ fn minhash_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) 
     let rows = MINHASH / MINHASH_BANDS;
     let key = |i: usize, b: usize| sk.minhash_of(i)[b * rows..(b + 1) * rows].iter().fold(b as u64, |h, &v| mix(h ^ v));
     let (mut candidates, mut pairs) = (0u64, Vec::new());
-    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(sk.count);
-    for b in 0..MINHASH_BANDS {
-        if !go_on(b) {
-            break;
+    each_band_pair(sk.count, MINHASH_BANDS, go_on, |i, b| Some(key(i, b)), |i, j| {
+        candidates += 1;
+        let equal = sk.minhash_of(i).iter().zip(sk.minhash_of(j)).filter(|(p, q)| p == q).count();
+        let jaccard = equal as f64 / MINHASH as f64;
+        if jaccard >= opts.min_jaccard && !same(i, j) {
+            pairs.push(Pair { a: i.min(j), b: i.max(j), similarity: jaccard });
         }
-        keys.clear();
-        keys.extend((0..sk.count).map(|i| (key(i, b), i as u32)));
-        each_bucket_pair(&mut keys, |i, j| {
-            candidates += 1;
-            let equal = sk.minhash_of(i).iter().zip(sk.minhash_of(j)).filter(|(p, q)| p == q).count();
-            let jaccard = equal as f64 / MINHASH as f64;
-            if jaccard >= opts.min_jaccard && !same(i, j) {
-                pairs.push(Pair { a: i.min(j), b: i.max(j), similarity: jaccard });
-            }
-        });
-    }
+    });
     let facts = NearFacts { method: "minhash".into(), min_similarity: opts.min_jaccard, bands: MINHASH_BANDS, candidates, pairs: pairs.len() as u64, skipped: 0 };
     (facts, pairs)
 }
@@ -256,29 +254,21 @@ fn table_pairs(sk: &Sketches, opts: &NearOptions, same: &dyn Fn(usize, usize) ->
         let facts = NearFacts { method: "standardised_rows".into(), min_similarity: 1.0 - opts.table_tolerance, bands: 0, candidates, pairs: 0, skipped: 0 };
         return (facts, pairs);
     }
-    let mut keys: Vec<(u64, u32)> = Vec::with_capacity(sk.count);
-    for b in 0..TABLE_BANDS {
-        if !go_on(b) {
-            break;
+    each_band_pair(sk.count, TABLE_BANDS, go_on, |i, b| Some(key(i, b)), |i, j| {
+        candidates += 1;
+        let mut worst = 0f64;
+        for &c in &live {
+            let (p, q) = (z(i, c), z(j, c));
+            let d = if p.is_nan() && q.is_nan() { 0.0 } else if p.is_nan() || q.is_nan() { f64::INFINITY } else { (p - q).abs() };
+            worst = worst.max(d);
+            if worst > opts.table_tolerance {
+                return;
+            }
         }
-        keys.clear();
-        keys.extend((0..sk.count).map(|i| (key(i, b), i as u32)));
-        each_bucket_pair(&mut keys, |i, j| {
-            candidates += 1;
-            let mut worst = 0f64;
-            for &c in &live {
-                let (p, q) = (z(i, c), z(j, c));
-                let d = if p.is_nan() && q.is_nan() { 0.0 } else if p.is_nan() || q.is_nan() { f64::INFINITY } else { (p - q).abs() };
-                worst = worst.max(d);
-                if worst > opts.table_tolerance {
-                    return;
-                }
-            }
-            if !same(i, j) {
-                pairs.push(Pair { a: i.min(j), b: i.max(j), similarity: 1.0 - worst });
-            }
-        });
-    }
+        if !same(i, j) {
+            pairs.push(Pair { a: i.min(j), b: i.max(j), similarity: 1.0 - worst });
+        }
+    });
     let facts = NearFacts { method: "standardised_rows".into(), min_similarity: 1.0 - opts.table_tolerance, bands: TABLE_BANDS, candidates, pairs: pairs.len() as u64, skipped: 0 };
     (facts, pairs)
 }
