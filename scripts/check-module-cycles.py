@@ -40,7 +40,29 @@ def modules(src):
     return out
 
 
-def resolve(mods, here, kind, rest):
+REEXPORT = re.compile(r"\bpub(?:\([a-z]+\))?\s+use\s+(self::|crate::)?((?:[A-Za-z_][A-Za-z0-9_]*::)*)(?:\{([^;]*)\}|([A-Za-z_][A-Za-z0-9_]*))(?:\s+as\s+([A-Za-z_][A-Za-z0-9_]*))?;")
+
+
+def reexports(mods, texts):
+    """(module, name) → the module a `pub use` of that module takes `name` from."""
+    out = {}
+    for here, text in texts.items():
+        for prefix, path, group, single, alias in REEXPORT.findall(text):
+            base = list(here) if prefix != "crate::" else []
+            segs = [p for p in path.split("::") if p]
+            names = [n.strip().split(" as ")[-1].strip() for n in group.split(",")] if group else [alias or single]
+            for n in names:
+                if not n or n in ("self", "*"):
+                    continue
+                for k in range(len(segs), -1, -1):
+                    cand = tuple(base + segs[:k]) if prefix != "crate::" else tuple(segs[:k])
+                    if cand in mods and cand != here:
+                        out[(here, n)] = cand
+                        break
+    return out
+
+
+def resolve(mods, here, kind, rest, exports=None):
     parts = [p for p in rest.split("::") if p]
     if kind == "crate":
         base = []
@@ -55,13 +77,19 @@ def resolve(mods, here, kind, rest):
     full = base + parts
     for n in range(len(full), -1, -1):
         if tuple(full[:n]) in mods:
-            return tuple(full[:n])
+            target = tuple(full[:n])
+            # an item a module only re-exports belongs to the module it comes from
+            if exports and n < len(full) and (target, full[n]) in exports:
+                return exports[(target, full[n])]
+            return target
     return None
 
 
 def strip_comments(text):
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    return re.sub(r"//[^\n]*", "", text)
+    text = re.sub(r"//[^\n]*", "", text)
+    # a file's own unit tests (`#[cfg(test)] mod tests { use super::*; … }`) are part of it
+    return re.split(r"#\[cfg\(test\)\]\s*mod\s+\w+\s*\{", text)[0]
 
 
 def main():
@@ -69,8 +97,10 @@ def main():
     for src in sorted(crates()):
         mods = modules(src)
         edges = {m: set() for m in mods}
+        texts = {here: strip_comments(open(path, encoding="utf-8").read()) for here, path in mods.items()}
+        exports = reexports(mods, texts)
         for here, path in mods.items():
-            text = strip_comments(open(path, encoding="utf-8").read())
+            text = texts[here]
             refs = []
             for kind, prefix, group in USE_GROUP.findall(text):
                 for item in re.split(r",\s*", group):
@@ -85,7 +115,7 @@ def main():
                 if here + (name,) in mods:
                     refs.append(("self", "::" + name))
             for kind, rest in refs:
-                target = resolve(mods, here, kind, rest)
+                target = resolve(mods, here, kind, rest, exports)
                 if target is not None and target != here:
                     edges[here].add(target)
         for a in mods:
