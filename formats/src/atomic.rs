@@ -1,6 +1,8 @@
 //! The one way this workspace writes a file that must never be seen half-written: into a
 //! temporary file in the same folder (`tempfile`), flushed and synced, then persisted (renamed)
-//! over the target. On any failure the temporary is removed and the target is untouched.
+//! over the target. On any failure the temporary is removed and the target is untouched. The
+//! file gets the permissions a plain create would give it (0666 less the umask), not the
+//! owner-only ones of a temporary file.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -13,7 +15,11 @@ use crate::error::IoError;
 pub fn write_with(path: &Path, prefix: Option<&str>, write: impl FnOnce(&mut BufWriter<&mut File>) -> std::io::Result<()>) -> Result<(), IoError> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let hidden = format!(".{}.", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-    let mut tmp = tempfile::Builder::new().prefix(prefix.unwrap_or(&hidden)).tempfile_in(dir).map_err(|e| IoError::new(dir, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix.unwrap_or(&hidden));
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(dir).map_err(|e| IoError::new(dir, e))?;
     let written = {
         let mut w = BufWriter::new(tmp.as_file_mut());
         write(&mut w).and_then(|_| w.flush())
@@ -46,5 +52,14 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "the temporary is gone");
         write_with(&path, Some("temp_x_"), |w| w.write_all(b"second")).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        #[cfg(unix)]
+        {
+            // as a plain create gives: not narrowed to the owner like a temporary file
+            use std::os::unix::fs::PermissionsExt;
+            let plain = dir.path().join("plain");
+            std::fs::write(&plain, b"x").unwrap();
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), mode(&plain));
+        }
     }
 }

@@ -121,7 +121,8 @@ pub fn run(args: Args) -> anyhow::Result<i32> {
     match (&args.probabilities, &probabilities) {
         (Some(path), Some(p)) => {
             if let Err(e) = write_probabilities(path, p) {
-                eprintln!("error: {}: {e}", path.display());
+                // the error names the file
+                eprintln!("error: {e}");
                 return Ok(2);
             }
         }
@@ -258,41 +259,28 @@ impl OutFolder {
         }
     }
 
-    /// `audit.json` and `audit.html`, each written to a temporary file renamed into place.
+    /// `audit.json` and `audit.html`, each written atomically.
     fn write_reports(&self, report: &AuditReport) -> anyhow::Result<()> {
         let mut json = serde_json::to_vec_pretty(report)?;
         json.push(b'\n');
-        write_atomically(&self.dir.join("audit.json"), &json)?;
+        formats::atomic::write_bytes(&self.dir.join("audit.json"), &json)?;
         let section = audit::section::quality_section(report, &report.dataset);
         let page = audit::section::quality_page(report, &section);
-        write_atomically(&self.dir.join("audit.html"), page.as_bytes())?;
+        formats::atomic::write_bytes(&self.dir.join("audit.html"), page.as_bytes())?;
         Ok(())
     }
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// The probabilities as TSV, written to a temporary file renamed into place.
-fn write_probabilities(path: &Path, p: &Probabilities) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    {
-        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+/// The probabilities as TSV, written atomically.
+fn write_probabilities(path: &Path, p: &Probabilities) -> Result<(), formats::IoError> {
+    formats::atomic::write_with(path, None, |w| {
         for (row, (index, given)) in p.values.chunks(p.classes).zip(&p.rows) {
             // the f32 value written exactly (shortest f64 text), so cleanlab reads the same numbers
             let values: Vec<String> = row.iter().map(|&v| f64::from(v).to_string()).collect();
             writeln!(w, "{index}\t{given}\t{}", values.join("\t"))?;
         }
-        w.flush()?;
-    }
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A record-count bar on stderr, only for an interactive terminal and without `--quiet`.
