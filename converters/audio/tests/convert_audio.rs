@@ -140,7 +140,9 @@ fn sphere_samples_are_exact() {
 }
 
 fn request(input: &Path, out: &Path) -> FolderRequest<AudioOptions> {
-    FolderRequest { quiet: true, ..FolderRequest::new(input, out, AudioOptions::default()) }
+    let mut req = FolderRequest::new(input, out, AudioOptions::default());
+    req.common.quiet = true;
+    req
 }
 
 #[cfg(feature = "ffmpeg")]
@@ -223,7 +225,7 @@ fn generated_folder_and_bad_inputs() {
     // --on-error fail: stops at the first bad file and leaves no output.
     let out_fail = tmp.path().join("out_fail");
     let mut req = request(&input, &out_fail);
-    req.policy = ErrorPolicy { on_error: OnError::Fail, max_errors: None };
+    req.common.policy = ErrorPolicy { on_error: OnError::Fail, max_errors: None };
     let err = convert_folder::<Audio>(&req).unwrap_err().to_string();
     assert!(err.contains(".wav") || err.contains(".flac"), "{err}");
     assert!(!out_fail.exists());

@@ -8,42 +8,23 @@ use crate::error::{ConvertError, Result};
 use crate::file_domain::{FileDomain, RecordStats};
 use crate::labels::{discover, split_items, LabeledInput, RawItem};
 use crate::naming::resolve_name;
-use crate::output::{Converted, DatasetJob, OutputTarget, RecordSources, Written};
-use crate::policy::{ErrorPolicy, SkipReport};
-use crate::split::{SplitOptions, Subset};
+use crate::output::{Common, Converted, DatasetJob, OutputTarget, RecordSources, Written};
+use crate::policy::SkipReport;
+use crate::split::Subset;
 
 /// Everything a folder conversion needs.
 #[derive(Debug, Clone)]
 pub struct FolderRequest<O> {
     pub input: PathBuf,
-    /// The dataset folder to create.
-    pub out_dir: PathBuf,
-    /// `--name`; else `private.info`'s name; else the input folder name.
-    pub name: Option<String>,
-    pub force: bool,
-    pub quiet: bool,
-    /// `--fsync` ([`OutputTarget::fsync`]).
-    pub fsync: bool,
-    pub split: SplitOptions,
-    pub policy: ErrorPolicy,
+    /// The dataset folder (`common.out`), its name, split and error policy.
+    pub common: Common,
     pub options: O,
 }
 
 impl<O> FolderRequest<O> {
-    /// `input` → `out_dir` with `options` and `convert`'s defaults for the rest (name from the
-    /// input, no replacing, progress shown, default split and error policy).
+    /// `input` → `out_dir` with `options` and `convert`'s defaults for the rest ([`Common::new`]).
     pub fn new(input: impl Into<PathBuf>, out_dir: impl Into<PathBuf>, options: O) -> Self {
-        FolderRequest {
-            input: input.into(),
-            out_dir: out_dir.into(),
-            name: None,
-            force: false,
-            quiet: false,
-            fsync: false,
-            split: SplitOptions::default(),
-            policy: ErrorPolicy::default(),
-            options,
-        }
+        FolderRequest { input: input.into(), common: Common::new(out_dir), options }
     }
 }
 
@@ -61,32 +42,28 @@ pub struct FolderOutcome<D: FileDomain> {
     pub settings: D::Settings,
 }
 
-/// Converts the folder `req.input` (layouts: [`crate::labels`]) into `req.out_dir`. Files that
-/// cannot be converted are skipped or fatal per `req.policy`.
+/// Converts the folder `req.input` (layouts: [`crate::labels`]) into `req.common.out`. Files
+/// that cannot be converted are skipped or fatal per `req.common.policy`.
 pub fn convert_folder<D: FileDomain>(req: &FolderRequest<D::Options>) -> Result<FolderOutcome<D>> {
     D::check(&req.options)?;
     D::require_decoder()?;
-    req.split.check()?;
-    let mut report = SkipReport::new(req.policy);
+    req.common.split.check()?;
+    let mut report = SkipReport::new(req.common.policy);
     let LabeledInput { items, class_names, output_dim, private_name, mut warnings, .. } =
         discover(&req.input, &D::accepts, &mut report)?;
     if items.is_empty() && D::REFUSES_EMPTY {
         return Err(ConvertError::input(&req.input, format!("no {} file to convert", D::NAME)));
     }
-    let name = resolve_name(req.name.as_deref(), private_name.as_deref(), &req.input)?;
-    let (plan, split_warning) = split_items(&items, &req.split)?;
+    let name = resolve_name(req.common.name.as_deref(), private_name.as_deref(), &req.input)?;
+    let (plan, split_warning) = split_items(&items, &req.common.split)?;
     warnings.extend(split_warning);
     let settings = D::settle(&req.options, &items)?;
     let checked = D::prepare(&settings)?;
 
     let target = OutputTarget {
-        force: req.force,
-        quiet: req.quiet,
-        fsync: req.fsync,
-        what: D::WHAT.into(),
         chunk_size: D::chunk_size(&checked),
         deep_validate: D::deep_validate(&checked),
-        ..OutputTarget::new(&req.out_dir, &name)
+        ..req.common.target(&name, D::WHAT)
     };
     let mut job = DatasetJob::start(target, items.len() as u64)?;
     let mut stats = D::Stats::default();

@@ -17,9 +17,40 @@ use crate::error::{ConvertError, ItemError, Result};
 use crate::interrupt::{self, WritingGuard};
 use crate::labels::Labels;
 use crate::pipeline::{convert_ordered, DEFAULT_CHUNK};
-use crate::policy::SkipReport;
+use crate::policy::{ErrorPolicy, SkipReport};
 use crate::progress::Progress;
-use crate::split::{check_sizes, Subset};
+use crate::split::{check_sizes, SplitOptions, Subset};
+
+/// What every conversion shares: where the dataset goes, how it is named and written, and how
+/// inputs are split and skipped.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// The dataset folder to create.
+    pub out: PathBuf,
+    /// Dataset name (default: `private.info`'s name, else the input's name).
+    pub name: Option<String>,
+    /// Replace `out` when it is an earlier dataset.
+    pub force: bool,
+    /// No progress bars.
+    pub quiet: bool,
+    /// fsync the dataset around its final rename ([`OutputTarget::fsync`]).
+    pub fsync: bool,
+    pub split: SplitOptions,
+    pub policy: ErrorPolicy,
+}
+
+impl Common {
+    /// `out` with `convert`'s defaults for the rest (name from the input, no replacing,
+    /// progress shown, default split and error policy).
+    pub fn new(out: impl Into<PathBuf>) -> Self {
+        Common { out: out.into(), name: None, force: false, quiet: false, fsync: false, split: SplitOptions::default(), policy: ErrorPolicy::default() }
+    }
+
+    /// The output of the dataset `name`, counting `what` ("images", "rows").
+    pub fn target(&self, name: impl Into<String>, what: &str) -> OutputTarget {
+        OutputTarget { force: self.force, quiet: self.quiet, fsync: self.fsync, what: what.into(), ..OutputTarget::new(&self.out, name) }
+    }
+}
 
 /// Where and how to write.
 #[derive(Debug, Clone)]

@@ -14,7 +14,9 @@ use formats::metadata::Format;
 use support::*;
 
 fn request(input: &Path, out: &Path) -> FolderRequest<ImageOptions> {
-    FolderRequest { quiet: true, ..FolderRequest::new(input, out, ImageOptions::default()) }
+    let mut req = FolderRequest::new(input, out, ImageOptions::default());
+    req.common.quiet = true;
+    req
 }
 
 /// Class folders `a` (PNGs of seeds 0..5) and `b` (seeds 5..10), each made by `png(seed)`.
@@ -141,14 +143,14 @@ fn on_error_fail_leaves_no_output() {
     fixtures::bad_inputs(&raw, 12).unwrap();
     let out = tmp.path().join("out");
     let mut req = request(&raw, &out);
-    req.policy = ErrorPolicy { on_error: OnError::Fail, max_errors: None };
+    req.common.policy = ErrorPolicy { on_error: OnError::Fail, max_errors: None };
     let err = convert_folder::<Image>(&req).unwrap_err();
     assert!(err.to_string().contains("--on-error fail"), "{err}");
     assert!(!out.exists());
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "temporary folders left: {leftovers:?}");
     // --max-errors below the number of bad files also fails.
-    req.policy = ErrorPolicy { on_error: OnError::Skip, max_errors: Some(3) };
+    req.common.policy = ErrorPolicy { on_error: OnError::Skip, max_errors: Some(3) };
     let err = convert_folder::<Image>(&req).unwrap_err();
     assert!(err.to_string().contains("more than --max-errors 3"), "{err}");
     assert!(!out.exists());
@@ -165,7 +167,7 @@ fn same_input_and_seed_give_identical_bytes() {
     convert_folder::<Image>(&request(&raw, &a)).unwrap();
     convert_folder::<Image>(&request(&raw, &b)).unwrap();
     let mut other = request(&raw, &c);
-    other.split.seed = 43;
+    other.common.split.seed = 43;
     convert_folder::<Image>(&other).unwrap();
     assert_eq!(dataset_files(&a), dataset_files(&b));
     assert_ne!(dataset_files(&a), dataset_files(&c));
@@ -183,7 +185,7 @@ fn refuses_existing_output_unless_forced() {
     assert!(err.to_string().contains("already exists"), "{err}");
     assert!(out.join("keep").exists());
     let mut req = request(&raw, &out);
-    req.force = true;
+    req.common.force = true;
     convert_folder::<Image>(&req).unwrap();
     assert!(!out.join("keep").exists());
 }

@@ -37,7 +37,9 @@ fn decode(jpeg: &[u8]) -> image::DynamicImage {
 }
 
 fn request(input: &Path, out: &Path, video: VideoOptions) -> FolderRequest<VideoOptions> {
-    FolderRequest { quiet: true, ..FolderRequest::new(input, out, video) }
+    let mut req = FolderRequest::new(input, out, video);
+    req.common.quiet = true;
+    req
 }
 
 /// `(frame count, first frame (H, W), label set)` of every record: test (labels from the
@@ -267,7 +269,7 @@ fn bad_inputs_are_named_with_reasons() {
     // --on-error fail: the first bad file ends the run, nothing is left behind.
     let out_fail = tmp.path().join("out_fail");
     let mut req = request(&input, &out_fail, VideoOptions { selection: FrameSelection::Count(4), ..Default::default() });
-    req.policy = ErrorPolicy { on_error: OnError::Fail, max_errors: None };
+    req.common.policy = ErrorPolicy { on_error: OnError::Fail, max_errors: None };
     let err = convert_folder::<Video>(&req).unwrap_err().to_string();
     assert!(err.contains(".mp4") || err.contains(".mkv"), "{err}");
     assert!(!out_fail.exists());
@@ -286,7 +288,7 @@ fn mini_kth_six_classes_at_5_fps() {
     let out = tmp.path().join("kth");
     let mut req = request(&kth, &out, VideoOptions { selection: FrameSelection::Fps(5.0), ..Default::default() });
     // One clip per class: the stratified split cannot give 2 test clips; 0.34 of 6 = 2.
-    req.split = SplitOptions { test_size: 0.34, seed: 42, ..Default::default() };
+    req.common.split = SplitOptions { test_size: 0.34, seed: 42, ..Default::default() };
     let outcome = convert_folder::<Video>(&req).unwrap();
     assert_eq!(outcome.shape, [-1, 120, 160, 3]);
     assert_valid_deep(&out);

@@ -11,7 +11,7 @@ use converters_common::folder::{convert_folder, FolderOutcome, FolderRequest};
 pub use converters_common::output::RecordSources;
 use converters_common::output::{DatasetJob, OutputTarget, Written};
 use converters_common::planned::{PlannedRecord, WholeInputDomain};
-use converters_common::{ConvertError, ErrorPolicy, SkipReport, SplitOptions};
+use converters_common::{ConvertError, SkipReport};
 use converters_image::{Image, ImageOptions};
 use converters_scale::domain::DomainRequest;
 use converters_tabular::TabularOptions;
@@ -22,21 +22,7 @@ use crate::detect::{detect_domain, Domain};
 use crate::error::{Context, Error, Result};
 
 /// What every input kind shares: where the dataset goes and how inputs are split and skipped.
-#[derive(Debug, Clone)]
-pub struct Common {
-    /// The dataset folder to create.
-    pub out: PathBuf,
-    /// Dataset name (default: `private.info`'s name, else the input's name).
-    pub name: Option<String>,
-    /// Replace `out` when it is an earlier dataset.
-    pub force: bool,
-    /// No progress bars.
-    pub quiet: bool,
-    /// fsync the dataset around its final rename.
-    pub fsync: bool,
-    pub split: SplitOptions,
-    pub policy: ErrorPolicy,
-}
+pub use converters_common::output::Common;
 
 /// A conversion of any kind: the common part, the kind (`None` = detect) and the options of
 /// every kind (only the chosen kind's are used).
@@ -135,15 +121,7 @@ pub fn convert_audio(input: &Path, common: &Common, options: &AudioOptions) -> R
 /// The folder conversion of a per-file kind (images, video, audio) into `common.out`, then its
 /// recipe (`request`: the same options, as a recipe stores them) beside the dataset.
 fn convert_files<D: FileDomain>(input: &Path, common: &Common, options: &D::Options, request: DomainRequest) -> Result<FolderOutcome<D>> {
-    let req = FolderRequest {
-        name: common.name.clone(),
-        force: common.force,
-        quiet: common.quiet,
-        fsync: common.fsync,
-        split: common.split,
-        policy: common.policy,
-        ..FolderRequest::new(input, &common.out, options.clone())
-    };
+    let req = FolderRequest { input: input.to_path_buf(), common: common.clone(), options: options.clone() };
     let outcome = convert_folder::<D>(&req).with_context(|| format!("converting {} from {}", D::WHAT, input.display()))?;
     let s = &outcome.written.summary;
     let channels = outcome.shape[3] as usize;
@@ -279,12 +257,5 @@ fn write_recipe_files(job: &mut DatasetJob, name: &str, recipe: converters_commo
 }
 
 fn output_target(common: &Common, name: String, what: &str, style: formats::solution::SolutionStyle) -> OutputTarget {
-    let mut target = OutputTarget::new(&common.out, name);
-    target.force = common.force;
-    target.quiet = common.quiet;
-    target.what = what.to_string();
-    target.solution_style = style;
-    target.deep_validate = true;
-    target.fsync = common.fsync;
-    target
+    OutputTarget { solution_style: style, deep_validate: true, ..common.target(name, what) }
 }

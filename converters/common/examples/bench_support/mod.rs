@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use converters_common::file_domain::FileDomain;
 use converters_common::folder::{convert_folder, FolderOutcome, FolderRequest};
+use converters_common::output::Common;
 
 /// `INPUT OUT` and the arguments after them; exits 2 with `usage` when a folder is missing.
 pub fn args(usage: &str) -> (PathBuf, PathBuf, Vec<String>) {
@@ -28,7 +29,8 @@ pub fn flag_pairs(rest: &[String]) -> Vec<(&str, &str)> {
 /// Converts `input` into the dataset `bench` at `out` (replaced, no progress bar) and times it;
 /// exits 1 with the error.
 pub fn timed<D: FileDomain>(input: PathBuf, out: PathBuf, options: D::Options, fsync: bool) -> (FolderOutcome<D>, f64) {
-    let req = FolderRequest { name: Some("bench".into()), force: true, quiet: true, fsync, ..FolderRequest::new(input, out, options) };
+    let mut req = FolderRequest::new(input, out, options);
+    req.common = Common { name: Some("bench".into()), force: true, quiet: true, fsync, ..req.common };
     let start = Instant::now();
     match convert_folder::<D>(&req) {
         Ok(o) => (o, start.elapsed().as_secs_f64()),
