@@ -17,7 +17,7 @@ use pipeline::detect::Domain;
 
 /// The one default seed of every command that takes `--seed` (split and record order in
 /// `convert`/`plan`/`rate`, weight initialisation and batch order in `train`/`rate`).
-pub const DEFAULT_SEED: u64 = 42;
+pub use pipeline::options::DEFAULT_SEED;
 
 /// `train`'s default time budget: the AutoDL challenge's T, which the ALC's time axis assumes.
 pub const TRAIN_TIME_BUDGET: f64 = 1200.0;

@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use pipeline::options::{default_rate_out, rate_dataset_dir, RateOptions};
+use pipeline::options::{default_rate_out, rate_dataset_dir, LearnerOptions, RateOptions};
 
 use super::args::ConvertFlags;
 use super::args::DeviceChoice;
@@ -77,11 +77,14 @@ impl Args {
             time_budget: self.time_budget,
             force: self.flags.common.force,
             keep: self.keep,
-            device: self.device.into(),
-            weights: self.weights.clone(),
-            seed: self.flags.common.seed,
+            learner: LearnerOptions {
+                weights: self.weights.clone(),
+                device: self.device.into(),
+                seed: self.flags.common.seed,
+                verbose: self.verbose,
+                ..LearnerOptions::default()
+            },
             quiet: self.flags.common.quiet,
-            verbose: self.verbose,
             conversion,
         })
     }

@@ -15,7 +15,7 @@
 
 use std::path::PathBuf;
 
-use pipeline::options::TrainOptions;
+use pipeline::options::{LearnerOptions, TrainOptions};
 
 use super::args::{DeviceChoice, ModelChoice};
 
@@ -74,13 +74,15 @@ impl From<&Args> for TrainOptions {
             time_budget: a.time_budget,
             force: a.force,
             keep: a.keep,
-            model: a.model.into(),
-            weights: a.weights.clone(),
-            embeddings: a.embeddings.clone(),
-            device: a.device.into(),
-            seed: a.seed,
+            learner: LearnerOptions {
+                model: a.model.into(),
+                weights: a.weights.clone(),
+                embeddings: a.embeddings.clone(),
+                device: a.device.into(),
+                seed: a.seed,
+                verbose: a.verbose,
+            },
             score: !a.no_score,
-            verbose: a.verbose,
         }
     }
 }

@@ -102,7 +102,7 @@ impl Progress {
 
 impl Progress {
     fn new(options: &RateOptions) -> Self {
-        Progress { start: Instant::now(), quiet: options.quiet, budget: options.time_budget, verbose: options.verbose, device_name: String::new() }
+        Progress { start: Instant::now(), quiet: options.quiet, budget: options.time_budget, verbose: options.learner.verbose, device_name: String::new() }
     }
 }
 

@@ -65,7 +65,7 @@ fn print_event(event: &Event<'_>, options: &TrainOptions) {
         Event::Note(n) => eprintln!("{n}"),
         Event::Device { name, fallback } => {
             eprintln!("device: {name}");
-            if let (true, Some(why)) = (options.verbose, fallback) {
+            if let (true, Some(why)) = (options.learner.verbose, fallback) {
                 eprintln!("device: CUDA not used: {why}");
             }
         }

@@ -14,40 +14,35 @@ fn kind_name(kind: &Option<Kind>) -> &'static str {
     }
 }
 
+/// The list of `feature` when it is of the wanted kind (`pick` returns it), else an error
+/// naming the kind found.
+fn take<T>(feature: Feature, code: &'static str, what: &str, wanted: &str, pick: fn(Kind) -> Option<Vec<T>>) -> Result<Vec<T>, ExampleError> {
+    let found = kind_name(&feature.kind);
+    feature
+        .kind
+        .and_then(pick)
+        .ok_or_else(|| ExampleError::new(code, format!("{what} must be a {wanted}, found {found}")))
+}
+
 fn take_int64(feature: Feature, code: &'static str, what: &str) -> Result<Vec<i64>, ExampleError> {
-    match feature.kind {
-        Some(Kind::Int64List(l)) => Ok(l.value),
-        other => Err(ExampleError::new(
-            code,
-            format!("{what} must be an int64_list, found {}", kind_name(&other)),
-        )),
-    }
+    take(feature, code, what, "int64_list", |k| if let Kind::Int64List(l) = k { Some(l.value) } else { None })
 }
 
 fn take_float(feature: Feature, code: &'static str, what: &str) -> Result<Vec<f32>, ExampleError> {
-    match feature.kind {
-        Some(Kind::FloatList(l)) => Ok(l.value),
-        other => Err(ExampleError::new(
-            code,
-            format!("{what} must be a float_list, found {}", kind_name(&other)),
-        )),
-    }
+    take(feature, code, what, "float_list", |k| if let Kind::FloatList(l) = k { Some(l.value) } else { None })
+}
+
+/// Every frame of a feature list as the list kind `take` accepts.
+fn frames<T>(list: FeatureList, key: &str, take: fn(Feature, &'static str, &str) -> Result<Vec<T>, ExampleError>) -> Result<Vec<Vec<T>>, ExampleError> {
+    list.feature.into_iter().enumerate().map(|(t, f)| take(f, "EX_FRAME_TYPE", &format!("{key} frame {t}"))).collect()
 }
 
 fn int64_frames(list: FeatureList, key: &str) -> Result<Vec<Vec<i64>>, ExampleError> {
-    list.feature
-        .into_iter()
-        .enumerate()
-        .map(|(t, f)| take_int64(f, "EX_FRAME_TYPE", &format!("{key} frame {t}")))
-        .collect()
+    frames(list, key, take_int64)
 }
 
 fn float_frames(list: FeatureList, key: &str) -> Result<Vec<Vec<f32>>, ExampleError> {
-    list.feature
-        .into_iter()
-        .enumerate()
-        .map(|(t, f)| take_float(f, "EX_FRAME_TYPE", &format!("{key} frame {t}")))
-        .collect()
+    frames(list, key, take_float)
 }
 
 /// A `SequenceExample` whose feature lists stay undecoded bytes (same wire format), so that

@@ -290,8 +290,13 @@ impl<'a> Parser<'a> {
         if self.try_punct(p)? {
             Ok(())
         } else {
-            Err(self.error_here(format!("expected '{p}', found {}", self.describe())))
+            Err(self.unexpected(format!("expected '{p}'")))
         }
+    }
+
+    /// "`expected`, found <the current token>" at the current token.
+    fn unexpected(&self, expected: impl AsRef<str>) -> Error {
+        self.error_here(format!("{}, found {}", expected.as_ref(), self.describe()))
     }
 
     fn describe(&self) -> String {
@@ -316,10 +321,7 @@ impl<'a> Parser<'a> {
     fn int32(&mut self, field: &str) -> Result<i32> {
         let tok = self.token;
         if tok.kind != Kind::Number {
-            return Err(self.error_here(format!(
-                "{field}: expected an integer, found {}",
-                self.describe()
-            )));
+            return Err(self.unexpected(format!("{field}: expected an integer")));
         }
         let value = parse_integer(tok.text).ok_or_else(|| {
             self.error_here(format!("{field}: cannot parse integer '{}'", tok.text))
@@ -335,10 +337,7 @@ impl<'a> Parser<'a> {
             "true" | "True" | "t" | "1" => true,
             "false" | "False" | "f" | "0" => false,
             _ => {
-                return Err(self.error_here(format!(
-                    "{field}: expected true or false, found {}",
-                    self.describe()
-                )))
+                return Err(self.unexpected(format!("{field}: expected true or false")))
             }
         };
         self.advance()?;
@@ -352,12 +351,7 @@ impl<'a> Parser<'a> {
             Kind::Number => parse_integer(tok.text).and_then(Format::from_number),
             _ => None,
         };
-        let format = format.ok_or_else(|| {
-            self.error_here(format!(
-                "format: expected DENSE, SPARSE or COMPRESSED (or 0, 1, 2), found {}",
-                self.describe()
-            ))
-        })?;
+        let format = format.ok_or_else(|| self.unexpected("format: expected DENSE, SPARSE or COMPRESSED (or 0, 1, 2)"))?;
         self.advance()?;
         Ok(format)
     }
@@ -366,10 +360,7 @@ impl<'a> Parser<'a> {
     fn string(&mut self, field: &str) -> Result<String> {
         let first = self.token;
         if first.kind != Kind::Str {
-            return Err(self.error_here(format!(
-                "{field}: expected a quoted string, found {}",
-                self.describe()
-            )));
+            return Err(self.unexpected(format!("{field}: expected a quoted string")));
         }
         let mut bytes = Vec::new();
         while self.token.kind == Kind::Str {
@@ -400,9 +391,7 @@ impl<'a> Parser<'a> {
     fn field_name(&mut self) -> Result<Token<'a>> {
         let tok = self.token;
         if tok.kind != Kind::Ident {
-            return Err(
-                self.error_here(format!("expected a field name, found {}", self.describe()))
-            );
+            return Err(self.unexpected("expected a field name"));
         }
         self.advance()?;
         Ok(tok)
@@ -444,7 +433,7 @@ impl<'a> Parser<'a> {
         } else if self.try_punct("<")? {
             Ok(">")
         } else {
-            Err(self.error_here(format!("expected '{{' or '<', found {}", self.describe())))
+            Err(self.unexpected("expected '{' or '<'"))
         }
     }
 

@@ -15,7 +15,7 @@ use trainer::ingestion::{IngestionEvent, StopReason};
 use pipeline::bail;
 use pipeline::error::{Context, Result};
 use crate::leftovers::{self, Leftovers};
-use pipeline::options::{Model, RateOptions};
+use pipeline::options::{LearnerOptions, Model, RateOptions};
 use crate::supervise::Killed;
 use crate::session::{select_device, stop_text, Event, LearnerRun};
 
@@ -85,7 +85,7 @@ pub fn rate(options: &RateOptions, on_event: &mut dyn FnMut(&Event<'_>)) -> Resu
     let out = &options.out;
     let out_existed = out.exists();
     check_options(options)?;
-    let device = select_device(options.device)?;
+    let device = select_device(options.learner.device)?;
     prepare_out(out, &options.input, options.force)?;
     let mut debris = Leftovers::new(out, out_existed, RATE_ENTRIES, options.keep);
 
@@ -177,7 +177,7 @@ fn score_and_report(options: &RateOptions, checked: Checked, run: TrainFacts, st
         converted: options.conversion.is_some(),
         device: run.device.clone(),
         time_budget: options.time_budget,
-        seed: options.seed,
+        seed: options.learner.seed,
         learner: run.learner.clone(),
         versions: vec![
             ("autodl-format".into(), env!("CARGO_PKG_VERSION").into()),
@@ -270,12 +270,8 @@ fn train(options: &RateOptions, device: &trainer::device::DeviceChoice, dataset:
         dataset,
         out: &options.out,
         budget: options.time_budget,
-        model: Model::Auto,
-        seed: options.seed,
-        weights: options.weights.clone(),
-        embeddings: None,
+        learner: LearnerOptions { model: Model::Auto, ..options.learner.clone() },
         learner_messages: !options.quiet,
-        verbose: options.verbose,
         live_nauc: true,
     };
     let mut interrupted_at = 0.0;
@@ -330,7 +326,7 @@ fn check_options(options: &RateOptions) -> Result<()> {
     if !options.input.exists() {
         bail!("{}: no such file or folder", options.input.display());
     }
-    if let Some(w) = &options.weights {
+    if let Some(w) = &options.learner.weights {
         if !w.is_dir() {
             bail!("--weights {}: not a folder (it holds resnet18.safetensors)", w.display());
         }

@@ -2,7 +2,7 @@
 //! (SCORING.md §4) with the model bundle and leaderboard it leaves, the stop reason in words,
 //! and the events both report through.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use scoring::report::Leaderboard;
 use scoring::ScoreReport;
@@ -15,7 +15,7 @@ use trainer::learner::Learner;
 use pipeline::convert::Converted;
 use pipeline::error::{Context, Error, Result};
 use crate::leftovers;
-use pipeline::options::{Device, Model};
+use pipeline::options::{Device, LearnerOptions, Model};
 
 /// Progress of a `train` or `rate` run, in the order it happens; the caller prints it.
 #[derive(Debug)]
@@ -105,13 +105,11 @@ pub(crate) struct LearnerRun<'a> {
     pub dataset: &'a Path,
     pub out: &'a Path,
     pub budget: f64,
-    pub model: Model,
-    pub seed: u64,
-    pub weights: Option<PathBuf>,
-    pub embeddings: Option<PathBuf>,
+    /// Which learner and its inputs (`device` is already chosen: the run takes a
+    /// [`DeviceChoice`]).
+    pub learner: LearnerOptions,
     /// Plain-words learner messages on stderr.
     pub learner_messages: bool,
-    pub verbose: bool,
     /// Measure the NAUC of each recorded prediction (needs the test labels).
     pub live_nauc: bool,
 }
@@ -135,15 +133,16 @@ impl LearnerRun<'_> {
             .map_err(Error::trainer)?
             .with_interrupt(leftovers::interrupted);
         let mut slot = None;
-        let learner: Box<dyn Learner> = match self.model {
+        let options = &self.learner;
+        let learner: Box<dyn Learner> = match options.model {
             Model::Auto => {
                 let config = trainer::deepwisdom::AutoConfig {
-                    seed: self.seed,
+                    seed: options.seed,
                     device: device.device,
-                    weights_dir: self.weights.clone(),
-                    embeddings: self.embeddings.clone(),
+                    weights_dir: options.weights.clone(),
+                    embeddings: options.embeddings.clone(),
                     verbose: self.learner_messages,
-                    detail: self.verbose,
+                    detail: options.verbose,
                     ..Default::default()
                 };
                 let (learner, s) = trainer::deepwisdom::auto_learner(source, config).map_err(Error::trainer)?;
@@ -152,7 +151,7 @@ impl LearnerRun<'_> {
             }
             Model::Constant => Box::new(ConstantBaseline::new(test_rows, output_dim)),
             Model::Linear => {
-                let config = LinearConfig { seed: self.seed, device: device.device, ..LinearConfig::default() };
+                let config = LinearConfig { seed: options.seed, device: device.device, ..LinearConfig::default() };
                 Box::new(LinearBaseline::new(source, config).map_err(Error::trainer)?)
             }
         };

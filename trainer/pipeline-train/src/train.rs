@@ -40,19 +40,15 @@ pub fn train(options: &TrainOptions, on_event: &mut dyn FnMut(&Event<'_>)) -> Re
     }
     let _signals = crate::session::catch_signals(on_event);
     prepare_out(options)?;
-    let device = select_device(options.device)?;
+    let device = select_device(options.learner.device)?;
     on_event(&Event::Device { name: &device.describe(), fallback: device.fallback_reason.as_deref() });
     let mut debris = Leftovers::new(&options.out, options.out.exists(), TRAIN_ENTRIES, options.keep);
     let run = LearnerRun {
         dataset: &options.dataset,
         out: &options.out,
         budget: options.time_budget,
-        model: options.model,
-        seed: options.seed,
-        weights: options.weights.clone(),
-        embeddings: options.embeddings.clone(),
+        learner: options.learner.clone(),
         learner_messages: true,
-        verbose: options.verbose,
         live_nauc: false,
     };
     let trained = run.run(&device, on_event)?;
@@ -171,6 +167,7 @@ fn prepare_out(options: &TrainOptions) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pipeline::options::{Device, LearnerOptions, Model};
 
     #[test]
     fn an_earlier_run_is_replaced_only_with_force() {
@@ -185,13 +182,8 @@ mod tests {
             time_budget: 1.0,
             force: false,
             keep: false,
-            model: pipeline::options::Model::Constant,
-            weights: None,
-            embeddings: None,
-            device: pipeline::options::Device::Cpu,
-            seed: 1,
+            learner: LearnerOptions { model: Model::Constant, device: Device::Cpu, seed: 1, ..LearnerOptions::default() },
             score: true,
-            verbose: false,
         };
         assert!(prepare_out(&options).unwrap_err().to_string().contains("--force"));
         options.force = true;

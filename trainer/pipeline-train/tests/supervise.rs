@@ -82,7 +82,7 @@ fn an_earlier_runs_start_file_does_not_start_the_clock() {
 
 #[test]
 fn a_killed_train_run_is_scored_on_the_predictions_it_wrote() {
-    use pipeline::options::{Device, Model, TrainOptions};
+    use pipeline::options::{Device, LearnerOptions, TrainOptions};
     use pipeline_train::leftovers::Leftovers;
     use pipeline_train::supervise::Killed;
     let d = tempfile::tempdir().unwrap();
@@ -98,13 +98,8 @@ fn a_killed_train_run_is_scored_on_the_predictions_it_wrote() {
         time_budget: 300.0,
         force: false,
         keep: false,
-        model: Model::Auto,
-        weights: None,
-        embeddings: None,
-        device: Device::Cpu,
-        seed: 1,
+        learner: LearnerOptions { device: Device::Cpu, seed: 1, ..LearnerOptions::default() },
         score: true,
-        verbose: false,
     };
     let killed = Killed { after: 306.0, predictions: 3, interrupted: false, grace: 6.0 };
     let debris = Leftovers::new(&out, true, pipeline_train::train::TRAIN_ENTRIES, false);

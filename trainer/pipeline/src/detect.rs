@@ -309,29 +309,27 @@ mod tests {
     fn detects_domains() {
         let d = tempfile::tempdir().unwrap();
         let r = d.path();
-        touch(&r.join("img/cat/1.jpg"));
-        touch(&r.join("img/labels.csv"));
-        assert_eq!(detect_domain(&r.join("img")).unwrap(), Domain::Image);
-        touch(&r.join("txt/pos/1.txt"));
-        assert_eq!(detect_domain(&r.join("txt")).unwrap(), Domain::Text);
-        touch(&r.join("mixed/a/1.txt"));
-        touch(&r.join("mixed/a/1.png"));
-        let err = detect_domain(&r.join("mixed")).unwrap_err().to_string();
-        assert!(err.contains("ambiguous") && err.contains("--domain"), "{err}");
-        touch(&r.join("automl/iris_train.data"));
-        assert_eq!(detect_domain(&r.join("automl")).unwrap(), Domain::Tabular);
-        touch(&r.join("nlp/O1.data/meta.json"));
-        assert_eq!(detect_domain(&r.join("nlp")).unwrap(), Domain::Text);
-        touch(&r.join("video/a/x.avi"));
-        touch(&r.join("video/labels.csv"));
-        assert_eq!(detect_domain(&r.join("video")).unwrap(), Domain::Video);
-        touch(&r.join("speech/b/y.SPH"));
-        touch(&r.join("speech/b/z.wav"));
-        assert_eq!(detect_domain(&r.join("speech")).unwrap(), Domain::Audio);
-        touch(&r.join("av/a/x.mp4"));
-        touch(&r.join("av/a/y.mp3"));
-        let err = detect_domain(&r.join("av")).unwrap_err().to_string();
-        assert!(err.contains("--domain video or --domain audio"), "{err}");
+        // (folder, files in it, the domain detected or a part of the error)
+        let cases: [(&str, &[&str], Result<Domain, &str>); 8] = [
+            ("img", &["cat/1.jpg", "labels.csv"], Ok(Domain::Image)),
+            ("txt", &["pos/1.txt"], Ok(Domain::Text)),
+            ("mixed", &["a/1.txt", "a/1.png"], Err("ambiguous")),
+            ("automl", &["iris_train.data"], Ok(Domain::Tabular)),
+            ("nlp", &["O1.data/meta.json"], Ok(Domain::Text)),
+            ("video", &["a/x.avi", "labels.csv"], Ok(Domain::Video)),
+            ("speech", &["b/y.SPH", "b/z.wav"], Ok(Domain::Audio)),
+            ("av", &["a/x.mp4", "a/y.mp3"], Err("--domain video or --domain audio")),
+        ];
+        for (folder, files, expected) in cases {
+            for f in files {
+                touch(&r.join(folder).join(f));
+            }
+            match (detect_domain(&r.join(folder)), expected) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{folder}"),
+                (Err(e), Err(part)) => assert!(e.to_string().contains(part) && e.to_string().contains("--domain"), "{folder}: {e}"),
+                (got, want) => panic!("{folder}: got {got:?}, expected {want:?}"),
+            }
+        }
         assert!(detect_domain(&r.join("speech/b/z.wav")).unwrap_err().to_string().contains("from a folder"));
         std::fs::create_dir_all(r.join("empty")).unwrap();
         assert!(detect_domain(&r.join("empty")).unwrap_err().to_string().contains("cannot tell"));

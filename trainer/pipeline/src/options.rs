@@ -27,6 +27,32 @@ pub enum Model {
     Linear,
 }
 
+/// The learner of a run that trains: which one, what it reads beside the dataset, where it
+/// runs, its seed and how much it says. `train` sets every field; `rate` always runs `Auto`.
+#[derive(Debug, Clone)]
+pub struct LearnerOptions {
+    pub model: Model,
+    /// Folder with pretrained image weights (`resnet18.safetensors`).
+    pub weights: Option<PathBuf>,
+    /// fastText `.vec` file for the text learner.
+    pub embeddings: Option<PathBuf>,
+    pub device: Device,
+    /// Seed of weight initialisation and batch order.
+    pub seed: u64,
+    /// Internal detail of the learner (epochs, batch shapes, why CUDA was not used).
+    pub verbose: bool,
+}
+
+impl Default for LearnerOptions {
+    /// The automatic model on the best device, no extra inputs, the CLI's default seed.
+    fn default() -> Self {
+        LearnerOptions { model: Model::Auto, weights: None, embeddings: None, device: Device::Auto, seed: DEFAULT_SEED, verbose: false }
+    }
+}
+
+/// The seed of every command that takes `--seed`, unless told otherwise.
+pub const DEFAULT_SEED: u64 = 42;
+
 /// A `train` run: a dataset, a budget, a learner; predictions, scores and model under `out`.
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
@@ -38,17 +64,9 @@ pub struct TrainOptions {
     pub force: bool,
     /// Keep what a failed run created.
     pub keep: bool,
-    pub model: Model,
-    /// Folder with pretrained image weights (`resnet18.safetensors`).
-    pub weights: Option<PathBuf>,
-    /// fastText `.vec` file for the text learner.
-    pub embeddings: Option<PathBuf>,
-    pub device: Device,
-    pub seed: u64,
+    pub learner: LearnerOptions,
     /// Score the run after it.
     pub score: bool,
-    /// Internal detail of the learner (epochs, batch shapes).
-    pub verbose: bool,
 }
 
 /// A `rate` run: raw input (with its conversion) or a dataset → report.html under `out`.
@@ -60,12 +78,10 @@ pub struct RateOptions {
     /// `out` may replace an earlier rate output.
     pub force: bool,
     pub keep: bool,
-    pub device: Device,
-    pub weights: Option<PathBuf>,
-    pub seed: u64,
+    /// The learner (its `model` is ignored: rate always trains the automatic model).
+    pub learner: LearnerOptions,
     /// Fewer progress notes and no learner messages.
     pub quiet: bool,
-    pub verbose: bool,
     /// The conversion of a raw input into `out/dataset` (`None`: the input is a dataset).
     pub conversion: Option<ConvertOptions>,
 }
