@@ -467,19 +467,10 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
         multi.shrink_to_fit();
         (names, RowLabels::Multi(multi))
     } else {
-        let mut order: Vec<u32> = (0..class_texts.len() as u32).collect();
-        let numeric: Option<Vec<f64>> =
-            class_texts.iter().map(|t| t.parse::<f64>().ok()).collect();
-        match &numeric {
-            Some(vals) => order.sort_by(|&a, &b| vals[a as usize].total_cmp(&vals[b as usize])),
-            None => order.sort_by(|&a, &b| class_texts[a as usize].cmp(&class_texts[b as usize])),
-        }
-        let mut remap = vec![0u32; order.len()];
-        for (new, &old) in order.iter().enumerate() {
-            remap[old as usize] = new as u32;
-        }
+        let classes = converters_common::label_set::ClassOrder::new(&class_texts);
+        let numeric = &classes.numeric;
         let target_name = &table.columns[target_columns[0]];
-        match (choices.target_bins, &numeric) {
+        match (choices.target_bins, numeric) {
             (Some(_), None) => {
                 return Err(TabularError::column(path, target_name, "--bins needs a numeric target column; this one holds text"));
             }
@@ -491,8 +482,8 @@ pub fn profile(table: &Table, choices: &ColumnChoices) -> Result<TableProfile> {
                 if let Some(note) = numeric.as_deref().and_then(|v| continuous_target(path, target_name, v, n_usable)) {
                     warnings.push(note);
                 }
-                let names = order.iter().map(|&o| class_texts[o as usize].clone()).collect();
-                single.iter_mut().for_each(|id| *id = remap[*id as usize]);
+                let names = classes.sorted_names(&class_texts);
+                single.iter_mut().for_each(|id| *id = classes.remap[*id as usize]);
                 single.shrink_to_fit();
                 (names, RowLabels::Single(single))
             }

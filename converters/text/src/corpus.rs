@@ -258,22 +258,13 @@ impl Corpus {
                 (input.class_names.clone(), input.output_dim, input.private_name.clone())
             }
             Layout::Csv { .. } | Layout::Jsonl { .. } => {
-                let mut order: Vec<u32> = (0..name_list.len() as u32).collect();
-                let numeric: Option<Vec<f64>> = name_list.iter().map(|t| t.parse().ok()).collect();
-                match &numeric {
-                    Some(v) => order.sort_by(|&a, &b| v[a as usize].total_cmp(&v[b as usize])),
-                    None => order.sort_by(|&a, &b| name_list[a as usize].cmp(&name_list[b as usize])),
-                }
-                let mut remap = vec![0u32; order.len()];
-                for (new, &old) in order.iter().enumerate() {
-                    remap[old as usize] = new as u32;
-                }
+                let order = converters_common::label_set::ClassOrder::new(&name_list);
                 for (doc, ids) in docs.iter_mut().zip(&provisional) {
-                    let mut classes: Vec<u32> = ids.iter().map(|&i| remap[i as usize]).collect();
+                    let mut classes: Vec<u32> = ids.iter().map(|&i| order.remap[i as usize]).collect();
                     classes.sort();
                     doc.labels = Labels { pairs: classes.into_iter().map(|c| (c, 1.0)).collect() };
                 }
-                let names: Vec<String> = order.iter().map(|&o| name_list[o as usize].clone()).collect();
+                let names = order.sorted_names(&name_list);
                 let dim = names.len();
                 (Some(names), dim, None)
             }
