@@ -42,6 +42,12 @@ pub fn python_float(x: f64) -> String {
     }
 }
 
+/// A list of floats as Python's `repr` prints it: `[0.5, 0.8]`.
+pub fn python_list(values: &[f64]) -> String {
+    let items: Vec<String> = values.iter().map(|&v| python_float(v)).collect();
+    format!("[{}]", items.join(", "))
+}
+
 /// Python's `'{:g}'.format(x)`: 6 significant digits, fixed notation when the decimal
 /// exponent is in [−4, 6), scientific otherwise, trailing zeros removed (spec §1.2).
 pub fn format_g(x: f64) -> String {
