@@ -16,7 +16,8 @@ use super::names::{allowed_server_path, clean_run_name};
 use super::options::RunOptions;
 use super::pages::{self, RunView};
 use super::upload::{input_of, over_cap, receive};
-use super::{files, live, predict, security, App};
+use super::app::App;
+use super::{files, live, predict, security};
 
 const APP_JS: &str = include_str!("static/app.js");
 const STYLE_CSS: &str = include_str!("static/style.css");
