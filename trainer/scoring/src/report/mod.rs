@@ -8,6 +8,10 @@
 //!
 //! The trainer never depends on the converters: the conversion's skipped inputs come in as
 //! plain rows ([`SkippedInput`]), read by the caller from `<name>_skipped.tsv`.
+//!
+//! `page` frames the page and draws the sections that need only the inspection, the
+//! validation and the run's facts; `input` holds what the page is made from and `markup` the
+//! small pieces every section shares.
 
 mod charts;
 mod input;
