@@ -4,24 +4,75 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::error::{Result, ServeError};
 
-/// States of a run, in the order a run goes through them.
-pub mod state {
+/// The state of a run; the table and the JSON API hold its lowercase name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
     /// The upload is still arriving (removed on restart: never queued).
-    pub const UPLOADING: &str = "uploading";
-    pub const QUEUED: &str = "queued";
-    pub const RUNNING: &str = "running";
-    pub const FINISHED: &str = "finished";
-    pub const FAILED: &str = "failed";
-    pub const CANCELLED: &str = "cancelled";
+    Uploading,
+    Queued,
+    Running,
+    Finished,
+    Failed,
+    Cancelled,
     /// The server stopped (or was killed) while the run was training.
-    pub const INTERRUPTED: &str = "interrupted";
+    Interrupted,
+}
 
-    pub fn is_terminal(s: &str) -> bool {
-        matches!(s, FINISHED | FAILED | CANCELLED | INTERRUPTED)
+impl RunState {
+    /// Every state, in the order a run goes through them.
+    const ALL: [RunState; 7] = [
+        RunState::Uploading,
+        RunState::Queued,
+        RunState::Running,
+        RunState::Finished,
+        RunState::Failed,
+        RunState::Cancelled,
+        RunState::Interrupted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Uploading => "uploading",
+            RunState::Queued => "queued",
+            RunState::Running => "running",
+            RunState::Finished => "finished",
+            RunState::Failed => "failed",
+            RunState::Cancelled => "cancelled",
+            RunState::Interrupted => "interrupted",
+        }
+    }
+
+    /// Whether the run has ended (its results, good or not, are final).
+    pub fn is_terminal(self) -> bool {
+        matches!(self, RunState::Finished | RunState::Failed | RunState::Cancelled | RunState::Interrupted)
+    }
+}
+
+impl std::fmt::Display for RunState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToSql for RunState {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for RunState {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let text = value.as_str()?;
+        RunState::ALL
+            .into_iter()
+            .find(|s| s.as_str() == text)
+            .ok_or_else(|| FromSqlError::Other(format!("unknown run state {text:?}").into()))
     }
 }
 
@@ -31,7 +82,7 @@ pub struct Run {
     pub id: i64,
     pub name: String,
     pub domain: String,
-    pub state: String,
+    pub state: RunState,
     pub alc: Option<f64>,
     /// Unix seconds.
     pub created: i64,
@@ -113,11 +164,11 @@ impl Db {
         let conn = self.conn();
         let interrupted = conn.execute(
             "UPDATE runs SET state = ?1, finished = ?2, error = 'the server stopped while this run was training' WHERE state = ?3",
-            params![state::INTERRUPTED, now(), state::RUNNING],
+            params![RunState::Interrupted, now(), RunState::Running],
         )?;
         let mut stmt = conn.prepare("SELECT id FROM runs WHERE state = ?1")?;
-        let uploads = stmt.query_map([state::UPLOADING], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
-        conn.execute("DELETE FROM runs WHERE state = ?1", [state::UPLOADING])?;
+        let uploads = stmt.query_map([RunState::Uploading], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+        conn.execute("DELETE FROM runs WHERE state = ?1", [RunState::Uploading])?;
         Ok((interrupted, uploads))
     }
 
@@ -126,7 +177,7 @@ impl Db {
         let conn = self.conn();
         conn.execute(
             "INSERT INTO runs (name, state, created) VALUES (?1, ?2, ?3)",
-            params![name, state::UPLOADING, now()],
+            params![name, RunState::Uploading, now()],
         )?;
         Ok(conn.last_insert_rowid())
     }
@@ -135,7 +186,7 @@ impl Db {
     pub fn queue(&self, id: i64, name: &str, domain: &str, options: &str, input: &str) -> Result<()> {
         self.conn().execute(
             "UPDATE runs SET name = ?2, domain = ?3, options = ?4, input = ?5, state = ?6 WHERE id = ?1",
-            params![id, name, domain, options, input, state::QUEUED],
+            params![id, name, domain, options, input, RunState::Queued],
         )?;
         Ok(())
     }
@@ -149,19 +200,19 @@ impl Db {
     pub fn take_queued(&self) -> Result<Option<Run>> {
         let conn = self.conn();
         let id: Option<i64> = conn
-            .query_row("SELECT id FROM runs WHERE state = ?1 ORDER BY id LIMIT 1", [state::QUEUED], |r| r.get(0))
+            .query_row("SELECT id FROM runs WHERE state = ?1 ORDER BY id LIMIT 1", [RunState::Queued], |r| r.get(0))
             .optional()?;
         let Some(id) = id else { return Ok(None) };
         conn.execute(
             "UPDATE runs SET state = ?2, started = ?3 WHERE id = ?1",
-            params![id, state::RUNNING, now()],
+            params![id, RunState::Running, now()],
         )?;
         drop(conn);
         self.get(id)
     }
 
     /// Ends a run: its final state, ALC, detected domain and error message.
-    pub fn finish(&self, id: i64, final_state: &str, alc: Option<f64>, domain: Option<&str>, error: Option<&str>) -> Result<()> {
+    pub fn finish(&self, id: i64, final_state: RunState, alc: Option<f64>, domain: Option<&str>, error: Option<&str>) -> Result<()> {
         self.conn().execute(
             "UPDATE runs SET state = ?2, alc = ?3, domain = COALESCE(?4, domain), error = ?5, finished = ?6 WHERE id = ?1",
             params![id, final_state, alc, domain, error, now()],
@@ -173,7 +224,7 @@ impl Db {
     pub fn cancel_queued(&self, id: i64) -> Result<bool> {
         let n = self.conn().execute(
             "UPDATE runs SET state = ?2, finished = ?3, error = 'cancelled before it started' WHERE id = ?1 AND state = ?4",
-            params![id, state::CANCELLED, now(), state::QUEUED],
+            params![id, RunState::Cancelled, now(), RunState::Queued],
         )?;
         Ok(n == 1)
     }
@@ -181,7 +232,7 @@ impl Db {
     pub fn get(&self, id: i64) -> Result<Option<Run>> {
         let conn = self.conn();
         let sql = format!("SELECT {COLUMNS} FROM runs WHERE id = ?1 AND state != ?2");
-        Ok(conn.query_row(&sql, params![id, state::UPLOADING], Run::from_row).optional()?)
+        Ok(conn.query_row(&sql, params![id, RunState::Uploading], Run::from_row).optional()?)
     }
 
     /// A run that must exist (404 otherwise).
@@ -194,7 +245,7 @@ impl Db {
         let conn = self.conn();
         let sql = format!("SELECT {COLUMNS} FROM runs WHERE state != ?1 ORDER BY id DESC");
         let mut stmt = conn.prepare(&sql)?;
-        let runs = stmt.query_map([state::UPLOADING], Run::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let runs = stmt.query_map([RunState::Uploading], Run::from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(runs)
     }
 }
@@ -216,22 +267,37 @@ mod tests {
                 }
             }
             let done = db.take_queued().unwrap().unwrap();
-            db.finish(done.id, state::FINISHED, Some(0.5), Some("image"), None).unwrap();
+            db.finish(done.id, RunState::Finished, Some(0.5), Some("image"), None).unwrap();
             let cut = db.take_queued().unwrap().unwrap();
             assert_eq!(cut.name, "cut");
-            assert_eq!(cut.state, state::RUNNING);
+            assert_eq!(cut.state, RunState::Running);
         }
         let db = Db::open(&path).unwrap();
         let (interrupted, uploads) = db.recover().unwrap();
         assert_eq!((interrupted, uploads), (1, vec![4]));
         let runs = db.list().unwrap();
         let by_name = |n: &str| runs.iter().find(|r| r.name == n).unwrap().clone();
-        assert_eq!(by_name("done").state, state::FINISHED);
+        assert_eq!(by_name("done").state, RunState::Finished);
         assert_eq!(by_name("done").alc, Some(0.5));
         assert_eq!(by_name("done").domain, "image");
-        assert_eq!(by_name("cut").state, state::INTERRUPTED);
-        assert_eq!(by_name("waiting").state, state::QUEUED);
+        assert_eq!(by_name("cut").state, RunState::Interrupted);
+        assert_eq!(by_name("waiting").state, RunState::Queued);
         assert!(runs.iter().all(|r| r.name != "half-uploaded"));
         assert_eq!(db.take_queued().unwrap().unwrap().name, "waiting");
+    }
+
+    #[test]
+    fn states_keep_their_names_in_the_table_and_the_api() {
+        let conn = Connection::open_in_memory().unwrap();
+        for s in RunState::ALL {
+            let stored: String = conn.query_row("SELECT ?1", [s], |r| r.get(0)).unwrap();
+            assert_eq!(stored, s.as_str());
+            assert_eq!(conn.query_row("SELECT ?1", [s.as_str()], |r| r.get::<_, RunState>(0)).unwrap(), s);
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
+        }
+        let unknown = conn.query_row("SELECT 'paused'", [], |r| r.get::<_, RunState>(0)).unwrap_err();
+        assert!(unknown.to_string().contains("unknown run state \"paused\""), "{unknown}");
+        let ended: Vec<RunState> = RunState::ALL.into_iter().filter(|s| s.is_terminal()).collect();
+        assert_eq!(ended, [RunState::Finished, RunState::Failed, RunState::Cancelled, RunState::Interrupted]);
     }
 }

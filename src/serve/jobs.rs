@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::db::{state, Db, Run};
+use super::db::{Db, Run, RunState};
 use super::error::{Result, ServeError};
 use super::options::RunOptions;
 
@@ -97,7 +97,7 @@ impl Jobs {
         let id = run.id;
         let (final_state, alc, domain, error) = match self.train(&run).await {
             Ok(outcome) => outcome,
-            Err(e) => (state::FAILED, None, None, Some(e.to_string())),
+            Err(e) => (RunState::Failed, None, None, Some(e.to_string())),
         };
         if let Err(e) = self.db.finish(id, final_state, alc, domain.as_deref(), error.as_deref()) {
             eprintln!("serve: run {id}: cannot record its end: {e}");
@@ -109,7 +109,7 @@ impl Jobs {
     }
 
     /// Runs `rate` for `run`; returns (state, ALC, domain, error message).
-    async fn train(&self, run: &Run) -> Result<(&'static str, Option<f64>, Option<String>, Option<String>)> {
+    async fn train(&self, run: &Run) -> Result<(RunState, Option<f64>, Option<String>, Option<String>)> {
         let dir = run_dir(&self.runs_dir, run.id);
         let out = dir.join(RATED);
         let log_path = dir.join(LOG);
@@ -146,17 +146,17 @@ impl Jobs {
                 .flatten()
         };
         let outcome = if cancelled {
-            (state::CANCELLED, alc, domain, Some("cancelled; the predictions made before are scored in the report".into()))
+            (RunState::Cancelled, alc, domain, Some("cancelled; the predictions made before are scored in the report".into()))
         } else if self.stopping.load(Ordering::SeqCst) && code != Some(0) {
-            (state::INTERRUPTED, alc, domain, Some("the server stopped while this run was training".into()))
+            (RunState::Interrupted, alc, domain, Some("the server stopped while this run was training".into()))
         } else if code == Some(0) {
-            (state::FINISHED, alc, domain, None)
+            (RunState::Finished, alc, domain, None)
         } else {
             let why = match code {
                 Some(c) => format!("rate exited with status {c}"),
                 None => "rate was killed by a signal".to_string(),
             };
-            (state::FAILED, alc, domain, Some(format!("{why}: {}", error_summary(&log_path))))
+            (RunState::Failed, alc, domain, Some(format!("{why}: {}", error_summary(&log_path))))
         };
         Ok(outcome)
     }

@@ -15,7 +15,7 @@ use scoring::files::{prediction_indices, prediction_path, read_prediction, read_
 use scoring::{AlcVariant, CurvePoint, Matrix};
 use serde::Serialize;
 
-use super::db::{state, Db, Run};
+use super::db::{Db, Run, RunState};
 use super::jobs::{dataset_dir, run_dir, LOG, RATED};
 use super::options::RunOptions;
 
@@ -31,7 +31,7 @@ pub struct Point {
 /// What the run page shows while the run trains (and after).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Progress {
-    pub state: String,
+    pub state: RunState,
     /// `rate`'s phase lines, in order ("converting …", "validating", …).
     pub phases: Vec<String>,
     pub points: Vec<Point>,
@@ -74,7 +74,7 @@ impl Live {
             scoring::alc(&curve, options.time_budget, AlcVariant::ClipAtBudget)
         });
         Progress {
-            state: run.state.clone(),
+            state: run.state,
             phases,
             points,
             time_budget: options.time_budget,
@@ -165,7 +165,7 @@ pub fn events(
             .ok()
             .flatten();
             let progress = progress?;
-            let terminal = state::is_terminal(&progress.state);
+            let terminal = progress.state.is_terminal();
             let json = serde_json::to_string(&progress).unwrap_or_default();
             if w.last.as_deref() != Some(json.as_str()) {
                 if terminal {

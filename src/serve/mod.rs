@@ -13,6 +13,7 @@
 //! Layout of `--data`: `runs.sqlite`, and `runs/<id>/` per run: `input/` (the upload),
 //! `rate.log`, `rated/` (rate's output), `downloads/`, `predict/<n>/`.
 
+pub mod app;
 pub mod archive;
 pub mod db;
 pub mod error;
@@ -38,29 +39,12 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::sync::Semaphore;
 
+use self::app::App;
 use self::archive::Caps;
 use self::db::Db;
 use self::jobs::Jobs;
 use self::live::Live;
 use self::security::Guard;
-
-/// What the handlers share.
-pub struct App {
-    pub db: Arc<Db>,
-    pub jobs: Arc<Jobs>,
-    pub live: Arc<Live>,
-    pub guard: Arc<Guard>,
-    /// `<data>/runs`
-    pub runs_dir: PathBuf,
-    pub max_upload: u64,
-    pub caps: Caps,
-    /// Canonical folders a run may read in place.
-    pub allow_paths: Vec<PathBuf>,
-    pub trainer: PathBuf,
-    pub device: String,
-    /// Predictions running at once (as many as `--jobs`).
-    pub predict_slots: Semaphore,
-}
 
 /// Everything `serve` needs to start (from the command line).
 pub struct Config {

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use maud::{html, Markup, DOCTYPE};
 
-use super::db::{now, state, Run};
+use super::db::{now, Run};
 use super::live::Progress;
 use super::options::{RunOptions, DOMAINS, HEADERS};
 use super::security::CSRF_PARAM;
@@ -68,11 +68,11 @@ pub fn runs_list(runs: &[Run], csrf: &str) -> Markup {
                     thead { tr { th { "#" } th { "Name" } th { "Domain" } th { "State" } th { "ALC" } th { "Started" } th { "Duration" } } }
                     tbody {
                         @for r in runs {
-                            tr data-state=(r.state) {
+                            tr data-state=(r.state.as_str()) {
                                 td { a href={ "/runs/" (r.id) } { (r.id) } }
                                 td { a href={ "/runs/" (r.id) } { (r.name) } }
                                 td { (r.domain) }
-                                td.state { (r.state) }
+                                td.state { (r.state.as_str()) }
                                 td.num { (alc_text(r.alc)) }
                                 td { @if let Some(s) = r.started { span title=(s) { (ago(s)) } } @else { "–" } }
                                 td { @if let Some(d) = r.duration(t) { (duration_text(d)) } @else { "–" } }
@@ -138,14 +138,14 @@ pub struct RunView<'a> {
 pub fn run_page(v: &RunView<'_>, csrf: &str) -> Markup {
     let r = v.run;
     let o = RunOptions::from_json(&r.options);
-    let terminal = state::is_terminal(&r.state);
+    let terminal = r.state.is_terminal();
     let title = format!("Run {}: {}", r.id, r.name);
     layout(
         &title,
         csrf,
         html! {
             h1 { (title) }
-            p { "State: " strong #state data-state=(r.state) { (r.state) }
+            p { "State: " strong #state data-state=(r.state.as_str()) { (r.state.as_str()) }
                 @if let Some(a) = r.alc { " · ALC " strong #alc { (format!("{a:.4}")) } } }
             @if let Some(e) = &r.error { p.error #run-error { (e) } }
             @if !terminal {
@@ -222,6 +222,7 @@ pub fn tail(path: &Path, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::serve::db::RunState;
 
     #[test]
     fn user_names_are_escaped() {
@@ -229,7 +230,7 @@ mod tests {
             id: 1,
             name: "<script>alert(1)</script>".into(),
             domain: "image".into(),
-            state: "finished".into(),
+            state: RunState::Finished,
             alc: Some(0.5),
             created: 0,
             started: Some(0),
@@ -241,7 +242,7 @@ mod tests {
         let page = runs_list(std::slice::from_ref(&run), "t").into_string();
         assert!(!page.contains("<script>alert"), "{page}");
         assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        let progress = Progress { state: "finished".into(), phases: vec!["<i>x</i>".into()], points: vec![], time_budget: 20.0, live_alc: None, alc: None, error: None };
+        let progress = Progress { state: RunState::Finished, phases: vec!["<i>x</i>".into()], points: vec![], time_budget: 20.0, live_alc: None, alc: None, error: None };
         let view = RunView { run: &run, progress: &progress, downloads: vec![], has_model: false, has_report: false, log_tail: "</pre><script>".into(), skipped: vec![], predictions: vec![] };
         let page = run_page(&view, "t").into_string();
         assert!(!page.contains("<script>alert") && !page.contains("<i>x</i>") && !page.contains("</pre><script>"));

@@ -10,7 +10,7 @@ use axum::extract::Multipart;
 use super::error::{Result, ServeError};
 use super::jobs::{die_with_parent, error_summary, RATED};
 use super::upload::{input_of, receive};
-use super::App;
+use super::app::App;
 
 pub const CSV: &str = "predictions.csv";
 

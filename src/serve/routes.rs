@@ -9,14 +9,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use super::db::state;
 use super::error::{Result, ServeError};
 use super::jobs::{run_dir, LOG, RATED};
 use super::names::{allowed_server_path, clean_run_name};
 use super::options::RunOptions;
 use super::pages::{self, RunView};
 use super::upload::{input_of, over_cap, receive};
-use super::{files, live, predict, security, App};
+use super::app::App;
+use super::{files, live, predict, security};
 
 const APP_JS: &str = include_str!("static/app.js");
 const STYLE_CSS: &str = include_str!("static/style.css");
@@ -155,7 +155,7 @@ async fn run_page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result
         let dir = run_dir(&app.runs_dir, id);
         let progress = app.live.progress(&app.runs_dir, &run);
         let out = dir.join(RATED);
-        let terminal = state::is_terminal(&run.state);
+        let terminal = run.state.is_terminal();
         let view = RunView {
             run: &run,
             progress: &progress,
@@ -211,7 +211,7 @@ async fn report(State(app): State<Arc<App>>, Path(id): Path<String>) -> Result<R
 async fn download(State(app): State<Arc<App>>, Path((id, name)): Path<(String, String)>) -> Result<Response> {
     let id = run_id(&id)?;
     let run = app.db.must_get(id)?;
-    if !state::is_terminal(&run.state) {
+    if !run.state.is_terminal() {
         return Err(ServeError::Conflict(format!("run {id} is {}: downloads come when it ends", run.state)));
     }
     files::download(run_dir(&app.runs_dir, id), &run, &name).await
@@ -220,7 +220,7 @@ async fn download(State(app): State<Arc<App>>, Path((id, name)): Path<(String, S
 async fn predict_upload(State(app): State<Arc<App>>, Path(id): Path<String>, headers: HeaderMap, multipart: Multipart) -> Result<Response> {
     let id = run_id(&id)?;
     let run = app.db.must_get(id)?;
-    if !state::is_terminal(&run.state) {
+    if !run.state.is_terminal() {
         return Err(ServeError::Conflict(format!("run {id} is {}: predict once it has ended", run.state)));
     }
     let (n, rows) = predict::predict(&app, &run_dir(&app.runs_dir, id), multipart).await?;

@@ -10,7 +10,7 @@ use crate::outliers;
 use crate::report::{Finding, FindingKind, LabelFacts, OutlierFacts};
 use crate::scan::Entry;
 use crate::sketch::Sketches;
-use crate::AuditOptions;
+use crate::options::AuditOptions;
 
 /// Fewer labelled train examples per class (on average) and no label is suspected: the
 /// cross-fitted model would learn too little to doubt anything.

@@ -5,7 +5,7 @@ use formats::dataset::Subset;
 
 use crate::report::{ClassCount, ClassFacts, ExampleRef, Finding, FindingKind};
 use crate::scan::Entry;
-use crate::AuditOptions;
+use crate::options::AuditOptions;
 
 pub fn facts(entries: &[Entry], output_dim: u32, names: Option<&[String]>, opts: &AuditOptions) -> (ClassFacts, Vec<Finding>) {
     let dim = output_dim as usize;

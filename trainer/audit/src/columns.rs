@@ -8,7 +8,7 @@ use formats::metadata::DataSpec;
 
 use crate::error::AuditError;
 use crate::report::{ColumnFact, ColumnFacts, ColumnRef, Finding, FindingKind};
-use crate::AuditOptions;
+use crate::options::AuditOptions;
 
 /// Row key of an example with several classes: left out of the AUCs.
 const MULTI: u32 = u32::MAX;

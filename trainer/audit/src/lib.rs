@@ -14,9 +14,9 @@
 //! The costly checks obey a time budget ([`budget`]); examples of raw input are named by their
 //! input file or row ([`AuditReport::name_sources`]).
 //!
-//! Modules: [`scan`] (the pass and the hash), [`duplicates`], [`classes`], [`columns`],
-//! [`checks`] (sketch-based findings), [`report`] (the JSON shape, schema
-//! `schemas/audit-report.schema.json`).
+//! Modules: [`options`] (the thresholds), [`scan`] (the pass and the hash), [`duplicates`],
+//! [`classes`], [`columns`], [`checks`] (sketch-based findings), [`report`] (the JSON shape,
+//! schema `schemas/audit-report.schema.json`).
 
 pub mod budget;
 pub mod checks;
@@ -26,6 +26,7 @@ pub mod duplicates;
 pub mod error;
 pub mod labels;
 pub mod near;
+pub mod options;
 pub mod outliers;
 pub mod report;
 pub mod scan;
@@ -36,50 +37,10 @@ use std::path::Path;
 
 use formats::dataset::DatasetReader;
 use formats::inspect::infer_domain;
-use serde::Serialize;
 
 pub use error::AuditError;
+pub use options::AuditOptions;
 pub use report::{AuditReport, ExampleRef, Finding, FindingKind, Severity};
-
-/// Thresholds of the checks (all in the report, so a reader knows what was asked).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AuditOptions {
-    /// A class with fewer train examples than this is rare.
-    pub min_class_examples: usize,
-    /// Largest / smallest train class at or above this is reported as imbalance.
-    pub imbalance_ratio: f64,
-    /// A column whose AUC reaches this predicts the label alone.
-    pub leakage_auc: f64,
-    /// Train values (rows × columns) kept for the column AUCs; the first rows up to it are used.
-    pub max_auc_values: usize,
-    /// Examples listed per finding (the count is always complete).
-    pub max_examples_per_finding: usize,
-    /// Near-duplicate thresholds.
-    pub near: near::NearOptions,
-    /// An example whose k-NN distance is this many robust deviations above the median is an outlier.
-    pub outlier_robust_z: f64,
-    /// Near pairs, outliers and suspect labels listed per kind (the facts count them all).
-    pub max_pairs_per_kind: usize,
-    /// Seconds after which the costly checks start no new work (`None`: no limit).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub time_budget: Option<f64>,
-}
-
-impl Default for AuditOptions {
-    fn default() -> Self {
-        AuditOptions {
-            min_class_examples: 5,
-            imbalance_ratio: 10.0,
-            leakage_auc: 0.99,
-            max_auc_values: 20_000_000,
-            max_examples_per_finding: 50,
-            near: near::NearOptions::default(),
-            outlier_robust_z: 6.0,
-            max_pairs_per_kind: 1000,
-            time_budget: None,
-        }
-    }
-}
 
 /// Audits the AutoDL dataset in `dir` (a folder holding `<name>.data/`).
 pub fn audit_dataset(dir: &Path, opts: &AuditOptions) -> Result<AuditReport, AuditError> {

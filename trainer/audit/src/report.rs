@@ -298,7 +298,7 @@ pub struct AuditReport {
     pub name: String,
     pub domain: Domain,
     pub subsets: Vec<SubsetCount>,
-    pub options: crate::AuditOptions,
+    pub options: crate::options::AuditOptions,
     pub classes: ClassFacts,
     /// Tables only.
     pub columns: Option<ColumnFacts>,

@@ -10,7 +10,7 @@ use twox_hash::XxHash3_128;
 use crate::columns::ColumnScan;
 use crate::error::AuditError;
 use crate::sketch::Sketches;
-use crate::AuditOptions;
+use crate::options::AuditOptions;
 
 /// What is kept of one example: ~64 bytes whatever its size.
 #[derive(Debug, Clone)]

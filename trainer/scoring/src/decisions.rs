@@ -5,7 +5,7 @@
 //! probability on the true class, [`super::accuracy`]); they are what "accuracy", "precision"
 //! and "recall" mean everywhere else.
 
-use super::Matrix;
+use crate::matrix::Matrix;
 
 /// A multi-label prediction counts a class as predicted when its score reaches this value.
 pub const MULTILABEL_THRESHOLD: f64 = 0.5;

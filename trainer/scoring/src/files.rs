@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use formats::metadata::DataSpec;
 use formats::solution::Solution;
 
-use super::alc::DEFAULT_TIME_BUDGET;
-use super::Matrix;
+use crate::alc::DEFAULT_TIME_BUDGET;
 use crate::error::{Error, Result};
+use crate::matrix::Matrix;
 
 /// The solution of a dataset and the task name derived from its file name.
 #[derive(Debug, Clone)]

@@ -5,9 +5,10 @@
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::alc::transform_time;
-use super::report::{png_data_uri, ratio};
-use super::{python_float, ScoreReport};
+use crate::alc::{transform_time, T0};
+use crate::pyfloat::python_float;
+use crate::report::{png_data_uri, ratio};
+use crate::score::ScoreReport;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse}\
 td,th{border:1px solid #bbb;padding:2px 8px;text-align:right}th{background:#eee}td.l{text-align:left}";
@@ -43,7 +44,7 @@ fn page(title: &str, auto_refresh: bool, body: Markup) -> String {
 
 /// The whole page for `report`, embedding `png` (the figure's bytes).
 pub fn detailed_results(report: &ScoreReport, png: &[u8], auto_refresh: bool) -> String {
-    let (w, h) = super::plot::FIGURE_SIZE;
+    let (w, h) = crate::plot::FIGURE_SIZE;
     let body = html! {
         h1 { "Task " (report.task) }
         pre { (summary_text(report)) }
@@ -74,7 +75,7 @@ fn summary_text(report: &ScoreReport) -> String {
     if report.alc != report.alc_clipped {
         lines.push(format!("ALC without predictions after the budget (figure): {:.6}", report.alc_clipped));
     }
-    lines.push(format!("Time budget T: {} s, t0: {} s", python_float(report.time_budget), super::T0));
+    lines.push(format!("Time budget T: {} s, t0: {} s", python_float(report.time_budget), T0));
     lines.push(format!("Predictions: {}", report.predictions.len()));
     lines.push(format!("Duration (last prediction): {:.2} s", report.duration));
     match &report.ingestion {
@@ -131,7 +132,7 @@ fn per_class_table(report: &ScoreReport) -> Markup {
     let decision = if report.multiclass {
         "the class with the highest score".to_string()
     } else {
-        format!("every class scored at least {}", super::decisions::MULTILABEL_THRESHOLD)
+        format!("every class scored at least {}", crate::decisions::MULTILABEL_THRESHOLD)
     };
     html! {
         h2 { "Per-class AUC of the last prediction (" (last.index) "), with precision and recall" }

@@ -1,7 +1,7 @@
 //! Per-prediction metrics: NAUC = 2·AUC − 1 with tie-aware ranks (SCORING.md §2), the
 //! secondary accuracy of multiclass tasks, and per-class ROC AUC.
 
-use super::Matrix;
+use crate::matrix::Matrix;
 
 /// NAUC of one prediction and how it was obtained.
 #[derive(Debug, Clone, PartialEq)]

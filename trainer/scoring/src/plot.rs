@@ -11,12 +11,17 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::alc::{alc, curve_points, transform_time, AlcVariant, CurvePoint, T0};
-use super::{figure_name, ScoreReport};
+use crate::alc::{alc, curve_points, transform_time, AlcVariant, CurvePoint, T0};
 use crate::error::{Error, Result};
+use crate::score::ScoreReport;
 
 /// Figure size in pixels: matplotlib's 7 × 7.07 inches at its default 100 dpi (spec §6).
 pub const FIGURE_SIZE: (u32, u32) = (700, 707);
+
+/// File name of the figure (spec §6).
+pub fn figure_name(task: &str, extension: &str) -> String {
+    format!("learning-curve-{task}.{extension}")
+}
 
 /// Lower and upper y limits of the axes (spec §6).
 const Y_RANGE: (f64, f64) = (-0.01, 1.0);

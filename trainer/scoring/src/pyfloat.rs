@@ -42,6 +42,12 @@ pub fn python_float(x: f64) -> String {
     }
 }
 
+/// A list of floats as Python's `repr` prints it: `[0.5, 0.8]`.
+pub fn python_list(values: &[f64]) -> String {
+    let items: Vec<String> = values.iter().map(|&v| python_float(v)).collect();
+    format!("[{}]", items.join(", "))
+}
+
 /// Python's `'{:g}'.format(x)`: 6 significant digits, fixed notation when the decimal
 /// exponent is in [−4, 6), scientific otherwise, trailing zeros removed (spec §1.2).
 pub fn format_g(x: f64) -> String {
@@ -89,26 +95,41 @@ mod tests {
     use super::*;
 
     #[test]
-    fn python_float_matches_repr() {
-        let cases: &[(f64, &str)] = &[
-            (1200.0, "1200.0"),
-            (20.0, "20.0"),
-            (1557923830.3012087, "1557923830.3012087"),
-            (0.1, "0.1"),
-            (1e-5, "1e-05"),
-            (0.0001, "0.0001"),
-            (1e16, "1e+16"),
-            (0.0, "0.0"),
-            (12.345, "12.345"),
-            (-0.5, "-0.5"),
-            (1e22, "1e+22"),
-            (1.5e-7, "1.5e-07"),
-            (123456789012345.0, "123456789012345.0"),
+    fn both_printers_match_python() {
+        // x, Python 3 `repr(x)`, Python 3 `'{:g}'.format(x)`
+        let cases: &[(f64, &str, &str)] = &[
+            (1200.0, "1200.0", "1200"),
+            (20.0, "20.0", "20"),
+            (1557923830.3012087, "1557923830.3012087", "1.55792e+09"),
+            (0.1, "0.1", "0.1"),
+            (1e-5, "1e-05", "1e-05"),
+            (0.0001, "0.0001", "0.0001"),
+            (1e16, "1e+16", "1e+16"),
+            (0.0, "0.0", "0"),
+            (12.345, "12.345", "12.345"),
+            (-0.5, "-0.5", "-0.5"),
+            (1e22, "1e+22", "1e+22"),
+            (1.5e-7, "1.5e-07", "1.5e-07"),
+            (123456789012345.0, "123456789012345.0", "1.23457e+14"),
             // Exactly halfway between two 17-digit candidates: Python rounds half to even.
-            (1795949400.75390625, "1795949400.7539062"),
+            (1795949400.75390625, "1795949400.7539062", "1.79595e+09"),
+            (1.0, "1.0", "1"),
+            (0.5, "0.5", "0.5"),
+            (0.00102994, "0.00102994", "0.00102994"),
+            (0.00012345678, "0.00012345678", "0.000123457"),
+            (123456.0, "123456.0", "123456"),
+            (1234567.0, "1234567.0", "1.23457e+06"),
+            (999999.5, "999999.5", "1e+06"),
+            (0.1f32 as f64, "0.10000000149011612", "0.1"),
+            (0.7310585786300049, "0.7310585786300049", "0.731059"),
+            (-2.5, "-2.5", "-2.5"),
+            (1e100, "1e+100", "1e+100"),
+            (3.0e-7, "3e-07", "3e-07"),
+            (0.99999999, "0.99999999", "1"),
         ];
-        for (x, want) in cases {
-            assert_eq!(python_float(*x), *want, "python_float({x:e})");
+        for (x, repr, g) in cases {
+            assert_eq!(python_float(*x), *repr, "python_float({x:e})");
+            assert_eq!(format_g(*x), *g, "format_g({x:e})");
         }
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use maud::{html, Markup};
 
-use super::truncate;
+use super::markup::truncate;
 
 /// The one name of the score a model is ranked by (out-of-fold for cross-validated models).
 pub const METRIC: &str = "validation NAUC";

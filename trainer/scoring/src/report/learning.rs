@@ -7,7 +7,8 @@ use std::path::Path;
 use formats::inspect::Inspection;
 use maud::{html, Markup};
 
-use super::{class_label, png_data_uri, ratio, truncate, ReportInput};
+use super::input::ReportInput;
+use super::markup::{class_label, png_data_uri, ratio, truncate};
 use crate::decisions::{Confusion, MULTILABEL_THRESHOLD};
 use crate::files::{read_prediction, read_solution};
 use crate::plot::{LearningCurveFigure, REPORT_FIGURE_SHOWN};

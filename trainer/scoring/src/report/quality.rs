@@ -14,8 +14,8 @@ use formats::metadata::MatrixSpec;
 use maud::{html, Markup};
 
 use super::charts::{waveform, SMALL_WAVEFORM_SIZE};
-use super::samples::{strip_frames, thumbnail_png};
-use super::{inline_svg, png_data_uri, truncate, Sample};
+use super::markup::{inline_svg, png_data_uri, truncate};
+use super::samples::{strip_frames, thumbnail_png, Sample};
 
 /// How much of an example the section draws: less than the samples section, as two examples
 /// share a table row.
@@ -248,7 +248,7 @@ mod tests {
     fn draws_thumbnails_rows_and_waveforms_of_the_named_examples() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("pics");
-        super::super::samples::tests::write_dense(&dir, (1, 8, 8, 3), |i, k| ((i * 7 + k) % 10) as f32 / 10.0);
+        crate::report::test_data::write_dense(&dir, (1, 8, 8, 3), |i, k| ((i * 7 + k) % 10) as f32 / 10.0);
         let drawn = draw_examples(&dir, &[(Subset::Train, 1), (Subset::Test, 0)]).unwrap();
         assert_eq!(drawn.len(), 2);
         for s in drawn.values() {
@@ -256,7 +256,7 @@ mod tests {
         }
         // a clip without vocabulary is drawn as a small waveform (the samples section's function)
         let clips = tmp.path().join("clips");
-        super::super::samples::tests::write_dense(&clips, (50, 1, 1, 1), |k, i| ((k * i) % 5) as f32 / 5.0 - 0.5);
+        crate::report::test_data::write_dense(&clips, (50, 1, 1, 1), |k, i| ((k * i) % 5) as f32 / 5.0 - 0.5);
         match &draw_examples(&clips, &[(Subset::Train, 2)]).unwrap()[&(Subset::Train, 2)] {
             Sample::Audio { svg, caption, .. } => {
                 assert!(svg.starts_with("<svg width=\"120\" height=\"40\"") && svg.matches("<polygon").count() == 1, "{svg}");

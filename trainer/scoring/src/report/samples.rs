@@ -16,7 +16,7 @@ use base64::Engine as _;
 use maud::{html, Markup};
 
 use super::charts::{waveform, WAVEFORM_SIZE};
-use super::{inline_svg, png_data_uri, truncate};
+use super::markup::{class_label, inline_svg, png_data_uri, truncate};
 
 /// Records read at most while looking for examples of every class (keeps the report quick on
 /// big datasets).
@@ -392,7 +392,7 @@ pub(super) fn render(insp: &Inspection, classes: &[ClassSamples]) -> Markup {
     html! {
         div.samples {
             @for group in classes {
-                @let title = group.class.map_or_else(|| "unlabelled".to_string(), |j| super::class_label(insp, j));
+                @let title = group.class.map_or_else(|| "unlabelled".to_string(), |j| class_label(insp, j));
                 h3 { (truncate(&title, 60)) }
                 @let rows: Vec<&Vec<(String, f32)>> = group.samples.iter().filter_map(|x| if let Sample::Row(r) = x { Some(r) } else { None }).collect();
                 @if !rows.is_empty() { (rows_table(&rows)) }
@@ -450,8 +450,9 @@ fn format_value(v: f32) -> String {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
+    use crate::report::test_data::write_dense;
 
     #[test]
     fn thumbnail_of_a_tiny_frame_is_enlarged_png() {
@@ -459,28 +460,6 @@ pub(super) mod tests {
         let png = thumbnail_png(&frame, THUMB).unwrap();
         let img = image::load_from_memory(&png).unwrap();
         assert_eq!((img.width(), img.height()), (96, 96));
-    }
-
-    /// Writes a two-class dataset of `(t, h, w, c)` dense examples (values from `value`).
-    pub(in crate::report) fn write_dense(dir: &Path, shape: (usize, usize, usize, usize), value: impl Fn(usize, usize) -> f32) {
-        use formats::dataset::{DatasetWriter, WriterOptions};
-        use formats::metadata::Format;
-        let (t, h, w, c) = shape;
-        let mut writer = DatasetWriter::create(dir, "clips", WriterOptions::default()).unwrap();
-        let example = |k: usize| Frames::dense_from_frames((0..t).map(|f| (0..h * w * c).map(|i| value(k, f * h * w * c + i)).collect::<Vec<f32>>()));
-        for k in 0..4 {
-            writer.push_test(&example(k), &[(k % 2) as i64], &[1.0]).unwrap();
-        }
-        for k in 0..8 {
-            writer.push_train(&example(k), &[(k % 2) as i64], &[1.0]).unwrap();
-        }
-        let spec = DataSpec {
-            matrix_spec: vec![MatrixSpec { row_count: h as i32, col_count: w as i32, num_channels: c as i32, format: Format::Dense, ..Default::default() }],
-            output_dim: 2,
-            sequence_size: t as i32,
-            ..Default::default()
-        };
-        writer.finish(spec, None).unwrap();
     }
 
     #[test]

@@ -5,7 +5,7 @@ use maud::{html, Markup};
 
 use super::learning::{capitalised, CHALLENGE_ACCURACY, CHALLENGE_ACCURACY_MEANS, TOP1_MEANS};
 use super::verdict::Rating;
-use super::ReportInput;
+use super::input::ReportInput;
 use crate::ScoreReport;
 
 pub(super) fn summary_section(input: &ReportInput<'_>) -> Markup {
