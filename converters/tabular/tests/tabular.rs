@@ -1,33 +1,20 @@
 //! Table conversions into memory: fixtures from `scripts/make-fixtures-tabular-text.py`,
 //! Parquet/Arrow files written here, the shared `raw/iris-AutoML`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use converters_common::{ErrorPolicy, OnError, SkipReport, SplitOptions};
 use converters_tabular::automl::{convert_automl, AutoMlLayout};
 use converters_tabular::{
-    convert_table, ColumnChoices, MemorySink, MissingPolicy, SparseChoice, TabularOptions,
+    convert_table, MemorySink, MissingPolicy, SparseChoice, TabularOptions,
     TabularSummary,
 };
 use formats::example::{AutoDlExample, Frames};
 use formats::metadata::Format;
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/tabular").join(rel)
-}
-
-fn opts(targets: &[&str]) -> TabularOptions {
-    TabularOptions {
-        columns: ColumnChoices {
-            targets: targets.iter().map(|s| s.to_string()).collect(),
-            onehot_max: 16,
-            ..Default::default()
-        },
-        split: SplitOptions::default(),
-        ..Default::default()
-    }
-}
+use support::{fixture, opts, write_dataset};
 
 fn run(path: &Path, o: &TabularOptions) -> (MemorySink, TabularSummary, SkipReport) {
     let mut sink = MemorySink::default();
@@ -202,41 +189,32 @@ fn sparse_auto_for_mostly_zero_tables() {
 }
 
 #[test]
-fn ragged_row_is_skipped_with_file_and_line() {
-    let path = fixture("bad/ragged.csv");
-    let (sink, _, report) = run(&path, &opts(&["label"]));
-    assert_eq!(report.len(), 1);
-    let e = &report.entries()[0];
-    assert_eq!(e.path, path);
-    assert_eq!(e.line, Some(7));
-    assert!(e.reason.contains("ragged row: 4 fields"), "{}", e.reason);
-    assert_eq!(sink.train.len() + sink.test.len(), 19);
+fn a_bad_row_is_skipped_with_file_line_and_reason() {
+    // (fixture, line of its one bad row, what the reason names, rows kept)
+    for (file, line, reason, kept) in [
+        ("bad/ragged.csv", 7, &["ragged row: 4 fields"][..], 19),
+        ("bad/text_in_numeric.csv", 10, &["column 'b'", "'oops'"], 19),
+        ("bad/invalid_utf8.csv", 6, &["invalid UTF-8"], 20),
+    ] {
+        let path = fixture(file);
+        let (sink, _, report) = run(&path, &opts(&["label"]));
+        assert_eq!(report.len(), 1, "{file}");
+        let e = &report.entries()[0];
+        assert_eq!((&e.path, e.line), (&path, Some(line)));
+        assert!(reason.iter().all(|r| e.reason.contains(r)), "{file}: {}", e.reason);
+        assert_eq!(sink.train.len() + sink.test.len(), kept, "{file}");
+    }
 }
 
 #[test]
-fn text_in_numeric_column_names_line_and_column() {
+fn text_in_numeric_column_under_on_error_fail_stops_at_its_line() {
     let path = fixture("bad/text_in_numeric.csv");
-    let (sink, _, report) = run(&path, &opts(&["label"]));
-    assert_eq!(report.len(), 1);
-    let e = &report.entries()[0];
-    assert_eq!(e.line, Some(10));
-    assert!(e.reason.contains("column 'b'") && e.reason.contains("'oops'"), "{}", e.reason);
-    assert_eq!(sink.train.len() + sink.test.len(), 19);
-    // under --on-error fail the conversion stops and names the same place
     let mut report = SkipReport::new(ErrorPolicy { on_error: OnError::Fail, max_errors: None });
     let mut sink = MemorySink::default();
     let err = convert_table(&path, &opts(&["label"]), &mut sink, &mut report).unwrap_err();
     let msg = err.to_string();
     assert!(msg.contains("text_in_numeric.csv:10") && msg.contains("column 'b'"), "{msg}");
     assert!(sink.train.is_empty() && sink.test.is_empty(), "nothing written before the failure");
-}
-
-#[test]
-fn invalid_utf8_row_is_reported() {
-    let (_, _, report) = run(&fixture("bad/invalid_utf8.csv"), &opts(&["label"]));
-    assert_eq!(report.len(), 1);
-    assert_eq!(report.entries()[0].line, Some(6));
-    assert!(report.entries()[0].reason.contains("invalid UTF-8"));
 }
 
 #[test]
@@ -433,16 +411,7 @@ fn automl_sparse_binary_single_column_solution() {
 /// Converts through the shared output job (atomic writer + deep validator, which refuses to
 /// leave an invalid dataset) and returns the dataset folder.
 fn write_validated(input: &Path, o: &TabularOptions, out: &Path) -> PathBuf {
-    use converters_common::output::{DatasetJob, OutputTarget};
-    let mut target = OutputTarget::new(out, "t");
-    target.quiet = true;
-    target.deep_validate = true;
-    target.solution_style = formats::solution::SolutionStyle::Tabular;
-    let mut job = DatasetJob::start(target, 0).unwrap();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let s = converters_tabular::convert(input, o, &mut job, &mut report).expect("conversion");
-    let names = (!s.class_names.is_empty()).then_some(s.class_names.as_slice());
-    let written = job.finish(s.spec, names, &report).expect("valid dataset");
+    let written = write_dataset(input, o, out, true);
     assert!(written.validation.deep);
     assert_eq!(written.validation.errors, 0, "{:?}", written.validation.findings);
     // a multilabel row with every target 0 is a legal unlabelled example (spec §3.2); the
