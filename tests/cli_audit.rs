@@ -26,6 +26,16 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The spec of two classes of single dense `side`×`side` frames of `channels` channels.
+fn two_classes_of_dense(side: i32, channels: i32) -> DataSpec {
+    DataSpec {
+        output_dim: 2,
+        sequence_size: 1,
+        matrix_spec: vec![MatrixSpec { row_count: side, col_count: side, format: Format::Dense, num_channels: channels, ..Default::default() }],
+        ..Default::default()
+    }
+}
+
 /// 8 train and 3 test 2×2 examples of 2 classes; `leak` copies train #2 into test,
 /// `dup` repeats train #0 at the end of train.
 fn dataset(root: &Path, leak: bool, dup: bool) -> PathBuf {
@@ -44,13 +54,7 @@ fn dataset(root: &Path, leak: bool, dup: bool) -> PathBuf {
     if dup {
         w.push_train(&x(0), &[0], &[1.0]).unwrap();
     }
-    let spec = DataSpec {
-        output_dim: 2,
-        sequence_size: 1,
-        matrix_spec: vec![MatrixSpec { row_count: 2, col_count: 2, format: Format::Dense, num_channels: 1, ..Default::default() }],
-        ..Default::default()
-    };
-    w.finish(spec, None).unwrap();
+    w.finish(two_classes_of_dense(2, 1), None).unwrap();
     out
 }
 
@@ -174,13 +178,7 @@ fn pictures(root: &Path) -> PathBuf {
     }
     w.push_train(&pic(100, 0), &[0], &[1.0]).unwrap();
     w.push_train(&pic(101, 1), &[1], &[1.0]).unwrap();
-    let spec = DataSpec {
-        output_dim: 2,
-        sequence_size: 1,
-        matrix_spec: vec![MatrixSpec { row_count: 16, col_count: 16, format: Format::Dense, num_channels: 3, ..Default::default() }],
-        ..Default::default()
-    };
-    w.finish(spec, None).unwrap();
+    w.finish(two_classes_of_dense(16, 3), None).unwrap();
     out
 }
 

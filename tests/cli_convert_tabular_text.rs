@@ -64,22 +64,24 @@ fn same_input_and_seed_give_identical_bytes() {
     }
 }
 
-#[test]
-fn sparse_tables_and_automl_layouts_validate() {
+/// Each `(fixture, flags)` converts (exit 0) into a dataset that `validate --deep` accepts.
+fn each_converts_to_a_valid_dataset(cases: &[(&str, &[&str])]) {
     let tmp = tempfile::tempdir().unwrap();
-    for (k, (input, extra)) in [
-        (fixture("tabular/mostly_zero.csv"), vec!["--target", "label"]),
-        (fixture("tabular/multilabel.csv"), vec!["--target", "is_a", "--target", "is_b", "--target", "is_c"]),
-        (fixture("tabular/automl_sparse"), vec![]),
-        (fixture("tabular/automl_binary"), vec![]),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (k, (input, extra)) in cases.iter().enumerate() {
         let out = tmp.path().join(format!("o{k}"));
-        ok(&convert(&input, &out, &extra));
+        ok(&convert(&fixture(input), &out, extra));
         validate_deep(&out);
     }
+}
+
+#[test]
+fn sparse_tables_and_automl_layouts_validate() {
+    each_converts_to_a_valid_dataset(&[
+        ("tabular/mostly_zero.csv", &["--target", "label"]),
+        ("tabular/multilabel.csv", &["--target", "is_a", "--target", "is_b", "--target", "is_c"]),
+        ("tabular/automl_sparse", &[]),
+        ("tabular/automl_binary", &[]),
+    ]);
 }
 
 #[test]
@@ -126,20 +128,12 @@ fn unknown_target_is_a_clear_error_and_no_output() {
 
 #[test]
 fn text_layouts_validate() {
-    let tmp = tempfile::tempdir().unwrap();
-    for (k, (input, extra)) in [
-        (fixture("text/classes"), vec![]),
-        (fixture("text/reviews.csv"), vec!["--domain", "text"]),
-        (fixture("text/topics.jsonl"), vec!["--tokenizer", "bpe", "--vocab-size", "100", "--max-length", "12"]),
-        (fixture("text/chinese"), vec![]),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let out = tmp.path().join(format!("t{k}"));
-        ok(&convert(&input, &out, &extra));
-        validate_deep(&out);
-    }
+    each_converts_to_a_valid_dataset(&[
+        ("text/classes", &[]),
+        ("text/reviews.csv", &["--domain", "text"]),
+        ("text/topics.jsonl", &["--tokenizer", "bpe", "--vocab-size", "100", "--max-length", "12"]),
+        ("text/chinese", &[]),
+    ]);
 }
 
 #[test]
