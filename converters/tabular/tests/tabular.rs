@@ -14,7 +14,7 @@ use converters_tabular::{
 };
 use formats::example::{AutoDlExample, Frames};
 use formats::metadata::Format;
-use support::{fixture, opts, write_dataset};
+use support::{fixture, opts, write_dataset, write_table};
 
 fn run(path: &Path, o: &TabularOptions) -> (MemorySink, TabularSummary, SkipReport) {
     let mut sink = MemorySink::default();
@@ -534,12 +534,7 @@ fn iris_resplit_gives_a_stratified_test_subset_of_every_class() {
 #[test]
 fn rows_sorted_by_class_are_written_in_the_seeded_order() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("sorted.csv");
-    let mut text = String::from("x,y\n");
-    for r in 0..300 {
-        text.push_str(&format!("{r},{}\n", r / 100));
-    }
-    std::fs::write(&csv, text).unwrap();
+    let csv = write_table(dir.path(), "sorted.csv", "x,y", (0..300).map(|r| format!("{r},{}", r / 100)));
     let (a, s, _) = run(&csv, &opts(&["y"]));
     assert_eq!((s.n_train, s.n_test), (240, 60));
     // the file is grouped by class; the records are not, in either subset
@@ -566,14 +561,9 @@ fn rows_sorted_by_class_are_written_in_the_seeded_order() {
 #[test]
 fn a_continuous_looking_target_is_warned_about() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("wine.csv");
-    let mut csv = String::from("alcohol,colour,cultivar,proline\n");
-    for i in 0..178u32 {
-        // 121 distinct integer prolines: rows 0..120 distinct, the rest repeat
-        let proline = 278 + 11 * (i % 121);
-        csv.push_str(&format!("{:.2},{},{},{proline}\n", 11.0 + (i % 37) as f64 * 0.1, i % 7, 1 + i % 3));
-    }
-    std::fs::write(&path, csv).unwrap();
+    // 121 distinct integer prolines: rows 0..120 distinct, the rest repeat
+    let rows = (0..178u32).map(|i| format!("{:.2},{},{},{}", 11.0 + (i % 37) as f64 * 0.1, i % 7, 1 + i % 3, 278 + 11 * (i % 121)));
+    let path = write_table(tmp.path(), "wine.csv", "alcohol,colour,cultivar,proline", rows);
     let (_, s, _) = run(&path, &opts(&["proline"]));
     assert_eq!(s.output_dim, 121);
     let w = s.warnings.iter().find(|w| w.contains("looks continuous")).unwrap_or_else(|| panic!("{:?}", s.warnings));
@@ -594,12 +584,8 @@ fn a_continuous_looking_target_is_warned_about() {
 #[test]
 fn bins_cut_a_numeric_target_into_ranges() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("wine.csv");
-    let mut csv = String::from("alcohol,colour,proline\n");
-    for i in 0..178u32 {
-        csv.push_str(&format!("{:.2},c{},{}\n", 11.0 + (i % 37) as f64 * 0.1, i % 7, 278 + 11 * (i % 121)));
-    }
-    std::fs::write(&path, csv).unwrap();
+    let rows = (0..178u32).map(|i| format!("{:.2},c{},{}", 11.0 + (i % 37) as f64 * 0.1, i % 7, 278 + 11 * (i % 121)));
+    let path = write_table(tmp.path(), "wine.csv", "alcohol,colour,proline", rows);
     let mut o = opts(&["proline"]);
     o.columns.target_bins = Some(4);
     let (sink, s, _) = run(&path, &o);

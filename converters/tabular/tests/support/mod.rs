@@ -13,6 +13,14 @@ pub fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/tabular").join(rel)
 }
 
+/// The table `name` in `dir`: the `header` line, then one line per row.
+pub fn write_table(dir: &Path, name: &str, header: &str, rows: impl IntoIterator<Item = String>) -> PathBuf {
+    let path = dir.join(name);
+    let lines: Vec<String> = std::iter::once(header.to_string()).chain(rows).collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    path
+}
+
 /// The default options with `targets` as the target columns and one-hot up to 16 values.
 pub fn opts(targets: &[&str]) -> TabularOptions {
     TabularOptions {
