@@ -23,6 +23,12 @@ fn run(path: &Path, o: &TabularOptions) -> (MemorySink, TabularSummary, SkipRepo
     (sink, summary, report)
 }
 
+/// The message of the error the conversion must end with.
+fn error_of(path: &Path, o: &TabularOptions) -> String {
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    convert_table(path, o, &mut MemorySink::default(), &mut report).unwrap_err().to_string()
+}
+
 fn dense(ex: &AutoDlExample) -> &[f32] {
     match &ex.frames {
         Frames::Dense { values, offsets } => {
@@ -219,10 +225,8 @@ fn text_in_numeric_column_under_on_error_fail_stops_at_its_line() {
 
 #[test]
 fn unknown_target_column_is_an_option_error() {
-    let mut sink = MemorySink::default();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let err = convert_table(&fixture("mixed.csv"), &opts(&["nope"]), &mut sink, &mut report).unwrap_err();
-    assert!(err.to_string().contains("no column named 'nope'"), "{err}");
+    let err = error_of(&fixture("mixed.csv"), &opts(&["nope"]));
+    assert!(err.contains("no column named 'nope'"), "{err}");
 }
 
 fn write_parquet(path: &Path, batch: &arrow_array::RecordBatch) {
@@ -297,10 +301,7 @@ fn parquet_nested_column_is_refused_by_name() {
     ])
     .unwrap();
     write_parquet(&path, &batch);
-    let mut sink = MemorySink::default();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let err = convert_table(&path, &opts(&["y"]), &mut sink, &mut report).unwrap_err();
-    let msg = err.to_string();
+    let msg = error_of(&path, &opts(&["y"]));
     assert!(msg.contains("nested.parquet") && msg.contains("column 'tags'") && msg.contains("unsupported column type"), "{msg}");
 }
 
@@ -312,10 +313,8 @@ fn truncated_parquet_is_an_error_not_a_panic() {
     write_parquet(&good, &typed_batch());
     let bytes = std::fs::read(&good).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-    let mut sink = MemorySink::default();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let err = convert_table(&path, &opts(&["target"]), &mut sink, &mut report).unwrap_err();
-    assert!(err.to_string().contains("cut.parquet"), "{err}");
+    let err = error_of(&path, &opts(&["target"]));
+    assert!(err.contains("cut.parquet"), "{err}");
 }
 
 fn run_automl(dir: &Path, o: &TabularOptions) -> (MemorySink, TabularSummary, SkipReport) {
@@ -612,12 +611,10 @@ fn bins_cut_a_numeric_target_into_ranges() {
 
     let mut o = opts(&["colour"]);
     o.columns.target_bins = Some(3);
-    let mut sink = MemorySink::default();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let err = convert_table(&path, &o, &mut sink, &mut report).unwrap_err().to_string();
+    let err = error_of(&path, &o);
     assert!(err.contains("--bins needs a numeric target") && err.contains("colour"), "{err}");
     let mut o = opts(&["proline"]);
     o.columns.target_bins = Some(1);
-    let err = convert_table(&path, &o, &mut sink, &mut report).unwrap_err().to_string();
+    let err = error_of(&path, &o);
     assert!(err.contains("--bins must be at least 2"), "{err}");
 }
