@@ -2,6 +2,8 @@
 //! train, a conflicting copy, a leaking / constant / all-missing table column), and on the
 //! shared real datasets, where every reported duplicate is checked byte for byte.
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -9,6 +11,7 @@ use audit::{audit_dataset, AuditOptions, AuditReport, FindingKind};
 use formats::dataset::{DatasetReader, DatasetWriter, Subset, WriterOptions};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
+use support::labelled_examples;
 
 /// Deterministic pseudo-random floats (a 64-bit LCG), so the generated sets are reproducible.
 struct Lcg(u64);
@@ -247,23 +250,8 @@ fn shared_datasets_audit_and_every_reported_duplicate_is_real() {
 fn shared_monkeys_with_injected_copies() {
     let Some(data) = formats::testing::shared_data_dir() else { return };
     let src = DatasetReader::open(data.join("autodl/Monkeys")).unwrap();
-    let solution = src.solution().unwrap().unwrap();
-    let class_of = |row: &[f64]| row.iter().position(|&v| v > 0.5).unwrap() as i64;
-    let train: Vec<(Frames, i64)> = src
-        .examples(Subset::Train)
-        .unwrap()
-        .map(|r| {
-            let r = r.unwrap();
-            let y = r.labels()[0].0;
-            (r.into_frames(), y)
-        })
-        .collect();
-    let test: Vec<(Frames, i64)> = src
-        .examples(Subset::Test)
-        .unwrap()
-        .enumerate()
-        .map(|(i, r)| (r.unwrap().into_frames(), class_of(solution.row(i))))
-        .collect();
+    let train = labelled_examples(&src, Subset::Train);
+    let test = labelled_examples(&src, Subset::Test);
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("monkeys");
     let mut w = DatasetWriter::create(&out, "monkeys", WriterOptions::default()).unwrap();
