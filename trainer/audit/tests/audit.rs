@@ -46,6 +46,19 @@ fn members(f: &audit::Finding) -> Vec<(&'static str, u64)> {
     v.into_iter().map(|(s, i)| (s.dir_name(), i)).collect()
 }
 
+type Group = Vec<(&'static str, u64)>;
+
+/// Asserts the leak, train-duplicate and conflict findings are exactly these groups (as
+/// [`members`] lists them, in any order) and that no test duplicate is found.
+fn assert_copy_groups(report: &AuditReport, leakage: Vec<Group>, duplicate_train: Vec<Group>, conflict: Vec<Group>) {
+    for (kind, mut want) in [(FindingKind::Leakage, leakage), (FindingKind::DuplicateTrain, duplicate_train), (FindingKind::Conflict, conflict), (FindingKind::DuplicateTest, vec![])] {
+        let mut got: Vec<Group> = kinds(report, kind).iter().map(|f| members(f)).collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{kind:?}");
+    }
+}
+
 /// 4×4 "images", 4 classes. Train: 24 distinct examples, then train #24 = copy of #0 (same
 /// label), train #25 = copy of #1 with another label. Test: 6 distinct ones, test #6 = copy
 /// of train #3 and test #7 = copy of train #4 with another label.
@@ -265,17 +278,9 @@ fn shared_monkeys_with_injected_copies() {
     w.finish(src.spec(Subset::Train).unwrap().clone(), None).unwrap();
 
     let report = audit_dataset(&out, &AuditOptions::default()).unwrap();
-    let groups = |kind| -> Vec<Vec<(&'static str, u64)>> {
-        let mut g: Vec<_> = kinds(&report, kind).iter().map(|f| members(f)).collect();
-        g.sort();
-        g
-    };
     let n = test.len() as u64;
-    assert_eq!(groups(FindingKind::Leakage), vec![vec![("train", 0), ("test", n)], vec![("train", 5), ("test", n + 1)]]);
     let relabel = vec![("train", 1), ("train", train.len() as u64)];
-    assert_eq!(groups(FindingKind::DuplicateTrain), vec![relabel.clone()]);
-    assert_eq!(groups(FindingKind::Conflict), vec![relabel]);
-    assert!(groups(FindingKind::DuplicateTest).is_empty());
+    assert_copy_groups(&report, vec![vec![("train", 0), ("test", n)], vec![("train", 5), ("test", n + 1)]], vec![relabel.clone()], vec![relabel]);
 }
 
 /// A damaged record stops the audit with an error naming the file and the record.
@@ -361,21 +366,9 @@ fn seeded_injection_is_found_with_full_precision_and_recall() {
     w.finish(spec(3, 3, 5), None).unwrap();
 
     let report = audit_dataset(&out, &AuditOptions::default()).unwrap();
-    let groups = |kind| -> Vec<Vec<(&'static str, u64)>> {
-        let mut g: Vec<_> = kinds(&report, kind).iter().map(|f| members(f)).collect();
-        g.sort();
-        g
-    };
-    let sorted = |mut v: Vec<Vec<(&'static str, u64)>>| {
-        v.sort();
-        v
-    };
     // members() lists train before test, in index order
     let expect_leak: Vec<_> = expect_leak.into_iter().map(|g| vec![g[0], g[1]]).collect();
-    assert_eq!(groups(FindingKind::Leakage), sorted(expect_leak));
-    assert_eq!(groups(FindingKind::DuplicateTrain), sorted(expect_dup));
-    assert_eq!(groups(FindingKind::Conflict), sorted(expect_conflict));
-    assert!(groups(FindingKind::DuplicateTest).is_empty());
+    assert_copy_groups(&report, expect_leak, expect_dup, expect_conflict);
 }
 
 /// A `.solution` with fewer rows than test records cannot pair labels: an error naming it.
