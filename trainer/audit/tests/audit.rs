@@ -11,7 +11,7 @@ use audit::{audit_dataset, AuditOptions, AuditReport, FindingKind};
 use formats::dataset::{DatasetReader, DatasetWriter, Subset, WriterOptions};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
-use support::labelled_examples;
+use support::shared_examples;
 
 /// Deterministic pseudo-random floats (a 64-bit LCG), so the generated sets are reproducible.
 struct Lcg(u64);
@@ -261,10 +261,7 @@ fn shared_datasets_audit_and_every_reported_duplicate_is_real() {
 /// train gets train #1 again under another label. Exactly those are found, on the image bytes.
 #[test]
 fn shared_monkeys_with_injected_copies() {
-    let Some(data) = formats::testing::shared_data_dir() else { return };
-    let src = DatasetReader::open(data.join("autodl/Monkeys")).unwrap();
-    let train = labelled_examples(&src, Subset::Train);
-    let test = labelled_examples(&src, Subset::Test);
+    let Some((src, train, test)) = shared_examples("Monkeys") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("monkeys");
     let mut w = DatasetWriter::create(&out, "monkeys", WriterOptions::default()).unwrap();

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use audit::{audit_dataset, AuditOptions, FindingKind};
 use formats::dataset::{DatasetReader, Subset};
-use support::labelled_examples;
+use support::shared_examples;
 
 /// Decoded frame 0 of every example, by (subset, index), resized by nearest neighbour to 32×32 grey.
 fn thumbnails(dir: &Path) -> HashMap<(Subset, u64), Vec<f32>> {
@@ -62,10 +62,7 @@ fn shared_images_report_only_real_near_duplicates() {
 fn quality_section_shows_the_injected_pairs_side_by_side() {
     use formats::dataset::{DatasetWriter, WriterOptions};
     use formats::example::Frames;
-    let Some(data) = formats::testing::shared_data_dir() else { return };
-    let src = DatasetReader::open(data.join("autodl/miniciao")).unwrap();
-    let train = labelled_examples(&src, Subset::Train);
-    let test = labelled_examples(&src, Subset::Test);
+    let Some((src, train, test)) = shared_examples("miniciao") else { return };
     let shifted = {
         let Frames::Compressed(b) = &test[1].0 else { panic!("miniciao is compressed") };
         let img = image::load_from_memory(&b[0]).unwrap().to_rgb8();
