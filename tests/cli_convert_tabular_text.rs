@@ -12,12 +12,19 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
 }
 
+/// `convert INPUT EXTRA...` into the folder `name` of a new temporary folder, which must
+/// succeed: (the temporary folder, the dataset, convert's stderr).
+fn converted(input: &Path, name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join(name);
+    let err = ok(&convert(input, &out, extra));
+    (tmp, out, err)
+}
+
 #[test]
 fn iris_automl_to_a_valid_dataset_with_side_files() {
     let Some(data) = formats::testing::shared_data_dir() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("iris");
-    let err = ok(&convert(&data.join("raw/iris-AutoML"), &out, &[]));
+    let (_tmp, out, err) = converted(&data.join("raw/iris-AutoML"), "iris", &[]);
     assert!(err.contains("105 train + 45 test"), "{err}");
     validate_deep(&out);
     assert_eq!(
@@ -33,9 +40,7 @@ fn iris_automl_to_a_valid_dataset_with_side_files() {
 
 #[test]
 fn csv_with_categories_and_missing_values() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("mixed");
-    let err = ok(&convert(&fixture("tabular/mixed.csv"), &out, &["--target", "species"]));
+    let (_tmp, out, err) = converted(&fixture("tabular/mixed.csv"), "mixed", &["--target", "species"]);
     assert!(err.contains("15 missing values"), "the warning counts missing values: {err}");
     validate_deep(&out);
     let feats = std::fs::read_to_string(out.join("mixed_feat.name")).unwrap();
@@ -86,10 +91,8 @@ fn sparse_tables_and_automl_layouts_validate() {
 
 #[test]
 fn ragged_row_skipped_and_reported_or_fatal() {
-    let tmp = tempfile::tempdir().unwrap();
     let input = fixture("tabular/bad/ragged.csv");
-    let out = tmp.path().join("ragged");
-    let err = ok(&convert(&input, &out, &[]));
+    let (tmp, out, err) = converted(&input, "ragged", &[]);
     assert!(err.contains("skipped 1 of 20"), "{err}");
     let report = std::fs::read_to_string(out.join("ragged_skipped.tsv")).unwrap();
     assert!(report.contains("ragged.csv\t7\tragged row: 4 fields where the header has 3"), "{report}");
@@ -108,9 +111,7 @@ fn ragged_row_skipped_and_reported_or_fatal() {
 
 #[test]
 fn text_in_numeric_column_names_file_line_and_column() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("tn");
-    ok(&convert(&fixture("tabular/bad/text_in_numeric.csv"), &out, &["--target", "label"]));
+    let (_tmp, out, _) = converted(&fixture("tabular/bad/text_in_numeric.csv"), "tn", &["--target", "label"]);
     let report = std::fs::read_to_string(out.join("text_in_numeric_skipped.tsv")).unwrap();
     assert!(report.contains("text_in_numeric.csv\t10\tcolumn 'b': 'oops' is not a number"), "{report}");
 }
@@ -138,9 +139,7 @@ fn text_layouts_validate() {
 
 #[test]
 fn autonlp_layout_keeps_its_split_and_name() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("nlp");
-    let err = ok(&convert(&fixture("text/autonlp/toynlp"), &out, &[]));
+    let (_tmp, out, err) = converted(&fixture("text/autonlp/toynlp"), "nlp", &[]);
     assert!(err.contains("24 train + 8 test"), "{err}");
     assert!(err.contains("stored as <unk>"), "{err}");
     validate_deep(&out);
@@ -153,9 +152,7 @@ fn autonlp_layout_keeps_its_split_and_name() {
 #[test]
 fn randomtext_multilabel_with_confidences() {
     let Some(data) = formats::testing::shared_data_dir() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("rt");
-    ok(&convert(&data.join("raw/randomtext"), &out, &["--domain", "text", "--name", "randomtext"]));
+    let (_tmp, out, _) = converted(&data.join("raw/randomtext"), "rt", &["--domain", "text", "--name", "randomtext"]);
     validate_deep(&out);
     let meta = std::fs::read_to_string(out.join("randomtext.data/train/metadata.textproto")).unwrap();
     assert!(meta.contains("output_dim: 103"), "max class index 102 + 1");
@@ -163,9 +160,7 @@ fn randomtext_multilabel_with_confidences() {
 
 #[test]
 fn bad_text_documents_reported_or_fatal() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("bt");
-    let err = ok(&convert(&fixture("text/bad_classes"), &out, &[]));
+    let (tmp, out, err) = converted(&fixture("text/bad_classes"), "bt", &[]);
     assert!(err.contains("skipped 2 of 14"), "{err}");
     let report = std::fs::read_to_string(out.join("bad_classes_skipped.tsv")).unwrap();
     assert!(report.contains("empty.txt\t\tempty document"), "{report}");
