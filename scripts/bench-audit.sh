@@ -213,6 +213,14 @@ print("  examples", sum(s["examples"] for s in r["subsets"]), "| near:", r["near
       "| labels:", r["labels"]["status"], r["labels"].get("out_of_sample_accuracy"), r["labels"]["suspects"], r["labels"].get("reason", ""),
       "| findings:", {s["kind"]: s["findings"] for s in r["summary"]})' "$TMP/out.txt"
 }
+scale() { # label, examples, raw input, dataset: converts the input (then drops it), times audit and validate on the dataset
+    "$BIN" convert "$3" --out "$4" -q > /dev/null 2>&1
+    rm -rf "$3"
+    measure "audit    $1" "$2" "$BIN" audit "$4" --fail-on none -q --json
+    facts
+    measure "validate $1" "$2" "$BIN" validate --quiet "$4"
+    rm -rf "$4"
+}
 if [ "$ROWS" -gt 0 ]; then
     echo
     echo "## scale: table of $ROWS rows × 20 columns"
@@ -229,12 +237,7 @@ with open(sys.argv[1], "w") as f:
         lab = (np.arange(start, start + m) % 3)
         f.write("".join(",".join(f"{v:.5f}" for v in row) + f",c{l}\n" for row, l in zip(x, lab)))
 PY
-    "$BIN" convert "$TMP/big.csv" --out "$TMP/big" -q > /dev/null 2>&1
-    rm -f "$TMP/big.csv"
-    measure "audit    table $ROWS" "$ROWS" "$BIN" audit "$TMP/big" --fail-on none -q --json
-    facts
-    measure "validate table $ROWS" "$ROWS" "$BIN" validate --quiet "$TMP/big"
-    rm -rf "$TMP/big"
+    scale "table $ROWS" "$ROWS" "$TMP/big.csv" "$TMP/big"
 fi
 if [ "$IMAGES" -gt 0 ]; then
     echo
@@ -251,10 +254,5 @@ for i in range(n):
     img = (rng.random((8, 8, 3)) * 255).astype(np.uint8)
     Image.fromarray(img).resize((32, 32), Image.BILINEAR).save(os.path.join(root, f"c{i % 10}", f"{i:06d}.png"))
 PY
-    "$BIN" convert "$TMP/pics" --out "$TMP/pics-ds" -q > /dev/null 2>&1
-    rm -rf "$TMP/pics"
-    measure "audit    images $IMAGES" "$IMAGES" "$BIN" audit "$TMP/pics-ds" --fail-on none -q --json
-    facts
-    measure "validate images $IMAGES" "$IMAGES" "$BIN" validate --quiet "$TMP/pics-ds"
-    rm -rf "$TMP/pics-ds"
+    scale "images $IMAGES" "$IMAGES" "$TMP/pics" "$TMP/pics-ds"
 fi

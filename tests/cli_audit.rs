@@ -26,6 +26,16 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// The spec of two classes of single dense `side`×`side` frames of `channels` channels.
+fn two_classes_of_dense(side: i32, channels: i32) -> DataSpec {
+    DataSpec {
+        output_dim: 2,
+        sequence_size: 1,
+        matrix_spec: vec![MatrixSpec { row_count: side, col_count: side, format: Format::Dense, num_channels: channels, ..Default::default() }],
+        ..Default::default()
+    }
+}
+
 /// 8 train and 3 test 2×2 examples of 2 classes; `leak` copies train #2 into test,
 /// `dup` repeats train #0 at the end of train.
 fn dataset(root: &Path, leak: bool, dup: bool) -> PathBuf {
@@ -44,13 +54,7 @@ fn dataset(root: &Path, leak: bool, dup: bool) -> PathBuf {
     if dup {
         w.push_train(&x(0), &[0], &[1.0]).unwrap();
     }
-    let spec = DataSpec {
-        output_dim: 2,
-        sequence_size: 1,
-        matrix_spec: vec![MatrixSpec { row_count: 2, col_count: 2, format: Format::Dense, num_channels: 1, ..Default::default() }],
-        ..Default::default()
-    };
-    w.finish(spec, None).unwrap();
+    w.finish(two_classes_of_dense(2, 1), None).unwrap();
     out
 }
 
@@ -174,13 +178,7 @@ fn pictures(root: &Path) -> PathBuf {
     }
     w.push_train(&pic(100, 0), &[0], &[1.0]).unwrap();
     w.push_train(&pic(101, 1), &[1], &[1.0]).unwrap();
-    let spec = DataSpec {
-        output_dim: 2,
-        sequence_size: 1,
-        matrix_spec: vec![MatrixSpec { row_count: 16, col_count: 16, format: Format::Dense, num_channels: 3, ..Default::default() }],
-        ..Default::default()
-    };
-    w.finish(spec, None).unwrap();
+    w.finish(two_classes_of_dense(16, 3), None).unwrap();
     out
 }
 
@@ -234,15 +232,25 @@ fn json_of(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {} / {}", text(&o.stdout), text(&o.stderr)))
 }
 
+/// Every file below a folder with its bytes (`recipes::tree`).
+type Files = Vec<(PathBuf, Vec<u8>)>;
+
+/// A raw folder `name` written by `write` (`per_class` inputs a class) holding a copy of its
+/// `original` at `copy`: (temporary folder, the input, its files before any audit).
+fn raw_with_a_copy(write: fn(&Path, usize), per_class: usize, name: &str, original: &str, copy: &str) -> (tempfile::TempDir, PathBuf, Files) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join(name);
+    write(&input, per_class);
+    std::fs::copy(input.join(original), input.join(copy)).unwrap();
+    let before = recipes::tree(&input);
+    (tmp, input, before)
+}
+
 /// A copied picture in a class folder is named by both paths in the JSON, the summary and
 /// audit.html; --out keeps a dataset `validate` accepts; the input is byte-for-byte unchanged.
 #[test]
 fn raw_image_folder_names_the_copied_file() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("shapes");
-    rate_support::write_image_folder(&input, 12);
-    std::fs::copy(input.join("disc/004.png"), input.join("disc/copy.png")).unwrap();
-    let before = recipes::tree(&input);
+    let (tmp, input, before) = raw_with_a_copy(rate_support::write_image_folder, 12, "shapes", "disc/004.png", "disc/copy.png");
     let out = tmp.path().join("audit-out");
     let o = run(&[input.to_str().unwrap(), "--json", "-q", "--fail-on", "none", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
@@ -353,11 +361,7 @@ fn raw_automl_names_the_leaked_rows_by_file_and_line() {
 /// A copied document of a text corpus is named by both paths.
 #[test]
 fn raw_text_corpus_names_the_copied_document() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("reviews");
-    rate_support::write_text_folder(&input, 16);
-    std::fs::copy(input.join("pos/03.txt"), input.join("pos/again.txt")).unwrap();
-    let before = recipes::tree(&input);
+    let (_tmp, input, before) = raw_with_a_copy(rate_support::write_text_folder, 16, "reviews", "pos/03.txt", "pos/again.txt");
     let o = run(&[input.to_str().unwrap(), "--json", "-q", "--fail-on", "none"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(duplicate_sources(&json_of(&o)), ["pos/03.txt", "pos/again.txt"]);

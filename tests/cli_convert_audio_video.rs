@@ -5,11 +5,11 @@
 #[path = "support/cli.rs"]
 #[allow(dead_code)] // each test file uses part of it
 mod cli;
-use cli::{convert, csv_layout, ok, validate_deep};
+use cli::{convert, ok, validate_deep};
 
 #[path = "support/media.rs"]
 mod support;
-use support::media;
+use support::{csv_layout, media, media_layout};
 
 #[test]
 fn mini_kth_detected_as_video_and_valid() {
@@ -59,18 +59,17 @@ fn speech_and_generated_audio_detected_as_audio() {
 
 #[test]
 fn bad_media_named_and_nothing_written_on_fail() {
-    let Some(m) = media() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("clips");
-    csv_layout(
-        &input,
+    let Some((tmp, input)) = media_layout(
+        "clips",
         &[
-            (m.join("video/h264.mp4"), "a.mp4", 0, "test"),
-            (m.join("video/red.mp4"), "b.mp4", 1, "test"),
-            (m.join("video/short.mp4"), "c.mp4", 1, "train"),
-            (m.join("video/truncated.mp4"), "cut.mp4", 0, "train"),
+            ("video/h264.mp4", "a.mp4", 0, "test"),
+            ("video/red.mp4", "b.mp4", 1, "test"),
+            ("video/short.mp4", "c.mp4", 1, "train"),
+            ("video/truncated.mp4", "cut.mp4", 0, "train"),
         ],
-    );
+    ) else {
+        return;
+    };
     let out = tmp.path().join("out");
     let run = convert(&input, &out, &["--frames", "4", "--on-error", "fail"]);
     assert!(!run.status.success());
@@ -85,16 +84,16 @@ fn bad_media_named_and_nothing_written_on_fail() {
     validate_deep(&out);
 
     // A text file named .wav in an audio folder: named with its reason.
-    let audio = tmp.path().join("sounds");
-    csv_layout(
-        &audio,
+    let (tmp, audio) = media_layout(
+        "sounds",
         &[
-            (m.join("audio/sine_8k.wav"), "a.wav", 0, "test"),
-            (m.join("audio/tone.flac"), "b.flac", 1, "test"),
-            (m.join("audio/tone.ogg"), "c.ogg", 1, "train"),
-            (m.join("audio/text.wav"), "notes.wav", 0, "train"),
+            ("audio/sine_8k.wav", "a.wav", 0, "test"),
+            ("audio/tone.flac", "b.flac", 1, "test"),
+            ("audio/tone.ogg", "c.ogg", 1, "train"),
+            ("audio/text.wav", "notes.wav", 0, "train"),
         ],
-    );
+    )
+    .unwrap();
     let run = convert(&audio, &tmp.path().join("aout"), &["--on-error", "fail"]);
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success() && err.contains("notes.wav") && err.contains("not a known audio container"), "{err}");

@@ -12,12 +12,19 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
 }
 
+/// `convert INPUT EXTRA...` into the folder `name` of a new temporary folder, which must
+/// succeed: (the temporary folder, the dataset, convert's stderr).
+fn converted(input: &Path, name: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join(name);
+    let err = ok(&convert(input, &out, extra));
+    (tmp, out, err)
+}
+
 #[test]
 fn iris_automl_to_a_valid_dataset_with_side_files() {
     let Some(data) = formats::testing::shared_data_dir() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("iris");
-    let err = ok(&convert(&data.join("raw/iris-AutoML"), &out, &[]));
+    let (_tmp, out, err) = converted(&data.join("raw/iris-AutoML"), "iris", &[]);
     assert!(err.contains("105 train + 45 test"), "{err}");
     validate_deep(&out);
     assert_eq!(
@@ -33,9 +40,7 @@ fn iris_automl_to_a_valid_dataset_with_side_files() {
 
 #[test]
 fn csv_with_categories_and_missing_values() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("mixed");
-    let err = ok(&convert(&fixture("tabular/mixed.csv"), &out, &["--target", "species"]));
+    let (_tmp, out, err) = converted(&fixture("tabular/mixed.csv"), "mixed", &["--target", "species"]);
     assert!(err.contains("15 missing values"), "the warning counts missing values: {err}");
     validate_deep(&out);
     let feats = std::fs::read_to_string(out.join("mixed_feat.name")).unwrap();
@@ -64,30 +69,30 @@ fn same_input_and_seed_give_identical_bytes() {
     }
 }
 
-#[test]
-fn sparse_tables_and_automl_layouts_validate() {
+/// Each `(fixture, flags)` converts (exit 0) into a dataset that `validate --deep` accepts.
+fn each_converts_to_a_valid_dataset(cases: &[(&str, &[&str])]) {
     let tmp = tempfile::tempdir().unwrap();
-    for (k, (input, extra)) in [
-        (fixture("tabular/mostly_zero.csv"), vec!["--target", "label"]),
-        (fixture("tabular/multilabel.csv"), vec!["--target", "is_a", "--target", "is_b", "--target", "is_c"]),
-        (fixture("tabular/automl_sparse"), vec![]),
-        (fixture("tabular/automl_binary"), vec![]),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (k, (input, extra)) in cases.iter().enumerate() {
         let out = tmp.path().join(format!("o{k}"));
-        ok(&convert(&input, &out, &extra));
+        ok(&convert(&fixture(input), &out, extra));
         validate_deep(&out);
     }
 }
 
 #[test]
+fn sparse_tables_and_automl_layouts_validate() {
+    each_converts_to_a_valid_dataset(&[
+        ("tabular/mostly_zero.csv", &["--target", "label"]),
+        ("tabular/multilabel.csv", &["--target", "is_a", "--target", "is_b", "--target", "is_c"]),
+        ("tabular/automl_sparse", &[]),
+        ("tabular/automl_binary", &[]),
+    ]);
+}
+
+#[test]
 fn ragged_row_skipped_and_reported_or_fatal() {
-    let tmp = tempfile::tempdir().unwrap();
     let input = fixture("tabular/bad/ragged.csv");
-    let out = tmp.path().join("ragged");
-    let err = ok(&convert(&input, &out, &[]));
+    let (tmp, out, err) = converted(&input, "ragged", &[]);
     assert!(err.contains("skipped 1 of 20"), "{err}");
     let report = std::fs::read_to_string(out.join("ragged_skipped.tsv")).unwrap();
     assert!(report.contains("ragged.csv\t7\tragged row: 4 fields where the header has 3"), "{report}");
@@ -106,9 +111,7 @@ fn ragged_row_skipped_and_reported_or_fatal() {
 
 #[test]
 fn text_in_numeric_column_names_file_line_and_column() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("tn");
-    ok(&convert(&fixture("tabular/bad/text_in_numeric.csv"), &out, &["--target", "label"]));
+    let (_tmp, out, _) = converted(&fixture("tabular/bad/text_in_numeric.csv"), "tn", &["--target", "label"]);
     let report = std::fs::read_to_string(out.join("text_in_numeric_skipped.tsv")).unwrap();
     assert!(report.contains("text_in_numeric.csv\t10\tcolumn 'b': 'oops' is not a number"), "{report}");
 }
@@ -126,27 +129,17 @@ fn unknown_target_is_a_clear_error_and_no_output() {
 
 #[test]
 fn text_layouts_validate() {
-    let tmp = tempfile::tempdir().unwrap();
-    for (k, (input, extra)) in [
-        (fixture("text/classes"), vec![]),
-        (fixture("text/reviews.csv"), vec!["--domain", "text"]),
-        (fixture("text/topics.jsonl"), vec!["--tokenizer", "bpe", "--vocab-size", "100", "--max-length", "12"]),
-        (fixture("text/chinese"), vec![]),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let out = tmp.path().join(format!("t{k}"));
-        ok(&convert(&input, &out, &extra));
-        validate_deep(&out);
-    }
+    each_converts_to_a_valid_dataset(&[
+        ("text/classes", &[]),
+        ("text/reviews.csv", &["--domain", "text"]),
+        ("text/topics.jsonl", &["--tokenizer", "bpe", "--vocab-size", "100", "--max-length", "12"]),
+        ("text/chinese", &[]),
+    ]);
 }
 
 #[test]
 fn autonlp_layout_keeps_its_split_and_name() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("nlp");
-    let err = ok(&convert(&fixture("text/autonlp/toynlp"), &out, &[]));
+    let (_tmp, out, err) = converted(&fixture("text/autonlp/toynlp"), "nlp", &[]);
     assert!(err.contains("24 train + 8 test"), "{err}");
     assert!(err.contains("stored as <unk>"), "{err}");
     validate_deep(&out);
@@ -159,9 +152,7 @@ fn autonlp_layout_keeps_its_split_and_name() {
 #[test]
 fn randomtext_multilabel_with_confidences() {
     let Some(data) = formats::testing::shared_data_dir() else { return };
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("rt");
-    ok(&convert(&data.join("raw/randomtext"), &out, &["--domain", "text", "--name", "randomtext"]));
+    let (_tmp, out, _) = converted(&data.join("raw/randomtext"), "rt", &["--domain", "text", "--name", "randomtext"]);
     validate_deep(&out);
     let meta = std::fs::read_to_string(out.join("randomtext.data/train/metadata.textproto")).unwrap();
     assert!(meta.contains("output_dim: 103"), "max class index 102 + 1");
@@ -169,9 +160,7 @@ fn randomtext_multilabel_with_confidences() {
 
 #[test]
 fn bad_text_documents_reported_or_fatal() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("bt");
-    let err = ok(&convert(&fixture("text/bad_classes"), &out, &[]));
+    let (tmp, out, err) = converted(&fixture("text/bad_classes"), "bt", &[]);
     assert!(err.contains("skipped 2 of 14"), "{err}");
     let report = std::fs::read_to_string(out.join("bad_classes_skipped.tsv")).unwrap();
     assert!(report.contains("empty.txt\t\tempty document"), "{report}");

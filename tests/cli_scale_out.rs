@@ -12,11 +12,11 @@ use converters_image::fixtures;
 #[path = "support/cli.rs"]
 #[allow(dead_code)] // each test file uses part of it
 mod cli;
-use cli::{csv_layout, s, stderr, tree};
+use cli::{s, stderr, tree};
 
 #[path = "support/media.rs"]
 mod support;
-use support::media;
+use support::media_layout;
 
 fn bin() -> Command {
     let mut c = cli::bin();
@@ -232,21 +232,19 @@ fn a_shard_from_another_plan_or_corrupt_is_refused() {
 
 #[test]
 fn video_shards_merge_to_the_convert_bytes() {
-    let Some(m) = media() else { return };
-    let v = m.join("video");
-    let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("clips");
-    csv_layout(
-        &raw,
+    let Some((tmp, raw)) = media_layout(
+        "clips",
         &[
-            (v.join("h264.mp4"), "a.mp4", 0, "test"),
-            (v.join("mpeg4.avi"), "b.avi", 1, "test"),
-            (v.join("short.mp4"), "c.mp4", 0, "train"),
-            (v.join("truncated.mp4"), "d.mp4", 1, "train"),
-            (v.join("gray.mkv"), "e.mkv", 1, "train"),
-            (v.join("red.mp4"), "f.mp4", 0, "train"),
+            ("video/h264.mp4", "a.mp4", 0, "test"),
+            ("video/mpeg4.avi", "b.avi", 1, "test"),
+            ("video/short.mp4", "c.mp4", 0, "train"),
+            ("video/truncated.mp4", "d.mp4", 1, "train"),
+            ("video/gray.mkv", "e.mkv", 1, "train"),
+            ("video/red.mp4", "f.mp4", 0, "train"),
         ],
-    );
+    ) else {
+        return;
+    };
     // Compressed at the clips' own sizes (H/W and T −1, agreed across 3 shards).
     let e = compare_with_convert(&raw, tmp.path(), 3, &["--fps", "5"]);
     assert!(e.contains("(-1, -1, -1, 3)"), "{e}");
@@ -260,21 +258,19 @@ fn video_shards_merge_to_the_convert_bytes() {
 
 #[test]
 fn audio_shards_merge_to_the_convert_bytes() {
-    let Some(m) = media() else { return };
-    let a = m.join("audio");
-    let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("tones");
-    csv_layout(
-        &raw,
+    let Some((tmp, raw)) = media_layout(
+        "tones",
         &[
-            (a.join("sine_8k.wav"), "a.wav", 0, "test"),
-            (a.join("tone.flac"), "b.flac", 1, "test"),
-            (a.join("tone.mp3"), "c.mp3", 0, "train"),
-            (a.join("silent.wav"), "d.wav", 1, "train"),
-            (a.join("tone.ogg"), "e.ogg", 1, "train"),
-            (a.join("stereo_44k.wav"), "f.wav", 0, "train"),
+            ("audio/sine_8k.wav", "a.wav", 0, "test"),
+            ("audio/tone.flac", "b.flac", 1, "test"),
+            ("audio/tone.mp3", "c.mp3", 0, "train"),
+            ("audio/silent.wav", "d.wav", 1, "train"),
+            ("audio/tone.ogg", "e.ogg", 1, "train"),
+            ("audio/stereo_44k.wav", "f.wav", 0, "train"),
         ],
-    );
+    ) else {
+        return;
+    };
     // The random crop is seeded by the input's name: the plan carries it to the shards.
     let e = compare_with_convert(&raw, tmp.path(), 1, &["--max-seconds", "0.5", "--crop", "random"]);
     assert!(e.contains("(-1, 1, 1, 1)"), "{e}");

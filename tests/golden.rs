@@ -79,33 +79,36 @@ fn outputs_are_unchanged() {
 fn convert_outputs(data: &Path) {
     let raw = data.join("raw");
     let tmp = tempfile::tempdir().unwrap();
-    let cases: Vec<(&str, PathBuf, Vec<&str>)> = vec![
-        ("raw/mini-cifar", raw.join("mini-cifar"), vec![]),
-        ("raw/monkeys", raw.join("monkeys"), vec![]),
-        ("raw/mini-kth@fps5", raw.join("mini-kth"), vec!["--fps", "5", "--size", "60x80", "--test-size", "0.34"]),
-        ("raw/iris-AutoML", raw.join("iris-AutoML"), vec![]),
-        ("raw/iris-AutoML@resplit", raw.join("iris-AutoML"), vec!["--resplit"]),
-        ("raw/randomtext", raw.join("randomtext"), vec!["--domain", "text", "--name", "randomtext"]),
-        ("fixtures/tabular/mixed.csv", fixture("tabular/mixed.csv"), vec!["--target", "species", "--seed", "7"]),
-        ("fixtures/tabular/mixed.tsv", fixture("tabular/mixed.tsv"), vec!["--target", "species"]),
-        ("fixtures/tabular/mostly_zero.csv", fixture("tabular/mostly_zero.csv"), vec!["--target", "label"]),
-        (
-            "fixtures/tabular/multilabel.csv",
-            fixture("tabular/multilabel.csv"),
-            vec!["--target", "is_a", "--target", "is_b", "--target", "is_c"],
-        ),
-        ("fixtures/tabular/automl_sparse", fixture("tabular/automl_sparse"), vec![]),
-        ("fixtures/tabular/automl_binary", fixture("tabular/automl_binary"), vec![]),
-        ("fixtures/text/classes", fixture("text/classes"), vec!["--seed", "7"]),
-        ("fixtures/text/reviews.csv", fixture("text/reviews.csv"), vec!["--domain", "text"]),
-        (
-            "fixtures/text/topics.jsonl",
-            fixture("text/topics.jsonl"),
-            vec!["--tokenizer", "bpe", "--vocab-size", "100", "--max-length", "12"],
-        ),
-        ("fixtures/text/chinese", fixture("text/chinese"), vec![]),
-        ("fixtures/text/autonlp", fixture("text/autonlp/toynlp"), vec![]),
+    // (name in convert.txt, flags): the input is the name up to any "@variant", in the shared
+    // data (raw/…) or in this checkout (fixtures/…)
+    let cases: [(&str, &[&str]); 16] = [
+        ("raw/mini-cifar", &[]),
+        ("raw/monkeys", &[]),
+        ("raw/mini-kth@fps5", &["--fps", "5", "--size", "60x80", "--test-size", "0.34"]),
+        ("raw/iris-AutoML", &[]),
+        ("raw/iris-AutoML@resplit", &["--resplit"]),
+        ("raw/randomtext", &["--domain", "text", "--name", "randomtext"]),
+        ("fixtures/tabular/mixed.csv", &["--target", "species", "--seed", "7"]),
+        ("fixtures/tabular/mixed.tsv", &["--target", "species"]),
+        ("fixtures/tabular/mostly_zero.csv", &["--target", "label"]),
+        ("fixtures/tabular/multilabel.csv", &["--target", "is_a", "--target", "is_b", "--target", "is_c"]),
+        ("fixtures/tabular/automl_sparse", &[]),
+        ("fixtures/tabular/automl_binary", &[]),
+        ("fixtures/text/classes", &["--seed", "7"]),
+        ("fixtures/text/reviews.csv", &["--domain", "text"]),
+        ("fixtures/text/topics.jsonl", &["--tokenizer", "bpe", "--vocab-size", "100", "--max-length", "12"]),
+        ("fixtures/text/chinese", &[]),
     ];
+    let mut cases: Vec<(&str, PathBuf, &[&str])> = cases
+        .into_iter()
+        .map(|(name, args)| {
+            let path = name.split('@').next().unwrap();
+            let input = path.strip_prefix("fixtures/").map_or_else(|| data.join(path), fixture);
+            (name, input, args)
+        })
+        .collect();
+    // the AutoNLP layout is the dataset folder inside it
+    cases.push(("fixtures/text/autonlp", fixture("text/autonlp/toynlp"), &[]));
     let mut got = BTreeMap::new();
     for (i, (name, input, args)) in cases.iter().enumerate() {
         got.insert(name.to_string(), convert_digest(input, args, tmp.path(), &format!("c{i}")));

@@ -21,14 +21,12 @@ use datasets::write_single_label;
 
 #[test]
 fn label_index_out_of_range() {
-    let Some((_t, dir)) = copy_of("miniciao") else { return };
-    let train = subset_file(&dir, "train");
-    rewrite_records(&train, |i, ex| {
+    let Some((_t, dir, train)) = copy_with_train_records_changed("miniciao", |i, ex| {
         if i == 3 {
             ex.label_index = vec![10];
             ex.label_score = vec![1.0];
         }
-    });
+    }) else { return };
     let report = run(&dir);
     let f = expect(&report, "LABEL_INDEX_OUT_OF_RANGE", Severity::Error, &train);
     assert_eq!(f.location.record, Some(3));
@@ -38,9 +36,7 @@ fn label_index_out_of_range() {
 
 #[test]
 fn duplicate_label_and_unlabelled_train_record() {
-    let Some((_t, dir)) = copy_of("miniciao") else { return };
-    let train = subset_file(&dir, "train");
-    rewrite_records(&train, |i, ex| match i {
+    let Some((_t, dir, train)) = copy_with_train_records_changed("miniciao", |i, ex| match i {
         1 => {
             ex.label_index = vec![2, 2];
             ex.label_score = vec![1.0, 1.0];
@@ -50,7 +46,7 @@ fn duplicate_label_and_unlabelled_train_record() {
             ex.label_score.clear();
         }
         _ => {}
-    });
+    }) else { return };
     let report = run(&dir);
     expect(&report, "LABEL_INDEX_DUPLICATE", Severity::Error, &train);
     let f = expect(&report, "TRAIN_RECORD_UNLABELLED", Severity::Warning, &train);
@@ -59,17 +55,15 @@ fn duplicate_label_and_unlabelled_train_record() {
 
 #[test]
 fn duplicate_ids() {
-    let Some((_t, dir)) = copy_of("miniciao") else { return };
-    let train = subset_file(&dir, "train");
     let mut first_id = None;
-    rewrite_records(&train, |i, ex| {
+    let Some((_t, dir, train)) = copy_with_train_records_changed("miniciao", |i, ex| {
         if i == 0 {
             first_id = ex.id;
         }
         if i == 5 {
             ex.id = first_id;
         }
-    });
+    }) else { return };
     let report = run(&dir);
     let f = expect(&report, "DUPLICATE_ID", Severity::Warning, &train);
     assert_eq!(f.location.record, Some(5));
@@ -78,14 +72,12 @@ fn duplicate_ids() {
 
 #[test]
 fn dense_frame_of_wrong_length() {
-    let Some((_t, dir)) = copy_of("mini1") else { return };
-    let train = subset_file(&dir, "train");
-    rewrite_records(&train, |i, ex| {
+    let Some((_t, dir, train)) = copy_with_train_records_changed("mini1", |i, ex| {
         if i == 7 {
             let Frames::Dense { values, .. } = &ex.frames else { panic!("mini1 is dense") };
             ex.frames = Frames::dense_from_frames([&values[..783]]);
         }
-    });
+    }) else { return };
     let report = run(&dir);
     let f = expect(&report, "DENSE_FRAME_LENGTH", Severity::Error, &train);
     assert_eq!(f.location.record, Some(7));
@@ -94,16 +86,14 @@ fn dense_frame_of_wrong_length() {
 
 #[test]
 fn non_finite_dense_values() {
-    let Some((_t, dir)) = copy_of("mini1") else { return };
-    let train = subset_file(&dir, "train");
-    rewrite_records(&train, |i, ex| {
+    let Some((_t, dir, train)) = copy_with_train_records_changed("mini1", |i, ex| {
         let Frames::Dense { values, .. } = &mut ex.frames else { panic!("mini1 is dense") };
         match i {
             4 => values[100] = f32::INFINITY,
             9 => values[5] = f32::NAN,
             _ => {}
         }
-    });
+    }) else { return };
     let report = run(&dir);
     let bad: Vec<u64> = report
         .with_code("DENSE_NON_FINITE")
@@ -116,15 +106,13 @@ fn non_finite_dense_values() {
 
 #[test]
 fn frame_count_differs_from_sequence_size() {
-    let Some((_t, dir)) = copy_of("mini1") else { return };
-    let train = subset_file(&dir, "train");
-    rewrite_records(&train, |i, ex| {
+    let Some((_t, dir, train)) = copy_with_train_records_changed("mini1", |i, ex| {
         if i == 0 {
             let Frames::Dense { values, .. } = &ex.frames else { panic!("mini1 is dense") };
             let frame = values.clone();
             ex.frames = Frames::dense_from_frames([&frame, &frame]);
         }
-    });
+    }) else { return };
     let report = run(&dir);
     let f = expect(&report, "SEQUENCE_SIZE_MISMATCH", Severity::Error, &train);
     assert_eq!(f.location.record, Some(0));
@@ -132,13 +120,11 @@ fn frame_count_differs_from_sequence_size() {
 
 #[test]
 fn storage_kind_differs_from_metadata() {
-    let Some((_t, dir)) = copy_of("mini1") else { return };
-    let train = subset_file(&dir, "train");
-    rewrite_records(&train, |i, ex| {
+    let Some((_t, dir, train)) = copy_with_train_records_changed("mini1", |i, ex| {
         if i == 2 {
             ex.frames = Frames::Compressed(vec![b"\x89PNG\r\n\x1a\n".to_vec()]);
         }
-    });
+    }) else { return };
     let report = run(&dir);
     expect(&report, "FORMAT_MISMATCH", Severity::Error, &train);
 }
@@ -165,9 +151,7 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 
 #[test]
 fn deep_checks_compressed_frames() {
-    let Some((_t, dir)) = copy_of("miniciao") else { return };
-    let train = subset_file(&dir, "train");
-    rewrite_records(&train, |i, ex| match i {
+    let Some((_t, dir, train)) = copy_with_train_records_changed("miniciao", |i, ex| match i {
         // Right magic bytes, broken body: only a full decode notices.
         0 => {
             let mut broken = png(32, 32);
@@ -178,7 +162,7 @@ fn deep_checks_compressed_frames() {
         2 => ex.frames = Frames::Compressed(vec![png(32, 32), png(8, 8)]),
         3 => ex.frames = Frames::Compressed(vec![b"not an image at all".to_vec()]),
         _ => {}
-    });
+    }) else { return };
     let shallow = run(&dir);
     expect(&shallow, "COMPRESSED_UNKNOWN_FORMAT", Severity::Error, &train);
     assert!(!shallow.has_code("COMPRESSED_UNDECODABLE"), "{}", describe(&shallow));
@@ -199,12 +183,10 @@ fn deep_checks_compressed_frames() {
 
 #[test]
 fn repeated_findings_are_capped_per_file() {
-    let Some((_t, dir)) = copy_of("mini1") else { return };
-    let train = subset_file(&dir, "train");
-    rewrite_records(&train, |_, ex| {
+    let Some((_t, dir, _)) = copy_with_train_records_changed("mini1", |_, ex| {
         ex.label_index = vec![42];
         ex.label_score = vec![1.0];
-    });
+    }) else { return };
     let report = validate(&dir, &ValidateOptions { max_per_code: 5, ..Default::default() });
     let out_of_range: Vec<&Finding> = report.with_code("LABEL_INDEX_OUT_OF_RANGE").collect();
     // 5 listed + 1 summary for the 45 others.

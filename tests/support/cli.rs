@@ -62,15 +62,3 @@ pub fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out.sort();
     out
 }
-
-/// A labels.csv folder of copies: `(source, name, class, subset)`.
-pub fn csv_layout(dir: &Path, files: &[(PathBuf, &str, u32, &str)]) {
-    fs::create_dir_all(dir).unwrap();
-    let mut csv = String::from("FileName,Labels,subset\n");
-    for (src, name, class, subset) in files {
-        // A copy, not a link: a labels file may name only files inside its folder (issue 22).
-        fs::copy(src, dir.join(name)).unwrap();
-        csv.push_str(&format!("{name},{class},{subset}\n"));
-    }
-    fs::write(dir.join("labels.csv"), csv).unwrap();
-}

@@ -14,10 +14,11 @@ use converters_common::{ErrorPolicy, OnError};
 use formats::dataset::{DatasetReader, Subset};
 use formats::example::Frames;
 use support::signal::{amplitude_at, zero_crossing_freq};
-use support::{assert_valid_deep, csv_layout, media_dir};
+use support::assert_valid_deep;
+use support::media::{csv_layout, media, media_layout};
 
 fn audio(name: &str) -> Option<PathBuf> {
-    media_dir().map(|d| d.join("audio").join(name))
+    media().map(|d| d.join("audio").join(name))
 }
 
 fn conv(path: &Path, opts: AudioOptions) -> ConvertedAudio {
@@ -40,7 +41,7 @@ fn install_ffmpeg() {
 #[test]
 fn every_format_gives_the_tone_at_16k() {
     install_ffmpeg();
-    let Some(_) = media_dir() else { return };
+    let Some(_) = media() else { return };
     // (file, tone Hz, seconds, exact length): ffmpeg's sine source has amplitude 1/8.
     for (file, freq, secs, exact) in [
         ("sine_8k.wav", 440.0, 1.0, true),
@@ -158,8 +159,8 @@ fn speech_sph_dataset() {
     csv_layout(
         &input,
         &[(&a, "a1.sph", 0, "test"), (&b, "b1.sph", 1, "test"), (&a, "a2.sph", 0, "train"), (&b, "b2.sph", 1, "train")],
-        Some(&["cjf0_sa1", "other"]),
     );
+    std::fs::write(input.join("label.name"), "cjf0_sa1\nother\n").unwrap();
     let out = tmp.path().join("out");
     let outcome = convert_folder::<Audio>(&request(&input, &out)).unwrap();
     assert_eq!(outcome.written.skipped, 0);
@@ -186,27 +187,24 @@ fn speech_sph_dataset() {
 #[test]
 fn generated_folder_and_bad_inputs() {
     install_ffmpeg();
-    let Some(dir) = media_dir() else { return };
-    let a = dir.join("audio");
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("sounds");
-    csv_layout(
-        &input,
+    let Some((tmp, input)) = media_layout(
+        "sounds",
         &[
-            (&a.join("sine_8k.wav"), "low.wav", 0, "test"),
-            (&a.join("tone.flac"), "high.flac", 1, "test"),
-            (&a.join("tone.mp3"), "high.mp3", 1, "train"),
-            (&a.join("tone.ogg"), "high.ogg", 1, "train"),
-            (&a.join("tone.m4a"), "high.m4a", 1, "train"),
-            (&a.join("stereo_44k.wav"), "stereo.wav", 0, "train"),
-            (&a.join("zero_bytes.wav"), "zero_bytes.wav", 0, "train"),
-            (&a.join("text.wav"), "text.wav", 0, "train"),
-            (&a.join("empty_samples.wav"), "empty_samples.wav", 0, "train"),
-            (&a.join("silent.wav"), "silent.wav", 0, "train"),
-            (&a.join("truncated.flac"), "truncated.flac", 1, "train"),
+            ("audio/sine_8k.wav", "low.wav", 0, "test"),
+            ("audio/tone.flac", "high.flac", 1, "test"),
+            ("audio/tone.mp3", "high.mp3", 1, "train"),
+            ("audio/tone.ogg", "high.ogg", 1, "train"),
+            ("audio/tone.m4a", "high.m4a", 1, "train"),
+            ("audio/stereo_44k.wav", "stereo.wav", 0, "train"),
+            ("audio/zero_bytes.wav", "zero_bytes.wav", 0, "train"),
+            ("audio/text.wav", "text.wav", 0, "train"),
+            ("audio/empty_samples.wav", "empty_samples.wav", 0, "train"),
+            ("audio/silent.wav", "silent.wav", 0, "train"),
+            ("audio/truncated.flac", "truncated.flac", 1, "train"),
         ],
-        None,
-    );
+    ) else {
+        return;
+    };
     let out = tmp.path().join("out");
     let outcome = convert_folder::<Audio>(&request(&input, &out)).unwrap();
     assert_eq!(outcome.written.summary.test_records, 2);

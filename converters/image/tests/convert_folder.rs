@@ -19,6 +19,13 @@ fn request(input: &Path, out: &Path) -> FolderRequest<ImageOptions> {
     req
 }
 
+/// A new temporary folder with the paths of its input `raw` (not made yet) and output `out`.
+fn raw_and_out() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let (raw, out) = (tmp.path().join("raw"), tmp.path().join("out"));
+    (tmp, raw, out)
+}
+
 /// Class folders `a` (PNGs of seeds 0..5) and `b` (seeds 5..10), each made by `png(seed)`.
 fn two_png_classes(raw: &Path, png: impl Fn(u32) -> Vec<u8>) {
     for (class, seeds) in [("a", 0..5u32), ("b", 5..10u32)] {
@@ -65,10 +72,8 @@ fn class_folders_mixed_formats_compressed() {
 
 #[test]
 fn uniform_non_square_size_is_h_then_w() {
-    let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
+    let (_tmp, raw, out) = raw_and_out();
     fixtures::class_folders(&raw, &["a", "b", "c"], 5, 20, 12, false, true).unwrap();
-    let out = tmp.path().join("out");
     let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
     // spec §7.2 item 14: row_count = height (12), col_count = width (20).
     assert_eq!(outcome.shape, [1, 12, 20, 3]);
@@ -79,10 +84,8 @@ fn uniform_non_square_size_is_h_then_w() {
 
 #[test]
 fn labels_csv_with_subset_and_multilabel() {
-    let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
+    let (_tmp, raw, out) = raw_and_out();
     fixtures::labels_csv_layout(&raw, 30, true).unwrap();
-    let out = tmp.path().join("out");
     let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
     assert_eq!(outcome.written.summary.name, "fixture_csv", "name from private.info");
     assert_valid_deep(&out);
@@ -116,10 +119,8 @@ fn labels_csv_with_subset_and_multilabel() {
 
 #[test]
 fn bad_inputs_are_skipped_and_reported() {
-    let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
+    let (_tmp, raw, out) = raw_and_out();
     let bad = fixtures::bad_inputs(&raw, 12).unwrap();
-    let out = tmp.path().join("out");
     let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
     assert_eq!(outcome.written.skipped, bad.len());
     assert_eq!(outcome.written.summary.train_records + outcome.written.summary.test_records, 12);
@@ -138,10 +139,8 @@ fn bad_inputs_are_skipped_and_reported() {
 
 #[test]
 fn on_error_fail_leaves_no_output() {
-    let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
+    let (tmp, raw, out) = raw_and_out();
     fixtures::bad_inputs(&raw, 12).unwrap();
-    let out = tmp.path().join("out");
     let mut req = request(&raw, &out);
     req.common.policy = ErrorPolicy { on_error: OnError::Fail, max_errors: None };
     let err = convert_folder::<Image>(&req).unwrap_err();
@@ -175,10 +174,8 @@ fn same_input_and_seed_give_identical_bytes() {
 
 #[test]
 fn refuses_existing_output_unless_forced() {
-    let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
+    let (_tmp, raw, out) = raw_and_out();
     fixtures::class_folders(&raw, &["x", "y"], 5, 8, 8, false, true).unwrap();
-    let out = tmp.path().join("out");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("keep"), "x").unwrap();
     let err = convert_folder::<Image>(&request(&raw, &out)).unwrap_err();
@@ -192,10 +189,8 @@ fn refuses_existing_output_unless_forced() {
 
 #[test]
 fn dense_gray_resized() {
-    let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
+    let (_tmp, raw, out) = raw_and_out();
     fixtures::class_folders(&raw, &["a", "b"], 6, 20, 12, true, false).unwrap();
-    let out = tmp.path().join("out");
     let mut req = request(&raw, &out);
     req.options = ImageOptions {
         storage: Storage::Dense,
@@ -218,10 +213,8 @@ fn dense_gray_resized() {
 #[test]
 fn dense_auto_channels_and_exact_pixels() {
     // A 2×3 PNG stored dense at its own size must keep its exact pixel values (HWC order).
-    let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
+    let (_tmp, raw, out) = raw_and_out();
     two_png_classes(&raw, |s| fixtures::png(3, 2, s));
-    let out = tmp.path().join("out");
     let mut req = request(&raw, &out);
     req.options = ImageOptions { storage: Storage::Dense, size: Some((2, 3)), ..ImageOptions::default() };
     let outcome = convert_folder::<Image>(&req).unwrap();
@@ -326,10 +319,8 @@ fn monkeys_matches_reference() {
 
 #[test]
 fn grayscale_only_input_gets_one_channel() {
-    let tmp = tempfile::tempdir().unwrap();
-    let raw = tmp.path().join("raw");
+    let (tmp, raw, out) = raw_and_out();
     two_png_classes(&raw, |s| fixtures::gray_png(7, 5, s));
-    let out = tmp.path().join("out");
     let outcome = convert_folder::<Image>(&request(&raw, &out)).unwrap();
     assert_eq!(outcome.shape, [1, 5, 7, 1], "auto channels: no colour ⇒ 1");
     assert_valid_deep(&out);

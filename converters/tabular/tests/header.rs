@@ -4,25 +4,18 @@
 
 // Reading a dataset folder back is the image converter tests' helper.
 #[path = "../../image/tests/support/mod.rs"]
+mod image_support;
 mod support;
 
 use std::path::{Path, PathBuf};
 
-use converters_common::output::{DatasetJob, OutputTarget};
 use converters_common::{ErrorPolicy, SkipReport};
-use support::dataset_files;
 use converters_tabular::{convert_table, ColumnChoices, HeaderMode, MemorySink, TabularError, TabularOptions, TabularSummary};
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/tabular").join(rel)
-}
+use image_support::dataset_files;
+use support::{fixture, write_dataset};
 
 fn opts(targets: &[&str], header: HeaderMode) -> TabularOptions {
-    TabularOptions {
-        columns: ColumnChoices { targets: targets.iter().map(|s| s.to_string()).collect(), onehot_max: 16, ..Default::default() },
-        header,
-        ..Default::default()
-    }
+    TabularOptions { header, ..support::opts(targets) }
 }
 
 fn run(path: &Path, o: &TabularOptions) -> Result<(MemorySink, TabularSummary), TabularError> {
@@ -34,14 +27,7 @@ fn run(path: &Path, o: &TabularOptions) -> Result<(MemorySink, TabularSummary), 
 
 /// Every file of a written dataset, relative path → bytes, sorted.
 fn write_and_read(input: &Path, o: &TabularOptions, out: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut target = OutputTarget::new(out, "t");
-    target.quiet = true;
-    target.solution_style = formats::solution::SolutionStyle::Tabular;
-    let mut job = DatasetJob::start(target, 0).unwrap();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let s = converters_tabular::convert(input, o, &mut job, &mut report).expect("conversion");
-    let names = (!s.class_names.is_empty()).then_some(s.class_names.as_slice());
-    job.finish(s.spec, names, &report).expect("valid dataset");
+    write_dataset(input, o, out, false);
     dataset_files(out)
 }
 

@@ -1,39 +1,32 @@
 //! Table conversions into memory: fixtures from `scripts/make-fixtures-tabular-text.py`,
 //! Parquet/Arrow files written here, the shared `raw/iris-AutoML`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use converters_common::{ErrorPolicy, OnError, SkipReport, SplitOptions};
 use converters_tabular::automl::{convert_automl, AutoMlLayout};
 use converters_tabular::{
-    convert_table, ColumnChoices, MemorySink, MissingPolicy, SparseChoice, TabularOptions,
+    convert_table, MemorySink, MissingPolicy, SparseChoice, TabularOptions,
     TabularSummary,
 };
 use formats::example::{AutoDlExample, Frames};
 use formats::metadata::Format;
-
-fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/tabular").join(rel)
-}
-
-fn opts(targets: &[&str]) -> TabularOptions {
-    TabularOptions {
-        columns: ColumnChoices {
-            targets: targets.iter().map(|s| s.to_string()).collect(),
-            onehot_max: 16,
-            ..Default::default()
-        },
-        split: SplitOptions::default(),
-        ..Default::default()
-    }
-}
+use support::{fixture, opts, write_dataset, write_table};
 
 fn run(path: &Path, o: &TabularOptions) -> (MemorySink, TabularSummary, SkipReport) {
     let mut sink = MemorySink::default();
     let mut report = SkipReport::new(ErrorPolicy::default());
     let summary = convert_table(path, o, &mut sink, &mut report).expect("conversion");
     (sink, summary, report)
+}
+
+/// The message of the error the conversion must end with.
+fn error_of(path: &Path, o: &TabularOptions) -> String {
+    let mut report = SkipReport::new(ErrorPolicy::default());
+    convert_table(path, o, &mut MemorySink::default(), &mut report).unwrap_err().to_string()
 }
 
 fn dense(ex: &AutoDlExample) -> &[f32] {
@@ -202,27 +195,26 @@ fn sparse_auto_for_mostly_zero_tables() {
 }
 
 #[test]
-fn ragged_row_is_skipped_with_file_and_line() {
-    let path = fixture("bad/ragged.csv");
-    let (sink, _, report) = run(&path, &opts(&["label"]));
-    assert_eq!(report.len(), 1);
-    let e = &report.entries()[0];
-    assert_eq!(e.path, path);
-    assert_eq!(e.line, Some(7));
-    assert!(e.reason.contains("ragged row: 4 fields"), "{}", e.reason);
-    assert_eq!(sink.train.len() + sink.test.len(), 19);
+fn a_bad_row_is_skipped_with_file_line_and_reason() {
+    // (fixture, line of its one bad row, what the reason names, rows kept)
+    for (file, line, reason, kept) in [
+        ("bad/ragged.csv", 7, &["ragged row: 4 fields"][..], 19),
+        ("bad/text_in_numeric.csv", 10, &["column 'b'", "'oops'"], 19),
+        ("bad/invalid_utf8.csv", 6, &["invalid UTF-8"], 20),
+    ] {
+        let path = fixture(file);
+        let (sink, _, report) = run(&path, &opts(&["label"]));
+        assert_eq!(report.len(), 1, "{file}");
+        let e = &report.entries()[0];
+        assert_eq!((&e.path, e.line), (&path, Some(line)));
+        assert!(reason.iter().all(|r| e.reason.contains(r)), "{file}: {}", e.reason);
+        assert_eq!(sink.train.len() + sink.test.len(), kept, "{file}");
+    }
 }
 
 #[test]
-fn text_in_numeric_column_names_line_and_column() {
+fn text_in_numeric_column_under_on_error_fail_stops_at_its_line() {
     let path = fixture("bad/text_in_numeric.csv");
-    let (sink, _, report) = run(&path, &opts(&["label"]));
-    assert_eq!(report.len(), 1);
-    let e = &report.entries()[0];
-    assert_eq!(e.line, Some(10));
-    assert!(e.reason.contains("column 'b'") && e.reason.contains("'oops'"), "{}", e.reason);
-    assert_eq!(sink.train.len() + sink.test.len(), 19);
-    // under --on-error fail the conversion stops and names the same place
     let mut report = SkipReport::new(ErrorPolicy { on_error: OnError::Fail, max_errors: None });
     let mut sink = MemorySink::default();
     let err = convert_table(&path, &opts(&["label"]), &mut sink, &mut report).unwrap_err();
@@ -232,19 +224,9 @@ fn text_in_numeric_column_names_line_and_column() {
 }
 
 #[test]
-fn invalid_utf8_row_is_reported() {
-    let (_, _, report) = run(&fixture("bad/invalid_utf8.csv"), &opts(&["label"]));
-    assert_eq!(report.len(), 1);
-    assert_eq!(report.entries()[0].line, Some(6));
-    assert!(report.entries()[0].reason.contains("invalid UTF-8"));
-}
-
-#[test]
 fn unknown_target_column_is_an_option_error() {
-    let mut sink = MemorySink::default();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let err = convert_table(&fixture("mixed.csv"), &opts(&["nope"]), &mut sink, &mut report).unwrap_err();
-    assert!(err.to_string().contains("no column named 'nope'"), "{err}");
+    let err = error_of(&fixture("mixed.csv"), &opts(&["nope"]));
+    assert!(err.contains("no column named 'nope'"), "{err}");
 }
 
 fn write_parquet(path: &Path, batch: &arrow_array::RecordBatch) {
@@ -319,10 +301,7 @@ fn parquet_nested_column_is_refused_by_name() {
     ])
     .unwrap();
     write_parquet(&path, &batch);
-    let mut sink = MemorySink::default();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let err = convert_table(&path, &opts(&["y"]), &mut sink, &mut report).unwrap_err();
-    let msg = err.to_string();
+    let msg = error_of(&path, &opts(&["y"]));
     assert!(msg.contains("nested.parquet") && msg.contains("column 'tags'") && msg.contains("unsupported column type"), "{msg}");
 }
 
@@ -334,10 +313,8 @@ fn truncated_parquet_is_an_error_not_a_panic() {
     write_parquet(&good, &typed_batch());
     let bytes = std::fs::read(&good).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-    let mut sink = MemorySink::default();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let err = convert_table(&path, &opts(&["target"]), &mut sink, &mut report).unwrap_err();
-    assert!(err.to_string().contains("cut.parquet"), "{err}");
+    let err = error_of(&path, &opts(&["target"]));
+    assert!(err.contains("cut.parquet"), "{err}");
 }
 
 fn run_automl(dir: &Path, o: &TabularOptions) -> (MemorySink, TabularSummary, SkipReport) {
@@ -433,16 +410,7 @@ fn automl_sparse_binary_single_column_solution() {
 /// Converts through the shared output job (atomic writer + deep validator, which refuses to
 /// leave an invalid dataset) and returns the dataset folder.
 fn write_validated(input: &Path, o: &TabularOptions, out: &Path) -> PathBuf {
-    use converters_common::output::{DatasetJob, OutputTarget};
-    let mut target = OutputTarget::new(out, "t");
-    target.quiet = true;
-    target.deep_validate = true;
-    target.solution_style = formats::solution::SolutionStyle::Tabular;
-    let mut job = DatasetJob::start(target, 0).unwrap();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let s = converters_tabular::convert(input, o, &mut job, &mut report).expect("conversion");
-    let names = (!s.class_names.is_empty()).then_some(s.class_names.as_slice());
-    let written = job.finish(s.spec, names, &report).expect("valid dataset");
+    let written = write_dataset(input, o, out, true);
     assert!(written.validation.deep);
     assert_eq!(written.validation.errors, 0, "{:?}", written.validation.findings);
     // a multilabel row with every target 0 is a legal unlabelled example (spec §3.2); the
@@ -565,12 +533,7 @@ fn iris_resplit_gives_a_stratified_test_subset_of_every_class() {
 #[test]
 fn rows_sorted_by_class_are_written_in_the_seeded_order() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("sorted.csv");
-    let mut text = String::from("x,y\n");
-    for r in 0..300 {
-        text.push_str(&format!("{r},{}\n", r / 100));
-    }
-    std::fs::write(&csv, text).unwrap();
+    let csv = write_table(dir.path(), "sorted.csv", "x,y", (0..300).map(|r| format!("{r},{}", r / 100)));
     let (a, s, _) = run(&csv, &opts(&["y"]));
     assert_eq!((s.n_train, s.n_test), (240, 60));
     // the file is grouped by class; the records are not, in either subset
@@ -597,14 +560,9 @@ fn rows_sorted_by_class_are_written_in_the_seeded_order() {
 #[test]
 fn a_continuous_looking_target_is_warned_about() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("wine.csv");
-    let mut csv = String::from("alcohol,colour,cultivar,proline\n");
-    for i in 0..178u32 {
-        // 121 distinct integer prolines: rows 0..120 distinct, the rest repeat
-        let proline = 278 + 11 * (i % 121);
-        csv.push_str(&format!("{:.2},{},{},{proline}\n", 11.0 + (i % 37) as f64 * 0.1, i % 7, 1 + i % 3));
-    }
-    std::fs::write(&path, csv).unwrap();
+    // 121 distinct integer prolines: rows 0..120 distinct, the rest repeat
+    let rows = (0..178u32).map(|i| format!("{:.2},{},{},{}", 11.0 + (i % 37) as f64 * 0.1, i % 7, 1 + i % 3, 278 + 11 * (i % 121)));
+    let path = write_table(tmp.path(), "wine.csv", "alcohol,colour,cultivar,proline", rows);
     let (_, s, _) = run(&path, &opts(&["proline"]));
     assert_eq!(s.output_dim, 121);
     let w = s.warnings.iter().find(|w| w.contains("looks continuous")).unwrap_or_else(|| panic!("{:?}", s.warnings));
@@ -625,12 +583,8 @@ fn a_continuous_looking_target_is_warned_about() {
 #[test]
 fn bins_cut_a_numeric_target_into_ranges() {
     let tmp = tempfile::tempdir().unwrap();
-    let path = tmp.path().join("wine.csv");
-    let mut csv = String::from("alcohol,colour,proline\n");
-    for i in 0..178u32 {
-        csv.push_str(&format!("{:.2},c{},{}\n", 11.0 + (i % 37) as f64 * 0.1, i % 7, 278 + 11 * (i % 121)));
-    }
-    std::fs::write(&path, csv).unwrap();
+    let rows = (0..178u32).map(|i| format!("{:.2},c{},{}", 11.0 + (i % 37) as f64 * 0.1, i % 7, 278 + 11 * (i % 121)));
+    let path = write_table(tmp.path(), "wine.csv", "alcohol,colour,proline", rows);
     let mut o = opts(&["proline"]);
     o.columns.target_bins = Some(4);
     let (sink, s, _) = run(&path, &o);
@@ -657,12 +611,10 @@ fn bins_cut_a_numeric_target_into_ranges() {
 
     let mut o = opts(&["colour"]);
     o.columns.target_bins = Some(3);
-    let mut sink = MemorySink::default();
-    let mut report = SkipReport::new(ErrorPolicy::default());
-    let err = convert_table(&path, &o, &mut sink, &mut report).unwrap_err().to_string();
+    let err = error_of(&path, &o);
     assert!(err.contains("--bins needs a numeric target") && err.contains("colour"), "{err}");
     let mut o = opts(&["proline"]);
     o.columns.target_bins = Some(1);
-    let err = convert_table(&path, &o, &mut sink, &mut report).unwrap_err().to_string();
+    let err = error_of(&path, &o);
     assert!(err.contains("--bins must be at least 2"), "{err}");
 }

@@ -15,10 +15,11 @@ use converters_video::decode::{probe, read_clip};
 use converters_video::{FrameSelection, Video, VideoOptions, VideoStorage};
 use formats::dataset::{DatasetReader, Subset};
 use formats::example::Frames;
-use support::{assert_valid_deep, csv_layout, ffprobe_frames, media_dir};
+use support::media::{media, media_layout};
+use support::{assert_valid_deep, ffprobe_frames};
 
 fn video(name: &str) -> Option<PathBuf> {
-    media_dir().map(|d| d.join("video").join(name))
+    media().map(|d| d.join("video").join(name))
 }
 
 fn clip(path: &Path, opts: VideoOptions, channels: u8) -> converters_video::decode::Clip {
@@ -166,21 +167,19 @@ fn gray_sources_and_luma_not_blue() {
 #[test]
 fn generated_folder_with_frames_and_size() {
     converters_video::decode::install();
-    let Some(dir) = media_dir() else { return };
-    let v = dir.join("video");
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("clips");
-    csv_layout(
-        &input,
+    let Some((tmp, input)) = media_layout(
+        "clips",
         &[
-            (&v.join("h264.mp4"), "a.mp4", 0, "test"),
-            (&v.join("gray.mkv"), "b.mkv", 1, "test"),
-            (&v.join("mpeg4.avi"), "c.avi", 0, "train"),
-            (&v.join("short.mp4"), "d.mp4", 1, "train"),
-            (&v.join("red.mp4"), "e.mp4", 1, "train"),
+            ("video/h264.mp4", "a.mp4", 0, "test"),
+            ("video/gray.mkv", "b.mkv", 1, "test"),
+            ("video/mpeg4.avi", "c.avi", 0, "train"),
+            ("video/short.mp4", "d.mp4", 1, "train"),
+            ("video/red.mp4", "e.mp4", 1, "train"),
         ],
-        Some(&["moving", "still"]),
-    );
+    ) else {
+        return;
+    };
+    std::fs::write(input.join("label.name"), "moving\nstill\n").unwrap();
     let out = tmp.path().join("out");
     let opts = VideoOptions { selection: FrameSelection::Count(8), size: Some((24, 32)), ..Default::default() };
     let outcome = convert_folder::<Video>(&request(&input, &out, opts)).unwrap();
@@ -211,15 +210,12 @@ fn generated_folder_with_frames_and_size() {
 #[test]
 fn all_gray_folder_is_one_channel() {
     converters_video::decode::install();
-    let Some(dir) = media_dir() else { return };
-    let gray = dir.join("video/gray.mkv");
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("gray");
-    csv_layout(
-        &input,
-        &[(&gray, "a.mkv", 0, "test"), (&gray, "b.mkv", 1, "test"), (&gray, "c.mkv", 0, "train"), (&gray, "d.mkv", 1, "train")],
-        None,
-    );
+    let gray = "video/gray.mkv";
+    let Some((tmp, input)) =
+        media_layout("gray", &[(gray, "a.mkv", 0, "test"), (gray, "b.mkv", 1, "test"), (gray, "c.mkv", 0, "train"), (gray, "d.mkv", 1, "train")])
+    else {
+        return;
+    };
     let out = tmp.path().join("out");
     let outcome = convert_folder::<Video>(&request(&input, &out, VideoOptions { selection: FrameSelection::Fps(5.0), ..Default::default() })).unwrap();
     // 30 frames at 10 fps → 15 at 5 fps; 48x32 source kept.
@@ -233,26 +229,22 @@ fn all_gray_folder_is_one_channel() {
 #[test]
 fn bad_inputs_are_named_with_reasons() {
     converters_video::decode::install();
-    let Some(dir) = media_dir() else { return };
-    let v = dir.join("video");
-    let tmp = tempfile::tempdir().unwrap();
-    let empty = tmp.path().join("empty.mp4");
-    std::fs::write(&empty, b"").unwrap();
-    let input = tmp.path().join("mixed");
-    csv_layout(
-        &input,
+    let Some((tmp, input)) = media_layout(
+        "mixed",
         &[
-            (&v.join("h264.mp4"), "good1.mp4", 0, "test"),
-            (&v.join("red.mp4"), "good2.mp4", 1, "test"),
-            (&v.join("mpeg4.avi"), "good3.avi", 0, "train"),
-            (&v.join("short.mp4"), "good4.mp4", 1, "train"),
-            (&v.join("truncated.mp4"), "truncated.mp4", 0, "train"),
-            (&v.join("text.mp4"), "text.mp4", 1, "train"),
-            (&v.join("zero_frames.mkv"), "zero_frames.mkv", 0, "train"),
-            (&empty, "zero_bytes.mp4", 1, "train"),
+            ("video/h264.mp4", "good1.mp4", 0, "test"),
+            ("video/red.mp4", "good2.mp4", 1, "test"),
+            ("video/mpeg4.avi", "good3.avi", 0, "train"),
+            ("video/short.mp4", "good4.mp4", 1, "train"),
+            ("video/truncated.mp4", "truncated.mp4", 0, "train"),
+            ("video/text.mp4", "text.mp4", 1, "train"),
+            ("video/zero_frames.mkv", "zero_frames.mkv", 0, "train"),
+            // no bytes at all: the audio fixture's empty file under a video name
+            ("audio/zero_bytes.wav", "zero_bytes.mp4", 1, "train"),
         ],
-        None,
-    );
+    ) else {
+        return;
+    };
     let out = tmp.path().join("out");
     let outcome = convert_folder::<Video>(&request(&input, &out, VideoOptions { selection: FrameSelection::Count(4), ..Default::default() })).unwrap();
     assert_eq!(outcome.written.skipped, 4);
@@ -280,7 +272,7 @@ fn bad_inputs_are_named_with_reasons() {
 fn mini_kth_six_classes_at_5_fps() {
     converters_video::decode::install();
     let Some(data) = formats::testing::shared_data_dir() else { return };
-    if media_dir().is_none() {
+    if media().is_none() {
         return; // no ffprobe for the expected counts
     }
     let kth = data.join("raw/mini-kth");

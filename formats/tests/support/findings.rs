@@ -44,6 +44,18 @@ pub fn copy_of(name: &str) -> Option<(tempfile::TempDir, PathBuf)> {
     Some((tmp, dst))
 }
 
+/// A copy of the shared dataset `name` (see [`copy_of`]) whose first train record file went
+/// through [`rewrite_records`] with `change`: (guard, dataset folder, that record file).
+pub fn copy_with_train_records_changed(
+    name: &str,
+    change: impl FnMut(u64, &mut AutoDlExample),
+) -> Option<(tempfile::TempDir, PathBuf, PathBuf)> {
+    let (tmp, dir) = copy_of(name)?;
+    let train = subset_file(&dir, "train");
+    rewrite_records(&train, change);
+    Some((tmp, dir, train))
+}
+
 pub fn subset_file(dataset: &Path, subset: &str) -> PathBuf {
     let name = dataset.file_name().unwrap().to_string_lossy().into_owned();
     let dir = dataset.join(format!("{name}.data")).join(subset);

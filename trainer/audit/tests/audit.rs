@@ -2,6 +2,8 @@
 //! train, a conflicting copy, a leaking / constant / all-missing table column), and on the
 //! shared real datasets, where every reported duplicate is checked byte for byte.
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -9,6 +11,7 @@ use audit::{audit_dataset, AuditOptions, AuditReport, FindingKind};
 use formats::dataset::{DatasetReader, DatasetWriter, Subset, WriterOptions};
 use formats::example::Frames;
 use formats::metadata::{DataSpec, Format, MatrixSpec};
+use support::shared_examples;
 
 /// Deterministic pseudo-random floats (a 64-bit LCG), so the generated sets are reproducible.
 struct Lcg(u64);
@@ -41,6 +44,19 @@ fn members(f: &audit::Finding) -> Vec<(&'static str, u64)> {
     let mut v: Vec<_> = f.examples.iter().map(|e| (e.subset, e.index)).collect();
     v.sort_by_key(|(s, i)| (*s != Subset::Train, *i));
     v.into_iter().map(|(s, i)| (s.dir_name(), i)).collect()
+}
+
+type Group = Vec<(&'static str, u64)>;
+
+/// Asserts the leak, train-duplicate and conflict findings are exactly these groups (as
+/// [`members`] lists them, in any order) and that no test duplicate is found.
+fn assert_copy_groups(report: &AuditReport, leakage: Vec<Group>, duplicate_train: Vec<Group>, conflict: Vec<Group>) {
+    for (kind, mut want) in [(FindingKind::Leakage, leakage), (FindingKind::DuplicateTrain, duplicate_train), (FindingKind::Conflict, conflict), (FindingKind::DuplicateTest, vec![])] {
+        let mut got: Vec<Group> = kinds(report, kind).iter().map(|f| members(f)).collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{kind:?}");
+    }
 }
 
 /// 4×4 "images", 4 classes. Train: 24 distinct examples, then train #24 = copy of #0 (same
@@ -245,25 +261,7 @@ fn shared_datasets_audit_and_every_reported_duplicate_is_real() {
 /// train gets train #1 again under another label. Exactly those are found, on the image bytes.
 #[test]
 fn shared_monkeys_with_injected_copies() {
-    let Some(data) = formats::testing::shared_data_dir() else { return };
-    let src = DatasetReader::open(data.join("autodl/Monkeys")).unwrap();
-    let solution = src.solution().unwrap().unwrap();
-    let class_of = |row: &[f64]| row.iter().position(|&v| v > 0.5).unwrap() as i64;
-    let train: Vec<(Frames, i64)> = src
-        .examples(Subset::Train)
-        .unwrap()
-        .map(|r| {
-            let r = r.unwrap();
-            let y = r.labels()[0].0;
-            (r.into_frames(), y)
-        })
-        .collect();
-    let test: Vec<(Frames, i64)> = src
-        .examples(Subset::Test)
-        .unwrap()
-        .enumerate()
-        .map(|(i, r)| (r.unwrap().into_frames(), class_of(solution.row(i))))
-        .collect();
+    let Some((src, train, test)) = shared_examples("Monkeys") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("monkeys");
     let mut w = DatasetWriter::create(&out, "monkeys", WriterOptions::default()).unwrap();
@@ -277,17 +275,9 @@ fn shared_monkeys_with_injected_copies() {
     w.finish(src.spec(Subset::Train).unwrap().clone(), None).unwrap();
 
     let report = audit_dataset(&out, &AuditOptions::default()).unwrap();
-    let groups = |kind| -> Vec<Vec<(&'static str, u64)>> {
-        let mut g: Vec<_> = kinds(&report, kind).iter().map(|f| members(f)).collect();
-        g.sort();
-        g
-    };
     let n = test.len() as u64;
-    assert_eq!(groups(FindingKind::Leakage), vec![vec![("train", 0), ("test", n)], vec![("train", 5), ("test", n + 1)]]);
     let relabel = vec![("train", 1), ("train", train.len() as u64)];
-    assert_eq!(groups(FindingKind::DuplicateTrain), vec![relabel.clone()]);
-    assert_eq!(groups(FindingKind::Conflict), vec![relabel]);
-    assert!(groups(FindingKind::DuplicateTest).is_empty());
+    assert_copy_groups(&report, vec![vec![("train", 0), ("test", n)], vec![("train", 5), ("test", n + 1)]], vec![relabel.clone()], vec![relabel]);
 }
 
 /// A damaged record stops the audit with an error naming the file and the record.
@@ -373,21 +363,9 @@ fn seeded_injection_is_found_with_full_precision_and_recall() {
     w.finish(spec(3, 3, 5), None).unwrap();
 
     let report = audit_dataset(&out, &AuditOptions::default()).unwrap();
-    let groups = |kind| -> Vec<Vec<(&'static str, u64)>> {
-        let mut g: Vec<_> = kinds(&report, kind).iter().map(|f| members(f)).collect();
-        g.sort();
-        g
-    };
-    let sorted = |mut v: Vec<Vec<(&'static str, u64)>>| {
-        v.sort();
-        v
-    };
     // members() lists train before test, in index order
     let expect_leak: Vec<_> = expect_leak.into_iter().map(|g| vec![g[0], g[1]]).collect();
-    assert_eq!(groups(FindingKind::Leakage), sorted(expect_leak));
-    assert_eq!(groups(FindingKind::DuplicateTrain), sorted(expect_dup));
-    assert_eq!(groups(FindingKind::Conflict), sorted(expect_conflict));
-    assert!(groups(FindingKind::DuplicateTest).is_empty());
+    assert_copy_groups(&report, expect_leak, expect_dup, expect_conflict);
 }
 
 /// A `.solution` with fewer rows than test records cannot pair labels: an error naming it.

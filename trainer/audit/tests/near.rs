@@ -2,11 +2,14 @@
 //! near pair is checked on the decoded pixels (and printed): its mean pixel difference is under
 //! a quarter of the median between two examples of the set.
 
+mod support;
+
 use std::collections::HashMap;
 use std::path::Path;
 
 use audit::{audit_dataset, AuditOptions, FindingKind};
 use formats::dataset::{DatasetReader, Subset};
+use support::shared_examples;
 
 /// Decoded frame 0 of every example, by (subset, index), resized by nearest neighbour to 32×32 grey.
 fn thumbnails(dir: &Path) -> HashMap<(Subset, u64), Vec<f32>> {
@@ -59,19 +62,7 @@ fn shared_images_report_only_real_near_duplicates() {
 fn quality_section_shows_the_injected_pairs_side_by_side() {
     use formats::dataset::{DatasetWriter, WriterOptions};
     use formats::example::Frames;
-    let Some(data) = formats::testing::shared_data_dir() else { return };
-    let src = DatasetReader::open(data.join("autodl/miniciao")).unwrap();
-    let solution = src.solution().unwrap().unwrap();
-    let class_of = |row: &[f64]| row.iter().position(|&v| v > 0.5).unwrap() as i64;
-    let frames = |s: Subset| -> Vec<(Frames, Vec<(i64, f32)>)> {
-        src.examples(s).unwrap().map(|r| {
-            let r = r.unwrap();
-            let l = r.labels();
-            (r.into_frames(), l)
-        }).collect()
-    };
-    let train = frames(Subset::Train);
-    let test = frames(Subset::Test);
+    let Some((src, train, test)) = shared_examples("miniciao") else { return };
     let shifted = {
         let Frames::Compressed(b) = &test[1].0 else { panic!("miniciao is compressed") };
         let img = image::load_from_memory(&b[0]).unwrap().to_rgb8();
@@ -83,14 +74,14 @@ fn quality_section_shows_the_injected_pairs_side_by_side() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("ciao");
     let mut w = DatasetWriter::create(&out, "ciao", WriterOptions::default()).unwrap();
-    for (i, (x, _)) in test.iter().enumerate() {
-        w.push_test(x, &[class_of(solution.row(i))], &[1.0]).unwrap();
+    for (x, y) in &test {
+        w.push_test(x, &[*y], &[1.0]).unwrap();
     }
-    for (x, l) in &train {
-        w.push_train(x, &[l[0].0], &[1.0]).unwrap();
+    for (x, y) in &train {
+        w.push_train(x, &[*y], &[1.0]).unwrap();
     }
-    w.push_train(&test[0].0, &[class_of(solution.row(0))], &[1.0]).unwrap();
-    w.push_train(&shifted, &[class_of(solution.row(1))], &[1.0]).unwrap();
+    w.push_train(&test[0].0, &[test[0].1], &[1.0]).unwrap();
+    w.push_train(&shifted, &[test[1].1], &[1.0]).unwrap();
     w.finish(src.spec(Subset::Train).unwrap().clone(), None).unwrap();
 
     let report = audit_dataset(&out, &AuditOptions::default()).unwrap();
