@@ -7,10 +7,10 @@ use std::path::Path;
 use formats::dataset::{DatasetReader, ExampleRecord, Subset};
 use formats::metadata::DataSpec;
 use rayon::prelude::*;
+use scoring::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
-use super::SplitMix64;
 use crate::error::{Error, Result};
 use crate::learner::CancelToken;
 
