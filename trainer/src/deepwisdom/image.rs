@@ -130,11 +130,11 @@ impl ImageLearner {
         let (c, h, w) = (prep.channels as i64, prep.height as i64, prep.width as i64);
         let device = self.core.config.device;
         let to_images = |v: Vec<f32>, n: usize| Tensor::from_slice(&v).view([n as i64, c, h, w]);
-        let train_x = to_images(gather(&train.images, len, &tr), tr.len()).to_device(device);
+        let train_x = to_images(gather(&train.values, len, &tr), tr.len()).to_device(device);
         let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
-        let val_x = to_images(gather(&train.images, len, &va), va.len());
+        let val_x = to_images(gather(&train.values, len, &va), va.len());
         let val_y = gather(&train.labels, k, &va);
-        let test_x = test.tensor(&prep);
+        let test_x = test.tensor(&prep.dims());
         self.core.log(&format!(
             "{} train / {} validation / {} test images at {}×{}×{} (median {}×{}), {}",
             tr.len(),

@@ -111,7 +111,7 @@ impl ModelBundle {
                 let key = serde_json::to_string(prep).unwrap_or_default();
                 if !images.contains_key(&key) {
                     let set = load_images(dataset, subset, &input_spec, prep, k, usize::MAX, cancel)?;
-                    images.insert(key.clone(), set.tensor(prep));
+                    images.insert(key.clone(), set.tensor(&prep.dims()));
                 }
                 image_tensor = Some(images[&key].shallow_clone());
             }
@@ -157,11 +157,11 @@ impl ModelBundle {
                 }
                 MemberModel::VideoRidge(m) => {
                     let set = load_clips(dataset, subset, &input_spec, &m.prep, k, usize::MAX, cancel)?;
-                    (set.rows, m.predict(&set.tensor(&m.prep))?)
+                    (set.rows, m.predict(&set.tensor(&m.prep.dims()))?)
                 }
                 MemberModel::VideoNets(m) => {
                     let set = load_clips(dataset, subset, &input_spec, &m.prep, k, usize::MAX, cancel)?;
-                    (set.rows, m.predict(&set.tensor(&m.prep), &tensors, device)?)
+                    (set.rows, m.predict(&set.tensor(&m.prep.dims()), &tensors, device)?)
                 }
                 MemberModel::SpeechLogistic(m) => {
                     let waves = load_waves(dataset, subset, &train_spec, k, cancel)?;

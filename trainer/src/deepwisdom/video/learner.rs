@@ -139,11 +139,11 @@ impl VideoLearner {
         let f = &prep.frame;
         let shape = |n: usize| [n as i64, f.channels as i64, prep.frames as i64, f.height as i64, f.width as i64];
         let device = self.core.config.device;
-        let train_x = Tensor::from_slice(&gather(&train.clips, len, &tr)).view(shape(tr.len())).to_device(device);
+        let train_x = Tensor::from_slice(&gather(&train.values, len, &tr)).view(shape(tr.len())).to_device(device);
         let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
-        let val_x = Tensor::from_slice(&gather(&train.clips, len, &va)).view(shape(va.len()));
+        let val_x = Tensor::from_slice(&gather(&train.values, len, &va)).view(shape(va.len()));
         let val_y = gather(&train.labels, k, &va);
-        let test_x = test.tensor(prep);
+        let test_x = test.tensor(&prep.dims());
         self.core.log(&format!(
             "{} train / {} validation / {} test clips (median length {}) cached as {}×{}×{}×{} (C×L×H×W, {:?} frames), {}, {:.2} s",
             tr.len(),
