@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::learner::PredictionMatrix;
 
 mod compat;
-pub use compat::{check as check_compatibility, Compatibility, TrainedOn, Vocabulary};
+pub use compat::{Compatibility, TrainedOn, Vocabulary};
 
 pub const FORMAT_VERSION: u32 = 1;
 pub const WEIGHTS_FILE: &str = "weights.safetensors";
@@ -104,6 +104,18 @@ impl<M: Serialize + DeserializeOwned> ModelBundle<M> {
         };
         Ok(ModelBundle { config, tensors })
     }
+}
+
+/// Checks the dataset or unlabelled set at `input` against what the model of `config` was
+/// trained on (issue 21); `model` and `data` name the two sides in the messages.
+pub fn check_compatibility<M>(config: &BundleConfig<M>, input: &Path, model: &str, data: &str) -> Result<Compatibility> {
+    let trained = compat::Trained {
+        train_metadata: &config.train_metadata,
+        trained_on: config.trained_on.as_ref(),
+        output_dim: config.output_dim,
+        label_names: &config.label_names,
+    };
+    compat::check(&trained, input, model, data)
 }
 
 /// One CSV field, quoted when it holds a delimiter, a quote or a line break.

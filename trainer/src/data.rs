@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use formats::dataset::{DatasetReader, Subset};
 use formats::example::{AutoDlExample, Frames};
+use formats::inspect::{infer_domain, Domain};
 pub use formats::inspect::resolve_domain;
 use formats::metadata::DataSpec;
 
@@ -43,21 +44,13 @@ pub enum InputKind {
 
 impl InputKind {
     pub fn infer(spec: &DataSpec) -> Result<InputKind> {
-        let matrix = single_matrix(spec)?;
-        Ok(if spec.sequence_size == 1 {
-            if matrix.row_count == 1 || matrix.col_count == 1 {
-                InputKind::Tabular
-            } else {
-                InputKind::Image
-            }
-        } else if matrix.row_count == 1 && matrix.col_count == 1 {
-            if spec.channel_to_index_map.is_empty() {
-                InputKind::Speech
-            } else {
-                InputKind::Text
-            }
-        } else {
-            InputKind::Image
+        single_matrix(spec)?;
+        Ok(match infer_domain(spec) {
+            Domain::Tabular => InputKind::Tabular,
+            Domain::Text => InputKind::Text,
+            Domain::Speech => InputKind::Speech,
+            // A clip's frames are pooled one by one and averaged, as an image's single frame is.
+            Domain::Image | Domain::Video => InputKind::Image,
         })
     }
 }

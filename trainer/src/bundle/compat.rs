@@ -9,7 +9,6 @@ use formats::inspect::Domain;
 use formats::metadata::DataSpec;
 use serde::{Deserialize, Serialize};
 
-use super::BundleConfig;
 use crate::data::{label_names, resolve_domain};
 use crate::error::{Error, Result};
 
@@ -124,12 +123,21 @@ pub struct Compatibility {
     pub unverified: Vec<String>,
 }
 
+/// What a bundle records of its model, the side of [`check`] that comes from `bundle.json`.
+pub struct Trained<'a> {
+    /// The train subset's `metadata.textproto` (the only fact of bundles without `trained_on`).
+    pub train_metadata: &'a str,
+    pub trained_on: Option<&'a TrainedOn>,
+    pub output_dim: usize,
+    pub label_names: &'a [String],
+}
+
 /// Checks the dataset or unlabelled set at `input` (its `test` or `unlabelled` subset) against
-/// what the model of `config` was trained on. `model` and `data` name the two sides in the
-/// messages (the run folder, and the input as the user gave it).
-pub fn check<M>(config: &BundleConfig<M>, input: &Path, model: &str, data: &str) -> Result<Compatibility> {
-    let train_spec = DataSpec::parse(&config.train_metadata, Path::new("bundle.json:train_metadata"))?;
-    let recorded = config.trained_on.clone();
+/// what the model was trained on. `model` and `data` name the two sides in the messages (the
+/// run folder, and the input as the user gave it).
+pub fn check(bundle: &Trained<'_>, input: &Path, model: &str, data: &str) -> Result<Compatibility> {
+    let train_spec = DataSpec::parse(bundle.train_metadata, Path::new("bundle.json:train_metadata"))?;
+    let recorded = bundle.trained_on.cloned();
     let mut out = Compatibility::default();
     let trained = recorded.clone().unwrap_or_else(|| {
         let domain = resolve_domain(&train_spec);
@@ -154,19 +162,19 @@ pub fn check<M>(config: &BundleConfig<M>, input: &Path, model: &str, data: &str)
 
     let k = usize::try_from(spec.output_dim).unwrap_or(0);
     let names = given_class_names(&reader, spec, k)?;
-    if k != config.output_dim {
+    if k != bundle.output_dim {
         out.mismatches.push(format!(
             "the model of {model} predicts {} ({}) but {data} has {}{}",
-            classes(config.output_dim),
-            short_list(&config.label_names),
+            classes(bundle.output_dim),
+            short_list(bundle.label_names),
             classes(k),
             names.as_ref().map(|n| format!(" ({})", short_list(n))).unwrap_or_default()
         ));
-    } else if let Some(names) = names.filter(|_| has_real_names(&config.label_names)) {
-        if names != config.label_names {
+    } else if let Some(names) = names.filter(|_| has_real_names(bundle.label_names)) {
+        if names != bundle.label_names {
             out.mismatches.push(format!(
                 "the model of {model} predicts the classes ({}) but {data}'s classes are ({})",
-                short_list(&config.label_names),
+                short_list(bundle.label_names),
                 short_list(&names)
             ));
         }

@@ -2,14 +2,33 @@
 //! learner: the dataset, settings and facts, the bundle slot, its voice (`say`/`log`) and the
 //! notice of which models make the predictions. [`EpochClock`], held by the learners that train
 //! a network in epochs over the training set (image, video): the timing facts of the spec's
-//! break rules (§2.3), the budget, and the seeded batch order.
+//! break rules (§2.3), the budget, and the seeded batch order. The spec's absolute seconds,
+//! tuned for a 1200 s budget, are scaled to the run's by [`spec_seconds`].
 
 use std::time::Duration;
 
-use tch::Device;
+use formats::inspect::Domain;
+use scoring::rng::SplitMix64;
+use tch::{Device, Tensor};
 
-use super::{spec_seconds, AutoConfig, BundleSlot, DatasetFacts, Say, SplitMix64};
+use super::config::{AutoConfig, Say};
+use super::members::Member;
+use super::slot::{BundleSlot, DatasetFacts};
 use crate::data::DatasetSource;
+use crate::error::Result;
+
+/// The budget the spec's absolute seconds were tuned for (the challenge's 20 minutes).
+pub const SPEC_BUDGET_SECS: f64 = 1200.0;
+
+/// `budget` in seconds, the spec's 1200 s while it is not known yet.
+pub fn budget_secs(budget: Option<Duration>) -> f64 {
+    budget.map_or(SPEC_BUDGET_SECS, |b| b.as_secs_f64())
+}
+
+/// The spec's absolute seconds `s` scaled to this run's `budget`.
+pub fn spec_seconds(s: f64, budget: Option<Duration>) -> f64 {
+    s * budget_secs(budget) / SPEC_BUDGET_SECS
+}
 
 pub struct LearnerCore {
     pub source: DatasetSource,
@@ -23,8 +42,10 @@ pub struct LearnerCore {
 }
 
 impl LearnerCore {
-    pub fn new(source: DatasetSource, config: AutoConfig, facts: DatasetFacts, slot: BundleSlot, name: &'static str) -> Self {
-        LearnerCore { source, config, facts, slot, name, published: None }
+    /// The core of a learner of `domain` data, with the facts of its dataset.
+    pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot, domain: Domain, name: &'static str) -> Result<Self> {
+        let facts = DatasetFacts::of(&source, domain)?;
+        Ok(LearnerCore { source, config, facts, slot, name, published: None })
     }
 
     pub fn say(&self) -> Say {
@@ -48,13 +69,19 @@ impl LearnerCore {
             self.published = Some(models.to_string());
         }
     }
+
+    /// Publishes the bundle of `members` behind the prediction about to be returned by
+    /// `learner` (its name in `bundle.json`); `used` names the blended models with their weights.
+    pub fn publish(&self, learner: &str, members: Vec<Member>, tensors: Vec<(String, Tensor)>, used: &[(String, f64)]) -> Result<()> {
+        self.slot.publish(self.facts.bundle(learner, members, tensors), used)
+    }
 }
 
 pub struct EpochClock {
     /// Least seconds a `train` call runs before a break is considered (spec §2.3 rule 3).
-    pub min_call_time: f64,
+    min_call_time: f64,
     /// Best validation score when the last call broke off.
-    pub best_at_last_break: f64,
+    best_at_last_break: f64,
     /// Running mean of an epoch's seconds.
     pub epoch_secs: f64,
     /// Seconds the last test-set prediction took.
@@ -81,6 +108,22 @@ impl EpochClock {
     /// Folds one epoch's seconds into the running mean.
     pub fn record_epoch(&mut self, secs: f64) {
         self.epoch_secs = if self.epoch_secs == 0.0 { secs } else { 0.5 * (self.epoch_secs + secs) };
+    }
+
+    /// Rule 3 of spec §2.3: a call that has run its minimum time (`spent` seconds) and improved
+    /// (`improved`) on the best score of the last break breaks off; each such break lengthens
+    /// the minimum call time by 2 spec seconds, up to 90.
+    pub fn improved_enough(&mut self, spent: f64, improved: bool, best: f64) -> bool {
+        let rule3 = spent > self.min_call_time && improved && best > self.best_at_last_break * 1.001;
+        if rule3 {
+            self.min_call_time = (self.min_call_time + self.seconds(2.0)).min(self.seconds(90.0));
+        }
+        rule3
+    }
+
+    /// Notes that a `train` call breaks off with `best` as the best validation score so far.
+    pub fn note_break(&mut self, best: f64) {
+        self.best_at_last_break = self.best_at_last_break.max(best);
     }
 
     /// The next `b` examples of `order` (wrapping around) and the cursor moved past them.

@@ -7,10 +7,10 @@ use std::path::Path;
 use formats::dataset::{DatasetReader, ExampleRecord, Subset};
 use formats::metadata::DataSpec;
 use rayon::prelude::*;
+use scoring::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
-use super::SplitMix64;
 use crate::error::{Error, Result};
 use crate::learner::CancelToken;
 
@@ -136,6 +136,11 @@ impl ImagePrep {
         self.channels * self.height * self.width
     }
 
+    /// One preprocessed image's dimensions, `C × H × W`.
+    pub fn dims(&self) -> [i64; 3] {
+        [self.channels as i64, self.height as i64, self.width as i64]
+    }
+
     /// HWC frame → CHW at the input size, rescaled (spec §2.1.4, without the random flip).
     pub fn apply(&self, frame: &formats::dataset::FrameTensor) -> Vec<f32> {
         let (h, w, c) = (frame.height as i64, frame.width as i64, frame.channels as i64);
@@ -159,23 +164,9 @@ impl ImagePrep {
     }
 }
 
-/// Preprocessed images of one subset: `rows × C × H × W` on the CPU, plus label vectors.
-pub struct ImageSet {
-    pub rows: usize,
-    pub images: Vec<f32>,
-    pub labels: Vec<f32>,
-    /// Records left out because of the memory cap.
-    pub skipped: usize,
-}
-
-impl ImageSet {
-    pub fn tensor(&self, prep: &ImagePrep) -> Tensor {
-        Tensor::from_slice(&self.images).view([self.rows as i64, prep.channels as i64, prep.height as i64, prep.width as i64])
-    }
-}
-
-/// Reads, decodes (in parallel) and preprocesses the records of `subset`, keeping at most
-/// `memory_cap` bytes of images; the rest are counted in [`ImageSet::skipped`].
+/// Reads, decodes (in parallel) and preprocesses the records of `subset` (`rows × C × H × W`
+/// values on the CPU), keeping at most `memory_cap` bytes of images; the rest are counted in
+/// [`DecodedSet::skipped`].
 pub fn load_images(
     dir: &Path,
     subset: Subset,
@@ -184,11 +175,10 @@ pub fn load_images(
     output_dim: usize,
     memory_cap: usize,
     cancel: &CancelToken,
-) -> Result<ImageSet> {
+) -> Result<DecodedSet> {
     let per_example = prep.example_len() * std::mem::size_of::<f32>();
     let capacity = (memory_cap / per_example.max(1)).max(1);
-    let d = decode_capped(dir, subset, output_dim, capacity, DECODE_CHUNK, cancel, |r| Ok(prep.apply(&frame_of(r, spec)?)))?;
-    Ok(ImageSet { rows: d.rows, images: d.values, labels: d.labels, skipped: d.skipped })
+    decode_capped(dir, subset, output_dim, capacity, DECODE_CHUNK, cancel, |r| Ok(prep.apply(&frame_of(r, spec)?)))
 }
 
 /// Records of one subset decoded to flat `f32` values, with their label vectors.
@@ -198,6 +188,14 @@ pub struct DecodedSet {
     pub labels: Vec<f32>,
     /// Records left out because `capacity` was reached.
     pub skipped: usize,
+}
+
+impl DecodedSet {
+    /// The values as a `rows × dims` tensor, `dims` being one example's dimensions.
+    pub fn tensor(&self, dims: &[i64]) -> Tensor {
+        let shape: Vec<i64> = std::iter::once(self.rows as i64).chain(dims.iter().copied()).collect();
+        Tensor::from_slice(&self.values).view(shape.as_slice())
+    }
 }
 
 /// Reads `subset` in file order and decodes its records `chunk_len` at a time in parallel with

@@ -3,10 +3,11 @@
 //! by exact leave-one-out error (no iterative training, so it is ready within a second on
 //! datasets of the shared size). SCORING.md §3: the first minute weighs most in the ALC.
 
+use scoring::scaler::Scaler;
 use serde::{Deserialize, Serialize};
 use tch::{Device, Kind, Tensor};
 
-use super::Scaler;
+use super::scores::probabilities;
 use crate::error::Result;
 
 /// Penalties tried (on standardised features, scaled by the number of rows).
@@ -124,8 +125,8 @@ impl RidgeModel {
         let scores = xt.matmul(&w) + b;
         match self.activation {
             Activation::None => Ok(Vec::<f32>::try_from(scores.to_device(Device::Cpu).contiguous().view(-1))?),
-            Activation::Softmax => super::probabilities(&scores, false),
-            Activation::Sigmoid => super::probabilities(&scores, true),
+            Activation::Softmax => probabilities(&scores, false),
+            Activation::Sigmoid => probabilities(&scores, true),
         }
     }
 }

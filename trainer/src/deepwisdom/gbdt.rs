@@ -14,9 +14,9 @@
 mod hist;
 
 use rayon::prelude::*;
+use scoring::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
 
-use super::SplitMix64;
 use hist::{partition, subtract, Binned, Cell};
 
 /// Booster parameters (names as in LightGBM).

@@ -10,79 +10,31 @@ use std::time::{Duration, Instant};
 
 use formats::dataset::Subset;
 use formats::inspect::Domain;
-use serde::{Deserialize, Serialize};
+use scoring::rng::SplitMix64;
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
+use super::bookkeeping::{EpochClock, LearnerCore, Plateau};
+use super::config::{score_text, AutoConfig};
 use super::data_cache::{gather, load_images, pooled_features, scan, validation_split, ImagePrep};
 use super::ensemble::validation_nauc;
 use super::fast::RidgeModel;
-use super::resnet::{self, Arch};
-use super::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
-use super::{Member, MemberModel};
-use super::bookkeeping::{EpochClock, LearnerCore, Plateau};
+use super::image_members::{load_net, predict_images, predict_ridge, ImageRidge, NetSpec};
+use super::members::{Member, MemberModel};
+use super::resnet::{self, snapshot, Arch};
+use super::slot::BundleSlot;
 use crate::data::DatasetSource;
 use crate::error::Result;
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
 
 /// Mini-batches per "epoch" (spec §2.2, §10.5).
 pub const STEPS_PER_EPOCH: usize = 30;
-/// Batch size of validation and test passes (spec §2.1.5).
-pub const EVAL_BATCH: i64 = 64;
 /// Width divisors on the CPU (README: decisions): ResNet-18 without pretrained weights, and
 /// ResNet-9 (which keeps full resolution longer, hence costs more per channel); 1 on CUDA.
 pub const CPU_RESNET18_DIVISOR: i64 = 4;
 pub const CPU_RESNET9_DIVISOR: i64 = 8;
 /// Longest image side on the CPU (the spec's 64 on CUDA).
 pub const CPU_MAX_SIDE: usize = 32;
-
-/// A network member of a bundle (weights under `prefix`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct NetSpec {
-    pub arch: Arch,
-    pub width_divisor: i64,
-    pub classes: usize,
-    pub multilabel: bool,
-    pub tta: bool,
-    pub prep: ImagePrep,
-    pub prefix: String,
-}
-
-/// The fast model of image data: ridge on pooled grids of the preprocessed images.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ImageRidge {
-    pub prep: ImagePrep,
-    pub ridge: RidgeModel,
-}
-
-/// Scores of `images` (N×C×H×W): softmax/sigmoid of the (temperature-divided) logits,
-/// averaged with the horizontally flipped image's logits when `tta` (spec §2.2).
-pub fn predict_images(net: &dyn ModuleT, images: &Tensor, multilabel: bool, tta: bool, device: Device) -> Result<Vec<f32>> {
-    let n = images.size()[0];
-    let mut out = Vec::new();
-    for start in (0..n).step_by(EVAL_BATCH as usize) {
-        let len = EVAL_BATCH.min(n - start);
-        let x = images.narrow(0, start, len).to_device(device);
-        let logits = tch::no_grad(|| {
-            let logits = net.forward_t(&x, false);
-            if tta {
-                (logits + net.forward_t(&x.flip([3]), false)) / 2.0
-            } else {
-                logits
-            }
-        });
-        out.extend(super::probabilities(&logits, multilabel)?);
-    }
-    Ok(out)
-}
-
-/// Ridge scores of preprocessed images.
-pub fn predict_ridge(model: &ImageRidge, images: &Tensor) -> Result<Vec<f32>> {
-    let f = pooled_features(images);
-    let rows = f.size()[0] as usize;
-    let v = Vec::<f32>::try_from(f.contiguous().view(-1))?;
-    model.ridge.predict(&v, rows)
-}
 
 struct Network {
     arch: Arch,
@@ -136,10 +88,10 @@ const FAST_MODEL: &str = "logistic regression on pooled pixels";
 
 impl ImageLearner {
     pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot) -> Result<Self> {
-        let facts = DatasetFacts::of(&source, Domain::Image)?;
-        let rng = SplitMix64(config.seed ^ 0x1A6E);
+        let core = LearnerCore::new(source, config, slot, Domain::Image, "image learner")?;
+        let rng = SplitMix64(core.config.seed ^ 0x1A6E);
         Ok(ImageLearner {
-            core: LearnerCore::new(source, config, facts, slot, "image learner"),
+            core,
             data: None,
             fast: None,
             network: None,
@@ -178,11 +130,11 @@ impl ImageLearner {
         let (c, h, w) = (prep.channels as i64, prep.height as i64, prep.width as i64);
         let device = self.core.config.device;
         let to_images = |v: Vec<f32>, n: usize| Tensor::from_slice(&v).view([n as i64, c, h, w]);
-        let train_x = to_images(gather(&train.images, len, &tr), tr.len()).to_device(device);
+        let train_x = to_images(gather(&train.values, len, &tr), tr.len()).to_device(device);
         let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
-        let val_x = to_images(gather(&train.images, len, &va), va.len());
+        let val_x = to_images(gather(&train.values, len, &va), va.len());
         let val_y = gather(&train.labels, k, &va);
-        let test_x = test.tensor(&prep);
+        let test_x = test.tensor(&prep.dims());
         self.core.log(&format!(
             "{} train / {} validation / {} test images at {}×{}×{} (median {}×{}), {}",
             tr.len(),
@@ -216,7 +168,7 @@ impl ImageLearner {
         let test = predict_ridge(&model, &d.test_x)?;
         let measured = (!d.val_y.is_empty()).then_some(val);
         self.core.slot.board().tried(FAST_MODEL, measured, started.elapsed().as_secs_f64());
-        self.core.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", measured.map_or("not measured (no validation images)".into(), super::score_text)));
+        self.core.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", measured.map_or("not measured (no validation images)".into(), score_text)));
         self.fast = Some((model, val, test));
         Ok(())
     }
@@ -399,7 +351,7 @@ impl ImageLearner {
         if better && measured.is_some() {
             self.core.say().plain(&format!("{arch}, epoch {}: validation NAUC {score:.4} (best so far)", self.epochs));
         } else {
-            self.core.log(&format!("{arch}, epoch {}: validation NAUC {}", self.epochs, measured.map_or("not measured".into(), super::score_text)));
+            self.core.log(&format!("{arch}, epoch {}: validation NAUC {}", self.epochs, measured.map_or("not measured".into(), score_text)));
         }
         Ok(better)
     }
@@ -407,14 +359,6 @@ impl ImageLearner {
     fn best_score(&self) -> f64 {
         self.best.as_ref().map_or(f64::NEG_INFINITY, |b| b.score)
     }
-}
-
-/// Rebuilds a network member from its spec and tensors (bundle loading).
-pub fn load_net(spec: &NetSpec, tensors: &HashMap<String, Tensor>, device: Device) -> Result<(nn::VarStore, Box<dyn ModuleT + Send>)> {
-    let mut vs = nn::VarStore::new(device);
-    let net = resnet::build(spec.arch, &vs.root(), spec.prep.channels as i64, spec.classes as i64, spec.width_divisor);
-    resnet::load_prefixed(&mut vs, tensors, &spec.prefix)?;
-    Ok((vs, net))
 }
 
 impl Learner for ImageLearner {
@@ -463,14 +407,11 @@ impl Learner for ImageLearner {
             let no_room = left < 1.5 * (self.clock.last_test_secs + self.clock.epoch_secs);
             let best = self.best_score();
             let spent = started.elapsed().as_secs_f64();
-            let rule3 = spent > self.clock.min_call_time && improved_here && best > self.clock.best_at_last_break * 1.001;
+            let rule3 = self.clock.improved_enough(spent, improved_here, best);
             let total_estimate = self.epochs as f64 + left / self.clock.epoch_secs.max(1e-3);
             let rule6 = self.epochs >= 20 && epochs_here as f64 > 0.2 * total_estimate;
-            if rule3 {
-                self.clock.min_call_time = (self.clock.min_call_time + self.clock.seconds(2.0)).min(self.clock.seconds(90.0));
-            }
             if self.epochs <= 2 || best > 0.997 || rule3 || lr_low || near_end || no_room || rule6 {
-                self.clock.best_at_last_break = self.clock.best_at_last_break.max(best);
+                self.clock.note_break(best);
                 return Ok(near_end || best > 0.997 || lr_low);
             }
         }
@@ -510,8 +451,7 @@ impl Learner for ImageLearner {
         } else {
             (fast_test.clone(), MemberModel::ImageRidge(fast.clone()), Vec::new())
         };
-        let members = vec![Member { weight: 1.0, divisor: 1.0, model: member }];
-        self.core.slot.publish(self.core.facts.bundle("auto-image", members, tensors), &[(used.to_string(), 1.0)])?;
+        self.core.publish("auto-image", vec![Member::single(member)], tensors, &[(used.to_string(), 1.0)])?;
         self.clock.last_test_secs = t0.elapsed().as_secs_f64();
         PredictionMatrix::new(rows, k, scores).map(Some)
     }

@@ -2,13 +2,66 @@
 //! linear models (tabular linear model, text TF-IDF model): deterministic, no tuning knobs
 //! beyond an iteration cap.
 
+use rayon::prelude::*;
+
+/// Examples one parallel task of [`cross_entropy`] sums: fixed, so the sums are gathered in
+/// the same order on any machine.
+const LOSS_CHUNK: usize = 2048;
+
+/// The mean cross-entropy of a linear model with `len` weights over the examples `idx` (a
+/// softmax across the `k` classes, or a sigmoid per class when `multilabel`) and its gradient,
+/// summed in parallel chunks. For example `i`, `logits(i, z)` writes its logits,
+/// `targets(i, y)` its target weights (summing to one without `multilabel`) and
+/// `spread(i, d, g)` adds the logits' gradient `d` into the weights' gradient `g`. The L2
+/// term is the caller's, as it knows which weights are biases.
+pub fn cross_entropy(
+    idx: &[usize],
+    len: usize,
+    k: usize,
+    multilabel: bool,
+    logits: impl Fn(usize, &mut [f64]) + Sync,
+    targets: impl Fn(usize, &mut [f64]) + Sync,
+    spread: impl Fn(usize, &[f64], &mut [f64]) + Sync,
+) -> (f64, Vec<f64>) {
+    let parts: Vec<(f64, Vec<f64>)> = idx
+        .par_chunks(LOSS_CHUNK)
+        .map(|chunk| {
+            let mut g = vec![0f64; len];
+            let mut loss = 0f64;
+            // Per-example buffers reused across the chunk (a fit calls this hundreds of times).
+            let (mut z, mut y, mut d) = (vec![0f64; k], vec![0f64; k], vec![0f64; k]);
+            for &i in chunk {
+                logits(i, &mut z);
+                targets(i, &mut y);
+                if multilabel {
+                    for c in 0..k {
+                        let p = 1.0 / (1.0 + (-z[c]).exp());
+                        loss += z[c].max(0.0) - z[c] * y[c] + (-z[c].abs()).exp().ln_1p();
+                        d[c] = p - y[c];
+                    }
+                } else {
+                    let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                    let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+                    for c in 0..k {
+                        loss -= y[c] * (z[c] - lse);
+                        d[c] = (z[c] - lse).exp() - y[c];
+                    }
+                }
+                spread(i, &d, &mut g);
+            }
+            (loss, g)
+        })
+        .collect();
+    mean_of_parts(parts, len, idx.len())
+}
+
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// The mean loss and gradient over `n` examples from per-chunk sums of both (the parallel
-/// evaluations of the linear models' objectives); `len` is the gradient's length.
-pub fn mean_of_parts(parts: impl IntoIterator<Item = (f64, Vec<f64>)>, len: usize, n: usize) -> (f64, Vec<f64>) {
+/// The mean loss and gradient over `n` examples from per-chunk sums of both; `len` is the
+/// gradient's length.
+fn mean_of_parts(parts: impl IntoIterator<Item = (f64, Vec<f64>)>, len: usize, n: usize) -> (f64, Vec<f64>) {
     let n = n.max(1) as f64;
     let mut loss = 0.0;
     let mut g = vec![0f64; len];

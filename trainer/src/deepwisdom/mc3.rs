@@ -12,7 +12,7 @@ use std::path::Path;
 use tch::nn::{self, ConvConfigND, ModuleT};
 use tch::Tensor;
 
-use super::resnet::{classifier18, load_prefixed, stages18, Residual, TEMPERATURE};
+use super::resnet::{classifier18, load_prefixed, read_tensors, stages18, Residual, TEMPERATURE};
 use crate::error::{Error, Result};
 
 /// Kinetics-400 normalisation (spec §3).
@@ -125,8 +125,8 @@ pub fn is_frozen_part(name: &str) -> bool {
 /// Loads torchvision-named Kinetics weights into `vs` (everything but `fc`); returns the
 /// number of tensors loaded. The file must match the full-width network.
 pub fn load_mc3_pretrained(vs: &mut nn::VarStore, file: &Path) -> Result<usize> {
-    let tensors = Tensor::read_safetensors(file).map_err(|e| Error::Config(format!("{}: {e}", file.display())))?;
-    let map: HashMap<String, Tensor> = tensors.into_iter().filter(|(n, _)| !n.starts_with("fc.")).collect();
+    let mut map = read_tensors(file)?;
+    map.retain(|n, _| !n.starts_with("fc."));
     let wanted: Vec<String> = vs.variables().into_keys().filter(|n| !n.starts_with("fc.")).collect();
     let missing: Vec<&String> = wanted.iter().filter(|n| !map.contains_key(*n)).collect();
     if !missing.is_empty() {

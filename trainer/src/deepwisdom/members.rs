@@ -1,21 +1,82 @@
-//! Prediction by a saved bundle: each member is dispatched to its learner's scoring code and
-//! the members' scores are blended (kept here so that [`crate::bundle`] knows no model).
+//! The members of a DeepWisdom bundle ([`Member`], [`MemberModel`]: the closed list of models
+//! the learners save) and the prediction of a loaded bundle ([`ModelBundle::predict_dataset`]),
+//! which dispatches each member to its learner's scoring code and blends the scores. Kept here,
+//! beside the learners, so that [`crate::bundle`] only saves and loads.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use formats::dataset::{DatasetReader, Subset};
 use formats::metadata::DataSpec;
+use serde::{Deserialize, Serialize};
 use tch::{Device, Tensor};
 
 use super::data_cache::{load_images, ImagePrep};
 use super::ensemble::blend;
-use super::image::{load_net, predict_images, predict_ridge};
-use super::tabular_dnn::{self, TabularDnn};
-use super::{MemberModel, ModelBundle};
+use super::fast::RidgeModel;
+use super::gbdt::Gbdt;
+use super::image_members::{load_net, predict_images, predict_ridge, ImageRidge, NetSpec};
+use super::resnet::load_prefixed;
+use super::speech_members::{load_waves, SpeechLogistic, SpeechNetSpec};
+use super::tabular_dnn::{self, DnnSpec, TabularDnn};
+use super::tabular_models::TabularModel;
+use super::text_data::read_subset;
+use super::text_models::{load_text_net, predict_net, predict_tfidf_bundle, TextNetSpec, TfidfSpec};
+use super::video::{load_clips, VideoNets, VideoRidge};
+use crate::bundle;
 use crate::data::{read_features, FeatureExtractor};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, PredictionMatrix};
+
+/// A bundle of DeepWisdom members, as saved by [`crate::bundle`].
+pub type ModelBundle = bundle::ModelBundle<Member>;
+/// `bundle.json` of a DeepWisdom bundle.
+pub type BundleConfig = bundle::BundleConfig<Member>;
+
+/// One scored member of a bundle.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Member {
+    pub weight: f64,
+    pub divisor: f64,
+    pub model: MemberModel,
+}
+
+impl Member {
+    /// A bundle's only member: its model's scores as they are (weight and divisor 1).
+    pub fn single(model: MemberModel) -> Member {
+        Member { weight: 1.0, divisor: 1.0, model }
+    }
+}
+
+/// What a member is and which inputs it reads.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MemberModel {
+    /// Ridge on the pooled features of [`crate::data::FeatureExtractor`].
+    Ridge(RidgeModel),
+    /// Ridge on pooled grids of preprocessed images.
+    ImageRidge(ImageRidge),
+    /// Gradient-boosted trees on tabular features.
+    Gbdt(Gbdt),
+    /// The §9.6 DNN on tabular features.
+    TabularDnn(DnnSpec),
+    /// Linear, k-NN or forest model on tabular features (issue 16).
+    Tabular(TabularModel),
+    /// ResNet-18 / ResNet-9 on preprocessed images.
+    ImageNet(NetSpec),
+    /// TF-IDF + linear model on token documents (text stage 0).
+    TextTfidf(TfidfSpec),
+    /// TextCNN / GRU on token documents (text stages 1 and 2).
+    TextNet(TextNetSpec),
+    /// Logistic model on pooled and motion features of cached video clips.
+    VideoRidge(VideoRidge),
+    /// The MC3-18 sequence on cached video clips (spec §3 ensembling).
+    VideoNets(VideoNets),
+    /// Logistic regression on pooled log-mel / MFCC statistics of speech clips.
+    SpeechLogistic(SpeechLogistic),
+    /// ThinResNet34 + GhostVLAD on speech spectrograms.
+    SpeechNet(SpeechNetSpec),
+}
 
 impl ModelBundle {
     /// Scores for every example of the dataset at `dataset`: its `test` subset, or the
@@ -50,7 +111,7 @@ impl ModelBundle {
                 let key = serde_json::to_string(prep).unwrap_or_default();
                 if !images.contains_key(&key) {
                     let set = load_images(dataset, subset, &input_spec, prep, k, usize::MAX, cancel)?;
-                    images.insert(key.clone(), set.tensor(prep));
+                    images.insert(key.clone(), set.tensor(&prep.dims()));
                 }
                 image_tensor = Some(images[&key].shallow_clone());
             }
@@ -73,7 +134,7 @@ impl ModelBundle {
                     let f = feature_rows()?;
                     let mut vs = tch::nn::VarStore::new(device);
                     let net = TabularDnn::new(&vs.root(), spec.dim, spec.classes);
-                    super::resnet::load_prefixed(&mut vs, &tensors, &spec.prefix)?;
+                    load_prefixed(&mut vs, &tensors, &spec.prefix)?;
                     (f.rows, tabular_dnn::predict(&net, spec, &f.features, f.rows, device)?)
                 }
                 MemberModel::ImageRidge(m) => {
@@ -85,14 +146,30 @@ impl ModelBundle {
                     let (_vs, net) = load_net(spec, &tensors, device)?;
                     (x.size()[0] as usize, predict_images(net.as_ref(), &x, spec.multilabel, spec.tta, device)?)
                 }
-                MemberModel::TextTfidf(_) | MemberModel::TextNet(_) => {
-                    super::text::predict_member(&member.model, dataset, subset, &tensors, device, cancel)?
+                MemberModel::TextTfidf(spec) => {
+                    let d = read_subset(dataset, subset, spec.vocab_size, spec.classes, cancel)?;
+                    (d.docs.len(), predict_tfidf_bundle(spec, &tensors, &d.docs)?)
                 }
-                MemberModel::VideoRidge(_) | MemberModel::VideoNets(_) => {
-                    super::video::predict_member(&member.model, dataset, subset, &input_spec, &tensors, k, device, cancel)?
+                MemberModel::TextNet(spec) => {
+                    let d = read_subset(dataset, subset, spec.vocab_size, spec.classes, cancel)?;
+                    let (_vs, net) = load_text_net(spec, &tensors, device)?;
+                    (d.docs.len(), predict_net(&net, spec, &d.docs, device)?)
                 }
-                MemberModel::SpeechLogistic(_) | MemberModel::SpeechNet(_) => {
-                    super::speech::predict_member(&member.model, dataset, subset, &train_spec, &tensors, k, device, cancel)?
+                MemberModel::VideoRidge(m) => {
+                    let set = load_clips(dataset, subset, &input_spec, &m.prep, k, usize::MAX, cancel)?;
+                    (set.rows, m.predict(&set.tensor(&m.prep.dims()))?)
+                }
+                MemberModel::VideoNets(m) => {
+                    let set = load_clips(dataset, subset, &input_spec, &m.prep, k, usize::MAX, cancel)?;
+                    (set.rows, m.predict(&set.tensor(&m.prep.dims()), &tensors, device)?)
+                }
+                MemberModel::SpeechLogistic(m) => {
+                    let waves = load_waves(dataset, subset, &train_spec, k, cancel)?;
+                    (waves.len(), m.predict(&waves)?)
+                }
+                MemberModel::SpeechNet(spec) => {
+                    let waves = load_waves(dataset, subset, &train_spec, k, cancel)?;
+                    (waves.len(), spec.predict(&waves, &tensors, device, cancel)?)
                 }
             };
             if rows.is_some_and(|r| r != n) {

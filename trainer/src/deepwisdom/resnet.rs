@@ -270,10 +270,7 @@ pub fn build(arch: Arch, p: &nn::Path, channels: i64, classes: i64, width_diviso
 /// BatchNorm γ set to 1 and β to 0 with running statistics kept (spec §9.1).
 /// Returns the number of tensors copied.
 pub fn load_resnet18_pretrained(vs: &mut nn::VarStore, file: &Path) -> Result<usize> {
-    let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(file)
-        .map_err(|e| Error::Config(format!("{}: cannot read safetensors: {e}", file.display())))?
-        .into_iter()
-        .collect();
+    let tensors = read_tensors(file)?;
     let mut copied = 0;
     let mut vars = vs.variables();
     let mut names: Vec<String> = vars.keys().cloned().collect();
@@ -309,6 +306,23 @@ pub fn load_resnet18_pretrained(vs: &mut nn::VarStore, file: &Path) -> Result<us
         Ok(())
     })?;
     Ok(copied)
+}
+
+/// Copies of a model's tensors under `prefix` (for a bundle snapshot; [`load_prefixed`] reads them back).
+pub fn snapshot(vs: &nn::VarStore, prefix: &str) -> Vec<(String, Tensor)> {
+    let mut vars: Vec<(String, Tensor)> = vs
+        .variables()
+        .into_iter()
+        .map(|(name, t)| (format!("{prefix}{name}"), t.detach().to_device(tch::Device::Cpu).copy()))
+        .collect();
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    vars
+}
+
+/// The tensors of a safetensors file (pretrained weights), by name.
+pub fn read_tensors(file: &Path) -> Result<HashMap<String, Tensor>> {
+    let tensors = Tensor::read_safetensors(file).map_err(|e| Error::Config(format!("{}: cannot read safetensors: {e}", file.display())))?;
+    Ok(tensors.into_iter().collect())
 }
 
 /// Copies `tensors[prefix + name]` into every variable of `vs` (bundle loading).

@@ -4,25 +4,26 @@
 //! best rounds takes over. A network prediction replaces the logistic one only when its NAUC
 //! on a held-out validation split is higher (README: decisions).
 
-use std::collections::HashMap;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use formats::dataset::Subset;
 use formats::inspect::Domain;
-use formats::metadata::DataSpec;
-use serde::{Deserialize, Serialize};
+use scoring::rng::SplitMix64;
 use tch::nn::{self, ModuleT, OptimizerConfig};
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
+use super::bookkeeping::LearnerCore;
+use super::config::{score_text, AutoConfig, Say};
 use super::data_cache::{gather, validation_split};
 use super::ensemble::{blend, validation_nauc};
 use super::fast::RidgeModel;
+use super::members::{Member, MemberModel};
+use super::resnet::snapshot;
+use super::scores::is_multilabel;
+use super::slot::BundleSlot;
 use super::speech_features::{load_clips, window_into, ClipStream, Clips, PooledExtractor, SpectrogramExtractor, SpectrogramSpec, POOLED_DIM};
+use super::speech_members::{channels_of, score_net, SpeechLogistic, SpeechNetSpec};
 use super::speech_net::{self, ThinResnet34};
-use super::{is_multilabel, snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
-use super::{Member, MemberModel};
-use super::bookkeeping::LearnerCore;
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -43,22 +44,6 @@ pub const TRAIN_WINDOW: usize = 250;
 /// Pretrained weights looked for in `--weights DIR`.
 pub const WEIGHTS_FILE: &str = "thin_resnet34.safetensors";
 
-/// Logistic regression on [`PooledExtractor`] features.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SpeechLogistic {
-    pub ridge: RidgeModel,
-}
-
-/// A ThinResNet34 member of a bundle (weights under `prefix`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct SpeechNetSpec {
-    pub spectrogram: SpectrogramSpec,
-    pub width_divisor: i64,
-    pub classes: usize,
-    pub multilabel: bool,
-    pub prefix: String,
-}
-
 /// Spec §4.2 spec length L by ThinResNet round (1-based) and class count.
 pub fn spec_frames(round: usize, classes: usize) -> usize {
     match (classes < 37, round) {
@@ -71,81 +56,6 @@ pub fn spec_frames(round: usize, classes: usize) -> usize {
         (false, 21..=49) => 1500,
         (false, _) => 2250,
     }
-}
-
-/// Network input batch of test-time windows: the first `frames` columns of each tiled clip.
-fn test_batch(specs: &[(usize, Vec<f32>)], idx: &[usize], height: usize, frames: usize) -> Tensor {
-    let mut buf = vec![0f32; idx.len() * height * frames];
-    for (b, &i) in idx.iter().enumerate() {
-        let (len, s) = &specs[i];
-        window_into(s, height, *len, 0, frames, &mut buf[b * height * frames..(b + 1) * height * frames]);
-    }
-    Tensor::from_slice(&buf).view([idx.len() as i64, 1, height as i64, frames as i64])
-}
-
-/// Scores (softmax, or sigmoid for multi-label) of clips `idx` in batches.
-#[allow(clippy::too_many_arguments)]
-fn score_net(
-    net: &dyn ModuleT,
-    specs: &[(usize, Vec<f32>)],
-    idx: &[usize],
-    spec: &SpectrogramSpec,
-    multilabel: bool,
-    device: Device,
-    cancel: &CancelToken,
-) -> Result<Vec<f32>> {
-    let mut out = Vec::new();
-    for chunk in idx.chunks(BATCH) {
-        cancel.check()?;
-        let x = test_batch(specs, chunk, spec.height(), spec.frames).to_device(device);
-        let logits = tch::no_grad(|| net.forward_t(&x, false));
-        out.extend(super::probabilities(&logits, multilabel)?);
-    }
-    Ok(out)
-}
-
-/// Mono waveforms of a dataset's `subset`, laid out as the train metadata says.
-pub fn load_waves(dataset: &Path, subset: Subset, train_spec: &DataSpec, output_dim: usize, cancel: &CancelToken) -> Result<Vec<Vec<f32>>> {
-    Ok(load_clips(dataset, subset, channels_of(train_spec), output_dim, usize::MAX, cancel)?.waves)
-}
-
-fn channels_of(spec: &DataSpec) -> usize {
-    spec.matrix_spec.first().map_or(1, |m| m.effective_channels().max(1) as usize)
-}
-
-/// Rows and scores of a speech bundle member on the clips of `dataset`'s `subset` (bundle
-/// `predict`).
-#[allow(clippy::too_many_arguments)]
-pub fn predict_member(
-    model: &MemberModel,
-    dataset: &Path,
-    subset: Subset,
-    train_spec: &DataSpec,
-    tensors: &HashMap<String, Tensor>,
-    output_dim: usize,
-    device: Device,
-    cancel: &CancelToken,
-) -> Result<(usize, Vec<f32>)> {
-    let waves = load_waves(dataset, subset, train_spec, output_dim, cancel)?;
-    let scores = match model {
-        MemberModel::SpeechLogistic(m) => m.ridge.predict(&PooledExtractor::new().features_of(&waves), waves.len())?,
-        MemberModel::SpeechNet(spec) => {
-            let (_vs, net) = load_net(spec, tensors, device)?;
-            let specs = SpectrogramExtractor::new(&spec.spectrogram).spectrograms_of(&waves, spec.spectrogram.frames);
-            let idx: Vec<usize> = (0..waves.len()).collect();
-            score_net(&net, &specs, &idx, &spec.spectrogram, spec.multilabel, device, cancel)?
-        }
-        other => return Err(Error::Config(format!("not a speech member: {other:?}"))),
-    };
-    Ok((waves.len(), scores))
-}
-
-/// Rebuilds a network member from its spec and tensors.
-pub fn load_net(spec: &SpeechNetSpec, tensors: &HashMap<String, Tensor>, device: Device) -> Result<(nn::VarStore, ThinResnet34)> {
-    let mut vs = nn::VarStore::new(device);
-    let net = ThinResnet34::new(&vs.root(), spec.spectrogram.height() as i64, spec.classes as i64, spec.width_divisor);
-    super::resnet::load_prefixed(&mut vs, tensors, &spec.prefix)?;
-    Ok((vs, net))
 }
 
 /// (frames, `height × frames` values) per clip.
@@ -221,10 +131,10 @@ pub struct SpeechLearner {
 
 impl SpeechLearner {
     pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot) -> Result<Self> {
-        let facts = DatasetFacts::of(&source, Domain::Speech)?;
-        let rng = SplitMix64(config.seed ^ 0x005B_EEC4);
+        let core = LearnerCore::new(source, config, slot, Domain::Speech, "speech learner")?;
+        let rng = SplitMix64(core.config.seed ^ 0x005B_EEC4);
         Ok(SpeechLearner {
-            core: LearnerCore::new(source, config, facts, slot, "speech learner"),
+            core,
             data: None,
             fast: None,
             network: None,
@@ -301,7 +211,7 @@ impl SpeechLearner {
             rest.append(chunk, &mut bytes, cap, k);
         }
         if rest.skipped > 0 {
-            super::Say::new("speech learner", &self.core.config).warn(&format!("{} training clips beyond the memory cap of {} MiB are not used", rest.skipped, cap >> 20));
+            Say::new("speech learner", &self.core.config).warn(&format!("{} training clips beyond the memory cap of {} MiB are not used", rest.skipped, cap >> 20));
         }
         d.pooled.extend(PooledExtractor::new().features_of(&rest.waves));
         d.waves.extend(rest.waves);
@@ -340,7 +250,7 @@ impl SpeechLearner {
             if d.multilabel { "multi-label" } else { "single-label" }
         ));
         self.core.slot.board().tried(FAST_MODEL, Some(val_score), started.elapsed().as_secs_f64());
-        self.core.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", super::score_text(val_score)));
+        self.core.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", score_text(val_score)));
         self.fast = Some((SpeechLogistic { ridge }, val_score));
         Ok(())
     }
@@ -646,7 +556,7 @@ impl Learner for SpeechLearner {
                 if nets.len() > 1 {
                     self.core.slot.board().tried(&name, Some(score), 0.0);
                 }
-                self.core.say().plain(&format!("predictions now come from {name}: validation NAUC {score:.4} (before: {})", super::score_text(self.best_score)));
+                self.core.say().plain(&format!("predictions now come from {name}: validation NAUC {score:.4} (before: {})", score_text(self.best_score)));
                 self.published_name = name;
                 self.best_score = score;
                 self.best_test = test;
@@ -654,7 +564,7 @@ impl Learner for SpeechLearner {
             }
         }
         let (members, tensors) = match &self.published {
-            Published::Fast => (vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::SpeechLogistic(fast) }], Vec::new()),
+            Published::Fast => (vec![Member::single(MemberModel::SpeechLogistic(fast))], Vec::new()),
             Published::Nets(nets) => {
                 let w = 1.0 / nets.len() as f64;
                 let members = nets.iter().map(|(spec, _)| Member { weight: w, divisor: 1.0, model: MemberModel::SpeechNet(spec.clone()) }).collect();
@@ -662,7 +572,7 @@ impl Learner for SpeechLearner {
                 (members, tensors)
             }
         };
-        self.core.slot.publish(self.core.facts.bundle("auto-speech", members, tensors), &[(self.published_name.clone(), 1.0)])?;
+        self.core.publish("auto-speech", members, tensors, &[(self.published_name.clone(), 1.0)])?;
         self.predict_secs = self.predict_secs.max(t0.elapsed().as_secs_f64());
         PredictionMatrix::new(rows, k, self.best_test.clone()).map(Some)
     }

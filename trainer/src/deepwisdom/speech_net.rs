@@ -9,13 +9,13 @@
 //! …, `s5.2.*`, `x_fc`, `assign`, `centres`, `fc6`, `head` — the names a
 //! `thin_resnet34.safetensors` must use to be loaded (README).
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use tch::nn::{self, ModuleT};
 use tch::{Kind, Tensor};
 
-use crate::error::{Error, Result};
+use super::resnet::read_tensors;
+use crate::error::Result;
 
 /// Running-statistics update rate of every BatchNorm (PyTorch convention): faster than the
 /// default 0.1 because a network trained from scratch is validated after a few steps, when
@@ -170,10 +170,7 @@ impl ModuleT for ThinResnet34 {
 /// Loads the tensors of `file` (this module's names) whose name and shape match, except the
 /// class head; returns how many were loaded. Used for `--weights DIR/thin_resnet34.safetensors`.
 pub fn load_pretrained(vs: &mut nn::VarStore, file: &Path) -> Result<usize> {
-    let tensors: HashMap<String, Tensor> = Tensor::read_safetensors(file)
-        .map_err(|e| Error::Config(format!("{}: {e}", file.display())))?
-        .into_iter()
-        .collect();
+    let tensors = read_tensors(file)?;
     let mut loaded = 0;
     let mut vars = vs.variables();
     tch::no_grad(|| {

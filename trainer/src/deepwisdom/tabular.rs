@@ -14,13 +14,17 @@ use std::time::{Duration, Instant};
 
 use formats::dataset::{DatasetReader, Subset};
 use formats::inspect::Domain;
+use scoring::report::leaderboard::seconds_text;
+use scoring::rng::SplitMix64;
 
 use super::bookkeeping::LearnerCore;
+use super::config::{score_text, AutoConfig};
 use super::gbdt::{GbdtParams, GbdtTrainer};
+use super::members::{Member, MemberModel};
+use super::scores::is_multilabel;
+use super::slot::BundleSlot;
 use super::tabular_models::ForestParams;
 use super::tabular_search::{self as search, blend_of, fold_gain, select, Candidate, Data, Plan, Quality};
-use super::{is_multilabel, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
-use super::{Member, MemberModel};
 use crate::data::{read_features, DatasetSource, FeatureExtractor, SplitFeatures};
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -103,9 +107,8 @@ pub struct TabularLearner {
 impl TabularLearner {
     pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot) -> Result<Self> {
         let extractor = FeatureExtractor::new(&source.train_spec)?;
-        let facts = DatasetFacts::of(&source, Domain::Tabular)?;
         Ok(TabularLearner {
-            core: LearnerCore::new(source, config, facts, slot, "table learner"),
+            core: LearnerCore::new(source, config, slot, Domain::Tabular, "table learner")?,
             extractor,
             train: None,
             partial: false,
@@ -134,7 +137,7 @@ impl TabularLearner {
     }
 
     fn set_single(&mut self, test: Vec<f32>, model: MemberModel, tensors: Vec<(String, tch::Tensor)>) {
-        let members = vec![Member { weight: 1.0, divisor: 1.0, model }];
+        let members = vec![Member::single(model)];
         self.current = Some((test, members, tensors));
     }
 
@@ -295,7 +298,7 @@ impl TabularLearner {
         let each = started.elapsed().as_secs_f64() / candidates.len() as f64;
         for c in candidates {
             self.core.slot.board().tried(&c.name, Some(c.score), each);
-            self.core.say().plain(&format!("{}: validation NAUC {} (out-of-fold), {}", c.name, super::score_text(c.score), super::seconds_text(each)));
+            self.core.say().plain(&format!("{}: validation NAUC {} (out-of-fold), {}", c.name, score_text(c.score), seconds_text(each)));
             self.pool.push(c);
         }
         let gain = self.select_ensemble();
@@ -413,8 +416,8 @@ impl Learner for TabularLearner {
     fn predict(&mut self, _remaining: Duration, cancel: &CancelToken) -> Result<Option<PredictionMatrix>> {
         let rows = self.test_features(cancel)?.rows;
         let Some((p, members, tensors)) = &self.current else { return Ok(None) };
-        let bundle = self.core.facts.bundle("auto-tabular", members.clone(), tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect());
-        self.core.slot.publish(bundle, &self.current_used)?;
+        let tensors = tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
+        self.core.publish("auto-tabular", members.clone(), tensors, &self.current_used)?;
         PredictionMatrix::new(rows, self.core.facts.output_dim, p.clone()).map(Some)
     }
 }

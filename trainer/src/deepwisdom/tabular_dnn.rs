@@ -5,11 +5,13 @@
 //! fc(500) → 3 × fc(500) → linear C (bias). Softmax for single-label, sigmoid (summed
 //! sigmoid cross-entropy in training) for multi-label. L2 1e-3 (Keras) = weight decay 2e-3.
 
+use scoring::rng::SplitMix64;
+use scoring::scaler::Scaler;
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
-use super::{Scaler, SplitMix64};
+use super::scores::probabilities;
 use crate::error::Result;
 
 const WIDTH: i64 = 500;
@@ -148,7 +150,7 @@ pub fn predict(net: &TabularDnn, spec: &DnnSpec, x: &[f32], rows: usize, device:
             .view([(end - start) as i64, spec.dim as i64])
             .to_device(device);
         let logits = tch::no_grad(|| net.forward_t(&xt, false));
-        out.extend(super::probabilities(&logits, spec.multilabel)?);
+        out.extend(probabilities(&logits, spec.multilabel)?);
     }
     Ok(out)
 }

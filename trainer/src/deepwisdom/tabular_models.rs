@@ -4,10 +4,11 @@
 //! loops run on every core through rayon with results gathered in a fixed order.
 
 use rayon::prelude::*;
+use scoring::rng::SplitMix64;
+use scoring::scaler::Scaler;
 use serde::{Deserialize, Serialize};
 
 use super::gbdt::activate;
-use super::{Scaler, SplitMix64};
 
 /// A member model of the tabular ensemble that is neither a GBDT nor a DNN.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -28,9 +29,6 @@ impl TabularModel {
         }
     }
 }
-
-/// Rows per parallel chunk: fixed, so sums are gathered in the same order on any machine.
-const CHUNK: usize = 2048;
 
 // ---------------------------------------------------------------- linear model
 
@@ -71,53 +69,35 @@ fn logits(w: &[f64], row: &[f32], dim: usize, k: usize) -> Vec<f64> {
 
 /// Mean log-loss + `l2`/2·‖W‖² (biases free) and its gradient, summed chunk by chunk.
 fn loss_grad(w: &[f64], x: &[f32], y: &[f32], rows: usize, dim: usize, k: usize, multilabel: bool, l2: f64) -> (f64, Vec<f64>) {
-    let parts: Vec<(f64, Vec<f64>)> = (0..rows)
-        .collect::<Vec<_>>()
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut g = vec![0f64; w.len()];
-            let mut loss = 0f64;
-            // Per-row buffers reused across the chunk (the fit calls this hundreds of times).
-            let (mut z, mut d) = (vec![0f64; k], vec![0f64; k]);
-            for &i in chunk {
-                let row = &x[i * dim..(i + 1) * dim];
-                for (c, zc) in z.iter_mut().enumerate() {
-                    let wc = &w[c * (dim + 1)..(c + 1) * (dim + 1)];
-                    *zc = wc[dim] + row.iter().zip(wc).map(|(x, w)| f64::from(*x) * w).sum::<f64>();
-                }
-                let t = &y[i * k..(i + 1) * k];
-                if multilabel {
-                    for c in 0..k {
-                        let p = 1.0 / (1.0 + (-z[c]).exp());
-                        let yc = f64::from(t[c]);
-                        loss += z[c].max(0.0) - z[c] * yc + (-z[c].abs()).exp().ln_1p();
-                        d[c] = p - yc;
-                    }
-                } else {
-                    let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                    let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
-                    let total: f64 = t.iter().map(|v| f64::from(*v)).sum::<f64>().max(1e-12);
-                    for c in 0..k {
-                        let yc = f64::from(t[c]) / total;
-                        loss -= yc * (z[c] - lse);
-                        d[c] = (z[c] - lse).exp() - yc;
-                    }
-                }
-                for c in 0..k {
-                    if d[c] == 0.0 {
-                        continue;
-                    }
-                    let gc = &mut g[c * (dim + 1)..(c + 1) * (dim + 1)];
-                    for (gj, xj) in gc.iter_mut().zip(row) {
-                        *gj += d[c] * f64::from(*xj);
-                    }
-                    gc[dim] += d[c];
-                }
+    let row = |i: usize| &x[i * dim..(i + 1) * dim];
+    let logits = |i: usize, z: &mut [f64]| {
+        for (c, zc) in z.iter_mut().enumerate() {
+            let wc = &w[c * (dim + 1)..(c + 1) * (dim + 1)];
+            *zc = wc[dim] + row(i).iter().zip(wc).map(|(x, w)| f64::from(*x) * w).sum::<f64>();
+        }
+    };
+    let targets = |i: usize, out: &mut [f64]| {
+        out.iter_mut().zip(&y[i * k..(i + 1) * k]).for_each(|(o, v)| *o = f64::from(*v));
+        if !multilabel {
+            // A single-label row's weights sum to one (soft labels allowed).
+            let total = out.iter().sum::<f64>().max(1e-12);
+            out.iter_mut().for_each(|o| *o /= total);
+        }
+    };
+    let spread = |i: usize, d: &[f64], g: &mut [f64]| {
+        for c in 0..k {
+            if d[c] == 0.0 {
+                continue;
             }
-            (loss, g)
-        })
-        .collect::<Vec<_>>();
-    let (mut loss, mut g) = super::lbfgs::mean_of_parts(parts, w.len(), rows);
+            let gc = &mut g[c * (dim + 1)..(c + 1) * (dim + 1)];
+            for (gj, xj) in gc.iter_mut().zip(row(i)) {
+                *gj += d[c] * f64::from(*xj);
+            }
+            gc[dim] += d[c];
+        }
+    };
+    let idx: Vec<usize> = (0..rows).collect();
+    let (mut loss, mut g) = super::lbfgs::cross_entropy(&idx, w.len(), k, multilabel, logits, targets, spread);
     for c in 0..k {
         for j in 0..dim {
             let idx = c * (dim + 1) + j;

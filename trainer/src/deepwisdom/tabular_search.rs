@@ -5,15 +5,16 @@
 //! A candidate's test scores are the mean of its fold models (k-fold bagging); forests and
 //! k-NN are fitted once on every row and use out-of-bag / leave-one-out scores as their OOF.
 
+use scoring::rng::SplitMix64;
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use super::ensemble::validation_nauc;
 use super::gbdt::{activate, GbdtParams, GbdtTrainer};
+use super::members::{Member, MemberModel};
+use super::resnet::snapshot;
 use super::tabular_dnn::DnnTrainer;
 use super::tabular_models::{fit_forest, fit_linear_path, ForestParams, KnnModel, TabularModel};
-use super::{snapshot, SplitMix64};
-use super::{Member, MemberModel};
 use crate::error::Result;
 use crate::learner::CancelToken;
 
@@ -231,7 +232,7 @@ pub fn forest(d: &Data, name: &str, p: &ForestParams) -> Candidate {
     let oof: Vec<f32> = d.plan.eval.iter().flat_map(|&i| oob[i * k..(i + 1) * k].iter().copied()).collect();
     let test = f.predict(d.test, d.test_rows);
     let score = d.score(&oof);
-    let members = vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::Tabular(TabularModel::Forest(f)) }];
+    let members = vec![Member::single(MemberModel::Tabular(TabularModel::Forest(f)))];
     Candidate { name: name.to_string(), oof, test, members, tensors: Vec::new(), score }
 }
 
@@ -253,7 +254,7 @@ pub fn knn(d: &Data) -> Candidate {
     let model = KnnModel { k: best, ..model };
     let test = model.predict(d.test, d.test_rows, None);
     let score = d.score(&oof);
-    let members = vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::Tabular(TabularModel::Knn(model)) }];
+    let members = vec![Member::single(MemberModel::Tabular(TabularModel::Knn(model)))];
     Candidate { name: format!("knn k={best}"), oof, test, members, tensors: Vec::new(), score }
 }
 

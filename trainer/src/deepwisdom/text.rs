@@ -10,16 +10,18 @@ use std::time::{Duration, Instant};
 
 use formats::dataset::{DatasetReader, Subset, SubsetExamples};
 use formats::inspect::Domain;
+use scoring::rng::SplitMix64;
 use tch::nn;
 use tch::Tensor;
 
+use super::bookkeeping::LearnerCore;
+use super::config::{score_text, AutoConfig};
 use super::ensemble::{blend, validation_nauc};
+use super::members::{Member, MemberModel};
+use super::slot::BundleSlot;
 use super::text_features::Analyzer;
 use super::text_linear::LinearSearch;
 use super::text_models::{TextNet, TextNetSpec, TfidfModel, TfidfSpec};
-use super::{score_text, AutoConfig, BundleSlot, DatasetFacts, Say, SplitMix64};
-use super::{Member, MemberModel};
-use super::bookkeeping::LearnerCore;
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -51,7 +53,7 @@ use nets::Mode;
 #[path = "text_search.rs"]
 mod search;
 
-pub use super::text_data::{document_tokens, is_chinese, load_fasttext, predict_member, read_subset, Documents};
+pub use super::text_data::{document_tokens, is_chinese, load_fasttext, read_subset, Documents};
 use super::text_data::read_documents;
 
 // ---------------------------------------------------------------------------------------
@@ -155,20 +157,20 @@ pub struct TextLearner {
 
 impl TextLearner {
     pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot) -> Result<Self> {
-        let facts = DatasetFacts::of(&source, Domain::Text)?;
-        let vocabulary = &source.train_spec.channel_to_index_map;
+        let core = LearnerCore::new(source, config, slot, Domain::Text, "text learner")?;
+        let (config, vocabulary) = (&core.config, &core.source.train_spec.channel_to_index_map);
         let vocab_size = vocabulary.iter().map(|(_, i)| (*i).max(0) as usize + 1).max().unwrap_or(0);
         let zh = is_chinese(vocabulary);
         // Embeddings are read in the constructor, whose time is not charged (spec §0, §7.1).
         let pretrained = match &config.embeddings {
             Some(file) => {
                 let t = load_fasttext(file, vocabulary, vocab_size, config.seed)?;
-                Say::new("text learner", &config).plain(&format!("{} fastText vectors of {} dimensions from {}", t.size()[0], t.size()[1], file.display()));
+                core.say().plain(&format!("{} fastText vectors of {} dimensions from {}", t.size()[0], t.size()[1], file.display()));
                 Some(t)
             }
             None => None,
         };
-        let announced = usize::try_from(source.train_spec.sample_count).unwrap_or(0);
+        let announced = usize::try_from(core.source.train_spec.sample_count).unwrap_or(0);
         let rng = SplitMix64(config.seed ^ 0x7E47);
         let mut words = Vec::new();
         if zh {
@@ -180,7 +182,7 @@ impl TextLearner {
             }
         }
         Ok(TextLearner {
-            core: LearnerCore::new(source, config, facts, slot, "text learner"),
+            core,
             vocab_size,
             zh,
             pretrained,
@@ -674,7 +676,7 @@ impl Learner for TextLearner {
         }
         let p = self.published.as_ref().expect("set above");
         let tensors = p.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
-        self.core.slot.publish(self.core.facts.bundle("auto-text", p.members.clone(), tensors), &p.used)?;
+        self.core.publish("auto-text", p.members.clone(), tensors, &p.used)?;
         let out = PredictionMatrix::new(self.test.len(), k, p.scores.clone())?;
         self.predict_secs = t0.elapsed().as_secs_f64();
         Ok(Some(out))

@@ -1,6 +1,6 @@
 //! Stored text documents (AUTODL_FORMAT.md §5.4) as the text pipeline reads them: token
-//! indices, label rows, the language test of spec DEEPWISDOM.md §5.1, fastText vectors (§5.3
-//! mode b) and bundle-member prediction.
+//! indices, label rows, the language test of spec DEEPWISDOM.md §5.1, and fastText vectors (§5.3
+//! mode b).
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -8,14 +8,11 @@ use std::path::Path;
 
 use formats::dataset::{DatasetReader, Subset, SubsetExamples};
 use formats::example::Frames;
-use tch::{Device, Tensor};
+use scoring::rng::SplitMix64;
+use tch::Tensor;
 
-use super::text_models::{load_text_net, predict_net, predict_tfidf_bundle};
-use super::SplitMix64;
-use super::MemberModel;
 use crate::error::{Error, Result};
 use crate::learner::CancelToken;
-
 
 /// Token indices of one stored document (AUTODL_FORMAT.md §5.4: one 1×1 frame per token,
 /// the float value of its vocabulary index; the SPARSE branch keeps them as channel indices).
@@ -70,22 +67,6 @@ pub fn read_documents(stream: &mut SubsetExamples, limit: usize, vocab_size: usi
 pub fn read_subset(dir: &Path, subset: Subset, vocab_size: usize, classes: usize, cancel: &CancelToken) -> Result<Documents> {
     let reader = DatasetReader::open(dir)?;
     read_documents(&mut reader.examples(subset)?, usize::MAX, vocab_size, classes, cancel)
-}
-
-/// Scores of one bundle member on the documents of `dataset` (called by the bundle).
-pub fn predict_member(model: &MemberModel, dataset: &Path, subset: Subset, tensors: &HashMap<String, Tensor>, device: Device, cancel: &CancelToken) -> Result<(usize, Vec<f32>)> {
-    match model {
-        MemberModel::TextTfidf(spec) => {
-            let d = read_subset(dataset, subset, spec.vocab_size, spec.classes, cancel)?;
-            Ok((d.docs.len(), predict_tfidf_bundle(spec, tensors, &d.docs)?))
-        }
-        MemberModel::TextNet(spec) => {
-            let d = read_subset(dataset, subset, spec.vocab_size, spec.classes, cancel)?;
-            let (_vs, net) = load_text_net(spec, tensors, device)?;
-            Ok((d.docs.len(), predict_net(&net, spec, &d.docs, device)?))
-        }
-        _ => Err(Error::Config("not a text model".into())),
-    }
 }
 
 /// Chinese when > 95 % of the first 100 vocabulary tokens are single characters (spec §5.1);

@@ -1,11 +1,11 @@
 //! The tuned linear model of the text pipeline (issue 24, on top of spec DEEPWISDOM.md §5.2):
 //! a search over feature analyzers (text_features.rs) and L2 strengths, scored by 3-fold
 //! cross-validation on small sets or by the validation split on large ones.
+use scoring::rng::SplitMix64;
 
 use super::ensemble::validation_nauc;
 use super::text_features::Analyzer;
 use super::text_models::{TfidfModel, TfidfSpec};
-use super::SplitMix64;
 
 /// At most this many labelled documents: L2 strength by 3-fold cross-validation; above, by
 /// the validation split.

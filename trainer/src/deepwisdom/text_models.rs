@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, OptimizerConfig, RNN};
 use tch::{Device, Kind, Tensor};
 
 pub use super::text_features::{clean, MAX_SEQUENCE};
+use super::scores::probabilities;
 use super::text_features::{all_keys, is_single_unit, Analyzer, MAX_NGRAM_FEATURES};
 use crate::error::{Error, Result};
 
@@ -155,8 +155,6 @@ pub const DEFAULT_L2: f32 = 1e-5;
 
 /// Iteration cap of the L-BFGS fit (sklearn's lbfgs needs ~30–100 on the issue-24 corpora).
 pub const MAX_LBFGS_ITER: usize = 200;
-/// Rows per parallel chunk of the loss: fixed, so sums are gathered in the same order.
-const LOSS_CHUNK: usize = 2048;
 
 impl TfidfModel {
     /// Logistic regression (softmax; one sigmoid per class when multi-label) on the TF-IDF
@@ -234,44 +232,31 @@ fn predict_tfidf(spec: &TfidfSpec, w: &[f32], b: &[f32], docs: &[Vec<u32>]) -> V
 /// arg-max class.
 fn sparse_loss_grad(w: &[f64], rows: &[SparseRow], labels: &[f32], idx: &[usize], k: usize, multilabel: bool, l2: f64) -> (f64, Vec<f64>) {
     let fk = w.len() - k;
-    let parts: Vec<(f64, Vec<f64>)> = idx
-        .par_chunks(LOSS_CHUNK)
-        .map(|chunk| {
-            let mut g = vec![0f64; w.len()];
-            let mut loss = 0f64;
-            let (mut z, mut d) = (vec![0f64; k], vec![0f64; k]);
-            for &i in chunk {
-                z.copy_from_slice(&w[fk..]);
-                for &(j, x) in &rows[i] {
-                    let wr = &w[j as usize * k..(j as usize + 1) * k];
-                    z.iter_mut().zip(wr).for_each(|(zc, wc)| *zc += f64::from(x) * wc);
-                }
-                let y = &labels[i * k..(i + 1) * k];
-                if multilabel {
-                    for c in 0..k {
-                        let yc = f64::from(u8::from(y[c] > 0.0));
-                        loss += z[c].max(0.0) - z[c] * yc + (-z[c].abs()).exp().ln_1p();
-                        d[c] = 1.0 / (1.0 + (-z[c]).exp()) - yc;
-                    }
-                } else {
-                    let t = argmax(y);
-                    let m = z.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                    let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
-                    loss += lse - z[t];
-                    for c in 0..k {
-                        d[c] = (z[c] - lse).exp() - f64::from(u8::from(c == t));
-                    }
-                }
-                for &(j, x) in &rows[i] {
-                    let gr = &mut g[j as usize * k..(j as usize + 1) * k];
-                    gr.iter_mut().zip(&d).for_each(|(gc, dc)| *gc += f64::from(x) * dc);
-                }
-                g[fk..].iter_mut().zip(&d).for_each(|(gc, dc)| *gc += dc);
-            }
-            (loss, g)
-        })
-        .collect::<Vec<_>>();
-    let (mut loss, mut g) = super::lbfgs::mean_of_parts(parts, w.len(), idx.len());
+    let logits = |i: usize, z: &mut [f64]| {
+        z.copy_from_slice(&w[fk..]);
+        for &(j, x) in &rows[i] {
+            let wr = &w[j as usize * k..(j as usize + 1) * k];
+            z.iter_mut().zip(wr).for_each(|(zc, wc)| *zc += f64::from(x) * wc);
+        }
+    };
+    let targets = |i: usize, out: &mut [f64]| {
+        let y = &labels[i * k..(i + 1) * k];
+        if multilabel {
+            out.iter_mut().zip(y).for_each(|(o, v)| *o = f64::from(u8::from(*v > 0.0)));
+        } else {
+            // The first class of highest label value alone.
+            let t = argmax(y);
+            out.iter_mut().enumerate().for_each(|(c, o)| *o = f64::from(u8::from(c == t)));
+        }
+    };
+    let spread = |i: usize, d: &[f64], g: &mut [f64]| {
+        for &(j, x) in &rows[i] {
+            let gr = &mut g[j as usize * k..(j as usize + 1) * k];
+            gr.iter_mut().zip(d).for_each(|(gc, dc)| *gc += f64::from(x) * dc);
+        }
+        g[fk..].iter_mut().zip(d).for_each(|(gc, dc)| *gc += dc);
+    };
+    let (mut loss, mut g) = super::lbfgs::cross_entropy(idx, w.len(), k, multilabel, logits, targets, spread);
     for (gj, wj) in g[..fk].iter_mut().zip(&w[..fk]) {
         loss += 0.5 * l2 * wj * wj;
         *gj += l2 * wj;
@@ -461,7 +446,7 @@ pub fn predict_net(net: &TextNet, spec: &TextNetSpec, docs: &[Vec<u32>], device:
             let len = EVAL_BATCH.min(n - start);
             let x = ids.narrow(0, start, len).to_device(device);
             let logits = tch::no_grad(|| net.forward_t(&x, false));
-            out.extend(super::probabilities(&logits, spec.multilabel)?);
+            out.extend(probabilities(&logits, spec.multilabel)?);
         }
     }
     Ok(out)

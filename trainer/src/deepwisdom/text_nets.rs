@@ -8,9 +8,9 @@ use tch::nn;
 use tch::Tensor;
 
 use super::{NetRun, Scored, TextLearner, CPU_CNN_FILTERS, CPU_EMBED_DIM, CPU_GRU_UNITS, CPU_MAX_SEQUENCE, STEPS_PER_CALL};
-use super::MemberModel;
 use crate::deepwisdom::ensemble::validation_nauc;
-use crate::deepwisdom::snapshot;
+use crate::deepwisdom::members::MemberModel;
+use crate::deepwisdom::resnet::snapshot;
 use crate::deepwisdom::text_models::{frequent_tokens, loss, optimizer, predict_net, TextArch, TextNet, TextNetSpec, MAX_SEQUENCE};
 use crate::error::Result;
 use crate::learner::CancelToken;

@@ -5,7 +5,8 @@
 use std::time::Instant;
 
 use super::{KeyCache, Scored, TextLearner};
-use super::MemberModel;
+use crate::deepwisdom::config::score_text;
+use crate::deepwisdom::members::MemberModel;
 use crate::deepwisdom::text_features::{all_keys, Analyzer};
 use crate::deepwisdom::text_linear::{evaluate, CV_MAX_DOCUMENTS};
 use crate::deepwisdom::text_models::{TfidfModel, TfidfSpec};
@@ -55,7 +56,7 @@ impl TextLearner {
         let how = if labels.len() / self.classes().max(1) <= CV_MAX_DOCUMENTS { "3-fold CV" } else { "validation" };
         let name = format!("TF-IDF linear model ({}, L2 {l2:e})", analyzer.label());
         self.core.slot.board().tried(&name, Some(result.rank_score), t0.elapsed().as_secs_f64());
-        self.core.log(&format!("{name}: {how} NAUC {:.4}, validation NAUC {}", result.rank_score, super::super::score_text(val)));
+        self.core.log(&format!("{name}: {how} NAUC {:.4}, validation NAUC {}", result.rank_score, score_text(val)));
         let cv = labels.len() / self.classes().max(1) <= CV_MAX_DOCUMENTS && !self.val.docs.is_empty();
         if best_before.is_none() && cv {
             // The first step re-measures the first prediction's configuration by CV; from here
@@ -92,7 +93,7 @@ impl TextLearner {
         let (start_val, start_left) = self.round_start;
         let round_secs = (start_left - left).max(0.0);
         if self.net_rounds < super::MAX_NET_ROUNDS && best - start_val >= ROUND_MIN_GAIN && left > 1.5 * round_secs + self.predict_secs + 1.0 {
-            self.core.say().plain(&format!("another round of networks: the last one raised the validation NAUC from {} to {best:.4}", super::super::score_text(start_val)));
+            self.core.say().plain(&format!("another round of networks: the last one raised the validation NAUC from {} to {best:.4}", score_text(start_val)));
             self.net_rounds += 1;
             self.round_start = (best, left);
             return false;

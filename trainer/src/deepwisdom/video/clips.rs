@@ -8,7 +8,7 @@ use formats::metadata::DataSpec;
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
 
-use crate::deepwisdom::data_cache::{decode_capped, pooled_features, ImagePrep, SCAN};
+use crate::deepwisdom::data_cache::{decode_capped, pooled_features, DecodedSet, ImagePrep, SCAN};
 use crate::error::{Error, Result};
 use crate::learner::CancelToken;
 
@@ -41,23 +41,14 @@ impl ClipPrep {
     pub fn clip_len(&self) -> usize {
         self.frame.example_len() * self.frames
     }
-}
 
-/// Decoded clips of one subset, `rows × C × L × H × W` on the CPU, plus label vectors.
-pub struct ClipSet {
-    pub rows: usize,
-    pub clips: Vec<f32>,
-    pub labels: Vec<f32>,
-    /// Records left out because of the memory cap.
-    pub skipped: usize,
-}
-
-impl ClipSet {
-    pub fn tensor(&self, prep: &ClipPrep) -> Tensor {
-        let f = &prep.frame;
-        Tensor::from_slice(&self.clips).view([self.rows as i64, f.channels as i64, prep.frames as i64, f.height as i64, f.width as i64])
+    /// One cached clip's dimensions, `C × L × H × W`.
+    pub fn dims(&self) -> [i64; 4] {
+        let f = &self.frame;
+        [f.channels as i64, self.frames as i64, f.height as i64, f.width as i64]
     }
 }
+
 
 /// Resamples `N × C × T × H × W` clips to `frames` frames by bicubic interpolation along
 /// time (spec §3: interpolation, not frame picking); the end frames are kept exactly.
@@ -122,8 +113,9 @@ fn decode_clip(record: &ExampleRecord, spec: &DataSpec, prep: &ClipPrep) -> Resu
     Ok(Vec::<f32>::try_from(clip.contiguous().view(-1))?)
 }
 
-/// Reads, decodes (clips in parallel) and caches the clips of `subset`, keeping at most
-/// `memory_cap` bytes; the rest are counted in [`ClipSet::skipped`].
+/// Reads, decodes (clips in parallel) and caches the clips of `subset` (`rows × C × L × H × W`
+/// values on the CPU), keeping at most `memory_cap` bytes; the rest are counted in
+/// [`DecodedSet::skipped`].
 pub fn load_clips(
     dir: &Path,
     subset: Subset,
@@ -132,11 +124,10 @@ pub fn load_clips(
     output_dim: usize,
     memory_cap: usize,
     cancel: &CancelToken,
-) -> Result<ClipSet> {
+) -> Result<DecodedSet> {
     const CHUNK: usize = 64;
     let capacity = (memory_cap / (prep.clip_len() * std::mem::size_of::<f32>()).max(1)).max(1);
-    let d = decode_capped(dir, subset, output_dim, capacity, CHUNK, cancel, |r| decode_clip(r, spec, prep))?;
-    Ok(ClipSet { rows: d.rows, clips: d.values, labels: d.labels, skipped: d.skipped })
+    decode_capped(dir, subset, output_dim, capacity, CHUNK, cancel, |r| decode_clip(r, spec, prep))
 }
 
 /// Median frame count of the first [`SCAN`] train clips (spec §3: T of the scan).

@@ -5,18 +5,21 @@ use std::time::{Duration, Instant};
 
 use formats::dataset::Subset;
 use formats::inspect::Domain;
+use scoring::rng::SplitMix64;
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
+use super::members::{mc3_name, ridge_name, score_loss};
+use crate::data::DatasetSource;
+use crate::deepwisdom::bookkeeping::{budget_secs, EpochClock, LearnerCore};
+use crate::deepwisdom::config::{score_text, AutoConfig};
 use crate::deepwisdom::data_cache::{gather, scan, validation_split, ImagePrep};
 use crate::deepwisdom::ensemble::validation_nauc;
 use crate::deepwisdom::fast::RidgeModel;
 use crate::deepwisdom::mc3::{self, Mc3};
-use crate::deepwisdom::{snapshot, AutoConfig, BundleSlot, DatasetFacts, SplitMix64};
-use super::members::{mc3_name, ridge_name, score_loss};
-use crate::deepwisdom::{Member, MemberModel};
-use crate::deepwisdom::bookkeeping::{EpochClock, LearnerCore};
-use crate::data::DatasetSource;
+use crate::deepwisdom::members::{Member, MemberModel, ModelBundle};
+use crate::deepwisdom::resnet::snapshot;
+use crate::deepwisdom::slot::BundleSlot;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
 
@@ -78,10 +81,10 @@ pub struct VideoLearner {
 
 impl VideoLearner {
     pub fn new(source: DatasetSource, config: AutoConfig, slot: BundleSlot) -> Result<Self> {
-        let facts = DatasetFacts::of(&source, Domain::Video)?;
-        let rng = SplitMix64(config.seed ^ 0x71DE0);
+        let core = LearnerCore::new(source, config, slot, Domain::Video, "video learner")?;
+        let rng = SplitMix64(core.config.seed ^ 0x71DE0);
         Ok(VideoLearner {
-            core: LearnerCore::new(source, config, facts, slot, "video learner"),
+            core,
             plan: None,
             data: None,
             fast: None,
@@ -98,7 +101,7 @@ impl VideoLearner {
 
     /// Seconds left of the whole run.
     fn left(&self) -> f64 {
-        crate::deepwisdom::budget_secs(self.clock.budget) - self.started.map_or(0.0, |s| s.elapsed().as_secs_f64())
+        budget_secs(self.clock.budget) - self.started.map_or(0.0, |s| s.elapsed().as_secs_f64())
     }
 
     /// Scan of the first clips: frame size, value range, median length, label kind (§2.1.1, §3).
@@ -136,11 +139,11 @@ impl VideoLearner {
         let f = &prep.frame;
         let shape = |n: usize| [n as i64, f.channels as i64, prep.frames as i64, f.height as i64, f.width as i64];
         let device = self.core.config.device;
-        let train_x = Tensor::from_slice(&gather(&train.clips, len, &tr)).view(shape(tr.len())).to_device(device);
+        let train_x = Tensor::from_slice(&gather(&train.values, len, &tr)).view(shape(tr.len())).to_device(device);
         let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
-        let val_x = Tensor::from_slice(&gather(&train.clips, len, &va)).view(shape(va.len()));
+        let val_x = Tensor::from_slice(&gather(&train.values, len, &va)).view(shape(va.len()));
         let val_y = gather(&train.labels, k, &va);
-        let test_x = test.tensor(prep);
+        let test_x = test.tensor(&prep.dims());
         self.core.log(&format!(
             "{} train / {} validation / {} test clips (median length {}) cached as {}×{}×{}×{} (C×L×H×W, {:?} frames), {}, {:.2} s",
             tr.len(),
@@ -176,7 +179,7 @@ impl VideoLearner {
         let name = ridge_name(d.prep.sampling);
         let measured = (!d.val_y.is_empty()).then_some(val);
         self.core.slot.board().tried(&name, measured, t0.elapsed().as_secs_f64());
-        self.core.say().plain(&format!("{name}: validation NAUC {}", measured.map_or("not measured".into(), crate::deepwisdom::score_text)));
+        self.core.say().plain(&format!("{name}: validation NAUC {}", measured.map_or("not measured".into(), score_text)));
         self.core.log(&format!("{dim} features, {:.2} s", t0.elapsed().as_secs_f64()));
         Ok((model, val, test))
     }
@@ -444,10 +447,10 @@ impl VideoLearner {
 
     /// The MC3 ensemble's current test scores and bundle, whether or not they beat the fast
     /// model (`None` before the first validated epoch): for inspection and tests.
-    pub fn network_prediction(&self) -> Option<(PredictionMatrix, crate::deepwisdom::ModelBundle)> {
+    pub fn network_prediction(&self) -> Option<(PredictionMatrix, ModelBundle)> {
         let o = self.net_output()?;
         let rows = self.data.as_ref()?.test_x.size()[0] as usize;
-        let members = vec![Member { weight: 1.0, divisor: 1.0, model: MemberModel::VideoNets(o.member) }];
+        let members = vec![Member::single(MemberModel::VideoNets(o.member))];
         let bundle = self.core.facts.bundle("auto-video", members, o.tensors);
         PredictionMatrix::new(rows, self.core.facts.output_dim, o.test).ok().map(|p| (p, bundle))
     }
@@ -513,13 +516,10 @@ impl Learner for VideoLearner {
             let spent = started.elapsed().as_secs_f64();
             // Break rules as for images (spec §2.3), with a hard stop before the deadline.
             let near_end = left < 1.5 * (self.clock.last_test_secs + 2.0 * self.clock.epoch_secs);
-            let rule3 = spent > self.clock.min_call_time && improved_here && best > self.clock.best_at_last_break * 1.001;
-            if rule3 {
-                self.clock.min_call_time = (self.clock.min_call_time + self.clock.seconds(2.0)).min(self.clock.seconds(90.0));
-            }
+            let rule3 = self.clock.improved_enough(spent, improved_here, best);
             let epochs = self.models.last().map_or(0, |m| m.epochs);
             if epochs <= 2 || best > 0.997 || rule3 || near_end {
-                self.clock.best_at_last_break = self.clock.best_at_last_break.max(best);
+                self.clock.note_break(best);
                 self.maybe_switch()?;
                 return Ok(near_end || (best > 0.997 && self.settled));
             }
@@ -543,8 +543,7 @@ impl Learner for VideoLearner {
         };
         let now = used.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(" + ");
         self.core.note_published(&now, String::new);
-        let members = vec![Member { weight: 1.0, divisor: 1.0, model: member }];
-        self.core.slot.publish(self.core.facts.bundle("auto-video", members, tensors), &used)?;
+        self.core.publish("auto-video", vec![Member::single(member)], tensors, &used)?;
         self.clock.last_test_secs = t0.elapsed().as_secs_f64();
         PredictionMatrix::new(rows, k, scores).map(Some)
     }

@@ -2,10 +2,7 @@
 //! predictions, as `predict` replays them.
 
 use std::collections::HashMap;
-use std::path::Path;
 
-use formats::dataset::Subset;
-use formats::metadata::DataSpec;
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, ModuleT};
 use tch::{Device, Tensor};
@@ -13,9 +10,8 @@ use tch::{Device, Tensor};
 use crate::deepwisdom::fast::RidgeModel;
 use crate::deepwisdom::mc3::Mc3;
 use crate::deepwisdom::resnet::load_prefixed;
-use crate::deepwisdom::MemberModel;
-use crate::error::{Error, Result};
-use crate::learner::CancelToken;
+use crate::deepwisdom::scores::probabilities;
+use crate::error::Result;
 
 use super::clips::*;
 
@@ -73,7 +69,7 @@ pub fn predict_clips(net: &dyn ModuleT, clips: &Tensor, frames: usize, multilabe
         let len = EVAL_BATCH.min(n - start);
         let x = resample_time(&clips.narrow(0, start, len), frames).to_device(device);
         let logits = tch::no_grad(|| net.forward_t(&x, false));
-        out.extend(crate::deepwisdom::probabilities(&logits, multilabel)?);
+        out.extend(probabilities(&logits, multilabel)?);
     }
     Ok(out)
 }
@@ -122,32 +118,6 @@ impl VideoNets {
         let refs: Vec<&[f32]> = groups.iter().map(|o| o.as_slice()).collect();
         Ok(mean_of(&refs))
     }
-}
-
-/// Scores of a bundle's video member on the records of `subset` (bundle `predict`).
-pub fn predict_member(
-    model: &MemberModel,
-    dataset: &Path,
-    subset: Subset,
-    input_spec: &DataSpec,
-    tensors: &HashMap<String, Tensor>,
-    output_dim: usize,
-    device: Device,
-    cancel: &CancelToken,
-) -> Result<(usize, Vec<f32>)> {
-    let prep = match model {
-        MemberModel::VideoRidge(m) => &m.prep,
-        MemberModel::VideoNets(m) => &m.prep,
-        _ => return Err(Error::Config("not a video member".into())),
-    };
-    let set = load_clips(dataset, subset, input_spec, prep, output_dim, usize::MAX, cancel)?;
-    let clips = set.tensor(prep);
-    let scores = match model {
-        MemberModel::VideoRidge(m) => m.predict(&clips)?,
-        MemberModel::VideoNets(m) => m.predict(&clips, tensors, device)?,
-        _ => unreachable!("checked above"),
-    };
-    Ok((set.rows, scores))
 }
 
 /// The fast model's name for users.

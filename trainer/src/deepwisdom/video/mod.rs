@@ -11,6 +11,6 @@ mod clips;
 mod learner;
 mod members;
 
-pub use clips::{ClipPrep, ClipSet, Sampling, clip_features, decode_indices, load_clips, resample_time};
+pub use clips::{ClipPrep, Sampling, clip_features, decode_indices, load_clips, resample_time};
 pub use learner::{BATCH, CPU_MAX_SIDE, CPU_WIDTH_DIVISOR, FAST_FRAMES, FRAME_COUNTS, STEPS_PER_EPOCH, VideoLearner, WEIGHTS_FILE};
-pub use members::{EVAL_BATCH, Mc3Group, VideoNets, VideoRidge, predict_clips, predict_member};
+pub use members::{EVAL_BATCH, Mc3Group, VideoNets, VideoRidge, predict_clips};
