@@ -3,7 +3,8 @@
 each other"). A module is a source file; `use crate::a::b`, `super::x` and `self::x` paths (in
 `use` lines and inline, e.g. `crate::a::f(`) are resolved to the file that defines the longest
 matching module path. A parent's `mod child;` declaration is not an import; a child's test
-module (`mod tests { use super::*; }`) is part of its file. Pairs where one module is the
+module (`mod tests { use super::*; }`) is part of its file; a file named by `#[path]` is the
+module its declaration names. Pairs where one module is the
 other's parent are listed apart (a parent re-exporting a child that uses the parent's items).
 Exit status 1 when a pair of unrelated modules import each other."""
 import os
@@ -37,7 +38,20 @@ def modules(src):
             elif len(rel) >= 1 and rel[0] == "bin":
                 continue
             out[tuple(rel)] = os.path.join(dirpath, f)
+    # `#[path = "x.rs"] mod name;` makes x.rs the child `name` of the declaring file (the path
+    # is relative to the declaring file's folder), not the module its own file name suggests
+    by_file = {os.path.realpath(f): m for m, f in out.items()}
+    for here, path in list(out.items()):
+        text = open(path, encoding="utf-8").read()
+        for target, name in PATH_ATTR.findall(text):
+            real = os.path.realpath(os.path.join(os.path.dirname(path), target))
+            if real in by_file and by_file[real] in out:
+                out.pop(by_file[real])
+                out[here + (name,)] = real
     return out
+
+
+PATH_ATTR = re.compile(r'#\[path\s*=\s*"([^"]+)"\]\s*(?:pub(?:\([a-z]+\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*;')
 
 
 REEXPORT = re.compile(r"\bpub(?:\([a-z]+\))?\s+use\s+(self::|crate::)?((?:[A-Za-z_][A-Za-z0-9_]*::)*)(?:\{([^;]*)\}|([A-Za-z_][A-Za-z0-9_]*))(?:\s+as\s+([A-Za-z_][A-Za-z0-9_]*))?;")

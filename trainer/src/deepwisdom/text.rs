@@ -21,7 +21,7 @@ use super::members::{Member, MemberModel};
 use super::slot::BundleSlot;
 use super::text_features::Analyzer;
 use super::text_linear::LinearSearch;
-use super::text_models::{TextNet, TextNetSpec, TfidfModel, TfidfSpec};
+use super::text_models::{NetMode, TextNet, TextNetSpec, TfidfModel, TfidfSpec};
 use crate::data::DatasetSource;
 use crate::error::{Error, Result};
 use crate::learner::{CancelToken, Learner, PredictionMatrix};
@@ -49,7 +49,6 @@ pub const CV_LINEAR_WEIGHT_FLOOR: f64 = 0.5;
 
 #[path = "text_nets.rs"]
 mod nets;
-use nets::Mode;
 #[path = "text_search.rs"]
 mod search;
 
@@ -86,7 +85,7 @@ struct Scored {
 }
 
 struct NetRun {
-    mode: Mode,
+    mode: NetMode,
     /// Its name for users: the mode, and the round after the first.
     name: String,
     spec: TextNetSpec,
@@ -135,9 +134,9 @@ pub struct TextLearner {
     /// The linear candidate was ranked by cross-validation over every labelled document.
     linear_cv: bool,
     linear_rows: usize,
-    modes: Vec<Mode>,
+    modes: Vec<NetMode>,
     run: Option<NetRun>,
-    finished: Vec<(Mode, Scored)>,
+    finished: Vec<(NetMode, Scored)>,
     published: Option<Published>,
     rng: SplitMix64,
     /// Vocabulary strings by token id (Chinese character sets: jieba words are rebuilt).
@@ -405,12 +404,12 @@ impl TextLearner {
         // spec §5.3: EN with imbalance 2 and multi-label use mode (a) only; ZH (b) then (a).
         let fasttext = self.pretrained.is_some() && !self.multilabel && (self.zh || self.imbalance != 2);
         self.modes = match (fasttext, self.zh) {
-            (true, true) => vec![Mode::CnnFastText, Mode::CnnLearned],
-            (true, false) => vec![Mode::CnnLearned, Mode::CnnFastText],
-            (false, _) => vec![Mode::CnnLearned],
+            (true, true) => vec![NetMode::CnnFastText, NetMode::CnnLearned],
+            (true, false) => vec![NetMode::CnnLearned, NetMode::CnnFastText],
+            (false, _) => vec![NetMode::CnnLearned],
         };
         if !self.multilabel {
-            self.modes.push(Mode::Gru);
+            self.modes.push(NetMode::Gru);
         }
         self.core.log(&format!(
             "{} train / {} validation / {} test documents read ({} announced), vocabulary {}, {}, {}, imbalance {}, mean length {:.0}",
@@ -476,7 +475,7 @@ impl TextLearner {
             candidates.push(vec![(1.0, l)]);
         }
         let nets = self.network_results();
-        let cnns: Vec<&Scored> = nets.iter().filter(|(m, _)| *m != Mode::Gru).map(|(_, s)| *s).collect();
+        let cnns: Vec<&Scored> = nets.iter().filter(|(m, _)| *m != NetMode::Gru).map(|(_, s)| *s).collect();
         for (_, s) in &nets {
             candidates.push(vec![(1.0, *s)]);
         }
@@ -506,7 +505,7 @@ impl TextLearner {
             }
         }
         let first_stage = cnns.iter().map(|s| s.val).chain(linear.map(|l| l.val)).fold(f64::NEG_INFINITY, f64::max);
-        if let Some((_, gru)) = nets.iter().find(|(m, _)| *m == Mode::Gru) {
+        if let Some((_, gru)) = nets.iter().find(|(m, _)| *m == NetMode::Gru) {
             if gru.val >= 0.97 * first_stage && !cnns.is_empty() {
                 let mut all = cnns.clone();
                 all.push(gru);

@@ -307,6 +307,28 @@ pub enum TextArch {
     Gru,
 }
 
+/// Which network stage runs (spec §5.3 feature modes, then §5.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NetMode {
+    /// TextCNN, random trainable embedding.
+    CnnLearned,
+    /// TextCNN, frozen fastText vectors.
+    CnnFastText,
+    /// Stage-2 GRU (single-label only).
+    Gru,
+}
+
+impl NetMode {
+    /// The network's name for users.
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            NetMode::CnnLearned => "TextCNN, learned embedding",
+            NetMode::CnnFastText => "TextCNN, fastText vectors",
+            NetMode::Gru => "GRU",
+        }
+    }
+}
+
 /// What a bundle stores about a text network (weights under `prefix`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TextNetSpec {

@@ -11,38 +11,16 @@ use super::{NetRun, Scored, TextLearner, CPU_CNN_FILTERS, CPU_EMBED_DIM, CPU_GRU
 use crate::deepwisdom::ensemble::validation_nauc;
 use crate::deepwisdom::members::MemberModel;
 use crate::deepwisdom::resnet::snapshot;
-use crate::deepwisdom::text_models::{frequent_tokens, loss, optimizer, predict_net, TextArch, TextNet, TextNetSpec, MAX_SEQUENCE};
+use crate::deepwisdom::text_models::{frequent_tokens, loss, optimizer, predict_net, NetMode, TextArch, TextNet, TextNetSpec, MAX_SEQUENCE};
 use crate::error::Result;
 use crate::learner::CancelToken;
 
-/// Which network stage runs (spec §5.3 feature modes, then §5.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Mode {
-    /// TextCNN, random trainable embedding.
-    CnnLearned,
-    /// TextCNN, frozen fastText vectors.
-    CnnFastText,
-    /// Stage-2 GRU (single-label only).
-    Gru,
-}
-
-impl Mode {
-    /// The network's name for users.
-    pub(super) fn label(self) -> &'static str {
-        match self {
-            Mode::CnnLearned => "TextCNN, learned embedding",
-            Mode::CnnFastText => "TextCNN, fastText vectors",
-            Mode::Gru => "GRU",
-        }
-    }
-}
-
 impl TextLearner {
-    pub(super) fn build_run(&mut self, mode: Mode) -> Result<()> {
+    pub(super) fn build_run(&mut self, mode: NetMode) -> Result<()> {
         let cpu = self.core.on_cpu();
         let k = self.classes();
-        let fasttext = mode == Mode::CnnFastText;
-        let arch = if mode == Mode::Gru { TextArch::Gru } else { TextArch::TextCnn };
+        let fasttext = mode == NetMode::CnnFastText;
+        let arch = if mode == NetMode::Gru { TextArch::Gru } else { TextArch::TextCnn };
         // spec §5.3 vocabulary (30 000; 20 000 is for punctuation-heavy text, not measurable
         // on token ids) and length; §5.4: tokens seen ≥ 3 times, 95th-percentile length.
         let (kept, max_len) = if arch == TextArch::Gru {
@@ -74,9 +52,9 @@ impl TextLearner {
             (TextArch::Gru, false) => 128,
         };
         let base = match mode {
-            Mode::CnnLearned => "cnn_a",
-            Mode::CnnFastText => "cnn_b",
-            Mode::Gru => "gru",
+            NetMode::CnnLearned => "cnn_a",
+            NetMode::CnnFastText => "cnn_b",
+            NetMode::Gru => "gru",
         };
         // Later rounds (after the convergence check) train the same stages with other seeds.
         let round = self.finished.len() / self.modes.len().max(1);
@@ -285,8 +263,8 @@ impl TextLearner {
     }
 
     /// The network results so far (finished modes and the running one's best).
-    pub(super) fn network_results(&self) -> Vec<(Mode, &Scored)> {
-        let mut out: Vec<(Mode, &Scored)> = self.finished.iter().map(|(m, s)| (*m, s)).collect();
+    pub(super) fn network_results(&self) -> Vec<(NetMode, &Scored)> {
+        let mut out: Vec<(NetMode, &Scored)> = self.finished.iter().map(|(m, s)| (*m, s)).collect();
         if let Some(run) = &self.run {
             if let Some(b) = &run.best {
                 out.push((run.mode, b));
