@@ -6,7 +6,7 @@ matching module path. A parent's `mod child;` declaration is not an import; a ch
 module (`mod tests { use super::*; }`) is part of its file; a file named by `#[path]` is the
 module its declaration names. Pairs where one module is the
 other's parent are listed apart (a parent re-exporting a child that uses the parent's items).
-Exit status 1 when a pair of unrelated modules import each other."""
+Exit status 1 when any pair imports each other, parent/child pairs included."""
 import os
 import re
 import sys
@@ -143,7 +143,7 @@ def main():
     for row in bad:
         print("MUTUAL:", row)
     print(f"{len(bad)} pair(s) of unrelated modules import each other; {len(parental)} parent/child pair(s)")
-    return 1 if bad else 0
+    return 1 if bad or parental else 0
 
 
 if __name__ == "__main__":
