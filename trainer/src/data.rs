@@ -44,6 +44,7 @@ pub enum InputKind {
 
 impl InputKind {
     pub fn infer(spec: &DataSpec) -> Result<InputKind> {
+        // Every learner reads one matrix per frame: refuse any other metadata before inferring.
         single_matrix(spec)?;
         Ok(match infer_domain(spec) {
             Domain::Tabular => InputKind::Tabular,
