@@ -91,9 +91,8 @@ pub(crate) struct Prepared {
     pub prof: crate::profile::TableProfile,
     /// A label-set id per usable row (the split key, also the writing pass's labels).
     pub keys: converters_common::split::CompactKeys,
-    pub is_test: Vec<bool>,
-    pub n_test: usize,
-    pub n_train: usize,
+    /// The subset of every usable row (its warning already moved to `warnings`).
+    pub split: SplitAssignment,
     /// Data rows left out (in row order).
     pub bad: Vec<u64>,
     pub missing_values: u64,
@@ -122,12 +121,12 @@ pub(crate) fn prepare(input: &Path, opts: &TabularOptions, report: &mut SkipRepo
     let keys = prof.labels.compact_keys()?;
     let single_target = matches!(prof.labels, RowLabels::Single(_));
     prof.labels = RowLabels::Single(Vec::new());
-    let SplitAssignment { is_test, n_test, n_train, warning } = assign(&keys, &opts.split)?;
-    warnings.extend(warning);
+    let mut split = assign(&keys, &opts.split)?;
+    warnings.extend(split.warning.take());
 
     let bad: Vec<u64> = prof.bad_rows.iter().map(|(r, _)| *r).collect();
     let missing_values: u64 = prof.missing.iter().sum();
-    let fill = fill_values(&table, &prof.roles, &prof.missing, &bad, &is_test, opts.missing)?;
+    let fill = fill_values(&table, &prof.roles, &prof.missing, &bad, &split.is_test, opts.missing)?;
     if missing_values > 0 {
         let per_column: Vec<String> = prof
             .missing
@@ -160,7 +159,7 @@ pub(crate) fn prepare(input: &Path, opts: &TabularOptions, report: &mut SkipRepo
             input.display()
         ));
     }
-    Ok(Prepared { table, prof, keys, is_test, n_test, n_train, bad, missing_values, fill, encoder, sparse, warnings })
+    Ok(Prepared { table, prof, keys, split, bad, missing_values, fill, encoder, sparse, warnings })
 }
 
 impl Prepared {
@@ -185,7 +184,8 @@ pub fn convert_table(
     report: &mut SkipReport,
 ) -> Result<TabularSummary> {
     let p = prepare(input, opts, report)?;
-    let Prepared { ref table, ref prof, ref keys, ref is_test, n_test, n_train, ref bad, ref encoder, sparse, .. } = p;
+    let Prepared { ref table, ref prof, ref keys, ref split, ref bad, ref encoder, sparse, .. } = p;
+    let SplitAssignment { ref is_test, n_test, n_train, .. } = *split;
     let features = encoder.width();
     let output_dim = prof.class_names.len();
     let spec = tabular_spec(features, output_dim, sparse, &prof.class_names, n_train);

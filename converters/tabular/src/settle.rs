@@ -196,7 +196,7 @@ fn settle_file(input: &Path, opts: &TabularOptions, report: &mut SkipReport) -> 
     let p = prepare(input, opts, report)?;
     // Keys of the usable rows in row order, with their subset and labels.
     let (mut test_keys, mut train_keys) = (Vec::new(), Vec::new());
-    let mut labels: HashMap<u64, Vec<(u32, f32)>> = HashMap::with_capacity(p.is_test.len());
+    let mut labels: HashMap<u64, Vec<(u32, f32)>> = HashMap::with_capacity(p.split.is_test.len());
     let mut next_bad = p.bad.iter().peekable();
     let mut k = 0usize;
     for row in 0..p.prof.total_rows {
@@ -205,7 +205,7 @@ fn settle_file(input: &Path, opts: &TabularOptions, report: &mut SkipReport) -> 
             continue;
         }
         labels.insert(row, p.keys.label_set(k).iter().map(|&c| (c, 1.0)).collect());
-        if p.is_test[k] { test_keys.push(row) } else { train_keys.push(row) }
+        if p.split.is_test[k] { test_keys.push(row) } else { train_keys.push(row) }
         k += 1;
     }
     let planned = |keys: Vec<u64>| -> Vec<PlannedRecord> {

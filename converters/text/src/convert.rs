@@ -101,9 +101,8 @@ pub fn convert_text(
 /// ([`crate::settle`]) both start here.
 pub(crate) struct PreparedCorpus {
     pub scan: crate::corpus::Scan,
-    pub is_test: Vec<bool>,
-    pub n_test: usize,
-    pub n_train: usize,
+    /// The subset of every usable document (its warning already moved to `warnings`).
+    pub split: SplitAssignment,
     /// `usable[s]` for stream position `s`.
     pub usable: Vec<bool>,
     pub kind: TokenizerKind,
@@ -157,8 +156,8 @@ pub(crate) fn prepare_corpus(corpus: &Corpus, opts: &TextOptions, report: &mut S
         keys.push(d.forced, &d.labels.key())?;
     }
     let mut warnings = scan.warnings.clone();
-    let SplitAssignment { is_test, n_test, n_train, warning } = assign(&keys, &opts.split)?;
-    warnings.extend(warning);
+    let mut split = assign(&keys, &opts.split)?;
+    warnings.extend(split.warning.take());
     drop(keys);
 
     let chinese = matches!(corpus.declared_language().as_deref(), Some("ZH" | "CH"))
@@ -182,7 +181,7 @@ pub(crate) fn prepare_corpus(corpus: &Corpus, opts: &TextOptions, report: &mut S
     let usable = usable_marks(&scan.stream_index);
     let train_docs = {
         let usable = usable.clone();
-        let is_test = is_test.clone();
+        let is_test = split.is_test.clone();
         let mut k = 0usize;
         corpus.stream()?.enumerate().filter_map(move |(s, doc)| {
             if !usable.get(s).copied().unwrap_or(false) {
@@ -206,7 +205,7 @@ pub(crate) fn prepare_corpus(corpus: &Corpus, opts: &TextOptions, report: &mut S
     };
     let tokenizer = train_fallible(kind, vocab_limit, train_docs)?;
 
-    Ok(PreparedCorpus { scan, is_test, n_test, n_train, usable, kind, tokenizer, warnings })
+    Ok(PreparedCorpus { scan, split, usable, kind, tokenizer, warnings })
 }
 
 /// Converts an opened corpus (open it first to learn its [`Corpus::suggested_name`]).
@@ -217,7 +216,8 @@ pub fn convert_corpus(
     report: &mut SkipReport,
 ) -> Result<TextSummary> {
     let prepared = prepare_corpus(corpus, opts, report)?;
-    let PreparedCorpus { ref scan, ref is_test, n_test, n_train, ref usable, kind, ref tokenizer, .. } = prepared;
+    let PreparedCorpus { ref scan, ref split, ref usable, kind, ref tokenizer, .. } = prepared;
+    let SplitAssignment { ref is_test, n_test, n_train, .. } = *split;
     let n = scan.docs.len();
     let mut warnings = prepared.warnings.clone();
     let spec = text_spec(&tokenizer.vocab, scan.output_dim, scan.class_names.as_deref(), n_train);

@@ -42,7 +42,7 @@ impl WholeInputDomain for Text {
         opts.check()?;
         let corpus = Corpus::open(input, &opts.columns, report)?;
         let p = prepare_corpus(&corpus, opts, report)?;
-        let PreparedCorpus { scan, is_test, .. } = &p;
+        let PreparedCorpus { scan, split, .. } = &p;
         // Keys of the usable documents in stream order, with their subset, labels and source
         // (named from the listing: no document is read again).
         let (mut test_keys, mut train_keys) = (Vec::new(), Vec::new());
@@ -53,7 +53,7 @@ impl WholeInputDomain for Text {
                 _ => PathBuf::new(),
             };
             facts.insert(s as u64, (scan.docs[k].labels.pairs.clone(), document_source(&corpus, s, &path)));
-            if is_test[k] { test_keys.push(s as u64) } else { train_keys.push(s as u64) }
+            if split.is_test[k] { test_keys.push(s as u64) } else { train_keys.push(s as u64) }
         }
         let seeded = PreparedCorpus::seeded(&corpus, opts);
         let order = |stream: u64, keys: Vec<u64>| -> converters_common::Result<Vec<u64>> {
