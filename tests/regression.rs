@@ -92,7 +92,7 @@ fn autonlp_nan_solution_value_skips_the_document() {
     autonlp(&root, r#"{"class_num": 2}"#, &"NaN 0\n0 1\n1 0\n0 1\n1 0\n0 1\n1 0\n0 1\n1 0\n0 1\n");
     let (result, report) = convert_text(&root);
     let summary = result.unwrap();
-    assert_eq!(summary.n_train, 9);
+    assert_eq!(summary.facts.n_train, 9);
     let e = &report.entries()[0];
     assert!(e.path.ends_with("train.data") && e.line == Some(1) && e.reason.contains("no label"), "{e}");
 }
@@ -124,7 +124,7 @@ fn first_solution_row_is_skipped(d: &Path, first: &str, reason: &str) -> convert
         sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
     }
     let (summary, sink, report) = convert_automl_files(d, [&train, &sol, "1 1\n2 1\n3 1\n", "1 0\n0 1\n1 0\n"]);
-    assert_eq!(summary.n_train, 9);
+    assert_eq!(summary.facts.n_train, 9);
     let e = &report.entries()[0];
     assert!(e.path.ends_with("t_train.solution") && e.line == Some(1) && e.reason.contains(reason), "{e}");
     sink
@@ -178,7 +178,7 @@ fn automl_one_ragged_dense_row_keeps_the_file_dense() {
         sol.push_str(if i % 2 == 0 { "1 0\n" } else { "0 1\n" });
     }
     let (summary, _, report) = convert_automl_files(d, [&train, &sol, "1 0 1\n2 0 2\n", "1 0\n0 1\n"]);
-    assert_eq!((summary.features, summary.n_train, summary.n_test), (3, 9, 2));
+    assert_eq!((summary.features, summary.facts.n_train, summary.facts.n_test), (3, 9, 2));
     assert_eq!(report.entries()[0].line, Some(6));
     assert_eq!(report.len(), 1);
     assert!(report.entries()[0].reason.contains("ragged row"), "{}", report.entries()[0]);

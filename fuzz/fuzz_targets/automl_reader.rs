@@ -17,12 +17,12 @@ fuzz_target!(|data: &[u8]| {
     let mut sink = MemorySink::default();
     let mut report = SkipReport::default();
     if let Ok(summary) = convert_automl(&layout, &TabularOptions::default(), &mut sink, &mut report) {
-        assert_eq!(sink.test.len(), summary.n_test);
-        assert_eq!(sink.train.len(), summary.n_train);
-        assert!(summary.output_dim >= 1);
+        assert_eq!(sink.test.len(), summary.facts.n_test);
+        assert_eq!(sink.train.len(), summary.facts.n_train);
+        assert!(summary.facts.output_dim >= 1);
         for ex in sink.train.iter().chain(&sink.test) {
             assert!(ex.label_score.iter().all(|s| s.is_finite()), "label scores must be finite");
-            assert!(ex.label_index.iter().all(|&i| i >= 0 && (i as usize) < summary.output_dim));
+            assert!(ex.label_index.iter().all(|&i| i >= 0 && (i as usize) < summary.facts.output_dim));
         }
     }
 });

@@ -17,9 +17,9 @@ fuzz_target!(|data: &[u8]| {
     };
     let mut sink = MemorySink::default();
     if let Ok(summary) = convert_corpus(&corpus, &opts, &mut sink, &mut report) {
-        assert_eq!(sink.test.len(), summary.n_test);
-        assert_eq!(sink.train.len(), summary.n_train);
-        assert!(summary.output_dim >= 1 && summary.output_dim <= converters_text::corpus::MAX_CLASSES);
+        assert_eq!(sink.test.len(), summary.facts.n_test);
+        assert_eq!(sink.train.len(), summary.facts.n_train);
+        assert!(summary.facts.output_dim >= 1 && summary.facts.output_dim <= converters_text::corpus::MAX_CLASSES);
         for ex in &sink.train {
             assert!(ex.label_score.iter().all(|s| s.is_finite()), "label scores must be finite");
         }

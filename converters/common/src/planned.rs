@@ -17,6 +17,34 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::order::SeededOrder;
 use crate::policy::SkipReport;
+use crate::recipe::Recipe;
+
+/// What a finished whole-input conversion (table, corpus) reports beside its domain's own
+/// counts: what is needed to finish and name the dataset the same way for every such domain.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConversionFacts {
+    pub n_train: usize,
+    pub n_test: usize,
+    pub output_dim: usize,
+    /// Metadata for both subsets (the writer fills `sample_count`).
+    pub spec: DataSpec,
+    /// Class names in index order, when the input names its classes.
+    pub class_names: Option<Vec<String>>,
+    /// The dataset name the input suggests (AutoML / AutoNLP basename).
+    pub suggested_name: Option<String>,
+    /// How new inputs are encoded like these (`None` for a layout without one: AutoML).
+    pub recipe: Option<Recipe>,
+    /// The source of every test record in record order (`<name>_test_sources.txt`).
+    pub test_sources: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl ConversionFacts {
+    /// The class names, empty when the input names none.
+    pub fn class_names(&self) -> &[String] {
+        self.class_names.as_deref().unwrap_or_default()
+    }
+}
 
 /// One record as the settle pass fixed it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

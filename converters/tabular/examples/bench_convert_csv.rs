@@ -31,7 +31,7 @@ fn main() {
         let mut job = DatasetJob::start(t, 0)?;
         let mut report = SkipReport::new(ErrorPolicy::default());
         let s = converters_tabular::convert(&input, &opts, &mut job, &mut report)?;
-        let written = job.finish(s.spec, Some(&s.class_names), &report)?;
+        let written = job.finish(s.facts.spec, s.facts.class_names.as_deref(), &report)?;
         Ok((s.rows_read, written.summary.record_bytes))
     })();
     match result {

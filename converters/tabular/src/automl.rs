@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use converters_common::split::{split_with_fallback, SplitKey};
 use converters_common::{ItemError, SkipReport, Subset};
 
-use crate::convert::{SparseChoice, TabularOptions, TabularSummary};
+use crate::convert::{class_names_if_any, SparseChoice, TabularOptions, TabularSummary};
+use converters_common::planned::ConversionFacts;
 use crate::spec::tabular_spec;
 use crate::encode::{frames, MissingPolicy};
 use crate::error::{Result, TabularError};
@@ -467,20 +468,22 @@ pub fn convert_automl(
     }
     let rows_read = p.parts.iter().map(|p| p.3.len() as u64).sum();
     Ok(TabularSummary {
+        facts: ConversionFacts {
+            n_train,
+            n_test,
+            output_dim: p.output_dim,
+            spec,
+            class_names: class_names_if_any(&p.class_names),
+            suggested_name: Some(layout.basename.clone()),
+            recipe: None,
+            test_sources: Vec::new(),
+            warnings: p.warnings,
+        },
         rows_read,
-        n_train,
-        n_test,
         features: width,
-        output_dim: p.output_dim,
         sparse: p.sparse,
         missing_values: p.missing_values,
-        warnings: p.warnings,
-        spec,
-        class_names: p.class_names,
         feature_names: p.feature_names,
-        suggested_name: Some(layout.basename.clone()),
         header_note: None,
-        recipe: None,
-        test_sources: Vec::new(),
     })
 }

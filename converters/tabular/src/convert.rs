@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use converters_common::order::SeededOrder;
+use converters_common::planned::ConversionFacts;
 use converters_common::split::{assign, SplitAssignment};
 use converters_common::{SkipReport, SplitOptions, Subset};
-use formats::metadata::DataSpec;
 
 use crate::encode::{frames, MissingPolicy, RowEncoder};
 use crate::error::{Result, TabularError};
@@ -58,29 +58,18 @@ impl TabularOptions {
 /// What a conversion did, for the summary line and the tests.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TabularSummary {
+    /// Counts, metadata, class names (`label_to_index_map`, `<name>_label.name`), recipe and
+    /// test sources (each test record's 1-based data row; none for AutoML).
+    pub facts: ConversionFacts,
     pub rows_read: u64,
-    pub n_train: usize,
-    pub n_test: usize,
     pub features: usize,
-    pub output_dim: usize,
     pub sparse: bool,
     /// Missing feature values replaced (or kept as NaN) per `--missing`.
     pub missing_values: u64,
-    pub warnings: Vec<String>,
-    /// Metadata for both subsets (the writer fills `sample_count`).
-    pub spec: DataSpec,
-    /// Class names in index order (`label_to_index_map`, `<name>_label.name`); may be empty.
-    pub class_names: Vec<String>,
     /// Feature names in feature order (`<name>_feat.name`).
     pub feature_names: Vec<String>,
-    /// Name suggested by the input (AutoML basename).
-    pub suggested_name: Option<String>,
     /// CSV: the header decision as one line for the user (`None` for Parquet/Arrow/AutoML).
     pub header_note: Option<String>,
-    /// How new rows are encoded like these (`None` for the AutoML layout).
-    pub recipe: Option<TabularRecipe>,
-    /// The 1-based data row of every test record, in record order (empty for AutoML).
-    pub test_sources: Vec<String>,
 }
 
 /// The whole-table pass of a conversion: profile, split, missing-value fills, encoder. The
@@ -220,22 +209,29 @@ pub fn convert_table(
     }
 
     Ok(TabularSummary {
+        facts: ConversionFacts {
+            n_train,
+            n_test,
+            output_dim,
+            spec,
+            class_names: class_names_if_any(&prof.class_names),
+            suggested_name: None,
+            recipe: Some(p.recipe().to_recipe()?),
+            test_sources,
+            warnings: p.warnings.clone(),
+        },
         rows_read: prof.total_rows,
-        n_train,
-        n_test,
         features,
-        output_dim,
         sparse,
         missing_values: p.missing_values,
-        warnings: p.warnings.clone(),
-        spec,
         feature_names: prof.feature_names(&table.columns),
-        class_names: prof.class_names.clone(),
-        suggested_name: None,
         header_note: table.header.as_ref().map(|h| h.line(input)),
-        recipe: Some(p.recipe()),
-        test_sources,
     })
+}
+
+/// A table's class names for the metadata: `None` when the labels name no class.
+pub(crate) fn class_names_if_any(names: &[String]) -> Option<Vec<String>> {
+    (!names.is_empty()).then(|| names.to_vec())
 }
 
 /// Seeded-order streams of the test and train records ([`SeededOrder::new`]).

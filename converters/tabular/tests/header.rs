@@ -81,7 +81,7 @@ fn a_headerless_table_keeps_every_row() {
     assert_eq!(sink.test.len() + sink.train.len(), 1000);
     assert_eq!(s.rows_read, 1000);
     assert_eq!(s.feature_names, (0..6).map(|i| format!("c{i}")).collect::<Vec<_>>());
-    assert_eq!(s.class_names, vec!["M", "R"]);
+    assert_eq!(s.facts.class_names(), vec!["M", "R"]);
     let note = s.header_note.unwrap();
     assert!(note.contains("no header line detected") && note.contains("--header yes"), "{note}");
     // the same file with the choice forced, and with the target named
@@ -118,7 +118,7 @@ fn an_all_text_table_states_its_choice() {
     // the user's override keeps the first row as data
     let (all, s) = run(&csv, &opts(&[], HeaderMode::No)).unwrap();
     assert_eq!(all.test.len() + all.train.len(), 31);
-    assert_eq!(s.class_names, vec!["answer", "no", "yes"]);
+    assert_eq!(s.facts.class_names(), vec!["answer", "no", "yes"]);
     // the same body without its names: the first row's values recur below it, so it is data
     let bare = dir.path().join("bare.csv");
     std::fs::write(&bare, &body).unwrap();
@@ -169,6 +169,6 @@ fn shared_iris_rows_without_a_header() {
     std::fs::write(&csv, text).unwrap();
     let (sink, s) = run(&csv, &opts(&[], HeaderMode::Auto)).unwrap();
     assert_eq!(sink.test.len() + sink.train.len(), rows);
-    assert_eq!(s.output_dim, 3);
+    assert_eq!(s.facts.output_dim, 3);
     assert!(s.header_note.unwrap().contains("no header line"));
 }

@@ -47,22 +47,22 @@ fn all(sink: &MemorySink) -> Vec<&AutoDlExample> {
 fn mixed_csv_numeric_categorical_missing() {
     let (sink, s, report) = run(&fixture("mixed.csv"), &opts(&["species"]));
     assert!(report.is_empty(), "{:?}", report.entries());
-    assert_eq!(s.class_names, vec!["setosa", "versicolor", "virginica"]);
-    assert_eq!(s.output_dim, 3);
+    assert_eq!(s.facts.class_names(), vec!["setosa", "versicolor", "virginica"]);
+    assert_eq!(s.facts.output_dim, 3);
     // height, weight, colour=blue/green/red, size=L/M/S/XL
     assert_eq!(
         s.feature_names,
         vec!["height", "weight", "colour=blue", "colour=green", "colour=red", "size=L", "size=M", "size=S", "size=XL"]
     );
-    assert_eq!(s.spec.matrix_spec[0].col_count, 9);
-    assert_eq!(s.spec.matrix_spec[0].row_count, 1);
-    assert_eq!(s.spec.matrix_spec[0].format, Format::Dense);
-    assert_eq!(s.spec.label_to_index_map.len(), 3);
+    assert_eq!(s.facts.spec.matrix_spec[0].col_count, 9);
+    assert_eq!(s.facts.spec.matrix_spec[0].row_count, 1);
+    assert_eq!(s.facts.spec.matrix_spec[0].format, Format::Dense);
+    assert_eq!(s.facts.spec.label_to_index_map.len(), 3);
     // 6 heights, 5 weights, 4 colours missing (see the fixture script)
     assert_eq!(s.missing_values, 15);
-    assert!(s.warnings.iter().any(|w| w.contains("15 missing values")), "{:?}", s.warnings);
+    assert!(s.facts.warnings.iter().any(|w| w.contains("15 missing values")), "{:?}", s.facts.warnings);
     // stratified: 20 rows per class, 4 of each in test
-    assert_eq!((s.n_train, s.n_test), (48, 12));
+    assert_eq!((s.facts.n_train, s.facts.n_test), (48, 12));
     assert_eq!((sink.train.len(), sink.test.len()), (48, 12));
     for c in 0..3 {
         assert_eq!(sink.test.iter().filter(|e| e.label_index == vec![c]).count(), 4);
@@ -136,8 +136,8 @@ fn tsv_detected_gives_the_same_records() {
 #[test]
 fn binary_target_two_classes_semicolon_detected() {
     let (sink, s, _) = run(&fixture("binary_semicolon.csv"), &opts(&["y"]));
-    assert_eq!(s.class_names, vec!["0", "1"]);
-    assert_eq!(s.output_dim, 2);
+    assert_eq!(s.facts.class_names(), vec!["0", "1"]);
+    assert_eq!(s.facts.output_dim, 2);
     assert_eq!(s.features, 2);
     assert_eq!(sink.train.len() + sink.test.len(), 40);
 }
@@ -145,13 +145,13 @@ fn binary_target_two_classes_semicolon_detected() {
 #[test]
 fn default_target_is_last_column() {
     let (_, s, _) = run(&fixture("binary_semicolon.csv"), &opts(&[]));
-    assert_eq!(s.class_names, vec!["0", "1"]);
+    assert_eq!(s.facts.class_names(), vec!["0", "1"]);
 }
 
 #[test]
 fn multilabel_targets() {
     let (sink, s, _) = run(&fixture("multilabel.csv"), &opts(&["is_a", "is_b", "is_c"]));
-    assert_eq!(s.class_names, vec!["is_a", "is_b", "is_c"]);
+    assert_eq!(s.facts.class_names(), vec!["is_a", "is_b", "is_c"]);
     assert_eq!(s.features, 3);
     let text = std::fs::read_to_string(fixture("multilabel.csv")).unwrap();
     let mut expected: Vec<Vec<i64>> = text
@@ -172,7 +172,7 @@ fn multilabel_targets() {
 fn sparse_auto_for_mostly_zero_tables() {
     let (sink, s, _) = run(&fixture("mostly_zero.csv"), &opts(&["label"]));
     assert!(s.sparse);
-    assert_eq!(s.spec.matrix_spec[0].format, Format::Sparse);
+    assert_eq!(s.facts.spec.matrix_spec[0].format, Format::Sparse);
     for e in all(&sink) {
         match &e.frames {
             Frames::Sparse(frames) => {
@@ -255,7 +255,7 @@ fn typed_batch() -> arrow_array::RecordBatch {
 }
 
 fn check_typed(sink: &MemorySink, s: &TabularSummary) {
-    assert_eq!(s.class_names, vec!["cat", "dog"]);
+    assert_eq!(s.facts.class_names(), vec!["cat", "dog"]);
     assert_eq!(s.feature_names, vec!["f", "k", "flag", "cat=x", "cat=y"]);
     assert_eq!(s.missing_values, 1);
     let mut ks: Vec<f32> = all(sink).iter().map(|e| dense(e)[1]).collect();
@@ -340,10 +340,10 @@ fn iris_automl_holds_exactly_the_source_numbers() {
     let dir = data.join("raw/iris-AutoML");
     let (sink, s, report) = run_automl(&dir, &TabularOptions::default());
     assert!(report.is_empty());
-    assert_eq!(s.suggested_name.as_deref(), Some("iris"));
-    assert_eq!((s.n_train, s.n_test), (105, 45));
-    assert_eq!(s.output_dim, 3);
-    assert_eq!(s.class_names, vec!["setosa", "versicolor", "virginica"]);
+    assert_eq!(s.facts.suggested_name.as_deref(), Some("iris"));
+    assert_eq!((s.facts.n_train, s.facts.n_test), (105, 45));
+    assert_eq!(s.facts.output_dim, 3);
+    assert_eq!(s.facts.class_names(), vec!["setosa", "versicolor", "virginica"]);
     assert_eq!(s.feature_names, vec!["sepal_length", "sepal_width", "petal_length", "petal_width"]);
     assert!(!s.sparse);
     for (records, part) in [(&sink.train, "train"), (&sink.test, "test")] {
@@ -367,9 +367,9 @@ fn automl_sparse_with_valid_appended() {
     let (sink, s, report) = run_automl(&dir, &TabularOptions::default());
     assert!(report.is_empty(), "{:?}", report.entries());
     assert!(s.sparse);
-    assert_eq!((s.n_train, s.n_test), (30, 10));
+    assert_eq!((s.facts.n_train, s.facts.n_test), (30, 10));
     assert_eq!(s.features, 20);
-    assert_eq!(s.class_names, vec!["alpha", "beta", "gamma"]);
+    assert_eq!(s.facts.class_names(), vec!["alpha", "beta", "gamma"]);
     // first train row of the source: 1-based index:value → 0-based col
     let first = std::fs::read_to_string(dir.join("toy_train.data")).unwrap();
     let pairs: Vec<(i64, f32)> = first
@@ -395,8 +395,8 @@ fn automl_sparse_with_valid_appended() {
 fn automl_sparse_binary_single_column_solution() {
     let (sink, s, _) = run_automl(&fixture("automl_binary"), &TabularOptions::default());
     assert!(s.sparse);
-    assert_eq!(s.output_dim, 2);
-    assert_eq!((s.n_train, s.n_test), (20, 8));
+    assert_eq!(s.facts.output_dim, 2);
+    assert_eq!((s.facts.n_train, s.facts.n_test), (20, 8));
     // solution y → [1−y, y]: class 1 for odd rows, class 0 for even ones
     for (i, rec) in sink.train.iter().enumerate() {
         assert_eq!(rec.label_index, vec![(i % 2) as i64]);
@@ -485,13 +485,13 @@ fn iris_resplit_gives_a_stratified_test_subset_of_every_class() {
     let src = data.join("raw/iris-AutoML");
     // the layout's own test part holds virginica only: kept, with a warning
     let (_, kept, _) = run_automl(&src, &TabularOptions::default());
-    assert!(kept.warnings.iter().any(|w| w.contains("no example of 2 of the 3 classes") && w.contains("--resplit")), "{:?}", kept.warnings);
+    assert!(kept.facts.warnings.iter().any(|w| w.contains("no example of 2 of the 3 classes") && w.contains("--resplit")), "{:?}", kept.facts.warnings);
 
     let o = TabularOptions { split: SplitOptions { resplit: true, ..Default::default() }, ..Default::default() };
     let (sink, s, report) = run_automl(&src, &o);
     assert!(report.is_empty());
-    assert_eq!((s.n_train, s.n_test), (120, 30));
-    assert!(s.warnings.iter().all(|w| !w.contains("no example")), "{:?}", s.warnings);
+    assert_eq!((s.facts.n_train, s.facts.n_test), (120, 30));
+    assert!(s.facts.warnings.iter().all(|w| !w.contains("no example")), "{:?}", s.facts.warnings);
     let per_class = |records: &[AutoDlExample]| {
         let mut n = [0usize; 3];
         records.iter().for_each(|r| n[r.label_index[0] as usize] += 1);
@@ -535,7 +535,7 @@ fn rows_sorted_by_class_are_written_in_the_seeded_order() {
     let dir = tempfile::tempdir().unwrap();
     let csv = write_table(dir.path(), "sorted.csv", "x,y", (0..300).map(|r| format!("{r},{}", r / 100)));
     let (a, s, _) = run(&csv, &opts(&["y"]));
-    assert_eq!((s.n_train, s.n_test), (240, 60));
+    assert_eq!((s.facts.n_train, s.facts.n_test), (240, 60));
     // the file is grouped by class; the records are not, in either subset
     for records in [&a.train[..30], &a.test[..15]] {
         let classes: std::collections::HashSet<i64> = records.iter().map(|r| r.label_index[0]).collect();
@@ -564,16 +564,16 @@ fn a_continuous_looking_target_is_warned_about() {
     let rows = (0..178u32).map(|i| format!("{:.2},{},{},{}", 11.0 + (i % 37) as f64 * 0.1, i % 7, 1 + i % 3, 278 + 11 * (i % 121)));
     let path = write_table(tmp.path(), "wine.csv", "alcohol,colour,cultivar,proline", rows);
     let (_, s, _) = run(&path, &opts(&["proline"]));
-    assert_eq!(s.output_dim, 121);
-    let w = s.warnings.iter().find(|w| w.contains("looks continuous")).unwrap_or_else(|| panic!("{:?}", s.warnings));
+    assert_eq!(s.facts.output_dim, 121);
+    let w = s.facts.warnings.iter().find(|w| w.contains("looks continuous")).unwrap_or_else(|| panic!("{:?}", s.facts.warnings));
     assert!(w.contains("target column 'proline'") && w.contains("121 distinct numbers in 178 rows"), "{w}");
     assert!(w.contains("--bins K") && w.contains("--target"), "{w}");
     // fractional values, fewer than 20 of them but more than 10: still a quantity
     let (_, s, _) = run(&path, &opts(&["alcohol"]));
-    assert!(s.warnings.iter().any(|w| w.contains("'alcohol' looks continuous")), "{:?}", s.warnings);
+    assert!(s.facts.warnings.iter().any(|w| w.contains("'alcohol' looks continuous")), "{:?}", s.facts.warnings);
     for classes in ["cultivar", "colour"] {
         let (_, s, _) = run(&path, &opts(&[classes]));
-        assert!(s.warnings.iter().all(|w| !w.contains("looks continuous")), "{classes}: {:?}", s.warnings);
+        assert!(s.facts.warnings.iter().all(|w| !w.contains("looks continuous")), "{classes}: {:?}", s.facts.warnings);
     }
 }
 
@@ -588,13 +588,14 @@ fn bins_cut_a_numeric_target_into_ranges() {
     let mut o = opts(&["proline"]);
     o.columns.target_bins = Some(4);
     let (sink, s, _) = run(&path, &o);
-    assert_eq!(s.output_dim, 4);
-    assert_eq!(s.class_names.first().map(|n| n.starts_with("[278, ")), Some(true), "{:?}", s.class_names);
-    assert!(s.class_names.last().unwrap().ends_with(", 1598]"), "{:?}", s.class_names);
-    assert!(s.warnings.iter().all(|w| !w.contains("looks continuous")), "{:?}", s.warnings);
+    assert_eq!(s.facts.output_dim, 4);
+    assert_eq!(s.facts.class_names().first().map(|n| n.starts_with("[278, ")), Some(true), "{:?}", s.facts.class_names());
+    assert!(s.facts.class_names().last().unwrap().ends_with(", 1598]"), "{:?}", s.facts.class_names());
+    assert!(s.facts.warnings.iter().all(|w| !w.contains("looks continuous")), "{:?}", s.facts.warnings);
     // every row in the range its class names, and the classes of about equal size
     let bounds: Vec<(f64, f64)> = s
-        .class_names
+        .facts
+        .class_names()
         .iter()
         .map(|n| {
             let (a, b) = n.trim_matches(|c| "[])".contains(c)).split_once(", ").unwrap();

@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use converters_common::order::SeededOrder;
+use converters_common::planned::ConversionFacts;
 use converters_common::split::{assign, CompactKeys, SplitAssignment};
 use converters_common::{SkipReport, SplitOptions};
 use formats::example::Frames;
-use formats::metadata::DataSpec;
 
 use crate::corpus::{relative_name, Corpus, Layout, TableColumns};
 pub use crate::spec::text_spec;
@@ -60,28 +60,18 @@ impl TextOptions {
     }
 }
 
+/// What a conversion did, for the summary line and the tests.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TextSummary {
+    /// Counts, metadata, class names, recipe and test sources (each test record's path below
+    /// the input folder, or the 1-based row of a corpus file).
+    pub facts: ConversionFacts,
     pub documents: usize,
-    pub n_train: usize,
-    pub n_test: usize,
-    pub output_dim: usize,
     pub vocab_size: usize,
     pub tokenizer: String,
     /// Test tokens stored as `<unk>`.
     pub unknown_test_tokens: u64,
     pub truncated_documents: u64,
-    pub suggested_name: Option<String>,
-    pub warnings: Vec<String>,
-    /// Metadata for both subsets (the writer fills `sample_count`).
-    pub spec: DataSpec,
-    /// Class names in index order, when the input names its classes.
-    pub class_names: Option<Vec<String>>,
-    /// How new documents are tokenized like these.
-    pub recipe: Option<TextRecipe>,
-    /// The source of every test record in record order: the path below the input folder, or
-    /// the 1-based row of a corpus file.
-    pub test_sources: Vec<String>,
 }
 
 /// Converts a text corpus (folder or CSV/TSV/JSONL file).
@@ -286,20 +276,22 @@ pub fn convert_corpus(
         warnings.push(format!("{truncated} documents cut to --max-length tokens"));
     }
     Ok(TextSummary {
+        facts: ConversionFacts {
+            n_train,
+            n_test,
+            output_dim: scan.output_dim,
+            spec,
+            class_names: scan.class_names.clone(),
+            suggested_name: scan.suggested_name.clone(),
+            recipe: Some(prepared.recipe(opts)?.to_recipe()?),
+            test_sources,
+            warnings,
+        },
         documents: n,
-        n_train,
-        n_test,
-        output_dim: scan.output_dim,
         vocab_size: tokenizer.vocab.len(),
         tokenizer: kind.to_string(),
         unknown_test_tokens: unknown,
         truncated_documents: truncated,
-        suggested_name: scan.suggested_name.clone(),
-        warnings,
-        spec,
-        class_names: scan.class_names.clone(),
-        recipe: Some(prepared.recipe(opts)?),
-        test_sources,
     })
 }
 

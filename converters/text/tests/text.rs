@@ -38,7 +38,7 @@ fn tokens(ex: &AutoDlExample) -> Vec<usize> {
 
 /// The vocabulary as stored: keys unescaped once more (spec §5.4), in index order.
 fn vocab(s: &TextSummary) -> Vec<String> {
-    let map = &s.spec.channel_to_index_map;
+    let map = &s.facts.spec.channel_to_index_map;
     let mut v = vec![String::new(); map.len()];
     for (k, i) in map {
         v[*i as usize] = vocab_key_unescape(k);
@@ -47,10 +47,10 @@ fn vocab(s: &TextSummary) -> Vec<String> {
 }
 
 fn check_text_spec(s: &TextSummary) {
-    let m = &s.spec.matrix_spec[0];
+    let m = &s.facts.spec.matrix_spec[0];
     assert_eq!((m.row_count, m.col_count, m.num_channels, m.format), (1, 1, 1, Format::Dense));
-    assert_eq!(s.spec.sequence_size, -1);
-    assert_eq!(s.spec.output_dim as usize, s.output_dim);
+    assert_eq!(s.facts.spec.sequence_size, -1);
+    assert_eq!(s.facts.spec.output_dim as usize, s.facts.output_dim);
     let v = vocab(s);
     assert_eq!(&v[..2], &[PAD.to_string(), UNK.to_string()]);
 }
@@ -60,9 +60,9 @@ fn class_folders_words() {
     let (sink, s, report) = run(&fixture("classes"));
     assert!(report.is_empty(), "{:?}", report.entries());
     check_text_spec(&s);
-    assert_eq!(s.class_names.as_deref(), Some(&["neg".to_string(), "pos".to_string()][..]));
+    assert_eq!(s.facts.class_names.as_deref(), Some(&["neg".to_string(), "pos".to_string()][..]));
     assert_eq!(s.tokenizer, "words");
-    assert_eq!((s.n_train, s.n_test), (20, 4));
+    assert_eq!((s.facts.n_train, s.facts.n_test), (20, 4));
     let v = vocab(&s);
     for rec in sink.train.iter().chain(&sink.test) {
         assert!(tokens(rec).iter().all(|&t| t < v.len()));
@@ -78,9 +78,9 @@ fn vocabulary_comes_from_training_documents_only() {
     let (sink, s, report) = run(&fixture("autonlp/toynlp"));
     assert!(report.is_empty(), "{:?}", report.entries());
     check_text_spec(&s);
-    assert_eq!(s.suggested_name.as_deref(), Some("toynlp"));
-    assert_eq!((s.n_train, s.n_test), (24, 8));
-    assert_eq!(s.class_names.as_deref(), Some(&["negative".to_string(), "positive".to_string()][..]));
+    assert_eq!(s.facts.suggested_name.as_deref(), Some("toynlp"));
+    assert_eq!((s.facts.n_train, s.facts.n_test), (24, 8));
+    assert_eq!(s.facts.class_names.as_deref(), Some(&["negative".to_string(), "positive".to_string()][..]));
     let v = vocab(&s);
     // every test document ends with a word no training document has
     assert!(!v.contains(&"zzzunseen".to_string()));
@@ -103,15 +103,15 @@ fn csv_text_and_label_columns() {
     let (sink, s, report) = run(&fixture("reviews.csv"));
     assert!(report.is_empty());
     check_text_spec(&s);
-    assert_eq!(s.class_names.as_deref(), Some(&["neg".to_string(), "pos".to_string()][..]));
+    assert_eq!(s.facts.class_names.as_deref(), Some(&["neg".to_string(), "pos".to_string()][..]));
     assert_eq!(sink.train.len() + sink.test.len(), 30);
 }
 
 #[test]
 fn jsonl_multilabel() {
     let (sink, s, _) = run(&fixture("topics.jsonl"));
-    assert_eq!(s.class_names.as_deref(), Some(&["food".to_string(), "music".to_string(), "sport".to_string()][..]));
-    assert_eq!(s.output_dim, 3);
+    assert_eq!(s.facts.class_names.as_deref(), Some(&["food".to_string(), "music".to_string(), "sport".to_string()][..]));
+    assert_eq!(s.facts.output_dim, 3);
     let two = sink.train.iter().chain(&sink.test).filter(|r| r.label_index.len() == 2).count();
     assert_eq!(two, 9, "every 4th of 36 lines has two topics");
 }
@@ -188,7 +188,7 @@ fn vocabulary_keys_round_trip_through_double_escaping() {
     for ch in ["\\", "/", "'", "\"", "\u{ad}", "\u{e9}"] {
         assert!(v.contains(&ch.to_string()), "{ch:?} not in {v:?}");
     }
-    let keys: HashSet<&String> = s.spec.channel_to_index_map.iter().map(|(k, _)| k).collect();
+    let keys: HashSet<&String> = s.facts.spec.channel_to_index_map.iter().map(|(k, _)| k).collect();
     assert_eq!(keys.len(), v.len(), "keys unique");
 }
 
@@ -212,7 +212,7 @@ fn randomtext_multilabel_with_confidences() {
         })
         .collect();
     let max = rows.iter().flatten().map(|p| p.0).max().unwrap();
-    assert_eq!(s.output_dim as i64, max + 1);
+    assert_eq!(s.facts.output_dim as i64, max + 1);
     // every training record carries one CSV row's classes with its confidences
     for rec in &sink.train {
         let got: Vec<(i64, f32)> = rec.label_index.iter().copied().zip(rec.label_score.iter().copied()).collect();
@@ -231,7 +231,7 @@ fn write_validated(input: &Path, o: &TextOptions, out: &Path) -> PathBuf {
     let mut job = DatasetJob::start(target, 0).unwrap();
     let mut report = SkipReport::new(ErrorPolicy::default());
     let s = convert_text(input, o, &mut job, &mut report).expect("conversion");
-    let written = job.finish(s.spec, s.class_names.as_deref(), &report).expect("valid dataset");
+    let written = job.finish(s.facts.spec, s.facts.class_names.as_deref(), &report).expect("valid dataset");
     assert!(written.validation.deep);
     assert_eq!(written.validation.errors, 0, "{:?}", written.validation.findings);
     written.summary.root
@@ -285,7 +285,7 @@ fn class_folders_are_written_in_the_seeded_order_not_folder_by_folder() {
         }
     }
     let (a, s, _) = run(dir.path());
-    assert_eq!((s.n_train, s.n_test), (96, 24));
+    assert_eq!((s.facts.n_train, s.facts.n_test), (96, 24));
     for records in [&a.train[..20], &a.test[..12]] {
         let classes: HashSet<i64> = records.iter().map(|r| r.label_index[0]).collect();
         assert_eq!(classes.len(), 3, "{classes:?}");

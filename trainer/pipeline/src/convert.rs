@@ -10,7 +10,7 @@ use converters_common::file_domain::FileDomain;
 use converters_common::folder::{convert_folder, FolderOutcome, FolderRequest};
 pub use converters_common::output::RecordSources;
 use converters_common::output::{DatasetJob, OutputTarget, Written};
-use converters_common::planned::{PlannedRecord, WholeInputDomain};
+use converters_common::planned::{ConversionFacts, PlannedRecord, WholeInputDomain};
 use converters_common::{ConvertError, SkipReport};
 use converters_image::{Image, ImageOptions};
 use converters_scale::domain::DomainRequest;
@@ -143,20 +143,37 @@ pub fn convert_tabular(input: &Path, common: &Common, options: &TabularOptions) 
         .with_context(|| format!("converting the table {}", input.display()))?;
     let feat = formats::names::name_lines(&summary.feature_names).map_err(|m| Error::msg(format!("{}: feature names: {m}", input.display())))?;
     job.writer_mut().write_side_file(&format!("{name}_feat.name"), feat.as_bytes())?;
-    if let Some(recipe) = &summary.recipe {
-        write_recipe_files(&mut job, &name, recipe.to_recipe()?, &summary.test_sources)?;
+    let layout = if summary.sparse { "SPARSE" } else { "DENSE" };
+    let detail = format!("{} features ({layout}), {} classes", summary.features, summary.facts.output_dim);
+    let mut converted = finish_whole_input(job, &name, &summary.facts, &report, summary.rows_read as usize, ("records", detail))?;
+    converted.header_note = summary.header_note;
+    Ok(converted)
+}
+
+/// The end every whole-input conversion shares: recipe and test-source files, metadata and
+/// validation, and the lines for the user (`seen` inputs, `what` the records are and `detail`).
+fn finish_whole_input(
+    mut job: DatasetJob,
+    name: &str,
+    facts: &ConversionFacts,
+    report: &SkipReport,
+    seen: usize,
+    (what, detail): (&str, String),
+) -> Result<Converted> {
+    if let Some(recipe) = &facts.recipe {
+        job.writer_mut().write_side_file(&converters_common::recipe::recipe_file_name(name), &recipe.to_json())?;
+        let (file, bytes) = converters_common::recipe::test_sources_file(name, &facts.test_sources);
+        job.writer_mut().write_side_file(&file, &bytes)?;
     }
-    let names = (!summary.class_names.is_empty()).then_some(summary.class_names.as_slice());
-    let written = job.finish(summary.spec.clone(), names, &report)?;
+    let written = job.finish(facts.spec.clone(), facts.class_names.as_deref(), report)?;
     let s = &written.summary;
-    let line = wrote(s, "records", format!("{} features ({}), {} classes", summary.features, if summary.sparse { "SPARSE" } else { "DENSE" }, summary.output_dim));
     Ok(Converted {
         root: s.root.clone(),
         name: s.name.clone(),
-        header_note: summary.header_note.clone(),
-        warnings: summary.warnings.clone(),
-        summary: line,
-        skips: report.summary(summary.rows_read as usize, written.skip_report.as_deref()),
+        header_note: None,
+        warnings: facts.warnings.clone(),
+        summary: wrote(s, what, detail),
+        skips: report.summary(seen, written.skip_report.as_deref()),
         sources: None,
     })
 }
@@ -174,21 +191,9 @@ pub fn convert_text(input: &Path, common: &Common, options: &TextOptions) -> Res
     let summary = convert_corpus(&corpus, options, &mut job, &mut report)
         .map_err(ConvertError::from)
         .with_context(|| format!("converting the corpus {}", input.display()))?;
-    if let Some(recipe) = &summary.recipe {
-        write_recipe_files(&mut job, &name, recipe.to_recipe()?, &summary.test_sources)?;
-    }
-    let written = job.finish(summary.spec.clone(), summary.class_names.as_deref(), &report)?;
-    let s = &written.summary;
-    let line = wrote(s, "documents", format!("tokenizer {}, vocabulary {} (<pad> 0, <unk> 1), {} classes", summary.tokenizer, summary.vocab_size, summary.output_dim));
-    Ok(Converted {
-        root: s.root.clone(),
-        name: s.name.clone(),
-        header_note: None,
-        warnings: summary.warnings.clone(),
-        summary: line,
-        skips: report.summary(summary.documents + report.len(), written.skip_report.as_deref()),
-        sources: None,
-    })
+    let detail = format!("tokenizer {}, vocabulary {} (<pad> 0, <unk> 1), {} classes", summary.tokenizer, summary.vocab_size, summary.facts.output_dim);
+    let seen = summary.documents + report.len();
+    finish_whole_input(job, &name, &summary.facts, &report, seen, ("documents", detail))
 }
 
 /// Where each record of the finished conversion of `input` with `options` came from, in record
@@ -248,14 +253,7 @@ fn skip_summary(written: &Written) -> String {
     }
 }
 
-/// The recipe and the test inputs' sources of a table or corpus, beside its dataset.
-fn write_recipe_files(job: &mut DatasetJob, name: &str, recipe: converters_common::recipe::Recipe, sources: &[String]) -> Result<()> {
-    job.writer_mut().write_side_file(&converters_common::recipe::recipe_file_name(name), &recipe.to_json())?;
-    let (file, bytes) = converters_common::recipe::test_sources_file(name, sources);
-    job.writer_mut().write_side_file(&file, &bytes)?;
-    Ok(())
-}
-
+/// A dataset target whose finished folder is validated in depth.
 fn output_target(common: &Common, name: String, what: &str, style: formats::solution::SolutionStyle) -> OutputTarget {
     OutputTarget { solution_style: style, deep_validate: true, ..common.target(name, what) }
 }

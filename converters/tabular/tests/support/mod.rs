@@ -43,6 +43,5 @@ pub fn write_dataset(input: &Path, o: &TabularOptions, out: &Path, deep: bool) -
     let mut job = DatasetJob::start(target, 0).unwrap();
     let mut report = SkipReport::new(ErrorPolicy::default());
     let s = converters_tabular::convert(input, o, &mut job, &mut report).expect("conversion");
-    let names = (!s.class_names.is_empty()).then_some(s.class_names.as_slice());
-    job.finish(s.spec, names, &report).expect("valid dataset")
+    job.finish(s.facts.spec, s.facts.class_names.as_deref(), &report).expect("valid dataset")
 }
