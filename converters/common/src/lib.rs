@@ -25,7 +25,8 @@
 //! - [`output`]: [`output::DatasetJob`] streams converted examples through the atomic
 //!   `formats` writer, writes the skip report, and validates the result;
 //! - [`planned`]: the shape of converters with a whole-input pass (tables, corpora): settle
-//!   once, encode any records with the result (what scale-out stores in a plan);
+//!   once, encode any records with the result (what scale-out stores in a plan), and
+//!   [`planned::ConversionFacts`], what every such conversion reports;
 //! - [`recipe`]: the conversion recipe kept with a dataset and a model, applied to new inputs;
 //! - [`unlabelled`]: writing an unlabelled set (spec §1.3) from new inputs.
 
