@@ -74,8 +74,8 @@ fn scale_out(input: &Path, domain: DomainRequest, name: Option<&str>, resplit: b
     let mut records = 0;
     for k in 0..shards {
         let m = convert_shard(&plan_path, k, &shards_dir).unwrap_or_else(|e| panic!("shard {k}: {e}"));
-        assert!(m.skipped_test.is_empty() && m.skipped_train.is_empty(), "{m:?}");
-        records += m.test.count + m.train.count;
+        assert!(m.test.skipped.is_empty() && m.train.skipped.is_empty(), "{m:?}");
+        records += m.test.part.count + m.train.part.count;
     }
     assert_eq!(records as usize, plan.entries.len());
     let out = tmp.join(format!("merged-{shards}"));

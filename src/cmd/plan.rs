@@ -106,11 +106,11 @@ pub fn run_shard(plan: &std::path::Path, shard: Option<usize>, shards_dir: &std:
     eprintln!(
         "shard {k} of {}: {} test + {} train records ({} + {} bytes), skipped {} inputs; manifest {}",
         m.shards,
-        m.test.count,
-        m.train.count,
-        m.test.bytes,
-        m.train.bytes,
-        m.skipped_test.len() + m.skipped_train.len(),
+        m.test.part.count,
+        m.train.part.count,
+        m.test.part.bytes,
+        m.train.part.bytes,
+        m.test.skipped.len() + m.train.skipped.len(),
         shards_dir.join(converters_scale::shard::ShardNames::new(&m.name, k, m.shards).manifest).display()
     );
     Ok(0)

@@ -38,7 +38,7 @@ use crate::domain::{dispatch, stats_of};
 use crate::copy::{CopyLog, PartSource, PartsCopier, SharedLog};
 use crate::error::{Result, ScaleError};
 use crate::plan::Plan;
-use crate::shard::{file_crc32c, PartFile, ShardManifest, ShardNames, PLAN_COPY};
+use crate::shard::{file_crc32c, in_record_order, PartFile, ShardManifest, ShardNames, ShardSubset, PLAN_COPY};
 
 /// What `merge` is given.
 #[derive(Debug, Clone)]
@@ -80,21 +80,16 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     for s in &h.listing_skipped {
         report.record(s.to_item_error())?;
     }
-    for m in &manifests {
-        for s in &m.skipped_test {
+    for (_, _, share) in in_record_order(&manifests) {
+        for s in &share.skipped {
             report.record(s.input.to_item_error())?;
         }
     }
-    for m in &manifests {
-        for s in &m.skipped_train {
-            report.record(s.input.to_item_error())?;
-        }
-    }
-    let n_test: u64 = manifests.iter().map(|m| m.test.count).sum();
-    let n_train: u64 = manifests.iter().map(|m| m.train.count).sum();
+    let n_test: u64 = manifests.iter().map(|m| m.test.part.count).sum();
+    let n_train: u64 = manifests.iter().map(|m| m.train.part.count).sum();
     check_sizes(n_test as usize, n_train as usize)?;
     // `convert`'s test sources: test records in planned order, skipped ones left out.
-    let skipped: std::collections::HashSet<u64> = manifests.iter().flat_map(|m| m.skipped_test.iter().map(|s| s.id)).collect();
+    let skipped: std::collections::HashSet<u64> = manifests.iter().flat_map(|m| m.test.skipped.iter().map(|s| s.id)).collect();
     let mut tests: Vec<&crate::plan::PlanEntry> = plan.entries.iter().filter(|e| e.is_test() && !skipped.contains(&e.id)).collect();
     tests.sort_by_key(|e| e.id);
     let names: Vec<String> = tests.iter().map(|e| e.name.clone()).collect();
@@ -131,7 +126,7 @@ pub fn merge(req: &MergeRequest) -> Result<Merged> {
     if !report.is_empty() {
         writer.write_side_file(&SkipReport::file_name(&writer_name(&manifests)), report.render().as_bytes())?;
     }
-    let skipped_any = manifests.iter().any(|m| !m.skipped_test.is_empty() || !m.skipped_train.is_empty());
+    let skipped_any = in_record_order(&manifests).any(|(_, _, share)| !share.skipped.is_empty());
     let end = Ending { spec, class_names: h.class_names.as_deref(), opts };
     let (summary, validation, stats) = if skipped_any {
         copy_then_validate(writer, req, &manifests, end)?
@@ -187,12 +182,12 @@ fn copy_while_validating(
     for m in manifests {
         let rows = read_solution_part(&dir.join(&m.solution.file), m.shard)?;
         let labels: Vec<(Vec<i64>, Vec<f32>)> = rows.into_iter().map(|r| (r.index, r.score)).collect();
-        writer.append_framed(Subset::Test, &mut std::io::empty(), m.test.count, &labels)?;
-        test_parts.push(source(m, &m.test));
+        writer.append_framed(Subset::Test, &mut std::io::empty(), m.test.part.count, &labels)?;
+        test_parts.push(source(m, &m.test.part));
     }
     for m in manifests {
-        writer.append_framed(Subset::Train, &mut std::io::empty(), m.train.count, &[])?;
-        train_parts.push(source(m, &m.train));
+        writer.append_framed(Subset::Train, &mut std::io::empty(), m.train.part.count, &[])?;
+        train_parts.push(source(m, &m.train.part));
     }
     let (n_parts, total): (usize, u64) = (2 * manifests.len(), test_parts.iter().chain(&train_parts).map(|p| p.bytes).sum());
     let records = writer.test_records() + writer.train_records();
@@ -286,14 +281,13 @@ fn copy_then_validate(
     // Planned id of the first record of each shard's parts: test ids run 0..n_test in shard
     // order, train ids follow.
     let mut planned_next = 0u64;
-    for m in manifests {
-        let rows = read_solution_part(&req.shards_dir.join(&m.solution.file), m.shard)?;
-        append_part(&mut writer, Subset::Test, &req.shards_dir, m, &m.test, planned_next, m.skipped_test.is_empty(), &rows, &mut stats)?;
-        planned_next += m.planned_test;
-    }
-    for m in manifests {
-        append_part(&mut writer, Subset::Train, &req.shards_dir, m, &m.train, planned_next, m.skipped_train.is_empty(), &[], &mut stats)?;
-        planned_next += m.planned_train;
+    for (subset, m, share) in in_record_order(manifests) {
+        let rows = match subset {
+            Subset::Test => read_solution_part(&req.shards_dir.join(&m.solution.file), m.shard)?,
+            _ => Vec::new(),
+        };
+        append_part(&mut writer, subset, &req.shards_dir, m, share, planned_next, &rows, &mut stats)?;
+        planned_next += share.planned;
     }
     let summary = writer.finish(spec, class_names)?;
     let validation = validate(&summary.root, &opts);
@@ -311,21 +305,21 @@ struct CopyStats {
     renumbered: u64,
 }
 
-/// Appends one record part of shard `m` to `subset`. `planned_first` is the planned id of the
-/// part's first planned input; the part is copied as bytes when its ids are already the dense
-/// ids (nothing skipped before it or inside it), else decoded and renumbered by the writer.
+/// Appends shard `m`'s record part of `subset` (`share`). `planned_first` is the planned id of
+/// the part's first planned input; the part is copied as bytes when its ids are already the
+/// dense ids (nothing skipped before it or inside it), else decoded and renumbered by the writer.
 #[allow(clippy::too_many_arguments)]
 fn append_part(
     writer: &mut DatasetWriter,
     subset: Subset,
     dir: &Path,
     m: &ShardManifest,
-    part: &PartFile,
+    share: &ShardSubset,
     planned_first: u64,
-    no_skip_inside: bool,
     rows: &[SolutionRow],
     stats: &mut CopyStats,
 ) -> Result<()> {
+    let (part, no_skip_inside) = (&share.part, share.skipped.is_empty());
     let path = dir.join(&part.file);
     let file = File::open(&path).map_err(|e| ScaleError::io(&path, e))?;
     let mut reader = Crc32cReader { inner: file, crc: 0, len: 0 };
@@ -431,15 +425,11 @@ pub fn check_manifests(plan: &Plan, shards_dir: &Path) -> Result<Vec<ShardManife
         if m.shard != k || m.shards != h.shards || m.name != h.name {
             return Err(ScaleError::shard(k, &path, format!("manifest of shard {} of {} ({}), expected {k} of {}", m.shard, m.shards, m.name, h.shards)));
         }
-        let skipped = (m.skipped_test.len() as u64, m.skipped_train.len() as u64);
-        if (m.planned_test, m.planned_train) != (pt, pr)
-            || m.test.count + skipped.0 != pt
-            || m.train.count + skipped.1 != pr
-            || m.solution.count != m.test.count
-        {
+        let agrees = |share: &ShardSubset, planned: u64| share.planned == planned && share.part.count + share.skipped.len() as u64 == planned;
+        if !agrees(&m.test, pt) || !agrees(&m.train, pr) || m.solution.count != m.test.part.count {
             return Err(ScaleError::shard(k, &path, format!("counts disagree with the plan ({pt} test + {pr} train planned)")));
         }
-        for (part, expected, crc) in [(&m.test, &names.test, false), (&m.train, &names.train, false), (&m.solution, &names.solution, true)] {
+        for (part, expected, crc) in [(&m.test.part, &names.test, false), (&m.train.part, &names.train, false), (&m.solution, &names.solution, true)] {
             check_part(k, shards_dir, part, expected, crc)?;
         }
         out.push(m);

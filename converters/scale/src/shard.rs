@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use converters_common::pipeline::convert_ordered;
 use converters_common::{ItemError, SkipReport};
+use formats::dataset::Subset;
 use formats::example::{try_encode, AutoDlExample};
 use formats::tfrecord::TfRecordWriter;
 use serde::{Deserialize, Serialize};
@@ -50,6 +51,17 @@ pub struct ShardSkip {
     pub input: SkippedInput,
 }
 
+/// One subset's share of a shard.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardSubset {
+    /// Inputs the plan gave the shard.
+    pub planned: u64,
+    /// The record part written (`count` = `planned` less the skipped ones).
+    pub part: PartFile,
+    /// Inputs skipped, in planned order.
+    pub skipped: Vec<ShardSkip>,
+}
+
 /// `manifest-KKKKK-of-NNNNN.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardManifest {
@@ -57,15 +69,19 @@ pub struct ShardManifest {
     pub name: String,
     pub shard: usize,
     pub shards: usize,
-    pub planned_test: u64,
-    pub planned_train: u64,
-    pub test: PartFile,
-    pub train: PartFile,
+    pub test: ShardSubset,
+    pub train: ShardSubset,
+    /// The solution rows of the test part's records.
     pub solution: PartFile,
-    pub skipped_test: Vec<ShardSkip>,
-    pub skipped_train: Vec<ShardSkip>,
     /// Metadata facts of the shard's converted records (sizes, frame counts, colour).
     pub observed: Observed,
+}
+
+/// Every shard's test share, then every shard's train share: the order of the dataset's
+/// records (and of `convert`'s skip report).
+pub fn in_record_order(manifests: &[ShardManifest]) -> impl Iterator<Item = (Subset, &ShardManifest, &ShardSubset)> {
+    let test = manifests.iter().map(|m| (Subset::Test, m, &m.test));
+    test.chain(manifests.iter().map(|m| (Subset::Train, m, &m.train)))
 }
 
 /// File names of shard `k` of `n` for dataset `name`.
@@ -175,13 +191,9 @@ pub fn convert_shard(plan_path: &Path, k: usize, shards_dir: &Path) -> Result<Sh
         name: h.name.clone(),
         shard: k,
         shards: h.shards,
-        planned_test: test.len() as u64,
-        planned_train: train.len() as u64,
-        test: test_part,
-        train: train_part,
+        test: ShardSubset { planned: test.len() as u64, part: test_part, skipped: skipped_test },
+        train: ShardSubset { planned: train.len() as u64, part: train_part, skipped: skipped_train },
         solution: solution_part,
-        skipped_test,
-        skipped_train,
         observed,
     };
     let text = serde_json::to_string_pretty(&manifest).expect("manifest serialises (plain data)");
