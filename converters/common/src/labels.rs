@@ -43,6 +43,14 @@ pub struct RawItem {
     pub subset: Option<Subset>,
 }
 
+/// A `.data` file and the `.solution` file that labels it row for row (the AutoML and AutoNLP
+/// layouts, spec §5.4–5.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataFiles {
+    pub data: PathBuf,
+    pub solution: PathBuf,
+}
+
 /// Which layout [`discover`] recognised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layout {

@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use converters_common::labels::DataFiles;
 use converters_common::split::{split_with_fallback, SplitKey};
 use converters_common::{ItemError, SkipReport, Subset};
 
@@ -37,9 +38,9 @@ pub enum AutoMlFormat {
 pub struct AutoMlLayout {
     pub dir: PathBuf,
     pub basename: String,
-    /// `(data, solution)` pairs of the train subset: train then valid.
-    pub train: Vec<(PathBuf, PathBuf)>,
-    pub test: (PathBuf, PathBuf),
+    /// The train subset's parts: train then valid.
+    pub train: Vec<DataFiles>,
+    pub test: DataFiles,
     pub feat_name: Option<PathBuf>,
     pub label_name: Option<PathBuf>,
 }
@@ -77,11 +78,11 @@ impl AutoMlLayout {
                 Err(TabularError::table(dir, format!("AutoML layout: missing {}", p.display())))
             }
         };
-        let mut train = vec![(need(f("train.data"))?, need(f("train.solution"))?)];
+        let mut train = vec![DataFiles { data: need(f("train.data"))?, solution: need(f("train.solution"))? }];
         if f("valid.data").is_file() {
-            train.push((f("valid.data"), need(f("valid.solution"))?));
+            train.push(DataFiles { data: f("valid.data"), solution: need(f("valid.solution"))? });
         }
-        let test = (need(f("test.data"))?, need(f("test.solution"))?);
+        let test = DataFiles { data: need(f("test.data"))?, solution: need(f("test.solution"))? };
         let opt = |p: PathBuf| if p.is_file() { Some(p) } else { None };
         Ok(Some(AutoMlLayout {
             dir: dir.to_path_buf(),
@@ -196,8 +197,13 @@ fn parse_solution(line: &str) -> std::result::Result<Vec<f64>, String> {
         .collect()
 }
 
-/// One part of the layout: `(subset, data file, solution file, data lines, solution lines)`.
-pub(crate) type AutoMlPart = (Subset, PathBuf, PathBuf, Vec<String>, Vec<String>);
+/// One part of the layout, read.
+pub(crate) struct AutoMlPart {
+    pub subset: Subset,
+    pub files: DataFiles,
+    pub data_lines: Vec<String>,
+    pub solution_lines: Vec<String>,
+}
 
 /// The whole-input pass of an AutoML conversion: rows checked, split, fills fixed. The
 /// writing pass of [`convert_automl`] and the settle step of scale-out ([`crate::settle`])
@@ -222,7 +228,7 @@ pub(crate) struct PreparedAutoMl {
 impl PreparedAutoMl {
     /// Labels of row `line` of part `part`: the non-zero solution values (spec §5.5).
     pub fn labels_of(&self, dir: &Path, part: usize, line: usize) -> Result<(Vec<i64>, Vec<f32>)> {
-        automl_labels(&self.parts[part].4[line], self.binary_expand, dir)
+        automl_labels(&self.parts[part].solution_lines[line], self.binary_expand, dir)
     }
 }
 
@@ -248,12 +254,12 @@ pub(crate) fn prepare_automl(layout: &AutoMlLayout, opts: &TabularOptions, repor
     // AutoML files are line-oriented text of modest size; they are read line by line per
     // subset and rows are parsed twice (check, then write) rather than kept parsed.
     let mut parts: Vec<AutoMlPart> = Vec::new();
-    for (d, s) in &layout.train {
-        parts.push((Subset::Train, d.clone(), s.clone(), read_lines(d)?, read_lines(s)?));
+    let subsets = layout.train.iter().map(|f| (Subset::Train, f)).chain([(Subset::Test, &layout.test)]);
+    for (subset, files) in subsets {
+        let (data_lines, solution_lines) = (read_lines(&files.data)?, read_lines(&files.solution)?);
+        parts.push(AutoMlPart { subset, files: files.clone(), data_lines, solution_lines });
     }
-    let (d, s) = &layout.test;
-    parts.push((Subset::Test, d.clone(), s.clone(), read_lines(d)?, read_lines(s)?));
-    for (_, d, s, dl, sl) in &parts {
+    for AutoMlPart { files: DataFiles { data: d, solution: s }, data_lines: dl, solution_lines: sl, .. } in &parts {
         if dl.len() != sl.len() {
             return Err(TabularError::table(
                 d,
@@ -261,7 +267,7 @@ pub(crate) fn prepare_automl(layout: &AutoMlLayout, opts: &TabularOptions, repor
             ));
         }
     }
-    let format = data_format(parts.iter().flat_map(|p| p.3.iter().map(String::as_str)));
+    let format = data_format(parts.iter().flat_map(|p| p.data_lines.iter().map(String::as_str)));
     let feat_names = match &layout.feat_name {
         Some(p) => read_lines(p)?,
         None => Vec::new(),
@@ -269,14 +275,14 @@ pub(crate) fn prepare_automl(layout: &AutoMlLayout, opts: &TabularOptions, repor
     let width = match format {
         AutoMlFormat::Dense => parts
             .iter()
-            .flat_map(|p| p.3.first())
+            .flat_map(|p| p.data_lines.first())
             .next()
             .map(|l| l.split_whitespace().count())
             .unwrap_or(0),
         _ => {
             let mut max = feat_names.len();
             for p in &parts {
-                for l in &p.3 {
+                for l in &p.data_lines {
                     for tok in l.split_whitespace() {
                         let i = tok.split(':').next().unwrap_or("");
                         if let Ok(i) = i.parse::<usize>() {
@@ -297,7 +303,7 @@ pub(crate) fn prepare_automl(layout: &AutoMlLayout, opts: &TabularOptions, repor
     // solution width and binary expansion
     let first_solution = parts
         .iter()
-        .flat_map(|p| p.4.first())
+        .flat_map(|p| p.solution_lines.first())
         .next()
         .ok_or_else(|| TabularError::table(&layout.dir, "AutoML layout: empty solutions"))?;
     let sol_cols = first_solution.split_whitespace().count();
@@ -308,7 +314,7 @@ pub(crate) fn prepare_automl(layout: &AutoMlLayout, opts: &TabularOptions, repor
     // check pass: bad rows per part, missing values
     let mut bad: Vec<Vec<bool>> = Vec::new();
     let mut missing_values = 0u64;
-    for (_, d, s, dl, sl) in &parts {
+    for AutoMlPart { files: DataFiles { data: d, solution: s }, data_lines: dl, solution_lines: sl, .. } in &parts {
         let mut part_bad = vec![false; dl.len()];
         for (i, (line, sol)) in dl.iter().zip(sl).enumerate() {
             let row = parse_row(line, format, width).map_err(|e| (d, e));
@@ -331,7 +337,7 @@ pub(crate) fn prepare_automl(layout: &AutoMlLayout, opts: &TabularOptions, repor
         }
         bad.push(part_bad);
     }
-    let labels_of = |part: usize, line: usize| automl_labels(&parts[part].4[line], binary_expand, &layout.dir);
+    let labels_of = |part: usize, line: usize| automl_labels(&parts[part].solution_lines[line], binary_expand, &layout.dir);
 
     // Record order: the given parts in input order (spec §1.1), or with --resplit the shared
     // seeded split over every good row of every part, in its seeded order.
@@ -346,13 +352,13 @@ pub(crate) fn prepare_automl(layout: &AutoMlLayout, opts: &TabularOptions, repor
         let mut keys = Vec::with_capacity(good.len());
         for &(p, i) in &good {
             let (index, _) = labels_of(p, i)?;
-            keys.push(SplitKey { forced: Some(parts[p].0), label_set: index.iter().map(|&k| k as u32).collect() });
+            keys.push(SplitKey { forced: Some(parts[p].subset), label_set: index.iter().map(|&k| k as u32).collect() });
         }
         let (plan, warning) = split_with_fallback(&keys, &opts.split)?;
         warnings.extend(warning);
         (plan.test.iter().map(|&k| good[k]).collect(), plan.train.iter().map(|&k| good[k]).collect())
     } else {
-        good.iter().partition(|&&(p, _)| parts[p].0 == Subset::Test)
+        good.iter().partition(|&&(p, _)| parts[p].subset == Subset::Test)
     };
     let (n_train, n_test) = (train_rows.len(), test_rows.len());
     converters_common::split::check_sizes(n_test, n_train)?;
@@ -378,7 +384,7 @@ pub(crate) fn prepare_automl(layout: &AutoMlLayout, opts: &TabularOptions, repor
     let mut count = vec![0u64; width];
     if missing_values > 0 && format == AutoMlFormat::Dense {
         for &(p, i) in &train_rows {
-            let values = parse_row(&parts[p].3[i], format, width).map_err(|e| TabularError::table(&layout.dir, e))?;
+            let values = parse_row(&parts[p].data_lines[i], format, width).map_err(|e| TabularError::table(&layout.dir, e))?;
             for (k, v) in values.into_iter().filter(|(_, v)| !v.is_nan()) {
                 sum[k] += v as f64;
                 count[k] += 1;
@@ -457,7 +463,7 @@ pub fn convert_automl(
     let mut features = vec![0f32; width];
     for (subset, rows) in [(Subset::Test, &p.test_rows), (Subset::Train, &p.train_rows)] {
         for &(part, i) in rows {
-            automl_features(&p.parts[part].3[i], p.format, &p.fill, &layout.dir, &mut features)?;
+            automl_features(&p.parts[part].data_lines[i], p.format, &p.fill, &layout.dir, &mut features)?;
             let (index, score) = p.labels_of(&layout.dir, part, i)?;
             let frames = frames(&features, p.sparse);
             match subset {
@@ -466,7 +472,7 @@ pub fn convert_automl(
             };
         }
     }
-    let rows_read = p.parts.iter().map(|p| p.3.len() as u64).sum();
+    let rows_read = p.parts.iter().map(|p| p.data_lines.len() as u64).sum();
     Ok(TabularSummary {
         facts: ConversionFacts {
             n_train,

@@ -243,7 +243,7 @@ fn settle_automl(layout: &AutoMlLayout, opts: &TabularOptions, report: &mut Skip
     let p = prepare_automl(layout, opts, report)?;
     // a record's source: its part's data file and 1-based line, e.g. `iris_valid.data line 7`
     let source = |part: usize, line: usize| {
-        let file = p.parts[part].1.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let file = p.parts[part].files.data.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         format!("{file} line {}", line + 1)
     };
     let planned = |rows: &[(usize, usize)]| -> converters_common::Result<Vec<PlannedRecord>> {
@@ -258,7 +258,7 @@ fn settle_automl(layout: &AutoMlLayout, opts: &TabularOptions, report: &mut Skip
     Ok(Settlement {
         settled: TableSettled::AutoMl {
             dir: layout.dir.clone(),
-            data: p.parts.iter().map(|part| part.1.clone()).collect(),
+            data: p.parts.iter().map(|part| part.files.data.clone()).collect(),
             format: format_name(p.format).into(),
             fill_bits: bits(&p.fill),
             sparse: p.sparse,

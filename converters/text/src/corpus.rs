@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use converters_common::labels::{discover, LabeledInput, Labels};
+use converters_common::labels::{discover, DataFiles, LabeledInput, Labels};
 use converters_common::{ItemError, SkipReport, Subset};
 
 use crate::error::{Result, TextError};
@@ -54,10 +54,8 @@ pub enum Layout {
 pub struct AutoNlp {
     pub name: String,
     pub meta: PathBuf,
-    pub train_data: PathBuf,
-    pub train_solution: PathBuf,
-    pub test_data: PathBuf,
-    pub test_solution: PathBuf,
+    pub train: DataFiles,
+    pub test: DataFiles,
     /// `language` of meta.json (`EN`, `ZH`, or `CH` as the README says, spec §5.4).
     pub language: Option<String>,
     pub class_num: Option<usize>,
@@ -464,15 +462,13 @@ fn detect_autonlp(input: &Path) -> Result<Option<AutoNlp>> {
     let need = |p: PathBuf| -> Result<PathBuf> {
         if p.is_file() { Ok(p) } else { Err(TextError::input(&data_dir, format!("AutoNLP layout: missing {}", p.display()))) }
     };
-    let test_solution = [dataset_dir.join(format!("{name}.solution")), data_dir.join("test.solution")]
+    let solution = [dataset_dir.join(format!("{name}.solution")), data_dir.join("test.solution")]
         .into_iter()
         .find(|p| p.is_file())
         .ok_or_else(|| TextError::input(&data_dir, format!("AutoNLP layout: no test labels ({name}.solution next to {name}.data, or test.solution inside it)")))?;
     Ok(Some(AutoNlp {
-        train_data: need(data_dir.join("train.data"))?,
-        train_solution: need(data_dir.join("train.solution"))?,
-        test_data: need(data_dir.join("test.data"))?,
-        test_solution,
+        train: DataFiles { data: need(data_dir.join("train.data"))?, solution: need(data_dir.join("train.solution"))? },
+        test: DataFiles { data: need(data_dir.join("test.data"))?, solution },
         meta,
         language,
         class_num,
@@ -481,13 +477,14 @@ fn detect_autonlp(input: &Path) -> Result<Option<AutoNlp>> {
 }
 
 fn autonlp_stream(a: &AutoNlp) -> Result<Box<dyn Iterator<Item = Result<RawDoc>> + Send>> {
-    let train = paired_lines(&a.train_data, &a.train_solution, Subset::Train)?;
-    let test = paired_lines(&a.test_data, &a.test_solution, Subset::Test)?;
+    let train = paired_lines(&a.train, Subset::Train)?;
+    let test = paired_lines(&a.test, Subset::Test)?;
     Ok(Box::new(train.chain(test)))
 }
 
 /// Documents of a `.data` file with the matching `.solution` rows.
-fn paired_lines(data: &Path, solution: &Path, subset: Subset) -> Result<impl Iterator<Item = Result<RawDoc>> + Send> {
+fn paired_lines(files: &DataFiles, subset: Subset) -> Result<impl Iterator<Item = Result<RawDoc>> + Send> {
+    let DataFiles { data, solution } = files;
     let count = |p: &Path| -> Result<usize> {
         let f = File::open(p).map_err(|e| TextError::io(p, e))?;
         let mut n = 0;
