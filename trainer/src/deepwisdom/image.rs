@@ -14,7 +14,7 @@ use scoring::rng::SplitMix64;
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
-use super::bookkeeping::{EpochClock, LearnerCore, Plateau};
+use super::bookkeeping::{BreakRules, EpochClock, EpochOutcome, LearnerCore, Plateau, TrainCall};
 use super::config::{score_text, AutoConfig};
 use super::data_cache::{gather, load_images, pooled_features, scan, validation_split, ImagePrep};
 use super::ensemble::validation_nauc;
@@ -35,6 +35,8 @@ pub const CPU_RESNET18_DIVISOR: i64 = 4;
 pub const CPU_RESNET9_DIVISOR: i64 = 8;
 /// Longest image side on the CPU (the spec's 64 on CUDA).
 pub const CPU_MAX_SIDE: usize = 32;
+/// The break rules of spec §2.3 as written: 180 spec seconds kept free, rule 6 at a fifth.
+const IMAGE_RULES: BreakRules = BreakRules { reserve: 180.0, rule6_share: Some(0.2) };
 
 struct Network {
     arch: Arch,
@@ -367,7 +369,7 @@ impl Learner for ImageLearner {
     }
 
     fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
-        let started = Instant::now();
+        let mut call = TrainCall::begin(remaining);
         if self.data.is_none() {
             self.clock.budget = Some(remaining);
             self.load(cancel)?;
@@ -386,8 +388,6 @@ impl Learner for ImageLearner {
                 self.core.log("very wide or tall images: ResNet-18 is kept throughout (no switch to ResNet-9)");
             }
         }
-        let mut improved_here = false;
-        let mut epochs_here = 0usize;
         loop {
             // ResNet-18 → ResNet-9 switch when the epoch counter reaches 2 (spec §2.2).
             let extreme = self.data.as_ref().expect("loaded").extreme_aspect;
@@ -396,23 +396,11 @@ impl Learner for ImageLearner {
             }
             let t0 = Instant::now();
             self.run_epoch(cancel)?;
-            epochs_here += 1;
-            improved_here |= self.validate(t0)?;
-            let epoch_secs = t0.elapsed().as_secs_f64();
-            self.clock.record_epoch(epoch_secs);
-            let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
+            let improved = self.validate(t0)?;
             let lr_low = self.network.as_ref().is_some_and(|n| n.plateau.factor * n.guard_factor * self.base_lr() < 1e-6);
-            // Rule 5, and a hard floor so one more epoch never crosses the deadline.
-            let near_end = left - self.clock.seconds(180.0) < 1.5 * (self.clock.last_test_secs + 2.0 * self.clock.epoch_secs);
-            let no_room = left < 1.5 * (self.clock.last_test_secs + self.clock.epoch_secs);
-            let best = self.best_score();
-            let spent = started.elapsed().as_secs_f64();
-            let rule3 = self.clock.improved_enough(spent, improved_here, best);
-            let total_estimate = self.epochs as f64 + left / self.clock.epoch_secs.max(1e-3);
-            let rule6 = self.epochs >= 20 && epochs_here as f64 > 0.2 * total_estimate;
-            if self.epochs <= 2 || best > 0.997 || rule3 || lr_low || near_end || no_room || rule6 {
-                self.clock.note_break(best);
-                return Ok(near_end || best > 0.997 || lr_low);
+            let epoch = EpochOutcome { counter: self.epochs, improved, best: self.best_score(), lr_low };
+            if let Some(stop) = self.clock.end_epoch(&mut call, t0, epoch, IMAGE_RULES) {
+                return Ok(stop.near_end || stop.solved || lr_low);
             }
         }
     }

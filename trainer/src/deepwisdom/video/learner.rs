@@ -11,7 +11,7 @@ use tch::{Device, Kind, Tensor};
 
 use super::members::{mc3_name, ridge_name, score_loss};
 use crate::data::DatasetSource;
-use crate::deepwisdom::bookkeeping::{budget_secs, EpochClock, LearnerCore};
+use crate::deepwisdom::bookkeeping::{budget_secs, BreakRules, EpochClock, EpochOutcome, LearnerCore, TrainCall};
 use crate::deepwisdom::config::{score_text, AutoConfig};
 use crate::deepwisdom::data_cache::{gather, scan, validation_split, ImagePrep};
 use crate::deepwisdom::ensemble::validation_nauc;
@@ -462,6 +462,9 @@ impl VideoLearner {
 
 /// Base learning rate: 0.15 · max(0.5, 16/32) (spec §3).
 const BASE_LR: f64 = 0.075;
+/// The image rules (spec §3: "as image") without rules 4 and 6, and rule 5 as a hard stop
+/// just before the deadline (no spec seconds kept free).
+const VIDEO_RULES: BreakRules = BreakRules { reserve: 0.0, rule6_share: None };
 
 impl Learner for VideoLearner {
     fn name(&self) -> &str {
@@ -469,10 +472,10 @@ impl Learner for VideoLearner {
     }
 
     fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
-        let started = Instant::now();
+        let mut call = TrainCall::begin(remaining);
         if self.plan.is_none() {
             self.clock.budget = Some(remaining);
-            self.started = Some(started);
+            self.started = Some(call.started);
             let plan = self.plan(cancel)?;
             // The fast model reads a few consecutive middle frames only (SCORING.md §3: the
             // first prediction weighs most); the networks' cache is decoded in the next call.
@@ -501,27 +504,16 @@ impl Learner for VideoLearner {
         if self.models.is_empty() {
             self.build_model(0)?;
         }
-        let mut improved_here = false;
         loop {
             let t0 = Instant::now();
             self.run_epoch(cancel)?;
-            improved_here |= self.validate()?;
-            if let Some(m) = self.models.last() {
-                self.core.slot.board().tried(&mc3_name(m.index, m.frames), None, t0.elapsed().as_secs_f64());
-            }
-            let epoch_secs = t0.elapsed().as_secs_f64();
-            self.clock.record_epoch(epoch_secs);
-            let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
-            let best = self.best_valid();
-            let spent = started.elapsed().as_secs_f64();
-            // Break rules as for images (spec §2.3), with a hard stop before the deadline.
-            let near_end = left < 1.5 * (self.clock.last_test_secs + 2.0 * self.clock.epoch_secs);
-            let rule3 = self.clock.improved_enough(spent, improved_here, best);
-            let epochs = self.models.last().map_or(0, |m| m.epochs);
-            if epochs <= 2 || best > 0.997 || rule3 || near_end {
-                self.clock.note_break(best);
+            let improved = self.validate()?;
+            let m = self.models.last().expect("built");
+            self.core.slot.board().tried(&mc3_name(m.index, m.frames), None, t0.elapsed().as_secs_f64());
+            let epoch = EpochOutcome { counter: m.epochs, improved, best: self.best_valid(), lr_low: false };
+            if let Some(stop) = self.clock.end_epoch(&mut call, t0, epoch, VIDEO_RULES) {
                 self.maybe_switch()?;
-                return Ok(near_end || (best > 0.997 && self.settled));
+                return Ok(stop.near_end || (stop.solved && self.settled));
             }
         }
     }
