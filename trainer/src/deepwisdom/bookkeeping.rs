@@ -85,7 +85,7 @@ pub struct EpochClock {
     /// Best validation score when the last call broke off.
     best_at_last_break: f64,
     /// Running mean of an epoch's seconds.
-    pub epoch_secs: f64,
+    epoch_secs: f64,
     /// Seconds the last test-set prediction took.
     pub last_test_secs: f64,
     /// The run's budget, once the ingestion loop told it.
