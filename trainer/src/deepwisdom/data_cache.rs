@@ -9,7 +9,7 @@ use formats::metadata::DataSpec;
 use rayon::prelude::*;
 use scoring::rng::SplitMix64;
 use serde::{Deserialize, Serialize};
-use tch::{Kind, Tensor};
+use tch::{Device, Kind, Tensor};
 
 use crate::error::{Error, Result};
 use crate::learner::CancelToken;
@@ -195,6 +195,36 @@ impl DecodedSet {
     pub fn tensor(&self, dims: &[i64]) -> Tensor {
         let shape: Vec<i64> = std::iter::once(self.rows as i64).chain(dims.iter().copied()).collect();
         Tensor::from_slice(&self.values).view(shape.as_slice())
+    }
+}
+
+/// The decoded splits as the networks read them: the train split cut into training rows (on
+/// the training device) and validation rows (on the CPU, with flat label vectors), and the
+/// test split.
+pub struct CachedSplits {
+    pub train_x: Tensor,
+    pub train_y: Tensor,
+    pub val_x: Tensor,
+    pub val_y: Vec<f32>,
+    pub test_x: Tensor,
+}
+
+impl CachedSplits {
+    /// Rows `tr` of `train` for training and rows `va` for validation, and all of `test`;
+    /// `dims`: one example's dimensions, `k`: labels per example.
+    pub fn new(train: &DecodedSet, tr: &[usize], va: &[usize], test: &DecodedSet, dims: &[i64], k: usize, device: Device) -> Self {
+        let len = dims.iter().product::<i64>() as usize;
+        let examples = |idx: &[usize]| {
+            let shape: Vec<i64> = std::iter::once(idx.len() as i64).chain(dims.iter().copied()).collect();
+            Tensor::from_slice(&gather(&train.values, len, idx)).view(shape.as_slice())
+        };
+        CachedSplits {
+            train_x: examples(tr).to_device(device),
+            train_y: Tensor::from_slice(&gather(&train.labels, k, tr)).view([tr.len() as i64, k as i64]).to_device(device),
+            val_x: examples(va),
+            val_y: gather(&train.labels, k, va),
+            test_x: test.tensor(dims),
+        }
     }
 }
 

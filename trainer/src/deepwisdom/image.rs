@@ -14,9 +14,9 @@ use scoring::rng::SplitMix64;
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Device, Kind, Tensor};
 
-use super::bookkeeping::{EpochClock, LearnerCore, Plateau};
+use super::bookkeeping::{BreakRules, EpochClock, EpochOutcome, LearnerCore, Plateau, TrainCall};
 use super::config::{score_text, AutoConfig};
-use super::data_cache::{gather, load_images, pooled_features, scan, validation_split, ImagePrep};
+use super::data_cache::{load_images, pooled_features, scan, validation_split, CachedSplits, ImagePrep};
 use super::ensemble::validation_nauc;
 use super::fast::RidgeModel;
 use super::image_members::{load_net, predict_images, predict_ridge, ImageRidge, NetSpec};
@@ -35,6 +35,8 @@ pub const CPU_RESNET18_DIVISOR: i64 = 4;
 pub const CPU_RESNET9_DIVISOR: i64 = 8;
 /// Longest image side on the CPU (the spec's 64 on CUDA).
 pub const CPU_MAX_SIDE: usize = 32;
+/// The break rules of spec §2.3 as written: 180 spec seconds kept free, rule 6 at a fifth.
+const IMAGE_RULES: BreakRules = BreakRules { reserve: 180.0, rule6_share: Some(0.2) };
 
 struct Network {
     arch: Arch,
@@ -62,11 +64,7 @@ struct Data {
     prep: ImagePrep,
     extreme_aspect: bool,
     multilabel: bool,
-    train_x: Tensor,
-    train_y: Tensor,
-    val_x: Tensor,
-    val_y: Vec<f32>,
-    test_x: Tensor,
+    splits: CachedSplits,
 }
 
 pub struct ImageLearner {
@@ -126,15 +124,7 @@ impl ImageLearner {
         let test = load_images(&dir, Subset::Test, &test_spec, &prep, k, usize::MAX, cancel)?;
         let shuffle = s.missing_class_share >= 0.5 || train.rows < 10_000;
         let (tr, va) = validation_split(train.rows, shuffle, self.core.config.seed);
-        let len = prep.example_len();
-        let (c, h, w) = (prep.channels as i64, prep.height as i64, prep.width as i64);
-        let device = self.core.config.device;
-        let to_images = |v: Vec<f32>, n: usize| Tensor::from_slice(&v).view([n as i64, c, h, w]);
-        let train_x = to_images(gather(&train.values, len, &tr), tr.len()).to_device(device);
-        let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
-        let val_x = to_images(gather(&train.values, len, &va), va.len());
-        let val_y = gather(&train.labels, k, &va);
-        let test_x = test.tensor(&prep.dims());
+        let splits = CachedSplits::new(&train, &tr, &va, &test, &prep.dims(), k, self.core.config.device);
         self.core.log(&format!(
             "{} train / {} validation / {} test images at {}×{}×{} (median {}×{}), {}",
             tr.len(),
@@ -148,7 +138,7 @@ impl ImageLearner {
             if s.multilabel { "multi-label" } else { "single-label" }
         ));
         self.clock.order = (0..tr.len()).collect();
-        self.data = Some(Data { prep, extreme_aspect, multilabel: s.multilabel, train_x, train_y, val_x, val_y, test_x });
+        self.data = Some(Data { prep, extreme_aspect, multilabel: s.multilabel, splits });
         Ok(())
     }
 
@@ -158,15 +148,15 @@ impl ImageLearner {
         let started = Instant::now();
         let d = self.data.as_ref().expect("loaded");
         let k = self.core.facts.output_dim;
-        let feats = pooled_features(&d.train_x.to_device(Device::Cpu));
+        let feats = pooled_features(&d.splits.train_x.to_device(Device::Cpu));
         let (n, dim) = (feats.size()[0] as usize, feats.size()[1] as usize);
         let x = Vec::<f32>::try_from(feats.contiguous().view(-1))?;
-        let y = Vec::<f32>::try_from(d.train_y.to_device(Device::Cpu).contiguous().view(-1))?;
+        let y = Vec::<f32>::try_from(d.splits.train_y.to_device(Device::Cpu).contiguous().view(-1))?;
         let lr = RidgeModel::fit_logistic(&x, &y, n, dim, k, d.multilabel, 300)?;
         let model = ImageRidge { prep: d.prep.clone(), ridge: lr };
-        let val = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &predict_ridge(&model, &d.val_x)?, k) };
-        let test = predict_ridge(&model, &d.test_x)?;
-        let measured = (!d.val_y.is_empty()).then_some(val);
+        let val = if d.splits.val_y.is_empty() { 0.0 } else { validation_nauc(&d.splits.val_y, &predict_ridge(&model, &d.splits.val_x)?, k) };
+        let test = predict_ridge(&model, &d.splits.test_x)?;
+        let measured = (!d.splits.val_y.is_empty()).then_some(val);
         self.core.slot.board().tried(FAST_MODEL, measured, started.elapsed().as_secs_f64());
         self.core.say().plain(&format!("{FAST_MODEL}: validation NAUC {}", measured.map_or("not measured (no validation images)".into(), score_text)));
         self.fast = Some((model, val, test));
@@ -231,9 +221,9 @@ impl ImageLearner {
         let b = self.batch_size().min(n.max(1));
         // The loader streams the (once-shuffled) train set in order, no reshuffle (§2.1.4).
         let idx = self.clock.next_indices(b);
-        let index = Tensor::from_slice(&idx).to_device(d.train_x.device());
-        let x = d.train_x.index_select(0, &index);
-        let y = d.train_y.index_select(0, &index);
+        let index = Tensor::from_slice(&idx).to_device(d.splits.train_x.device());
+        let x = d.splits.train_x.index_select(0, &index);
+        let y = d.splits.train_y.index_select(0, &index);
         // Random horizontal flip per example (seeded).
         let flips: Vec<bool> = (0..b).map(|_| self.clock.rng.next() & 1 == 1).collect();
         let mask = Tensor::from_slice(&flips).to_device(x.device()).view([b as i64, 1, 1, 1]);
@@ -326,14 +316,14 @@ impl ImageLearner {
         let d = self.data.as_ref().expect("loaded");
         let k = self.core.facts.output_dim;
         let net = self.network.as_ref().expect("built");
-        let score = if d.val_y.is_empty() {
+        let score = if d.splits.val_y.is_empty() {
             // No validation data: the newest checkpoint counts as best (as a skipped pass does).
             self.epochs as f64 * 1e-4
         } else {
-            validation_nauc(&d.val_y, &predict_images(net.net.as_ref(), &d.val_x, d.multilabel, false, self.core.config.device)?, k)
+            validation_nauc(&d.splits.val_y, &predict_images(net.net.as_ref(), &d.splits.val_x, d.multilabel, false, self.core.config.device)?, k)
         };
         let better = self.best.as_ref().map_or(true, |b| score > b.score);
-        let measured = (!d.val_y.is_empty()).then_some(score);
+        let measured = (!d.splits.val_y.is_empty()).then_some(score);
         self.core.slot.board().tried(net.arch.label(), measured, since.elapsed().as_secs_f64());
         if better {
             let spec = NetSpec {
@@ -367,7 +357,7 @@ impl Learner for ImageLearner {
     }
 
     fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
-        let started = Instant::now();
+        let mut call = TrainCall::begin(remaining);
         if self.data.is_none() {
             self.clock.budget = Some(remaining);
             self.load(cancel)?;
@@ -386,8 +376,6 @@ impl Learner for ImageLearner {
                 self.core.log("very wide or tall images: ResNet-18 is kept throughout (no switch to ResNet-9)");
             }
         }
-        let mut improved_here = false;
-        let mut epochs_here = 0usize;
         loop {
             // ResNet-18 → ResNet-9 switch when the epoch counter reaches 2 (spec §2.2).
             let extreme = self.data.as_ref().expect("loaded").extreme_aspect;
@@ -396,23 +384,11 @@ impl Learner for ImageLearner {
             }
             let t0 = Instant::now();
             self.run_epoch(cancel)?;
-            epochs_here += 1;
-            improved_here |= self.validate(t0)?;
-            let epoch_secs = t0.elapsed().as_secs_f64();
-            self.clock.record_epoch(epoch_secs);
-            let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
+            let improved = self.validate(t0)?;
             let lr_low = self.network.as_ref().is_some_and(|n| n.plateau.factor * n.guard_factor * self.base_lr() < 1e-6);
-            // Rule 5, and a hard floor so one more epoch never crosses the deadline.
-            let near_end = left - self.clock.seconds(180.0) < 1.5 * (self.clock.last_test_secs + 2.0 * self.clock.epoch_secs);
-            let no_room = left < 1.5 * (self.clock.last_test_secs + self.clock.epoch_secs);
-            let best = self.best_score();
-            let spent = started.elapsed().as_secs_f64();
-            let rule3 = self.clock.improved_enough(spent, improved_here, best);
-            let total_estimate = self.epochs as f64 + left / self.clock.epoch_secs.max(1e-3);
-            let rule6 = self.epochs >= 20 && epochs_here as f64 > 0.2 * total_estimate;
-            if self.epochs <= 2 || best > 0.997 || rule3 || lr_low || near_end || no_room || rule6 {
-                self.clock.note_break(best);
-                return Ok(near_end || best > 0.997 || lr_low);
+            let epoch = EpochOutcome { counter: self.epochs, improved, best: self.best_score(), lr_low };
+            if let Some(stop) = self.clock.end_epoch(&mut call, t0, epoch, IMAGE_RULES) {
+                return Ok(stop.near_end || stop.solved || lr_low);
             }
         }
     }
@@ -421,7 +397,7 @@ impl Learner for ImageLearner {
         let t0 = Instant::now();
         self.test_calls += 1;
         let Some((fast, fast_val, fast_test)) = &self.fast else { return Ok(None) };
-        let rows = self.data.as_ref().map_or(0, |d| d.test_x.size()[0] as usize);
+        let rows = self.data.as_ref().map_or(0, |d| d.splits.test_x.size()[0] as usize);
         let k = self.core.facts.output_dim;
         // The network takes over once it beats the fast model on validation (README).
         let use_net = self.best.as_ref().is_some_and(|b| b.score > *fast_val);
@@ -442,7 +418,7 @@ impl Learner for ImageLearner {
             if !best.test.contains_key(&tta) {
                 let map: HashMap<String, Tensor> = best.tensors.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
                 let (_vs, net) = load_net(&best.spec, &map, device)?;
-                let p = predict_images(net.as_ref(), &d.test_x, d.multilabel, tta, device)?;
+                let p = predict_images(net.as_ref(), &d.splits.test_x, d.multilabel, tta, device)?;
                 best.test.insert(tta, p);
             }
             let spec = NetSpec { tta, ..best.spec.clone() };

@@ -11,9 +11,9 @@ use tch::{Device, Kind, Tensor};
 
 use super::members::{mc3_name, ridge_name, score_loss};
 use crate::data::DatasetSource;
-use crate::deepwisdom::bookkeeping::{budget_secs, EpochClock, LearnerCore};
+use crate::deepwisdom::bookkeeping::{budget_secs, BreakRules, EpochClock, EpochOutcome, LearnerCore, TrainCall};
 use crate::deepwisdom::config::{score_text, AutoConfig};
-use crate::deepwisdom::data_cache::{gather, scan, validation_split, ImagePrep};
+use crate::deepwisdom::data_cache::{scan, validation_split, CachedSplits, ImagePrep};
 use crate::deepwisdom::ensemble::validation_nauc;
 use crate::deepwisdom::fast::RidgeModel;
 use crate::deepwisdom::mc3::{self, Mc3};
@@ -50,11 +50,7 @@ struct Plan {
 struct Data {
     prep: ClipPrep,
     multilabel: bool,
-    train_x: Tensor,
-    train_y: Tensor,
-    val_x: Tensor,
-    val_y: Vec<f32>,
-    test_x: Tensor,
+    splits: CachedSplits,
 }
 
 /// The combined prediction of the networks and what goes into its bundle.
@@ -135,15 +131,8 @@ impl VideoLearner {
         }
         let test = load_clips(dir, Subset::Test, &self.core.source.test_spec, prep, k, usize::MAX, cancel)?;
         let (tr, va) = validation_split(train.rows, plan.shuffle || train.rows < 10_000, self.core.config.seed);
-        let len = prep.clip_len();
+        let splits = CachedSplits::new(&train, &tr, &va, &test, &prep.dims(), k, self.core.config.device);
         let f = &prep.frame;
-        let shape = |n: usize| [n as i64, f.channels as i64, prep.frames as i64, f.height as i64, f.width as i64];
-        let device = self.core.config.device;
-        let train_x = Tensor::from_slice(&gather(&train.values, len, &tr)).view(shape(tr.len())).to_device(device);
-        let train_y = Tensor::from_slice(&gather(&train.labels, k, &tr)).view([tr.len() as i64, k as i64]).to_device(device);
-        let val_x = Tensor::from_slice(&gather(&train.values, len, &va)).view(shape(va.len()));
-        let val_y = gather(&train.labels, k, &va);
-        let test_x = test.tensor(&prep.dims());
         self.core.log(&format!(
             "{} train / {} validation / {} test clips (median length {}) cached as {}×{}×{}×{} (C×L×H×W, {:?} frames), {}, {:.2} s",
             tr.len(),
@@ -158,7 +147,7 @@ impl VideoLearner {
             if plan.multilabel { "multi-label" } else { "single-label" },
             t0.elapsed().as_secs_f64()
         ));
-        Ok(Data { prep: prep.clone(), multilabel: plan.multilabel, train_x, train_y, val_x, val_y, test_x })
+        Ok(Data { prep: prep.clone(), multilabel: plan.multilabel, splits })
     }
 
     /// The fast model: closed-form ridge (penalty by leave-one-out NAUC) on pooled and motion
@@ -166,18 +155,18 @@ impl VideoLearner {
     fn fit_ridge(&self, d: &Data) -> Result<(VideoRidge, f64, Vec<f32>)> {
         let t0 = Instant::now();
         let k = self.core.facts.output_dim;
-        let feats = clip_features(&d.train_x.to_device(Device::Cpu));
+        let feats = clip_features(&d.splits.train_x.to_device(Device::Cpu));
         let (n, dim) = (feats.size()[0] as usize, feats.size()[1] as usize);
         let x = Vec::<f32>::try_from(feats.contiguous().view(-1))?;
-        let y = Vec::<f32>::try_from(d.train_y.to_device(Device::Cpu).contiguous().view(-1))?;
+        let y = Vec::<f32>::try_from(d.splits.train_y.to_device(Device::Cpu).contiguous().view(-1))?;
         // Closed-form ridge: the 300-step logistic fit took ~1.8 s of the first prediction on a
         // loaded 2-core machine (motion, 540 clips), ridge a fraction of that.
         let ridge = RidgeModel::fit(&x, &y, n, dim, k)?;
         let model = VideoRidge { prep: d.prep.clone(), ridge };
-        let val = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &model.predict(&d.val_x)?, k) };
-        let test = model.predict(&d.test_x)?;
+        let val = if d.splits.val_y.is_empty() { 0.0 } else { validation_nauc(&d.splits.val_y, &model.predict(&d.splits.val_x)?, k) };
+        let test = model.predict(&d.splits.test_x)?;
         let name = ridge_name(d.prep.sampling);
-        let measured = (!d.val_y.is_empty()).then_some(val);
+        let measured = (!d.splits.val_y.is_empty()).then_some(val);
         self.core.slot.board().tried(&name, measured, t0.elapsed().as_secs_f64());
         self.core.say().plain(&format!("{name}: validation NAUC {}", measured.map_or("not measured".into(), score_text)));
         self.core.log(&format!("{dim} features, {:.2} s", t0.elapsed().as_secs_f64()));
@@ -246,9 +235,9 @@ impl VideoLearner {
         }
         let b = BATCH.min(n);
         let idx = self.clock.next_indices(b);
-        let index = Tensor::from_slice(&idx).to_device(d.train_x.device());
+        let index = Tensor::from_slice(&idx).to_device(d.splits.train_x.device());
         // No flip augmentation: mirroring a clip turns left-moving into right-moving.
-        (resample_time(&d.train_x.index_select(0, &index), frames), d.train_y.index_select(0, &index))
+        (resample_time(&d.splits.train_x.index_select(0, &index), frames), d.splits.train_y.index_select(0, &index))
     }
 
     /// CE on the arg-max, or BCE weighted by the global positive ratio clamped to [0.1, 0.9]
@@ -312,26 +301,26 @@ impl VideoLearner {
         let k = self.core.facts.output_dim;
         let device = self.core.config.device;
         let m = self.models.last().expect("built");
-        let val = predict_clips(&m.net, &d.val_x, m.frames, d.multilabel, device)?;
-        let (nauc, loss) = if d.val_y.is_empty() {
+        let val = predict_clips(&m.net, &d.splits.val_x, m.frames, d.multilabel, device)?;
+        let (nauc, loss) = if d.splits.val_y.is_empty() {
             // No validation data: the newest checkpoint counts as best.
             (m.epochs as f64 * 1e-4, 0.0)
         } else {
-            (validation_nauc(&d.val_y, &val, k), score_loss(&d.val_y, &val, k, d.multilabel))
+            (validation_nauc(&d.splits.val_y, &val, k), score_loss(&d.splits.val_y, &val, k, d.multilabel))
         };
         let better = nauc > m.best_valid;
         // Spec §3: store when (model 0 and best valid ≥ 0.9) or (valid ≥ 0.99·best and loss ≤ best loss).
         let best_valid = m.best_valid.max(nauc);
         let store = (m.index == 0 && best_valid >= 0.9) || (nauc >= 0.99 * m.best_valid && loss <= m.best_loss);
         let checkpoint = if better || store {
-            let test = predict_clips(&m.net, &d.test_x, m.frames, d.multilabel, device)?;
+            let test = predict_clips(&m.net, &d.splits.test_x, m.frames, d.multilabel, device)?;
             Some(Stored { loss, nauc, val, test, tensors: snapshot(&m.vs, "") })
         } else {
             None
         };
         let epochs = m.epochs;
         let name = mc3_name(m.index, m.frames);
-        self.core.slot.board().tried(&name, (!d.val_y.is_empty()).then_some(nauc), 0.0);
+        self.core.slot.board().tried(&name, (!d.splits.val_y.is_empty()).then_some(nauc), 0.0);
         let m = self.models.last_mut().expect("built");
         m.history.push((loss, nauc));
         m.best_loss = m.best_loss.min(loss);
@@ -439,7 +428,7 @@ impl VideoLearner {
         }
         let val = mean_of(&vals.iter().map(|v| v.as_slice()).collect::<Vec<_>>());
         let test = mean_of(&tests.iter().map(|v| v.as_slice()).collect::<Vec<_>>());
-        let val_nauc = if d.val_y.is_empty() { 0.0 } else { validation_nauc(&d.val_y, &val, k) };
+        let val_nauc = if d.splits.val_y.is_empty() { 0.0 } else { validation_nauc(&d.splits.val_y, &val, k) };
         let member = VideoNets { prep: d.prep.clone(), classes: k, multilabel: d.multilabel, groups };
         let used = names.iter().map(|n| (n.clone(), 1.0 / names.len() as f64)).collect();
         Some(NetOutput { used, val_nauc, test, member, tensors })
@@ -449,7 +438,7 @@ impl VideoLearner {
     /// model (`None` before the first validated epoch): for inspection and tests.
     pub fn network_prediction(&self) -> Option<(PredictionMatrix, ModelBundle)> {
         let o = self.net_output()?;
-        let rows = self.data.as_ref()?.test_x.size()[0] as usize;
+        let rows = self.data.as_ref()?.splits.test_x.size()[0] as usize;
         let members = vec![Member::single(MemberModel::VideoNets(o.member))];
         let bundle = self.core.facts.bundle("auto-video", members, o.tensors);
         PredictionMatrix::new(rows, self.core.facts.output_dim, o.test).ok().map(|p| (p, bundle))
@@ -462,6 +451,9 @@ impl VideoLearner {
 
 /// Base learning rate: 0.15 · max(0.5, 16/32) (spec §3).
 const BASE_LR: f64 = 0.075;
+/// The image rules (spec §3: "as image") without rules 4 and 6, and rule 5 as a hard stop
+/// just before the deadline (no spec seconds kept free).
+const VIDEO_RULES: BreakRules = BreakRules { reserve: 0.0, rule6_share: None };
 
 impl Learner for VideoLearner {
     fn name(&self) -> &str {
@@ -469,10 +461,10 @@ impl Learner for VideoLearner {
     }
 
     fn train(&mut self, remaining: Duration, cancel: &CancelToken) -> Result<bool> {
-        let started = Instant::now();
+        let mut call = TrainCall::begin(remaining);
         if self.plan.is_none() {
             self.clock.budget = Some(remaining);
-            self.started = Some(started);
+            self.started = Some(call.started);
             let plan = self.plan(cancel)?;
             // The fast model reads a few consecutive middle frames only (SCORING.md §3: the
             // first prediction weighs most); the networks' cache is decoded in the next call.
@@ -491,7 +483,7 @@ impl Learner for VideoLearner {
             if self.fast.as_ref().is_none_or(|(_, old, _)| val >= *old) {
                 self.fast = Some((model, val, test));
             }
-            self.clock.order = (0..data.train_y.size()[0] as usize).collect();
+            self.clock.order = (0..data.splits.train_y.size()[0] as usize).collect();
             self.data = Some(data);
         }
         if self.clock.order.is_empty() {
@@ -501,27 +493,16 @@ impl Learner for VideoLearner {
         if self.models.is_empty() {
             self.build_model(0)?;
         }
-        let mut improved_here = false;
         loop {
             let t0 = Instant::now();
             self.run_epoch(cancel)?;
-            improved_here |= self.validate()?;
-            if let Some(m) = self.models.last() {
-                self.core.slot.board().tried(&mc3_name(m.index, m.frames), None, t0.elapsed().as_secs_f64());
-            }
-            let epoch_secs = t0.elapsed().as_secs_f64();
-            self.clock.record_epoch(epoch_secs);
-            let left = remaining.as_secs_f64() - started.elapsed().as_secs_f64();
-            let best = self.best_valid();
-            let spent = started.elapsed().as_secs_f64();
-            // Break rules as for images (spec §2.3), with a hard stop before the deadline.
-            let near_end = left < 1.5 * (self.clock.last_test_secs + 2.0 * self.clock.epoch_secs);
-            let rule3 = self.clock.improved_enough(spent, improved_here, best);
-            let epochs = self.models.last().map_or(0, |m| m.epochs);
-            if epochs <= 2 || best > 0.997 || rule3 || near_end {
-                self.clock.note_break(best);
+            let improved = self.validate()?;
+            let m = self.models.last().expect("built");
+            self.core.slot.board().tried(&mc3_name(m.index, m.frames), None, t0.elapsed().as_secs_f64());
+            let epoch = EpochOutcome { counter: m.epochs, improved, best: self.best_valid(), lr_low: false };
+            if let Some(stop) = self.clock.end_epoch(&mut call, t0, epoch, VIDEO_RULES) {
                 self.maybe_switch()?;
-                return Ok(near_end || (best > 0.997 && self.settled));
+                return Ok(stop.near_end || (stop.solved && self.settled));
             }
         }
     }
