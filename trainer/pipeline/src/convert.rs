@@ -145,7 +145,7 @@ pub fn convert_tabular(input: &Path, common: &Common, options: &TabularOptions) 
     job.writer_mut().write_side_file(&format!("{name}_feat.name"), feat.as_bytes())?;
     let layout = if summary.sparse { "SPARSE" } else { "DENSE" };
     let detail = format!("{} features ({layout}), {} classes", summary.features, summary.facts.output_dim);
-    let mut converted = finish_whole_input(job, &name, &summary.facts, &report, summary.rows_read as usize, ("records", detail))?;
+    let mut converted = finish_whole_input(job, &name, &summary.facts, &report, summary.rows_read as usize, "records", detail)?;
     converted.header_note = summary.header_note;
     Ok(converted)
 }
@@ -158,7 +158,8 @@ fn finish_whole_input(
     facts: &ConversionFacts,
     report: &SkipReport,
     seen: usize,
-    (what, detail): (&str, String),
+    what: &str,
+    detail: String,
 ) -> Result<Converted> {
     if let Some(recipe) = &facts.recipe {
         job.writer_mut().write_side_file(&converters_common::recipe::recipe_file_name(name), &recipe.to_json())?;
@@ -193,7 +194,7 @@ pub fn convert_text(input: &Path, common: &Common, options: &TextOptions) -> Res
         .with_context(|| format!("converting the corpus {}", input.display()))?;
     let detail = format!("tokenizer {}, vocabulary {} (<pad> 0, <unk> 1), {} classes", summary.tokenizer, summary.vocab_size, summary.facts.output_dim);
     let seen = summary.documents + report.len();
-    finish_whole_input(job, &name, &summary.facts, &report, seen, ("documents", detail))
+    finish_whole_input(job, &name, &summary.facts, &report, seen, "documents", detail)
 }
 
 /// Where each record of the finished conversion of `input` with `options` came from, in record
