@@ -38,7 +38,7 @@ use crate::domain::{dispatch, stats_of};
 use crate::copy::{CopyLog, PartSource, PartsCopier, SharedLog};
 use crate::error::{Result, ScaleError};
 use crate::plan::Plan;
-use crate::shard::{file_crc32c, in_record_order, PartFile, ShardManifest, ShardNames, ShardSubset, PLAN_COPY};
+use crate::shard::{file_crc32c, in_record_order, Crc32cReader, PartFile, ShardManifest, ShardNames, ShardSubset, PLAN_COPY};
 
 /// What `merge` is given.
 #[derive(Debug, Clone)]
@@ -373,22 +373,6 @@ fn append_part(
     }
     stats.bytes += part.bytes;
     Ok(())
-}
-
-/// Passes bytes through and keeps their CRC32C and count.
-struct Crc32cReader<R> {
-    inner: R,
-    crc: u32,
-    len: u64,
-}
-
-impl<R: Read> Read for Crc32cReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.crc = crc32c::crc32c_append(self.crc, &buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
 }
 
 /// Reads and checks the manifest of every shard of the plan, in shard order.

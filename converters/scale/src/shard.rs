@@ -283,15 +283,25 @@ fn keep_plan_copy(plan_path: &Path, plan: &Plan, shards_dir: &Path) -> Result<()
 
 /// Byte length and CRC32C of a file, streamed.
 pub fn file_crc32c(path: &Path) -> Result<(u64, u32)> {
-    let mut f = File::open(path).map_err(|e| ScaleError::io(path, e))?;
-    let mut buf = vec![0u8; 1 << 20];
-    let (mut crc, mut len) = (0u32, 0u64);
-    loop {
-        let n = f.read(&mut buf).map_err(|e| ScaleError::io(path, e))?;
-        if n == 0 {
-            return Ok((len, crc));
-        }
-        crc = crc32c::crc32c_append(crc, &buf[..n]);
-        len += n as u64;
+    let f = File::open(path).map_err(|e| ScaleError::io(path, e))?;
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, Crc32cReader { inner: f, crc: 0, len: 0 });
+    std::io::copy(&mut reader, &mut std::io::sink()).map_err(|e| ScaleError::io(path, e))?;
+    let counted = reader.get_ref();
+    Ok((counted.len, counted.crc))
+}
+
+/// Passes bytes through and keeps their CRC32C and count.
+pub(crate) struct Crc32cReader<R> {
+    pub inner: R,
+    pub crc: u32,
+    pub len: u64,
+}
+
+impl<R: Read> Read for Crc32cReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.crc = crc32c::crc32c_append(self.crc, &buf[..n]);
+        self.len += n as u64;
+        Ok(n)
     }
 }
