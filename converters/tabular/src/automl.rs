@@ -479,7 +479,7 @@ pub fn convert_automl(
             n_test,
             output_dim: p.output_dim,
             spec,
-            class_names: class_names_if_any(&p.class_names),
+            class_names: class_names_if_any(p.class_names),
             suggested_name: Some(layout.basename.clone()),
             recipe: None,
             test_sources: Vec::new(),

@@ -214,7 +214,7 @@ pub fn convert_table(
             n_test,
             output_dim,
             spec,
-            class_names: class_names_if_any(&prof.class_names),
+            class_names: class_names_if_any(prof.class_names.clone()),
             suggested_name: None,
             recipe: Some(p.recipe().to_recipe()?),
             test_sources,
@@ -230,8 +230,8 @@ pub fn convert_table(
 }
 
 /// A table's class names for the metadata: `None` when the labels name no class.
-pub(crate) fn class_names_if_any(names: &[String]) -> Option<Vec<String>> {
-    (!names.is_empty()).then(|| names.to_vec())
+pub(crate) fn class_names_if_any(names: Vec<String>) -> Option<Vec<String>> {
+    (!names.is_empty()).then_some(names)
 }
 
 /// Seeded-order streams of the test and train records ([`SeededOrder::new`]).

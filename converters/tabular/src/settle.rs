@@ -14,7 +14,7 @@ use formats::solution::SolutionStyle;
 use serde::{Deserialize, Serialize};
 
 use crate::automl::{automl_features, prepare_automl, AutoMlFormat, AutoMlLayout};
-use crate::convert::{prepare, row_source, TabularOptions, TEST_STREAM, TRAIN_STREAM};
+use crate::convert::{class_names_if_any, prepare, row_source, TabularOptions, TEST_STREAM, TRAIN_STREAM};
 use crate::spec::tabular_spec;
 use crate::encode::{frames, RowEncoder};
 use crate::header::HeaderMode;
@@ -233,7 +233,7 @@ fn settle_file(input: &Path, opts: &TabularOptions, report: &mut SkipReport) -> 
         test,
         train,
         output_dim: class_names.len(),
-        class_names: (!class_names.is_empty()).then_some(class_names),
+        class_names: class_names_if_any(class_names),
         warnings: p.warnings,
         suggested_name: None,
     })
@@ -267,7 +267,7 @@ fn settle_automl(layout: &AutoMlLayout, opts: &TabularOptions, report: &mut Skip
         test,
         train,
         output_dim: p.output_dim,
-        class_names: (!p.class_names.is_empty()).then(|| p.class_names.clone()),
+        class_names: class_names_if_any(p.class_names.clone()),
         warnings: p.warnings,
         suggested_name: Some(layout.basename.clone()),
     })
