@@ -193,9 +193,14 @@ pub struct DecodedSet {
 impl DecodedSet {
     /// The values as a `rows × dims` tensor, `dims` being one example's dimensions.
     pub fn tensor(&self, dims: &[i64]) -> Tensor {
-        let shape: Vec<i64> = std::iter::once(self.rows as i64).chain(dims.iter().copied()).collect();
-        Tensor::from_slice(&self.values).view(shape.as_slice())
+        examples_tensor(&self.values, self.rows, dims)
     }
+}
+
+/// `rows` examples of `dims` each, laid end to end in `values`, as a `rows × dims` tensor.
+fn examples_tensor(values: &[f32], rows: usize, dims: &[i64]) -> Tensor {
+    let shape: Vec<i64> = std::iter::once(rows as i64).chain(dims.iter().copied()).collect();
+    Tensor::from_slice(values).view(shape.as_slice())
 }
 
 /// The decoded splits as the networks read them: the train split cut into training rows (on
@@ -214,10 +219,7 @@ impl CachedSplits {
     /// `dims`: one example's dimensions, `k`: labels per example.
     pub fn new(train: &DecodedSet, tr: &[usize], va: &[usize], test: &DecodedSet, dims: &[i64], k: usize, device: Device) -> Self {
         let len = dims.iter().product::<i64>() as usize;
-        let examples = |idx: &[usize]| {
-            let shape: Vec<i64> = std::iter::once(idx.len() as i64).chain(dims.iter().copied()).collect();
-            Tensor::from_slice(&gather(&train.values, len, idx)).view(shape.as_slice())
-        };
+        let examples = |idx: &[usize]| examples_tensor(&gather(&train.values, len, idx), idx.len(), dims);
         CachedSplits {
             train_x: examples(tr).to_device(device),
             train_y: Tensor::from_slice(&gather(&train.labels, k, tr)).view([tr.len() as i64, k as i64]).to_device(device),
