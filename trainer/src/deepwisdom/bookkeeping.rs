@@ -112,8 +112,8 @@ impl EpochClock {
     /// `Some` when the call breaks off now.
     pub fn end_epoch(&mut self, call: &mut TrainCall, epoch_start: Instant, epoch: EpochOutcome, rules: BreakRules) -> Option<Break> {
         let epoch_secs = epoch_start.elapsed().as_secs_f64();
-        let left = call.remaining.as_secs_f64() - call.started.elapsed().as_secs_f64();
         let spent = call.started.elapsed().as_secs_f64();
+        let left = call.remaining.as_secs_f64() - spent;
         self.decide(call, EpochTimes { epoch_secs, left, spent }, epoch, rules)
     }
 
